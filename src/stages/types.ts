@@ -1,0 +1,127 @@
+/**
+ * The contract between the engine and a stage. A stage turns a target's inputs into its output
+ * and answers with one of three outcomes: done, pending (remote work in flight, with progress)
+ * or failed (a typed reason naming file and line). Remote stages slot in without engine changes:
+ * the optional hooks below (prepare, describe, estimate, cancel, clean) are how the engine lets
+ * them batch their polling, report progress, price work before paying and stop work.
+ */
+import type { z } from 'zod';
+import type { Clock } from '../util/clock.ts';
+import type { StageServices } from './services.ts';
+
+export interface Progress {
+  /** Units finished (requests answered, records written). */
+  done: number;
+  total: number;
+  /** Units that failed permanently so far. */
+  failed?: number;
+}
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+/** Why a target failed. Kebab-case reasons, each with the data a person needs to act. */
+export type FailureReason =
+  | 'bad-input' // a malformed source or intermediate file
+  | 'provider-error' // the Batch API refused or failed the work
+  | 'request-errors' // some requests failed permanently (4xx); listed in `details`
+  | 'incomplete' // results are missing rows
+  | 'budget-exceeded' // maxCost guard
+  | 'command-failed' // a shell stage exited non-zero
+  | 'missing-credentials'
+  | 'stage-threw'; // a bug: an exception escaped a stage
+
+export interface StageFailure {
+  reason: FailureReason;
+  message: string;
+  /** File the problem is in, relative to the pipeline root when inside it. */
+  file?: string;
+  /** 1-based line number in `file`. */
+  line?: number;
+  /** Further lines (provider line errors, failed custom_ids…), shown indented under the message. */
+  details?: string[];
+}
+
+export type StageOutcome =
+  | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number }
+  | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState }
+  | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
+
+/** Where a remote target stands, for `status` and progress displays. */
+export type RemoteState = 'queued' | 'submitting' | 'validating' | 'in_progress' | 'finalizing' | 'cancelling' | 'downloading';
+
+export interface TargetContext {
+  /** Rule that produces the target. */
+  rule: string;
+  /** The target's output path relative to the pipeline root (its name in status and errors). */
+  target: string;
+  /** Absolute pipeline root. */
+  root: string;
+  /** Absolute input paths, in the rule's order. */
+  inputs: readonly string[];
+  /** Absolute final output path. */
+  output: string;
+  /**
+   * Absolute path the stage writes its output to. The engine renames it to `output` only after
+   * the stage answers `done`, so a half-written file is never taken as done.
+   */
+  tempOutput: string;
+  /** Wildcard values, e.g. `{subject: 'anatomy'}`. */
+  bindings: Readonly<Record<string, string>>;
+  /** Hash of the stage config and input contents the engine will record on success. */
+  fingerprint: string;
+  signal: AbortSignal;
+  clock: Clock;
+  services: StageServices;
+}
+
+export interface Estimate {
+  requests: number;
+  inputTokens: number;
+  /** Expected output tokens (from a typical ratio), and the ceiling from `max_tokens`. */
+  outputTokens: number;
+  maxOutputTokens: number;
+  /** Dollars at batch price, and what the standard (synchronous) API would cost. */
+  costUsd: number;
+  standardCostUsd: number;
+  /** Requests that a cache already answers and will not be sent. */
+  cachedRequests: number;
+}
+
+export interface RemoteStatus {
+  state: RemoteState | 'complete' | 'failed' | 'none';
+  progress?: Progress;
+  usage?: TokenUsage;
+  costUsd?: number;
+  /** When the oldest in-flight batch was created (ms), to show its age against the 24 h window. */
+  inFlightSince?: number;
+  summary?: string;
+  failures?: string[];
+}
+
+export interface StageDefinition<Config extends { kind: string }> {
+  readonly kind: Config['kind'];
+  /** Bumped when the same inputs and config would give a different output. Part of the fingerprint. */
+  readonly version: number;
+  /** Remote stages talk to a provider and may answer pending; local ones are pure file transforms. */
+  readonly remote: boolean;
+  /** Local stages that are pure may run into a scratch directory during `--dry-run`. */
+  readonly pure: boolean;
+  readonly schema: z.ZodType<Config>;
+  run(ctx: TargetContext, config: Config): Promise<StageOutcome>;
+  /** Called once per build with every target of this stage that may run (poll in bulk, schedule). */
+  prepare?(items: readonly { ctx: TargetContext; config: Config }[]): Promise<void>;
+  /** Remote progress for `status`, from local state plus at most a shared poll. */
+  describe?(ctx: TargetContext, config: Config): Promise<RemoteStatus>;
+  /** What running this target would send and cost (dry run). Inputs may live in a scratch dir. */
+  estimate?(ctx: TargetContext, config: Config): Promise<Estimate>;
+  /** Cancel in-flight remote work. */
+  cancel?(ctx: TargetContext, config: Config): Promise<{ cancelled: number; message: string }>;
+  /** Files besides the output that `clean` may remove; must never include the record of in-flight work. */
+  cleanable?(ctx: TargetContext, config: Config): Promise<string[]>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage = StageDefinition<any>;
