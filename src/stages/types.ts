@@ -72,6 +72,10 @@ export interface TargetContext {
   bindings: Readonly<Record<string, string>>;
   /** Hash of the stage config and input contents the engine will record on success. */
   fingerprint: string;
+  /** Absolute path of the rule's marker (a remote stage's durable ledger), when the rule has one. */
+  marker?: string;
+  /** `build --force`: redo the work even where state says it is done or known to fail. */
+  force: boolean;
   signal: AbortSignal;
   clock: Clock;
   services: StageServices;

@@ -1,0 +1,58 @@
+/**
+ * Loads `pipeline.config.ts` with tsx (TypeScript, no build step) and validates it. Every problem
+ * comes back as a value naming the file and the key, never as a stack trace.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { err, ok, type Result } from '../util/result.ts';
+import { issuesFromZod, pipelineSchema, type ConfigIssue, type PipelineConfig } from './schema.ts';
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Absolute pipeline root. */
+  root: string;
+  config: PipelineConfig;
+}
+
+export interface ConfigError {
+  file: string;
+  message: string;
+  issues: ConfigIssue[];
+}
+
+export const DEFAULT_CONFIG_FILE = 'pipeline.config.ts';
+
+let importCounter = 0;
+
+export async function loadConfig(configPath: string, cwd = process.cwd()): Promise<Result<LoadedConfig, ConfigError>> {
+  const file = path.resolve(cwd, configPath);
+  if (!existsSync(file)) {
+    return err({ file, message: `config file not found: ${file}`, issues: [] });
+  }
+  let exported: unknown;
+  try {
+    // A fresh query per load so `watch` sees edits instead of Node's cached module.
+    const url = `${pathToFileURL(file).href}?load=${++importCounter}`;
+    const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    exported = mod.default;
+  } catch (error) {
+    return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
+  }
+  if (exported === undefined) {
+    return err({ file, message: 'the config has no default export (export default definePipeline({...}))', issues: [] });
+  }
+  const parsed = pipelineSchema.safeParse(exported);
+  if (!parsed.success) {
+    return err({ file, message: 'invalid config', issues: issuesFromZod(parsed.error) });
+  }
+  const root = path.resolve(path.dirname(file), parsed.data.root);
+  return ok({ file, root, config: parsed.data });
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').slice(0, 3).join(' ').trim();
+}

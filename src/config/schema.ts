@@ -1,0 +1,77 @@
+/**
+ * The shape of `pipeline.config.ts` as written, checked with zod. Stage-specific options are
+ * checked later by each stage's own schema (the config layer knows no stage), so every error
+ * still carries the path of the offending key (`rules[1].stage.model`).
+ */
+import { z } from 'zod';
+import { wildcardsOf } from '../graph/pattern.ts';
+
+const pathPattern = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+    message: 'must be a path relative to the pipeline root, without ".."',
+  });
+
+export const stageConfigSchema = z.looseObject({ kind: z.string().min(1) });
+
+export const ruleSchema = z
+  .strictObject({
+    /** Rule name: selects all its targets (`pipeline build requests`). */
+    name: z.string().regex(/^[A-Za-z][\w-]*$/, 'use letters, digits, "-" and "_"'),
+    /** Input patterns; sources are found by globbing the first one. */
+    inputs: z.array(pathPattern).min(1),
+    /** Output pattern; its wildcards must all appear in the first input. */
+    output: pathPattern,
+    /** A remote stage's durable ledger (batch ids, state), kept beside the output. */
+    marker: pathPattern.optional(),
+    description: z.string().optional(),
+    stage: stageConfigSchema,
+  })
+  .superRefine((rule, ctx) => {
+    const bound = new Set(wildcardsOf(rule.inputs[0] ?? ''));
+    for (const [key, pattern] of [
+      ['output', rule.output],
+      ['marker', rule.marker],
+      ...rule.inputs.slice(1).map((p, i) => [`inputs.${i + 1}`, p] as const),
+    ] as const) {
+      if (!pattern) continue;
+      for (const w of wildcardsOf(pattern)) {
+        if (!bound.has(w)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: key.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+            message: `wildcard {${w}} does not appear in the first input "${rule.inputs[0]}"`,
+          });
+        }
+      }
+    }
+  });
+
+export const pipelineSchema = z.strictObject({
+  /** Directory the target paths are relative to, itself relative to the config file. */
+  root: z.string().min(1).default('.'),
+  rules: z.array(ruleSchema).min(1),
+  /** State, cache and lock live here, relative to the root. */
+  stateDir: z.string().default('.pipeline'),
+});
+
+export type RuleConfig = z.output<typeof ruleSchema>;
+export type PipelineConfigInput = z.input<typeof pipelineSchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;
+
+/** A config problem with the dotted path of the key at fault. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : out ? `.${String(key)}` : String(key);
+  return out || '(root)';
+}
+
+export function issuesFromZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: formatIssuePath([...prefix, ...issue.path]), message: issue.message }));
+}

@@ -1,0 +1,216 @@
+/**
+ * The executor: advances every wanted target as far as it can right now. Targets run when their
+ * inputs' targets are done; independent targets go on when one fails; a remote stage answering
+ * pending holds back only its dependents. Outputs and records are committed atomically and only
+ * after success (ninja's `FinishCommand` → `RecordCommand`).
+ *
+ *   wanted ─► inputs ready? ──no (failed/pending)──► blocked
+ *                 │yes
+ *                 ▼
+ *           fresh? ──yes──► fresh
+ *                 │no
+ *                 ▼
+ *           run stage ──► done ─► commit output, record fingerprint
+ *                     ├─► pending (remote work in flight)
+ *                     └─► failed ─► record failure (retried next build)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TargetGraph, TargetNode } from '../graph/build-graph.ts';
+import type { StageServices } from '../stages/services.ts';
+import type { StageOutcome, TargetContext } from '../stages/types.ts';
+import type { Clock } from '../util/clock.ts';
+import type { BuildEvent, BuildSummary, TargetResult } from './events.ts';
+import { FileStamps } from './file-stamps.ts';
+import { configHash } from './fingerprint.ts';
+import { checkFreshness } from './freshness.ts';
+import type { ResolvedRule } from './resolve-stages.ts';
+import { runStage } from './run-stage.ts';
+import { StateStore } from './state-store.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface BuildOptions {
+  root: string;
+  stateDir: string;
+  graph: TargetGraph;
+  rules: ReadonlyMap<string, ResolvedRule>;
+  /** The targets asked for; their dependencies are built as needed. */
+  requested: readonly string[];
+  services: StageServices;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Rebuild the requested targets even when up to date. */
+  force?: boolean;
+  /** Change nothing: report what would run, with estimates from remote stages. */
+  dryRun?: boolean;
+  concurrency?: number;
+  onEvent: (event: BuildEvent) => void;
+  /** Shared with the caller so tests can count hashing work. */
+  stamps?: FileStamps;
+}
+
+export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
+  const store = new StateStore(path.join(opts.root, opts.stateDir));
+  const stamps = opts.stamps ?? new FileStamps();
+  const wanted = withDependencies(opts.graph, opts.requested);
+  const gate = new Semaphore(opts.concurrency ?? Math.max(4, os.availableParallelism() * 2));
+  const scratch = opts.dryRun ? await mkdtemp(path.join(os.tmpdir(), 'pipeline-dry-run-')) : undefined;
+  /** In a dry run, outputs rebuilt into the scratch dir stand in for the real ones downstream. */
+  const relocated = new Map<string, string>();
+  const locate = (p: string) => relocated.get(p) ?? path.join(opts.root, p);
+  const results = new Map<string, Promise<TargetResult>>();
+  const force = new Set(opts.force ? opts.requested : []);
+
+  await prepareRemoteStages(opts, wanted, locate);
+
+  const settle = (node: TargetNode): Promise<TargetResult> => {
+    let result = results.get(node.id);
+    if (!result) {
+      result = (async () => {
+        const resolved = opts.rules.get(node.rule.name)!;
+        const base = { target: node.id, rule: node.rule.name };
+        const deps = await Promise.all(node.deps.map((d) => settle(opts.graph.targets.get(d)!)));
+        const stuck = deps.find((d) => d.state === 'failed' || (d.state === 'blocked' && d.blockedBecause === 'failed'))
+          ?? deps.find((d) => d.state === 'pending' || d.state === 'blocked' || (d.state === 'would-run' && !relocated.has(d.target)));
+        if (stuck) {
+          const because = stuck.state === 'failed' || stuck.blockedBecause === 'failed' ? 'failed' : 'pending';
+          if (opts.dryRun && because === 'pending') {
+            const reasons = [`input ${stuck.target} will be rebuilt first`];
+            opts.onEvent({ type: 'would-run', ...base, reasons });
+            return { ...base, state: 'would-run', reasons };
+          }
+          const waitingOn = stuck.waitingOn ?? stuck.target;
+          opts.onEvent({ type: 'blocked', ...base, waitingOn, because });
+          return { ...base, state: 'blocked', waitingOn, blockedBecause: because };
+        }
+        const identity = { kind: resolved.stage.kind, version: resolved.stage.version, config: resolved.config };
+        const record = await store.read(node.id);
+        const freshness = await checkFreshness({ root: opts.root, target: node.id, inputs: node.inputs, locate, stage: identity, record, stamps });
+        if (freshness.fresh && !force.has(node.id)) {
+          if (freshness.recordStale && !opts.dryRun && record) {
+            await store.write({ ...record, inputs: freshness.inputs, output: freshness.outputStamp });
+          }
+          opts.onEvent({ type: 'fresh', ...base });
+          return { ...base, state: 'fresh' };
+        }
+        const reasons = freshness.fresh ? ['forced (--force)'] : freshness.reasons;
+        if (!freshness.fresh && freshness.missingInputs.length > 0) {
+          const missing = freshness.missingInputs[0]!;
+          const failure = { reason: 'bad-input' as const, message: `input ${missing} does not exist`, file: missing };
+          opts.onEvent({ type: 'failed', ...base, failure });
+          return { ...base, state: 'failed', failure };
+        }
+        const ctx: TargetContext = {
+          rule: node.rule.name,
+          target: node.id,
+          root: opts.root,
+          inputs: node.inputs.map(locate),
+          output: path.join(opts.root, node.id),
+          tempOutput: '',
+          bindings: node.bindings,
+          fingerprint: freshness.fingerprint,
+          ...(node.marker ? { marker: path.join(opts.root, node.marker) } : {}),
+          force: force.has(node.id),
+          signal: opts.signal,
+          clock: opts.clock,
+          services: opts.services,
+        };
+        if (opts.dryRun) {
+          return await gate.run(async () => {
+            if (resolved.stage.pure && scratch) {
+              const out = path.join(scratch, node.id);
+              const outcome = await runStage(resolved.stage, resolved.config, { ...ctx, output: out }, stamps);
+              if (outcome.kind === 'done') relocated.set(node.id, out);
+            }
+            const estimate = resolved.stage.estimate ? await resolved.stage.estimate(ctx, resolved.config) : undefined;
+            opts.onEvent({ type: 'would-run', ...base, reasons, ...(estimate ? { estimate } : {}) });
+            return { ...base, state: 'would-run' as const, reasons, ...(estimate ? { estimate } : {}) };
+          });
+        }
+        opts.onEvent({ type: 'start', ...base, reasons });
+        const started = opts.clock.now();
+        const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
+        const recordBase = { version: 1 as const, target: node.id, rule: node.rule.name, configHash: configHash(identity), fingerprint: freshness.fingerprint, inputs: freshness.inputs };
+        switch (outcome.kind) {
+          case 'done': {
+            const output = await stamps.stamp(ctx.output);
+            if (!output) throw new Error(`Internal error: ${node.id} is done but its output is missing`);
+            await store.write({ ...recordBase, output, builtAt: opts.clock.now(), ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}) });
+            opts.onEvent({ type: 'done', ...base, ...pick(outcome), ms: opts.clock.now() - started });
+            return { ...base, state: 'built', ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}) };
+          }
+          case 'pending':
+            if (record?.failure) await store.remove(node.id);
+            opts.onEvent({ type: 'pending', ...base, progress: outcome.progress, summary: outcome.summary, ...(outcome.state ? { state: outcome.state } : {}) });
+            return { ...base, state: 'pending', progress: outcome.progress };
+          case 'failed':
+            await store.recordFailure(recordBase, outcome.failure, opts.clock.now(), outcome.usage);
+            opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
+            return { ...base, state: 'failed', failure: outcome.failure };
+        }
+      })();
+      results.set(node.id, result);
+    }
+    return result;
+  };
+
+  try {
+    const settled = await Promise.all(wanted.map((id) => settle(opts.graph.targets.get(id)!)));
+    return { results: new Map(settled.map((r) => [r.target, r])), requested: [...opts.requested] };
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function pick(outcome: Extract<StageOutcome, { kind: 'done' }>) {
+  return {
+    ...(outcome.summary ? { summary: outcome.summary } : {}),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+  };
+}
+
+/** The requested targets and everything they depend on, in graph (topological) order. */
+export function withDependencies(graph: TargetGraph, requested: readonly string[]): string[] {
+  const want = new Set<string>();
+  const add = (id: string) => {
+    if (want.has(id)) return;
+    want.add(id);
+    for (const d of graph.targets.get(id)?.deps ?? []) add(d);
+  };
+  requested.forEach(add);
+  return [...graph.targets.keys()].filter((id) => want.has(id));
+}
+
+/** Lets each remote stage see all its targets of this build at once (bulk polling, scheduling). */
+async function prepareRemoteStages(opts: BuildOptions, wanted: readonly string[], locate: (p: string) => string): Promise<void> {
+  const byStage = new Map<ResolvedRule['stage'], { ctx: TargetContext; config: unknown }[]>();
+  for (const id of wanted) {
+    const node = opts.graph.targets.get(id)!;
+    const resolved = opts.rules.get(node.rule.name)!;
+    if (!resolved.stage.prepare) continue;
+    const items = byStage.get(resolved.stage) ?? [];
+    items.push({ ctx: contextFor(opts, node, locate), config: resolved.config });
+    byStage.set(resolved.stage, items);
+  }
+  for (const [stage, items] of byStage) await stage.prepare?.(items);
+}
+
+export function contextFor(opts: Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal'>, node: TargetNode, locate: (p: string) => string = (p) => path.join(opts.root, p)): TargetContext {
+  return {
+    rule: node.rule.name,
+    target: node.id,
+    root: opts.root,
+    inputs: node.inputs.map(locate),
+    output: path.join(opts.root, node.id),
+    tempOutput: '',
+    bindings: node.bindings,
+    fingerprint: '',
+    ...(node.marker ? { marker: path.join(opts.root, node.marker) } : {}),
+    force: false,
+    signal: opts.signal,
+    clock: opts.clock,
+    services: opts.services,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Everything the engine has to say, as data. The engine never prints: reporters (src/report)
+ * turn these into terminal lines, progress bars or JSON.
+ */
+import type { Estimate, Progress, RemoteState, StageFailure, TokenUsage } from '../stages/types.ts';
+
+export type BuildEvent =
+  /** Up to date; nothing ran. */
+  | { type: 'fresh'; target: string; rule: string }
+  /** Stale; the stage starts, for these reasons. */
+  | { type: 'start'; target: string; rule: string; reasons: string[] }
+  | { type: 'done'; target: string; rule: string; summary?: string; usage?: TokenUsage; costUsd?: number; ms: number }
+  /** Remote work in flight; the target is not done and its dependents wait. */
+  | { type: 'pending'; target: string; rule: string; progress: Progress; summary: string; state?: RemoteState }
+  | { type: 'failed'; target: string; rule: string; failure: StageFailure }
+  /** Not attempted because an input's target failed or is still pending. */
+  | { type: 'blocked'; target: string; rule: string; waitingOn: string; because: 'failed' | 'pending' }
+  /** Dry run: would run, for these reasons; remote stages add what they would send and cost. */
+  | { type: 'would-run'; target: string; rule: string; reasons: string[]; estimate?: Estimate };
+
+export type TargetState = 'fresh' | 'built' | 'pending' | 'failed' | 'blocked' | 'would-run';
+
+export interface TargetResult {
+  target: string;
+  rule: string;
+  state: TargetState;
+  /** For blocked targets, the input target they wait for. */
+  waitingOn?: string;
+  blockedBecause?: 'failed' | 'pending';
+  reasons?: string[];
+  failure?: StageFailure;
+  progress?: Progress;
+  estimate?: Estimate;
+  usage?: TokenUsage;
+  costUsd?: number;
+}
+
+export interface BuildSummary {
+  results: Map<string, TargetResult>;
+  /** The targets the user asked for (their states decide the exit code). */
+  requested: string[];
+}
+
+/** Exit codes of design §2: 0 up to date, 1 a target failed, 75 work pending remotely. */
+export function exitCodeOf(summary: BuildSummary): 0 | 1 | 75 {
+  let pending = false;
+  for (const id of summary.requested) {
+    const r = summary.results.get(id);
+    if (!r) continue;
+    if (r.state === 'failed' || (r.state === 'blocked' && r.blockedBecause === 'failed')) return 1;
+    if (r.state === 'pending' || r.state === 'blocked' || r.state === 'would-run') pending = true;
+  }
+  return pending ? 75 : 0;
+}

@@ -1,0 +1,47 @@
+/**
+ * File identity for freshness: content hash, with mtime + size only as a fast path that skips
+ * re-hashing. A `touch` or `git checkout` changes mtime, forces one re-hash, and finds the same
+ * content, so no paid work runs. Stats are cached per build: one stat per file.
+ */
+import { stat } from 'node:fs/promises';
+import { hashFile } from '../util/hash.ts';
+import type { FileStamp } from './state-store.ts';
+
+export class FileStamps {
+  readonly #stats = new Map<string, Promise<{ mtimeMs: number; size: number } | undefined>>();
+  readonly #hashes = new Map<string, Promise<string>>();
+  /** How many files were hashed (tests prove the no-op fast path hashes nothing). */
+  hashed = 0;
+
+  stat(file: string): Promise<{ mtimeMs: number; size: number } | undefined> {
+    let s = this.#stats.get(file);
+    if (!s) {
+      s = stat(file).then(
+        (st) => (st.isFile() ? { mtimeMs: st.mtimeMs, size: st.size } : undefined),
+        () => undefined,
+      );
+      this.#stats.set(file, s);
+    }
+    return s;
+  }
+
+  /** Forget what is known about a file that was just written. */
+  invalidate(file: string): void {
+    this.#stats.delete(file);
+    this.#hashes.delete(file);
+  }
+
+  /** The file's stamp, re-using `known`'s hash when mtime and size still match it. */
+  async stamp(file: string, known?: FileStamp): Promise<FileStamp | undefined> {
+    const st = await this.stat(file);
+    if (!st) return undefined;
+    if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known;
+    let h = this.#hashes.get(file);
+    if (!h) {
+      this.hashed += 1;
+      h = hashFile(file);
+      this.#hashes.set(file, h);
+    }
+    return { sha256: await h, mtimeMs: st.mtimeMs, size: st.size };
+  }
+}

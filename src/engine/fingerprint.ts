@@ -1,0 +1,26 @@
+/**
+ * The fingerprint is the one source of truth for "up to date": the stage kind and version, its
+ * canonical configuration, and the content hashes of the target's actual input files.
+ *
+ * Inputs are identified by *content*, not by the upstream target's fingerprint. That is early
+ * cutoff on purpose: when an upstream target is rebuilt and produces identical bytes, its
+ * dependents stay fresh, and nobody pays for LLM calls twice (ninja's "restat").
+ */
+import { canonicalJson, hashText } from '../util/hash.ts';
+
+/** Bump when the fingerprint's own recipe changes; every target becomes stale once. */
+const FINGERPRINT_FORMAT = 1;
+
+export interface StageIdentity {
+  kind: string;
+  version: number;
+  config: unknown;
+}
+
+export function configHash(stage: StageIdentity): string {
+  return hashText(canonicalJson({ format: FINGERPRINT_FORMAT, kind: stage.kind, version: stage.version, config: stage.config }));
+}
+
+export function fingerprintOf(stage: StageIdentity, inputs: readonly { path: string; sha256: string }[]): string {
+  return hashText(canonicalJson({ config: configHash(stage), inputs: inputs.map((i) => [i.path, i.sha256]) }));
+}

@@ -1,0 +1,58 @@
+/**
+ * Is a target up to date, and if not, why? (ninja's `RecomputeOutputDirty` + explanations.)
+ * Up to date = the output exists with its recorded content, and the fingerprint of the stage
+ * config and the current input contents matches the recorded one.
+ */
+import path from 'node:path';
+import type { FileStamps } from './file-stamps.ts';
+import { configHash, fingerprintOf, type StageIdentity } from './fingerprint.ts';
+import type { FileStamp, TargetRecord } from './state-store.ts';
+
+export type Freshness =
+  | { fresh: true; fingerprint: string; inputs: Record<string, FileStamp>; outputStamp: FileStamp; recordStale: boolean }
+  | { fresh: false; fingerprint: string; inputs: Record<string, FileStamp>; reasons: string[]; missingInputs: string[] };
+
+export interface FreshnessQuery {
+  root: string;
+  target: string;
+  /** Input paths relative to the root. */
+  inputs: readonly string[];
+  /** Where inputs really are (differs from root/input in a dry run, for inputs rebuilt in a scratch dir). */
+  locate: (input: string) => string;
+  stage: StageIdentity;
+  record: TargetRecord | undefined;
+  stamps: FileStamps;
+}
+
+export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
+  const reasons: string[] = [];
+  const missingInputs: string[] = [];
+  const inputs: Record<string, FileStamp> = {};
+  for (const input of q.inputs) {
+    const stamp = await q.stamps.stamp(q.locate(input), q.record?.inputs[input]);
+    if (!stamp) {
+      missingInputs.push(input);
+      continue;
+    }
+    inputs[input] = stamp;
+    const before = q.record?.inputs[input];
+    if (q.record && !q.record.failure && before?.sha256 !== stamp.sha256) reasons.push(before ? `input ${input} changed` : `input ${input} is new`);
+  }
+  const fingerprint = fingerprintOf(q.stage, q.inputs.filter((i) => inputs[i]).map((i) => ({ path: i, sha256: inputs[i]!.sha256 })));
+  if (missingInputs.length > 0) return { fresh: false, fingerprint, inputs, reasons: missingInputs.map((i) => `input ${i} is missing`), missingInputs };
+
+  const record = q.record;
+  if (!record) return { fresh: false, fingerprint, inputs, reasons: ['never built'], missingInputs };
+  if (record.failure) return { fresh: false, fingerprint, inputs, reasons: [`last run failed: ${record.failure.message}`], missingInputs };
+  if (record.configHash !== configHash(q.stage)) reasons.unshift('stage configuration changed');
+
+  const outputStamp = await q.stamps.stamp(path.join(q.root, q.target), record.output);
+  if (!outputStamp) reasons.unshift('output missing');
+  else if (record.output && outputStamp.sha256 !== record.output.sha256) reasons.unshift('output was modified');
+
+  if (reasons.length === 0 && record.fingerprint !== fingerprint) reasons.push('fingerprint changed');
+  if (reasons.length > 0 || !outputStamp) return { fresh: false, fingerprint, inputs, reasons, missingInputs };
+  const recordStale =
+    outputStamp !== record.output || Object.entries(inputs).some(([input, stamp]) => record.inputs[input] !== stamp);
+  return { fresh: true, fingerprint, inputs, outputStamp, recordStale };
+}

@@ -1,0 +1,47 @@
+/**
+ * Checks each rule's stage options against that stage's own schema. Errors carry the config path
+ * (`rules[1].stage.model`) so the user can find the key; the engine accepts only resolved rules.
+ */
+import type { RuleConfig } from '../config/schema.ts';
+import { issuesFromZod, type ConfigIssue } from '../config/schema.ts';
+import type { AnyStage } from '../stages/types.ts';
+import { nearest } from '../graph/select.ts';
+import { err, ok, type Result } from '../util/result.ts';
+
+export interface ResolvedRule {
+  rule: RuleConfig;
+  stage: AnyStage;
+  /** The stage's options after its schema applied defaults. */
+  config: { kind: string };
+}
+
+export function resolveStages(rules: readonly RuleConfig[], registry: ReadonlyMap<string, AnyStage>): Result<Map<string, ResolvedRule>, ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  const resolved = new Map<string, ResolvedRule>();
+  rules.forEach((rule, index) => {
+    if (resolved.has(rule.name)) {
+      issues.push({ path: `rules[${index}].name`, message: `duplicate rule name "${rule.name}"` });
+      return;
+    }
+    const stage = registry.get(rule.stage.kind);
+    if (!stage) {
+      const hint = nearest(rule.stage.kind, [...registry.keys()]);
+      issues.push({
+        path: `rules[${index}].stage.kind`,
+        message: `unknown stage kind "${rule.stage.kind}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${[...registry.keys()].join(', ')}`,
+      });
+      return;
+    }
+    const parsed = stage.schema.safeParse(rule.stage);
+    if (!parsed.success) {
+      issues.push(...issuesFromZod(parsed.error, ['rules', index, 'stage']));
+      return;
+    }
+    if (stage.remote && !rule.marker) {
+      issues.push({ path: `rules[${index}].marker`, message: `the "${stage.kind}" stage needs a marker path to record its batches` });
+      return;
+    }
+    resolved.set(rule.name, { rule, stage, config: parsed.data as { kind: string } });
+  });
+  return issues.length > 0 ? err(issues) : ok(resolved);
+}

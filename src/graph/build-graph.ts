@@ -1,0 +1,122 @@
+/**
+ * Rules + files on disk → the target graph. Sources are the files that match a rule's first input
+ * pattern and no rule's output pattern (a stale output whose source was deleted is not a source).
+ * Targets are derived by chaining rules from the sources, like make's pattern rules.
+ */
+import { glob } from 'tinyglobby';
+import type { RuleConfig } from '../config/schema.ts';
+import { err, ok, type Result } from '../util/result.ts';
+import { compilePattern, instantiate, matchPattern, type Pattern } from './pattern.ts';
+
+export interface TargetNode {
+  /** The output path relative to the pipeline root; a target's name everywhere. */
+  readonly id: string;
+  readonly rule: RuleConfig;
+  /** Input paths relative to the root, in the rule's order. */
+  readonly inputs: readonly string[];
+  readonly marker?: string;
+  readonly bindings: Readonly<Record<string, string>>;
+  /** Targets that produce this target's inputs. */
+  readonly deps: readonly string[];
+}
+
+export interface TargetGraph {
+  /** Every target, in a topological order (dependencies first). */
+  readonly targets: ReadonlyMap<string, TargetNode>;
+  /** Source files (relative paths) the graph was derived from. */
+  readonly sources: ReadonlySet<string>;
+  /** Marker path → the target whose ledger it is. */
+  readonly markers: ReadonlyMap<string, string>;
+}
+
+export interface GraphError {
+  message: string;
+  /** Rule names involved, to point at the config. */
+  rules: string[];
+}
+
+const MAX_CHAIN_DEPTH = 32;
+
+export async function buildGraph(root: string, rules: readonly RuleConfig[], stateDir: string): Promise<Result<TargetGraph, GraphError>> {
+  const compiled = rules.map((rule) => ({ rule, first: compilePattern(rule.inputs[0]!), output: compilePattern(rule.output) }));
+  const files = await glob(
+    compiled.map((c) => c.first.glob),
+    { cwd: root, onlyFiles: true, dot: false, ignore: [`${stateDir}/**`] },
+  );
+  const isProduced = (file: string) => compiled.some((c) => c.output.regex.test(file));
+  const sources = new Set(files.filter((f) => !isProduced(f)).sort());
+
+  const nodes = new Map<string, TargetNode>();
+  let frontier = [...sources];
+  for (let depth = 0; frontier.length > 0; depth++) {
+    if (depth > MAX_CHAIN_DEPTH) {
+      return err({ message: `rules chain more than ${MAX_CHAIN_DEPTH} deep; is an output pattern also its own input?`, rules: rules.map((r) => r.name) });
+    }
+    const next: string[] = [];
+    for (const file of frontier) {
+      for (const c of compiled) {
+        const made = targetFor(c.rule, c.first, file);
+        if (!made) continue;
+        const existing = nodes.get(made.id);
+        if (existing && existing.rule !== c.rule) {
+          return err({ message: `two rules produce ${made.id}: "${existing.rule.name}" and "${c.rule.name}"`, rules: [existing.rule.name, c.rule.name] });
+        }
+        if (existing) continue;
+        nodes.set(made.id, made);
+        next.push(made.id);
+      }
+    }
+    frontier = next;
+  }
+
+  const withDeps = new Map<string, TargetNode>();
+  for (const node of nodes.values()) {
+    withDeps.set(node.id, { ...node, deps: node.inputs.filter((input) => nodes.has(input)) });
+  }
+  const ordered = topologicalOrder(withDeps);
+  if (!ordered.ok) return ordered;
+  const markers = new Map<string, string>();
+  for (const node of ordered.value.values()) if (node.marker) markers.set(node.marker, node.id);
+  return ok({ targets: ordered.value, sources, markers });
+}
+
+function targetFor(rule: RuleConfig, first: Pattern, file: string): TargetNode | undefined {
+  const bindings = matchPattern(first, file);
+  if (!bindings) return undefined;
+  return {
+    id: instantiate(rule.output, bindings),
+    rule,
+    inputs: rule.inputs.map((p) => instantiate(p, bindings)),
+    ...(rule.marker ? { marker: instantiate(rule.marker, bindings) } : {}),
+    bindings,
+    deps: [],
+  };
+}
+
+/** Depth-first topological sort; a cycle is reported as the path `a -> b -> a`. */
+function topologicalOrder(nodes: ReadonlyMap<string, TargetNode>): Result<Map<string, TargetNode>, GraphError> {
+  const ordered = new Map<string, TargetNode>();
+  const visiting: string[] = [];
+  const visit = (id: string): GraphError | undefined => {
+    if (ordered.has(id)) return undefined;
+    const at = visiting.indexOf(id);
+    if (at !== -1) {
+      const cycle = [...visiting.slice(at), id];
+      return { message: `dependency cycle: ${cycle.join(' -> ')}`, rules: cycle.map((t) => nodes.get(t)!.rule.name) };
+    }
+    visiting.push(id);
+    const node = nodes.get(id)!;
+    for (const dep of node.deps) {
+      const problem = visit(dep);
+      if (problem) return problem;
+    }
+    visiting.pop();
+    ordered.set(id, node);
+    return undefined;
+  };
+  for (const id of [...nodes.keys()].sort()) {
+    const problem = visit(id);
+    if (problem) return err(problem);
+  }
+  return ok(ordered);
+}

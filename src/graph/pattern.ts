@@ -1,0 +1,54 @@
+/**
+ * `{wildcard}` path patterns, as in make's pattern rules: `original/{subject}.jsonl`.
+ * A pattern matches a path by binding each wildcard to one path segment part (no `/`).
+ */
+export interface Pattern {
+  readonly source: string;
+  readonly wildcards: readonly string[];
+  readonly regex: RegExp;
+  /** The pattern as a glob (`original/*.jsonl`), for finding sources on disk. */
+  readonly glob: string;
+}
+
+const WILDCARD = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export function compilePattern(source: string): Pattern {
+  const wildcards: string[] = [];
+  let regex = '';
+  let last = 0;
+  for (const m of source.matchAll(WILDCARD)) {
+    regex += escapeRegex(source.slice(last, m.index));
+    const name = m[1]!;
+    if (wildcards.includes(name)) regex += `\\k<${name}>`;
+    else {
+      wildcards.push(name);
+      regex += `(?<${name}>[^/]+?)`;
+    }
+    last = m.index + m[0].length;
+  }
+  regex += escapeRegex(source.slice(last));
+  return { source, wildcards, regex: new RegExp(`^${regex}$`), glob: source.replace(WILDCARD, '*') };
+}
+
+export function matchPattern(pattern: Pattern, path: string): Record<string, string> | undefined {
+  const m = pattern.regex.exec(path);
+  if (!m) return undefined;
+  return { ...(m.groups ?? {}) };
+}
+
+/** Fills a pattern's wildcards; throws on a wildcard with no value (a config bug caught at load). */
+export function instantiate(source: string, bindings: Readonly<Record<string, string>>): string {
+  return source.replace(WILDCARD, (_, name: string) => {
+    const value = bindings[name];
+    if (value === undefined) throw new Error(`Internal error: no value for {${name}} in ${source}`);
+    return value;
+  });
+}
+
+export function wildcardsOf(source: string): string[] {
+  return [...new Set([...source.matchAll(WILDCARD)].map((m) => m[1]!))];
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,9 @@
+/** Every stage kind a config may name. */
+import { mergeStage } from './merge.ts';
+import { requestsStage } from './requests.ts';
+import { shellStage } from './shell.ts';
+import type { AnyStage } from './types.ts';
+
+export const stageRegistry: ReadonlyMap<string, AnyStage> = new Map<string, AnyStage>(
+  [requestsStage, mergeStage, shellStage].map((s) => [s.kind, s]),
+);

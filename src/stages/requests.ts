@@ -1,0 +1,70 @@
+/**
+ * requests: source records → OpenAI batch input lines, one per record, streamed.
+ * The `custom_id` is derived from the record (by default `{subject}-{question_number}`), so it is
+ * unique within a file and stable across runs; the merge stage derives it the same way to join.
+ */
+import { z } from 'zod';
+import { JsonlWriter } from '../util/jsonl-writer.ts';
+import { fillTemplate, templateFields } from './record-template.ts';
+import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
+import type { StageDefinition, StageOutcome } from './types.ts';
+
+export const requestsConfigSchema = z.strictObject({
+  kind: z.literal('requests'),
+  model: z.string().min(1).default('gpt-4.1'),
+  endpoint: z.literal('/v1/chat/completions').default('/v1/chat/completions'),
+  /** System message; `{field}`s are filled from the record and the wildcards. */
+  system: z.string().optional(),
+  /** User message template; `{field}`s are filled from the record and the wildcards. */
+  prompt: z.string().min(1),
+  /** Extra body parameters (temperature, max_tokens, …), sent as given. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Field that identifies a record; must be present and unique in each source file. */
+  idField: z.string().default('question_number'),
+  /** Template for the request's custom_id; must include the id field to be unique. */
+  customId: z.string().default('{subject}-{question_number}'),
+});
+
+export type RequestsConfig = z.output<typeof requestsConfigSchema>;
+
+export const requestsStage: StageDefinition<RequestsConfig> = {
+  kind: 'requests',
+  version: 1,
+  remote: false,
+  pure: true,
+  schema: requestsConfigSchema,
+  async run(ctx, config): Promise<StageOutcome> {
+    const source = ctx.inputs[0]!;
+    const templateText = `${config.system ?? ''}${config.prompt}`;
+    const required = templateFields(templateText).filter((f) => !(f in ctx.bindings));
+    const problems: LineProblem[] = [];
+    const out = await JsonlWriter.open(ctx.tempOutput);
+    try {
+      for await (const { line, record } of readSourceRecords(source, { idField: config.idField, required }, problems)) {
+        const customId = fillTemplate(config.customId, record, ctx.bindings);
+        const user = fillTemplate(config.prompt, record, ctx.bindings);
+        const system = config.system === undefined ? undefined : fillTemplate(config.system, record, ctx.bindings);
+        const missing = [customId, user, system].find((r) => r && !r.ok);
+        if (missing && !missing.ok) {
+          problems.push({ line, message: `missing "${missing.missing}"` });
+          continue;
+        }
+        if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
+        const messages = [
+          ...(system?.ok ? [{ role: 'system', content: system.text }] : []),
+          { role: 'user', content: (user as { text: string }).text },
+        ];
+        await out.write({
+          custom_id: (customId as { text: string }).text,
+          method: 'POST',
+          url: config.endpoint,
+          body: { model: config.model, messages, ...config.params },
+        });
+      }
+    } finally {
+      await out.close();
+    }
+    if (problems.length > 0) return { kind: 'failed', failure: badInputFailure(ctx.root, source, problems) };
+    return { kind: 'done', summary: `${out.lines} requests` };
+  },
+};

@@ -1,0 +1,25 @@
+/** Content hashing (sha256), streamed so memory does not grow with file size. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+export type Sha256 = string & { readonly __brand: 'sha256' };
+
+export async function hashFile(file: string): Promise<Sha256> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex') as Sha256;
+}
+
+export function hashText(text: string | Uint8Array): Sha256 {
+  return createHash('sha256').update(text).digest('hex') as Sha256;
+}
+
+/** JSON with object keys sorted at every level, so equal values always hash equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
