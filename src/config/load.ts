@@ -38,6 +38,10 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
     const url = `${pathToFileURL(file).href}?load=${++importCounter}`;
     const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
     exported = mod.default;
+    // Outside a `"type": "module"` package, tsx loads the config as CommonJS and nests the export.
+    if (typeof exported === 'object' && exported !== null && 'default' in exported && !('rules' in exported)) {
+      exported = (exported as { default: unknown }).default;
+    }
   } catch (error) {
     return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
   }

@@ -4,7 +4,8 @@
  * failed run never leaves a half-written output that looks done. An exception escaping a stage is
  * a bug; it becomes a `stage-threw` failure tagged with the target instead of crashing the build.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { AnyStage, StageOutcome, TargetContext } from '../stages/types.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';
 import type { FileStamps } from './file-stamps.ts';
@@ -13,6 +14,7 @@ export async function runStage(stage: AnyStage, config: unknown, ctx: TargetCont
   const tempOutput = tempPathFor(ctx.output);
   let outcome: StageOutcome;
   try {
+    await mkdir(path.dirname(tempOutput), { recursive: true });
     outcome = await stage.run({ ...ctx, tempOutput }, config);
   } catch (error) {
     outcome = {

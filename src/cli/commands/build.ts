@@ -1,0 +1,92 @@
+/**
+ * `pipeline build`: advance the selected targets as far as possible now, then exit. With
+ * `--wait`, keep polling (with backoff) until nothing is pending. Safe to re-run at any time.
+ */
+import { runBuild, withDependencies } from '../../engine/build.ts';
+import { exitCodeOf, type BuildSummary } from '../../engine/events.ts';
+import { acquireLock, describeHolder } from '../../engine/lock.ts';
+import { humanReporter, jsonReporter } from '../../report/build-reporter.ts';
+import { systemClock } from '../../util/clock.ts';
+import { flag, numberOption, type Command } from '../command.ts';
+import { connect } from '../connect.ts';
+import { EXIT_INTERRUPTED, EXIT_PENDING, reportUsageError } from '../errors.ts';
+import { UsageError } from '../project.ts';
+import { makeServices } from '../services.ts';
+import { projectAndTargets } from '../targets.ts';
+import path from 'node:path';
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'Advance targets: run local stages, submit batches, poll once, download, merge; then exit.',
+  usage: 'build [targets...] [options]',
+  options: {
+    'dry-run': { type: 'boolean', short: 'n', description: 'print what would run and why, with requests, tokens and dollars; change nothing' },
+    force: { type: 'boolean', short: 'B', description: 'rebuild the named targets even if up to date' },
+    wait: { type: 'boolean', description: 'keep polling until nothing is pending' },
+    offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
+    json: { type: 'boolean', description: 'one JSON object per event on stdout' },
+    verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date and waiting targets' },
+    'max-cost': { type: 'string', value: 'USD', description: 'refuse to submit work estimated above this many dollars' },
+    'max-enqueued-tokens': { type: 'string', value: 'N', description: 'per model, keep estimated enqueued input tokens under N' },
+    'max-batches': { type: 'string', value: 'N', description: 'per model, at most N batches in flight' },
+    'poll-interval': { type: 'string', value: 'SECONDS', description: 'with --wait: first polling interval (default 5, backs off to 60)' },
+  },
+  notes: [
+    'Targets are output paths (relative to the pipeline root or the working directory), globs,',
+    'marker paths or rule names; none means every target.',
+    '',
+    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely',
+    '(run the same command again later, or use --wait).',
+  ].join('\n'),
+  async run(args, io) {
+    const selected = await projectAndTargets(args, io);
+    if (typeof selected === 'number') return selected;
+    const { project, requested } = selected;
+    const limits = { maxCostUsd: numberOption(args, 'max-cost'), maxEnqueuedTokens: numberOption(args, 'max-enqueued-tokens'), maxInFlightBatches: numberOption(args, 'max-batches'), poll: numberOption(args, 'poll-interval') };
+    for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
+    const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
+    const dryRun = flag(args, 'dry-run');
+    const wanted = withDependencies(project.graph, requested);
+    const needsApi = !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
+
+    const connection = needsApi ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env }) : undefined;
+    if (connection && !connection.ok) return reportUsageError(io.stderr, connection.error);
+    const conn = connection?.value;
+    if (conn?.description) io.stderr.write(`${conn.description}\n`);
+
+    const lock = dryRun ? undefined : await acquireLock(path.join(project.root, project.stateDir), ['build', ...args.positionals].join(' '));
+    if (lock && !lock.ok) {
+      await conn?.close();
+      io.stderr.write(`pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`);
+      return EXIT_PENDING;
+    }
+    const reporter = flag(args, 'json') ? jsonReporter(io.stdout) : humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
+    try {
+      const services = conn
+        ? await makeServices(conn, { maxCostUsd: value(limits.maxCostUsd), maxEnqueuedTokens: value(limits.maxEnqueuedTokens), maxInFlightBatches: value(limits.maxInFlightBatches) })
+        : {};
+      let summary: BuildSummary;
+      let delayMs = (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000;
+      for (;;) {
+        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal, force: flag(args, 'force'), dryRun, onEvent: (e) => reporter.event(e) });
+        const code = exitCodeOf(summary);
+        if (io.signal.aborted) return EXIT_INTERRUPTED;
+        if (code !== EXIT_PENDING || !flag(args, 'wait') || dryRun) {
+          reporter.summary(summary, code);
+          return code;
+        }
+        io.stderr.write(`waiting ${Math.round(delayMs / 1000)}s for pending batches (Ctrl-C stops waiting; batches keep running)\n`);
+        try {
+          await systemClock.sleep(delayMs, io.signal);
+        } catch {
+          reporter.summary(summary, code);
+          return EXIT_INTERRUPTED;
+        }
+        delayMs = Math.min(60_000, delayMs * 1.5);
+      }
+    } finally {
+      if (lock?.ok) await lock.value.release();
+      await conn?.close();
+    }
+  },
+};

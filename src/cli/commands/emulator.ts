@@ -1,0 +1,13 @@
+/** `pipeline emulator`: serve the built-in Batch API emulator; it parses its own flags. */
+import type { Command } from '../command.ts';
+
+export const emulatorCommand: Command = {
+  name: 'emulator',
+  summary: 'Serve the built-in OpenAI Batch API emulator on a loopback port (see --help).',
+  usage: 'emulator [--port N] [--state-dir DIR] [--speed X] [fault options]',
+  options: {},
+  async run(args, io) {
+    const { runEmulatorCommand } = await import('../../emulator/cli.ts');
+    return runEmulatorCommand(args.positionals, { stdout: { write: (t: string) => io.stdout.write(t) } as NodeJS.WritableStream, stderr: { write: (t: string) => io.stderr.write(t) } as NodeJS.WritableStream });
+  },
+};

@@ -1,0 +1,39 @@
+/** `pipeline status`: each target's state, progress, tokens, cost and why; no lock, no changes. */
+import { collectStatus } from '../../engine/status.ts';
+import { renderStatus } from '../../report/status-table.ts';
+import { systemClock } from '../../util/clock.ts';
+import { flag, type Command } from '../command.ts';
+import { connect } from '../connect.ts';
+import { makeServices } from '../services.ts';
+import { projectAndTargets } from '../targets.ts';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show each target: state, progress, tokens, cost, age of in-flight batches and why it is stale.',
+  usage: 'status [targets...] [options]',
+  options: {
+    json: { type: 'boolean', description: 'print the statuses as a JSON array' },
+    offline: { type: 'boolean', description: 'refresh in-flight batches from the built-in emulator' },
+  },
+  notes: 'In-flight batches are refreshed with one list call per 100 batches when an API key (or --offline) is available;\notherwise the last known state is shown. Needs no lock: safe to run during a build.',
+  async run(args, io) {
+    const selected = await projectAndTargets(args, io);
+    if (typeof selected === 'number') return selected;
+    const { project, requested } = selected;
+    const canConnect = flag(args, 'offline') || Boolean(io.env.OPENAI_API_KEY?.trim());
+    const connection = canConnect ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env }) : undefined;
+    const conn = connection?.ok ? connection.value : undefined;
+    try {
+      const services = conn ? await makeServices(conn, {}) : {};
+      const statuses = await collectStatus({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal });
+      if (flag(args, 'json')) io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+      else {
+        io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
+        if (!conn && statuses.some((s) => s.remote && s.state === 'pending')) io.stdout.write('(in-flight batches not refreshed: no OPENAI_API_KEY; add --offline for the emulator)\n');
+      }
+      return 0;
+    } finally {
+      await conn?.close();
+    }
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * Where Batch API calls go: OpenAI (or a compatible server) through the SDK's own environment
+ * variables, or, with `--offline`, the built-in emulator started in this process on a loopback
+ * port with its state under the pipeline root (so later runs see the batches of earlier ones).
+ * The API key is never printed or written anywhere.
+ */
+import path from 'node:path';
+import { err, ok, type Result } from '../util/result.ts';
+import { UsageError } from './project.ts';
+
+export interface Connection {
+  apiKey: string;
+  /** Undefined: the SDK's default (OPENAI_BASE_URL or api.openai.com). */
+  baseURL?: string;
+  offline: boolean;
+  /** One line telling the user where requests go. */
+  description?: string;
+  close(): Promise<void>;
+}
+
+export const MISSING_KEY_MESSAGE = 'Error: OPENAI_API_KEY environment variable is not set';
+
+export async function connect(opts: { offline: boolean; root: string; stateDir: string; env: NodeJS.ProcessEnv }): Promise<Result<Connection, UsageError>> {
+  if (opts.offline) {
+    const { startEmulator } = await import('../emulator/index.ts');
+    const stateDir = path.join(opts.root, opts.stateDir, 'emulator');
+    const speed = Number(opts.env.PIPELINE_EMULATOR_SPEED ?? '1');
+    const emulator = await startEmulator({ stateDir, port: 0, speed: Number.isFinite(speed) && speed > 0 ? speed : 1 });
+    return ok({
+      apiKey: 'offline-emulator',
+      baseURL: emulator.url,
+      offline: true,
+      description: `offline: using the built-in Batch API emulator (no OpenAI calls, nothing billed; state in ${path.relative(process.cwd(), stateDir) || stateDir})`,
+      close: () => emulator.close(),
+    });
+  }
+  const apiKey = opts.env.OPENAI_API_KEY?.trim();
+  if (!apiKey) {
+    return err(
+      new UsageError(MISSING_KEY_MESSAGE, [
+        'export OPENAI_API_KEY="your-api-key" to use OpenAI (or OPENAI_BASE_URL for a compatible server),',
+        'or add --offline to run against the built-in Batch API emulator (free, nothing leaves this machine).',
+      ]),
+    );
+  }
+  const baseURL = opts.env.OPENAI_BASE_URL?.trim() || undefined;
+  return ok({ apiKey, ...(baseURL ? { baseURL } : {}), offline: false, close: async () => undefined });
+}

@@ -1,0 +1,61 @@
+/**
+ * The command line: argv → command → exit code. It only wires things together; commands hold
+ * the logic and the engine never prints.
+ */
+import { helpText, parseCommandArgs, type Command, type Io } from './command.ts';
+import { buildCommand } from './commands/build.ts';
+import { cancelCommand } from './commands/cancel.ts';
+import { cleanCommand } from './commands/clean.ts';
+import { emulatorCommand } from './commands/emulator.ts';
+import { graphCommand } from './commands/graph.ts';
+import { statusCommand } from './commands/status.ts';
+import { watchCommand } from './commands/watch.ts';
+import { nearest } from '../graph/select.ts';
+import { EXIT_USAGE } from './errors.ts';
+
+const COMMANDS: readonly Command[] = [buildCommand, statusCommand, cancelCommand, cleanCommand, graphCommand, watchCommand, emulatorCommand];
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'pipeline — a make-like build tool for LLM batch jobs',
+    '',
+    'Usage: pipeline <command> [targets...] [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `pipeline <command> --help` for a command\'s options.',
+    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(mainHelp());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write('pipeline 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const hint = nearest(name, COMMANDS.map((c) => c.name));
+    io.stderr.write(`pipeline: unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}\nRun \`pipeline --help\` for the list of commands.\n`);
+    return EXIT_USAGE;
+  }
+  if (command.name === 'emulator') return command.run({ values: {}, positionals: rest }, io);
+  const parsed = parseCommandArgs(command, rest);
+  if (!parsed.ok) {
+    io.stderr.write(`pipeline ${command.name}: ${parsed.message}\nRun \`pipeline ${command.name} --help\` for its options.\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.args.values.help === true) {
+    io.stdout.write(helpText(command));
+    return 0;
+  }
+  return command.run(parsed.args, io);
+}

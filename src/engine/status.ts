@@ -1,0 +1,104 @@
+/**
+ * `pipeline status`: each target's state and why, computed with the same freshness check as a
+ * build but without running anything or taking the lock. Remote stages add their progress from
+ * their ledgers (refreshed by one shared poll when a key is available).
+ */
+import path from 'node:path';
+import type { TargetGraph } from '../graph/build-graph.ts';
+import type { StageServices } from '../stages/services.ts';
+import type { RemoteStatus } from '../stages/types.ts';
+import type { Clock } from '../util/clock.ts';
+import { contextFor, withDependencies } from './build.ts';
+import { FileStamps } from './file-stamps.ts';
+import { checkFreshness } from './freshness.ts';
+import type { ResolvedRule } from './resolve-stages.ts';
+import { StateStore } from './state-store.ts';
+
+export type StatusState = 'up-to-date' | 'stale' | 'failed' | 'pending' | 'queued' | 'waiting' | 'missing-input';
+
+export interface TargetStatus {
+  target: string;
+  rule: string;
+  state: StatusState;
+  /** Why the target is not up to date (or what failed). */
+  reasons: string[];
+  failure?: { reason: string; message: string; file?: string; line?: number; details?: string[] };
+  remote?: RemoteStatus;
+  usage?: { input: number; output: number };
+  costUsd?: number;
+  builtAt?: number;
+}
+
+export interface StatusOptions {
+  root: string;
+  stateDir: string;
+  graph: TargetGraph;
+  rules: ReadonlyMap<string, ResolvedRule>;
+  requested: readonly string[];
+  services: StageServices;
+  clock: Clock;
+  signal: AbortSignal;
+  stamps?: FileStamps;
+}
+
+export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]> {
+  const store = new StateStore(path.join(opts.root, opts.stateDir));
+  const stamps = opts.stamps ?? new FileStamps();
+  const wanted = withDependencies(opts.graph, opts.requested);
+  const byStage = new Map<ResolvedRule['stage'], { ctx: ReturnType<typeof contextFor>; config: unknown }[]>();
+  for (const id of wanted) {
+    const node = opts.graph.targets.get(id)!;
+    const resolved = opts.rules.get(node.rule.name)!;
+    if (resolved.stage.prepare && resolved.stage.describe) {
+      byStage.set(resolved.stage, [...(byStage.get(resolved.stage) ?? []), { ctx: contextFor(opts, node), config: resolved.config }]);
+    }
+  }
+  for (const [stage, items] of byStage) await stage.prepare?.(items);
+
+  const statuses = new Map<string, TargetStatus>();
+  for (const id of wanted) {
+    const node = opts.graph.targets.get(id)!;
+    const resolved = opts.rules.get(node.rule.name)!;
+    const record = await store.read(id);
+    const freshness = await checkFreshness({
+      root: opts.root,
+      target: id,
+      inputs: node.inputs,
+      locate: (p) => path.join(opts.root, p),
+      stage: { kind: resolved.stage.kind, version: resolved.stage.version, config: resolved.config },
+      record,
+      stamps,
+    });
+    const base: TargetStatus = {
+      target: id,
+      rule: node.rule.name,
+      state: 'up-to-date',
+      reasons: [],
+      ...(record?.usage ? { usage: record.usage } : {}),
+      ...(record?.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
+      ...(record?.builtAt ? { builtAt: record.builtAt } : {}),
+    };
+    const upstream = node.deps.map((d) => statuses.get(d)!).find((s) => s.state !== 'up-to-date');
+    let status: TargetStatus;
+    if (freshness.fresh) status = base;
+    else if (record?.failure) status = { ...base, state: 'failed', reasons: [record.failure.message], failure: record.failure };
+    else if (upstream && freshness.missingInputs.length > 0) status = { ...base, state: 'waiting', reasons: [`waiting for ${upstream.target}`] };
+    else if (freshness.missingInputs.length > 0) status = { ...base, state: 'missing-input', reasons: freshness.reasons };
+    else status = { ...base, state: upstream ? 'waiting' : 'stale', reasons: upstream ? [`waiting for ${upstream.target}`, ...freshness.reasons] : freshness.reasons };
+
+    if (resolved.stage.describe && status.state !== 'up-to-date') {
+      const remote = await resolved.stage.describe(contextFor(opts, node), resolved.config);
+      if (remote.state !== 'none') {
+        status.remote = remote;
+        if (remote.usage) status.usage = remote.usage;
+        if (remote.costUsd !== undefined) status.costUsd = remote.costUsd;
+        if (remote.state === 'queued') status.state = 'queued';
+        else if (remote.state === 'failed') status.state = 'failed';
+        else if (remote.state !== 'complete') status.state = 'pending';
+        if (remote.summary) status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
+      }
+    }
+    statuses.set(id, status);
+  }
+  return [...statuses.values()];
+}

@@ -1,0 +1,84 @@
+/**
+ * Turns build events into what a person reads: one line per target that did something, failures
+ * with file:line and the details under them, and a one-line summary. `--json` writes one JSON
+ * object per event instead, for scripts.
+ */
+import type { BuildEvent, BuildSummary } from '../engine/events.ts';
+import { formatUsd } from '../tokens/prices.ts';
+import { unreachable } from '../util/result.ts';
+import { formatDuration, paint, type Output } from './terminal.ts';
+
+export interface BuildReporter {
+  event(event: BuildEvent): void;
+  summary(summary: BuildSummary, code: number): void;
+}
+
+export function jsonReporter(out: Output): BuildReporter {
+  return {
+    event: (event) => out.write(`${JSON.stringify(event)}\n`),
+    summary: (summary, code) => {
+      const counts = countStates(summary);
+      out.write(`${JSON.stringify({ type: 'summary', exitCode: code, ...counts })}\n`);
+    },
+  };
+}
+
+export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): BuildReporter {
+  return {
+    event(event) {
+      const line = formatEvent(out, event, opts.verbose ?? false);
+      if (line) out.write(`${line}\n`);
+    },
+    summary(summary, code) {
+      const c = countStates(summary);
+      const parts = [
+        c.built && `${c.built} built`,
+        c.fresh && `${c.fresh} up to date`,
+        c.pending && `${c.pending} pending`,
+        c['would-run'] && `${c['would-run']} would run`,
+        c.blocked && `${c.blocked} waiting`,
+        c.failed && paint(out, 'red', `${c.failed} failed`),
+      ].filter(Boolean);
+      const hint =
+        code === 75 ? ' — batches are still running; run the same command again later (or add --wait)' : code === 1 ? ' — fix the errors above and run again; finished work is kept' : '';
+      out.write(`${parts.join(', ') || 'nothing to do'}${hint}\n`);
+    },
+  };
+}
+
+function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string | undefined {
+  switch (event.type) {
+    case 'fresh':
+      return verbose ? paint(out, 'gray', `  up to date  ${event.target}`) : undefined;
+    case 'start':
+      return verbose ? paint(out, 'gray', `  run         ${event.target} (${event.reasons.join('; ')})`) : undefined;
+    case 'done': {
+      const cost = event.costUsd !== undefined ? `, ${formatUsd(event.costUsd)}` : '';
+      return `${paint(out, 'green', '✓ built')}       ${event.target} ${paint(out, 'gray', `(${event.summary ?? event.rule}${cost}, ${formatDuration(event.ms)})`)}`;
+    }
+    case 'pending':
+      return `${paint(out, 'yellow', '… pending')}     ${event.target} ${paint(out, 'gray', `(${event.summary})`)}`;
+    case 'failed': {
+      const where = event.failure.file ? `${event.failure.file}${event.failure.line ? `:${event.failure.line}` : ''}: ` : '';
+      const details = (event.failure.details ?? []).slice(0, 20).map((d) => `\n      ${d}`).join('');
+      return `${paint(out, 'red', '✗ failed')}      ${event.target}\n    ${where}${event.failure.message}${details}`;
+    }
+    case 'blocked':
+      return verbose ? paint(out, 'gray', `  waiting     ${event.target} (input ${event.waitingOn} ${event.because === 'failed' ? 'failed' : 'not ready yet'})`) : undefined;
+    case 'would-run': {
+      const e = event.estimate;
+      const est = e
+        ? ` — ${e.requests} requests${e.cachedRequests ? ` (+${e.cachedRequests} cached)` : ''}, ~${e.inputTokens.toLocaleString('en-US')} in / ~${e.outputTokens.toLocaleString('en-US')} out tokens, ${formatUsd(e.costUsd)} at batch price (standard ${formatUsd(e.standardCostUsd)})`
+        : '';
+      return `${paint(out, 'cyan', '» would run')}   ${event.target} ${paint(out, 'gray', `(${event.reasons.join('; ')})`)}${est}`;
+    }
+    default:
+      return unreachable(event);
+  }
+}
+
+export function countStates(summary: BuildSummary): Record<'fresh' | 'built' | 'pending' | 'failed' | 'blocked' | 'would-run', number> {
+  const counts = { fresh: 0, built: 0, pending: 0, failed: 0, blocked: 0, 'would-run': 0 };
+  for (const r of summary.results.values()) counts[r.state] += 1;
+  return counts;
+}
