@@ -8,6 +8,7 @@ import { mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.ts';
+import { isProcessAlive } from '../util/process.ts';
 
 export interface LockHolder {
   pid: number;
@@ -28,7 +29,7 @@ export async function acquireLock(dir: string, command: string, now = Date.now()
     if (await tryCreate(file, me)) return ok({ release: () => releaseLock(file) });
     const holder = await readHolder(file);
     if (!holder) continue; // released (or half-written by a dying holder) since we looked: retry
-    if (holder.host !== me.host || isAlive(holder.pid)) return err(holder);
+    if (holder.host !== me.host || isProcessAlive(holder.pid)) return err(holder);
     await takeOver(file, holder);
   }
   const holder = await readHolder(file);
@@ -89,15 +90,6 @@ async function releaseLock(file: string): Promise<void> {
   if (holder && holder.pid === process.pid && holder.host === os.hostname()) await rm(file, { force: true });
 }
 
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function describeHolder(holder: LockHolder, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - holder.startedAt) / 1000));

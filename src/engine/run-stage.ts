@@ -4,17 +4,19 @@
  * failed run never leaves a half-written output that looks done. An exception escaping a stage is
  * a bug; it becomes a `stage-threw` failure tagged with the target instead of crashing the build.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnyStage, StageOutcome, TargetContext } from '../stages/types.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';
 import type { FileStamps } from './file-stamps.ts';
+import { isProcessAlive } from '../util/process.ts';
 
 export async function runStage(stage: AnyStage, config: unknown, ctx: TargetContext, stamps: FileStamps): Promise<StageOutcome> {
   const tempOutput = tempPathFor(ctx.output);
   let outcome: StageOutcome;
   try {
     await mkdir(path.dirname(tempOutput), { recursive: true });
+    await removeAbandonedTemps(ctx.output);
     outcome = await stage.run({ ...ctx, tempOutput }, config);
   } catch (error) {
     outcome = {
@@ -34,3 +36,15 @@ export async function runStage(stage: AnyStage, config: unknown, ctx: TargetCont
   await rm(tempOutput, { force: true });
   return outcome;
 }
+
+/** Temp files of this output left by a build that was killed (its pid is gone). */
+async function removeAbandonedTemps(output: string): Promise<void> {
+  const prefix = `.${path.basename(output)}.tmp-`;
+  const dir = path.dirname(output);
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (pid !== process.pid && !isProcessAlive(pid)) await rm(path.join(dir, name), { force: true });
+  }
+}
+

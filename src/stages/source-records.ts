@@ -81,7 +81,7 @@ export function badInputFailure(root: string, file: string, problems: readonly L
   const more = Math.max(problems.total ?? 0, problems.length) - 1;
   return {
     reason: 'bad-input',
-    message: `${first.line > 0 ? `line ${first.line}: ` : ''}${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`,
+    message: `${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`,
     file: rel,
     ...(first.line > 0 ? { line: first.line } : {}),
     details: problems.map((p) => (p.line > 0 ? `${rel}:${p.line}: ${p.message}` : `${rel}: ${p.message}`)),
