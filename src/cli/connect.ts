@@ -44,5 +44,5 @@ export async function connect(opts: { offline: boolean; root: string; stateDir: 
     );
   }
   const baseURL = opts.env.OPENAI_BASE_URL?.trim() || undefined;
-  return ok({ apiKey, ...(baseURL ? { baseURL } : {}), offline: false, close: async () => undefined });
+  return ok({ apiKey, ...(baseURL ? { baseURL } : {}), offline: false, close: () => Promise.resolve() });
 }

@@ -25,7 +25,7 @@ import type { BuildEvent, BuildSummary, TargetResult } from './events.ts';
 import { FileStamps } from './file-stamps.ts';
 import { configHash } from './fingerprint.ts';
 import { checkFreshness } from './freshness.ts';
-import type { ResolvedRule } from './resolve-stages.ts';
+import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
 import { runStage } from './run-stage.ts';
 import { StateStore } from './state-store.ts';
 import { Semaphore } from './semaphore.ts';
@@ -84,7 +84,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
           opts.onEvent({ type: 'blocked', ...base, waitingOn, because });
           return { ...base, state: 'blocked', waitingOn, blockedBecause: because };
         }
-        const identity = { kind: resolved.stage.kind, version: resolved.stage.version, config: resolved.config };
+        const identity = stageIdentity(resolved);
         const record = await store.read(node.id);
         const freshness = await checkFreshness({ root: opts.root, target: node.id, inputs: node.inputs, locate, stage: identity, record, stamps });
         if (freshness.fresh && !force.has(node.id)) {

@@ -7,12 +7,18 @@ import { issuesFromZod, type ConfigIssue } from '../config/schema.ts';
 import type { AnyStage } from '../stages/types.ts';
 import { nearest } from '../graph/select.ts';
 import { err, ok, type Result } from '../util/result.ts';
+import type { StageIdentity } from './fingerprint.ts';
 
 export interface ResolvedRule {
   rule: RuleConfig;
   stage: AnyStage;
   /** The stage's options after its schema applied defaults. */
   config: { kind: string };
+}
+
+/** What the fingerprint knows of a rule's stage: kind, version, options. */
+export function stageIdentity(resolved: ResolvedRule): StageIdentity {
+  return { kind: resolved.config.kind, version: resolved.stage.version, config: resolved.config };
 }
 
 export function resolveStages(rules: readonly RuleConfig[], registry: ReadonlyMap<string, AnyStage>): Result<Map<string, ResolvedRule>, ConfigIssue[]> {

@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock.ts';
 import { contextFor, withDependencies } from './build.ts';
 import { FileStamps } from './file-stamps.ts';
 import { checkFreshness } from './freshness.ts';
-import type { ResolvedRule } from './resolve-stages.ts';
+import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
 import { StateStore } from './state-store.ts';
 
 export type StatusState = 'up-to-date' | 'stale' | 'failed' | 'pending' | 'queued' | 'waiting' | 'missing-input';
@@ -65,7 +65,7 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
       target: id,
       inputs: node.inputs,
       locate: (p) => path.join(opts.root, p),
-      stage: { kind: resolved.stage.kind, version: resolved.stage.version, config: resolved.config },
+      stage: stageIdentity(resolved),
       record,
       stamps,
     });

@@ -43,8 +43,7 @@ export async function buildGraph(root: string, rules: readonly RuleConfig[], sta
     compiled.map((c) => c.first.glob),
     { cwd: root, onlyFiles: true, dot: false, ignore: [`${stateDir}/**`] },
   );
-  const isProduced = (file: string) => compiled.some((c) => c.output.regex.test(file));
-  const sources = new Set(files.filter((f) => !isProduced(f)).sort());
+  const sources = new Set(files.filter((f) => !compiled.some((c) => c.output.regex.test(f))).sort());
 
   const nodes = new Map<string, TargetNode>();
   let frontier = [...sources];
@@ -78,6 +77,12 @@ export async function buildGraph(root: string, rules: readonly RuleConfig[], sta
   const markers = new Map<string, string>();
   for (const node of ordered.value.values()) if (node.marker) markers.set(node.marker, node.id);
   return ok({ targets: ordered.value, sources, markers });
+}
+
+/** Whether a root-relative path is (or would be) a source: a rule reads it and none writes it. */
+export function isSourcePath(rules: readonly RuleConfig[], file: string): boolean {
+  const reads = rules.some((r) => r.inputs.some((input) => compilePattern(input).regex.test(file)));
+  return reads && !rules.some((r) => compilePattern(r.output).regex.test(file));
 }
 
 function targetFor(rule: RuleConfig, first: Pattern, file: string): TargetNode | undefined {

@@ -13,13 +13,13 @@ export function parseResultLine(value: unknown): ParsedResult {
   const customId = typeof value.custom_id === 'string' ? value.custom_id : undefined;
   if (!customId) return { ok: false, customId, why: 'no custom_id' };
   const error = value.error;
-  if (isRecord(error)) return { ok: false, customId, why: `${String(error.code ?? 'error')}: ${String(error.message ?? '')}`.trim() };
+  if (isRecord(error)) return { ok: false, customId, why: `${asText(error.code) || 'error'}: ${asText(error.message)}`.trim() };
   const response = value.response;
   if (!isRecord(response)) return { ok: false, customId, why: 'no response' };
   const body = isRecord(response.body) ? response.body : {};
   const status = typeof response.status_code === 'number' ? response.status_code : 0;
   if (status !== 200) {
-    const message = isRecord(body.error) ? String(body.error.message ?? '') : '';
+    const message = isRecord(body.error) ? asText(body.error.message) : '';
     return { ok: false, customId, why: `HTTP ${status}${message ? `: ${message}` : ''}` };
   }
   const choices = Array.isArray(body.choices) ? (body.choices as unknown[]) : [];
@@ -31,4 +31,8 @@ export function parseResultLine(value: unknown): ParsedResult {
   const input = Number(usage.prompt_tokens ?? 0);
   const output = Number(usage.completion_tokens ?? 0);
   return { ok: true, customId, text, usage: { input, output, total: Number(usage.total_tokens ?? input + output) } };
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 }

@@ -60,7 +60,7 @@ export async function* readSourceRecords(file: string, rules: SourceRules, probl
         continue;
       }
       seen.set(key, entry.line);
-      const missing = rules.required.find((f) => typeof record[f] !== 'string' || (record[f] as string).trim() === '');
+      const missing = rules.required.find((f) => typeof record[f] !== 'string' || (record[f]).trim() === '');
       if (missing) {
         report(entry.line, record[missing] === undefined ? `missing "${missing}"` : `"${missing}" must be a non-empty string`);
         continue;

@@ -1,13 +1,126 @@
-/** `pipeline watch`: placeholder until the watch loop lands. */
-import type { Command } from '../command.ts';
+/**
+ * `pipeline watch`: rebuild when a source or the config changes, and poll pending batches on an
+ * interval. Each rebuild reloads the config (a fresh import, so edits apply without restarting)
+ * and runs a normal build, which runs only what the change made stale. The lock is held only
+ * while a build runs, so `pipeline build` in another terminal takes turns with it.
+ *
+ *   idle ──change──► debouncing ──quiet 200ms──► building ──► idle
+ *     ▲                                            │ change while building
+ *     └── poll timer (pending batches) ◄─── queued ◄┘ (one more build after this one)
+ */
+import path from 'node:path';
+import { watch } from 'chokidar';
+import { runBuild, withDependencies } from '../../engine/build.ts';
+import { exitCodeOf } from '../../engine/events.ts';
+import { acquireLock, describeHolder } from '../../engine/lock.ts';
+import { isSourcePath } from '../../graph/build-graph.ts';
+import { selectTargets } from '../../graph/select.ts';
+import { humanReporter } from '../../report/build-reporter.ts';
+import { systemClock } from '../../util/clock.ts';
+import { flag, numberOption, stringOption, type Command } from '../command.ts';
+import { connect, type Connection } from '../connect.ts';
+import { reportUsageError } from '../errors.ts';
+import { loadProject, UsageError } from '../project.ts';
+import { makeServices } from '../services.ts';
 
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'Rebuild when sources or the config change; poll pending batches.',
+  summary: 'Rebuild when sources or the config change; poll pending batches on an interval.',
   usage: 'watch [targets...] [options]',
-  options: {},
-  run(_args, io) {
-    io.stderr.write('pipeline watch: not available yet\n');
-    return Promise.resolve(2);
+  options: {
+    offline: { type: 'boolean', description: 'use the built-in Batch API emulator' },
+    'poll-interval': { type: 'string', value: 'SECONDS', description: 'how often to poll pending batches (default 30)' },
+    verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date targets' },
+  },
+  notes: 'Ctrl-C stops watching; batches in flight keep running and the next build picks them up.',
+  async run(args, io) {
+    const configArg = stringOption(args, 'config');
+    const poll = numberOption(args, 'poll-interval');
+    if (!poll.ok) return reportUsageError(io.stderr, new UsageError(poll.message));
+    const first = await loadProject(configArg, io.cwd);
+    if (!first.ok) return reportUsageError(io.stderr, first.error);
+    const reporter = humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
+    let connection: Connection | undefined;
+    let pending = false;
+
+    const buildOnce = async (): Promise<void> => {
+      const project = await loadProject(configArg, io.cwd);
+      if (!project.ok) {
+        reportUsageError(io.stderr, project.error);
+        io.stderr.write('watch: keeping the last good config; fix it and save again\n');
+        return;
+      }
+      const p = project.value;
+      const selection = selectTargets(p.graph, args.positionals, p.root, io.cwd);
+      if (!selection.ok) return void reportUsageError(io.stderr, new UsageError(selection.error.message));
+      const wanted = withDependencies(p.graph, selection.value.targets);
+      if (!connection && wanted.some((id) => p.rules.get(p.graph.targets.get(id)!.rule.name)!.stage.remote)) {
+        const c = await connect({ offline: flag(args, 'offline'), root: p.root, stateDir: p.stateDir, env: io.env });
+        if (!c.ok) return void reportUsageError(io.stderr, c.error);
+        connection = c.value;
+        if (connection.description) io.stderr.write(`${connection.description}\n`);
+      }
+      const lock = await acquireLock(path.join(p.root, p.stateDir), 'watch');
+      if (!lock.ok) {
+        io.stderr.write(`watch: a build is running (${describeHolder(lock.error)}); will try again\n`);
+        pending = true;
+        return;
+      }
+      try {
+        const services = connection ? await makeServices(connection, {}) : {};
+        const summary = await runBuild({ root: p.root, stateDir: p.stateDir, graph: p.graph, rules: p.rules, requested: selection.value.targets, services, clock: systemClock, signal: io.signal, onEvent: (e) => reporter.event(e) });
+        const code = exitCodeOf(summary);
+        pending = code === 75;
+        reporter.summary(summary, code);
+      } finally {
+        await lock.value.release();
+      }
+    };
+
+    // Serialise builds: a change during a build queues exactly one more.
+    let running: Promise<void> | undefined;
+    let again = false;
+    const trigger = () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = (async () => {
+        do {
+          again = false;
+          await buildOnce().catch((error: unknown) => io.stderr.write(`watch: build crashed: ${String(error)}\n`));
+        } while (again && !io.signal.aborted);
+        running = undefined;
+      })();
+    };
+    let debounce: NodeJS.Timeout | undefined;
+    const sourceRules = [...first.value.rules.values()].map((r) => r.rule);
+    const onChange = (file: string) => {
+      const rel = path.relative(first.value.root, file).split(path.sep).join('/');
+      const isConfig = path.resolve(file) === first.value.configFile;
+      if (!isConfig && !isSourcePath(sourceRules, rel)) return;
+      io.stdout.write(`watch: ${isConfig ? 'config' : rel} changed\n`);
+      clearTimeout(debounce);
+      debounce = setTimeout(trigger, 200);
+    };
+
+    const watcher = watch([first.value.root, first.value.configFile], {
+      ignoreInitial: true,
+      ignored: (file: string) => file.startsWith(path.join(first.value.root, first.value.stateDir)),
+    });
+    watcher.on('add', onChange).on('change', onChange).on('unlink', onChange);
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    io.stdout.write(`watch: watching ${path.relative(io.cwd, first.value.root) || '.'} and ${path.relative(io.cwd, first.value.configFile)} (Ctrl-C to stop)\n`);
+    trigger();
+    const intervalMs = (poll.value ?? 30) * 1000;
+    const timer = setInterval(() => pending && trigger(), intervalMs);
+    await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(timer);
+    clearTimeout(debounce);
+    await watcher.close();
+    await running;
+    await connection?.close();
+    io.stdout.write('watch: stopped\n');
+    return 0;
   },
 };
