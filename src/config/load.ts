@@ -40,7 +40,7 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
     exported = mod.default;
     // Outside a `"type": "module"` package, tsx loads the config as CommonJS and nests the export.
     if (typeof exported === 'object' && exported !== null && 'default' in exported && !('rules' in exported)) {
-      exported = (exported as { default: unknown }).default;
+      exported = (exported).default;
     }
   } catch (error) {
     return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });

@@ -121,7 +121,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
             if (resolved.stage.pure && scratch) {
               const out = path.join(scratch, node.id);
               const outcome = await runStage(resolved.stage, resolved.config, { ...ctx, output: out }, stamps);
-              if (outcome.kind === 'done') relocated.set(node.id, out);
+              if (outcome.kind === 'failed') {
+                opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
+                return { ...base, state: 'failed' as const, failure: outcome.failure };
+              }
+              relocated.set(node.id, out);
             }
             const estimate = resolved.stage.estimate ? await resolved.stage.estimate(ctx, resolved.config) : undefined;
             opts.onEvent({ type: 'would-run', ...base, reasons, ...(estimate ? { estimate } : {}) });

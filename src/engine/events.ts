@@ -41,14 +41,17 @@ export interface BuildSummary {
   requested: string[];
 }
 
-/** Exit codes of design §2: 0 up to date, 1 a target failed, 75 work pending remotely. */
+/**
+ * Exit codes of design §2: 0 up to date, 1 a target failed, 75 work pending remotely. A dry run
+ * exits 0 unless it finds a failure (as `make -n`): what would run is in its output.
+ */
 export function exitCodeOf(summary: BuildSummary): 0 | 1 | 75 {
   let pending = false;
   for (const id of summary.requested) {
     const r = summary.results.get(id);
     if (!r) continue;
     if (r.state === 'failed' || (r.state === 'blocked' && r.blockedBecause === 'failed')) return 1;
-    if (r.state === 'pending' || r.state === 'blocked' || r.state === 'would-run') pending = true;
+    if (r.state === 'pending' || r.state === 'blocked') pending = true;
   }
   return pending ? 75 : 0;
 }

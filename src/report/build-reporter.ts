@@ -4,6 +4,7 @@
  * object per event instead, for scripts.
  */
 import type { BuildEvent, BuildSummary } from '../engine/events.ts';
+import type { Estimate } from '../stages/types.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { unreachable } from '../util/result.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
@@ -18,7 +19,8 @@ export function jsonReporter(out: Output): BuildReporter {
     event: (event) => out.write(`${JSON.stringify(event)}\n`),
     summary: (summary, code) => {
       const counts = countStates(summary);
-      out.write(`${JSON.stringify({ type: 'summary', exitCode: code, ...counts })}\n`);
+      const estimate = totalEstimate(summary);
+      out.write(`${JSON.stringify({ type: 'summary', exitCode: code, ...counts, ...(estimate ? { estimate } : {}) })}\n`);
     },
   };
 }
@@ -42,6 +44,12 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
       const hint =
         code === 75 ? ' — batches are still running; run the same command again later (or add --wait)' : code === 1 ? ' — fix the errors above and run again; finished work is kept' : '';
       out.write(`${parts.join(', ') || 'nothing to do'}${hint}\n`);
+      const total = totalEstimate(summary);
+      if (total) {
+        out.write(
+          `would send ${total.requests.toLocaleString('en-US')} requests (${total.cachedRequests.toLocaleString('en-US')} answered from cache): ~${total.inputTokens.toLocaleString('en-US')} input tokens, ~${total.outputTokens.toLocaleString('en-US')} output tokens expected (at most ${total.maxOutputTokens.toLocaleString('en-US')}); ${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price\n`,
+        );
+      }
     },
   };
 }
@@ -75,6 +83,18 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
     default:
       return unreachable(event);
   }
+}
+
+/** The dry run's estimates added up over all targets, or undefined when no stage estimated. */
+export function totalEstimate(summary: BuildSummary): Estimate | undefined {
+  let total: Estimate | undefined;
+  for (const r of summary.results.values()) {
+    const e = r.estimate;
+    if (!e) continue;
+    total ??= { requests: 0, inputTokens: 0, outputTokens: 0, maxOutputTokens: 0, costUsd: 0, standardCostUsd: 0, cachedRequests: 0 };
+    for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] += e[key];
+  }
+  return total;
 }
 
 export function countStates(summary: BuildSummary): Record<'fresh' | 'built' | 'pending' | 'failed' | 'blocked' | 'would-run', number> {

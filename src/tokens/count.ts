@@ -10,7 +10,7 @@ type Encoding = typeof o200k;
 /** Models of the gpt-4 / gpt-3.5 era use cl100k_base; gpt-4o, gpt-4.1, o-series and later use o200k_base. */
 export function encodingFor(model: string): Encoding {
   return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o')
-    ? (cl100k as Encoding)
+    ? (cl100k)
     : o200k;
 }
 

@@ -32,7 +32,7 @@ describe('pipeline CLI', () => {
 
   it('build -n says what would run and changes nothing', async () => {
     const dry = await rig.cli(['build', '-n']);
-    expect(dry.code).toBe(75);
+    expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would run   requests/anatomy.jsonl (never built)');
     expect(dry.stdout).toContain('4 would run');
     const status = JSON.parse((await rig.cli(['status', '--json'])).stdout) as { state: string }[];
@@ -54,7 +54,10 @@ describe('pipeline CLI', () => {
 
   it('targets by path from the repo root, by glob, by rule name', async () => {
     expect((await rig.cli(['build', '-v', 'data/requests/anatomy.jsonl'])).stdout).toContain('up to date  requests/anatomy.jsonl');
-    expect((await rig.cli(['build', '-v', 'requests/*.jsonl'])).stdout).toMatch(/up to date {2}requests\/anatomy.jsonl\n.*up to date {2}requests\/astronomy.jsonl/s);
+    const globbed = (await rig.cli(['build', '-v', 'requests/*.jsonl'])).stdout;
+    expect(globbed).toContain('up to date  requests/anatomy.jsonl');
+    expect(globbed).toContain('up to date  requests/astronomy.jsonl');
+    expect(globbed).toContain('2 up to date');
     expect((await rig.cli(['status', 'count'])).stdout).toContain('counts/astronomy.txt');
   });
 
