@@ -3,7 +3,8 @@
  * `--wait`, keep polling (with backoff) until nothing is pending. Safe to re-run at any time.
  */
 import { runBuild, withDependencies } from '../../engine/build.ts';
-import { exitCodeOf, type BuildSummary } from '../../engine/events.ts';
+import { exitCodeOf, type BuildEvent, type BuildSummary } from '../../engine/events.ts';
+import { WaitDisplay } from '../../report/wait-display.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { humanReporter, jsonReporter } from '../../report/build-reporter.ts';
 import { systemClock } from '../../util/clock.ts';
@@ -67,15 +68,25 @@ export const buildCommand: Command = {
         : {};
       let summary: BuildSummary;
       let delayMs = (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000;
-      for (;;) {
-        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal, force: flag(args, 'force'), dryRun, onEvent: (e) => reporter.event(e) });
+      const display = flag(args, 'json') ? undefined : new WaitDisplay(io.stdout);
+      for (let cycle = 0; ; cycle++) {
+        display?.startCycle();
+        const onEvent = (e: BuildEvent) => {
+          display?.observe(e);
+          // While waiting, progress goes to the display; only real changes are printed as lines.
+          if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
+          if (cycle > 0) display?.release();
+          reporter.event(e);
+        };
+        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal, force: flag(args, 'force') && cycle === 0, dryRun, onEvent });
         const code = exitCodeOf(summary);
         if (io.signal.aborted) return EXIT_INTERRUPTED;
         if (code !== EXIT_PENDING || !flag(args, 'wait') || dryRun) {
           reporter.summary(summary, code);
           return code;
         }
-        io.stderr.write(`waiting ${Math.round(delayMs / 1000)}s for pending batches (Ctrl-C stops waiting; batches keep running)\n`);
+        if (cycle === 0) io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
+        display?.draw(systemClock.now(), delayMs);
         try {
           await systemClock.sleep(delayMs, io.signal);
         } catch {

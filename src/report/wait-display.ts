@@ -1,0 +1,59 @@
+/**
+ * What `build --wait` shows between polls: per pending target a progress bar, and overall
+ * requests done/total with rate and ETA. On a terminal it redraws in place; piped (or NO_COLOR /
+ * CI logs) it prints one plain line per poll.
+ */
+import type { BuildEvent } from '../engine/events.ts';
+import type { Progress } from '../stages/types.ts';
+import { formatDuration, paint, progressBar, type Output } from './terminal.ts';
+
+export class WaitDisplay {
+  readonly #out: Output;
+  readonly #pending = new Map<string, { progress: Progress; summary: string }>();
+  readonly #history: { at: number; done: number }[] = [];
+  #drawnLines = 0;
+
+  constructor(out: Output) {
+    this.#out = out;
+  }
+
+  /** Feed every build event of a cycle; pending ones are remembered for the next draw. */
+  observe(event: BuildEvent): void {
+    if (event.type === 'pending') this.#pending.set(event.target, { progress: event.progress, summary: event.summary });
+    else if (event.type === 'done' || event.type === 'failed' || event.type === 'fresh') this.#pending.delete(event.target);
+  }
+
+  /** Call at the start of each cycle: targets not reported pending again are no longer waited on. */
+  startCycle(): void {
+    this.#pending.clear();
+  }
+
+  draw(now: number, nextPollMs: number): void {
+    let done = 0;
+    let total = 0;
+    for (const { progress } of this.#pending.values()) {
+      done += progress.done;
+      total += progress.total;
+    }
+    this.#history.push({ at: now, done });
+    while (this.#history.length > 10) this.#history.shift();
+    const first = this.#history[0]!;
+    const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
+    const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
+    const overall = `${this.#pending.size} pending, ${done}/${total} requests${total ? ` (${((100 * done) / total).toFixed(1)}%)` : ''}, ${rate.toFixed(1)} req/s, ETA ${eta}; next poll in ${formatDuration(nextPollMs)}`;
+    if (!this.#out.isTTY) {
+      this.#out.write(`waiting: ${overall}\n`);
+      return;
+    }
+    const width = Math.max(...[...this.#pending.keys()].map((t) => t.length), 10);
+    const lines = [...this.#pending].map(([target, { progress, summary }]) => `  ${target.padEnd(width)} ${progressBar(progress.done, progress.total)} ${progress.done}/${progress.total} ${paint(this.#out, 'gray', summary)}`);
+    lines.push(`${paint(this.#out, 'bold', 'overall')} ${progressBar(done, total, 30)} ${overall}`);
+    this.#out.write(`${this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}A\x1b[J` : ''}${lines.join('\n')}\n`);
+    this.#drawnLines = lines.length;
+  }
+
+  /** Forget the drawn block (before other output is printed under it). */
+  release(): void {
+    this.#drawnLines = 0;
+  }
+}
