@@ -1,0 +1,117 @@
+/**
+ * Bookkeeping cost: how long `pipeline` takes to find that nothing (or one thing) needs doing,
+ * beside GNU make and ninja on the equivalent graph, and beside bare node/tsx start-up. The graph
+ * per subject: source → request file (requests stage) → line count (shell stage), so 2 targets
+ * per subject. Run: `npx tsx bench/bookkeeping.ts [--sizes 57,1140,11400] [--runs 5]`.
+ */
+import { spawnSync } from 'node:child_process';
+import { utimesSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateMmluDataset } from '../src/data/generate-mmlu.ts';
+import { fmt, markdownTable, pipelineArgs, timeCommand, TSX_LOADER, type Timing } from './lib.ts';
+
+const CONFIG = `export default {
+  root: '.',
+  rules: [
+    { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'requests/{subject}.jsonl',
+      stage: { kind: 'requests', prompt: 'Paraphrase:\\n<text>\\n{analysis}\\n</text>' } },
+    { name: 'count', inputs: ['requests/{subject}.jsonl'], output: 'counts/{subject}.txt',
+      stage: { kind: 'shell', command: 'wc -l < {input} > {output}' } },
+  ],
+};
+`;
+
+export interface BookkeepingRow {
+  subjects: number;
+  targets: number;
+  noopBuild: Timing;
+  status: Timing;
+  dryRun: Timing;
+  touched: Timing;
+  make: Timing;
+  makeDry: Timing;
+  ninja: Timing;
+  ninjaDry: Timing;
+}
+
+export async function benchBookkeeping(sizes: number[], runs: number): Promise<{ rows: BookkeepingRow[]; node: Timing; tsx: Timing }> {
+  const node = timeCommand(process.execPath, ['-e', ''], { cwd: os.tmpdir(), runs });
+  const tsx = timeCommand(process.execPath, ['--import', TSX_LOADER, '-e', ''], { cwd: os.tmpdir(), runs });
+  const rows: BookkeepingRow[] = [];
+  for (const subjects of sizes) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
+    try {
+      const scale = Math.max(1, Math.round(subjects / 57));
+      const made = await generateMmluDataset({ outDir: path.join(dir, 'original'), scale, recordsPerSubject: 2 });
+      const names = made.subjects;
+      await writeFile(path.join(dir, 'pipeline.config.ts'), CONFIG);
+      await writeFile(path.join(dir, 'Makefile'), makefile(names));
+      await writeFile(path.join(dir, 'build.ninja'), ninjaFile(names));
+      const [cmd, build] = pipelineArgs('build');
+      const first = spawnSync(cmd, build, { cwd: dir, stdio: 'ignore' });
+      if (first.status !== 0) throw new Error(`initial build failed (${first.status})`);
+      spawnSync('make', ['-s', '-j2', 'all'], { cwd: dir, stdio: 'ignore' });
+      spawnSync('ninja', [], { cwd: dir, stdio: 'ignore' });
+      const touchOne = () => {
+        const t = new Date();
+        utimesSync(path.join(dir, 'original', `${names[0]}.jsonl`), t, t);
+      };
+      const row: BookkeepingRow = {
+        subjects: names.length,
+        targets: names.length * 2,
+        noopBuild: timeCommand(cmd, build, { cwd: dir, runs }),
+        status: timeCommand(...pipelineArgs('status', '--json'), { cwd: dir, runs }),
+        dryRun: timeCommand(...pipelineArgs('build', '-n'), { cwd: dir, runs }),
+        touched: timeCommand(cmd, build, { cwd: dir, runs, prepare: touchOne }),
+        make: timeCommand('make', ['-s', 'all'], { cwd: dir, runs }),
+        makeDry: timeCommand('make', ['-n', 'all'], { cwd: dir, runs }),
+        ninja: timeCommand('ninja', [], { cwd: dir, runs }),
+        ninjaDry: timeCommand('ninja', ['-n'], { cwd: dir, runs }),
+      };
+      rows.push(row);
+      process.stderr.write(`bookkeeping: ${names.length} subjects: no-op build ${fmt(row.noopBuild)}\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { rows, node, tsx };
+}
+
+function makefile(subjects: string[]): string {
+  return [
+    `all: ${subjects.map((s) => `counts/${s}.txt`).join(' ')}`,
+    'requests/%.jsonl: original/%.jsonl',
+    '\t@mkdir -p requests && cp $< $@',
+    'counts/%.txt: requests/%.jsonl',
+    '\t@mkdir -p counts && wc -l < $< > $@',
+    '',
+  ].join('\n');
+}
+
+function ninjaFile(subjects: string[]): string {
+  const lines = ['rule copy', '  command = cp $in $out', 'rule count', '  command = wc -l < $in > $out'];
+  for (const s of subjects) lines.push(`build requests/${s}.jsonl: copy original/${s}.jsonl`, `build counts/${s}.txt: count requests/${s}.jsonl`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookkeeping>>): string {
+  const startup = result.tsx.medianMs;
+  const perTarget = (t: Timing, targets: number) => `${(((t.medianMs - startup) * 1000) / targets).toFixed(0)} µs`;
+  return [
+    `Start-up: bare \`node -e ''\` ${fmt(result.node)}; \`node --import tsx -e ''\` ${fmt(result.tsx)}. "Engine/target" is (median − tsx start-up) ÷ targets.`,
+    '',
+    markdownTable(
+      ['subjects', 'targets', 'no-op build', 'engine/target', 'status', 'build -n', 'one source touched', 'make (no-op)', 'make -n', 'ninja (no-op)', 'ninja -n'],
+      result.rows.map((r) => [String(r.subjects), String(r.targets), fmt(r.noopBuild), perTarget(r.noopBuild, r.targets), fmt(r.status), fmt(r.dryRun), fmt(r.touched), fmt(r.make), fmt(r.makeDry), fmt(r.ninja), fmt(r.ninjaDry)]),
+    ),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '57,1140,11400' }, runs: { type: 'string', default: '5' } } });
+  const result = await benchBookkeeping(values.sizes.split(',').map(Number), Number(values.runs));
+  process.stdout.write(`${bookkeepingMarkdown(result)}\n`);
+}
