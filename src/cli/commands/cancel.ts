@@ -19,7 +19,7 @@ export const cancelCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { project, requested } = selected;
-    const remote = requested.filter((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.cancel);
+    const remote = requested.filter((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.cancel !== undefined);
     if (remote.length === 0) {
       io.stdout.write('nothing to cancel: no selected target has remote work\n');
       return 0;

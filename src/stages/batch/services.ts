@@ -1,3 +1,43 @@
-/** Placeholder: the Batch API stage defines what it needs from the CLI here. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BatchServices {}
+/**
+ * What the batch stage needs from the CLI: the Batch API, the command line's limits, and the
+ * per-build state shared by all batch targets of one build (the poll snapshot taken by
+ * `prepare`, the scheduler). The CLI makes one with `createBatchServices(createBatchApi(…), limits)`.
+ */
+import type { BatchApi } from '../../batch-api/types.ts';
+import type { PollSnapshot } from './poller.ts';
+import { Scheduler } from './scheduler.ts';
+
+export interface BatchLimits {
+  /** Override the rules' `maxEnqueuedTokens` / `maxInFlightBatches` (per model, whole build). */
+  maxEnqueuedTokens?: number | undefined;
+  maxInFlightBatches?: number | undefined;
+  /** Refuse to submit when the build's outstanding work is estimated above this (USD). */
+  maxCostUsd?: number | undefined;
+}
+
+/** Points of the submit/collect protocol where a test may simulate a crash (see `crashAt`). */
+export type CrashPoint = 'after-intent' | 'after-upload' | 'after-creating' | 'after-create' | 'after-download';
+
+export class SimulatedCrash extends Error {
+  constructor(readonly point: CrashPoint) {
+    super(`simulated crash at ${point}`);
+  }
+}
+
+export interface BatchServices {
+  api: BatchApi;
+  limits?: BatchLimits;
+  /** Per build: the list walk of `prepare()`; `run()` and `describe()` read it. */
+  poll?: PollSnapshot;
+  scheduler: Scheduler;
+  /** Test only: answer true to throw `SimulatedCrash` at that point, as if the process were killed. */
+  crashAt?: (point: CrashPoint, info: { target: string; part: number }) => boolean;
+}
+
+export function createBatchServices(api: BatchApi, limits?: BatchLimits): BatchServices {
+  return { api, ...(limits ? { limits } : {}), scheduler: new Scheduler() };
+}
+
+export function maybeCrash(services: BatchServices, point: CrashPoint, info: { target: string; part: number }): void {
+  if (services.crashAt?.(point, info)) throw new SimulatedCrash(point);
+}

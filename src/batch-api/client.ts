@@ -1,0 +1,173 @@
+/**
+ * The Batch API through the official `openai` SDK — the only module that imports it. Everything
+ * the SDK throws becomes a typed `ApiError`; the API key is scrubbed from every message so it can
+ * never reach a marker, a log or a status line.
+ *
+ * Retry policy (see docs/openai-batch-api.md §5.4): uploads go through `toFile(Buffer)` so the SDK
+ * may retry them (a duplicate upload only leaves an unused file); `batches.create` and
+ * `batches.cancel` run with `maxRetries: 0` — a retried create could make a second batch, and a
+ * retried 409 on cancel only wastes time.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
+import type { Batch } from 'openai/resources/batches';
+import { err, ok } from '../util/result.ts';
+import type { ApiError, BatchApi, CallStats, RemoteBatch } from './types.ts';
+
+export interface BatchApiOptions {
+  /** Defaults to OPENAI_API_KEY. */
+  apiKey?: string;
+  /** Defaults to OPENAI_BASE_URL, else the SDK's default (api.openai.com). Include `/v1`. */
+  baseURL?: string;
+  /** Defaults to OPENAI_ORG_ID / OPENAI_PROJECT_ID. */
+  organization?: string;
+  project?: string;
+  /** Per-attempt timeout; 60 s (the SDK's 10 min would stall a build on a dead connection). */
+  timeoutMs?: number;
+  /** SDK retries for idempotent calls (upload, retrieve, list, download); default 2. */
+  maxRetries?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
+  const env = options.env ?? process.env;
+  const apiKey = options.apiKey ?? env.OPENAI_API_KEY?.trim();
+  if (!apiKey) throw new Error('OPENAI_API_KEY is not set (or pass apiKey)');
+  const calls: CallStats = { total: 0, byRoute: {} };
+  const countingFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const route = `${(init?.method ?? 'GET').toUpperCase()} ${routeOf(url.pathname)}`;
+    calls.total += 1;
+    calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
+    return fetch(input, init);
+  };
+  const client = new OpenAI({
+    apiKey,
+    baseURL: options.baseURL ?? (env.OPENAI_BASE_URL?.trim() || undefined),
+    organization: options.organization ?? (env.OPENAI_ORG_ID?.trim() || null),
+    project: options.project ?? (env.OPENAI_PROJECT_ID?.trim() || null),
+    timeout: options.timeoutMs ?? 60_000,
+    maxRetries: options.maxRetries ?? 2,
+    fetch: countingFetch,
+    logLevel: 'off',
+  });
+  const fail = (error: unknown, ambiguous = false) => err(toApiError(error, apiKey, ambiguous));
+
+  return {
+    calls,
+    async upload(data, filename) {
+      try {
+        const file = await client.files.create({ file: await toFile(data, filename, { type: 'application/jsonl' }), purpose: 'batch' });
+        return ok({ id: file.id });
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    async createBatch(p) {
+      try {
+        const params: OpenAI.Batches.BatchCreateParams = {
+          input_file_id: p.inputFileId,
+          endpoint: p.endpoint as OpenAI.Batches.BatchCreateParams['endpoint'],
+          completion_window: p.completionWindow,
+          metadata: p.metadata,
+        };
+        return ok(fromSdk(await client.batches.create(params, { maxRetries: 0 })));
+      } catch (error) {
+        return fail(error, true);
+      }
+    },
+    async retrieveBatch(id) {
+      try {
+        return ok(fromSdk(await client.batches.retrieve(id)));
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    async listBatches({ limit, after }) {
+      try {
+        const page = await client.batches.list({ limit, ...(after ? { after } : {}) });
+        return ok({ data: page.data.map(fromSdk), hasMore: page.has_more === true });
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    async cancelBatch(id) {
+      try {
+        return ok({ alreadyTerminal: false, batch: fromSdk(await client.batches.cancel(id, { maxRetries: 0 })) });
+      } catch (error) {
+        if (error instanceof APIError && error.status === 409) return ok({ alreadyTerminal: true });
+        return fail(error);
+      }
+    },
+    async downloadFile(id) {
+      try {
+        const response = await client.files.content(id);
+        // Stream it: result files can be hundreds of MB (never `response.text()`).
+        if (!response.body) return ok(Readable.from([]));
+        return ok(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>));
+      } catch (error) {
+        return fail(error);
+      }
+    },
+  };
+}
+
+/** `/v1/batches/batch_123/cancel` → `/v1/batches/{id}/cancel`. */
+function routeOf(pathname: string): string {
+  return pathname.replace(/\/(batches|files)\/[^/]+/g, '/$1/{id}');
+}
+
+function fromSdk(b: Batch): RemoteBatch {
+  return {
+    id: b.id,
+    status: b.status,
+    createdAt: b.created_at * 1000,
+    inputFileId: b.input_file_id,
+    outputFileId: b.output_file_id ?? null,
+    errorFileId: b.error_file_id ?? null,
+    errors: (b.errors?.data ?? []).map((e) => ({ code: e.code, message: e.message, line: e.line ?? null })),
+    requestCounts: { total: b.request_counts?.total ?? 0, completed: b.request_counts?.completed ?? 0, failed: b.request_counts?.failed ?? 0 },
+    metadata: { ...(b.metadata ?? {}) },
+  };
+}
+
+export function toApiError(error: unknown, apiKey: string, ambiguous = false): ApiError {
+  const message = scrubSecrets(error instanceof Error ? error.message : String(error), apiKey);
+  if (error instanceof APIConnectionError) return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
+  if (!(error instanceof APIError) || typeof error.status !== 'number') {
+    return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
+  }
+  const status = error.status;
+  if (status === 429) {
+    const retryAfterMs = retryAfter(error.headers as Headers | undefined);
+    return { kind: 'rate-limited', status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  // A 5xx answer to create may come after the batch was made: treat it as "maybe created".
+  if (status >= 500) return ambiguous ? { kind: 'ambiguous', status, message } : { kind: 'server-error', status, message };
+  if (status === 404) return { kind: 'not-found', status, message };
+  if (status === 409) return { kind: 'conflict', status, message };
+  if (status === 401 || status === 403) return { kind: 'auth', status, message };
+  if (status === 400 || status === 422 || status === 413) {
+    return { kind: 'bad-request', status, message, code: error.code ?? undefined, param: error.param ?? undefined };
+  }
+  return { kind: 'http', status, message };
+}
+
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const raw = headers?.get('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** Removes the key itself and anything that looks like an OpenAI secret key from a message. */
+export function scrubSecrets(text: string, apiKey?: string): string {
+  let out = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
+  out = out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-[redacted]');
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * What the batch stage needs from a Files + Batches provider, independent of the SDK. Every call
+ * answers a Result: expected failures (rate limits, outages, a batch that may or may not exist)
+ * are values the protocol reasons about, never exceptions.
+ */
+import type { Readable } from 'node:stream';
+import type { Result } from '../util/result.ts';
+
+export type RemoteBatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['failed', 'completed', 'expired', 'cancelled']);
+
+export interface RemoteBatchError {
+  code?: string | undefined;
+  message?: string | undefined;
+  line?: number | null | undefined;
+}
+
+/** The fields of a provider Batch object the stage uses; times in epoch milliseconds. */
+export interface RemoteBatch {
+  id: string;
+  status: RemoteBatchStatus | (string & {});
+  createdAt: number;
+  inputFileId: string;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  errors: RemoteBatchError[];
+  requestCounts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string>;
+}
+
+/**
+ * A failed call, classified by what the caller should do about it.
+ * - `ambiguous`: only from `createBatch` — the request may have created a batch (connection lost,
+ *   timeout, 5xx); the caller must look for it before creating again.
+ * - `rate-limited`, `server-error`, `network`: transient; try again later.
+ * - the rest are definitive answers from the provider.
+ */
+export type ApiError =
+  | { kind: 'rate-limited'; status: 429; message: string; retryAfterMs?: number }
+  | { kind: 'server-error'; status: number; message: string }
+  | { kind: 'network'; message: string }
+  | { kind: 'ambiguous'; message: string; status?: number }
+  | { kind: 'not-found'; status: 404; message: string }
+  | { kind: 'bad-request'; status: number; message: string; code?: string | undefined; param?: string | undefined }
+  | { kind: 'auth'; status: number; message: string }
+  | { kind: 'conflict'; status: 409; message: string }
+  | { kind: 'http'; status: number; message: string };
+
+export function isTransient(error: ApiError): boolean {
+  return error.kind === 'rate-limited' || error.kind === 'server-error' || error.kind === 'network' || error.kind === 'ambiguous';
+}
+
+export interface CreateBatchParams {
+  inputFileId: string;
+  endpoint: string;
+  completionWindow: '24h';
+  metadata: Record<string, string>;
+}
+
+export interface BatchPage {
+  data: RemoteBatch[];
+  hasMore: boolean;
+}
+
+/** HTTP calls actually made (SDK retries included), for tests and benchmarks. */
+export interface CallStats {
+  total: number;
+  /** e.g. `{"GET /v1/batches": 3, "POST /v1/files": 2}`; ids are written `{id}`. */
+  byRoute: Record<string, number>;
+}
+
+export interface BatchApi {
+  /** Uploads batch input bytes (purpose `batch`); retried by the SDK (the bytes are in memory). */
+  upload(data: Buffer, filename: string): Promise<Result<{ id: string }, ApiError>>;
+  /** Creates a batch with SDK retries off: a lost answer is `ambiguous`, never a silent second batch. */
+  createBatch(params: CreateBatchParams): Promise<Result<RemoteBatch, ApiError>>;
+  retrieveBatch(id: string): Promise<Result<RemoteBatch, ApiError>>;
+  /** One page of the batch list, newest first. */
+  listBatches(params: { limit: number; after?: string }): Promise<Result<BatchPage, ApiError>>;
+  /** Cancels a batch; a 409 (already terminal) is `alreadyTerminal`, not an error. */
+  cancelBatch(id: string): Promise<Result<{ alreadyTerminal: boolean; batch?: RemoteBatch }, ApiError>>;
+  /** A file's content as a byte stream (result files can be hundreds of MB). */
+  downloadFile(id: string): Promise<Result<Readable, ApiError>>;
+  readonly calls: CallStats;
+}
+
+/** One line for a person: what failed and, when known, the HTTP status. */
+export function describeApiError(error: ApiError): string {
+  const status = 'status' in error && error.status !== undefined ? `HTTP ${error.status}: ` : '';
+  return `${status}${error.message}`;
+}

@@ -1,0 +1,128 @@
+/** The /v1/batches routes: create (synchronous checks only, like the real API), retrieve, cancel, list. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from './context.ts';
+import { ApiError, isRecord, readJsonBody, sendJson } from './http.ts';
+import { newBatchId } from './ids.ts';
+import { cancel, refresh } from './lifecycle.ts';
+import { checkMetadata, intParam, supported } from './params.ts';
+import type { BatchRecord } from './types.ts';
+import { batchObject } from './wire.ts';
+
+export const ENDPOINTS = [
+  '/v1/responses',
+  '/v1/chat/completions',
+  '/v1/embeddings',
+  '/v1/completions',
+  '/v1/moderations',
+  '/v1/images/generations',
+  '/v1/images/edits',
+  '/v1/videos',
+];
+
+function required(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  if (v === undefined || v === null) throw new ApiError(400, `Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+  if (typeof v !== 'string') throw new ApiError(400, `Invalid type for '${name}': expected a string, but got ${typeof v} instead.`, name, 'invalid_type');
+  return v;
+}
+
+function outputExpiry(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  if (!isRecord(v)) throw new ApiError(400, "Invalid type for 'output_expires_after': expected an object.", 'output_expires_after', 'invalid_type');
+  if (v.anchor !== 'created_at') throw new ApiError(400, supported(String(v.anchor), ['created_at']), 'output_expires_after.anchor', 'invalid_value');
+  return intParam(typeof v.seconds === 'number' ? String(v.seconds) : 'x', 'output_expires_after.seconds', 3600, 2_592_000, 0);
+}
+
+export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJsonBody(req, ctx.counter);
+  if (!isRecord(body)) throw new ApiError(400, "Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+  const inputFileId = required(body, 'input_file_id');
+  const endpoint = required(body, 'endpoint');
+  const window = required(body, 'completion_window');
+  if (!ENDPOINTS.includes(endpoint)) throw new ApiError(400, supported(endpoint, ENDPOINTS), 'endpoint', 'invalid_value');
+  if (window !== '24h') throw new ApiError(400, supported(window, ['24h']), 'completion_window', 'invalid_value');
+  const metadata = checkMetadata(body.metadata);
+  const outputExpiresAfterSeconds = outputExpiry(body.output_expires_after);
+  const now = ctx.clock.now();
+  const file = ctx.files.get(inputFileId, now);
+  if (!file) throw new ApiError(404, `No such File object: ${inputFileId}`, 'id');
+  const young = ctx.faults.options.fileNotFoundAfterUploadMs;
+  if (young !== undefined && now - file.createdMs < young) {
+    throw new ApiError(400, `Cannot find file ${inputFileId}, or project proj_emulator does not have access to it.`, 'file_id');
+  }
+  if (file.purpose !== 'batch') {
+    throw new ApiError(400, `The input file must have purpose 'batch', but ${inputFileId} has purpose '${file.purpose}'.`, 'input_file_id', 'invalid_value');
+  }
+  if (file.bytes > ctx.maxBatchFileBytes) throw new ApiError(400, 'File is too large.');
+  const rec: BatchRecord = {
+    id: newBatchId(),
+    seq: ctx.batches.nextSeq(),
+    endpoint,
+    inputFileId,
+    completionWindow: window,
+    metadata,
+    outputExpiresAfterSeconds,
+    speed: ctx.speed,
+    status: 'validating',
+    createdMs: now,
+    expiresMs: Math.floor(now / 1000) * 1000 + 86_400_000,
+    forcedExpireMs: null,
+    inProgressMs: null,
+    finalizingMs: null,
+    completedMs: null,
+    failedMs: null,
+    expiredMs: null,
+    cancellingMs: null,
+    cancelledMs: null,
+    errors: null,
+    model: null,
+    enqueuedTokens: 0,
+    total: 0,
+    completed: 0,
+    failed: 0,
+    executed: 0,
+    inputOffset: 0,
+    outputPartBytes: 0,
+    errorPartBytes: 0,
+    outputLines: 0,
+    errorLines: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    outputFileId: null,
+    errorFileId: null,
+  };
+  await ctx.batches.snapshotInput(rec.id, ctx.files.contentPath(inputFileId));
+  await ctx.batches.save(rec);
+  ctx.stats.add('batchesCreated');
+  sendJson(res, 200, batchObject(rec), ctx.counter);
+}
+
+export function found(ctx: EmulatorContext, id: string): BatchRecord {
+  const rec = ctx.batches.get(id);
+  if (!rec) throw new ApiError(404, `No batch found with id '${id}'.`);
+  return rec;
+}
+
+export async function retrieveBatch(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, batchObject(await refresh(ctx, found(ctx, id))), ctx.counter);
+}
+
+export async function cancelBatch(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, batchObject(await cancel(ctx, found(ctx, id))), ctx.counter);
+}
+
+export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 100, 20);
+  const all = ctx.batches.all();
+  const after = query.get('after');
+  const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
+  const page = after && start === 0 ? [] : all.slice(start, start + limit);
+  const data = [];
+  for (const b of page) data.push(batchObject(await refresh(ctx, b)));
+  sendJson(
+    res,
+    200,
+    { object: 'list', data, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: page.length > 0 && start + page.length < all.length },
+    ctx.counter,
+  );
+}

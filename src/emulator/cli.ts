@@ -1,0 +1,126 @@
+/**
+ * `pipeline emulator`: serve the emulator until SIGINT/SIGTERM. Parses its own flags; prints
+ * through the given streams only.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmulator } from './index.ts';
+import type { FaultOptions } from './types.ts';
+
+const USAGE = `Usage: pipeline emulator [options]
+
+Serve the built-in OpenAI Files + Batches API emulator on 127.0.0.1 (nothing leaves this machine).
+
+Options:
+  --port N                      port to listen on (default 0: a free port)
+  --state-dir DIR               where files, batches and stats live (default .pipeline/emulator)
+  --speed X                     time multiplier (default 1: a 100-request batch takes ~3.5 s)
+  --token-limit N               enqueued-token limit per model (default: unlimited)
+  --seed N                      seed for shuffles and rate-based faults (default 1)
+Faults:
+  --fail-rate R                 answer this fraction of API calls with --fail-status
+  --fail-status S               500, 502 or 503 (default 500)
+  --rate-limit-rate R           answer this fraction of API calls with 429
+  --retry-after S               retry-after seconds on injected 429/5xx replies
+  --drop-rate R                 close this fraction of connections without a reply
+  --slow-ms MS                  delay every reply by MS milliseconds
+  --request-error-rate5xx R     fraction of request lines that fail once with 500 in the error file
+  --request-error-rate4xx R     fraction of request lines that fail with 400 (permanently)
+  --expire-after-fraction F     batches expire once this fraction of their requests is done
+  -h, --help                    show this help
+
+Point the openai SDK at it with:
+  export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=emulator
+Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
+  POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  'state-dir': { type: 'string' },
+  speed: { type: 'string' },
+  'token-limit': { type: 'string' },
+  seed: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'fail-status': { type: 'string' },
+  'rate-limit-rate': { type: 'string' },
+  'retry-after': { type: 'string' },
+  'drop-rate': { type: 'string' },
+  'slow-ms': { type: 'string' },
+  'request-error-rate5xx': { type: 'string' },
+  'request-error-rate4xx': { type: 'string' },
+  'expire-after-fraction': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class FlagError extends Error {}
+
+function num(values: Record<string, unknown>, name: string, check: (n: number) => boolean, what: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new FlagError(`--${name} must be ${what}, got '${typeof raw === 'string' ? raw : JSON.stringify(raw)}'`);
+  return n;
+}
+
+const rate = (n: number) => n >= 0 && n <= 1;
+
+export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    io.stderr.write(`pipeline emulator: ${e instanceof Error ? e.message : String(e)}\nRun 'pipeline emulator --help' for usage.\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  let port: number | undefined, speed: number | undefined, tokenLimit: number | undefined, seed: number | undefined;
+  const faults: FaultOptions = {};
+  try {
+    port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
+    speed = num(values, 'speed', (n) => n > 0, 'a positive number');
+    tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+    seed = num(values, 'seed', Number.isInteger, 'an integer');
+    const failRate = num(values, 'fail-rate', rate, 'a rate between 0 and 1');
+    const failStatus = num(values, 'fail-status', (n) => [500, 502, 503].includes(n), '500, 502 or 503') ?? 500;
+    const limitRate = num(values, 'rate-limit-rate', rate, 'a rate between 0 and 1');
+    const retryAfter = num(values, 'retry-after', (n) => n >= 0, 'a number of seconds');
+    const retry = retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter };
+    faults.http = [];
+    if (limitRate) faults.http.push({ status: 429, rate: limitRate, ...retry });
+    if (failRate) faults.http.push({ status: failStatus as 500 | 502 | 503, rate: failRate, ...retry });
+    const drop = num(values, 'drop-rate', rate, 'a rate between 0 and 1');
+    if (drop !== undefined) faults.dropRate = drop;
+    const slow = num(values, 'slow-ms', (n) => n >= 0, 'a number of milliseconds');
+    if (slow !== undefined) faults.slowMs = slow;
+    const r5 = num(values, 'request-error-rate5xx', rate, 'a rate between 0 and 1');
+    const r4 = num(values, 'request-error-rate4xx', rate, 'a rate between 0 and 1');
+    if (r5 !== undefined || r4 !== undefined) faults.requestErrors = { ...(r5 === undefined ? {} : { rate5xx: r5 }), ...(r4 === undefined ? {} : { rate4xx: r4 }) };
+    const fraction = num(values, 'expire-after-fraction', rate, 'a fraction between 0 and 1');
+    if (fraction !== undefined) faults.expireAfterFraction = fraction;
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`pipeline emulator: ${e.message}\n`);
+    return 2;
+  }
+  const stateDir = path.resolve(typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'));
+  const emulator = await startEmulator({ stateDir, faults, ...(port === undefined ? {} : { port }), ...(speed === undefined ? {} : { speed }), ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }), ...(seed === undefined ? {} : { seed }) });
+  io.stdout.write(`Batch API emulator listening on ${emulator.url}\n`);
+  io.stdout.write(`  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=emulator\n`);
+  io.stdout.write(`  state in ${stateDir}; stop with Ctrl-C\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.close();
+  io.stdout.write('Batch API emulator stopped.\n');
+  return 0;
+}

@@ -1,0 +1,76 @@
+/**
+ * The execution ledger: an append-only log of request-body hashes that were executed (`s`) or
+ * answered with an injected 5xx (`5`). It proves nothing is paid twice (duplicateExecutions) and
+ * makes transient 5xx faults succeed on a later attempt. Other processes' appends are picked up
+ * by reading the log's new tail before each use.
+ */
+import { appendFile, open, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export class ExecutionLedger {
+  #file: string;
+  #offset = 0;
+  #succeeded = new Set<string>();
+  #failures = new Map<string, number>();
+  #pending: string[] = [];
+
+  constructor(stateDir: string) {
+    this.#file = path.join(stateDir, 'executions.log');
+  }
+
+  /** Reads whatever was appended since the last look. */
+  async refresh(): Promise<void> {
+    let size: number;
+    try {
+      size = (await stat(this.#file)).size;
+    } catch {
+      return;
+    }
+    if (size <= this.#offset) return;
+    const handle = await open(this.#file, 'r');
+    try {
+      const buf = Buffer.alloc(size - this.#offset);
+      await handle.read(buf, 0, buf.length, this.#offset);
+      const text = buf.toString('utf8');
+      const complete = text.lastIndexOf('\n') + 1;
+      this.#offset += Buffer.byteLength(text.slice(0, complete));
+      for (const line of text.slice(0, complete).split('\n')) this.#apply(line);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #apply(line: string): void {
+    const [kind, hash] = line.split(' ');
+    if (!hash) return;
+    if (kind === 's') this.#succeeded.add(hash);
+    else if (kind === '5') this.#failures.set(hash, (this.#failures.get(hash) ?? 0) + 1);
+  }
+
+  failures5xx(hash: string): number {
+    return this.#failures.get(hash) ?? 0;
+  }
+
+  /** Notes a successful execution; true when this exact body had already succeeded before. */
+  markSucceeded(hash: string): boolean {
+    const before = this.#succeeded.has(hash);
+    this.#pending.push(`s ${hash}`);
+    this.#succeeded.add(hash);
+    return before;
+  }
+
+  markFailed5xx(hash: string): void {
+    this.#pending.push(`5 ${hash}`);
+    this.#failures.set(hash, (this.#failures.get(hash) ?? 0) + 1);
+  }
+
+  /** Appends the entries noted since the last flush in one write. */
+  async flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join('\n') + '\n';
+    this.#pending = [];
+    await this.refresh();
+    await appendFile(this.#file, text);
+    this.#offset += Buffer.byteLength(text);
+  }
+}

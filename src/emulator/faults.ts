@@ -1,0 +1,92 @@
+/**
+ * Fault injection. HTTP-level faults (status replies, dropped sockets, slow replies) are decided
+ * per call from a seeded sequential PRNG, so a run with the same seed and call order repeats
+ * exactly; `count` rules fire on the next N matching calls.
+ */
+import { z } from 'zod';
+import { mulberry32 } from './prng.ts';
+import type { FaultOptions, HttpFault } from './types.ts';
+
+export type HttpDecision = { kind: 'drop' } | { kind: 'status'; fault: HttpFault } | null;
+
+const matches = (route: string | undefined, key: string, literal: string): boolean => route === undefined || route === key || route === literal;
+
+export class FaultState {
+  #options: FaultOptions = {};
+  /** Remaining firings of `count` rules, by rule index. */
+  #remaining: (number | undefined)[] = [];
+  #random: () => number;
+
+  constructor(seed: number, options: FaultOptions = {}) {
+    this.#random = mulberry32(seed);
+    this.set(options);
+  }
+
+  set(options: FaultOptions): void {
+    this.#options = structuredClone(options);
+    this.#remaining = (options.http ?? []).map((f) => f.count);
+  }
+
+  get options(): Readonly<FaultOptions> {
+    return this.#options;
+  }
+
+  /** What to do with a call to `key` (route template) / `literal` (method + actual path). */
+  decide(key: string, literal: string): HttpDecision {
+    const { dropRate, dropRoutes } = this.#options;
+    if (dropRate && (!dropRoutes || dropRoutes.some((r) => matches(r, key, literal))) && this.#random() < dropRate) {
+      return { kind: 'drop' };
+    }
+    const rules = this.#options.http ?? [];
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as HttpFault;
+      if (!matches(rule.route, key, literal)) continue;
+      const left = this.#remaining[i];
+      if (left !== undefined) {
+        if (left <= 0) continue;
+        if (rule.rate !== undefined && this.#random() >= rule.rate) continue;
+        this.#remaining[i] = left - 1;
+        return { kind: 'status', fault: rule };
+      }
+      if (this.#random() < (rule.rate ?? 1)) return { kind: 'status', fault: rule };
+    }
+    return null;
+  }
+
+  /** Milliseconds to hold this response back (0 = none). */
+  delay(): number {
+    const { slowMs, slowRate } = this.#options;
+    if (!slowMs) return 0;
+    return this.#random() < (slowRate ?? 1) ? slowMs : 0;
+  }
+}
+
+const STATUS_TEXT: Record<number, { message: string; type: string; code: string | null }> = {
+  429: { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', code: 'rate_limit_exceeded' },
+  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  502: { message: 'Bad gateway.', type: 'server_error', code: null },
+  503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
+};
+
+export function faultBody(status: number): { message: string; type: string; code: string | null } {
+  return STATUS_TEXT[status] ?? { message: 'Injected fault.', type: 'server_error', code: null };
+}
+
+const rate = z.number().min(0).max(1);
+
+/** Fault options as accepted from outside (POST /_emulator/faults). */
+export const faultOptionsSchema = z
+  .object({
+    http: z.array(z.object({ route: z.string().optional(), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]), rate: rate.optional(), count: z.number().int().min(0).optional(), retryAfterSeconds: z.number().min(0).optional() }).strict()).optional(),
+    dropRate: rate.optional(),
+    dropRoutes: z.array(z.string()).optional(),
+    slowMs: z.number().min(0).optional(),
+    slowRate: rate.optional(),
+    requestErrors: z
+      .object({ rate5xx: rate.optional(), rate4xx: rate.optional(), customIds5xx: z.array(z.string()).optional(), customIds4xx: z.array(z.string()).optional(), transientAttempts: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
+    expireAfterFraction: rate.optional(),
+    fileNotFoundAfterUploadMs: z.number().min(0).optional(),
+  })
+  .strict();

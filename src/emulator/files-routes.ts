@@ -1,0 +1,122 @@
+/** The /v1/files routes: streamed multipart upload, list, retrieve, content and delete. */
+import busboy from 'busboy';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
+import { fileObject } from './files-store.ts';
+import { ApiError, sendJson } from './http.ts';
+import { intParam, supported } from './params.ts';
+
+const UPLOAD_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
+const THIRTY_DAYS = 2_592_000;
+
+interface Upload {
+  tmp: string;
+  filename: string;
+  truncated: boolean;
+}
+
+/** Streams the multipart body to a temp file: the upload is never held in memory. */
+async function receive(ctx: EmulatorContext, req: IncomingMessage): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('multipart/form-data')) {
+    throw new ApiError(400, `Invalid Content-Type header (${type || 'none'}), expected multipart/form-data.`);
+  }
+  const fields: Record<string, string> = {};
+  let upload: Upload | null = null;
+  const writes: Promise<void>[] = [];
+  const bb = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fieldSize: 1 << 16 } });
+  bb.on('field', (name, value) => (fields[name] = value));
+  bb.on('file', (name, stream, info) => {
+    if (name !== 'file' || upload) return void stream.resume();
+    const current: Upload = { tmp: ctx.files.tempPath(), filename: info.filename || 'upload', truncated: false };
+    upload = current;
+    stream.on('limit', () => (current.truncated = true));
+    writes.push(pipeline(stream, createWriteStream(current.tmp)));
+  });
+  req.on('data', (c: Buffer) => ctx.counter.addIn(c.length));
+  await pipeline(req, bb);
+  await Promise.all(writes);
+  return { fields, upload };
+}
+
+export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { fields, upload } = await receive(ctx, req);
+  try {
+    if (!upload) throw new ApiError(400, "Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
+    const purpose = fields.purpose;
+    if (purpose === undefined) throw new ApiError(400, "Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter');
+    if (!UPLOAD_PURPOSES.includes(purpose)) throw new ApiError(400, supported(purpose, UPLOAD_PURPOSES), 'purpose', 'invalid_value');
+    if (upload.truncated) throw new ApiError(413, 'Request Entity Too Large');
+    if (purpose === 'batch' && !upload.filename.toLowerCase().endsWith('.jsonl')) {
+      throw new ApiError(400, 'Invalid file format for Batch API. Must be .jsonl');
+    }
+    const now = ctx.clock.now();
+    const expiresAt = expiry(fields, purpose, Math.floor(now / 1000));
+    const rec = await ctx.files.add(upload.tmp, { filename: upload.filename, purpose, createdMs: now, expiresAt });
+    if (purpose === 'batch' && rec.bytes > ctx.maxBatchFileBytes) {
+      await ctx.files.delete(rec.id);
+      throw new ApiError(400, 'File is too large.');
+    }
+    ctx.stats.add('filesUploaded');
+    sendJson(res, 200, fileObject(rec), ctx.counter);
+  } catch (e) {
+    if (upload) await rm(upload.tmp, { force: true });
+    throw e;
+  }
+}
+
+/** `expires_after[anchor]` / `expires_after[seconds]`; batch files default to 30 days. */
+function expiry(fields: Record<string, string>, purpose: string, createdAt: number): number | null {
+  const anchor = fields['expires_after[anchor]'];
+  const seconds = fields['expires_after[seconds]'];
+  if (anchor === undefined && seconds === undefined) return purpose === 'batch' ? createdAt + THIRTY_DAYS : null;
+  if (anchor !== 'created_at') throw new ApiError(400, supported(anchor ?? '', ['created_at']), 'expires_after.anchor', 'invalid_value');
+  const n = intParam(seconds, 'expires_after.seconds', 3600, THIRTY_DAYS, 0);
+  return createdAt + n;
+}
+
+function found(ctx: EmulatorContext, id: string) {
+  const rec = ctx.files.get(id, ctx.clock.now());
+  if (!rec) throw new ApiError(404, `No such File object: ${id}`, 'id');
+  return rec;
+}
+
+export function listFiles(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): void {
+  const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 10_000, 10_000);
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw new ApiError(400, supported(order, ['asc', 'desc']), 'order', 'invalid_value');
+  const purpose = query.get('purpose');
+  let all = ctx.files.list(ctx.clock.now()).filter((f) => !purpose || f.purpose === purpose);
+  if (order === 'asc') all = all.reverse();
+  const after = query.get('after');
+  const start = after ? all.findIndex((f) => f.id === after) + 1 : 0;
+  const page = after && start === 0 ? [] : all.slice(start, start + limit);
+  sendJson(
+    res,
+    200,
+    { object: 'list', data: page.map(fileObject), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + page.length < all.length && page.length > 0 },
+    ctx.counter,
+  );
+}
+
+export function retrieveFile(ctx: EmulatorContext, id: string, res: ServerResponse): void {
+  sendJson(res, 200, fileObject(found(ctx, id)), ctx.counter);
+}
+
+export async function deleteFile(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
+  found(ctx, id);
+  await ctx.files.delete(id);
+  sendJson(res, 200, { id, object: 'file', deleted: true }, ctx.counter);
+}
+
+/** Streams the content from disk; large outputs never pass through memory whole. */
+export async function fileContent(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
+  const rec = found(ctx, id);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(rec.bytes) });
+  const stream = createReadStream(ctx.files.contentPath(id), { highWaterMark: 1 << 20 });
+  stream.on('data', (c) => ctx.counter.addOut(c.length));
+  await pipeline(stream, res);
+}

@@ -1,0 +1,80 @@
+/**
+ * The built-in OpenAI Files + Batches API emulator: a real HTTP server on 127.0.0.1 that the
+ * `openai` SDK talks to unchanged. State lives in `stateDir`, so a server can be stopped and
+ * started again on the same directory and its batches carry on.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { BatchStore } from './batch-store.ts';
+import { MAX_BATCH_FILE_BYTES, type EmulatorContext } from './context.ts';
+import { ExecutionLedger } from './executions.ts';
+import { FaultState } from './faults.ts';
+import { FilesStore } from './files-store.ts';
+import { KeyedMutex } from './mutex.ts';
+import { handle } from './router.ts';
+import { StatsKeeper } from './stats.ts';
+import { collectStats } from './stats-view.ts';
+import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
+
+export { standInParaphrase } from './model.ts';
+export type { EmulatorOptions, EmulatorStats, FaultOptions, HttpFault, RequestErrorFaults } from './types.ts';
+
+export interface RunningEmulator {
+  /** 'http://127.0.0.1:PORT/v1' */
+  url: string;
+  port: number;
+  stats(): Promise<EmulatorStats>;
+  setFaults(f: FaultOptions): void;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  await mkdir(opts.stateDir, { recursive: true });
+  const base: Clock = opts.clock ?? systemClock;
+  let offset = 0;
+  const clock: Clock = { now: () => base.now() + offset, sleep: (ms, signal) => base.sleep(ms, signal) };
+  const stats = new StatsKeeper(opts.stateDir);
+  const files = new FilesStore(opts.stateDir);
+  const batches = new BatchStore(opts.stateDir);
+  const ledger = new ExecutionLedger(opts.stateDir);
+  await Promise.all([files.load(), batches.load(), ledger.refresh()]);
+  const limit = opts.enqueuedTokenLimit;
+  const seed = opts.seed ?? 1;
+  const ctx: EmulatorContext = {
+    clock,
+    files,
+    batches,
+    stats,
+    ledger,
+    faults: new FaultState(seed, opts.faults),
+    locks: new KeyedMutex(),
+    counter: { addIn: (n) => stats.add('bytesIn', n), addOut: (n) => stats.add('bytesOut', n) },
+    seed,
+    speed: opts.speed !== undefined && opts.speed > 0 ? opts.speed : 1,
+    maxBatchFileBytes: opts.maxBatchFileBytes ?? MAX_BATCH_FILE_BYTES,
+    tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
+    advanceClock: (ms) => (offset += ms),
+  };
+  const server = createServer((req, res) => void handle(ctx, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    stats: () => collectStats(ctx),
+    setFaults: (f) => ctx.faults.set(f),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      // Let in-flight batch work finish so the state on disk is consistent for the next start.
+      await ctx.locks.idle();
+      await stats.flush();
+    },
+  };
+}

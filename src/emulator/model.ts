@@ -1,0 +1,198 @@
+/**
+ * The deterministic stand-in model: a reply derived from the request body, shaped like the real
+ * endpoint's response, with plausible `usage` from the real tokenizer.
+ */
+import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../tokens/count.ts';
+import { isRecord } from './http.ts';
+import { derivedHex } from './ids.ts';
+import { seedFrom } from './prng.ts';
+import { standInParaphrase } from './paraphrase.ts';
+
+export { standInParaphrase };
+
+const SNAPSHOTS: Record<string, string> = {
+  'gpt-4.1': 'gpt-4.1-2025-04-14',
+  'gpt-4.1-mini': 'gpt-4.1-mini-2025-04-14',
+  'gpt-4.1-nano': 'gpt-4.1-nano-2025-04-14',
+  'gpt-4o': 'gpt-4o-2024-08-06',
+  'gpt-4o-mini': 'gpt-4o-mini-2024-07-18',
+  'gpt-5': 'gpt-5-2025-08-07',
+  'gpt-5-mini': 'gpt-5-mini-2025-08-07',
+  'gpt-5-nano': 'gpt-5-nano-2025-08-07',
+  'gpt-3.5-turbo': 'gpt-3.5-turbo-0125',
+};
+
+/** The dated snapshot the real API reports for an alias (`gpt-4.1` → `gpt-4.1-2025-04-14`). */
+export const snapshotOf = (model: string): string => SNAPSHOTS[model] ?? model;
+
+export interface ModelResult {
+  body: Record<string, unknown>;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export type Body = Record<string, unknown>;
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((p): p is { text: string } => isRecord(p) && typeof p.text === 'string')
+    .map((p) => p.text)
+    .join('\n');
+}
+
+/** Paraphrase only what is inside `<text>…</text>` when present, else the whole message. */
+export function replyFor(userText: string): string {
+  const m = /<text>([\s\S]*?)<\/text>/.exec(userText);
+  return standInParaphrase(m ? (m[1] ?? '').trim() : userText);
+}
+
+function truncate(model: string, text: string, maxTokens: unknown): { text: string; tokens: number; cut: boolean } {
+  const tokens = countTextTokens(model, text);
+  if (typeof maxTokens !== 'number' || maxTokens < 0 || tokens <= maxTokens) return { text, tokens, cut: false };
+  const enc = encodingFor(model);
+  return { text: enc.decode(enc.encode(text).slice(0, maxTokens)), tokens: maxTokens, cut: true };
+}
+
+function lastUser(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m: unknown = messages[i];
+    if (isRecord(m) && m.role === 'user') return textOf(m.content);
+  }
+  return '';
+}
+
+/** Prompt tokens as billed; also what the enqueued-token limit counts. */
+export function promptTokens(endpoint: string, body: Body): number {
+  const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+  switch (endpoint) {
+    case '/v1/chat/completions':
+      return Array.isArray(body.messages) ? countChatPromptTokens(model, body.messages as ChatMessageLike[]) : 0;
+    case '/v1/responses':
+      return typeof body.input === 'string'
+        ? countTextTokens(model, body.input) + 3
+        : Array.isArray(body.input)
+          ? countChatPromptTokens(model, body.input as ChatMessageLike[])
+          : 0;
+    case '/v1/embeddings':
+      return embeddingInputs(body).reduce((n, t) => n + countTextTokens(model, t), 0);
+    default:
+      return countTextTokens(model, JSON.stringify(body.prompt ?? body.input ?? ''));
+  }
+}
+
+export function embeddingInputs(body: Body): string[] {
+  const input = body.input;
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) return input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+  return [];
+}
+
+/** Executes one request line's body; `null` = endpoint the stand-in cannot serve. */
+export function runModel(endpoint: string, body: Body, created: number, key: string, prompt: number): ModelResult | null {
+  const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+  const snapshot = snapshotOf(model);
+  switch (endpoint) {
+    case '/v1/chat/completions': {
+      const out = truncate(model, replyFor(lastUser(body.messages)), body.max_completion_tokens ?? body.max_tokens);
+      return {
+        inputTokens: prompt,
+        outputTokens: out.tokens,
+        body: {
+          id: `chatcmpl-${derivedHex(key).slice(0, 29)}`,
+          object: 'chat.completion',
+          created,
+          model: snapshot,
+          choices: [{ index: 0, message: { role: 'assistant', content: out.text, refusal: null, annotations: [] }, logprobs: null, finish_reason: out.cut ? 'length' : 'stop' }],
+          usage: {
+            prompt_tokens: prompt,
+            completion_tokens: out.tokens,
+            total_tokens: prompt + out.tokens,
+            prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+          },
+          service_tier: 'default',
+          system_fingerprint: null,
+        },
+      };
+    }
+    case '/v1/responses': {
+      const user = typeof body.input === 'string' ? body.input : lastUser(body.input);
+      const out = truncate(model, replyFor(user), body.max_output_tokens);
+      return { inputTokens: prompt, outputTokens: out.tokens, body: responseBody(key, created, snapshot, out, prompt) };
+    }
+    case '/v1/embeddings': {
+      const inputs = embeddingInputs(body);
+      const dims = typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 256 ? body.dimensions : 16;
+      return {
+        inputTokens: prompt,
+        outputTokens: 0,
+        body: {
+          object: 'list',
+          data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vector(t, dims) })),
+          model: snapshot,
+          usage: { prompt_tokens: prompt, total_tokens: prompt },
+        },
+      };
+    }
+    case '/v1/completions': {
+      const out = truncate(model, standInParaphrase(textOf(body.prompt)), body.max_tokens);
+      return {
+        inputTokens: prompt,
+        outputTokens: out.tokens,
+        body: {
+          id: `cmpl-${derivedHex(key).slice(0, 29)}`,
+          object: 'text_completion',
+          created,
+          model: snapshot,
+          choices: [{ text: out.text, index: 0, logprobs: null, finish_reason: out.cut ? 'length' : 'stop' }],
+          usage: { prompt_tokens: prompt, completion_tokens: out.tokens, total_tokens: prompt + out.tokens },
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+function responseBody(key: string, created: number, model: string, out: { text: string; tokens: number; cut: boolean }, prompt: number): Record<string, unknown> {
+  return {
+    id: `resp_${derivedHex(key)}`,
+    object: 'response',
+    created_at: created,
+    status: out.cut ? 'incomplete' : 'completed',
+    incomplete_details: out.cut ? { reason: 'max_output_tokens' } : null,
+    error: null,
+    model,
+    output: [
+      {
+        type: 'message',
+        id: `msg_${derivedHex(key, 'msg')}`,
+        status: out.cut ? 'incomplete' : 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: out.text, annotations: [] }],
+      },
+    ],
+    usage: {
+      input_tokens: prompt,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: out.tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: prompt + out.tokens,
+    },
+  };
+}
+
+/** A small unit-length vector fixed by the text. */
+function vector(text: string, dims: number): number[] {
+  let s = seedFrom(text);
+  const v: number[] = [];
+  for (let i = 0; i < dims; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v.push(s / 2147483648 - 1);
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => Math.round((x / norm) * 1e6) / 1e6);
+}

@@ -1,0 +1,83 @@
+/**
+ * Request dispatch: route table, per-route call counting, fault injection before the handler
+ * runs, the error envelope, and `x-request-id` on every reply. Control routes (`/_emulator/…`)
+ * bypass faults and counting.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cancelBatch, createBatch, listBatches, retrieveBatch } from './batches-routes.ts';
+import type { EmulatorContext } from './context.ts';
+import { handleControl } from './control.ts';
+import { faultBody } from './faults.ts';
+import { createFile, deleteFile, fileContent, listFiles, retrieveFile } from './files-routes.ts';
+import { ApiError, drain, sendError } from './http.ts';
+import { newRequestId } from './ids.ts';
+
+type Handler = (ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams) => void | Promise<void>;
+
+const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }[] = [
+  { method: 'POST', pattern: /^\/v1\/files$/, key: 'POST /v1/files', handler: (c, q, s) => createFile(c, q, s) },
+  { method: 'GET', pattern: /^\/v1\/files$/, key: 'GET /v1/files', handler: (c, _q, s, _i, u) => listFiles(c, u, s) },
+  { method: 'GET', pattern: /^\/v1\/files\/([^/]+)$/, key: 'GET /v1/files/{file_id}', handler: (c, _q, s, i) => retrieveFile(c, i, s) },
+  { method: 'DELETE', pattern: /^\/v1\/files\/([^/]+)$/, key: 'DELETE /v1/files/{file_id}', handler: (c, _q, s, i) => deleteFile(c, i, s) },
+  { method: 'GET', pattern: /^\/v1\/files\/([^/]+)\/content$/, key: 'GET /v1/files/{file_id}/content', handler: (c, _q, s, i) => fileContent(c, i, s) },
+  { method: 'POST', pattern: /^\/v1\/batches$/, key: 'POST /v1/batches', handler: (c, q, s) => createBatch(c, q, s) },
+  { method: 'GET', pattern: /^\/v1\/batches$/, key: 'GET /v1/batches', handler: (c, _q, s, _i, u) => listBatches(c, u, s) },
+  { method: 'GET', pattern: /^\/v1\/batches\/([^/]+)$/, key: 'GET /v1/batches/{batch_id}', handler: (c, _q, s, i) => retrieveBatch(c, i, s) },
+  { method: 'POST', pattern: /^\/v1\/batches\/([^/]+)\/cancel$/, key: 'POST /v1/batches/{batch_id}/cancel', handler: (c, _q, s, i) => cancelBatch(c, i, s) },
+];
+
+const NO_KEY =
+  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.";
+
+export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('x-request-id', newRequestId());
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const method = req.method ?? 'GET';
+  try {
+    if (pathname.startsWith('/_emulator/')) return await handleControl(ctx, req, res, method, pathname);
+    let route: (typeof ROUTES)[number] | undefined;
+    let id = '';
+    for (const r of ROUTES) {
+      const m = r.method === method ? r.pattern.exec(pathname) : null;
+      if (m) {
+        route = r;
+        id = decodeURIComponent(m[1] ?? '');
+        break;
+      }
+    }
+    const key = route?.key ?? `${method} (unknown route)`;
+    ctx.stats.route(key);
+    const decision = ctx.faults.decide(key, `${method} ${pathname}`);
+    if (decision?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (decision?.kind === 'status') {
+      await drain(req, ctx.counter);
+      const { status, retryAfterSeconds } = decision.fault;
+      const text = faultBody(status);
+      const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds), 'retry-after-ms': String(Math.round(retryAfterSeconds * 1000)) };
+      return sendError(res, new ApiError(status, text.message, null, text.code, text.type), ctx.counter, headers);
+    }
+    const delay = ctx.faults.delay();
+    // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (!route) {
+      await drain(req, ctx.counter);
+      throw new ApiError(404, `Invalid URL (${method} ${pathname})`);
+    }
+    if (!req.headers.authorization) {
+      await drain(req, ctx.counter);
+      throw new ApiError(401, NO_KEY);
+    }
+    await route.handler(ctx, req, res, id, url.searchParams);
+  } catch (e) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const error = e instanceof ApiError ? e : new ApiError(500, `The emulator failed: ${e instanceof Error ? e.message : String(e)}`, null, null, 'server_error');
+    sendError(res, error, ctx.counter);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Shapes shared by the emulator's parts: its options, the fault knobs, the stats it keeps, and
+ * the records it persists (internal; the wire objects are built from them in `wire.ts`).
+ */
+import type { Clock } from '../util/clock.ts';
+
+export interface HttpFault {
+  /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
+  route?: string;
+  status: 500 | 502 | 503 | 429;
+  /** Probability (0..1) per matching call, drawn from the seeded PRNG. */
+  rate?: number;
+  /** Fire on the next N matching calls, then stop. */
+  count?: number;
+  retryAfterSeconds?: number;
+}
+
+export interface RequestErrorFaults {
+  rate5xx?: number;
+  rate4xx?: number;
+  customIds5xx?: string[];
+  customIds4xx?: string[];
+  /** How many times a 5xx'd request body fails before it succeeds (default 1). */
+  transientAttempts?: number;
+}
+
+export interface FaultOptions {
+  http?: HttpFault[];
+  /** Probability of destroying the socket without answering. */
+  dropRate?: number;
+  /** Route keys `dropRate` applies to; omitted = every route. */
+  dropRoutes?: string[];
+  slowMs?: number;
+  /** Probability a response is delayed by `slowMs` (default 1 when slowMs is set). */
+  slowRate?: number;
+  requestErrors?: RequestErrorFaults;
+  /** Batches expire once this fraction (0..1) of their requests is done. */
+  expireAfterFraction?: number;
+  /** Batch create answers "Cannot find file" while the input file is younger than this. */
+  fileNotFoundAfterUploadMs?: number;
+}
+
+export interface EmulatorOptions {
+  stateDir: string;
+  port?: number;
+  speed?: number;
+  clock?: Clock;
+  enqueuedTokenLimit?: number | Record<string, number>;
+  faults?: FaultOptions;
+  seed?: number;
+  /** Largest accepted `purpose=batch` upload (default 200 MB, the real limit). */
+  maxBatchFileBytes?: number;
+}
+
+export interface EmulatorStats {
+  batchesCreated: number;
+  filesUploaded: number;
+  requestsExecuted: number;
+  duplicateExecutions: number;
+  tokensEnqueuedPeak: Record<string, number>;
+  inputTokens: number;
+  outputTokens: number;
+  routeCalls: Record<string, number>;
+  bytesIn: number;
+  bytesOut: number;
+  batchesByStatus: Record<string, number>;
+}
+
+export type BatchStatus =
+  | 'validating'
+  | 'failed'
+  | 'in_progress'
+  | 'finalizing'
+  | 'completed'
+  | 'expired'
+  | 'cancelling'
+  | 'cancelled';
+
+export const TERMINAL: ReadonlySet<BatchStatus> = new Set(['failed', 'completed', 'expired', 'cancelled']);
+
+export interface BatchErrorEntry {
+  code: string;
+  message: string;
+  param: string | null;
+  line: number | null;
+}
+
+export interface FileRecord {
+  id: string;
+  seq: number;
+  bytes: number;
+  createdMs: number;
+  filename: string;
+  purpose: string;
+  /** Unix seconds, or null for files that live until deleted. */
+  expiresAt: number | null;
+}
+
+/** Times are clock milliseconds; the wire object shows them as unix seconds. */
+export interface BatchRecord {
+  id: string;
+  seq: number;
+  endpoint: string;
+  inputFileId: string;
+  completionWindow: string;
+  metadata: Record<string, string> | null;
+  outputExpiresAfterSeconds: number | null;
+  /** The speed in force at creation, so a restart with another speed does not jump progress. */
+  speed: number;
+  status: BatchStatus;
+  createdMs: number;
+  expiresMs: number;
+  forcedExpireMs: number | null;
+  inProgressMs: number | null;
+  finalizingMs: number | null;
+  completedMs: number | null;
+  failedMs: number | null;
+  expiredMs: number | null;
+  cancellingMs: number | null;
+  cancelledMs: number | null;
+  errors: BatchErrorEntry[] | null;
+  /** The model named in the lines (set by validation). */
+  model: string | null;
+  enqueuedTokens: number;
+  total: number;
+  completed: number;
+  failed: number;
+  /** Execution cursor: requests executed and the input byte offset just after the last one. */
+  executed: number;
+  inputOffset: number;
+  /** Bytes of the partial output/error files that belong to the executed requests. */
+  outputPartBytes: number;
+  errorPartBytes: number;
+  outputLines: number;
+  errorLines: number;
+  inputTokens: number;
+  outputTokens: number;
+  outputFileId: string | null;
+  errorFileId: string | null;
+}

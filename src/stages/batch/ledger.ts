@@ -1,0 +1,174 @@
+/**
+ * The marker file (`paraphrase_batch/{subject}.batch.json`): the durable ledger of a target's
+ * batches. It is written BEFORE every step that has an effect at the provider, so a process killed
+ * at any instant leaves a ledger from which the next run can tell what may exist remotely.
+ *
+ * Lifecycle of one part (a slice of the request file sent as one batch):
+ *
+ *   plan ─► part file written locally (.pipeline/cache/<target>.parts/<sha256>.jsonl)
+ *            │
+ *            ▼
+ *         intent ──(part file lost: nothing was created yet)──────────────────► abandoned
+ *            │ upload the exact bytes (sha256 checked); SDK may retry
+ *            ▼
+ *         uploaded ◄──── create answered 429 / "Cannot find file" (retryAt) ───┐
+ *            │ ledger says `creating` BEFORE batches.create (retries off)       │
+ *            ▼                                                                 │
+ *         creating ──── definitive 4xx ──► abandoned (target fails)            │
+ *            │   │                                                             │
+ *            │   └─ no answer / 5xx / crash: next run walks the batch list ────┘
+ *            │      (newest first, back to the intent's time) for
+ *            │      metadata.pipeline_intent; found → adopt it, else create again
+ *            ▼ batch id recorded at once
+ *         submitted ── polled (one list call per 100 in flight) ──► terminal status
+ *            │                                                     (completed, failed,
+ *            │ results downloaded into the request cache,           expired, cancelled)
+ *            ▼ failures into `requestFailures` — THEN the state:
+ *         collected
+ *
+ * A crash before a transition repeats the step (re-upload, re-search, re-download); no step that
+ * creates something at the provider is repeated without first looking for what it may have made.
+ * A corrupt marker is never rewritten: it may be the only record of a paid batch.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../util/fs-atomic.ts';
+import { err, ok, type Result } from '../../util/result.ts';
+import type { StageFailure } from '../types.ts';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO date-time');
+
+export const PART_STATES = ['intent', 'uploaded', 'creating', 'submitted', 'collected', 'abandoned'] as const;
+export type PartState = (typeof PART_STATES)[number];
+
+const partSchema = z.object({
+  n: z.number().int().positive(),
+  state: z.enum(PART_STATES),
+  /** sha256 of the exact bytes uploaded; also `metadata.pipeline_sha256`. */
+  sha256,
+  /** Random id of this submission attempt; `metadata.pipeline_intent`. Identical bytes resent later get a new one. */
+  intent: z.string().min(8),
+  intentAt: isoTime,
+  model: z.string(),
+  endpoint: z.string(),
+  requests: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  estCostUsd: z.number().nonnegative().optional(),
+  /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
+  requestSha: sha256,
+  lines: z.string(),
+  fileId: z.string().optional(),
+  uploadedAt: isoTime.optional(),
+  createAttemptAt: isoTime.optional(),
+  batchId: z.string().optional(),
+  /** The batch was found in the provider's list after an unconfirmed create (not created twice). */
+  adopted: z.boolean().optional(),
+  createdAt: isoTime.optional(),
+  /** Last status seen at the provider, and its request counts. */
+  status: z.string().optional(),
+  counts: z.object({ total: z.number(), completed: z.number(), failed: z.number() }).optional(),
+  retryAt: isoTime.optional(),
+  /** Last problem with this part, for people reading the marker. */
+  note: z.string().optional(),
+});
+
+const requestFailureSchema = z.object({
+  customId: z.string(),
+  /** Attempts that ended in a transient error (5xx, 429, request_timeout). */
+  attempts: z.number().int().nonnegative(),
+  permanent: z.boolean(),
+  status: z.number().optional(),
+  code: z.string().optional(),
+  message: z.string(),
+  /** The provider's raw error line (written to the results file when permanent). */
+  result: z.unknown().optional(),
+});
+
+export const ledgerSchema = z.object({
+  version: z.literal(1),
+  target: z.string(),
+  updatedAt: isoTime,
+  parts: z.array(partSchema),
+  /** Requests (by body hash) that failed: transient ones with their attempts, permanent ones. */
+  requestFailures: z.record(sha256, requestFailureSchema),
+  /** A batch the provider refused as invalid: not resent until the request file changes (or --force). */
+  rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
+  /** After `token_limit_exceeded`: no new part before `until`. */
+  backoff: z.object({ until: isoTime, count: z.number().int().positive(), reason: z.string() }).optional(),
+  /** What the last run saw, for `status` without reading the request file. */
+  summary: z
+    .object({
+      requestSha: sha256.optional(),
+      total: z.number().int().nonnegative(),
+      succeeded: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      queued: z.number().int().nonnegative(),
+      usage: z.object({ input: z.number(), output: z.number() }),
+      costUsd: z.number().optional(),
+    })
+    .optional(),
+});
+
+export type Ledger = z.output<typeof ledgerSchema>;
+export type Part = z.output<typeof partSchema>;
+export type RequestFailure = z.output<typeof requestFailureSchema>;
+
+/** States in which a batch may exist at the provider and still be running. */
+export function isInFlight(part: Part): boolean {
+  return part.state === 'intent' || part.state === 'uploaded' || part.state === 'creating' || part.state === 'submitted';
+}
+
+export function emptyLedger(target: string, now: number): Ledger {
+  return { version: 1, target, updatedAt: iso(now), parts: [], requestFailures: {} };
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const ms = (isoTime: string): number => Date.parse(isoTime);
+
+/** The ledger, `undefined` when there is none yet, or a `bad-input` failure naming the file. */
+export async function loadLedger(file: string, root: string): Promise<Result<Ledger | undefined, StageFailure>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ok(undefined);
+    throw error;
+  }
+  const rel = path.relative(root, file) || file;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return err(corrupt(rel, text, `not valid JSON (${(error as Error).message})`));
+  }
+  const parsed = ledgerSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.map(String).join('.') || '(top level)';
+    return err(corrupt(rel, text, `${where}: ${issue.message}`));
+  }
+  return ok(parsed.data);
+}
+
+function corrupt(rel: string, text: string, why: string): StageFailure {
+  const ids = [...new Set(text.match(/batch_[A-Za-z0-9_-]+/g) ?? [])];
+  return {
+    reason: 'bad-input',
+    message: `batch marker ${rel} is not a valid ledger: ${why}`,
+    file: rel,
+    details: [
+      ids.length > 0
+        ? `it mentions ${ids.length} batch id(s) that may still be running or hold paid results: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`
+        : 'it mentions no batch id',
+      'the marker was left untouched; fix it, or delete it once no batch it records is in flight (results already downloaded stay in .pipeline/cache)',
+    ],
+  };
+}
+
+export async function saveLedger(file: string, ledger: Ledger, now: number): Promise<void> {
+  ledger.updatedAt = iso(now);
+  await writeFileAtomic(file, `${JSON.stringify(ledger, null, 2)}\n`);
+}

@@ -1,0 +1,43 @@
+/**
+ * The local copy of each part's exact bytes, `.pipeline/cache/<target>.parts/<sha256>.jsonl`, kept
+ * from before the intent is recorded until the part is collected. It is what gets uploaded (so a
+ * re-upload after a crash sends the same bytes) and how results are matched to request hashes
+ * even after the request file has been edited.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isRecord } from '../record-template.ts';
+import type { Part } from './ledger.ts';
+import { decodeLines } from './line-ranges.ts';
+import { requestHash, type RequestFile } from './request-file.ts';
+import type { BatchRun } from './run-context.ts';
+
+export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {
+  return path.join(run.files.partsDir, `${sha256}.jsonl`);
+}
+
+/** custom_id → request hash for the lines of a part: from its local copy, else from the unchanged request file. */
+export async function partRequests(run: Pick<BatchRun, 'files'>, part: Part, current: RequestFile): Promise<Map<string, string> | undefined> {
+  const ids = new Map<string, string>();
+  const text = await readFile(partFile(run, part.sha256), 'utf8').catch(() => undefined);
+  if (text !== undefined) {
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, requestHash(v.method, v.url, v.body));
+    }
+    return ids;
+  }
+  if (current.sha256 !== part.requestSha) return undefined;
+  const byLine = new Map(current.entries.map((e) => [e.line, e]));
+  for (const n of decodeLines(part.lines)) {
+    const e = byLine.get(n);
+    if (e) ids.set(e.customId, e.hash);
+  }
+  return ids;
+}

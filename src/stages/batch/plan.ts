@@ -1,0 +1,111 @@
+/**
+ * Planning: which requests must still be sent, and how they are cut into parts within the
+ * provider's limits. Parts hold one model and one endpoint each (a batch may not mix them) and
+ * keep request-file order, so their line lists stay compact.
+ */
+import { BATCH_DISCOUNT, priceFor, type PriceTable } from '../../tokens/prices.ts';
+import { hashText } from '../../util/hash.ts';
+import { maxOutputTokens, promptTokens, type RequestEntry } from './request-file.ts';
+
+const tokenMemo = new WeakMap<RequestEntry, number>();
+
+export function tokensOf(entry: RequestEntry): number {
+  let t = tokenMemo.get(entry);
+  if (t === undefined) {
+    t = promptTokens(entry);
+    tokenMemo.set(entry, t);
+  }
+  return t;
+}
+
+export interface CostEstimate {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  maxOutputTokens: number;
+  costUsd: number;
+  standardCostUsd: number;
+  /** Models missing from the price table (their cost counts as 0 above). */
+  unpriced: string[];
+}
+
+/** Tokens and dollars for sending these requests: output ≈ ratio × input, capped by max_tokens. */
+export function estimateCost(entries: readonly RequestEntry[], outputRatio: number, prices: PriceTable): CostEstimate {
+  const e: CostEstimate = { requests: entries.length, inputTokens: 0, outputTokens: 0, maxOutputTokens: 0, costUsd: 0, standardCostUsd: 0, unpriced: [] };
+  const unpriced = new Set<string>();
+  for (const entry of entries) {
+    const input = tokensOf(entry);
+    const cap = maxOutputTokens(entry.body);
+    const output = Math.round(cap === undefined ? input * outputRatio : Math.min(cap, input * outputRatio));
+    e.inputTokens += input;
+    e.outputTokens += output;
+    e.maxOutputTokens += cap ?? output;
+    const price = priceFor(entry.model, prices);
+    if (!price) {
+      unpriced.add(entry.model || '(no model)');
+      continue;
+    }
+    const standard = (input * price.input + output * price.output) / 1_000_000;
+    e.standardCostUsd += standard;
+    e.costUsd += standard * BATCH_DISCOUNT;
+  }
+  e.unpriced = [...unpriced];
+  return e;
+}
+
+export interface PlannedPart {
+  model: string;
+  endpoint: string;
+  entries: RequestEntry[];
+  /** The exact bytes to upload. */
+  data: Buffer;
+  sha256: string;
+  inputTokens: number;
+}
+
+export interface SplitLimits {
+  maxRequests: number;
+  maxBytes: number;
+  maxTokens?: number | undefined;
+}
+
+export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLimits): PlannedPart[] {
+  const groups = new Map<string, RequestEntry[]>();
+  for (const e of needed) {
+    const key = `${e.endpoint}\u0000${e.model}`;
+    const g = groups.get(key);
+    if (g) g.push(e);
+    else groups.set(key, [e]);
+  }
+  const parts: PlannedPart[] = [];
+  for (const group of groups.values()) {
+    let cur: RequestEntry[] = [];
+    let bytes = 0;
+    let tokens = 0;
+    const flush = () => {
+      if (cur.length > 0) parts.push(makePart(cur, tokens));
+      cur = [];
+      bytes = 0;
+      tokens = 0;
+    };
+    for (const e of group) {
+      const b = Buffer.byteLength(e.text) + 1;
+      const t = limits.maxTokens !== undefined ? tokensOf(e) : 0;
+      const full =
+        cur.length >= limits.maxRequests || bytes + b > limits.maxBytes || (limits.maxTokens !== undefined && tokens + t > limits.maxTokens);
+      if (full && cur.length > 0) flush();
+      cur.push(e);
+      bytes += b;
+      tokens += t;
+    }
+    flush();
+  }
+  return parts;
+}
+
+function makePart(entries: RequestEntry[], knownTokens: number): PlannedPart {
+  const data = Buffer.from(entries.map((e) => `${e.text}\n`).join(''), 'utf8');
+  const first = entries[0]!;
+  const inputTokens = knownTokens > 0 ? knownTokens : entries.reduce((sum, e) => sum + tokensOf(e), 0);
+  return { model: first.model, endpoint: first.endpoint, entries, data, sha256: hashText(data), inputTokens };
+}

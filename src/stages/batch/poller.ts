@@ -1,0 +1,102 @@
+/**
+ * Polling in bulk: one walk of the provider's batch list (newest first, 100 per page) refreshes
+ * every in-flight batch of the build, so n batches cost ⌈n/100⌉ calls instead of n. The same walk
+ * finds batches whose creation was never confirmed (by `metadata.pipeline_intent`). Only ids the
+ * walk did not reach are retrieved one by one.
+ */
+import type { ApiError, BatchApi, RemoteBatch } from '../../batch-api/types.ts';
+import { err, ok, type Result } from '../../util/result.ts';
+
+/** Our intent times come from the local clock, the provider's from its own: allow for skew. */
+export const CLOCK_SKEW_MS = 15 * 60_000;
+const PAGE = 100;
+
+export interface PollSnapshot {
+  takenAt: number;
+  /** Batches seen, by id. */
+  batches: Map<string, RemoteBatch>;
+  /** Batches seen that carry `metadata.pipeline_intent`, by that intent. */
+  byIntent: Map<string, RemoteBatch>;
+  /** The walk saw every batch created at or after this time (-Infinity: the whole list). */
+  coveredSince: number;
+  /** Ids the provider does not know (404 on retrieve). */
+  missing: Set<string>;
+}
+
+export function emptySnapshot(now: number): PollSnapshot {
+  return { takenAt: now, batches: new Map(), byIntent: new Map(), coveredSince: Number.POSITIVE_INFINITY, missing: new Set() };
+}
+
+export interface WalkGoal {
+  /** In-flight batch ids to refresh, with the oldest one's creation time. */
+  ids: ReadonlySet<string>;
+  oldestCreatedAt?: number | undefined;
+  /** Also look for unconfirmed creations whose intent was written at or after this time. */
+  intentsSince?: number | undefined;
+}
+
+/** Walks the list until the goal is met, then retrieves what it missed. */
+export async function refreshBatches(api: BatchApi, goal: WalkGoal, now: number): Promise<Result<PollSnapshot, ApiError>> {
+  const snap = emptySnapshot(now);
+  const unfound = new Set(goal.ids);
+  const since = goal.intentsSince !== undefined ? goal.intentsSince - CLOCK_SKEW_MS : undefined;
+  const floor = Math.min(goal.oldestCreatedAt ?? Number.POSITIVE_INFINITY, since ?? Number.POSITIVE_INFINITY);
+  if (goal.ids.size > 0 || since !== undefined) {
+    let after: string | undefined;
+    // Early stops rely on the list being newest first (as OpenAI's is); a provider that orders it
+    // otherwise is walked to the end, so an unconfirmed batch is never missed.
+    let newestFirst = true;
+    let previous = Number.POSITIVE_INFINITY;
+    let oldestSeen = Number.POSITIVE_INFINITY;
+    for (;;) {
+      const page = await api.listBatches({ limit: PAGE, ...(after ? { after } : {}) });
+      if (!page.ok) return err(page.error);
+      for (const b of page.value.data) {
+        snap.batches.set(b.id, b);
+        unfound.delete(b.id);
+        const intent = b.metadata.pipeline_intent;
+        if (intent && !snap.byIntent.has(intent)) snap.byIntent.set(intent, b);
+        if (b.createdAt > previous) newestFirst = false;
+        previous = b.createdAt;
+        oldestSeen = Math.min(oldestSeen, b.createdAt);
+      }
+      const last = page.value.data.at(-1);
+      if (!page.value.hasMore || !last) {
+        snap.coveredSince = Number.NEGATIVE_INFINITY;
+        break;
+      }
+      if (!newestFirst) {
+        after = last.id;
+        continue;
+      }
+      snap.coveredSince = oldestSeen;
+      const intentsDone = since === undefined || oldestSeen < since;
+      if (unfound.size === 0 && intentsDone) break;
+      // Newest first: once a page reaches past the oldest batch we look for, the rest is older.
+      if (last.createdAt < floor) break;
+      after = last.id;
+    }
+  }
+  for (const id of unfound) {
+    const one = await api.retrieveBatch(id);
+    if (one.ok) snap.batches.set(id, one.value);
+    else if (one.error.kind === 'not-found') snap.missing.add(id);
+    else return err(one.error);
+  }
+  return ok(snap);
+}
+
+/** Finds the batch of an unconfirmed create: from the build's snapshot if it reached back far enough, else by a walk of its own. */
+export async function findByIntent(
+  api: BatchApi,
+  snapshot: PollSnapshot | undefined,
+  intent: { id: string; at: number; lastAttemptAt: number },
+  now: number,
+): Promise<Result<RemoteBatch | undefined, ApiError>> {
+  const usable = snapshot && snapshot.takenAt > intent.lastAttemptAt && snapshot.coveredSince < intent.at - CLOCK_SKEW_MS;
+  if (usable) return ok(snapshot.byIntent.get(intent.id));
+  const intentAt = intent.at;
+  const walked = await refreshBatches(api, { ids: new Set(), intentsSince: intentAt }, now);
+  if (!walked.ok) return err(walked.error);
+  return ok(walked.value.byIntent.get(intent.id));
+}

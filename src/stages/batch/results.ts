@@ -1,0 +1,76 @@
+/**
+ * The results file: one line per request of the request file, in its order — the provider's raw
+ * output line for a success (from the request cache), its raw error line for a permanent failure.
+ * The same pass adds up tokens and dollars from the results' `usage`.
+ */
+import { batchCost, type PriceTable } from '../../tokens/prices.ts';
+import { JsonlWriter } from '../../util/jsonl-writer.ts';
+import { isRecord } from '../record-template.ts';
+import { CacheReader, type CachedLocation } from './cache.ts';
+import type { RequestFailure } from './ledger.ts';
+import type { RequestEntry } from './request-file.ts';
+
+export interface Tally {
+  total: number;
+  succeeded: number;
+  /** Requests that failed permanently (4xx, or transient errors past maxAttempts). */
+  failed: number;
+  failures: string[];
+  usage: { input: number; output: number };
+  costUsd: number | undefined;
+}
+
+export async function tallyResults(opts: {
+  entries: readonly RequestEntry[];
+  index: ReadonlyMap<string, CachedLocation>;
+  failures: Readonly<Record<string, RequestFailure>>;
+  cacheFile: string;
+  prices: PriceTable;
+  /** Write the results file here (only when every request has an answer). */
+  writeTo?: string;
+}): Promise<Tally> {
+  const t: Tally = { total: opts.entries.length, succeeded: 0, failed: 0, failures: [], usage: { input: 0, output: 0 }, costUsd: 0 };
+  const reader = await CacheReader.open(opts.cacheFile);
+  const out = opts.writeTo ? await JsonlWriter.open(opts.writeTo) : undefined;
+  try {
+    for (const entry of opts.entries) {
+      const loc = opts.index.get(entry.hash);
+      if (loc) {
+        const result = await reader.read(loc);
+        t.succeeded += 1;
+        const usage = usageOf(result);
+        t.usage.input += usage.input;
+        t.usage.output += usage.output;
+        const cost = batchCost(entry.model, usage, opts.prices);
+        t.costUsd = cost === undefined || t.costUsd === undefined ? undefined : t.costUsd + cost;
+        await out?.write(result.custom_id === entry.customId ? result : { ...result, custom_id: entry.customId });
+        continue;
+      }
+      const failure = opts.failures[entry.hash];
+      if (failure?.permanent) {
+        t.failed += 1;
+        const why = `${failure.status !== undefined ? `HTTP ${failure.status}` : (failure.code ?? 'error')}: ${failure.message}`;
+        t.failures.push(`${entry.customId} (line ${entry.line}): ${why}${failure.attempts > 1 ? ` (after ${failure.attempts} attempts)` : ''}`);
+        const line = isRecord(failure.result) ? failure.result : { id: null, custom_id: entry.customId, response: null, error: { code: failure.code ?? 'error', message: failure.message } };
+        await out?.write(line.custom_id === entry.customId ? line : { ...line, custom_id: entry.customId });
+        continue;
+      }
+      if (out) throw new Error(`Internal error: writing results while ${entry.customId} has no answer`);
+    }
+  } catch (error) {
+    out?.destroy();
+    throw error;
+  } finally {
+    await reader.close();
+  }
+  await out?.close();
+  return t;
+}
+
+function usageOf(line: Record<string, unknown>): { input: number; output: number } {
+  const response = isRecord(line.response) ? line.response : {};
+  const body = isRecord(response.body) ? response.body : {};
+  const usage = isRecord(body.usage) ? body.usage : {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return { input: num(usage.prompt_tokens ?? usage.input_tokens), output: num(usage.completion_tokens ?? usage.output_tokens) };
+}

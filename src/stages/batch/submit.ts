@@ -1,0 +1,155 @@
+/**
+ * The crash-safe submit protocol (see the diagram in ledger.ts). Every step first records in the
+ * marker what it is about to do, so after a crash at any instant the next run knows whether a file
+ * or a batch may exist at the provider, and looks for it before making another.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import type { RemoteBatch } from '../../batch-api/types.ts';
+import { describeApiError } from '../../batch-api/types.ts';
+import { writeFileAtomic } from '../../util/fs-atomic.ts';
+import { hashText } from '../../util/hash.ts';
+import { iso, ms, type Part } from './ledger.ts';
+import { encodeLines } from './line-ranges.ts';
+import { partFile } from './part-file.ts';
+import type { PlannedPart } from './plan.ts';
+import { findByIntent } from './poller.ts';
+import { now, save, type BatchRun, type StepResult } from './run-context.ts';
+import { maybeCrash } from './services.ts';
+
+/** After an unanswered create, wait this long before concluding from the list that it made nothing. */
+export const ADOPT_GRACE_MS = 30_000;
+const FILE_NOT_VISIBLE_RETRY_MS = 10_000;
+const RATE_LIMIT_RETRY_MS = 30_000;
+const FILE_REUPLOAD_AFTER_MS = 10 * 60_000;
+
+/** Records the intent for a planned part (its bytes kept locally first), then drives it as far as it goes. */
+export async function submitNewPart(run: BatchRun, planned: PlannedPart, requestSha: string, estCostUsd: number | undefined): Promise<StepResult> {
+  await mkdir(run.files.partsDir, { recursive: true });
+  await writeFileAtomic(partFile(run, planned.sha256), planned.data);
+  const n = Math.max(0, ...run.ledger.parts.map((p) => p.n)) + 1;
+  const part: Part = {
+    n,
+    state: 'intent',
+    sha256: planned.sha256,
+    intent: randomBytes(8).toString('hex'),
+    intentAt: iso(now(run)),
+    model: planned.model,
+    endpoint: planned.endpoint,
+    requests: planned.entries.length,
+    bytes: planned.data.length,
+    inputTokens: planned.inputTokens,
+    ...(estCostUsd !== undefined ? { estCostUsd: Math.round(estCostUsd * 1e6) / 1e6 } : {}),
+    requestSha,
+    lines: encodeLines(planned.entries.map((e) => e.line)),
+  };
+  run.ledger.parts.push(part);
+  await save(run);
+  maybeCrash(run.svc, 'after-intent', { target: run.ctx.target, part: n });
+  return advanceSubmit(run, part);
+}
+
+/** Moves a part through intent → uploaded → creating → submitted, stopping where it must wait. */
+export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResult> {
+  const crashInfo = { target: run.ctx.target, part: part.n };
+  if (part.state === 'intent') {
+    const data = await readFile(partFile(run, part.sha256)).catch(() => undefined);
+    if (!data || hashText(data) !== part.sha256) {
+      // Nothing was created from this intent yet (no file id): its requests are simply planned again.
+      part.state = 'abandoned';
+      part.note = 'the local copy of the part was lost before upload; its requests are planned again';
+      await save(run);
+      return { kind: 'advanced' };
+    }
+    const uploaded = await run.svc.api.upload(data, uploadName(run.ctx.target, part.n));
+    if (!uploaded.ok) {
+      part.note = `upload failed: ${describeApiError(uploaded.error)}`;
+      await save(run);
+      if (uploaded.error.kind === 'bad-request' || uploaded.error.kind === 'auth') return { kind: 'failed', message: `the provider refused the upload of part ${part.n}: ${describeApiError(uploaded.error)}` };
+      return { kind: 'waiting', why: part.note };
+    }
+    part.fileId = uploaded.value.id;
+    part.uploadedAt = iso(now(run));
+    part.state = 'uploaded';
+    delete part.note;
+    await save(run);
+    maybeCrash(run.svc, 'after-upload', crashInfo);
+  }
+  if (part.state === 'creating') {
+    const lastAttemptAt = part.createAttemptAt ? ms(part.createAttemptAt) : ms(part.intentAt);
+    const found = await findByIntent(run.svc.api, run.svc.poll, { id: part.intent, at: ms(part.intentAt), lastAttemptAt }, now(run));
+    if (!found.ok) return { kind: 'waiting', why: `cannot list batches to confirm part ${part.n} was created: ${describeApiError(found.error)}` };
+    if (found.value) return adopt(run, part, found.value, 'adopted after an unconfirmed create');
+    if (now(run) - lastAttemptAt < ADOPT_GRACE_MS) return { kind: 'waiting', why: `confirming whether part ${part.n} was created` };
+    part.state = 'uploaded'; // the list proves no batch came of the earlier attempt
+  }
+  if (part.state !== 'uploaded') return { kind: 'advanced' };
+  if (part.retryAt && ms(part.retryAt) > now(run)) return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
+
+  part.state = 'creating';
+  part.createAttemptAt = iso(now(run));
+  delete part.retryAt;
+  await save(run);
+  maybeCrash(run.svc, 'after-creating', crashInfo);
+  const created = await run.svc.api.createBatch({
+    inputFileId: part.fileId!,
+    endpoint: part.endpoint,
+    completionWindow: run.config.completionWindow,
+    metadata: {
+      pipeline_target: run.ctx.target.slice(-512),
+      pipeline_sha256: part.sha256,
+      pipeline_part: String(part.n),
+      pipeline_intent: part.intent,
+    },
+  });
+  if (created.ok) {
+    maybeCrash(run.svc, 'after-create', crashInfo);
+    run.createdThisRun.add(created.value.id);
+    return adopt(run, part, created.value);
+  }
+  const e = created.error;
+  part.note = `create failed: ${describeApiError(e)}`;
+  if (e.kind === 'ambiguous') {
+    await save(run); // stays `creating`: the next run looks for it before creating again
+    return { kind: 'waiting', why: `part ${part.n}: no answer to create (${e.message}); will look for it next run` };
+  }
+  // Every other answer is definitive: no batch was made.
+  part.state = 'uploaded';
+  const fileNotVisible = (e.kind === 'bad-request' && /cannot find file|no such file/i.test(e.message)) || e.kind === 'not-found';
+  if (fileNotVisible && part.uploadedAt && now(run) - ms(part.uploadedAt) > FILE_REUPLOAD_AFTER_MS) {
+    // Still unknown long after upload (deleted, expired): upload the same bytes again.
+    part.state = 'intent';
+    delete part.fileId;
+    await save(run);
+    return { kind: 'waiting', why: `part ${part.n}: ${part.note}; uploading it again` };
+  }
+  if (fileNotVisible || e.kind === 'rate-limited' || e.kind === 'server-error' || e.kind === 'network') {
+    const wait = e.kind === 'rate-limited' ? (e.retryAfterMs ?? RATE_LIMIT_RETRY_MS) : fileNotVisible ? FILE_NOT_VISIBLE_RETRY_MS : RATE_LIMIT_RETRY_MS;
+    part.retryAt = iso(now(run) + wait);
+    await save(run);
+    return { kind: 'waiting', why: `part ${part.n}: ${part.note}; retrying` };
+  }
+  part.state = 'abandoned';
+  await save(run);
+  await rm(partFile(run, part.sha256), { force: true });
+  return { kind: 'failed', message: `the provider refused to create the batch for part ${part.n}: ${describeApiError(e)}` };
+}
+
+async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: string): Promise<StepResult> {
+  part.batchId = batch.id;
+  part.createdAt = iso(batch.createdAt);
+  part.status = batch.status;
+  part.counts = batch.requestCounts;
+  part.state = 'submitted';
+  if (note) {
+    part.note = note;
+    part.adopted = true;
+  } else delete part.note;
+  await save(run);
+  return { kind: 'advanced' };
+}
+
+function uploadName(target: string, n: number): string {
+  const base = target.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-150);
+  return `${base}.part${n}.jsonl`;
+}

@@ -1,0 +1,128 @@
+/**
+ * A process may be killed at any instant: simulated crashes at every step of the submit/collect
+ * protocol, and hand-made markers in intermediate states. Whatever happens, exactly one batch per
+ * part, every result, and no request executed twice.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
+import type { CrashPoint } from '../../src/stages/batch/services.ts';
+import { batchStage } from '../../src/stages/batch/stage.ts';
+import { hashText } from '../../src/util/hash.ts';
+import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const POINTS: CrashPoint[] = ['after-intent', 'after-upload', 'after-creating', 'after-create', 'after-download'];
+
+describe('crash safety', () => {
+  for (const point of POINTS) {
+    it(`a crash ${point} makes no duplicate batch and loses no result`, async () => {
+      h = await createHarness({ config: { maxRequestsPerBatch: 4 } });
+      const lines = requestLines('logic', 10);
+      await h.writeRequests('logic', lines);
+      let crashes = 0;
+      // Crash once at this point for every part (3 parts).
+      const crashed = new Set<number>();
+      h.services.crashAt = (p, info) => {
+        if (p !== point || crashed.has(info.part)) return false;
+        crashed.add(info.part);
+        crashes += 1;
+        return true;
+      };
+      const { outcomes, history } = await h.untilSettled(['logic'], { stepMs: 60_000 });
+      expect(history).toContain('crashed');
+      expect(crashes).toBeGreaterThan(0);
+      expectDone(outcomes.get('logic'));
+      expect((await h.results('logic')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+      const stats = await h.emulator.stats();
+      expect(stats.batchesCreated).toBe(3);
+      expect(stats.requestsExecuted).toBe(10);
+      expect(stats.duplicateExecutions).toBe(0);
+      const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('logic'), 'utf8')));
+      expect(ledger.parts.filter((p) => p.state === 'collected')).toHaveLength(3);
+    });
+  }
+
+  it('adopts a batch created by a run that died before recording its id (marker left in `creating`)', async () => {
+    h = await createHarness();
+    await h.writeRequests('ethics', requestLines('ethics', 6));
+    h.services.crashAt = (p) => p === 'after-create';
+    expect((await h.cycle(['ethics'])).get('ethics')).toBe('crashed');
+    const marker = JSON.parse(await readFile(h.marker('ethics'), 'utf8')) as { parts: { state: string; batchId?: string }[] };
+    expect(marker.parts[0]).toMatchObject({ state: 'creating' });
+    expect(marker.parts[0]!.batchId).toBeUndefined();
+    delete h.services.crashAt;
+
+    // `status` already shows it as being submitted, and `clean` will not drop the marker.
+    expect((await batchStage.describe!(h.ctx('ethics'), h.config)).state).toBe('submitting');
+    expect(await batchStage.cleanable!(h.ctx('ethics'), h.config)).toEqual([]);
+
+    const { outcomes } = await h.untilSettled(['ethics']);
+    expectDone(outcomes.get('ethics'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('ethics'), 'utf8')));
+    expect(ledger.parts[0]!.adopted).toBe(true);
+  });
+
+  it('an unanswered create (connection dropped) is looked up before creating again', async () => {
+    h = await createHarness();
+    await h.writeRequests('music', requestLines('music', 5));
+    h.emulator.setFaults({ dropRate: 1, dropRoutes: ['POST /v1/batches'] });
+    const first = (await h.cycle(['music'])).get('music');
+    expect(first).toMatchObject({ kind: 'pending', state: 'submitting' });
+    h.emulator.setFaults({});
+    h.clock.advance(1_000);
+    // Too soon to conclude from the list that nothing was made: wait.
+    expect((await h.cycle(['music'])).get('music')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    const { outcomes } = await h.untilSettled(['music']);
+    expectDone(outcomes.get('music'));
+    const stats = await h.emulator.stats();
+    expect(stats.batchesCreated).toBe(1);
+    expect(stats.routeCalls['GET /v1/batches']).toBeGreaterThan(0);
+  });
+
+  it('a corrupt marker is a clear bad-input failure naming the file, and is left untouched', async () => {
+    h = await createHarness();
+    await h.writeRequests('history', requestLines('history', 3));
+    const garbage = '{"version": 1, "parts": [{"batchId": "batch_abc123", "state": "submitted"'; // truncated
+    await writeFile(h.marker('history'), garbage);
+    const outcome = (await h.cycle(['history'])).get('history');
+    expect(outcome).toMatchObject({ kind: 'failed', failure: { reason: 'bad-input', file: 'paraphrase_batch/history.batch.json' } });
+    if (outcome === 'crashed' || outcome?.kind !== 'failed') throw new Error('unreachable');
+    expect(outcome.failure.message).toMatch(/history\.batch\.json is not a valid ledger/);
+    expect(outcome.failure.details?.join('\n')).toContain('batch_abc123');
+    expect(await readFile(h.marker('history'), 'utf8')).toBe(garbage);
+    expect(await batchStage.cleanable!(h.ctx('history'), h.config)).toEqual([]);
+    expect((await batchStage.describe!(h.ctx('history'), h.config)).state).toBe('failed');
+
+    // Valid JSON, wrong shape (a hand edit): same kind of failure, with the offending key.
+    await writeFile(h.marker('history'), JSON.stringify({ version: 1, target: 'x', updatedAt: 'yesterday', parts: [], requestFailures: {} }));
+    const again = (await h.cycle(['history'])).get('history');
+    expect(again).toMatchObject({ kind: 'failed', failure: { reason: 'bad-input' } });
+    expect((await h.emulator.stats()).batchesCreated).toBe(0);
+  });
+
+  it('a hand-made marker left in `creating` (no part file) adopts the batch that carries its intent', async () => {
+    h = await createHarness();
+    const lines = requestLines('ml', 3);
+    await h.writeRequests('ml', lines);
+    const data = Buffer.from(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const sha = hashText(data);
+    const file = await h.api.upload(data, 'ml.jsonl');
+    if (!file.ok) throw new Error('upload');
+    const made = await h.api.createBatch({ inputFileId: file.value.id, endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: { pipeline_intent: 'handmade01', pipeline_sha256: sha } });
+    if (!made.ok) throw new Error('create');
+    const at = new Date(h.clock.now()).toISOString();
+    const requestSha = hashText(await readFile(h.ctx('ml').inputs[0]!));
+    await writeFile(h.marker('ml'), JSON.stringify({
+      version: 1, target: 'paraphrase_batch/results/ml.jsonl', updatedAt: at, requestFailures: {},
+      parts: [{ n: 1, state: 'creating', sha256: sha, intent: 'handmade01', intentAt: at, createAttemptAt: at, model: 'gpt-4.1', endpoint: '/v1/chat/completions', requests: 3, bytes: data.length, inputTokens: 100, requestSha, lines: '1-3', fileId: file.value.id }],
+    }, null, 2));
+    const { outcomes } = await h.untilSettled(['ml']);
+    expectDone(outcomes.get('ml'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    expect((await h.results('ml')).map((r) => r.custom_id)).toEqual(['ml-1', 'ml-2', 'ml-3']);
+  });
+});

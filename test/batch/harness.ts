@@ -1,0 +1,164 @@
+/**
+ * Drives `batchStage` the way the engine does — prepare() for all targets, then run() per target,
+ * renaming tempOutput on `done` — against the real emulator over HTTP with the real SDK. Time is a
+ * ManualClock shared by the emulator and the stage, so progress comes from `advance`, not sleeps.
+ */
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createBatchApi } from '../../src/batch-api/client.ts';
+import type { BatchApi } from '../../src/batch-api/types.ts';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import type { EmulatorOptions } from '../../src/emulator/types.ts';
+import { batchConfigSchema, type BatchStageConfig } from '../../src/stages/batch/config.ts';
+import { createBatchServices, SimulatedCrash, type BatchLimits, type BatchServices } from '../../src/stages/batch/services.ts';
+import { batchStage } from '../../src/stages/batch/stage.ts';
+import type { StageOutcome, TargetContext } from '../../src/stages/types.ts';
+import { ManualClock } from '../../src/util/clock.ts';
+import { tempPathFor } from '../../src/util/fs-atomic.ts';
+
+export const API_KEY = 'sk-test-DO-NOT-LEAK-4f9a8c7e6d5b4a3c';
+
+export interface RequestLine {
+  custom_id: string;
+  method: string;
+  url: string;
+  body: { model: string; messages: { role: string; content: string }[]; temperature: number; max_tokens: number };
+}
+
+export function requestLines(subject: string, n: number, prompt = 'Paraphrase this analysis, keeping its meaning.'): RequestLine[] {
+  return Array.from({ length: n }, (_, i) => ({
+    custom_id: `${subject}-${i + 1}`,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: {
+      model: 'gpt-4.1',
+      messages: [
+        { role: 'system', content: 'You rewrite explanations of exam questions.' },
+        { role: 'user', content: `${prompt}\n<text>Analysis of ${subject} question ${i + 1}: the answer follows from the definition.</text>` },
+      ],
+      temperature: 0.7,
+      max_tokens: 256,
+    },
+  }));
+}
+
+export interface Harness {
+  root: string;
+  clock: ManualClock;
+  emulator: RunningEmulator;
+  api: BatchApi;
+  services: BatchServices;
+  config: BatchStageConfig;
+  ctx(subject: string, opts?: { force?: boolean }): TargetContext;
+  writeRequests(subject: string, lines: readonly unknown[]): Promise<void>;
+  /** One build: prepare() then run() for each subject; SimulatedCrash counts as a killed process. */
+  cycle(subjects: readonly string[], opts?: { force?: boolean }): Promise<Map<string, StageOutcome | 'crashed'>>;
+  /** Cycles with `stepMs` of time between them until every subject is done or failed. */
+  untilSettled(subjects: readonly string[], opts?: { stepMs?: number; maxCycles?: number }): Promise<{ outcomes: Map<string, StageOutcome>; cycles: number; history: (StageOutcome | 'crashed')[] }>;
+  results(subject: string): Promise<Record<string, unknown>[]>;
+  marker(subject: string): string;
+  close(): Promise<void>;
+}
+
+export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>; config?: Partial<BatchStageConfig>; limits?: BatchLimits; maxRetries?: number } = {}): Promise<Harness> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'batch-stage-'));
+  const emuDir = await mkdtemp(path.join(os.tmpdir(), 'batch-emu-'));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...opts.emulator });
+  const api = createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: opts.maxRetries ?? 0, env: {} });
+  const services = createBatchServices(api, opts.limits);
+  const config = batchConfigSchema.parse({ kind: 'batch', ...opts.config });
+  const ctx = (subject: string, o: { force?: boolean } = {}): TargetContext => {
+    const output = path.join(root, 'paraphrase_batch/results', `${subject}.jsonl`);
+    return {
+      rule: 'batch',
+      target: `paraphrase_batch/results/${subject}.jsonl`,
+      root,
+      inputs: [path.join(root, 'paraphrase_batch', `${subject}.jsonl`)],
+      output,
+      tempOutput: tempPathFor(output),
+      bindings: { subject },
+      fingerprint: 'test',
+      marker: path.join(root, 'paraphrase_batch', `${subject}.batch.json`),
+      force: o.force ?? false,
+      signal: new AbortController().signal,
+      clock,
+      services: { batch: services },
+    };
+  };
+  const h: Harness = {
+    root,
+    clock,
+    emulator,
+    api,
+    services,
+    config,
+    ctx,
+    async writeRequests(subject, lines) {
+      const file = path.join(root, 'paraphrase_batch', `${subject}.jsonl`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, lines.map((l) => `${typeof l === 'string' ? l : JSON.stringify(l)}\n`).join(''));
+    },
+    async cycle(subjects, o = {}) {
+      const items = subjects.map((s) => ({ ctx: ctx(s, o), config }));
+      await batchStage.prepare!(items);
+      const out = new Map<string, StageOutcome | 'crashed'>();
+      for (const { ctx: c } of items) {
+        await mkdir(path.dirname(c.output), { recursive: true });
+        try {
+          const outcome = await batchStage.run(c, config);
+          if (outcome.kind === 'done') await rename(c.tempOutput, c.output);
+          else await rm(c.tempOutput, { force: true });
+          out.set(c.bindings.subject!, outcome);
+        } catch (error) {
+          if (!(error instanceof SimulatedCrash)) throw error;
+          out.set(c.bindings.subject!, 'crashed');
+        }
+      }
+      return out;
+    },
+    async untilSettled(subjects, o = {}) {
+      const history: (StageOutcome | 'crashed')[] = [];
+      const settled = new Map<string, StageOutcome>();
+      let cycles = 0;
+      while (settled.size < subjects.length && cycles < (o.maxCycles ?? 30)) {
+        if (cycles > 0) clock.advance(o.stepMs ?? 60_000);
+        cycles += 1;
+        const out = await h.cycle(subjects.filter((s) => !settled.has(s)));
+        for (const [s, outcome] of out) {
+          history.push(outcome);
+          if (outcome !== 'crashed' && outcome.kind !== 'pending') settled.set(s, outcome);
+        }
+      }
+      return { outcomes: settled, cycles, history };
+    },
+    async results(subject) {
+      const text = await readFile(path.join(root, 'paraphrase_batch/results', `${subject}.jsonl`), 'utf8');
+      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    marker: (subject) => path.join(root, 'paraphrase_batch', `${subject}.batch.json`),
+    async close() {
+      await emulator.close();
+      await rm(root, { recursive: true, force: true });
+      await rm(emuDir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Every regular file under `dir`, recursively. */
+export async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await allFiles(p)));
+    else if ((await stat(p)).isFile()) out.push(p);
+  }
+  return out;
+}
+
+export function expectDone(outcome: StageOutcome | undefined): Extract<StageOutcome, { kind: 'done' }> {
+  if (!outcome || outcome.kind !== 'done') throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
+  return outcome;
+}

@@ -1,0 +1,176 @@
+/** What the provider answers, and what the stage makes of it (design §4, "Outcomes"). */
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
+import { batchStage } from '../../src/stages/batch/stage.ts';
+import type { StageOutcome } from '../../src/stages/types.ts';
+import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const ledgerOf = async (subject: string) => ledgerSchema.parse(JSON.parse(await readFile(h.marker(subject), 'utf8')));
+const failedOf = (o: StageOutcome | 'crashed' | undefined) => {
+  if (!o || o === 'crashed' || o.kind !== 'failed') throw new Error(`expected failed, got ${JSON.stringify(o)}`);
+  return o.failure;
+};
+
+describe('batch outcomes', () => {
+  it('expired: finished results are kept and only the remainder is sent again', async () => {
+    h = await createHarness();
+    const lines = requestLines('geo', 20);
+    await h.writeRequests('geo', lines);
+    await h.cycle(['geo']);
+    h.clock.advance(1_200); // validated after 1 s, then 50 requests/s: about half done
+    const id = (await ledgerOf('geo')).parts[0]!.batchId!;
+    const expired = await fetch(`${new URL(h.emulator.url).origin}/_emulator/batches/${id}/expire`, { method: 'POST' });
+    expect(expired.status).toBe(200);
+    const { outcomes } = await h.untilSettled(['geo']);
+    expectDone(outcomes.get('geo'));
+    const ledger = await ledgerOf('geo');
+    expect(ledger.parts.map((p) => p.status)).toEqual(['expired', 'completed']);
+    expect(ledger.parts[1]!.requests).toBe(20 - ledger.parts[0]!.counts!.completed);
+    expect(ledger.parts[0]!.counts!.completed).toBeGreaterThan(0);
+    const stats = await h.emulator.stats();
+    expect(stats.requestsExecuted).toBe(20);
+    expect(stats.duplicateExecutions).toBe(0);
+    expect((await h.results('geo')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+  });
+
+  it('a batch failing validation fails the target with request-file line numbers, and is not resent unchanged', async () => {
+    h = await createHarness({ config: { maxRequestsPerBatch: 2 } });
+    const lines: unknown[] = requestLines('chem', 5);
+    (lines[2] as { method: string }).method = 'GET'; // line 3: part 2, line 1
+    await h.writeRequests('chem', lines);
+    const { outcomes } = await h.untilSettled(['chem']);
+    const failure = failedOf(outcomes.get('chem'));
+    expect(failure.reason).toBe('provider-error');
+    expect(failure.file).toBe('paraphrase_batch/chem.jsonl');
+    expect(failure.message).toMatch(/rejected batch batch_\w+ \(part 2/);
+    expect(failure.details?.join('\n')).toMatch(/paraphrase_batch\/chem\.jsonl:3: invalid_method: Invalid value: 'GET'/);
+    expect((await batchStage.describe!(h.ctx('chem'), h.config)).state).toBe('failed');
+    const created = (await h.emulator.stats()).batchesCreated;
+    expect(created).toBe(3);
+
+    // Unchanged file: fails again at once, sends nothing.
+    failedOf((await h.cycle(['chem'])).get('chem'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(created);
+
+    // Fixed: only the requests without a result are sent.
+    (lines[2] as { method: string }).method = 'POST';
+    await h.writeRequests('chem', lines);
+    expectDone((await h.untilSettled(['chem'])).outcomes.get('chem'));
+    const stats = await h.emulator.stats();
+    expect(stats.batchesCreated).toBe(created + 1);
+    expect(stats.requestsExecuted).toBe(5);
+  });
+
+  it('per-request 5xx are retried in a follow-up part of only those requests', async () => {
+    h = await createHarness({ emulator: { faults: { requestErrors: { customIds5xx: ['bio-2', 'bio-5'], transientAttempts: 1 } } } });
+    const lines = requestLines('bio', 8);
+    await h.writeRequests('bio', lines);
+    const { outcomes } = await h.untilSettled(['bio']);
+    const done = expectDone(outcomes.get('bio'));
+    expect(done.summary).toBe('8 results');
+    const ledger = await ledgerOf('bio');
+    expect(ledger.parts.map((p) => p.requests)).toEqual([8, 2]);
+    expect(ledger.parts[1]!.lines).toBe('2,5');
+    expect(Object.keys(ledger.requestFailures)).toHaveLength(0);
+    const results = await h.results('bio');
+    expect(results.every((r) => (r.response as { status_code: number }).status_code === 200)).toBe(true);
+  });
+
+  it('transient failures past maxAttempts become permanent, with the provider error line', async () => {
+    h = await createHarness({ config: { maxAttempts: 2 }, emulator: { faults: { requestErrors: { customIds5xx: ['phys-3'], transientAttempts: 10 } } } });
+    await h.writeRequests('phys', requestLines('phys', 4));
+    const done = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
+    expect(done.summary).toMatch(/3 results, 1 failed permanently: phys-3 \(line 3\): HTTP 500: .* \(after 2 attempts\)/);
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+    const results = await h.results('phys');
+    expect(results[2]).toMatchObject({ custom_id: 'phys-3', response: { status_code: 500 } });
+  });
+
+  it('per-request 4xx are permanent: recorded with status and message, never retried', async () => {
+    h = await createHarness({ emulator: { faults: { requestErrors: { customIds4xx: ['law-3'] } } } });
+    await h.writeRequests('law', requestLines('law', 5));
+    const done = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
+    expect(done.summary).toMatch(/4 results, 1 failed permanently: law-3 \(line 3\): HTTP 400: Invalid request/);
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    const results = await h.results('law');
+    expect(results.map((r) => r.custom_id)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
+    expect(results[2]).toMatchObject({ response: { status_code: 400 } });
+    const ledger = await ledgerOf('law');
+    expect(Object.values(ledger.requestFailures)).toMatchObject([{ customId: 'law-3', permanent: true, status: 400 }]);
+    const status = await batchStage.describe!(h.ctx('law'), h.config);
+    expect(status.failures?.[0]).toMatch(/law-3: HTTP 400/);
+
+    // --force sends the failed request again (and only it).
+    h.emulator.setFaults({});
+    await h.cycle(['law'], { force: true });
+    expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
+    const stats = await h.emulator.stats();
+    expect(stats.batchesCreated).toBe(2);
+    expect(stats.requestsExecuted).toBe(6);
+  });
+
+  it('cancel: the next build keeps finished results and sends only what is missing', async () => {
+    h = await createHarness();
+    const lines = requestLines('art', 200); // 4 s of emulated work
+    await h.writeRequests('art', lines);
+    await h.cycle(['art']);
+    h.clock.advance(2_000); // validated at 1 s, ~50 done by 2 s
+    const cancelled = await batchStage.cancel!(h.ctx('art'), h.config);
+    expect(cancelled.cancelled).toBe(1);
+    h.clock.advance(5_000);
+    await h.cycle(['art']);
+    const ledger = await ledgerOf('art');
+    expect(ledger.parts[0]!.status).toBe('cancelled');
+    const finished = ledger.parts[0]!.counts!.completed;
+    expect(finished).toBeGreaterThan(0);
+    expect(finished).toBeLessThan(200);
+    expect(ledger.parts[1]!.requests).toBe(200 - finished);
+    expectDone((await h.untilSettled(['art'])).outcomes.get('art'));
+    const stats = await h.emulator.stats();
+    expect(stats.requestsExecuted).toBe(200);
+    expect(stats.duplicateExecutions).toBe(0);
+    // Cancelling when nothing is in flight is harmless.
+    expect((await batchStage.cancel!(h.ctx('art'), h.config)).cancelled).toBe(0);
+  });
+
+  it('token_limit_exceeded re-queues with backoff instead of failing', async () => {
+    const lines = requestLines('econ', 6);
+    h = await createHarness({ config: { maxRequestsPerBatch: 3 } });
+    await h.writeRequests('econ', lines);
+    // Room for one part of 3 requests at a time at the provider, none configured here.
+    const { estimateCost } = await import('../../src/stages/batch/plan.ts');
+    const { readRequestFile } = await import('../../src/stages/batch/request-file.ts');
+    const req = await readRequestFile(h.ctx('econ').inputs[0]!, h.root);
+    if (!req.ok) throw new Error('bad fixture');
+    const partTokens = estimateCost(req.value.entries.slice(0, 3), 0.55, {}).inputTokens;
+    await h.close();
+    h = await createHarness({ config: { maxRequestsPerBatch: 3 }, emulator: { enqueuedTokenLimit: Math.ceil(partTokens * 1.5) } });
+    await h.writeRequests('econ', lines);
+    const { outcomes, history } = await h.untilSettled(['econ'], { stepMs: 30_000 });
+    expect(history.every((o) => o !== 'crashed' && o.kind !== 'failed')).toBe(true);
+    expectDone(outcomes.get('econ'));
+    const ledger = await ledgerOf('econ');
+    expect(ledger.parts.some((p) => p.note?.includes('token_limit_exceeded'))).toBe(true);
+    expect((await h.results('econ')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+  });
+
+  it('create answered 429 or "Cannot find file" waits and retries; no failure, one batch', async () => {
+    h = await createHarness({ emulator: { faults: { fileNotFoundAfterUploadMs: 5_000, http: [{ route: 'POST /v1/batches', status: 429, count: 1, retryAfterSeconds: 2 }] } } });
+    await h.writeRequests('med', requestLines('med', 3));
+    expect((await h.cycle(['med'])).get('med')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    let ledger = await ledgerOf('med');
+    expect(ledger.parts[0]).toMatchObject({ state: 'uploaded' });
+    expect(ledger.parts[0]!.note).toMatch(/429/);
+    h.clock.advance(3_000);
+    await h.cycle(['med']);
+    ledger = await ledgerOf('med');
+    expect(ledger.parts[0]!.note).toMatch(/Cannot find file/i);
+    const { outcomes } = await h.untilSettled(['med'], { stepMs: 15_000 });
+    expectDone(outcomes.get('med'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+  });
+});

@@ -1,0 +1,32 @@
+/** Bulk polling: one list call per 100 batches in flight, shared by every target of the build. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHarness, requestLines, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+describe('polling', () => {
+  it('polls n in-flight batches with at most ceil(n/100) list calls and no per-batch retrieve', async () => {
+    h = await createHarness();
+    const subjects = Array.from({ length: 120 }, (_, i) => `s${i}`);
+    for (const s of subjects) await h.writeRequests(s, requestLines(s, 1));
+    await h.cycle(subjects);
+    expect((await h.emulator.stats()).batchesCreated).toBe(120);
+    h.clock.advance(500); // still validating: everything stays in flight
+    const calls = () => ({ list: h.api.calls.byRoute['GET /v1/batches'] ?? 0, retrieve: h.api.calls.byRoute['GET /v1/batches/{id}'] ?? 0 });
+    const before = calls();
+    const out = await h.cycle(subjects);
+    const after = calls();
+
+    expect([...out.values()].every((o) => o !== 'crashed' && o.kind === 'pending')).toBe(true);
+    expect(after.list - before.list).toBeLessThanOrEqual(Math.ceil(120 / 100));
+    expect(after.retrieve - before.retrieve).toBe(0);
+
+    h.clock.advance(60_000);
+    const before2 = calls();
+    const done = await h.cycle(subjects);
+    expect([...done.values()].every((o) => o !== 'crashed' && o.kind === 'done')).toBe(true);
+    expect(calls().list - before2.list).toBeLessThanOrEqual(2);
+    expect(calls().retrieve - before2.retrieve).toBe(0);
+  });
+});
