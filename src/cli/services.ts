@@ -1,7 +1,11 @@
-/** Builds the services stages use from a connection: the Batch API client and the build's limits. */
-import { createBatchApi } from '../batch-api/client.ts';
+/**
+ * Builds the services stages use from a connection: the Batch API client (loaded only when a
+ * command needs the API, so no-op builds and `status` do not pay for the SDK's start-up) and the
+ * build's limits.
+ */
 import { createBatchServices } from '../stages/batch/services.ts';
 import type { StageServices } from '../stages/services.ts';
+import { failpoint } from '../util/failpoint.ts';
 import type { Connection } from './connect.ts';
 
 export interface Limits {
@@ -10,8 +14,12 @@ export interface Limits {
   maxInFlightBatches?: number | undefined;
 }
 
-export function makeServices(connection: Connection, limits: Limits): Promise<StageServices> {
+export async function makeServices(connection: Connection, limits: Limits): Promise<StageServices> {
+  const { createBatchApi } = await import('../batch-api/client.ts');
   const api = createBatchApi({ apiKey: connection.apiKey, ...(connection.baseURL ? { baseURL: connection.baseURL } : {}) });
   const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
-  return Promise.resolve({ batch: createBatchServices(api, defined) });
+  const services = createBatchServices(api, defined);
+  // Crash tests name a protocol point in PIPELINE_FAILPOINT; the process kills itself there.
+  if (process.env.PIPELINE_FAILPOINT) services.crashAt = (point) => failpoint(point);
+  return { batch: services };
 }

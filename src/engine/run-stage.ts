@@ -10,6 +10,7 @@ import type { AnyStage, StageOutcome, TargetContext } from '../stages/types.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';
 import type { FileStamps } from './file-stamps.ts';
 import { isProcessAlive } from '../util/process.ts';
+import { failpoint } from '../util/failpoint.ts';
 
 export async function runStage(stage: AnyStage, config: unknown, ctx: TargetContext, stamps: FileStamps): Promise<StageOutcome> {
   const tempOutput = tempPathFor(ctx.output);
@@ -25,6 +26,7 @@ export async function runStage(stage: AnyStage, config: unknown, ctx: TargetCont
     };
   }
   if (outcome.kind === 'done') {
+    failpoint(`before-commit:${stage.kind}`);
     try {
       await commitFile(tempOutput, ctx.output);
       stamps.invalidate(ctx.output);

@@ -69,10 +69,13 @@ export const buildCommand: Command = {
       let summary: BuildSummary;
       let delayMs = (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000;
       const display = flag(args, 'json') ? undefined : new WaitDisplay(io.stdout);
+      /** Targets built in any cycle of a --wait run: the final summary counts them as built. */
+      const built = new Set<string>();
       for (let cycle = 0; ; cycle++) {
         display?.startCycle();
         const onEvent = (e: BuildEvent) => {
           display?.observe(e);
+          if (e.type === 'done') built.add(e.target);
           // While waiting, progress goes to the display; only real changes are printed as lines.
           if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
           if (cycle > 0) display?.release();
@@ -82,6 +85,10 @@ export const buildCommand: Command = {
         const code = exitCodeOf(summary);
         if (io.signal.aborted) return EXIT_INTERRUPTED;
         if (code !== EXIT_PENDING || !flag(args, 'wait') || dryRun) {
+          for (const id of built) {
+            const r = summary.results.get(id);
+            if (r?.state === 'fresh') summary.results.set(id, { ...r, state: 'built' });
+          }
           reporter.summary(summary, code);
           return code;
         }

@@ -56,6 +56,7 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
         if (outcome.kind === 'success') {
           await appender.append({ hash, custom_id: outcome.customId, batch: batch.id, result: outcome.line });
           updates.set(hash, null);
+          if (seen.size === Math.ceil(ids.size / 2)) maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
         } else if (outcome.kind !== 'requeue') {
           const before = updates.get(hash) ?? failures[hash];
           const attempts = (before?.attempts ?? 0) + (outcome.kind === 'transient' ? 1 : 0);
