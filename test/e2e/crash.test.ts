@@ -1,0 +1,34 @@
+/**
+ * A build killed with SIGKILL at each step of the batch protocol — after the upload, after
+ * `create` but before the id is recorded, during a download, during a merge — then re-run to the
+ * end: zero duplicate batches (the emulator's books), zero lost or wrong rows.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectMergedCorrectly, startE2e, type E2e } from './helpers.ts';
+
+let e: E2e | undefined;
+afterEach(async () => {
+  await e?.dispose();
+  e = undefined;
+});
+
+describe.each(['after-upload', 'after-create', 'during-download', 'after-download', 'before-commit:merge', 'before-commit:batch'])('killed %s', (point) => {
+  it('recovers with no duplicate batch and no lost row', async () => {
+    e = await startE2e({ subjects: 3, recordsPerSubject: 12 });
+    let killed = 0;
+    for (let i = 0; i < 3; i++) {
+      const run = await e.build([], { PIPELINE_FAILPOINT: point });
+      if (run.signal === 'SIGKILL') killed += 1;
+      else expect([0, 75]).toContain(run.code);
+      if (run.code === 0) break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(killed).toBeGreaterThan(0); // the failpoint really was hit
+    await e.buildUntilDone();
+    const stats = await e.emulator.stats();
+    expect(stats.batchesCreated).toBe(3);
+    expect(stats.requestsExecuted).toBe(36);
+    expect(stats.duplicateExecutions).toBe(0);
+    await expectMergedCorrectly(e);
+  });
+});
