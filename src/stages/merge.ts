@@ -87,7 +87,7 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         kind: 'failed',
         failure: {
           reason: 'incomplete',
-          message: `${missing.length} row${missing.length > 1 ? 's' : ''} have no usable result; nothing merged`,
+          message: `${missing.length} row${missing.length > 1 ? 's have' : ' has'} no usable result; nothing merged`,
           file: resultsName,
           details: missing.slice(0, 50).concat(missing.length > 50 ? [`… and ${missing.length - 50} more`] : []),
         },

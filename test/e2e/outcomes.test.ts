@@ -1,0 +1,90 @@
+/**
+ * Batch outcomes through the real CLI: an expired batch re-sends only the remainder; per-request
+ * 500s are retried and succeed; a per-request 400 is reported with its row and the build exits 1;
+ * `pipeline cancel` stops in-flight batches and the next build submits only what is missing; no
+ * key and no --offline gives the seed's message and the --offline hint.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { expectMergedCorrectly, FAKE_KEY, startE2e, type E2e } from './helpers.ts';
+
+let e: E2e | undefined;
+afterEach(async () => {
+  await e?.dispose();
+  e = undefined;
+});
+
+it('an expired batch with partial results: only the remainder is submitted again', async () => {
+  // Slow batches (2.5 requests/s of emulator time) and the emulator's clock moved by hand.
+  e = await startE2e({ subjects: 2, recordsPerSubject: 20 }, { speed: 0.05 });
+  const control = e.emulator.url.replace('/v1', '/_emulator');
+  const advance = (ms: number) => fetch(`${control}/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
+  expect((await e.build()).code).toBe(75);
+  await advance(20_000 + 4_000); // validated, then about 10 of 20 requests done
+  const list = (await (await fetch(`${e.emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })).json()) as { data: { id: string }[] };
+  for (const b of list.data) await fetch(`${control}/batches/${b.id}/expire`, { method: 'POST' });
+  const collected = await e.build();
+  expect(collected.code).toBe(75);
+  for (let i = 0; i < 10; i++) {
+    await advance(60_000);
+    if ((await e.build()).code === 0) break;
+  }
+  expect((await e.build()).code).toBe(0);
+  const stats = await e.emulator.stats();
+  expect(stats.batchesCreated).toBe(4); // each subject: the expired batch + one for its remainder
+  expect(stats.requestsExecuted).toBe(40); // every request ran exactly once
+  expect(stats.duplicateExecutions).toBe(0);
+  await expectMergedCorrectly(e);
+});
+
+it('per-request 500s are retried and succeed; a 400 is reported with its row and exits 1', async () => {
+  e = await startE2e({ subjects: 2, recordsPerSubject: 10 }, { faults: { requestErrors: { customIds5xx: ['anatomy-3', 'anatomy-7'], customIds4xx: ['abstract_algebra-4'] } } });
+  // A failed target makes the exit code 1 even while another is still pending: run until none is.
+  let last = await e.build();
+  for (let i = 0; i < 20 && (last.code === 75 || last.stdout.includes('pending')); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await e.build();
+  }
+  expect(last.code).toBe(1);
+  expect(last.stdout).toContain('✗ failed      paraphrased/abstract_algebra.jsonl');
+  expect(last.stdout).toMatch(/question_number 4 \(abstract_algebra-4\): HTTP 400/);
+  expect(last.stdout).toContain('✓ built       paraphrased/anatomy.jsonl'); // the 500s were retried
+  const status = await e.rig.cli(['status', '--json'], { env: { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url } });
+  const failed = (JSON.parse(status.stdout) as { target: string; state: string; failure?: { details?: string[] } }[]).find((s) => s.target === 'paraphrased/abstract_algebra.jsonl');
+  expect(failed).toMatchObject({ state: 'failed' });
+  expect(failed?.failure?.details?.[0]).toMatch(/abstract_algebra-4/);
+  const again = await e.build();
+  expect(again.code).toBe(1); // permanent: reported again, not re-sent
+  expect((await e.emulator.stats()).batchesCreated).toBe(3); // 2 subjects + 1 follow-up for the 500s
+});
+
+it('pipeline cancel stops in-flight batches; the next build submits only what is missing', async () => {
+  e = await startE2e({ subjects: 2, recordsPerSubject: 30 }, { speed: 0.2 });
+  const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url };
+  expect((await e.build()).code).toBe(75);
+  const cancel = await e.rig.cli(['cancel'], { env });
+  expect(cancel.code).toBe(0);
+  expect(cancel.stdout).toContain('2 batches cancelled');
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 5_000 }) });
+  e.emulator.setFaults({});
+  const resumed = await e.build();
+  expect(resumed.code).toBe(75);
+  expect(resumed.stdout).toMatch(/pending/);
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 3_600_000 }) });
+  await e.buildUntilDone();
+  const stats = await e.emulator.stats();
+  expect(stats.batchesCreated).toBe(4);
+  expect(stats.requestsExecuted).toBe(60);
+  expect(stats.duplicateExecutions).toBe(0);
+  await expectMergedCorrectly(e);
+});
+
+it('no key and no --offline: the seed message, the --offline hint, exit 2, nothing done', async () => {
+  e = await startE2e({ subjects: 1, recordsPerSubject: 2 });
+  const run = await e.rig.cli(['build']);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('Error: OPENAI_API_KEY environment variable is not set');
+  expect(run.stderr).toContain('--offline');
+  expect(run.stdout).toBe('');
+  expect(await e.rig.cli(['status'])).toMatchObject({ code: 0 }); // status needs no key
+  expect((await e.rig.cli(['build', '-n'])).code).toBe(0); // nor does a dry run
+});
