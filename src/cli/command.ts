@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Output } from '../report/terminal.ts';
+import type { Clock } from '../util/clock.ts';
 
 export interface OptionSpec {
   type: 'boolean' | 'string';
@@ -22,6 +23,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C / SIGTERM. */
   signal: AbortSignal;
+  /** Time for polling and waiting; tests inject a fast clock. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface Command {

@@ -47,6 +47,7 @@ export const buildCommand: Command = {
     for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
     const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
     const dryRun = flag(args, 'dry-run');
+    const clock = io.clock ?? systemClock;
     const wanted = withDependencies(project.graph, requested);
     const needsApi = !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
 
@@ -81,7 +82,7 @@ export const buildCommand: Command = {
           if (cycle > 0) display?.release();
           reporter.event(e);
         };
-        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal, force: flag(args, 'force') && cycle === 0, dryRun, onEvent });
+        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock, signal: io.signal, force: flag(args, 'force') && cycle === 0, dryRun, onEvent });
         const code = exitCodeOf(summary);
         if (io.signal.aborted) return EXIT_INTERRUPTED;
         if (code !== EXIT_PENDING || !flag(args, 'wait') || dryRun) {
@@ -93,9 +94,9 @@ export const buildCommand: Command = {
           return code;
         }
         if (cycle === 0) io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
-        display?.draw(systemClock.now(), delayMs);
+        display?.draw(clock.now(), delayMs);
         try {
-          await systemClock.sleep(delayMs, io.signal);
+          await clock.sleep(delayMs, io.signal);
         } catch {
           reporter.summary(summary, code);
           return EXIT_INTERRUPTED;
