@@ -18,7 +18,6 @@ import { partFile, partRequests } from './part-file.ts';
 import { now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
 
-const TOKEN_LIMIT_BACKOFF_MS = 60_000;
 const TOKEN_LIMIT_BACKOFF_MAX_MS = 30 * 60_000;
 
 export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch, current: RequestFile): Promise<StepResult> {
@@ -96,7 +95,7 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
   if (isTokenLimitFailure(batch.errors)) {
     // Not the input's fault: the requests are planned again after a growing pause.
     const count = (run.ledger.backoff?.count ?? 0) + 1;
-    const wait = Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, TOKEN_LIMIT_BACKOFF_MS * 2 ** (count - 1));
+    const wait = Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1));
     const until = Math.max(now(run) + wait, run.ledger.backoff ? ms(run.ledger.backoff.until) : 0);
     run.ledger.backoff = { until: iso(until), count, reason: batch.errors[0]?.message ?? 'token_limit_exceeded' };
     part.note = `failed with token_limit_exceeded; its requests are queued again after ${iso(until)}`;

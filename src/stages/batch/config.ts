@@ -20,6 +20,8 @@ export const batchConfigSchema = z.strictObject({
   maxInFlightBatches: positiveInt.optional(),
   /** Refuse to submit when this target's outstanding work is estimated above this. */
   maxCostUsd: z.number().positive().optional(),
+  /** First wait after a batch fails on the provider's enqueued-token limit; doubles per failure, up to 30 min. */
+  tokenLimitBackoffSeconds: z.number().positive().max(1800).default(60),
   /** Expected output tokens per input token, for estimates (capped by max_tokens). */
   outputTokenRatio: z.number().positive().max(100).default(0.55),
   /** Prices per 1M tokens (standard API); merged over the built-in table. */
