@@ -15,7 +15,9 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
     const tokens = s.usage ? `${(s.usage.input + s.usage.output).toLocaleString('en-US')}` : '';
     const age = s.remote?.inFlightSince ? `${formatDuration(now - s.remote.inFlightSince)}/24h` : '';
     const why = s.state === 'up-to-date' ? '' : (s.reasons[0] ?? '');
-    return [s.target, s.rule, paint(out, STATE_STYLE[s.state], s.state), progress, tokens, s.costUsd !== undefined ? formatUsd(s.costUsd) : '', age, truncate(why, 70)];
+    // A pending target shows where its batches are (validating, in_progress, finalizing…).
+    const stateText = s.state === 'pending' && s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete' ? s.remote.state : s.state;
+    return [s.target, s.rule, paint(out, STATE_STYLE[s.state], stateText), progress, tokens, s.costUsd !== undefined ? formatUsd(s.costUsd) : '', age, truncate(why, 70)];
   });
   const counts = new Map<string, number>();
   for (const s of statuses) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
