@@ -6,21 +6,9 @@
  */
 import { BODY, CHOICES, CONCLUSIONS, DISTRACTORS, FLAWS, INTROS, QUESTIONS } from './templates.ts';
 import { CONCEPTS, CONNECTIVES, FIELD_OF, QUALIFIERS, RELATIONS } from './vocabulary.ts';
+import { mulberry32, type Rng } from '../util/prng.ts';
 
-/** A PRNG returning floats in [0, 1). */
-export type Rng = () => number;
-
-/** mulberry32: tiny, fast and good enough for text; the same seed gives the same sequence everywhere. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 /** FNV-1a over the parts, to give every file its own stream: one file's output does not depend on which others are made. */
 export function seedFor(...parts: (string | number)[]): number {

@@ -1,17 +1,8 @@
 /** Seeded randomness: a sequential PRNG for HTTP faults and shuffles, and order-free hash draws. */
 import { createHash } from 'node:crypto';
 
-/** mulberry32: tiny, fast, good enough for fault sampling; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../util/prng.ts';
+
 
 /** A 32-bit seed from any strings, for per-batch generators. */
 export function seedFrom(...parts: (string | number)[]): number {

@@ -101,21 +101,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
           opts.onEvent({ type: 'failed', ...base, failure });
           return { ...base, state: 'failed', failure };
         }
-        const ctx: TargetContext = {
-          rule: node.rule.name,
-          target: node.id,
-          root: opts.root,
-          inputs: node.inputs.map(locate),
-          output: path.join(opts.root, node.id),
-          tempOutput: '',
-          bindings: node.bindings,
-          fingerprint: freshness.fingerprint,
-          ...(node.marker ? { marker: path.join(opts.root, node.marker) } : {}),
-          force: force.has(node.id),
-          signal: opts.signal,
-          clock: opts.clock,
-          services: opts.services,
-        };
+        const ctx: TargetContext = { ...contextFor(opts, node, locate), fingerprint: freshness.fingerprint, force: force.has(node.id) };
         if (opts.dryRun) {
           return await gate.run(async () => {
             if (resolved.stage.pure && scratch) {
@@ -187,8 +173,10 @@ export function withDependencies(graph: TargetGraph, requested: readonly string[
   return [...graph.targets.keys()].filter((id) => want.has(id));
 }
 
+type ContextOptions = Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal'>;
+
 /** Lets each remote stage see all its targets of this build at once (bulk polling, scheduling). */
-async function prepareRemoteStages(opts: BuildOptions, wanted: readonly string[], locate: (p: string) => string): Promise<void> {
+export async function prepareRemoteStages(opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>, wanted: readonly string[], locate?: (p: string) => string): Promise<void> {
   const byStage = new Map<ResolvedRule['stage'], { ctx: TargetContext; config: unknown }[]>();
   for (const id of wanted) {
     const node = opts.graph.targets.get(id)!;
@@ -201,7 +189,7 @@ async function prepareRemoteStages(opts: BuildOptions, wanted: readonly string[]
   for (const [stage, items] of byStage) await stage.prepare?.(items);
 }
 
-export function contextFor(opts: Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal'>, node: TargetNode, locate: (p: string) => string = (p) => path.join(opts.root, p)): TargetContext {
+export function contextFor(opts: ContextOptions, node: TargetNode, locate: (p: string) => string = (p) => path.join(opts.root, p)): TargetContext {
   return {
     rule: node.rule.name,
     target: node.id,

@@ -8,7 +8,7 @@ import type { TargetGraph } from '../graph/build-graph.ts';
 import type { StageServices } from '../stages/services.ts';
 import type { RemoteStatus } from '../stages/types.ts';
 import type { Clock } from '../util/clock.ts';
-import { contextFor, withDependencies } from './build.ts';
+import { contextFor, prepareRemoteStages, withDependencies } from './build.ts';
 import { FileStamps } from './file-stamps.ts';
 import { checkFreshness } from './freshness.ts';
 import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
@@ -45,15 +45,7 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
   const store = new StateStore(path.join(opts.root, opts.stateDir));
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
-  const byStage = new Map<ResolvedRule['stage'], { ctx: ReturnType<typeof contextFor>; config: unknown }[]>();
-  for (const id of wanted) {
-    const node = opts.graph.targets.get(id)!;
-    const resolved = opts.rules.get(node.rule.name)!;
-    if (resolved.stage.prepare && resolved.stage.describe) {
-      byStage.set(resolved.stage, [...(byStage.get(resolved.stage) ?? []), { ctx: contextFor(opts, node), config: resolved.config }]);
-    }
-  }
-  for (const [stage, items] of byStage) await stage.prepare?.(items);
+  await prepareRemoteStages(opts, wanted);
 
   const statuses = new Map<string, TargetStatus>();
   for (const id of wanted) {
