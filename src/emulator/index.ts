@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../util/clock.ts';
+import { loadTokenizers } from '../tokens/count.ts';
 import { BatchStore } from './batch-store.ts';
 import { MAX_BATCH_FILE_BYTES, type EmulatorContext } from './context.ts';
 import { ExecutionLedger } from './executions.ts';
@@ -31,6 +32,7 @@ export interface RunningEmulator {
 }
 
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  await loadTokenizers();
   await mkdir(opts.stateDir, { recursive: true });
   const base: Clock = opts.clock ?? systemClock;
   let offset = 0;

@@ -4,7 +4,6 @@
  * `{output}`, which is a temp path the engine moves into place only if the command succeeds.
  */
 import { z } from 'zod';
-import { $, quote } from 'zx';
 import type { StageDefinition, StageOutcome } from './types.ts';
 
 export const shellConfigSchema = z.strictObject({
@@ -21,6 +20,8 @@ export const shellStage: StageDefinition<ShellConfig> = {
   pure: false,
   schema: shellConfigSchema,
   async run(ctx, config): Promise<StageOutcome> {
+    // zx is loaded only when a shell rule runs: it is slow to import and most builds need none.
+    const { $, quote } = await import('zx');
     const values: Record<string, string> = {
       ...Object.fromEntries(Object.entries(ctx.bindings).map(([k, v]) => [k, quote(v)])),
       input: quote(ctx.inputs[0]!),

@@ -2,16 +2,24 @@
  * Token counting with the real tokenizer of the model's encoding (gpt-tokenizer). Used for
  * estimates before paying (dry run, scheduler) and by the emulator for plausible `usage`.
  */
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
+type Encoding = typeof import('gpt-tokenizer/encoding/o200k_base');
 
-type Encoding = typeof o200k;
+/**
+ * The encodings' tables take seconds to build, so they are loaded on demand, not at start-up: a
+ * no-op build or `status` never pays for them. Await `loadTokenizers()` before counting.
+ */
+let encodings: { o200k: Encoding; cl100k: Encoding } | undefined;
+
+export async function loadTokenizers(): Promise<void> {
+  if (encodings) return;
+  const [o200k, cl100k] = await Promise.all([import('gpt-tokenizer/encoding/o200k_base'), import('gpt-tokenizer/encoding/cl100k_base')]);
+  encodings = { o200k, cl100k };
+}
 
 /** Models of the gpt-4 / gpt-3.5 era use cl100k_base; gpt-4o, gpt-4.1, o-series and later use o200k_base. */
 export function encodingFor(model: string): Encoding {
-  return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o')
-    ? (cl100k)
-    : o200k;
+  if (!encodings) throw new Error('Internal error: loadTokenizers() was not awaited before counting tokens');
+  return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o') ? encodings.cl100k : encodings.o200k;
 }
 
 export function countTextTokens(model: string, text: string): number {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateMmluDataset, loadMmluCounts, main, type GenerateMmluResult } from '../../src/data/generate-mmlu.ts';
-import { countTextTokens } from '../../src/tokens/count.ts';
+import { countTextTokens, loadTokenizers } from '../../src/tokens/count.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLES = path.join(REPO, 'results/mmlu/original');
@@ -20,6 +20,7 @@ let full: string;
 let fullResult: GenerateMmluResult;
 
 beforeAll(async () => {
+  await loadTokenizers();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'generate-mmlu-'));
   full = path.join(tmp, 'full');
   fullResult = await generateMmluDataset({ outDir: full });

@@ -1,8 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runEmulatorCommand } from '../../src/emulator/cli.ts';
 import { standInParaphrase } from '../../src/emulator/index.ts';
 import { replyFor, runModel, snapshotOf } from '../../src/emulator/model.ts';
+import { loadTokenizers } from '../../src/tokens/count.ts';
+
+beforeAll(() => loadTokenizers());
 
 describe('stand-in model', () => {
   it('paraphrases deterministically through the synonym table, keeping case and punctuation', () => {

@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../../util/result.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
-import { countChatPromptTokens, type ChatMessageLike } from '../../tokens/count.ts';
+import { countChatPromptTokens, loadTokenizers, type ChatMessageLike } from '../../tokens/count.ts';
 
 export interface RequestEntry {
   /** 1-based line in the request file. */
@@ -30,6 +30,7 @@ export interface RequestFile {
 }
 
 export async function readRequestFile(file: string, root: string): Promise<Result<RequestFile, StageFailure>> {
+  await loadTokenizers();
   const problems: LineProblem[] & { total?: number } = [];
   problems.total = 0;
   const report = (line: number, message: string) => {
