@@ -2,7 +2,9 @@
  * Token counting with the real tokenizer of the model's encoding (gpt-tokenizer). Used for
  * estimates before paying (dry run, scheduler) and by the emulator for plausible `usage`.
  */
-type Encoding = typeof import('gpt-tokenizer/encoding/o200k_base');
+import type * as O200k from 'gpt-tokenizer/encoding/o200k_base';
+
+type Encoding = typeof O200k;
 
 /**
  * The encodings' tables take seconds to build, so they are loaded on demand, not at start-up: a
