@@ -8,20 +8,19 @@
  *     → paraphrase_batch/results/{subject}.jsonl    raw result lines (remote)
  *     → paraphrased/{subject}.jsonl                 merged (local)
  */
-import { definePipeline } from './src/config/define.ts';
+import { batch, definePipeline, merge, requests, rule } from './src/config/define.ts';
 
 const MODEL = 'gpt-4.1';
 
 export default definePipeline({
   root: 'results/mmlu',
   rules: [
-    {
+    rule({
       name: 'requests',
       description: 'one chat-completions request per source record',
       inputs: ['original/{subject}.jsonl'],
       output: 'paraphrase_batch/{subject}.jsonl',
-      stage: {
-        kind: 'requests',
+      stage: requests({
         model: MODEL,
         system: 'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
         prompt: [
@@ -35,22 +34,22 @@ export default definePipeline({
         ].join('\n'),
         params: { temperature: 0.7, max_tokens: 1024 },
         customId: '{subject}-{question_number}',
-      },
-    },
-    {
+      }),
+    }),
+    rule({
       name: 'batch',
       description: 'submit the requests to the Batch API, poll, download the results',
       inputs: ['paraphrase_batch/{subject}.jsonl'],
       output: 'paraphrase_batch/results/{subject}.jsonl',
       marker: 'paraphrase_batch/{subject}.batch.json',
-      stage: { kind: 'batch', maxAttempts: 3 },
-    },
-    {
+      stage: batch({ maxAttempts: 3 }),
+    }),
+    rule({
       name: 'merge',
       description: 'source records + results → records with paraphrased_analysis',
       inputs: ['original/{subject}.jsonl', 'paraphrase_batch/results/{subject}.jsonl'],
       output: 'paraphrased/{subject}.jsonl',
-      stage: { kind: 'merge', customId: '{subject}-{question_number}', outputField: 'paraphrased_analysis', tokensField: 'paraphrase_tokens' },
-    },
+      stage: merge({ customId: '{subject}-{question_number}', outputField: 'paraphrased_analysis', tokensField: 'paraphrase_tokens' }),
+    }),
   ],
 });
