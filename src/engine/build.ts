@@ -55,6 +55,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
   const gate = new Semaphore(opts.concurrency ?? Math.max(4, os.availableParallelism() * 2));
+  /**
+   * Freshness checks (record read, stats, maybe hashing) are bounded too: tens of thousands of
+   * targets checked at once would run out of file descriptors.
+   */
+  const checks = new Semaphore(64);
   const scratch = opts.dryRun ? await mkdtemp(path.join(os.tmpdir(), 'pipeline-dry-run-')) : undefined;
   /** In a dry run, outputs rebuilt into the scratch dir stand in for the real ones downstream. */
   const relocated = new Map<string, string>();
@@ -85,12 +90,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
           return { ...base, state: 'blocked', waitingOn, blockedBecause: because };
         }
         const identity = stageIdentity(resolved);
-        const record = await store.read(node.id);
-        const freshness = await checkFreshness({ root: opts.root, target: node.id, inputs: node.inputs, locate, stage: identity, record, stamps });
-        if (freshness.fresh && !force.has(node.id)) {
-          if (freshness.recordStale && !opts.dryRun && record) {
+        const { record, freshness } = await checks.run(async () => {
+          const record = await store.read(node.id);
+          const freshness = await checkFreshness({ root: opts.root, target: node.id, inputs: node.inputs, locate, stage: identity, record, stamps });
+          if (freshness.fresh && freshness.recordStale && !opts.dryRun && record && !force.has(node.id)) {
             await store.write({ ...record, inputs: freshness.inputs, output: freshness.outputStamp });
           }
+          return { record, freshness };
+        });
+        if (freshness.fresh && !force.has(node.id)) {
           opts.onEvent({ type: 'fresh', ...base });
           return { ...base, state: 'fresh' };
         }

@@ -18,7 +18,10 @@ export class FileStamps {
     if (!s) {
       s = stat(file).then(
         (st) => (st.isFile() ? { mtimeMs: st.mtimeMs, size: st.size } : undefined),
-        () => undefined,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+          throw error;
+        },
       );
       this.#stats.set(file, s);
     }

@@ -49,11 +49,19 @@ export class StateStore {
   }
 
   async read(target: string): Promise<TargetRecord | undefined> {
+    let text: string;
     try {
-      const parsed = recordSchema.safeParse(JSON.parse(await readFile(this.#file(target), 'utf8')));
+      text = await readFile(this.#file(target), 'utf8');
+    } catch (error) {
+      // No record: never built. Anything else (EMFILE, EACCES…) must not pass for "no record".
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const parsed = recordSchema.safeParse(JSON.parse(text));
       return parsed.success ? parsed.data : undefined;
     } catch {
-      return undefined;
+      return undefined; // torn or hand-edited: stale, rebuilt
     }
   }
 
