@@ -1,8 +1,9 @@
 /**
  * Bookkeeping cost: how long `pipeline` takes to find that nothing (or one thing) needs doing,
  * beside GNU make and ninja on the equivalent graph, and beside bare node/tsx start-up. The graph
- * per subject: source → request file (requests stage) → line count (shell stage), so 2 targets
- * per subject. Run: `npx tsx bench/bookkeeping.ts [--sizes 57,1140,11400] [--runs 5]`.
+ * per subject: source → request file → a second in-process requests stage over it (a shell stage
+ * here would spend the set-up build spawning 22,800 processes), so 2 targets per subject; make
+ * and ninja get the same two-step graph (cp, wc). Run: `npx tsx bench/bookkeeping.ts [--sizes 57,1140,11400] [--runs 5]`.
  */
 import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
@@ -11,18 +12,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateMmluDataset } from '../src/data/generate-mmlu.ts';
-import { fmt, markdownTable, pipelineArgs, timeCommand, TSX_LOADER, type Timing } from './lib.ts';
+import { fmt, isMain, markdownTable, pipelineArgs, REPO, timeCommand, TSX_LOADER, type Timing } from './lib.ts';
 
 const CONFIG = `export default {
   root: '.',
   rules: [
     { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'requests/{subject}.jsonl',
       stage: { kind: 'requests', prompt: 'Paraphrase:\\n<text>\\n{analysis}\\n</text>' } },
-    { name: 'count', inputs: ['requests/{subject}.jsonl'], output: 'counts/{subject}.txt',
-      stage: { kind: 'shell', command: 'wc -l < {input} > {output}' } },
+    { name: 'count', inputs: ['requests/{subject}.jsonl'], output: 'counts/{subject}.jsonl',
+      stage: { kind: 'requests', idField: 'custom_id', customId: '{custom_id}', prompt: '{custom_id}' } },
   ],
 };
 `;
+
+/** Imported at start-up by every command (src/tokens/count.ts, src/stages/shell.ts, src/cli/commands/watch.ts, …). */
+const HEAVY_DEPS = ['gpt-tokenizer/encoding/o200k_base', 'gpt-tokenizer/encoding/cl100k_base', 'zx', 'chokidar', 'openai', 'zod'];
 
 export interface BookkeepingRow {
   subjects: number;
@@ -37,9 +41,15 @@ export interface BookkeepingRow {
   ninjaDry: Timing;
 }
 
-export async function benchBookkeeping(sizes: number[], runs: number): Promise<{ rows: BookkeepingRow[]; node: Timing; tsx: Timing }> {
+export async function benchBookkeeping(sizes: number[], runsWanted: number): Promise<{ rows: BookkeepingRow[]; node: Timing; tsx: Timing; modules: Timing; help: Timing; deps: { name: string; timing: Timing }[] }> {
+  const runs = runsWanted;
   const node = timeCommand(process.execPath, ['-e', ''], { cwd: os.tmpdir(), runs });
   const tsx = timeCommand(process.execPath, ['--import', TSX_LOADER, '-e', ''], { cwd: os.tmpdir(), runs });
+  // Start-up of the tool itself: every CLI module imported (no command run), and `pipeline --help`.
+  const modules = timeCommand(process.execPath, ['--import', TSX_LOADER, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO, 'src/cli/main.ts'))})`], { cwd: os.tmpdir(), runs });
+  const help = timeCommand(...pipelineArgs('--help'), { cwd: os.tmpdir(), runs });
+  // What the tool's start-up is made of: each heavy dependency imported alone by bare node.
+  const deps = HEAVY_DEPS.map((name) => ({ name, timing: timeCommand(process.execPath, ['--input-type=module', '-e', `await import('${name}')`], { cwd: REPO, runs }) }));
   const rows: BookkeepingRow[] = [];
   for (const subjects of sizes) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
@@ -59,6 +69,8 @@ export async function benchBookkeeping(sizes: number[], runs: number): Promise<{
         const t = new Date();
         utimesSync(path.join(dir, 'original', `${names[0]}.jsonl`), t, t);
       };
+      // Large graphs: fewer repetitions, so the whole bench stays within its time budget.
+      const runs = subjects >= 10_000 ? Math.min(2, runsWanted) : runsWanted;
       const row: BookkeepingRow = {
         subjects: names.length,
         targets: names.length * 2,
@@ -77,15 +89,15 @@ export async function benchBookkeeping(sizes: number[], runs: number): Promise<{
       await rm(dir, { recursive: true, force: true });
     }
   }
-  return { rows, node, tsx };
+  return { rows, node, tsx, modules, help, deps };
 }
 
 function makefile(subjects: string[]): string {
   return [
-    `all: ${subjects.map((s) => `counts/${s}.txt`).join(' ')}`,
+    `all: ${subjects.map((s) => `counts/${s}.jsonl`).join(' ')}`,
     'requests/%.jsonl: original/%.jsonl',
     '\t@mkdir -p requests && cp $< $@',
-    'counts/%.txt: requests/%.jsonl',
+    'counts/%.jsonl: requests/%.jsonl',
     '\t@mkdir -p counts && wc -l < $< > $@',
     '',
   ].join('\n');
@@ -93,7 +105,7 @@ function makefile(subjects: string[]): string {
 
 function ninjaFile(subjects: string[]): string {
   const lines = ['rule copy', '  command = cp $in $out', 'rule count', '  command = wc -l < $in > $out'];
-  for (const s of subjects) lines.push(`build requests/${s}.jsonl: copy original/${s}.jsonl`, `build counts/${s}.txt: count requests/${s}.jsonl`);
+  for (const s of subjects) lines.push(`build requests/${s}.jsonl: copy original/${s}.jsonl`, `build counts/${s}.jsonl: count requests/${s}.jsonl`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,7 +113,9 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
   const startup = result.tsx.medianMs;
   const perTarget = (t: Timing, targets: number) => `${(((t.medianMs - startup) * 1000) / targets).toFixed(0)} µs`;
   return [
-    `Start-up: bare \`node -e ''\` ${fmt(result.node)}; \`node --import tsx -e ''\` ${fmt(result.tsx)}. "Engine/target" is (median − tsx start-up) ÷ targets.`,
+    `Start-up: bare \`node -e ''\` ${fmt(result.node)}; \`node --import tsx -e ''\` ${fmt(result.tsx)}; importing every CLI module (src/cli/main.ts, no command) ${fmt(result.modules)}; \`pipeline --help\` ${fmt(result.help)}. "Engine/target" is (no-op build median − tsx start-up) ÷ targets, so it still contains the tool's own module loading.`,
+    '',
+    `Import cost of heavy dependencies (bare \`node -e "await import(…)"\`, median; subtract ${result.node.medianMs.toFixed(0)} ms of bare node): ${result.deps.map((d) => `\`${d.name}\` ${d.timing.medianMs.toFixed(0)} ms`).join(', ')}.`,
     '',
     markdownTable(
       ['subjects', 'targets', 'no-op build', 'engine/target', 'status', 'build -n', 'one source touched', 'make (no-op)', 'make -n', 'ninja (no-op)', 'ninja -n'],
@@ -110,7 +124,7 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const { values } = parseArgs({ options: { sizes: { type: 'string', default: '57,1140,11400' }, runs: { type: 'string', default: '5' } } });
   const result = await benchBookkeeping(values.sizes.split(',').map(Number), Number(values.runs));
   process.stdout.write(`${bookkeepingMarkdown(result)}\n`);

@@ -1,5 +1,8 @@
 /** Shared bench helpers: timing commands as subprocesses, medians and spread, Markdown output. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,3 +54,112 @@ export function machineLine(): string {
 export function markdownTable(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
+
+// ---- asynchronous runs (an emulator may live in this process, so the event loop must stay free) ----
+
+export interface RunResult {
+  code: number;
+  ms: number;
+  stdout: string;
+  stderr: string;
+  /** Peak resident set of the child in bytes (with `rss: true`). */
+  peakRss?: number;
+}
+
+const HAVE_TIME = existsSync('/usr/bin/time');
+
+/**
+ * Runs a command without blocking this process. With `rss`, the child's peak RSS is taken from
+ * GNU time's `%M` (or, without it, by sampling VmHWM in /proc/<pid>/status every 20 ms).
+ */
+export async function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; rss?: boolean }): Promise<RunResult> {
+  const rssFile = opts.rss && HAVE_TIME ? path.join(os.tmpdir(), `bench-rss-${process.pid}-${Date.now()}`) : undefined;
+  const [c, a] = rssFile ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const start = performance.now();
+  const child = spawn(c, a, { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let hwm = 0;
+  const sampler = opts.rss && !rssFile ? setInterval(() => (hwm = Math.max(hwm, vmHwm(child.pid))), 20) : undefined;
+  const [code] = (await once(child, 'close')) as [number | null];
+  const ms = performance.now() - start;
+  if (sampler) clearInterval(sampler);
+  let peakRss: number | undefined = opts.rss ? hwm : undefined;
+  if (rssFile) {
+    const kb = Number((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
+    await rm(rssFile, { force: true });
+    peakRss = kb * 1024;
+  }
+  return { code: code ?? -1, ms, stdout, stderr, ...(peakRss !== undefined ? { peakRss } : {}) };
+}
+
+function vmHwm(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `pipeline <args>` in `cwd`, asynchronously. */
+export function runPipeline(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; rss?: boolean } = {}): Promise<RunResult> {
+  const [cmd, full] = pipelineArgs(...args);
+  return run(cmd, full, { cwd, ...opts });
+}
+
+/** Environment pointing the CLI at a test-owned emulator. */
+export const emulatorEnv = (url: string): NodeJS.ProcessEnv => ({ OPENAI_BASE_URL: url, OPENAI_API_KEY: 'bench-key', PIPELINE_FAILPOINT: '' });
+
+/** POSTs to the emulator's test controls (`/_emulator/...`). */
+export async function control(port: number, route: string, body: unknown = {}): Promise<unknown> {
+  const res = await fetch(`http://127.0.0.1:${port}/_emulator/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`emulator control ${route}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * Runs `pipeline build` until it exits 0 (75 = pending: call `between`, then run again).
+ * Any other exit code throws with the build's output.
+ */
+export async function buildUntilDone(cwd: string, env: NodeJS.ProcessEnv, between: () => Promise<void> = () => Promise.resolve(), maxRuns = 500): Promise<{ runs: number; ms: number }> {
+  const start = performance.now();
+  for (let runs = 1; runs <= maxRuns; runs++) {
+    const r = await runPipeline(cwd, ['build'], { env });
+    if (r.code === 0) return { runs, ms: performance.now() - start };
+    if (r.code !== 75) throw new Error(`pipeline build exited ${r.code}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    await between();
+  }
+  throw new Error(`still pending after ${maxRuns} builds`);
+}
+
+/** The default MMLU pipeline (pipeline.config.ts) rooted at the bench's temporary directory. */
+export function mmluConfig(prompt = 'Paraphrase the following analysis of an MMLU {subject} question.\nKeep its meaning, reasoning and final answer exactly; use different wording and sentence structure.\nReply with the paraphrased analysis only.\n\n<text>\n{analysis}\n</text>'): string {
+  return `export default {
+  root: '.',
+  rules: [
+    { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'paraphrase_batch/{subject}.jsonl',
+      stage: { kind: 'requests', model: 'gpt-4.1', system: 'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
+        prompt: ${JSON.stringify(prompt)}, params: { temperature: 0.7, max_tokens: 1024 }, customId: '{subject}-{question_number}' } },
+    { name: 'batch', inputs: ['paraphrase_batch/{subject}.jsonl'], output: 'paraphrase_batch/results/{subject}.jsonl',
+      marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', maxAttempts: 3 } },
+    { name: 'merge', inputs: ['original/{subject}.jsonl', 'paraphrase_batch/results/{subject}.jsonl'], output: 'paraphrased/{subject}.jsonl',
+      stage: { kind: 'merge', customId: '{subject}-{question_number}', outputField: 'paraphrased_analysis', tokensField: 'paraphrase_tokens' } },
+  ],
+};
+`;
+}
+
+export const MB = 1024 * 1024;
+export const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
+export const int = (n: number): string => n.toLocaleString('en-US');
+export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+export const usd = (n: number): string => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
+
+/** True when the module at `url` is the script node was started with. */
+export const isMain = (url: string): boolean => url === pathToFileURL(process.argv[1] ?? '').href;
+
+/** Parses `--sizes 1,2,3` style lists. */
+export const numbers = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
