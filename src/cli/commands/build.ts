@@ -51,17 +51,20 @@ export const buildCommand: Command = {
     const wanted = withDependencies(project.graph, requested);
     const needsApi = !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
 
-    const connection = needsApi ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env }) : undefined;
-    if (connection && !connection.ok) return reportUsageError(io.stderr, connection.error);
-    const conn = connection?.value;
-    if (conn?.description) io.stderr.write(`${conn.description}\n`);
-
+    // The lock first: with --offline the emulator's state lives under the root, and only the
+    // lock holder may run an emulator on it (another one would not see the batches it creates).
     const lock = dryRun ? undefined : await acquireLock(path.join(project.root, project.stateDir), ['build', ...args.positionals].join(' '));
     if (lock && !lock.ok) {
-      await conn?.close();
       io.stderr.write(`pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`);
       return EXIT_PENDING;
     }
+    const connection = needsApi ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env }) : undefined;
+    if (connection && !connection.ok) {
+      if (lock?.ok) await lock.value.release();
+      return reportUsageError(io.stderr, connection.error);
+    }
+    const conn = connection?.value;
+    if (conn?.description) io.stderr.write(`${conn.description}\n`);
     const reporter = flag(args, 'json') ? jsonReporter(io.stdout) : humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
     try {
       const services = conn

@@ -42,6 +42,7 @@ export const watchCommand: Command = {
     const reporter = humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
     let connection: Connection | undefined;
     let pending = false;
+    let described = false;
 
     const buildOnce = async (): Promise<void> => {
       const project = await loadProject(configArg, io.cwd);
@@ -54,12 +55,6 @@ export const watchCommand: Command = {
       const selection = selectTargets(p.graph, args.positionals, p.root, io.cwd);
       if (!selection.ok) return void reportUsageError(io.stderr, new UsageError(selection.error.message));
       const wanted = withDependencies(p.graph, selection.value.targets);
-      if (!connection && wanted.some((id) => p.rules.get(p.graph.targets.get(id)!.rule.name)!.stage.remote)) {
-        const c = await connect({ offline: flag(args, 'offline'), root: p.root, stateDir: p.stateDir, env: io.env });
-        if (!c.ok) return void reportUsageError(io.stderr, c.error);
-        connection = c.value;
-        if (connection.description) io.stderr.write(`${connection.description}\n`);
-      }
       const lock = await acquireLock(path.join(p.root, p.stateDir), 'watch');
       if (!lock.ok) {
         io.stderr.write(`watch: a build is running (${describeHolder(lock.error)}); will try again\n`);
@@ -67,12 +62,23 @@ export const watchCommand: Command = {
         return;
       }
       try {
+        // Connected under the lock, for this build only: an --offline emulator started earlier
+        // would not know the batches another `pipeline build` created in between.
+        if (wanted.some((id) => p.rules.get(p.graph.targets.get(id)!.rule.name)!.stage.remote)) {
+          const c = await connect({ offline: flag(args, 'offline'), root: p.root, stateDir: p.stateDir, env: io.env });
+          if (!c.ok) return void reportUsageError(io.stderr, c.error);
+          connection = c.value;
+          if (connection.description && !described) io.stderr.write(`${connection.description}\n`);
+          described = true;
+        }
         const services = connection ? await makeServices(connection, {}) : {};
         const summary = await runBuild({ root: p.root, stateDir: p.stateDir, graph: p.graph, rules: p.rules, requested: selection.value.targets, services, clock: systemClock, signal: io.signal, onEvent: (e) => reporter.event(e) });
         const code = exitCodeOf(summary);
         pending = code === 75;
         reporter.summary(summary, code);
       } finally {
+        await connection?.close();
+        connection = undefined;
         await lock.value.release();
       }
     };
