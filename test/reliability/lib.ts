@@ -1,0 +1,288 @@
+/**
+ * Reliability harness shared by the fast tests (test/reliability-fast) and the long campaign
+ * (test/reliability/run.ts): a job in a temp dir (the repo's own pipeline.config.ts, generated
+ * MMLU sources), a test-owned emulator on 127.0.0.1, the real CLI in a subprocess that can be
+ * SIGKILLed as a whole process group at any moment, and the figures:
+ *
+ * - duplicates: batches the provider holds that no marker records (orphans: paid, not used),
+ *   extra batches for one submission intent, and request bodies executed twice after a success
+ *   (the emulator's `duplicateExecutions`);
+ * - rows lost / rows wrong: merged files against an uninterrupted reference run of the same
+ *   sources (the stand-in model is deterministic, so they must be byte-identical).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
+import { createBatchApi } from '../../src/batch-api/client.ts';
+import { createBatchServices } from '../../src/stages/batch/services.ts';
+import { REPO, Rig, runCli, type CliResult } from '../helpers/rig.ts';
+
+/** Distinctive, so a search of everything written finds it if it ever leaks. */
+export const FAKE_KEY = 'sk-reliability-NEVER-WRITE-ME-7d3f9b21c4e8';
+export const ROOT = 'results/mmlu';
+
+export interface JobSpec {
+  subjects: number;
+  records: number;
+  seed?: number;
+}
+
+export interface Job {
+  rig: Rig;
+  subjects: string[];
+  records: number;
+  dispose(): Promise<void>;
+}
+
+/** The repo's pipeline.config.ts (import made absolute) and generated sources in a temp dir. */
+export async function makeJob(spec: JobSpec, prefix = 'pipeline-rel-'): Promise<Job> {
+  const rig = await Rig.create(prefix);
+  await rig.write({ 'pipeline.config.ts': await repoConfig() });
+  const made = await generateMmluDataset({ outDir: rig.path(`${ROOT}/original`), subjects: spec.subjects, recordsPerSubject: spec.records, seed: spec.seed ?? 7 });
+  return { rig, subjects: made.subjects, records: made.records, dispose: () => rig.dispose() };
+}
+
+export async function repoConfig(): Promise<string> {
+  const text = await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8');
+  return text.replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+}
+
+export function emulatorFor(job: Job, opts: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
+  return startEmulator({ stateDir: job.rig.path('.emulator-state'), speed: 50, ...opts });
+}
+
+export function envFor(emu: RunningEmulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emu.url, ...extra };
+}
+
+export interface Attempt extends CliResult {
+  killed: boolean;
+  ms: number;
+}
+
+/** Runs the CLI; with `killAfterMs`, SIGKILLs its whole process group then (if still running). */
+export async function runCliKillable(args: string[], cwd: string, env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<Attempt> {
+  const started = Date.now();
+  const run = runCli(args, { cwd, env });
+  let timer: NodeJS.Timeout | undefined;
+  if (killAfterMs !== undefined) {
+    timer = setTimeout(() => {
+      try {
+        process.kill(-run.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, killAfterMs);
+  }
+  const result = await run;
+  clearTimeout(timer);
+  return { ...result, killed: result.signal === 'SIGKILL', ms: Date.now() - started };
+}
+
+/** Builds until exit 0 (every run must exit 0 or 75); returns the runs and the last result. */
+export async function buildUntilDone(cwd: string, env: NodeJS.ProcessEnv, args: string[] = [], maxRuns = 40): Promise<{ runs: number; last: Attempt; codes: number[] }> {
+  const codes: number[] = [];
+  for (let run = 1; run <= maxRuns; run++) {
+    const r = await runCliKillable(['build', ...args], cwd, env);
+    codes.push(r.code ?? -1);
+    if (r.code === 0) return { runs: run, last: r, codes };
+    if (r.code !== 75) throw new Error(`build run ${run} exited ${String(r.code)} (${String(r.signal)}):\n${r.stdout}\n${r.stderr}`);
+  }
+  throw new Error(`not done after ${maxRuns} runs (codes ${codes.join(',')})`);
+}
+
+/** Merged output of each subject, as bytes-as-text. */
+export async function mergedFiles(job: Job): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for (const s of job.subjects) out.set(s, await readFile(job.rig.path(`${ROOT}/paraphrased/${s}.jsonl`), 'utf8').catch(() => undefined));
+  return out;
+}
+
+export interface RowFigures {
+  expected: number;
+  lost: number;
+  wrong: number;
+  identical: boolean;
+}
+
+/** Compares merged files with a reference run's, row by row (by question_number) and byte by byte. */
+export function compareRows(reference: Map<string, string | undefined>, actual: Map<string, string | undefined>): RowFigures {
+  let expected = 0;
+  let lost = 0;
+  let wrong = 0;
+  let identical = true;
+  for (const [subject, ref] of reference) {
+    const refRows = rowsById(ref ?? '');
+    const got = actual.get(subject);
+    const gotRows = rowsById(got ?? '');
+    expected += refRows.size;
+    if (got !== ref) identical = false;
+    for (const [id, line] of refRows) {
+      const mine = gotRows.get(id);
+      if (mine === undefined) lost += 1;
+      else if (mine !== line) wrong += 1;
+    }
+    // Rows that should not be there at all are wrong too.
+    for (const id of gotRows.keys()) if (!refRows.has(id)) wrong += 1;
+  }
+  return { expected, lost, wrong, identical };
+}
+
+function rowsById(text: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const id = String((JSON.parse(line) as { question_number: unknown }).question_number);
+      rows.set(rows.has(id) ? `${id}#dup${rows.size}` : id, line);
+    } catch {
+      rows.set(`garbage#${rows.size}`, line);
+    }
+  }
+  return rows;
+}
+
+/** What the provider holds, read over HTTP (all pages of the batch list). */
+export interface RemoteBatchRow {
+  id: string;
+  status: string;
+  metadata: Record<string, string> | null;
+  request_counts?: { total: number; completed: number; failed: number };
+}
+
+export async function listAllBatches(url: string, key = FAKE_KEY): Promise<RemoteBatchRow[]> {
+  const all: RemoteBatchRow[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const res = await fetch(`${url}/batches?limit=100${after ? `&after=${after}` : ''}`, { headers: { authorization: `Bearer ${key}` } });
+    if (!res.ok) throw new Error(`list batches: HTTP ${res.status}`);
+    const page = (await res.json()) as { data: RemoteBatchRow[]; has_more: boolean };
+    all.push(...page.data);
+    if (!page.has_more || page.data.length === 0) return all;
+    after = page.data.at(-1)!.id;
+  }
+}
+
+interface MarkerPart {
+  n: number;
+  state: string;
+  batchId?: string;
+  intent: string;
+}
+
+/** Every batch id recorded in the job's markers (the ledger of what the tool knows it paid for). */
+export async function recordedBatches(job: Job): Promise<{ ids: Set<string>; parts: MarkerPart[]; unreadable: string[] }> {
+  const dir = job.rig.path(`${ROOT}/paraphrase_batch`);
+  const ids = new Set<string>();
+  const parts: MarkerPart[] = [];
+  const unreadable: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith('.batch.json')) continue;
+    try {
+      const ledger = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as { parts: MarkerPart[] };
+      for (const p of ledger.parts) {
+        parts.push(p);
+        if (p.batchId) ids.add(p.batchId);
+      }
+    } catch {
+      unreadable.push(name);
+    }
+  }
+  return { ids, parts, unreadable };
+}
+
+export interface Books {
+  /** Batches the provider created (emulator's books). */
+  batchesCreated: number;
+  /** Batches recorded in some marker: the ones the tool needed and knows about. */
+  batchesRecorded: number;
+  /** Created but recorded nowhere: paid for and never used. */
+  orphanBatches: number;
+  /** Extra batches made for one submission intent (a create repeated after a crash). */
+  intentDuplicates: number;
+  requestsExecuted: number;
+  /** Request bodies executed again after they had already succeeded. */
+  duplicateExecutions: number;
+  /** orphans + intent duplicates + duplicate executions: what the tables call "duplicates". */
+  duplicates: number;
+}
+
+export async function booksOf(emu: RunningEmulator, job: Job): Promise<Books> {
+  const stats = await emu.stats();
+  const remote = await listAllBatches(emu.url);
+  const { ids } = await recordedBatches(job);
+  const orphans = remote.filter((b) => !ids.has(b.id)).length;
+  const byIntent = new Map<string, number>();
+  for (const b of remote) {
+    const intent = b.metadata?.pipeline_intent;
+    if (intent) byIntent.set(intent, (byIntent.get(intent) ?? 0) + 1);
+  }
+  const intentDuplicates = [...byIntent.values()].reduce((sum, n) => sum + n - 1, 0);
+  return {
+    // The list is authoritative; stats of an in-process (offline) emulator lose what a kill cut off.
+    batchesCreated: Math.max(stats.batchesCreated, remote.length),
+    batchesRecorded: ids.size,
+    orphanBatches: orphans,
+    intentDuplicates,
+    requestsExecuted: stats.requestsExecuted,
+    duplicateExecutions: stats.duplicateExecutions,
+    duplicates: orphans + intentDuplicates + stats.duplicateExecutions,
+  };
+}
+
+/**
+ * Runs a job to completion without interference and keeps its merged files as the reference.
+ * In-process (the engine and the real SDK client against a fast emulator): no CLI start-up cost.
+ */
+export async function referenceRun(spec: JobSpec): Promise<Map<string, string | undefined>> {
+  const job = await makeJob(spec, 'pipeline-rel-ref-');
+  const emu = await emulatorFor(job, { speed: 1000 });
+  try {
+    const services = { batch: createBatchServices(createBatchApi({ apiKey: FAKE_KEY, baseURL: emu.url })) };
+    for (let i = 0; ; i++) {
+      const run = await job.rig.build([], { services });
+      const states = [...run.summary.results.values()].map((r) => r.state);
+      if (states.some((s) => s === 'failed')) throw new Error('reference run failed');
+      if (states.every((s) => s === 'fresh' || s === 'built')) break;
+      if (i > 50) throw new Error('reference run did not finish');
+      await new Promise((r) => setTimeout(r, 20)); // the emulator's clock is real time
+    }
+    const files = await mergedFiles(job);
+    for (const [s, text] of files) if (text === undefined) throw new Error(`reference run left no merged file for ${s}`);
+    return files;
+  } finally {
+    await emu.close();
+    await job.dispose();
+  }
+}
+
+/** Deterministic PRNG for campaign choices (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const FAILPOINTS = ['after-intent', 'after-upload', 'after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:requests', 'before-commit:batch', 'before-commit:merge'] as const;
+
+/** Request bodies that succeeded more than once, from an emulator state dir's execution log. */
+export async function executionLogDuplicates(stateDir: string): Promise<{ executed: number; duplicates: number }> {
+  const text = await readFile(path.join(stateDir, 'executions.log'), 'utf8').catch(() => '');
+  const seen = new Set<string>();
+  let executed = 0;
+  let duplicates = 0;
+  for (const line of text.split('\n')) {
+    const [kind, hash] = line.split(' ');
+    if (kind !== 's' || !hash) continue;
+    executed += 1;
+    if (seen.has(hash)) duplicates += 1;
+    seen.add(hash);
+  }
+  return { executed, duplicates };
+}
