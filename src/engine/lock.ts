@@ -91,6 +91,13 @@ async function releaseLock(file: string): Promise<void> {
 }
 
 
+/** The live holder of the lock, if any, without taking it (for commands that need no lock). */
+export async function liveLockHolder(dir: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(path.join(dir, 'lock'));
+  if (!holder) return undefined;
+  return holder.host !== os.hostname() || isProcessAlive(holder.pid) ? holder : undefined;
+}
+
 export function describeHolder(holder: LockHolder, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - holder.startedAt) / 1000));
   return `pid ${holder.pid} on ${holder.host} (\`pipeline ${holder.command}\`, started ${age}s ago)`;

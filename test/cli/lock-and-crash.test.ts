@@ -63,6 +63,18 @@ describe('one build at a time', () => {
   });
 });
 
+describe('status during a build', () => {
+  it('status --offline does not start a second emulator on the state a running build owns', async () => {
+    await rig.write({ 'pipeline.config.ts': SLOW_CONFIG, 'data/original/a.jsonl': records('a', 1) });
+    const { hostname } = await import('node:os');
+    await rig.write({ 'data/.pipeline/lock': JSON.stringify({ pid: process.pid, host: hostname(), command: 'build --offline', startedAt: Date.now() }) });
+    const status = await rig.cli(['status', '--offline']);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toContain(`status: not refreshing from the emulator while pid ${process.pid}`);
+    expect(existsSync(rig.path('data/.pipeline/emulator'))).toBe(false);
+  });
+});
+
 describe('crash safety', () => {
   it('a build killed while writing a large output leaves no file that looks done; the next build finishes it', async () => {
     const big = records('big', 40_000, (i) => ({ analysis: `Analysis ${i}: ${'lorem ipsum dolor sit amet '.repeat(8)}` }));

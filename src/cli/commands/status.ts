@@ -1,4 +1,6 @@
 /** `pipeline status`: each target's state, progress, tokens, cost and why; no lock, no changes. */
+import path from 'node:path';
+import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
 import { renderStatus } from '../../report/status-table.ts';
 import { systemClock } from '../../util/clock.ts';
@@ -20,7 +22,11 @@ export const statusCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { project, requested } = selected;
-    const canConnect = flag(args, 'offline') || Boolean(io.env.OPENAI_API_KEY?.trim());
+    // A build running with --offline owns the emulator's state; a second emulator on it could
+    // advance the same batches twice, so status then shows the last known state instead.
+    const busy = flag(args, 'offline') ? await liveLockHolder(path.join(project.root, project.stateDir)) : undefined;
+    if (busy) io.stderr.write(`status: not refreshing from the emulator while ${describeHolder(busy)} runs; showing the last known state\n`);
+    const canConnect = (flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim()));
     const connection = canConnect ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env }) : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
