@@ -17,6 +17,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../..
 import { createBatchApi } from '../../src/batch-api/client.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
 import { REPO, Rig, runCli, type CliResult } from '../helpers/rig.ts';
+import { mulberry32 } from '../../src/util/prng.ts';
 
 /** Distinctive, so a search of everything written finds it if it ever leaks. */
 export const FAKE_KEY = 'sk-reliability-NEVER-WRITE-ME-7d3f9b21c4e8';
@@ -257,17 +258,8 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
   }
 }
 
-/** Deterministic PRNG for campaign choices (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for campaign choices. */
+export const prng = mulberry32;
 
 export const FAILPOINTS = ['after-intent', 'after-upload', 'after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:requests', 'before-commit:batch', 'before-commit:merge'] as const;
 
