@@ -4,14 +4,11 @@
  * their ledgers (refreshed by one shared poll when a key is available).
  */
 import path from 'node:path';
-import type { TargetGraph } from '../graph/build-graph.ts';
-import type { StageServices } from '../stages/services.ts';
 import type { RemoteStatus } from '../stages/types.ts';
-import type { Clock } from '../util/clock.ts';
-import { contextFor, prepareRemoteStages, withDependencies } from './build.ts';
+import { contextFor, prepareRemoteStages, withDependencies, type BuildOptions } from './build.ts';
 import { FileStamps } from './file-stamps.ts';
 import { checkFreshness } from './freshness.ts';
-import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
+import { stageIdentity } from './resolve-stages.ts';
 import { StateStore } from './state-store.ts';
 
 export type StatusState = 'up-to-date' | 'stale' | 'failed' | 'pending' | 'queued' | 'waiting' | 'missing-input';
@@ -29,17 +26,8 @@ export interface TargetStatus {
   builtAt?: number;
 }
 
-export interface StatusOptions {
-  root: string;
-  stateDir: string;
-  graph: TargetGraph;
-  rules: ReadonlyMap<string, ResolvedRule>;
-  requested: readonly string[];
-  services: StageServices;
-  clock: Clock;
-  signal: AbortSignal;
-  stamps?: FileStamps;
-}
+/** The build's options, less what only running needs. */
+export type StatusOptions = Pick<BuildOptions, 'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps'>;
 
 export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]> {
   const store = new StateStore(path.join(opts.root, opts.stateDir));

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateMmluDataset, loadMmluCounts, main, type GenerateMmluResult } from '../../src/data/generate-mmlu.ts';
 import { countTextTokens, loadTokenizers } from '../../src/tokens/count.ts';
+import type { MmluRecord } from '../../src/data/prose.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLES = path.join(REPO, 'results/mmlu/original');
@@ -27,14 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-interface Rec {
-  question_number: number;
-  subject: string;
-  question: string;
-  choices: string[];
-  answer: string;
-  analysis: string;
-}
+type Rec = MmluRecord;
 
 /**
  * Parses a JSONL source file strictly (UTF-8, trailing newline, one object per line) and checks

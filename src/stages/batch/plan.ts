@@ -5,6 +5,7 @@
  */
 import { BATCH_DISCOUNT, priceFor, type PriceTable } from '../../tokens/prices.ts';
 import { hashText } from '../../util/hash.ts';
+import type { Estimate } from '../types.ts';
 import { maxOutputTokens, promptTokens, type RequestEntry } from './request-file.ts';
 
 const tokenMemo = new WeakMap<RequestEntry, number>();
@@ -18,13 +19,7 @@ export function tokensOf(entry: RequestEntry): number {
   return t;
 }
 
-export interface CostEstimate {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  maxOutputTokens: number;
-  costUsd: number;
-  standardCostUsd: number;
+export interface CostEstimate extends Omit<Estimate, 'cachedRequests'> {
   /** Models missing from the price table (their cost counts as 0 above). */
   unpriced: string[];
 }
