@@ -3,8 +3,9 @@
  * run through the real CLI (`pipeline build requests`, `pipeline build merge`) on ~250 MB,
  * 500 MB and 1 GB of generated sources, beside a bare Node stream that only parses and
  * re-serialises the same JSON lines (the runtime's limit). Merge reads result files that this
- * bench synthesises (well-formed Batch API output lines, written in reverse order, as a real
- * output file is not in input order). Peak RSS is the child's (GNU time %M, or /proc VmHWM).
+ * bench synthesises (well-formed Batch API output lines): first in request order, as the batch
+ * stage writes them, then reversed (a provider's raw output is in no particular order), which
+ * takes the merge's read-at-offset path for every row. Peak RSS is the child's (GNU time %M).
  * Run: `npx tsx bench/datapath.ts [--sizes 250,500,1000]` (sizes in MB of sources).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -61,8 +62,15 @@ export interface DatapathRow {
   requests: Measured;
   requestsBaseline: Measured;
   merge: Measured;
+  /** The same merge with every results file reversed. */
+  mergeReversed: Measured;
   mergeBaseline: Measured;
+  /** Largest size only: the merge again (-B) with the V8 heap capped, which fails if anything holds a file. */
+  mergeHeapCapped?: Measured;
 }
+
+/** Small enough that holding one results file (several MB at 1 GB) per concurrent target would not fit with the tool's own modules. */
+export const HEAP_CAP_MB = 64;
 
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;
@@ -70,8 +78,8 @@ async function dirBytes(dir: string): Promise<number> {
   return total;
 }
 
-/** Writes a results file for a request file: one successful chat completion per request, last line first. */
-async function synthesiseResults(requestFile: string, resultFile: string): Promise<void> {
+/** Writes a results file for a request file: one successful chat completion per request, in order or reversed. */
+export async function synthesiseResults(requestFile: string, resultFile: string, order: 'request' | 'reversed'): Promise<void> {
   const lines: string[] = [];
   for await (const line of createInterface({ input: createReadStream(requestFile), crlfDelay: Infinity })) {
     if (!line) continue;
@@ -94,13 +102,14 @@ async function synthesiseResults(requestFile: string, resultFile: string): Promi
     }));
   }
   const out = createWriteStream(resultFile);
-  for (let i = lines.length - 1; i >= 0; i--) if (!out.write(`${lines[i]}\n`)) await once(out, 'drain');
+  if (order === 'reversed') lines.reverse();
+  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
   out.end();
   await once(out, 'close');
 }
 
-async function measurePipeline(dir: string, args: string[], inBytes: number, outDir: string): Promise<Measured> {
-  const r = await runPipeline(dir, args, { rss: true });
+async function measurePipeline(dir: string, args: string[], inBytes: number, outDir: string, env?: NodeJS.ProcessEnv): Promise<Measured> {
+  const r = await runPipeline(dir, args, { rss: true, ...(env ? { env } : {}) });
   if (r.code !== 0) throw new Error(`pipeline ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   return { ms: r.ms, inBytes, outBytes: await dirBytes(path.join(dir, outDir)), peakRss: r.peakRss ?? 0 };
 }
@@ -137,12 +146,20 @@ export async function benchDatapath(sizesMb: number[]): Promise<DatapathRow[]> {
       await writeFile(path.join(dir, 'pipeline.config.ts'), CONFIG);
       const requests = await measurePipeline(dir, ['build', 'requests'], bytes, 'requests');
       const requestsBaseline = await measureBaseline(dir, ['original'], bytes);
-      for (const f of await readdir(path.join(dir, 'requests'))) await synthesiseResults(path.join(dir, 'requests', f), path.join(dir, 'results', f));
+      const synthesise = async (order: 'request' | 'reversed') => {
+        for (const f of await readdir(path.join(dir, 'requests'))) await synthesiseResults(path.join(dir, 'requests', f), path.join(dir, 'results', f), order);
+      };
+      await synthesise('reversed');
       const resultBytes = await dirBytes(path.join(dir, 'results'));
+      const mergeReversed = await measurePipeline(dir, ['build', 'merge'], bytes + resultBytes, 'merged');
+      await synthesise('request');
       const merge = await measurePipeline(dir, ['build', 'merge'], bytes + resultBytes, 'merged');
       const mergeBaseline = await measureBaseline(dir, ['original', 'results'], bytes + resultBytes);
+      const mergeHeapCapped = size === Math.max(...sizesMb)
+        ? await measurePipeline(dir, ['build', 'merge', '-B'], bytes + resultBytes, 'merged', { NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` })
+        : undefined;
       const records = made.records * (files / made.subjects.length);
-      rows.push({ sourceBytes: bytes, files, records: Math.round(records), requests, requestsBaseline, merge, mergeBaseline });
+      rows.push({ sourceBytes: bytes, files, records: Math.round(records), requests, requestsBaseline, merge, mergeReversed, mergeBaseline, ...(mergeHeapCapped ? { mergeHeapCapped } : {}) });
       process.stderr.write(`datapath: ${(bytes / MB).toFixed(0)} MB: requests ${rate(requests)}, merge ${rate(merge)}\n`);
       await rm(dir, { recursive: true, force: true });
     }
@@ -156,14 +173,19 @@ export const rate = (m: Measured): string => `${(m.inBytes / MB / (m.ms / 1000))
 const rss = (m: Measured): string => `${(m.peakRss / MB).toFixed(0)} MB`;
 
 export function datapathMarkdown(rows: DatapathRow[]): string {
+  const capped = rows.find((r) => r.mergeHeapCapped);
+  const cappedNote = capped?.mergeHeapCapped
+    ? `Flat memory, checked: at ${(capped.sourceBytes / MB).toFixed(0)} MB of sources, \`pipeline build merge -B\` with the V8 heap capped at ${HEAP_CAP_MB} MB (\`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}\`) finished in ${secs(capped.mergeHeapCapped.ms)} with peak RSS ${rss(capped.mergeHeapCapped)}; a merge that held its data could not. The rest of the RSS is the runtime, tsx's loader thread and I/O buffers, the same at every size.`
+    : '';
   const line = (r: DatapathRow, what: string, m: Measured) => [`${(r.sourceBytes / MB).toFixed(0)} MB (${int(r.files)} files)`, what, `${(m.inBytes / MB).toFixed(0)} MB → ${(m.outBytes / MB).toFixed(0)} MB`, secs(m.ms), `**${rate(m)}**`, `**${rss(m)}**`];
   return [
-    'Input MB/s = bytes read (sources; for merge sources + results) ÷ wall time of the whole command, start-up included. Peak RSS is the child process\'s. The bare-Node rows read the same files line by line (readline), `JSON.parse` + `JSON.stringify` each line and write it out, one file at a time: what the runtime allows with no work per record.',
+    'Input MB/s = bytes read (sources; for merge sources + results) ÷ wall time of the whole command, start-up included. Peak RSS is the child process\'s. The merge reads results in request order (as the batch stage writes them), then again with every results file reversed, which makes it read each row back at its byte offset. The bare-Node rows read the same files line by line (readline), `JSON.parse` + `JSON.stringify` each line and write it out, one file at a time: what the runtime allows with no work per record.',
     '',
     markdownTable(
       ['sources', 'step', 'in → out', 'time', 'input MB/s', 'peak RSS'],
-      rows.flatMap((r) => [line(r, '`pipeline build requests`', r.requests), line(r, 'bare Node parse + stringify (sources)', r.requestsBaseline), line(r, '`pipeline build merge`', r.merge), line(r, 'bare Node parse + stringify (sources + results)', r.mergeBaseline)]),
+      rows.flatMap((r) => [line(r, '`pipeline build requests`', r.requests), line(r, 'bare Node parse + stringify (sources)', r.requestsBaseline), line(r, '`pipeline build merge`', r.merge), line(r, '`pipeline build merge`, results reversed', r.mergeReversed), line(r, 'bare Node parse + stringify (sources + results)', r.mergeBaseline)]),
     ),
+    ...(cappedNote ? ['', cappedNote] : []),
   ].join('\n');
 }
 

@@ -4,7 +4,8 @@
  * unreadable record means "stale", never an error: the worst case is re-checking work, and remote
  * stages keep their own ledger, so nothing paid for is lost (ninja's build log rule).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
@@ -48,10 +49,16 @@ export class StateStore {
     return path.join(this.dir, 'targets', `${target}.json`);
   }
 
+  /** Synchronous read (a record is a few hundred bytes): the promise form's round trips dominated no-op builds. */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so callers always get a promise, errors included
   async read(target: string): Promise<TargetRecord | undefined> {
+    return this.#readNow(target);
+  }
+
+  #readNow(target: string): TargetRecord | undefined {
     let text: string;
     try {
-      text = await readFile(this.#file(target), 'utf8');
+      text = readFileSync(this.#file(target), 'utf8');
     } catch (error) {
       // No record: never built. Anything else (EMFILE, EACCES…) must not pass for "no record".
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

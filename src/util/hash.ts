@@ -1,12 +1,23 @@
 /** Content hashing (sha256), streamed so memory does not grow with file size. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export type Sha256 = string & { readonly __brand: 'sha256' };
 
+/** One buffer reused for every read: a read stream allocates (and copies down) a fresh one per chunk. */
 export async function hashFile(file: string): Promise<Sha256> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 18);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex') as Sha256;
 }
 

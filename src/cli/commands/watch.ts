@@ -9,7 +9,6 @@
  *     └── poll timer (pending batches) ◄─── queued ◄┘ (one more build after this one)
  */
 import path from 'node:path';
-import { watch } from 'chokidar';
 import { runBuild, withDependencies } from '../../engine/build.ts';
 import { exitCodeOf } from '../../engine/events.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
@@ -110,6 +109,8 @@ export const watchCommand: Command = {
       debounce = setTimeout(trigger, 200);
     };
 
+    // Loaded here, not at start-up: only `watch` needs it, and every other command would pay its import.
+    const { watch } = await import('chokidar');
     const watcher = watch([first.value.root, first.value.configFile], {
       ignoreInitial: true,
       ignored: (file: string) => file.startsWith(path.join(first.value.root, first.value.stateDir)),
