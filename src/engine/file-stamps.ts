@@ -47,12 +47,13 @@ export class FileStamps {
   }
 }
 
-function statNow(file: string): Promise<{ mtimeMs: number; size: number } | undefined> {
+// eslint-disable-next-line @typescript-eslint/require-await -- async so an unexpected error (EACCES…) becomes a rejection
+async function statNow(file: string): Promise<{ mtimeMs: number; size: number } | undefined> {
   try {
     const st = statSync(file, { throwIfNoEntry: false });
-    return Promise.resolve(st?.isFile() ? { mtimeMs: st.mtimeMs, size: st.size } : undefined);
+    return st?.isFile() ? { mtimeMs: st.mtimeMs, size: st.size } : undefined;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return Promise.resolve(undefined);
-    return Promise.reject(error);
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
   }
 }
