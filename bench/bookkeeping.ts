@@ -70,7 +70,7 @@ export async function benchBookkeeping(sizes: number[], runsWanted: number): Pro
         utimesSync(path.join(dir, 'original', `${names[0]}.jsonl`), t, t);
       };
       // Large graphs: fewer repetitions, so the whole bench stays within its time budget.
-      const runs = subjects >= 10_000 ? Math.min(2, runsWanted) : runsWanted;
+      const runs = subjects >= 10_000 ? Math.min(3, runsWanted) : runsWanted;
       const row: BookkeepingRow = {
         subjects: names.length,
         targets: names.length * 2,

@@ -74,7 +74,7 @@ async function writeResults(): Promise<void> {
     '',
     `- Machine: ${machineLine()}.`,
     `- Versions: tsx ${tsxVersion}; ${version('make', ['--version'])}; ninja ${version('ninja', ['--version'])}.`,
-    `- Load: the machine is shared (other agents were running tests): 1-minute load average ${load0[0]!.toFixed(1)} at the start, mean ${mean.toFixed(1)} and max ${Math.max(...loads, load0[0]!).toFixed(1)} during the run (${os.cpus().length} cores). Times are medians with (min–max); treat differences under ~20% as noise.`,
+    `- Load: 1-minute load average ${load0[0]!.toFixed(1)} at the start, mean ${mean.toFixed(1)} and max ${Math.max(...loads, load0[0]!).toFixed(1)} during the run (${os.cpus().length} cores). Times are medians with (min–max); treat differences under ~20% as noise.`,
   ].join('\n');
 
   const sections = [
@@ -100,14 +100,16 @@ function headlineTable(): string {
   const rows: string[][] = [];
   for (const r of bookkeeping ? bookkeeping.rows.filter((_, i, all) => i >= all.length - 2) : []) {
     if (!bookkeeping) break;
-    rows.push([`No-op \`build\`, ${int(r.subjects)} subjects (${int(r.targets)} targets)`, `${t(r.noopBuild)} (tsx start-up ${t(bookkeeping.tsx)})`, `make ${t(r.make)}, ninja ${t(r.ninja)}`]);
+    const first = bookkeeping.rows[0]!;
+    const perTarget = r.targets > first.targets ? `; engine ${(((r.noopBuild.medianMs - first.noopBuild.medianMs) * 1000) / (r.targets - first.targets)).toFixed(0)} µs per target` : '';
+    rows.push([`No-op \`build\`, ${int(r.subjects)} subjects (${int(r.targets)} targets)`, `${t(r.noopBuild)} (tsx start-up ${t(bookkeeping.tsx)}${perTarget})`, `make ${t(r.make)}, ninja ${t(r.ninja)}`]);
   }
   const big = datapath?.at(-1);
   const small = datapath?.[0];
   if (datapath && big && small) {
-  rows.push([`Request generation, ${mb(big.sourceBytes)} of sources`, `${rate(big.requests)}, peak RSS ${mb(big.requests.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.requestsBaseline)}`]);
-  rows.push([`Merge, ${mb(big.merge.inBytes)} of sources + results`, `${rate(big.merge)}, peak RSS ${mb(big.merge.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.mergeBaseline)}`]);
-  rows.push([`Peak RSS as sources grow ${datapath.map((d) => mb(d.sourceBytes)).join(' → ')}`, `requests ${datapath.map((d) => mb(d.requests.peakRss)).join(' → ')}; merge ${datapath.map((d) => mb(d.merge.peakRss)).join(' → ')}`, `bare Node ${mb(small.requestsBaseline.peakRss)}`]);
+    rows.push([`Request generation, ${mb(big.sourceBytes)} of sources`, `${rate(big.requests)}, peak RSS ${mb(big.requests.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.requestsBaseline)}`]);
+    rows.push([`Merge, ${mb(big.merge.inBytes)} of sources + results`, `${rate(big.merge)} (results reversed: ${rate(big.mergeReversed)}), peak RSS ${mb(big.merge.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.mergeBaseline)}`]);
+    rows.push([`Peak RSS as sources grow ${datapath.map((d) => mb(d.sourceBytes)).join(' → ')}`, `requests ${datapath.map((d) => mb(d.requests.peakRss)).join(' → ')}; merge ${datapath.map((d) => mb(d.merge.peakRss)).join(' → ')}`, `bare Node ${mb(small.requestsBaseline.peakRss)}`]);
   }
   for (const p of api?.rows ?? []) {
     rows.push([`Polling ${int(p.inFlight)} batches in flight (one build cycle)`, `${int(p.cycle.calls)} HTTP calls, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`, `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`]);
