@@ -94,7 +94,7 @@ export async function benchMoney(opts: { subjects?: number; records?: number } =
 
     const first = await p.cycle();
     full = first.paid;
-    scenarios.push({ name: 'full run', paid: full, seed: full, builds: first.builds, note: `${int(full.requests)} requests` });
+    scenarios.push({ name: 'full run', paid: full, seed: full, builds: first.builds, note: 'every request once' });
     const status = JSON.parse((await runPipeline(p.dir, ['status', '--json'], { env: p.env })).stdout) as { rule: string; costUsd?: number }[];
     statusCostUsd = status.filter((s) => s.rule === 'batch').reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
 
@@ -142,7 +142,7 @@ async function expiredScenario(subjects: number, records: number | undefined, fu
     if (merged.length !== p.names.length) throw new Error(`expired scenario: ${merged.length} merged files of ${p.names.length}`);
     const paid = minus(await tokensNow(p.emulator), before);
     const halfPaid = { requests: done, input: expired.usage.input_tokens, output: expired.usage.output_tokens };
-    return { name: 'one batch expired half-way', paid, seed: plus(full, halfPaid), builds, note: `${largest.n}: expired (${expired.status}) after ${int(done)} of ${int(largest.lines)} requests` };
+    return { name: 'one batch expired half-way', paid, seed: plus(full, halfPaid), builds, note: `${largest.n}: batch ${expired.status} after ${int(done)} of ${int(largest.lines)} requests` };
   } finally {
     await p.emulator.close();
     await rm(p.dir, { recursive: true, force: true });

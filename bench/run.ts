@@ -5,10 +5,10 @@
  * writes into the README between its bench:headline markers.
  * A full run keeps its raw figures in bench/results.json; `--render` redoes the tables from them
  * without measuring. `--quick` runs small sizes and skips the emulator section (for checking the
- * scripts); it writes neither results.json nor the README.
+ * scripts); it writes to bench/quick/ (ignored by git) and touches neither results.json nor the README.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -102,12 +102,15 @@ async function writeResults(done: BenchRun): Promise<void> {
   ];
 
   // Keep the Emulator section (bench/emulator.ts replaces it in place below).
-  const resultsFile = path.join(REPO, 'bench', 'RESULTS.md');
+  // A quick run must not overwrite the figures of a full one.
+  const outDir = quick ? path.join(REPO, 'bench', 'quick') : path.join(REPO, 'bench');
+  await mkdir(outDir, { recursive: true });
+  const resultsFile = path.join(outDir, 'RESULTS.md');
   const old = await readFile(resultsFile, 'utf8').catch(() => '');
   const at = old.indexOf('## Emulator: 50,000-request batch');
   const emulatorSection = at === -1 ? '' : old.slice(at, old.indexOf('\n## ', at + 1) === -1 ? undefined : old.indexOf('\n## ', at + 1)).trim();
   await writeFile(resultsFile, `${[...sections, emulatorSection].filter(Boolean).join('\n\n')}\n`);
-  await writeFile(path.join(REPO, 'bench', 'HEADLINE.md'), `${headlineTable(done)}\n`);
+  await writeFile(path.join(outDir, 'HEADLINE.md'), `${headlineTable(done)}\n`);
   if (!quick) {
     await writeFile(RAW_FILE, `${JSON.stringify(done, null, 1)}\n`);
     await updateReadme(headlineTable(done));
