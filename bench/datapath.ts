@@ -69,7 +69,7 @@ export interface DatapathRow {
   mergeHeapCapped?: Measured;
 }
 
-/** Small enough that holding one results file (several MB at 1 GB) per concurrent target would not fit with the tool's own modules. */
+/** The heap cap for the flat-memory check: a third of the ~200 MB the uncapped runs peak at. */
 export const HEAP_CAP_MB = 64;
 
 async function dirBytes(dir: string): Promise<number> {
@@ -79,7 +79,7 @@ async function dirBytes(dir: string): Promise<number> {
 }
 
 /** Writes a results file for a request file: one successful chat completion per request, in order or reversed. */
-export async function synthesiseResults(requestFile: string, resultFile: string, order: 'request' | 'reversed'): Promise<void> {
+async function synthesiseResults(requestFile: string, resultFile: string, order: 'request' | 'reversed'): Promise<void> {
   const lines: string[] = [];
   for await (const line of createInterface({ input: createReadStream(requestFile), crlfDelay: Infinity })) {
     if (!line) continue;
@@ -175,7 +175,7 @@ const rss = (m: Measured): string => `${(m.peakRss / MB).toFixed(0)} MB`;
 export function datapathMarkdown(rows: DatapathRow[]): string {
   const capped = rows.find((r) => r.mergeHeapCapped);
   const cappedNote = capped?.mergeHeapCapped
-    ? `Flat memory, checked: at ${(capped.sourceBytes / MB).toFixed(0)} MB of sources, \`pipeline build merge -B\` with the V8 heap capped at ${HEAP_CAP_MB} MB (\`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}\`) finished in ${secs(capped.mergeHeapCapped.ms)} with peak RSS ${rss(capped.mergeHeapCapped)}; a merge that held its data could not. The rest of the RSS is the runtime, tsx's loader thread and I/O buffers, the same at every size.`
+    ? `Flat memory, checked: at ${(capped.sourceBytes / MB).toFixed(0)} MB of sources, \`pipeline build merge -B\` with the V8 heap capped at ${HEAP_CAP_MB} MB (\`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}\`) finished in ${secs(capped.mergeHeapCapped.ms)} with peak RSS ${rss(capped.mergeHeapCapped)}; a merge that held its data could not. Uncapped, peak RSS still rises with the input because V8 lets its heap grow before collecting when it may; the capped run shows that growth is garbage, not data kept.`
     : '';
   const line = (r: DatapathRow, what: string, m: Measured) => [`${(r.sourceBytes / MB).toFixed(0)} MB (${int(r.files)} files)`, what, `${(m.inBytes / MB).toFixed(0)} MB → ${(m.outBytes / MB).toFixed(0)} MB`, secs(m.ms), `**${rate(m)}**`, `**${rss(m)}**`];
   return [

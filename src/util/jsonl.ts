@@ -39,6 +39,8 @@ export interface RawLine {
 
 /** Raw lines with their numbers; `invalidUtf8` marks lines whose bytes are not valid UTF-8. */
 export async function* readLines(file: string): AsyncGenerator<RawLine> {
+  // 64 KiB chunks, measured faster than 1 MiB: a large chunk is a fresh allocation per read, copied
+  // down again when the file is shorter than it.
   const stream = createReadStream(file, { highWaterMark: 1 << 16 });
   let pending: Buffer[] = [];
   let pendingBytes = 0;
