@@ -108,9 +108,12 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
   }
   const stateDir = path.resolve(typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'));
   const emulator = await startEmulator({ stateDir, faults, ...(port === undefined ? {} : { port }), ...(speed === undefined ? {} : { speed }), ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }), ...(seed === undefined ? {} : { seed }) });
-  io.stdout.write(`Batch API emulator listening on ${emulator.url}\n`);
-  io.stdout.write(`  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=emulator\n`);
-  io.stdout.write(`  state in ${stateDir}; stop with Ctrl-C\n`);
+  // One write, so a script reading the pipe sees the URL and the export line together.
+  io.stdout.write(
+    `Batch API emulator listening on ${emulator.url}\n` +
+      `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=emulator\n` +
+      `  state in ${stateDir}; stop with Ctrl-C\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

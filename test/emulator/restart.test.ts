@@ -39,14 +39,15 @@ describe('restart on the same state dir', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/fixtures/cli-main.ts', '--state-dir', stateDir, '--seed', '3'], { cwd: repoRoot });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // Wait for the export line, not just the URL: pipe chunks may split the banner anywhere.
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', () => {
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+        const m = /export OPENAI_BASE_URL=(http:\/\/127\.0\.0\.1:\d+\/v1) OPENAI_API_KEY=emulator\n/.exec(out);
         if (m?.[1]) resolve(m[1]);
       });
       child.once('exit', () => reject(new Error(`emulator exited early: ${out}`)));
     });
-    expect(out).toContain(`export OPENAI_BASE_URL=${url} OPENAI_API_KEY=emulator`);
+    expect(out).toContain(`listening on ${url}`);
     const client = new OpenAI({ apiKey: 'emulator', baseURL: url, maxRetries: 0 });
     const b = await submit(client, 10);
     await fetch(url.replace('/v1', '/_emulator/clock'), { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
