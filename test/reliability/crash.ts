@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { booksOf, compareRows, emulatorFor, envFor, executionLogDuplicates, FAILPOINTS, makeJob, mergedFiles, prng, ROOT, runCliKillable, type Books, type JobSpec, type RowFigures } from './lib.ts';
+import { booksOf, compareRows, emulatorFor, envFor, executionLogDuplicates, FAILPOINTS, makeJob, mergedFiles, prng, ROOT, runCliKillable, type Books, type JobSpec, type OutcomeFigures, type RowFigures } from './lib.ts';
 
 export interface CrashOptions {
   spec: JobSpec;
@@ -23,21 +23,13 @@ export interface CrashOptions {
   log?: (line: string) => void;
 }
 
-export interface CrashFigures {
+export interface CrashFigures extends OutcomeFigures {
   kills: number;
   randomKills: number;
   failpointKills: number;
   rounds: number;
   runs: number;
-  duplicates: number;
-  orphanBatches: number;
   intentDuplicates: number;
-  duplicateExecutions: number;
-  batchesCreated: number;
-  batchesRecorded: number;
-  rowsExpected: number;
-  rowsLost: number;
-  rowsWrong: number;
   allIdentical: boolean;
   /** Runs that were not killed yet exited with something other than 0 or 75, with their output. */
   unexpected: string[];

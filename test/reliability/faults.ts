@@ -6,7 +6,7 @@
  * runs and API calls it took (retries must stay bounded).
  */
 import type { FaultOptions } from '../../src/emulator/index.ts';
-import { booksOf, compareRows, emulatorFor, envFor, listAllBatches, makeJob, mergedFiles, prng, runCliKillable, type JobSpec } from './lib.ts';
+import { booksOf, compareRows, emulatorFor, envFor, listAllBatches, makeJob, mergedFiles, prng, runCliKillable, type JobSpec, type OutcomeFigures } from './lib.ts';
 
 export interface FaultRunOptions {
   spec: JobSpec;
@@ -26,21 +26,13 @@ export interface FaultRunOptions {
   log?: (line: string) => void;
 }
 
-export interface FaultFigures {
+export interface FaultFigures extends OutcomeFigures {
   runs: number;
   exits: Record<string, number>;
   apiCalls: number;
   expiriesForced: number;
   tokenLimitFailures: number;
   maxExecutionsPerRequest: number;
-  duplicates: number;
-  orphanBatches: number;
-  duplicateExecutions: number;
-  batchesCreated: number;
-  batchesRecorded: number;
-  rowsExpected: number;
-  rowsLost: number;
-  rowsWrong: number;
   identical: boolean;
   finished: boolean;
   ms: number;

@@ -193,6 +193,18 @@ export async function recordedBatches(job: Job): Promise<{ ids: Set<string>; par
   return { ids, parts, unreadable };
 }
 
+/** What every campaign reports about the provider's books and the merged rows; all zero-lost, zero-duplicate when it holds. */
+export interface OutcomeFigures {
+  duplicates: number;
+  orphanBatches: number;
+  duplicateExecutions: number;
+  batchesCreated: number;
+  batchesRecorded: number;
+  rowsExpected: number;
+  rowsLost: number;
+  rowsWrong: number;
+}
+
 export interface Books {
   /** Batches the provider created (emulator's books). */
   batchesCreated: number;
