@@ -108,7 +108,7 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
   }
   const stateDir = path.resolve(typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'));
   const emulator = await startEmulator({ stateDir, faults, ...(port === undefined ? {} : { port }), ...(speed === undefined ? {} : { speed }), ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }), ...(seed === undefined ? {} : { seed }) });
-  // One write, so a script reading the pipe sees the URL and the export line together.
+  // One write (under PIPE_BUF, so atomic on a pipe): a script that reads the URL gets the export line with it.
   io.stdout.write(
     `Batch API emulator listening on ${emulator.url}\n` +
       `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=emulator\n` +

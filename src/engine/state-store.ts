@@ -52,10 +52,6 @@ export class StateStore {
   /** Synchronous read (a record is a few hundred bytes): the promise form's round trips dominated no-op builds. */
   // eslint-disable-next-line @typescript-eslint/require-await -- async so callers always get a promise, errors included
   async read(target: string): Promise<TargetRecord | undefined> {
-    return this.#readNow(target);
-  }
-
-  #readNow(target: string): TargetRecord | undefined {
     let text: string;
     try {
       text = readFileSync(this.#file(target), 'utf8');

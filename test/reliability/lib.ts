@@ -193,7 +193,7 @@ export async function recordedBatches(job: Job): Promise<{ ids: Set<string>; par
   return { ids, parts, unreadable };
 }
 
-/** What every campaign reports about the provider's books and the merged rows; all zero-lost, zero-duplicate when it holds. */
+/** What the crash and fault campaigns both report: the provider's books and the merged rows (all must be 0 but the counts of batches and rows). */
 export interface OutcomeFigures {
   duplicates: number;
   orphanBatches: number;
