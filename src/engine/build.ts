@@ -126,6 +126,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
             return { ...base, state: 'would-run' as const, reasons, ...(estimate ? { estimate } : {}) };
           });
         }
+        // A forced remote target may send new work: its old record goes first, so that a crash
+        // before the outcome is known leaves the target stale (collected next time), not up to date.
+        if (record && resolved.stage.remote && !record.failure) await store.remove(node.id);
         opts.onEvent({ type: 'start', ...base, reasons });
         const started = opts.clock.now();
         const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
@@ -134,12 +137,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
           case 'done': {
             const output = await stamps.stamp(ctx.output);
             if (!output) throw new Error(`Internal error: ${node.id} is done but its output is missing`);
-            await store.write({ ...recordBase, output, builtAt: opts.clock.now(), ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}) });
+            await store.write({ ...recordBase, output, builtAt: opts.clock.now(), ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}), ...(outcome.retry ? { retry: outcome.retry } : {}) });
             opts.onEvent({ type: 'done', ...base, ...pick(outcome), ms: opts.clock.now() - started });
             return { ...base, state: 'built', ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}) };
           }
           case 'pending':
-            if (record?.failure) await store.remove(node.id);
+            // Work in flight (even sent by a forced rebuild of an up-to-date target) must be
+            // collected by the next build: no record may call the target up to date meanwhile.
+            if (record) await store.remove(node.id);
             opts.onEvent({ type: 'pending', ...base, progress: outcome.progress, summary: outcome.summary, ...(outcome.state ? { state: outcome.state } : {}) });
             return { ...base, state: 'pending', progress: outcome.progress };
           case 'failed':
@@ -183,18 +188,24 @@ export function withDependencies(graph: TargetGraph, requested: readonly string[
 
 type ContextOptions = Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal'>;
 
-/** Lets each remote stage see all its targets of this build at once (bulk polling, scheduling). */
+/**
+ * Lets each remote stage see all its targets of this build at once (bulk polling, scheduling),
+ * and every target it has in the pipeline (limits that span the whole job, whatever is selected).
+ */
 export async function prepareRemoteStages(opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>, wanted: readonly string[], locate?: (p: string) => string): Promise<void> {
-  const byStage = new Map<ResolvedRule['stage'], { ctx: TargetContext; config: unknown }[]>();
-  for (const id of wanted) {
-    const node = opts.graph.targets.get(id)!;
+  type Items = { ctx: TargetContext; config: unknown }[];
+  const byStage = new Map<ResolvedRule['stage'], { selected: Items; every: Items }>();
+  const chosen = new Set(wanted);
+  for (const node of opts.graph.targets.values()) {
     const resolved = opts.rules.get(node.rule.name)!;
     if (!resolved.stage.prepare) continue;
-    const items = byStage.get(resolved.stage) ?? [];
-    items.push({ ctx: contextFor(opts, node, locate), config: resolved.config });
-    byStage.set(resolved.stage, items);
+    const lists = byStage.get(resolved.stage) ?? { selected: [], every: [] };
+    const item = { ctx: contextFor(opts, node, chosen.has(node.id) ? locate : undefined), config: resolved.config };
+    lists.every.push(item);
+    if (chosen.has(node.id)) lists.selected.push(item);
+    byStage.set(resolved.stage, lists);
   }
-  for (const [stage, items] of byStage) await stage.prepare?.(items);
+  for (const [stage, lists] of byStage) if (lists.selected.length > 0) await stage.prepare?.(lists.selected, lists.every);
 }
 
 export function contextFor(opts: ContextOptions, node: TargetNode, locate: (p: string) => string = (p) => path.join(opts.root, p)): TargetContext {

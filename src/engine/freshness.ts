@@ -44,6 +44,7 @@ export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
   const record = q.record;
   if (!record) return { fresh: false, fingerprint, inputs, reasons: ['never built'], missingInputs };
   if (record.failure) return { fresh: false, fingerprint, inputs, reasons: [`last run failed: ${record.failure.message}`], missingInputs };
+  if (record.retry) return { fresh: false, fingerprint, inputs, reasons: [record.retry], missingInputs };
   if (record.configHash !== configHash(q.stage)) reasons.unshift('stage configuration changed');
 
   const outputStamp = await q.stamps.stamp(path.join(q.root, q.target), record.output);

@@ -27,6 +27,8 @@ const recordSchema = z.object({
   builtAt: z.number().optional(),
   usage: z.object({ input: z.number(), output: z.number() }).optional(),
   costUsd: z.number().optional(),
+  /** Built, but a later build must run it again (e.g. requests to retry), and why. */
+  retry: z.string().optional(),
   /** Set when the last run failed; the target is then stale and retried by the next build. */
   failure: z
     .object({

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { JsonlWriter } from '../util/jsonl-writer.ts';
-import { parseResultLine } from './batch-result-line.ts';
+import { readResultLine, whyUnusable } from './result-line.ts';
 import { fillTemplate } from './record-template.ts';
 import { ResultLookup } from './result-lookup.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
@@ -57,9 +57,10 @@ export const mergeStage: StageDefinition<MergeConfig> = {
           missing.push(`${label} (${id.text}): no result in ${resultsName}`);
           continue;
         }
-        const parsed = parseResultLine(line);
-        if (!parsed.ok) {
-          missing.push(`${label} (${id.text}): ${parsed.why}`);
+        const parsed = readResultLine(line);
+        if (parsed?.kind !== 'succeeded' || parsed.text === undefined) {
+          const next = parsed?.kind === 'errored' ? (parsed.retryable ? ' — the next build sends it again' : ' — needs a change to the request') : '';
+          missing.push(`${label} (${id.text}): ${parsed ? whyUnusable(parsed) : 'not a result line'}${next}`);
           continue;
         }
         usage.input += parsed.usage.input;

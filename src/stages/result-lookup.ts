@@ -11,7 +11,7 @@
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { readJsonl, type JsonlLine } from '../util/jsonl.ts';
-import { parseResultLine } from './batch-result-line.ts';
+import { readResultLine } from './result-line.ts';
 import type { LineProblem } from './source-records.ts';
 
 interface Located {
@@ -40,7 +40,7 @@ export class ResultLookup {
     const index = new Map<string, Located>();
     const problems: LineProblem[] = [];
     for await (const entry of readJsonl(file)) {
-      const id = entry.kind === 'value' ? parseResultLine(entry.value).customId : undefined;
+      const id = entry.kind === 'value' ? readResultLine(entry.value)?.customId : undefined;
       if (id === undefined) problems.push({ line: entry.line, message: entry.kind === 'error' ? entry.message : 'not a result line (no custom_id)' });
       else if (!index.has(id)) index.set(id, { offset: entry.offset, bytes: entry.bytes, used: false });
     }
@@ -75,7 +75,7 @@ export class ResultLookup {
       }
       const entry = step.value;
       if (entry.kind !== 'value') continue;
-      const id = parseResultLine(entry.value).customId;
+      const id = readResultLine(entry.value)?.customId;
       const at = id === undefined ? undefined : this.#index.get(id);
       if (id !== undefined && at?.offset === entry.offset && !at.used) this.#next = { id, value: entry.value, offset: entry.offset };
     }

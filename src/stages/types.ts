@@ -45,7 +45,8 @@ export interface StageFailure {
 }
 
 export type StageOutcome =
-  | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number }
+  /** `retry`: the output is complete for now, but a later build must run the target again (and says why). */
+  | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number; retry?: string }
   | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState }
   | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
 
@@ -115,8 +116,11 @@ export interface StageDefinition<Config extends { kind: string }> {
   readonly pure: boolean;
   readonly schema: z.ZodType<Config>;
   run(ctx: TargetContext, config: Config): Promise<StageOutcome>;
-  /** Called once per build with every target of this stage that may run (poll in bulk, schedule). */
-  prepare?(items: readonly { ctx: TargetContext; config: Config }[]): Promise<void>;
+  /**
+   * Called once per build with every target of this stage that may run (poll in bulk, schedule),
+   * and every target of this stage in the pipeline, selected or not (limits that span the job).
+   */
+  prepare?(items: readonly { ctx: TargetContext; config: Config }[], everyTarget: readonly { ctx: TargetContext; config: Config }[]): Promise<void>;
   /** Remote progress for `status`, from local state plus at most a shared poll. */
   describe?(ctx: TargetContext, config: Config): Promise<RemoteStatus>;
   /** What running this target would send and cost (dry run). Inputs may live in a scratch dir. */

@@ -87,6 +87,7 @@ export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>;
       services: { batch: services },
     };
   };
+  const known = new Set<string>();
   const h: Harness = {
     root,
     clock,
@@ -96,13 +97,15 @@ export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>;
     config,
     ctx,
     async writeRequests(subject, lines) {
+      known.add(subject);
       const file = path.join(root, 'paraphrase_batch', `${subject}.jsonl`);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, lines.map((l) => `${typeof l === 'string' ? l : JSON.stringify(l)}\n`).join(''));
     },
     async cycle(subjects, o = {}) {
       const items = subjects.map((s) => ({ ctx: ctx(s, o), config }));
-      await batchStage.prepare!(items);
+      // Like the engine: the selected targets, and every target of the pipeline (all subjects written so far).
+      await batchStage.prepare!(items, [...known].map((s) => ({ ctx: ctx(s), config })));
       const out = new Map<string, StageOutcome | 'crashed'>();
       for (const { ctx: c } of items) {
         await mkdir(path.dirname(c.output), { recursive: true });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyResultLine } from '../../src/stages/batch/classify.ts';
+import { readResultLine } from '../../src/stages/result-line.ts';
 import { decodeLines, encodeLines } from '../../src/stages/batch/line-ranges.ts';
 import { splitIntoParts, tokensOf } from '../../src/stages/batch/plan.ts';
 import { readRequestFile, type RequestEntry } from '../../src/stages/batch/request-file.ts';
@@ -46,13 +46,14 @@ describe('batch stage pieces', () => {
 
   it('classifies result lines', () => {
     const ok = { custom_id: 'a', response: { status_code: 200, body: {} }, error: null };
-    expect(classifyResultLine(ok)?.kind).toBe('success');
-    expect(classifyResultLine({ custom_id: 'a', response: null, error: { code: 'batch_expired', message: 'x' } })?.kind).toBe('requeue');
-    expect(classifyResultLine({ custom_id: 'a', response: null, error: { code: 'batch_cancelled', message: 'x' } })?.kind).toBe('requeue');
-    expect(classifyResultLine({ custom_id: 'a', response: null, error: { code: 'request_timeout', message: 'x' } })?.kind).toBe('transient');
-    for (const status of [429, 500, 503]) expect(classifyResultLine({ custom_id: 'a', response: { status_code: status, body: {} }, error: null })?.kind).toBe('transient');
-    expect(classifyResultLine({ custom_id: 'a', response: { status_code: 400, body: { error: { message: 'bad' } } }, error: null })).toMatchObject({ kind: 'permanent', status: 400, message: 'bad' });
-    expect(classifyResultLine({ nope: 1 })).toBeUndefined();
+    expect(readResultLine(ok)?.kind).toBe('succeeded');
+    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_expired', message: 'x' } })?.kind).toBe('expired');
+    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_cancelled', message: 'x' } })?.kind).toBe('canceled');
+    expect(readResultLine({ custom_id: 'a', response: null, error: null })?.kind).toBe('missing');
+    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'request_timeout', message: 'x' } })).toMatchObject({ kind: 'errored', retryable: true });
+    for (const status of [429, 500, 503]) expect(readResultLine({ custom_id: 'a', response: { status_code: status, body: {} }, error: null })).toMatchObject({ kind: 'errored', retryable: true });
+    expect(readResultLine({ custom_id: 'a', response: { status_code: 400, body: { error: { message: 'bad' } } }, error: null })).toMatchObject({ kind: 'errored', retryable: false, status: 400, message: 'bad' });
+    expect(readResultLine({ nope: 1 })).toBeUndefined();
   });
 
   it('reports bad request lines with their line numbers, and hashes bodies canonically', async () => {

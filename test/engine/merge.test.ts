@@ -42,7 +42,7 @@ describe('merge', () => {
     await rig.write({ 'data/results/anatomy.jsonl': [ok('anatomy-1', 'P1'), failedLine] });
     const run = await rig.build();
     const failed = run.events.find((e) => e.type === 'failed');
-    expect(failed).toMatchObject({ failure: { reason: 'incomplete', message: '2 rows have no usable result; nothing merged', details: ['question_number 2 (anatomy-2): HTTP 400: bad max_tokens', 'question_number 3 (anatomy-3): no result in results/anatomy.jsonl'] } });
+    expect(failed).toMatchObject({ failure: { reason: 'incomplete', message: '2 rows have no usable result; nothing merged', details: ['question_number 2 (anatomy-2): HTTP 400: bad max_tokens — needs a change to the request', 'question_number 3 (anatomy-3): no result in results/anatomy.jsonl'] } });
     await expect(rig.read('data/merged/anatomy.jsonl')).rejects.toThrow(/ENOENT/);
   });
 

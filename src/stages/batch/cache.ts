@@ -8,6 +8,7 @@ import { open, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonl } from '../../util/jsonl.ts';
 import { isRecord } from '../record-template.ts';
+import { isSuccessLine } from '../result-line.ts';
 
 export interface TargetFiles {
   cache: string;
@@ -25,13 +26,21 @@ export interface CachedLocation {
   bytes: number;
 }
 
-/** hash → where its first good line is. A missing file is an empty cache. */
-export async function readCacheIndex(file: string): Promise<Map<string, CachedLocation>> {
+/** Matches a result kept without a request hash (see `UnmatchedEntry`) to a request of the current file. */
+export type MatchUnhashed = (requestSha: string, customId: string) => string | undefined;
+
+/**
+ * hash → where its first good line is. A missing file is an empty cache. Lines kept without a
+ * hash are indexed under the request `match` finds for them, if any.
+ */
+export async function readCacheIndex(file: string, match?: MatchUnhashed): Promise<Map<string, CachedLocation>> {
   const index = new Map<string, CachedLocation>();
   try {
     for await (const entry of readJsonl(file)) {
       if (entry.kind !== 'value' || !isRecord(entry.value)) continue;
-      const { hash, result } = entry.value;
+      const { result, request_sha: requestSha, custom_id: customId } = entry.value;
+      let hash = entry.value.hash;
+      if (hash === null && match && typeof requestSha === 'string' && typeof customId === 'string') hash = match(requestSha, customId);
       if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || !isSuccessLine(result)) continue;
       if (!index.has(hash)) index.set(hash, { offset: entry.offset, bytes: entry.bytes });
     }
@@ -40,11 +49,6 @@ export async function readCacheIndex(file: string): Promise<Map<string, CachedLo
     throw error;
   }
   return index;
-}
-
-/** A provider output line that answered with HTTP 200. */
-export function isSuccessLine(value: unknown): value is Record<string, unknown> {
-  return isRecord(value) && isRecord(value.response) && value.response.status_code === 200 && !isRecord(value.error);
 }
 
 /** Reads cached results by location; one open file for many reads. */
@@ -73,6 +77,15 @@ export class CacheReader {
   }
 }
 
+/**
+ * A cached success. `hash: null` keeps a paid result whose request can no longer be named (the
+ * part's local copy and the request file it was cut from are both gone): it is matched again by
+ * `request_sha` + `custom_id` if that version of the request file comes back.
+ */
+export type CacheEntry =
+  | { hash: string; custom_id: string; batch: string; result: unknown }
+  | { hash: null; request_sha: string; custom_id: string; batch: string; result: unknown };
+
 /** Appends lines and flushes them to disk before the caller records the part as collected. */
 export class CacheAppender {
   private constructor(private readonly handle: FileHandle) {}
@@ -93,7 +106,7 @@ export class CacheAppender {
     return new CacheAppender(handle);
   }
 
-  async append(entry: { hash: string; custom_id: string; batch: string; result: unknown }): Promise<void> {
+  async append(entry: CacheEntry): Promise<void> {
     this.lines += 1;
     const text = `${JSON.stringify(entry)}\n`;
     this.#buffer.push(text);

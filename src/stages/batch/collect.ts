@@ -10,8 +10,10 @@ import { StringDecoder } from 'node:string_decoder';
 import type { RemoteBatch } from '../../batch-api/types.ts';
 import { describeApiError } from '../../batch-api/types.ts';
 import { CacheAppender } from './cache.ts';
-import { classifyResultLine, isTokenLimitFailure } from './classify.ts';
-import { iso, ms, type Part } from './ledger.ts';
+import { isTokenLimitFailure } from './classify.ts';
+import { readResultLine, type ResultLine } from '../result-line.ts';
+import { afterError, afterUnanswered } from './request-failures.ts';
+import { iso, ms, recordEvent, type Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
 import type { RequestFile } from './request-file.ts';
 import { partFile, partRequests } from './part-file.ts';
@@ -25,68 +27,98 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
   part.counts = batch.requestCounts;
   if (batch.status === 'failed') return collectFailedBatch(run, part, batch);
 
+  // custom_id → request hash; undefined when the part can no longer be matched to its requests.
   const ids = await partRequests(run, part, current);
-  if (!ids) {
-    part.state = 'collected';
-    part.note = 'the local copy of this part and the request file it came from are both gone: its results could not be matched and are not used';
-    await save(run);
-    return { kind: 'advanced' };
-  }
-  const seen = new Set<string>();
-  const failures = run.ledger.requestFailures;
-  const updates = new Map<string, (typeof failures)[string] | null>();
+  const answers = new Map<string, Answer>();
+  const lost: string[] = [];
   const appender = await CacheAppender.open(run.files.cache);
   try {
-    for (const fileId of [batch.outputFileId, batch.errorFileId]) {
+    for (const [kind, fileId] of [['output', batch.outputFileId], ['error', batch.errorFileId]] as const) {
       if (!fileId) continue;
       const stream = await run.svc.api.downloadFile(fileId);
-      if (!stream.ok) return { kind: 'waiting', why: `downloading results of ${batch.id}: ${describeApiError(stream.error)}` };
+      if (!stream.ok) {
+        // A terminal batch's file that the provider no longer has (expired, deleted) will never
+        // come back: its requests are unanswered, which is a definite outcome, not a wait.
+        if (stream.error.kind === 'not-found') {
+          lost.push(`${kind} file ${fileId}`);
+          continue;
+        }
+        return { kind: 'waiting', why: `downloading results of ${batch.id}: ${describeApiError(stream.error)}` };
+      }
       for await (const text of streamLines(stream.value)) {
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          continue; // a provider line we cannot read is treated like a missing one: sent again
-        }
-        const outcome = classifyResultLine(value);
-        const hash = outcome && ids.get(outcome.customId);
-        if (!outcome || !hash || seen.has(outcome.customId)) continue;
-        seen.add(outcome.customId);
-        if (outcome.kind === 'success') {
-          await appender.append({ hash, custom_id: outcome.customId, batch: batch.id, result: outcome.line });
-          updates.set(hash, null);
-          if (seen.size === Math.ceil(ids.size / 2)) maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
-        } else if (outcome.kind !== 'requeue') {
-          const before = updates.get(hash) ?? failures[hash];
-          const attempts = (before?.attempts ?? 0) + (outcome.kind === 'transient' ? 1 : 0);
-          updates.set(hash, {
-            customId: outcome.customId,
-            attempts,
-            permanent: outcome.kind === 'permanent' || attempts >= run.config.maxAttempts,
-            ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-            ...(outcome.code !== undefined ? { code: outcome.code } : {}),
-            message: outcome.message,
-            result: outcome.line,
-          });
-        }
+        const r = readResultLine(parseJson(text)); // a line we cannot read is treated like a missing one: sent again
+        if (!r || answers.has(r.customId)) continue;
+        const hash = ids?.get(r.customId);
+        if (ids && !hash) continue; // not a request of this part
+        if (r.kind === 'succeeded') {
+          // Paid results are kept before anything decides whether they are still wanted.
+          await appender.append(hash ? { hash, custom_id: r.customId, batch: batch.id, result: r.line } : { hash: null, request_sha: part.requestSha, custom_id: r.customId, batch: batch.id, result: r.line });
+          answers.set(r.customId, 'succeeded');
+          if (answers.size === Math.ceil(part.requests / 2)) maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
+        } else answers.set(r.customId, r.kind === 'errored' ? r : r.kind);
       }
     }
   } finally {
     await appender.close();
   }
   maybeCrash(run.svc, 'after-download', { target: run.ctx.target, part: part.n });
-  for (const [hash, f] of updates) {
-    if (f) failures[hash] = f;
-    else delete failures[hash];
+  const tally = ids ? recordAnswers(run, batch, ids, answers, lost) : undefined;
+  const succeeded = [...answers.values()].filter((a) => a === 'succeeded').length;
+  if (!tally) {
+    part.note = `${batch.status}: ${succeeded} results kept in the request cache, unmatched: the part's local copy and the request file it was cut from are both gone (they are used again if that version of the request file comes back)`;
+  } else {
+    const notRun = tally.resent + tally.exhausted;
+    part.note = `${batch.status}: ${succeeded} succeeded, ${answers.size - succeeded - tally.unansweredLines} failed${notRun > 0 ? `, ${notRun} not answered (${tally.resent} sent again${tally.exhausted ? `, ${tally.exhausted} out of attempts` : ''})` : ''}`;
+    const event = lost.length > 0 ? `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})` : batch.status === 'expired' || batch.status === 'cancelled' ? `${batch.id} ${batch.status} with ${notRun} of ${part.requests} requests unanswered` : notRun > 0 ? `${batch.id} ${batch.status} without answering ${notRun} requests` : '';
+    if (event) recordEvent(run.ledger, now(run), `${event}: ${tally.resent} requests re-sent${tally.exhausted ? `, ${tally.exhausted} failed after ${run.config.maxUnansweredAttempts} unanswered attempts` : ''}`);
   }
-  const succeeded = [...updates.values()].filter((f) => f === null).length;
-  const unfinished = part.requests - seen.size;
-  part.note = `${batch.status}: ${succeeded} succeeded, ${seen.size - succeeded} failed${unfinished > 0 ? `, ${unfinished} not run (sent again)` : ''}`;
   part.state = 'collected';
   delete run.ledger.backoff;
   await save(run);
   await rm(partFile(run, part.sha256), { force: true });
   return { kind: 'advanced' };
+}
+
+/** What a result line said of a request: success, an error to record, or no answer at all. */
+type Answer = 'succeeded' | 'expired' | 'canceled' | 'missing' | Extract<ResultLine, { kind: 'errored' }>;
+
+/** Updates the ledger's request failures from a collected part's answers; every request of the part is accounted for. */
+function recordAnswers(run: BatchRun, batch: RemoteBatch, ids: ReadonlyMap<string, string>, answers: ReadonlyMap<string, Answer>, lost: readonly string[]) {
+  const failures = run.ledger.requestFailures;
+  const caps = { maxAttempts: run.config.maxAttempts, maxUnansweredAttempts: run.config.maxUnansweredAttempts };
+  const t = now(run);
+  let resent = 0;
+  let exhausted = 0;
+  let unansweredLines = 0;
+  for (const [customId, hash] of ids) {
+    const a = answers.get(customId);
+    if (a === 'succeeded') {
+      delete failures[hash];
+      continue;
+    }
+    if (typeof a === 'object') {
+      failures[hash] = afterError(failures[hash], a, caps, run.svc.session, t);
+      continue;
+    }
+    if (a !== undefined) unansweredLines += 1;
+    const why = a === 'expired' ? { code: 'batch_expired', message: `${batch.id} expired before it ran` }
+      : a === 'canceled' ? { code: 'batch_cancelled', message: `${batch.id} was cancelled before it ran` }
+      : lost.length > 0 ? { code: 'results_lost', message: `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})` }
+      : { code: 'no_result', message: `${batch.id} (${batch.status}) returned no line for it` };
+    const f = afterUnanswered(failures[hash], customId, why, caps, run.svc.session, t);
+    failures[hash] = f;
+    if (f.permanent) exhausted += 1;
+    else resent += 1;
+  }
+  return { resent, exhausted, unansweredLines };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch): Promise<StepResult> {

@@ -79,7 +79,16 @@ const requestFailureSchema = z.object({
   customId: z.string(),
   /** Attempts that ended in a transient error (5xx, 429, request_timeout). */
   attempts: z.number().int().nonnegative(),
+  /** Batches that ended without answering it (expired, cancelled, results lost): not its fault, a larger cap. */
+  unanswered: z.number().int().nonnegative().optional(),
   permanent: z.boolean(),
+  /** Permanent only because its attempts ran out (not a 4xx): a later build gives it a fresh round. */
+  exhausted: z.boolean().optional(),
+  /** The build session that used up its attempts (a fresh round needs another one), and when. */
+  session: z.string().optional(),
+  exhaustedAt: isoTime.optional(),
+  /** Fresh rounds granted so far. */
+  round: z.number().int().nonnegative().optional(),
   status: z.number().optional(),
   code: z.string().optional(),
   message: z.string(),
@@ -98,6 +107,8 @@ export const ledgerSchema = z.object({
   rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
   /** After `token_limit_exceeded`: no new part before `until`. */
   backoff: z.object({ until: isoTime, count: z.number().int().positive(), reason: z.string() }).optional(),
+  /** Things that happened to the target's batches that a person should hear of (newest last, bounded). */
+  events: z.array(z.object({ at: isoTime, message: z.string() })).optional(),
   /** What the last run saw, for `status` without reading the request file. */
   summary: z
     .object({
@@ -123,6 +134,13 @@ export function isInFlight(part: Part): boolean {
 
 export function emptyLedger(target: string, now: number): Ledger {
   return { version: 1, target, updatedAt: iso(now), parts: [], requestFailures: {} };
+}
+
+const MAX_EVENTS = 20;
+
+/** Records an event in the marker (shown by `status` and the build log); keeps the last few. */
+export function recordEvent(ledger: Ledger, at: number, message: string): void {
+  ledger.events = [...(ledger.events ?? []), { at: iso(at), message }].slice(-MAX_EVENTS);
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -7,8 +7,12 @@
 import type { ApiError, BatchApi, RemoteBatch } from '../../batch-api/types.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 
-/** Our intent times come from the local clock, the provider's from its own: allow for skew. */
-export const CLOCK_SKEW_MS = 15 * 60_000;
+/**
+ * Our intent times come from the local clock, the provider's `created_at` from its own, and the
+ * two may be hours apart. A batch cannot run longer than its 24 h window, so a walk for
+ * unconfirmed creates goes back a full window before the intent: any skew under a day is covered.
+ */
+export const INTENT_LOOKBACK_MS = 24 * 60 * 60_000;
 const PAGE = 100;
 
 export interface PollSnapshot {
@@ -19,12 +23,14 @@ export interface PollSnapshot {
   byIntent: Map<string, RemoteBatch>;
   /** The walk saw every batch created at or after this time (-Infinity: the whole list). */
   coveredSince: number;
+  /** Unconfirmed creates with an intent written at or after this (local) time would have been seen. */
+  coveredIntentsSince: number;
   /** Ids the provider does not know (404 on retrieve). */
   missing: Set<string>;
 }
 
 export function emptySnapshot(now: number): PollSnapshot {
-  return { takenAt: now, batches: new Map(), byIntent: new Map(), coveredSince: Number.POSITIVE_INFINITY, missing: new Set() };
+  return { takenAt: now, batches: new Map(), byIntent: new Map(), coveredSince: Number.POSITIVE_INFINITY, coveredIntentsSince: Number.POSITIVE_INFINITY, missing: new Set() };
 }
 
 export interface WalkGoal {
@@ -39,7 +45,7 @@ export interface WalkGoal {
 export async function refreshBatches(api: BatchApi, goal: WalkGoal, now: number): Promise<Result<PollSnapshot, ApiError>> {
   const snap = emptySnapshot(now);
   const unfound = new Set(goal.ids);
-  const since = goal.intentsSince !== undefined ? goal.intentsSince - CLOCK_SKEW_MS : undefined;
+  const since = goal.intentsSince !== undefined ? goal.intentsSince - INTENT_LOOKBACK_MS : undefined;
   const floor = Math.min(goal.oldestCreatedAt ?? Number.POSITIVE_INFINITY, since ?? Number.POSITIVE_INFINITY);
   if (goal.ids.size > 0 || since !== undefined) {
     let after: string | undefined;
@@ -77,6 +83,8 @@ export async function refreshBatches(api: BatchApi, goal: WalkGoal, now: number)
       after = last.id;
     }
   }
+  if (snap.coveredSince === Number.NEGATIVE_INFINITY) snap.coveredIntentsSince = Number.NEGATIVE_INFINITY;
+  else if (goal.intentsSince !== undefined && snap.coveredSince <= since!) snap.coveredIntentsSince = goal.intentsSince;
   for (const id of unfound) {
     const one = await api.retrieveBatch(id);
     if (one.ok) snap.batches.set(id, one.value);
@@ -84,19 +92,4 @@ export async function refreshBatches(api: BatchApi, goal: WalkGoal, now: number)
     else return err(one.error);
   }
   return ok(snap);
-}
-
-/** Finds the batch of an unconfirmed create: from the build's snapshot if it reached back far enough, else by a walk of its own. */
-export async function findByIntent(
-  api: BatchApi,
-  snapshot: PollSnapshot | undefined,
-  intent: { id: string; at: number; lastAttemptAt: number },
-  now: number,
-): Promise<Result<RemoteBatch | undefined, ApiError>> {
-  const usable = snapshot && snapshot.takenAt > intent.lastAttemptAt && snapshot.coveredSince < intent.at - CLOCK_SKEW_MS;
-  if (usable) return ok(snapshot.byIntent.get(intent.id));
-  const intentAt = intent.at;
-  const walked = await refreshBatches(api, { ids: new Set(), intentsSince: intentAt }, now);
-  if (!walked.ok) return err(walked.error);
-  return ok(walked.value.byIntent.get(intent.id));
 }

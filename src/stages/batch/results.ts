@@ -6,8 +6,10 @@
 import { batchCost, type PriceTable } from '../../tokens/prices.ts';
 import { JsonlWriter } from '../../util/jsonl-writer.ts';
 import { isRecord } from '../record-template.ts';
+import { readResultLine } from '../result-line.ts';
 import { CacheReader, type CachedLocation } from './cache.ts';
 import type { RequestFailure } from './ledger.ts';
+import { describeFailure } from './request-failures.ts';
 import type { RequestEntry } from './request-file.ts';
 
 export interface Tally {
@@ -49,9 +51,9 @@ export async function tallyResults(opts: {
       const failure = opts.failures[entry.hash];
       if (failure?.permanent) {
         t.failed += 1;
-        const why = `${failure.status !== undefined ? `HTTP ${failure.status}` : (failure.code ?? 'error')}: ${failure.message}`;
-        t.failures.push(`${entry.customId} (line ${entry.line}): ${why}${failure.attempts > 1 ? ` (after ${failure.attempts} attempts)` : ''}`);
-        const line = isRecord(failure.result) ? failure.result : { id: null, custom_id: entry.customId, response: null, error: { code: failure.code ?? 'error', message: failure.message } };
+        t.failures.push(`${entry.customId} (line ${entry.line}): ${describeFailure(failure)}`);
+        // An unanswered request has no provider line: write one whose code cannot pass for "never ran, send again".
+        const line = isRecord(failure.result) ? failure.result : { id: null, custom_id: entry.customId, response: null, error: { code: failure.unanswered ? 'unanswered' : (failure.code ?? 'error'), message: failure.message } };
         await out?.write(line.custom_id === entry.customId ? line : { ...line, custom_id: entry.customId });
         continue;
       }
@@ -68,9 +70,6 @@ export async function tallyResults(opts: {
 }
 
 function usageOf(line: Record<string, unknown>): { input: number; output: number } {
-  const response = isRecord(line.response) ? line.response : {};
-  const body = isRecord(response.body) ? response.body : {};
-  const usage = isRecord(body.usage) ? body.usage : {};
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return { input: num(usage.prompt_tokens ?? usage.input_tokens), output: num(usage.completion_tokens ?? usage.output_tokens) };
+  const read = readResultLine(line);
+  return read?.kind === 'succeeded' ? { input: read.usage.input, output: read.usage.output } : { input: 0, output: 0 };
 }

@@ -13,6 +13,8 @@ export interface BatchRun {
   files: TargetFiles;
   /** Batches created by this run: their status is fresh, no need to poll them again now. */
   createdThisRun: Set<string>;
+  /** When this run started (clock ms): events recorded since are reported with its outcome. */
+  startedAt: number;
   /** The ledger as last read or written, to skip rewriting an unchanged marker on every poll. */
   saved?: string;
 }

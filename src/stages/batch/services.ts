@@ -3,6 +3,7 @@
  * per-build state shared by all batch targets of one build (the poll snapshot taken by
  * `prepare`, the scheduler). The CLI makes one with `createBatchServices(createBatchApi(…), limits)`.
  */
+import { randomBytes } from 'node:crypto';
 import type { BatchApi } from '../../batch-api/types.ts';
 import type { PollSnapshot } from './poller.ts';
 import { Scheduler } from './scheduler.ts';
@@ -26,16 +27,23 @@ export class SimulatedCrash extends Error {
 
 export interface BatchServices {
   api: BatchApi;
+  /**
+   * Names this build session (one CLI command, all its --wait cycles). Requests whose attempts ran
+   * out in one session are sent again only by a later one: re-running is the user's "try again".
+   */
+  session: string;
   limits?: BatchLimits;
   /** Per build: the list walk of `prepare()`; `run()` and `describe()` read it. */
   poll?: PollSnapshot;
   scheduler: Scheduler;
+  /** Creates known to have been answered (batch id → local attempt time): proof that a lagging list has caught up. */
+  confirmedCreates: Map<string, number>;
   /** Test only: answer true to throw `SimulatedCrash` at that point, as if the process were killed. */
   crashAt?: (point: CrashPoint, info: { target: string; part: number }) => boolean;
 }
 
 export function createBatchServices(api: BatchApi, limits?: BatchLimits): BatchServices {
-  return { api, ...(limits ? { limits } : {}), scheduler: new Scheduler() };
+  return { api, session: randomBytes(6).toString('hex'), ...(limits ? { limits } : {}), scheduler: new Scheduler(), confirmedCreates: new Map() };
 }
 
 export function maybeCrash(services: BatchServices, point: CrashPoint, info: { target: string; part: number }): void {

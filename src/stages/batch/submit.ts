@@ -13,12 +13,10 @@ import { iso, ms, type Part } from './ledger.ts';
 import { encodeLines } from './line-ranges.ts';
 import { partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
-import { findByIntent } from './poller.ts';
+import { confirmCreation } from './adoption.ts';
 import { now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
 
-/** After an unanswered create, wait this long before concluding from the list that it made nothing. */
-export const ADOPT_GRACE_MS = 30_000;
 const FILE_NOT_VISIBLE_RETRY_MS = 10_000;
 const RATE_LIMIT_RETRY_MS = 30_000;
 const FILE_REUPLOAD_AFTER_MS = 10 * 60_000;
@@ -76,11 +74,10 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     maybeCrash(run.svc, 'after-upload', crashInfo);
   }
   if (part.state === 'creating') {
-    const lastAttemptAt = part.createAttemptAt ? ms(part.createAttemptAt) : ms(part.intentAt);
-    const found = await findByIntent(run.svc.api, run.svc.poll, { id: part.intent, at: ms(part.intentAt), lastAttemptAt }, now(run));
-    if (!found.ok) return { kind: 'waiting', why: `cannot list batches to confirm part ${part.n} was created: ${describeApiError(found.error)}` };
-    if (found.value) return adopt(run, part, found.value, 'adopted after an unconfirmed create');
-    if (now(run) - lastAttemptAt < ADOPT_GRACE_MS) return { kind: 'waiting', why: `confirming whether part ${part.n} was created` };
+    const creation = await confirmCreation(run.svc.api, run.svc.poll, part, run.svc.confirmedCreates, now(run));
+    if (!creation.ok) return { kind: 'waiting', why: `cannot list batches to confirm part ${part.n} was created: ${describeApiError(creation.error)}` };
+    if (creation.value.kind === 'found') return adopt(run, part, creation.value.batch, 'adopted after an unconfirmed create');
+    if (creation.value.kind === 'unsure') return { kind: 'waiting', why: `confirming whether part ${part.n} was created (the provider's list may lag; creating again after ${iso(creation.value.until)} if it does not show up)` };
     part.state = 'uploaded'; // the list proves no batch came of the earlier attempt
   }
   if (part.state !== 'uploaded') return { kind: 'advanced' };
@@ -105,6 +102,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   if (created.ok) {
     maybeCrash(run.svc, 'after-create', crashInfo);
     run.createdThisRun.add(created.value.id);
+    run.svc.confirmedCreates.set(created.value.id, ms(part.createAttemptAt));
     return adopt(run, part, created.value);
   }
   const e = created.error;

@@ -1,0 +1,38 @@
+/** `describe()`: a batch target's remote progress for `status`, from its ledger plus the build's poll. */
+import type { RemoteStatus, TargetContext } from '../types.ts';
+import { isInFlight, loadLedger, ms } from './ledger.ts';
+import { describeFailure } from './request-failures.ts';
+import { remoteState } from './state.ts';
+
+export async function describeBatch(ctx: TargetContext): Promise<RemoteStatus> {
+  if (!ctx.marker) return { state: 'none' };
+  const loaded = await loadLedger(ctx.marker, ctx.root);
+  if (!loaded.ok) return { state: 'failed', summary: loaded.error.message, failures: loaded.error.details ?? [] };
+  const ledger = loaded.value;
+  if (!ledger) return { state: 'none' };
+  const snap = ctx.services.batch?.poll;
+  const running = ledger.parts.filter(isInFlight).map((p) => {
+    const b = p.batchId ? snap?.batches.get(p.batchId) : undefined;
+    return b ? { ...p, status: b.status, counts: b.requestCounts } : p;
+  });
+  const s = ledger.summary;
+  const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
+  const permanent = Object.values(ledger.requestFailures).filter((f) => f.permanent);
+  const failures = ledger.rejected ? ledger.rejected.details : permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`);
+  const state: RemoteStatus['state'] = ledger.rejected ? 'failed' : running.length > 0 ? remoteState(running) : s && s.queued > 0 ? 'queued' : 'complete';
+  const since = running.map((p) => ms(p.createdAt ?? p.intentAt));
+  const lastEvent = ledger.events?.at(-1)?.message;
+  return {
+    state,
+    ...(s ? { progress: { done: Math.min(s.total, s.succeeded + s.failed + inBatches), total: s.total, ...(s.failed ? { failed: s.failed } : {}) }, usage: s.usage } : {}),
+    ...(s?.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
+    ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
+    summary: ledger.rejected ? ledger.rejected.message : [describeParts(running.length, s?.queued ?? 0, permanent.length), lastEvent].filter(Boolean).join('; '),
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+}
+
+function describeParts(running: number, queued: number, permanent: number): string {
+  const bits = [running > 0 ? `${running} batch${running > 1 ? 'es' : ''} in flight` : '', queued > 0 ? `${queued} requests queued` : '', permanent > 0 ? `${permanent} requests failed` : ''];
+  return bits.filter(Boolean).join(', ') || 'all requests answered';
+}

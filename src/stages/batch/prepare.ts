@@ -1,0 +1,50 @@
+/**
+ * `prepare()`: once per build, before any batch target runs. Reads the ledger of EVERY batch
+ * target of the pipeline (not only the selected ones: the provider's limits are per model for the
+ * whole organisation, so `build a` followed by `build b` must not put both above the limit),
+ * refreshes all their in-flight batches with one walk of the provider's list, and registers what
+ * is really still enqueued with the scheduler.
+ */
+import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
+import type { TargetContext } from '../types.ts';
+import { confirmedCreatesOf } from './adoption.ts';
+import type { BatchStageConfig } from './config.ts';
+import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
+import { refreshBatches } from './poller.ts';
+
+type Item = { ctx: TargetContext; config: BatchStageConfig };
+
+export async function prepareBatches(selected: readonly Item[], everyTarget: readonly Item[]): Promise<void> {
+  const first = selected[0] ?? everyTarget[0];
+  const svc = first?.ctx.services.batch;
+  if (!svc || !first) return;
+  svc.scheduler.reset();
+  delete svc.poll;
+  const ledgers = new Map<string, Ledger>();
+  const ids = new Set<string>();
+  let oldest: number | undefined;
+  let intentsSince: number | undefined;
+  const all = new Map<string, Item>();
+  for (const item of [...everyTarget, ...selected]) all.set(item.ctx.target, item);
+  for (const { ctx } of all.values()) {
+    const loaded = ctx.marker ? await loadLedger(ctx.marker, ctx.root) : undefined;
+    if (!loaded?.ok || !loaded.value) continue;
+    ledgers.set(ctx.target, loaded.value);
+    confirmedCreatesOf(loaded.value.parts, svc.confirmedCreates);
+    for (const p of loaded.value.parts.filter(isInFlight)) {
+      if (p.batchId && p.state === 'submitted') {
+        ids.add(p.batchId);
+        oldest = Math.min(oldest ?? Infinity, p.createdAt ? ms(p.createdAt) : ms(p.intentAt));
+      } else if (p.state === 'creating') intentsSince = Math.min(intentsSince ?? Infinity, ms(p.intentAt));
+    }
+  }
+  const snap = await refreshBatches(svc.api, { ids, oldestCreatedAt: oldest, intentsSince }, first.ctx.clock.now());
+  if (snap.ok) svc.poll = snap.value; // on failure each run retrieves its own batches
+  const chosen = new Set(selected.map((i) => i.ctx.target));
+  for (const [target, ledger] of ledgers) {
+    // A batch the provider has finished no longer holds enqueued tokens, collected or not.
+    const running = ledger.parts.filter((p) => isInFlight(p) && !(p.batchId && TERMINAL_STATUSES.has(svc.poll?.batches.get(p.batchId)?.status ?? '')));
+    svc.scheduler.setLoad(target, running);
+    if (chosen.has(target)) svc.scheduler.reserveCost(target, running.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0), undefined);
+  }
+}

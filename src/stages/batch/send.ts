@@ -1,0 +1,67 @@
+/**
+ * Sending what is still needed: cut it into parts within the provider's limits, check the cost
+ * guard (all or nothing for the target), then submit each part the scheduler has room for; the
+ * rest waits as queued.
+ */
+import { formatUsd } from '../../tokens/prices.ts';
+import type { StageFailure } from '../types.ts';
+import type { priceTable } from './config.ts';
+import { isInFlight, ms } from './ledger.ts';
+import { estimateCost, splitIntoParts, type PlannedPart } from './plan.ts';
+import type { RequestEntry, RequestFile } from './request-file.ts';
+import { now, type BatchRun } from './run-context.ts';
+import { submitNewPart } from './submit.ts';
+
+export type SendOutcome = { queued: number; why: string; waits: string[] } | { failure: StageFailure };
+
+export async function sendOutstanding(run: BatchRun, current: RequestFile, needed: RequestEntry[], prices: ReturnType<typeof priceTable>): Promise<SendOutcome> {
+  const { ledger, config, svc, ctx } = run;
+  if (ledger.backoff && ms(ledger.backoff.until) > now(run)) {
+    return { queued: needed.length, why: `enqueued-token limit reached; retrying after ${ledger.backoff.until}`, waits: [] };
+  }
+  const limits = {
+    maxEnqueuedTokens: svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens,
+    maxInFlightBatches: svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches,
+  };
+  const maxTokens = [config.maxTokensPerBatch, limits.maxEnqueuedTokens].filter((n): n is number => n !== undefined);
+  const planned = splitIntoParts(needed, { maxRequests: config.maxRequestsPerBatch, maxBytes: config.maxBytesPerBatch, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined });
+
+  // Cost guard, all or nothing: this target's outstanding work (in flight + still to send).
+  const estimate = estimateCost(needed, config.outputTokenRatio, prices);
+  const inFlightCost = ledger.parts.filter(isInFlight).reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0);
+  const outstanding = inFlightCost + estimate.costUsd;
+  const guard = config.maxCostUsd ?? svc.limits?.maxCostUsd;
+  if (guard !== undefined && estimate.unpriced.length > 0) {
+    return { failure: { reason: 'budget-exceeded', message: `cannot check the cost limit (${formatUsd(guard)}): no price for model ${estimate.unpriced.join(', ')}; add it to the rule's \`pricing\`` } };
+  }
+  if (config.maxCostUsd !== undefined && outstanding > config.maxCostUsd) return { failure: budgetFailure(outstanding, config.maxCostUsd, estimate.requests, 'the rule\'s maxCostUsd') };
+  const reserved = svc.scheduler.reserveCost(ctx.target, outstanding, svc.limits?.maxCostUsd);
+  if (!reserved.ok) return { failure: budgetFailure(reserved.committed + outstanding, svc.limits!.maxCostUsd!, estimate.requests, '--max-cost for this build') };
+
+  let queued = 0;
+  const waits: string[] = [];
+  for (const part of planned) {
+    if (!svc.scheduler.admit(ctx.target, part.model, part.inputTokens, limits)) {
+      queued += part.entries.length;
+      continue;
+    }
+    const step = await submitNewPart(run, part, current.sha256, partCost(part, config.outputTokenRatio, prices));
+    if (step.kind === 'failed') return { failure: { reason: 'provider-error', message: step.message, ...(step.details ? { details: step.details } : {}) } };
+    if (step.kind === 'waiting') waits.push(step.why);
+  }
+  return { queued, why: `waiting for room: ${limits.maxInFlightBatches ?? '∞'} batches / ${limits.maxEnqueuedTokens?.toLocaleString('en-US') ?? '∞'} enqueued tokens per model`, waits };
+}
+
+function partCost(part: PlannedPart, ratio: number, prices: ReturnType<typeof priceTable>): number | undefined {
+  const e = estimateCost(part.entries, ratio, prices);
+  return e.unpriced.length > 0 ? undefined : e.costUsd;
+}
+
+function budgetFailure(estimate: number, limit: number, requests: number, which: string): StageFailure {
+  return {
+    reason: 'budget-exceeded',
+    message: `estimated cost ${formatUsd(estimate)} is above the limit ${formatUsd(limit)} (${which}); nothing was submitted`,
+    details: [`${requests} requests still to send, at batch price`, 'raise the limit, or send fewer requests'],
+  };
+}
+

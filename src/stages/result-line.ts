@@ -1,0 +1,95 @@
+/**
+ * The one reader of a raw Batch API result line (output or error file format, see
+ * docs/openai-batch-api.md §3.2–3.3). Every consumer — collecting a batch, the request cache, the
+ * results tally, the merge and its lookup — asks this module, so the format is understood in one
+ * place. Each line is normalised to one outcome per request key:
+ *
+ * - `succeeded`: HTTP 200, with the reply text (chat, responses or completions shape) and usage;
+ * - `expired` / `canceled`: `batch_expired` / `batch_cancelled`, never ran: sent again;
+ * - `missing`: a line with neither a response nor an error: treated as never run;
+ * - `errored`: `retryable` for 5xx, 429, 408, `request_timeout` and unknown non-HTTP codes,
+ *   permanent for any other 4xx.
+ */
+import { isRecord } from './record-template.ts';
+
+export interface LineUsage {
+  input: number;
+  output: number;
+  total: number;
+}
+
+export type ResultLine =
+  | { kind: 'succeeded'; customId: string; line: Record<string, unknown>; text: string | undefined; usage: LineUsage }
+  | { kind: 'expired' | 'canceled' | 'missing'; customId: string; code: string }
+  | { kind: 'errored'; customId: string; retryable: boolean; status?: number; code?: string; message: string; line: Record<string, unknown> };
+
+/** The normalised outcome of a result line, or undefined when it is not one (no custom_id). */
+export function readResultLine(value: unknown): ResultLine | undefined {
+  if (!isRecord(value) || typeof value.custom_id !== 'string' || value.custom_id === '') return undefined;
+  const customId = value.custom_id;
+  const error = value.error;
+  if (isRecord(error)) {
+    const code = typeof error.code === 'string' ? error.code : 'error';
+    const message = typeof error.message === 'string' ? error.message : code;
+    if (code === 'batch_expired') return { kind: 'expired', customId, code };
+    if (code === 'batch_cancelled') return { kind: 'canceled', customId, code };
+    return { kind: 'errored', customId, retryable: true, code, message, line: value };
+  }
+  const response = value.response;
+  if (!isRecord(response)) return { kind: 'missing', customId, code: 'no_response' };
+  const status = typeof response.status_code === 'number' ? response.status_code : 0;
+  const body = isRecord(response.body) ? response.body : {};
+  if (status === 200) return { kind: 'succeeded', customId, line: value, text: replyText(body), usage: usageOf(body) };
+  const err = isRecord(body.error) ? body.error : {};
+  const message = typeof err.message === 'string' ? err.message : `HTTP ${status}`;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const retryable = status === 408 || status === 429 || status >= 500 || status === 0;
+  return { kind: 'errored', customId, retryable, status, ...(code ? { code } : {}), message, line: value };
+}
+
+/** A provider output line that answered with HTTP 200. */
+export function isSuccessLine(value: unknown): value is Record<string, unknown> {
+  return readResultLine(value)?.kind === 'succeeded';
+}
+
+/** Why a line gives no usable reply, in a few words for a person (merge and status messages). */
+export function whyUnusable(result: ResultLine): string {
+  switch (result.kind) {
+    case 'succeeded':
+      return 'response has no message content';
+    case 'errored':
+      return result.status !== undefined ? `HTTP ${result.status}: ${result.message}` : `${result.code ?? 'error'}: ${result.message}`;
+    case 'missing':
+      return 'no response';
+    default:
+      return `${result.code}: the request never ran`;
+  }
+}
+
+/** The reply of a chat completion, a Responses API answer or a legacy completion. */
+function replyText(body: Record<string, unknown>): string | undefined {
+  const first: unknown = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  if (isRecord(first)) {
+    if (isRecord(first.message) && typeof first.message.content === 'string') return first.message.content;
+    if (typeof first.text === 'string') return first.text;
+  }
+  if (typeof body.output_text === 'string') return body.output_text;
+  if (Array.isArray(body.output)) {
+    const texts: string[] = [];
+    for (const item of body.output as unknown[]) {
+      if (!isRecord(item) || !Array.isArray(item.content)) continue;
+      for (const c of item.content as unknown[]) if (isRecord(c) && c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
+    }
+    if (texts.length > 0) return texts.join('');
+  }
+  return undefined;
+}
+
+/** Tokens from `usage`, in the chat (`prompt_tokens`) or Responses (`input_tokens`) naming. */
+function usageOf(body: Record<string, unknown>): LineUsage {
+  const usage = isRecord(body.usage) ? body.usage : {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const input = num(usage.prompt_tokens ?? usage.input_tokens);
+  const output = num(usage.completion_tokens ?? usage.output_tokens);
+  return { input, output, total: num(usage.total_tokens) || input + output };
+}
