@@ -161,7 +161,7 @@ export async function allFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-export function expectDone(outcome: StageOutcome | undefined): Extract<StageOutcome, { kind: 'done' }> {
-  if (!outcome || outcome.kind !== 'done') throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
+export function expectDone(outcome: StageOutcome | 'crashed' | undefined): Extract<StageOutcome, { kind: 'done' }> {
+  if (!outcome || outcome === 'crashed' || outcome.kind !== 'done') throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
   return outcome;
 }

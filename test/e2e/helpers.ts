@@ -25,7 +25,9 @@ export interface E2e {
 export async function startE2e(data: { subjects?: number; recordsPerSubject?: number }, emulatorOptions: Partial<EmulatorOptions> = {}, batchOptions = ''): Promise<E2e> {
   const rig = await Rig.create('pipeline-e2e-');
   const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
-  await rig.write({ 'pipeline.config.ts': batchOptions ? config.replace('stage: batch({ ', `stage: batch({ ${batchOptions}, `) : config });
+  // Options given here come after the config's own, so they win.
+  const withOptions = config.replace(/stage: batch\(\{ ?(.*?) ?\}\)/, (_, own: string) => `stage: batch({ ${[own, batchOptions].filter(Boolean).join(', ')} })`);
+  await rig.write({ 'pipeline.config.ts': withOptions });
   const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), ...data });
   const emulator = await startEmulator({ stateDir: rig.path('emulator-state'), speed: 200, ...emulatorOptions });
   const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emulator.url };

@@ -1,0 +1,169 @@
+/**
+ * Defects of the batch protocol found by review (issue #11): each test here failed on the code
+ * before its fix. Lost result files, limits across selections, endless expiry, paid results that
+ * could not be matched, and attempts that ran out on transient errors.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
+import { batchStage } from '../../src/stages/batch/stage.ts';
+import { API_KEY, createHarness, expectDone, requestLines, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const ledgerOf = async (subject: string) => ledgerSchema.parse(JSON.parse(await readFile(h.marker(subject), 'utf8')));
+
+/** Deletes a file at the provider, as a user cleaning up their storage would. */
+async function deleteRemoteFile(id: string): Promise<void> {
+  const res = await fetch(`${h.emulator.url}/files/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
+  expect(res.status).toBe(200);
+}
+
+/** Runs cycles until the target's batch is finished at the provider, without collecting it; returns the batch. */
+async function finishedBatch(subject: string) {
+  await h.cycle([subject]);
+  const id = (await ledgerOf(subject)).parts.at(-1)!.batchId!;
+  for (let i = 0; i < 100; i++) {
+    const b = await h.api.retrieveBatch(id);
+    if (!b.ok) throw new Error(b.error.message);
+    if (['completed', 'expired', 'cancelled', 'failed'].includes(b.value.status)) return b.value;
+    h.clock.advance(1_000);
+  }
+  throw new Error(`batch ${id} never finished`);
+}
+
+describe('a finished batch whose result file is gone', () => {
+  it('re-sends the lost requests, records and reports the event, and completes', async () => {
+    h = await createHarness();
+    await h.writeRequests('bio', requestLines('bio', 6));
+    const batch = await finishedBatch('bio');
+    await deleteRemoteFile(batch.outputFileId!);
+
+    const next = (await h.cycle(['bio'])).get('bio');
+    expect(next).toMatchObject({ kind: 'pending' });
+    if (next === 'crashed' || next?.kind !== 'pending') throw new Error('unreachable');
+    expect(next.summary).toMatch(new RegExp(`results of ${batch.id} are gone \\(404 on its output file ${batch.outputFileId}\\): 6 requests re-sent`));
+    const ledger = await ledgerOf('bio');
+    expect(ledger.parts.map((p) => p.state)).toEqual(['collected', 'submitted']);
+    expect(ledger.events?.at(-1)?.message).toMatch(/are gone \(404/);
+    expect((await batchStage.describe!(h.ctx('bio'), h.config)).summary).toMatch(/are gone \(404.*6 requests re-sent/);
+
+    const { outcomes } = await h.untilSettled(['bio']);
+    expectDone(outcomes.get('bio'));
+    expect((await h.results('bio')).map((r) => r.custom_id)).toEqual(requestLines('bio', 6).map((l) => l.custom_id));
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+  });
+
+  it('when the attempts run out, the target ends naming the batch and the file, with no endless pending', async () => {
+    h = await createHarness({ config: { maxUnansweredAttempts: 2 } });
+    await h.writeRequests('chem', requestLines('chem', 3));
+    let last = await finishedBatch('chem');
+    await deleteRemoteFile(last.outputFileId!);
+    await h.cycle(['chem']); // collects the loss, sends again
+    last = await finishedBatch('chem');
+    await deleteRemoteFile(last.outputFileId!);
+    const done = expectDone((await h.cycle(['chem'])).get('chem'));
+    expect(done.summary).toMatch(new RegExp(`3 failed: chem-1 \\(line 1\\): results_lost: no answer after 2 batches; last: results of ${last.id} are gone \\(404 on its output file ${last.outputFileId}\\)`));
+    expect(done.retry).toMatch(/ran out of attempts/);
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+  });
+});
+
+describe('limits count every in-flight batch of the pipeline, whatever is selected', () => {
+  it('build a, then build b: b waits for room instead of passing maxInFlightBatches', async () => {
+    h = await createHarness({ config: { maxInFlightBatches: 1 } });
+    await h.writeRequests('anatomy', requestLines('anatomy', 4));
+    await h.writeRequests('astronomy', requestLines('astronomy', 4));
+    await h.cycle(['anatomy']);
+    const b = (await h.cycle(['astronomy'])).get('astronomy');
+    expect(b).toMatchObject({ kind: 'pending', state: 'queued' });
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    // Once anatomy's batch has finished at the provider (even uncollected), astronomy goes.
+    await finishedBatch('anatomy');
+    expect((await h.cycle(['astronomy'])).get('astronomy')).toMatchObject({ kind: 'pending', state: 'validating' });
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+  });
+
+  it('maxEnqueuedTokens likewise', async () => {
+    h = await createHarness();
+    await h.writeRequests('law', requestLines('law', 4));
+    await h.writeRequests('logic', requestLines('logic', 4));
+    await h.cycle(['law']);
+    const enqueued = (await ledgerOf('law')).parts[0]!.inputTokens;
+    h.config.maxEnqueuedTokens = enqueued + 10;
+    expect((await h.cycle(['logic'])).get('logic')).toMatchObject({ kind: 'pending', state: 'queued' });
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+  });
+});
+
+describe('requests that never get an answer', () => {
+  it('batches that always expire unanswered are sent maxUnansweredAttempts times, then the target ends naming the requests', async () => {
+    h = await createHarness({ emulator: { faults: { expireAfterFraction: 0 } } });
+    await h.writeRequests('geo', requestLines('geo', 3));
+    const { outcomes, cycles } = await h.untilSettled(['geo'], { maxCycles: 40 });
+    const done = expectDone(outcomes.get('geo'));
+    expect(cycles).toBeLessThan(40);
+    expect(done.summary).toMatch(/3 failed: geo-1 \(line 1\): batch_expired: no answer after 5 batches; last: batch_\w+ expired before it ran — sent again by the next build/);
+    expect((await h.emulator.stats()).batchesCreated).toBe(5);
+    // The results file names every row and why: nothing is dropped silently.
+    expect((await h.results('geo')).map((r) => (r.error as { code: string }).code)).toEqual(['unanswered', 'unanswered', 'unanswered']);
+  });
+});
+
+describe('paid results are never thrown away', () => {
+  it('kept when neither the part copy nor its request file version remains, and reused when that version returns', async () => {
+    h = await createHarness();
+    const lines = requestLines('art', 4);
+    await h.writeRequests('art', lines);
+    await finishedBatch('art');
+    // The user wipes the local cache of parts and edits the request file before the batch is collected.
+    await rm(path.join(h.root, '.pipeline/cache/paraphrase_batch/results/art.parts'), { recursive: true, force: true });
+    await h.writeRequests('art', requestLines('art', 4, 'A different prompt.'));
+    await h.cycle(['art']);
+    const cache = await readFile(path.join(h.root, '.pipeline/cache/paraphrase_batch/results/art.jsonl'), 'utf8');
+    expect(cache.split('\n').filter(Boolean)).toHaveLength(4);
+    // Back to the version the batch was cut from: its 4 paid results answer it, nothing is sent.
+    const before = (await h.emulator.stats()).requestsExecuted;
+    await h.writeRequests('art', lines);
+    const { outcomes } = await h.untilSettled(['art']);
+    expectDone(outcomes.get('art'));
+    const stats = await h.emulator.stats();
+    expect(stats.duplicateExecutions).toBe(0);
+    // Only the edited version's 4 requests ran besides the first 4; the restored file cost nothing more.
+    expect(stats.requestsExecuted - before).toBeLessThanOrEqual(4);
+    expect((await h.results('art')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+  });
+});
+
+describe('attempts that ran out on transient errors', () => {
+  it('are retried by a later build (a fresh round), not reported forever', async () => {
+    h = await createHarness({ config: { maxAttempts: 2 }, emulator: { faults: { requestErrors: { customIds5xx: ['phys-2'], transientAttempts: 2 } } } });
+    await h.writeRequests('phys', requestLines('phys', 3));
+    const first = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
+    expect(first.summary).toMatch(/1 failed: phys-2 \(line 2\): HTTP 5\d\d: .*\(after 2 attempts\) — sent again by the next build/);
+    expect(first.retry).toBeDefined();
+    // The same build session (a --wait loop) does not send it again…
+    const created = (await h.emulator.stats()).batchesCreated;
+    expect(expectDone((await h.cycle(['phys'])).get('phys')).retry).toBeDefined();
+    expect((await h.emulator.stats()).batchesCreated).toBe(created);
+    // …a later build does (a fresh round), and this time it succeeds.
+    h.services.session = 'a-later-build';
+    const again = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
+    expect(again.summary).toBe('3 results');
+    expect(again.retry).toBeUndefined();
+    expect((await h.emulator.stats()).batchesCreated).toBe(created + 1);
+  });
+
+  it('a 4xx stays failed without --force: it needs a change', async () => {
+    h = await createHarness({ emulator: { faults: { requestErrors: { customIds4xx: ['law-1'] } } } });
+    await h.writeRequests('law', requestLines('law', 2));
+    const first = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
+    expect(first.retry).toBeUndefined();
+    h.services.session = 'a-later-build';
+    const created = (await h.emulator.stats()).batchesCreated;
+    expect(expectDone((await h.cycle(['law'])).get('law')).summary).toMatch(/needs a change to the request/);
+    expect((await h.emulator.stats()).batchesCreated).toBe(created);
+  });
+});
