@@ -17,7 +17,8 @@ import { iso, ms, recordEvent, type Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
 import type { RequestFile } from './request-file.ts';
 import { partFile, partRequests } from './part-file.ts';
-import { now, save, type BatchRun, type StepResult } from './run-context.ts';
+import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
+import { parseEnqueuedLimit } from './learned-limits.ts';
 import { maybeCrash } from './services.ts';
 
 const TOKEN_LIMIT_BACKOFF_MAX_MS = 30 * 60_000;
@@ -30,6 +31,7 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
   // custom_id → request hash; undefined when the part can no longer be matched to its requests.
   const ids = await partRequests(run, part, current);
   const answers = new Map<string, Answer>();
+  let billed = 0;
   const lost: string[] = [];
   const appender = await CacheAppender.open(run.files.cache);
   try {
@@ -54,6 +56,7 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
           // Paid results are kept before anything decides whether they are still wanted.
           await appender.append(hash ? { hash, custom_id: r.customId, batch: batch.id, result: r.line } : { hash: null, request_sha: part.requestSha, custom_id: r.customId, batch: batch.id, result: r.line });
           answers.set(r.customId, 'succeeded');
+          billed += r.usage.input;
           if (answers.size === Math.ceil(part.requests / 2)) maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
         } else answers.set(r.customId, r.kind === 'errored' ? r : r.kind);
       }
@@ -64,6 +67,11 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
   maybeCrash(run.svc, 'after-download', { target: run.ctx.target, part: part.n });
   const tally = ids ? recordAnswers(run, batch, ids, answers, lost) : undefined;
   const succeeded = [...answers.values()].filter((a) => a === 'succeeded').length;
+  if (succeeded === part.requests) {
+    const learned = learnedLimits(run);
+    learned.learnFromUsage(part.model, billed, part.inputTokens, batch.id);
+    await learned.save();
+  }
   if (!tally) {
     part.note = `${batch.status}: ${succeeded} results kept in the request cache, unmatched: the part's local copy and the request file it was cut from are both gone (they are used again if that version of the request file comes back)`;
   } else {
@@ -125,12 +133,21 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
   part.state = 'collected';
   await rm(partFile(run, part.sha256), { force: true }).catch(() => undefined);
   if (isTokenLimitFailure(batch.errors)) {
-    // Not the input's fault: the requests are planned again after a growing pause.
+    // Not the input's fault: the requests are planned again after a growing pause, within the
+    // limit the provider stated (kept for every later build: parts are then cut to fit it).
+    const stated = batch.errors.map((e) => parseEnqueuedLimit(e.message)).find((n) => n !== undefined);
+    if (stated !== undefined) {
+      const enqueued = part.inputTokens + run.svc.scheduler.total(part.model).tokens;
+      const learned = learnedLimits(run);
+      learned.learnFromFailure(part.model, stated, enqueued, batch.id, iso(now(run)));
+      await learned.save();
+    }
     const count = (run.ledger.backoff?.count ?? 0) + 1;
-    const wait = Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1));
-    const until = Math.max(now(run) + wait, run.ledger.backoff ? ms(run.ledger.backoff.until) : 0);
+    // Jitter: targets that hit the limit together must not all come back at the same moment.
+    const wait = Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1)) * (1 + 0.25 * Math.random());
+    const until = Math.max(now(run) + Math.round(wait), run.ledger.backoff ? ms(run.ledger.backoff.until) : 0);
     run.ledger.backoff = { until: iso(until), count, reason: batch.errors[0]?.message ?? 'token_limit_exceeded' };
-    part.note = `failed with token_limit_exceeded; its requests are queued again after ${iso(until)}`;
+    part.note = `failed with token_limit_exceeded${stated !== undefined ? ` (limit ${stated.toLocaleString('en-US')})` : ''}; its requests are queued again after ${iso(until)}`;
     await save(run);
     return { kind: 'advanced' };
   }

@@ -9,6 +9,7 @@ import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
 import type { TargetContext } from '../types.ts';
 import { confirmedCreatesOf } from './adoption.ts';
 import type { BatchStageConfig } from './config.ts';
+import { LearnedLimits } from './learned-limits.ts';
 import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
 import { refreshBatches } from './poller.ts';
 
@@ -20,6 +21,7 @@ export async function prepareBatches(selected: readonly Item[], everyTarget: rea
   if (!svc || !first) return;
   svc.scheduler.reset();
   delete svc.poll;
+  svc.learned = LearnedLimits.load(first.ctx.root);
   const ledgers = new Map<string, Ledger>();
   const ids = new Set<string>();
   let oldest: number | undefined;

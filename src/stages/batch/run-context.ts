@@ -2,6 +2,7 @@
 import type { TargetContext } from '../types.ts';
 import type { TargetFiles } from './cache.ts';
 import type { BatchStageConfig } from './config.ts';
+import { LearnedLimits } from './learned-limits.ts';
 import { saveLedger, type Ledger } from './ledger.ts';
 import type { BatchServices } from './services.ts';
 
@@ -41,3 +42,9 @@ export type StepResult =
   | { kind: 'advanced' }
   | { kind: 'waiting'; why: string }
   | { kind: 'failed'; message: string; details?: string[] };
+
+/** The build's learned provider limits, read from the pipeline state on first use. */
+export function learnedLimits(run: BatchRun): LearnedLimits {
+  run.svc.learned ??= LearnedLimits.load(run.ctx.root);
+  return run.svc.learned;
+}

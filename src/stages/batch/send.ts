@@ -9,7 +9,9 @@ import type { priceTable } from './config.ts';
 import { isInFlight, ms } from './ledger.ts';
 import { estimateCost, splitIntoParts, type PlannedPart } from './plan.ts';
 import type { RequestEntry, RequestFile } from './request-file.ts';
-import { now, type BatchRun } from './run-context.ts';
+import path from 'node:path';
+import { SAFETY } from './learned-limits.ts';
+import { learnedLimits, now, type BatchRun } from './run-context.ts';
 import { submitNewPart } from './submit.ts';
 
 export type SendOutcome = { queued: number; why: string; waits: string[] } | { failure: StageFailure };
@@ -19,12 +21,15 @@ export async function sendOutstanding(run: BatchRun, current: RequestFile, neede
   if (ledger.backoff && ms(ledger.backoff.until) > now(run)) {
     return { queued: needed.length, why: `enqueued-token limit reached; retrying after ${ledger.backoff.until}`, waits: [] };
   }
-  const limits = {
-    maxEnqueuedTokens: svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens,
-    maxInFlightBatches: svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches,
-  };
-  const maxTokens = [config.maxTokensPerBatch, limits.maxEnqueuedTokens].filter((n): n is number => n !== undefined);
+  const configured = svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens;
+  const maxInFlightBatches = svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches;
+  // Per model: the configured limit or the one the provider stated, in units of our estimate.
+  const learned = learnedLimits(run);
+  const budgets = [...new Set(needed.map((e) => e.model))].map((m) => learned.budget(m, configured)).filter((n): n is number => n !== undefined);
+  const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
   const planned = splitIntoParts(needed, { maxRequests: config.maxRequestsPerBatch, maxBytes: config.maxBytesPerBatch, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined });
+  const tooLarge = planned.find((p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens);
+  if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
   // Cost guard, all or nothing: this target's outstanding work (in flight + still to send).
   const estimate = estimateCost(needed, config.outputTokenRatio, prices);
@@ -41,7 +46,7 @@ export async function sendOutstanding(run: BatchRun, current: RequestFile, neede
   let queued = 0;
   const waits: string[] = [];
   for (const part of planned) {
-    if (!svc.scheduler.admit(ctx.target, part.model, part.inputTokens, limits)) {
+    if (!svc.scheduler.admit(ctx.target, part.model, part.inputTokens, { maxEnqueuedTokens: learned.budget(part.model, configured), maxInFlightBatches })) {
       queued += part.entries.length;
       continue;
     }
@@ -49,7 +54,23 @@ export async function sendOutstanding(run: BatchRun, current: RequestFile, neede
     if (step.kind === 'failed') return { failure: { reason: 'provider-error', message: step.message, ...(step.details ? { details: step.details } : {}) } };
     if (step.kind === 'waiting') waits.push(step.why);
   }
-  return { queued, why: `waiting for room: ${limits.maxInFlightBatches ?? '∞'} batches / ${limits.maxEnqueuedTokens?.toLocaleString('en-US') ?? '∞'} enqueued tokens per model`, waits };
+  const tokens = budgets.length > 0 ? Math.min(...budgets).toLocaleString('en-US') : '∞';
+  return { queued, why: `waiting for room: ${maxInFlightBatches ?? '∞'} batches / ${tokens} estimated enqueued tokens per model`, waits };
+}
+
+/** One request alone is above what the provider lets us enqueue: it can never be sent. */
+function oversizedRequest(run: BatchRun, part: PlannedPart, configured: number | undefined): StageFailure {
+  const e = part.entries[0]!;
+  const learned = learnedLimits(run);
+  const limit = learned.limit(part.model);
+  const source = limit !== undefined && (configured === undefined || limit * SAFETY < configured) ? `the provider's enqueued-token limit for ${part.model} (${limit.toLocaleString('en-US')}, stated in a token_limit_exceeded error)` : `maxEnqueuedTokens (${configured!.toLocaleString('en-US')})`;
+  return {
+    reason: 'bad-input',
+    message: `request ${e.customId} alone is estimated at ${Math.ceil(part.inputTokens * learned.ratio(part.model)).toLocaleString('en-US')} tokens, above ${source}: it can never be enqueued`,
+    file: path.relative(run.ctx.root, run.ctx.inputs[0]!),
+    line: e.line,
+    details: ['shorten that request (or its prompt), or use a model with a higher limit'],
+  };
 }
 
 function partCost(part: PlannedPart, ratio: number, prices: ReturnType<typeof priceTable>): number | undefined {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BatchApi } from '../../batch-api/types.ts';
+import type { LearnedLimits } from './learned-limits.ts';
 import type { PollSnapshot } from './poller.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -38,6 +39,8 @@ export interface BatchServices {
   scheduler: Scheduler;
   /** Creates known to have been answered (batch id → local attempt time): proof that a lagging list has caught up. */
   confirmedCreates: Map<string, number>;
+  /** The provider's enqueued-token limits and count ratio learned so far (read once per build). */
+  learned?: LearnedLimits;
   /** Test only: answer true to throw `SimulatedCrash` at that point, as if the process were killed. */
   crashAt?: (point: CrashPoint, info: { target: string; part: number }) => boolean;
 }

@@ -1,0 +1,111 @@
+/**
+ * What the provider has told us about its enqueued-token limits, kept per model in the pipeline's
+ * state (`.pipeline/provider-limits.json`) so every later build plans within them with no flag:
+ *
+ * - the limit itself, parsed from a `token_limit_exceeded` error ("… Limit: 200,000 enqueued
+ *   tokens …");
+ * - how the provider's token count compares with our estimate (`ratio`, never below 1): from a
+ *   limit failure (the provider counted more than the limit where we estimated `est`, so its
+ *   count is at least limit/est of ours) and from billed prompt tokens once results arrive.
+ *
+ * Planning keeps `estimate × ratio` under `limit × SAFETY`. Written only by a build (under the
+ * lock), atomically.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../util/fs-atomic.ts';
+
+/** Share of a learned provider limit we plan to fill: room for estimate noise. Documented in the README. */
+export const SAFETY = 0.9;
+
+const modelSchema = z.object({
+  /** The provider's enqueued-token limit, in its own count. */
+  limit: z.number().int().positive().optional(),
+  limitSeenAt: z.string().optional(),
+  /** The provider's token count per token of our estimate (≥ 1). */
+  ratio: z.number().min(1).optional(),
+  ratioFrom: z.string().optional(),
+});
+const fileSchema = z.object({ version: z.literal(1), models: z.record(z.string(), modelSchema) });
+type ModelLimits = z.output<typeof modelSchema>;
+
+export function limitsFile(root: string): string {
+  return path.join(root, '.pipeline', 'provider-limits.json');
+}
+
+/** The limit stated in a provider's enqueued-token error, if it states one. */
+export function parseEnqueuedLimit(message: string | undefined): number | undefined {
+  const m = /limit:\s*([\d,_ ]+)\s*enqueued tokens/i.exec(message ?? '');
+  const n = m ? Number(m[1]!.replace(/[,_ ]/g, '')) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export class LearnedLimits {
+  #dirty = false;
+  private constructor(
+    readonly file: string,
+    private readonly models: Record<string, ModelLimits>,
+  ) {}
+
+  /** Reads the file; a missing or unreadable one means nothing learned yet. */
+  static load(root: string): LearnedLimits {
+    const file = limitsFile(root);
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      return new LearnedLimits(file, parsed.success ? parsed.data.models : {});
+    } catch {
+      return new LearnedLimits(file, {});
+    }
+  }
+
+  limit(model: string): number | undefined {
+    return this.models[model]?.limit;
+  }
+
+  ratio(model: string): number {
+    return this.models[model]?.ratio ?? 1;
+  }
+
+  /**
+   * The most estimated tokens of `model` to keep enqueued: the configured limit (the user's own
+   * margin) or the learned one at SAFETY, whichever is lower, divided by the learned ratio.
+   */
+  budget(model: string, configured: number | undefined): number | undefined {
+    const learned = this.limit(model);
+    const caps = [configured, learned !== undefined ? learned * SAFETY : undefined].filter((n): n is number => n !== undefined);
+    return caps.length > 0 ? Math.floor(Math.min(...caps) / this.ratio(model)) : undefined;
+  }
+
+  /** A batch failed on the limit while we had `estimated` tokens of the model enqueued (this batch included). */
+  learnFromFailure(model: string, limit: number, estimated: number, batchId: string, at: string): void {
+    const m = { ...this.models[model] };
+    m.limit = limit;
+    m.limitSeenAt = at;
+    // The provider counted more than `limit` where we estimated `estimated`: its count is at least limit/estimated of ours.
+    if (estimated > 0 && limit / estimated > (m.ratio ?? 1)) {
+      m.ratio = Math.min(10, (limit / estimated) * 1.05);
+      m.ratioFrom = `${batchId} failed at ${limit.toLocaleString('en-US')} enqueued tokens with ${estimated.toLocaleString('en-US')} estimated`;
+    }
+    this.models[model] = m;
+    this.#dirty = true;
+  }
+
+  /** A part answered in full: the prompt tokens billed against what we estimated for it. */
+  learnFromUsage(model: string, billed: number, estimated: number, batchId: string): void {
+    if (estimated <= 0 || billed <= estimated * 1.02) return; // our estimate held: nothing to learn
+    const ratio = Math.min(10, billed / estimated);
+    const m = { ...this.models[model] };
+    if (ratio <= (m.ratio ?? 1)) return;
+    m.ratio = ratio;
+    m.ratioFrom = `${batchId} billed ${billed.toLocaleString('en-US')} prompt tokens where ${estimated.toLocaleString('en-US')} were estimated`;
+    this.models[model] = m;
+    this.#dirty = true;
+  }
+
+  async save(): Promise<void> {
+    if (!this.#dirty) return;
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, models: this.models }, null, 2)}\n`);
+    this.#dirty = false;
+  }
+}
