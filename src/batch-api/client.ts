@@ -100,6 +100,24 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
         return fail(error);
       }
     },
+    async findUpload(filename, limit = 100) {
+      try {
+        const page = await client.files.list({ purpose: 'batch', order: 'desc', limit });
+        const file = page.data.find((f) => f.filename === filename);
+        return ok(file ? { id: file.id, bytes: file.bytes } : undefined);
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    async deleteFile(id) {
+      try {
+        await client.files.delete(id);
+        return ok(undefined);
+      } catch (error) {
+        if (error instanceof APIError && error.status === 404) return ok(undefined);
+        return fail(error);
+      }
+    },
     async downloadFile(id) {
       try {
         const response = await client.files.content(id);

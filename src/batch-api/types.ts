@@ -80,6 +80,10 @@ export interface BatchApi {
   listBatches(params: { limit: number; after?: string }): Promise<Result<BatchPage, ApiError>>;
   /** Cancels a batch; a 409 (already terminal) is `alreadyTerminal`, not an error. */
   cancelBatch(id: string): Promise<Result<{ alreadyTerminal: boolean; batch?: RemoteBatch }, ApiError>>;
+  /** The newest `purpose=batch` file with this exact name, if one of the newest `limit` has it (finds an upload whose answer was lost). */
+  findUpload(filename: string, limit?: number): Promise<Result<{ id: string; bytes: number } | undefined, ApiError>>;
+  /** Deletes a file (an upload no batch will use); a 404 counts as deleted. */
+  deleteFile(id: string): Promise<Result<void, ApiError>>;
   /** A file's content as a byte stream (result files can be hundreds of MB). */
   downloadFile(id: string): Promise<Result<Readable, ApiError>>;
   readonly calls: CallStats;

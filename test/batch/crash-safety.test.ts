@@ -14,11 +14,11 @@ import { createHarness, expectDone, requestLines, type Harness } from './harness
 let h: Harness;
 afterEach(async () => h?.close());
 
-const POINTS: CrashPoint[] = ['after-intent', 'after-upload', 'after-creating', 'after-create', 'after-download'];
+const POINTS: CrashPoint[] = ['after-intent', 'during-upload', 'after-upload', 'after-creating', 'after-create', 'after-download'];
 
 describe('crash safety', () => {
   for (const point of POINTS) {
-    it(`a crash ${point} makes no duplicate batch and loses no result`, async () => {
+    it(`a crash ${point} makes no duplicate batch or upload and loses no result`, async () => {
       h = await createHarness({ config: { maxRequestsPerBatch: 4 } });
       const lines = requestLines('logic', 10);
       await h.writeRequests('logic', lines);
@@ -38,6 +38,8 @@ describe('crash safety', () => {
       expect((await h.results('logic')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
       const stats = await h.emulator.stats();
       expect(stats.batchesCreated).toBe(3);
+      // An upload whose answer was lost is found again by name: no orphaned file at the provider.
+      expect(stats.filesUploaded).toBe(3);
       expect(stats.requestsExecuted).toBe(10);
       expect(stats.duplicateExecutions).toBe(0);
       const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('logic'), 'utf8')));

@@ -273,7 +273,7 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
 /** Deterministic PRNG for campaign choices. */
 export const prng = mulberry32;
 
-export const FAILPOINTS = ['after-intent', 'after-upload', 'after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:requests', 'before-commit:batch', 'before-commit:merge'] as const;
+export const FAILPOINTS = ['after-intent', 'during-upload', 'after-upload', 'after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:requests', 'before-commit:batch', 'before-commit:merge'] as const;
 
 /** Request bodies that succeeded more than once, from an emulator state dir's execution log. */
 export async function executionLogDuplicates(stateDir: string): Promise<{ executed: number; duplicates: number }> {

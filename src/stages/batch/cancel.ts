@@ -5,6 +5,7 @@
  */
 import type { TargetContext } from '../types.ts';
 import { confirmCreation } from './adoption.ts';
+import { discardUpload } from './submit.ts';
 import { iso, isInFlight, loadLedger, saveLedger } from './ledger.ts';
 
 export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: number; message: string }> {
@@ -33,8 +34,9 @@ export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: nu
       }
     }
     if (p.state !== 'submitted') {
-      // No batch exists for it: dropping the intent is the cancellation.
+      // No batch exists for it: dropping the intent (and its upload) is the cancellation.
       Object.assign(p, { state: 'abandoned', note: 'cancelled before a batch was created' });
+      await discardUpload(svc.api, p);
       continue;
     }
     const r = await svc.api.cancelBatch(p.batchId!);

@@ -60,6 +60,8 @@ const partSchema = z.object({
   /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
   requestSha: sha256,
   lines: z.string(),
+  /** Set before each upload: a later run that finds no `fileId` looks for the upload by name first. */
+  uploadAttemptAt: isoTime.optional(),
   fileId: z.string().optional(),
   uploadedAt: isoTime.optional(),
   createAttemptAt: isoTime.optional(),

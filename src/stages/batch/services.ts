@@ -18,7 +18,7 @@ export interface BatchLimits {
 }
 
 /** Points of the submit/collect protocol where a test may simulate a crash (see `crashAt`). */
-export type CrashPoint = 'after-intent' | 'after-upload' | 'after-creating' | 'after-create' | 'during-download' | 'after-download';
+export type CrashPoint = 'after-intent' | 'during-upload' | 'after-upload' | 'after-creating' | 'after-create' | 'during-download' | 'after-download';
 
 export class SimulatedCrash extends Error {
   constructor(readonly point: CrashPoint) {

@@ -59,7 +59,16 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       await save(run);
       return { kind: 'advanced' };
     }
-    const uploaded = await run.svc.api.upload(data, uploadName(run.ctx.target, part.n));
+    const name = uploadName(run.ctx.target, part);
+    // An earlier upload of these bytes whose answer was lost (crash, Ctrl-C mid-upload) is reused, not duplicated.
+    const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name) : undefined;
+    if (earlier && !earlier.ok) return { kind: 'waiting', why: `cannot list files to find the earlier upload of part ${part.n}: ${describeApiError(earlier.error)}` };
+    if (!earlier?.value || earlier.value.bytes !== data.length) {
+      part.uploadAttemptAt = iso(now(run));
+      await save(run);
+    }
+    const uploaded = earlier?.value && earlier.value.bytes === data.length ? { ok: true as const, value: earlier.value } : await run.svc.api.upload(data, name);
+    maybeCrash(run.svc, 'during-upload', crashInfo);
     if (!uploaded.ok) {
       part.note = `upload failed: ${describeApiError(uploaded.error)}`;
       await save(run);
@@ -130,6 +139,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   part.state = 'abandoned';
   await save(run);
   await rm(partFile(run, part.sha256), { force: true });
+  await discardUpload(run.svc.api, part);
   return { kind: 'failed', message: `the provider refused to create the batch for part ${part.n}: ${describeApiError(e)}` };
 }
 
@@ -147,7 +157,13 @@ async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: strin
   return { kind: 'advanced' };
 }
 
-function uploadName(target: string, n: number): string {
+/** Unique per intent, so an upload whose answer was lost can be found again by name. */
+function uploadName(target: string, part: Pick<Part, 'n' | 'intent'>): string {
   const base = target.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-150);
-  return `${base}.part${n}.jsonl`;
+  return `${base}.part${part.n}.${part.intent}.jsonl`;
+}
+
+/** An uploaded file no batch will use is deleted, not left in the user's storage; failing that, it expires on its own. */
+export async function discardUpload(api: BatchRun['svc']['api'], part: Part): Promise<void> {
+  if (part.fileId && !part.batchId) await api.deleteFile(part.fileId);
 }
