@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
 import { fileObject } from './files-store.ts';
 import { ApiError, sendJson } from './http.ts';
+import { refreshAll } from './lifecycle.ts';
 import { intParam, supported } from './params.ts';
 
 const UPLOAD_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
@@ -84,11 +85,13 @@ function found(ctx: EmulatorContext, id: string) {
   return rec;
 }
 
-export function listFiles(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): void {
+export async function listFiles(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 10_000, 10_000);
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw new ApiError(400, supported(order, ['asc', 'desc']), 'order', 'invalid_value');
   const purpose = query.get('purpose');
+  // Batches advance lazily; the output files of those that finished unread must be listed too.
+  await refreshAll(ctx);
   let all = ctx.files.list(ctx.clock.now()).filter((f) => !purpose || f.purpose === purpose);
   if (order === 'asc') all = all.reverse();
   const after = query.get('after');
