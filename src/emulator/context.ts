@@ -20,6 +20,7 @@ export interface EmulatorContext {
   seed: number;
   speed: number;
   maxBatchFileBytes: number;
+  maxUploadBytes: number;
   tokenLimit(model: string): number | undefined;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;

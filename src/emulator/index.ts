@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { loadTokenizers } from '../tokens/count.ts';
 import { BatchStore } from './batch-store.ts';
-import { MAX_BATCH_FILE_BYTES, type EmulatorContext } from './context.ts';
+import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
 import { ExecutionLedger } from './executions.ts';
 import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
@@ -56,6 +56,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     seed,
     speed: opts.speed !== undefined && opts.speed > 0 ? opts.speed : 1,
     maxBatchFileBytes: opts.maxBatchFileBytes ?? MAX_BATCH_FILE_BYTES,
+    maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     advanceClock: (ms) => (offset += ms),
   };

@@ -48,8 +48,13 @@ export interface EmulatorOptions {
   enqueuedTokenLimit?: number | Record<string, number>;
   faults?: FaultOptions;
   seed?: number;
-  /** Largest accepted `purpose=batch` upload (default 200 MB, the real limit). */
+  /**
+   * Largest input file batch create accepts (default 200 MB, the real Batch API limit). Checked at
+   * create, not at upload: a bigger `.jsonl` uploads fine and create answers 400 "File is too large.".
+   */
   maxBatchFileBytes?: number;
+  /** Largest accepted upload of any purpose (default 512 MB, the real Files API limit); bigger is a 413. */
+  maxUploadBytes?: number;
 }
 
 export interface EmulatorStats {
