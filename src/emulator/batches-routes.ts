@@ -130,10 +130,7 @@ export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, 
   const page = after && start === 0 ? [] : all.slice(start, start + limit);
   const data = [];
   for (const b of page) data.push(batchObject(await refresh(ctx, b)));
-  sendJson(
-    res,
-    200,
-    { object: 'list', data, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: page.length > 0 && start + page.length < all.length },
-    ctx.counter,
-  );
+  // The spec types the cursors as optional strings (unlike the files list): an empty page leaves them out.
+  const cursors = page.length === 0 ? {} : { first_id: page[0]?.id, last_id: page.at(-1)?.id };
+  sendJson(res, 200, { object: 'list', data, ...cursors, has_more: page.length > 0 && start + page.length < all.length }, ctx.counter);
 }

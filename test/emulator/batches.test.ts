@@ -73,6 +73,14 @@ describe('batch create, retrieve and list', () => {
     expect((await rig.emulator.stats()).batchesCreated).toBe(1);
   });
 
+  it('an empty list leaves out first_id/last_id (optional strings in the spec, never null)', async () => {
+    const raw = (await (await rig.client.batches.list().asResponse()).json()) as Record<string, unknown>;
+    expect(raw).toEqual({ object: 'list', data: [], has_more: false });
+    const b = await submit(rig.client, 1);
+    const past = (await (await rig.client.batches.list({ after: b.id }).asResponse()).json()) as Record<string, unknown>;
+    expect(past).toEqual({ object: 'list', data: [], has_more: false });
+  });
+
   it('lists newest first (limit 1–100, default 20) and auto-paginates over 105 batches', async () => {
     const file = await upload(rig.client, jsonl([chatLine(1)]));
     const ids: string[] = [];
