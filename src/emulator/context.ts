@@ -21,6 +21,7 @@ export interface EmulatorContext {
   speed: number;
   maxBatchFileBytes: number;
   maxUploadBytes: number;
+  isKnownModel: (model: string) => boolean;
   tokenLimit(model: string): number | undefined;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;

@@ -13,6 +13,7 @@ import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './
 import { ExecutionLedger } from './executions.ts';
 import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
+import { knownModels } from './known-models.ts';
 import { KeyedMutex } from './mutex.ts';
 import { handle } from './router.ts';
 import { StatsKeeper } from './stats.ts';
@@ -57,6 +58,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     speed: opts.speed !== undefined && opts.speed > 0 ? opts.speed : 1,
     maxBatchFileBytes: opts.maxBatchFileBytes ?? MAX_BATCH_FILE_BYTES,
     maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
+    isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     advanceClock: (ms) => (offset += ms),
   };

@@ -27,7 +27,7 @@ async function enqueuedAt(ctx: EmulatorContext, rec: BatchRecord, model: string,
 }
 
 async function validate(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
-  const v = await validateInput(ctx.batches.input(rec.id), rec.endpoint, ctx.batches.tokens(rec.id));
+  const v = await validateInput(ctx.batches.input(rec.id), rec.endpoint, ctx.batches.tokens(rec.id), ctx.isKnownModel);
   rec.model = v.model;
   if (v.errors.length > 0) return fail(ctx, rec, at, v.errors);
   const model = v.model ?? '';

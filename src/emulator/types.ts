@@ -55,6 +55,12 @@ export interface EmulatorOptions {
   maxBatchFileBytes?: number;
   /** Largest accepted upload of any purpose (default 512 MB, the real Files API limit); bigger is a 413. */
   maxUploadBytes?: number;
+  /**
+   * Model names accepted in request lines besides the built-in set (the price table's models, a
+   * few other real batch models, and their dated snapshots); any other model fails validation with
+   * `model_not_found`.
+   */
+  extraModels?: readonly string[];
 }
 
 export interface EmulatorStats {
