@@ -124,7 +124,10 @@ export async function cancelBatch(ctx: EmulatorContext, id: string, res: ServerR
 
 export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 100, 20);
-  const all = ctx.batches.all();
+  // The listLagMs fault: the list lags behind creation (eventual consistency), retrieve does not.
+  const lag = ctx.faults.options.listLagMs ?? 0;
+  const now = ctx.clock.now();
+  const all = lag > 0 ? ctx.batches.all().filter((b) => now - b.createdMs >= lag) : ctx.batches.all();
   const after = query.get('after');
   const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
   const page = after && start === 0 ? [] : all.slice(start, start + limit);

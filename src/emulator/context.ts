@@ -21,6 +21,8 @@ export interface EmulatorContext {
   speed: number;
   maxBatchFileBytes: number;
   maxUploadBytes: number;
+  /** Unset: any bearer key is accepted. */
+  apiKey: string | undefined;
   isKnownModel: (model: string) => boolean;
   tokenLimit(model: string): number | undefined;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */

@@ -36,7 +36,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   await loadTokenizers();
   await mkdir(opts.stateDir, { recursive: true });
   const base: Clock = opts.clock ?? systemClock;
-  let offset = 0;
+  // The emulator's wall time: the injected clock, plus control-route advances, plus a fixed skew.
+  let offset = opts.clockSkewMs ?? 0;
   const clock: Clock = { now: () => base.now() + offset, sleep: (ms, signal) => base.sleep(ms, signal) };
   const stats = new StatsKeeper(opts.stateDir);
   const files = new FilesStore(opts.stateDir);
@@ -58,6 +59,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     speed: opts.speed !== undefined && opts.speed > 0 ? opts.speed : 1,
     maxBatchFileBytes: opts.maxBatchFileBytes ?? MAX_BATCH_FILE_BYTES,
     maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
+    apiKey: opts.apiKey,
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     advanceClock: (ms) => (offset += ms),
