@@ -4,7 +4,7 @@ import type { EmulatorContext } from './context.ts';
 import { ApiError, isRecord, readJsonBody, sendJson } from './http.ts';
 import { newBatchId } from './ids.ts';
 import { cancel, refresh } from './lifecycle.ts';
-import { checkMetadata, intParam, supported } from './params.ts';
+import { checkMetadata, intParam, supported, typeName } from './params.ts';
 import type { BatchRecord } from './types.ts';
 import { batchObject } from './wire.ts';
 
@@ -26,11 +26,22 @@ function required(body: Record<string, unknown>, name: string): string {
   return v;
 }
 
+/**
+ * `output_expires_after: {anchor: 'created_at', seconds}` (both required, 3600–2592000 s). The
+ * anchor is the output/error file's own creation, i.e. when the batch finishes (see materialize.ts).
+ */
 function outputExpiry(v: unknown): number | null {
   if (v === undefined || v === null) return null;
-  if (!isRecord(v)) throw new ApiError(400, "Invalid type for 'output_expires_after': expected an object.", 'output_expires_after', 'invalid_type');
-  if (v.anchor !== 'created_at') throw new ApiError(400, supported(String(v.anchor), ['created_at']), 'output_expires_after.anchor', 'invalid_value');
-  return intParam(typeof v.seconds === 'number' ? String(v.seconds) : 'x', 'output_expires_after.seconds', 3600, 2_592_000, 0);
+  const name = 'output_expires_after';
+  if (!isRecord(v)) throw new ApiError(400, `Invalid type for '${name}': expected an object, but got ${typeName(v)} instead.`, name, 'invalid_type');
+  for (const field of ['anchor', 'seconds']) {
+    if (v[field] === undefined || v[field] === null) throw new ApiError(400, `Missing required parameter: '${name}.${field}'.`, `${name}.${field}`, 'missing_required_parameter');
+  }
+  if (v.anchor !== 'created_at') throw new ApiError(400, supported(String(v.anchor), ['created_at']), `${name}.anchor`, 'invalid_value');
+  if (typeof v.seconds !== 'number' || !Number.isInteger(v.seconds)) {
+    throw new ApiError(400, `Invalid type for '${name}.seconds': expected an integer, but got ${typeName(v.seconds)} instead.`, `${name}.seconds`, 'invalid_type');
+  }
+  return intParam(String(v.seconds), `${name}.seconds`, 3600, 2_592_000, 0);
 }
 
 export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -113,16 +124,16 @@ export async function cancelBatch(ctx: EmulatorContext, id: string, res: ServerR
 
 export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 100, 20);
-  const all = ctx.batches.all();
+  // The listLagMs fault: the list lags behind creation (eventual consistency), retrieve does not.
+  const lag = ctx.faults.options.listLagMs ?? 0;
+  const now = ctx.clock.now();
+  const all = lag > 0 ? ctx.batches.all().filter((b) => now - b.createdMs >= lag) : ctx.batches.all();
   const after = query.get('after');
   const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
   const page = after && start === 0 ? [] : all.slice(start, start + limit);
   const data = [];
   for (const b of page) data.push(batchObject(await refresh(ctx, b)));
-  sendJson(
-    res,
-    200,
-    { object: 'list', data, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: page.length > 0 && start + page.length < all.length },
-    ctx.counter,
-  );
+  // The spec types the cursors as optional strings (unlike the files list): an empty page leaves them out.
+  const cursors = page.length === 0 ? {} : { first_id: page[0]?.id, last_id: page.at(-1)?.id };
+  sendJson(res, 200, { object: 'list', data, ...cursors, has_more: page.length > 0 && start + page.length < all.length }, ctx.counter);
 }

@@ -17,6 +17,12 @@ Options:
   --speed X                     time multiplier (default 1: a 100-request batch takes ~3.5 s)
   --token-limit N               enqueued-token limit per model (default: unlimited)
   --seed N                      seed for shuffles and rate-based faults (default 1)
+  --api-key KEY                 accept only this bearer key; any other gets the real 401
+                                (invalid_api_key). Default: any key is accepted
+  --clock-skew-ms MS            skew the emulator's wall clock by MS (negative: write
+                                --clock-skew-ms=-10800000); every timestamp shows it
+  --extra-model NAME            accept this model in request lines too (repeatable); other
+                                unknown models fail validation with model_not_found
 Faults:
   --fail-rate R                 answer this fraction of API calls with --fail-status
   --fail-status S               500, 502 or 503 (default 500)
@@ -27,6 +33,7 @@ Faults:
   --request-error-rate5xx R     fraction of request lines that fail once with 500 in the error file
   --request-error-rate4xx R     fraction of request lines that fail with 400 (permanently)
   --expire-after-fraction F     batches expire once this fraction of their requests is done
+  --list-lag-ms MS              GET /v1/batches leaves out batches younger than MS
   -h, --help                    show this help
 
 Point the openai SDK at it with:
@@ -50,6 +57,10 @@ const OPTIONS = {
   'request-error-rate5xx': { type: 'string' },
   'request-error-rate4xx': { type: 'string' },
   'expire-after-fraction': { type: 'string' },
+  'list-lag-ms': { type: 'string' },
+  'api-key': { type: 'string' },
+  'clock-skew-ms': { type: 'string' },
+  'extra-model': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,13 +88,16 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     io.stdout.write(USAGE);
     return 0;
   }
-  let port: number | undefined, speed: number | undefined, tokenLimit: number | undefined, seed: number | undefined;
+  let port: number | undefined, speed: number | undefined, tokenLimit: number | undefined, seed: number | undefined, clockSkewMs: number | undefined, apiKey: string | undefined;
   const faults: FaultOptions = {};
   try {
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
     tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
     seed = num(values, 'seed', Number.isInteger, 'an integer');
+    clockSkewMs = num(values, 'clock-skew-ms', Number.isInteger, 'an integer number of milliseconds');
+    apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : undefined;
+    if (apiKey !== undefined && apiKey.trim() === '') throw new FlagError('--api-key must not be empty');
     const failRate = num(values, 'fail-rate', rate, 'a rate between 0 and 1');
     const failStatus = num(values, 'fail-status', (n) => [500, 502, 503].includes(n), '500, 502 or 503') ?? 500;
     const limitRate = num(values, 'rate-limit-rate', rate, 'a rate between 0 and 1');
@@ -101,17 +115,30 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     if (r5 !== undefined || r4 !== undefined) faults.requestErrors = { ...(r5 === undefined ? {} : { rate5xx: r5 }), ...(r4 === undefined ? {} : { rate4xx: r4 }) };
     const fraction = num(values, 'expire-after-fraction', rate, 'a fraction between 0 and 1');
     if (fraction !== undefined) faults.expireAfterFraction = fraction;
+    const lag = num(values, 'list-lag-ms', (n) => n >= 0, 'a number of milliseconds');
+    if (lag !== undefined) faults.listLagMs = lag;
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
     io.stderr.write(`pipeline emulator: ${e.message}\n`);
     return 2;
   }
   const stateDir = path.resolve(typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'));
-  const emulator = await startEmulator({ stateDir, faults, ...(port === undefined ? {} : { port }), ...(speed === undefined ? {} : { speed }), ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }), ...(seed === undefined ? {} : { seed }) });
+  const extraModels = Array.isArray(values['extra-model']) ? values['extra-model'].filter((m): m is string => typeof m === 'string') : [];
+  const emulator = await startEmulator({
+    stateDir,
+    faults,
+    extraModels,
+    ...(port === undefined ? {} : { port }),
+    ...(speed === undefined ? {} : { speed }),
+    ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(clockSkewMs === undefined ? {} : { clockSkewMs }),
+  });
   // One write (under PIPE_BUF, so atomic on a pipe): a script that reads the URL gets the export line with it.
   io.stdout.write(
     `Batch API emulator listening on ${emulator.url}\n` +
-      `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=emulator\n` +
+      `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=${apiKey ?? 'emulator'}\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,
   );
   await new Promise<void>((resolve) => {

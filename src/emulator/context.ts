@@ -20,6 +20,10 @@ export interface EmulatorContext {
   seed: number;
   speed: number;
   maxBatchFileBytes: number;
+  maxUploadBytes: number;
+  /** Unset: any bearer key is accepted. */
+  apiKey: string | undefined;
+  isKnownModel: (model: string) => boolean;
   tokenLimit(model: string): number | undefined;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;

@@ -88,5 +88,6 @@ export const faultOptionsSchema = z
       .optional(),
     expireAfterFraction: rate.optional(),
     fileNotFoundAfterUploadMs: z.number().min(0).optional(),
+    listLagMs: z.number().min(0).optional(),
   })
   .strict();

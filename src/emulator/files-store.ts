@@ -54,9 +54,13 @@ export class FilesStore {
     return rec;
   }
 
-  /** Newest first by creation order (`seq`), expired files left out. */
+  /**
+   * Newest first by `created_at`, then by creation order (`seq`); expired files left out. A batch's
+   * output file is stored when the batch is first read but dated when it finished, so `seq` alone
+   * would put it ahead of uploads made in between.
+   */
   list(nowMs: number): FileRecord[] {
-    return [...this.#byId.values()].filter((r) => this.get(r.id, nowMs)).sort((a, b) => b.seq - a.seq);
+    return [...this.#byId.values()].filter((r) => this.get(r.id, nowMs)).sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq);
   }
 
   async delete(id: string): Promise<void> {

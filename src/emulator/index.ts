@@ -9,10 +9,11 @@ import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { loadTokenizers } from '../tokens/count.ts';
 import { BatchStore } from './batch-store.ts';
-import { MAX_BATCH_FILE_BYTES, type EmulatorContext } from './context.ts';
+import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
 import { ExecutionLedger } from './executions.ts';
 import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
+import { knownModels } from './known-models.ts';
 import { KeyedMutex } from './mutex.ts';
 import { handle } from './router.ts';
 import { StatsKeeper } from './stats.ts';
@@ -35,7 +36,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   await loadTokenizers();
   await mkdir(opts.stateDir, { recursive: true });
   const base: Clock = opts.clock ?? systemClock;
-  let offset = 0;
+  // The emulator's wall time: the injected clock, plus control-route advances, plus a fixed skew.
+  let offset = opts.clockSkewMs ?? 0;
   const clock: Clock = { now: () => base.now() + offset, sleep: (ms, signal) => base.sleep(ms, signal) };
   const stats = new StatsKeeper(opts.stateDir);
   const files = new FilesStore(opts.stateDir);
@@ -56,6 +58,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     seed,
     speed: opts.speed !== undefined && opts.speed > 0 ? opts.speed : 1,
     maxBatchFileBytes: opts.maxBatchFileBytes ?? MAX_BATCH_FILE_BYTES,
+    maxUploadBytes: opts.maxUploadBytes ?? MAX_UPLOAD_BYTES,
+    apiKey: opts.apiKey,
+    isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     advanceClock: (ms) => (offset += ms),
   };

@@ -27,7 +27,7 @@ async function enqueuedAt(ctx: EmulatorContext, rec: BatchRecord, model: string,
 }
 
 async function validate(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
-  const v = await validateInput(ctx.batches.input(rec.id), rec.endpoint, ctx.batches.tokens(rec.id));
+  const v = await validateInput(ctx.batches.input(rec.id), rec.endpoint, ctx.batches.tokens(rec.id), ctx.isKnownModel);
   rec.model = v.model;
   if (v.errors.length > 0) return fail(ctx, rec, at, v.errors);
   const model = v.model ?? '';
@@ -64,7 +64,7 @@ function expiryOf(ctx: EmulatorContext, rec: BatchRecord, perMs: number): number
 async function finish(ctx: EmulatorContext, rec: BatchRecord, status: 'completed' | 'expired' | 'cancelled', at: number): Promise<void> {
   if (status === 'expired') await writeUnfinished(ctx, rec, 'batch_expired');
   if (status === 'cancelled') await writeUnfinished(ctx, rec, 'batch_cancelled');
-  await materialize(ctx, rec);
+  await materialize(ctx, rec, at);
   rec.status = status;
   if (status === 'completed') rec.completedMs = at;
   else if (status === 'expired') rec.expiredMs = at;
@@ -130,6 +130,15 @@ export async function advance(ctx: EmulatorContext, rec: BatchRecord, now: numbe
 /** Reads a batch, advanced to now. */
 export function refresh(ctx: EmulatorContext, rec: BatchRecord): Promise<BatchRecord> {
   return ctx.locks.run(rec.id, () => advance(ctx, rec, ctx.clock.now()));
+}
+
+/**
+ * Advances every unfinished batch to now, oldest first (an older batch's validation must happen
+ * before a newer one counts enqueued tokens). For views over many objects (the files list, stats)
+ * that must show what a batch nobody has read yet has already produced.
+ */
+export async function refreshAll(ctx: EmulatorContext): Promise<void> {
+  for (const b of ctx.batches.all().reverse()) if (!TERMINAL.has(b.status)) await refresh(ctx, b);
 }
 
 export function cancel(ctx: EmulatorContext, rec: BatchRecord): Promise<BatchRecord> {

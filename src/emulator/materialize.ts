@@ -36,15 +36,20 @@ async function shuffleInto(ctx: EmulatorContext, rec: BatchRecord, kind: 'output
   return tmp;
 }
 
-/** Creates the output/error files (only when they have lines: the real API gives null ids otherwise). */
-export async function materialize(ctx: EmulatorContext, rec: BatchRecord): Promise<void> {
-  const now = ctx.clock.now();
-  const expiresAt = Math.floor(now / 1000) + (rec.outputExpiresAfterSeconds ?? THIRTY_DAYS);
+/**
+ * Creates the output/error files (only when they have lines: the real API gives null ids
+ * otherwise). `at` is the moment the batch finished, not the moment of the (lazy) read that got
+ * here: on the real service the files exist from then on, so their `created_at` is that moment
+ * and their retention (`output_expires_after`, anchored on the file's creation, default 30 days)
+ * runs from it, even if nobody looks until later; they may already be gone when first seen.
+ */
+export async function materialize(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
+  const expiresAt = Math.floor(at / 1000) + (rec.outputExpiresAfterSeconds ?? THIRTY_DAYS);
   for (const kind of ['output', 'error'] as const) {
     const lines = kind === 'output' ? rec.outputLines : rec.errorLines;
     if (lines === 0) continue;
     const tmp = await shuffleInto(ctx, rec, kind);
-    const file = await ctx.files.add(tmp, { filename: `${rec.id}_${kind}.jsonl`, purpose: 'batch_output', createdMs: now, expiresAt });
+    const file = await ctx.files.add(tmp, { filename: `${rec.id}_${kind}.jsonl`, purpose: 'batch_output', createdMs: at, expiresAt });
     if (kind === 'output') rec.outputFileId = file.id;
     else rec.errorFileId = file.id;
   }

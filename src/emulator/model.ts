@@ -5,12 +5,13 @@
 import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../tokens/count.ts';
 import { isRecord } from './http.ts';
 import { derivedHex } from './ids.ts';
+import { DEFAULT_MODERATION_MODEL, moderationBody, moderationInputs } from './moderation.ts';
 import { seedFrom } from './prng.ts';
 import { standInParaphrase } from './paraphrase.ts';
 
 export { standInParaphrase };
 
-const SNAPSHOTS: Record<string, string> = {
+export const SNAPSHOTS: Readonly<Record<string, string>> = {
   'gpt-4.1': 'gpt-4.1-2025-04-14',
   'gpt-4.1-mini': 'gpt-4.1-mini-2025-04-14',
   'gpt-4.1-nano': 'gpt-4.1-nano-2025-04-14',
@@ -20,10 +21,17 @@ const SNAPSHOTS: Record<string, string> = {
   'gpt-5-mini': 'gpt-5-mini-2025-08-07',
   'gpt-5-nano': 'gpt-5-nano-2025-08-07',
   'gpt-3.5-turbo': 'gpt-3.5-turbo-0125',
+  'omni-moderation-latest': 'omni-moderation-2024-09-26',
 };
 
 /** The dated snapshot the real API reports for an alias (`gpt-4.1` → `gpt-4.1-2025-04-14`). */
 export const snapshotOf = (model: string): string => SNAPSHOTS[model] ?? model;
+
+/** The model a body asks for; only moderations may leave it out (the API has a default there). */
+export function modelOf(endpoint: string, body: Body): string {
+  if (typeof body.model === 'string') return body.model;
+  return endpoint === '/v1/moderations' ? DEFAULT_MODERATION_MODEL : 'gpt-4o';
+}
 
 export interface ModelResult {
   body: Record<string, unknown>;
@@ -66,7 +74,7 @@ function lastUser(messages: unknown): string {
 
 /** Prompt tokens as billed; also what the enqueued-token limit counts. */
 export function promptTokens(endpoint: string, body: Body): number {
-  const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+  const model = modelOf(endpoint, body);
   switch (endpoint) {
     case '/v1/chat/completions':
       return Array.isArray(body.messages) ? countChatPromptTokens(model, body.messages as ChatMessageLike[]) : 0;
@@ -78,6 +86,8 @@ export function promptTokens(endpoint: string, body: Body): number {
           : 0;
     case '/v1/embeddings':
       return embeddingInputs(body).reduce((n, t) => n + countTextTokens(model, t), 0);
+    case '/v1/moderations':
+      return moderationInputs(body.input).reduce((n, i) => n + countTextTokens(model, i.text), 0);
     default:
       return countTextTokens(model, JSON.stringify(body.prompt ?? body.input ?? ''));
   }
@@ -92,7 +102,7 @@ export function embeddingInputs(body: Body): string[] {
 
 /** Executes one request line's body; `null` = endpoint the stand-in cannot serve. */
 export function runModel(endpoint: string, body: Body, created: number, key: string, prompt: number): ModelResult | null {
-  const model = typeof body.model === 'string' ? body.model : 'gpt-4o';
+  const model = modelOf(endpoint, body);
   const snapshot = snapshotOf(model);
   switch (endpoint) {
     case '/v1/chat/completions': {
@@ -152,6 +162,8 @@ export function runModel(endpoint: string, body: Body, created: number, key: str
         },
       };
     }
+    case '/v1/moderations':
+      return { inputTokens: prompt, outputTokens: 0, body: moderationBody(key, snapshot, body.input) };
     default:
       return null;
   }

@@ -19,7 +19,8 @@ export function intParam(raw: string | undefined, name: string, min: number, max
   return n;
 }
 
-const typeName = (v: unknown): string =>
+/** How OpenAI's messages name a value's type: 'a string', 'an integer', 'a decimal', 'an array'… */
+export const typeName = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'number' ? (Number.isInteger(v) ? 'an integer' : 'a decimal') : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 
 /** Metadata rules: 16 pairs, keys ≤ 64 and values ≤ 512 characters, values strings. */

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cancelBatch, createBatch, listBatches, retrieveBatch } from './batches-routes.ts';
+import { authError } from './auth.ts';
 import type { EmulatorContext } from './context.ts';
 import { handleControl } from './control.ts';
 import { faultBody } from './faults.ts';
@@ -26,11 +27,10 @@ const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }
   { method: 'POST', pattern: /^\/v1\/batches\/([^/]+)\/cancel$/, key: 'POST /v1/batches/{batch_id}/cancel', handler: (c, _q, s, i) => cancelBatch(c, i, s) },
 ];
 
-const NO_KEY =
-  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.";
-
 export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.setHeader('x-request-id', newRequestId());
+  // Node would stamp the machine's time; the emulator's own (injected, maybe skewed) time is the truth here.
+  res.setHeader('date', new Date(ctx.clock.now()).toUTCString());
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const method = req.method ?? 'GET';
@@ -67,9 +67,10 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
       await drain(req, ctx.counter);
       throw new ApiError(404, `Invalid URL (${method} ${pathname})`);
     }
-    if (!req.headers.authorization) {
+    const denied = authError(req.headers.authorization, ctx.apiKey);
+    if (denied) {
       await drain(req, ctx.counter);
-      throw new ApiError(401, NO_KEY);
+      throw denied;
     }
     await route.handler(ctx, req, res, id, url.searchParams);
   } catch (e) {

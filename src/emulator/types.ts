@@ -38,6 +38,11 @@ export interface FaultOptions {
   expireAfterFraction?: number;
   /** Batch create answers "Cannot find file" while the input file is younger than this. */
   fileNotFoundAfterUploadMs?: number;
+  /**
+   * Eventual consistency of GET /v1/batches: a batch is left out of the list until it is this many
+   * milliseconds old (by the emulator's clock, from its creation). Retrieve by id sees it at once.
+   */
+  listLagMs?: number;
 }
 
 export interface EmulatorOptions {
@@ -48,8 +53,34 @@ export interface EmulatorOptions {
   enqueuedTokenLimit?: number | Record<string, number>;
   faults?: FaultOptions;
   seed?: number;
-  /** Largest accepted `purpose=batch` upload (default 200 MB, the real limit). */
+  /**
+   * Largest input file batch create accepts (default 200 MB, the real Batch API limit). Checked at
+   * create, not at upload: a bigger `.jsonl` uploads fine and create answers 400 "File is too large.".
+   */
   maxBatchFileBytes?: number;
+  /** Largest accepted upload of any purpose (default 512 MB, the real Files API limit); bigger is a 413. */
+  maxUploadBytes?: number;
+  /**
+   * When set, only `Authorization: Bearer <apiKey>` is accepted; any other key gets the live API's
+   * 401 (`code: 'invalid_api_key'`, the key masked in the message). Unset: any key is accepted.
+   * A missing Authorization header is always a 401.
+   */
+  apiKey?: string;
+  /**
+   * Skew of the emulator's wall clock, in milliseconds (may be negative, e.g. -3 h = -10_800_000):
+   * its notion of now is the injected clock (plus any POST /_emulator/clock advance) plus this. Every
+   * time it shows is skewed alike (`created_at`, `expires_at`, `*_at`, file times, reply `created`,
+   * the `date` header), while durations (progress, the 24 h window, file expiry, fault ages) are
+   * unchanged, as on a server whose clock is off. State is kept in the emulator's time, so restart a
+   * state dir with the same skew.
+   */
+  clockSkewMs?: number;
+  /**
+   * Model names accepted in request lines besides the built-in set (the price table's models, a
+   * few other real batch models, and their dated snapshots); any other model fails validation with
+   * `model_not_found`.
+   */
+  extraModels?: readonly string[];
 }
 
 export interface EmulatorStats {

@@ -1,14 +1,15 @@
 /**
  * The validation pass over a batch input file, streamed line by line: per-line errors with
- * 1-based line numbers (the codes and texts the real service uses where known), the request
- * count, the model, and the prompt tokens of every line (written to `tokens.bin` as uint32s so
- * execution need not count them again).
+ * 1-based line numbers (the codes and texts the real service uses where known; the body checks
+ * are in request-body.ts), the request count, the model, and the prompt tokens of every line
+ * (written to `tokens.bin` as uint32s so execution need not count them again).
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { isRecord } from './http.ts';
 import { readLines } from './lines.ts';
-import { embeddingInputs, promptTokens } from './model.ts';
+import { embeddingInputs, modelOf, promptTokens } from './model.ts';
+import { checkBody } from './request-body.ts';
 import type { BatchErrorEntry } from './types.ts';
 
 export const MAX_REQUESTS = 50_000;
@@ -28,7 +29,7 @@ export const DUPLICATE_MESSAGE =
   'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.';
 
 /** Checks one parsed line; returns its error or null. `seen` holds the custom_ids so far. */
-function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<string>, model: string | null): BatchErrorEntry | null {
+function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<string>, model: string | null, isKnownModel: (m: string) => boolean): BatchErrorEntry | null {
   if (!isRecord(v)) return lineError('invalid_json_line', 'This line is not parseable as valid JSON.', lineNo);
   for (const field of ['custom_id', 'method', 'url', 'body'] as const) {
     if (v[field] === undefined || v[field] === null) {
@@ -41,11 +42,13 @@ function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<strin
     return lineError('url_mismatch', `The url '${String(v.url)}' for this request does not match the batch endpoint '${endpoint}'.`, lineNo, 'url');
   }
   if (!isRecord(v.body)) return lineError('invalid_request', "Invalid type for 'body': expected an object.", lineNo, 'body');
-  if (typeof v.body.model !== 'string') return lineError('missing_required_parameter', "Missing required parameter: 'body.model'.", lineNo, 'body.model');
-  if (model !== null && v.body.model !== model) {
+  const problem = checkBody(endpoint, v.body, isKnownModel);
+  if (problem) return { ...problem, line: lineNo };
+  const lineModel = modelOf(endpoint, v.body);
+  if (model !== null && lineModel !== model) {
     return lineError(
       'mismatched_model',
-      `The model '${v.body.model}' for this request does not match the rest of the batch. Each batch must contain requests for a single model.`,
+      `The model '${lineModel}' for this request does not match the rest of the batch. Each batch must contain requests for a single model.`,
       lineNo,
       'body.model',
     );
@@ -54,7 +57,7 @@ function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<strin
   return null;
 }
 
-export async function validateInput(input: string, endpoint: string, tokensFile: string): Promise<Validated> {
+export async function validateInput(input: string, endpoint: string, tokensFile: string, isKnownModel: (model: string) => boolean): Promise<Validated> {
   const errors: BatchErrorEntry[] = [];
   const seen = new Set<string>();
   const out = createWriteStream(tokensFile);
@@ -72,9 +75,9 @@ export async function validateInput(input: string, endpoint: string, tokensFile:
   let tokens = 0;
   let inputs = 0;
   let model: string | null = null;
+  // A blank line is not skipped: it is not valid JSON, so it fails as such (a final newline is not
+  // a blank line: readLines yields no empty line after it).
   for await (const { lineNo, text } of readLines(input)) {
-    // Blank lines (a trailing newline, a stray empty line) are not requests.
-    if (text.trim() === '') continue;
     total++;
     if (total > MAX_REQUESTS) {
       errors.push(lineError('too_many_tasks', `The input file contains more than the maximum of ${MAX_REQUESTS.toLocaleString('en-US')} requests.`, lineNo));
@@ -86,15 +89,15 @@ export async function validateInput(input: string, endpoint: string, tokensFile:
     } catch {
       v = undefined;
     }
-    const problem = checkLine(v, lineNo, endpoint, seen, model);
+    const problem = checkLine(v, lineNo, endpoint, seen, model, isKnownModel);
     if (problem) {
       errors.push(problem);
       if (errors.length >= MAX_ERRORS) break;
       continue;
     }
-    const line = v as { custom_id: string; body: Record<string, unknown> & { model: string } };
+    const line = v as { custom_id: string; body: Record<string, unknown> };
     seen.add(line.custom_id);
-    model ??= line.body.model;
+    model ??= modelOf(endpoint, line.body);
     if (endpoint === '/v1/embeddings') inputs += embeddingInputs(line.body).length;
     // Token counting is the expensive part; skip it once the file is known to fail.
     const n = errors.length === 0 ? promptTokens(endpoint, line.body) : 0;

@@ -73,6 +73,14 @@ describe('batch create, retrieve and list', () => {
     expect((await rig.emulator.stats()).batchesCreated).toBe(1);
   });
 
+  it('an empty list leaves out first_id/last_id (optional strings in the spec, never null)', async () => {
+    const raw = (await (await rig.client.batches.list().asResponse()).json()) as Record<string, unknown>;
+    expect(raw).toEqual({ object: 'list', data: [], has_more: false });
+    const b = await submit(rig.client, 1);
+    const past = (await (await rig.client.batches.list({ after: b.id }).asResponse()).json()) as Record<string, unknown>;
+    expect(past).toEqual({ object: 'list', data: [], has_more: false });
+  });
+
   it('lists newest first (limit 1–100, default 20) and auto-paginates over 105 batches', async () => {
     const file = await upload(rig.client, jsonl([chatLine(1)]));
     const ids: string[] = [];
@@ -103,5 +111,22 @@ describe('batch create, retrieve and list', () => {
     expect((await rig.emulator.stats()).routeCalls['POST /v1/batches/{batch_id}/cancel']).toBe(3);
     await expect(retrying.batches.cancel(b.id, { maxRetries: 0 })).rejects.toMatchObject({ status: 409 });
     expect((await rig.emulator.stats()).routeCalls['POST /v1/batches/{batch_id}/cancel']).toBe(4);
+  });
+
+  it('the 409 carries no retry hint (no retry-after, retry-after-ms or x-should-retry), for every terminal status', async () => {
+    // A retry-after on another route's fault must not leak into the 409.
+    rig.emulator.setFaults({ http: [{ route: 'GET /v1/files', status: 429, retryAfterSeconds: 1 }] });
+    const completed = await submit(rig.client, 1);
+    const cancelled = await submit(rig.client, 1);
+    await rig.client.batches.cancel(cancelled.id);
+    const bad = await upload(rig.client, jsonl(['{oops']));
+    const failed = await rig.client.batches.create({ input_file_id: bad.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    rig.clock.advance(10_000);
+    for (const [id, status] of [[completed.id, 'completed'], [cancelled.id, 'cancelled'], [failed.id, 'failed']] as const) {
+      const res = await fetch(`${rig.emulator.url}/batches/${id}/cancel`, { method: 'POST', headers: { authorization: 'Bearer t' } });
+      expect(res.status).toBe(409);
+      expect([...res.headers.keys()].filter((k) => k.startsWith('retry-after') || k === 'x-should-retry')).toEqual([]);
+      expect(await res.json()).toEqual({ error: { message: `Cannot cancel a batch with status '${status}'.`, type: 'invalid_request_error', param: null, code: null } });
+    }
   });
 });

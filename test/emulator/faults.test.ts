@@ -80,6 +80,36 @@ describe('HTTP faults', () => {
   });
 });
 
+describe('listLagMs: the batch list lags behind creation', () => {
+  it('leaves a batch out of GET /v1/batches until it is listLagMs old; retrieve sees it at once', async () => {
+    rig = await startRig({ faults: { listLagMs: 5000 } });
+    const ids = async () => (await rig.client.batches.list()).data.map((b) => b.id);
+    const a = await submit(rig.client, 1);
+    expect(await ids()).toEqual([]);
+    expect((await rig.client.batches.retrieve(a.id)).id).toBe(a.id);
+    rig.clock.advance(4999);
+    expect(await ids()).toEqual([]);
+    rig.clock.advance(1);
+    expect(await ids()).toEqual([a.id]);
+    const b = await submit(rig.client, 1);
+    const page = await rig.client.batches.list({ limit: 1 });
+    expect(page.data.map((x) => x.id)).toEqual([a.id]);
+    expect(page.has_more).toBe(false);
+    rig.clock.advance(5000);
+    expect(await ids()).toEqual([b.id, a.id]);
+  });
+
+  it('is a fault like the others: settable over HTTP and validated', async () => {
+    rig = await startRig();
+    const a = await submit(rig.client, 1);
+    expect((await control(rig, 'faults', { listLagMs: -1 })).status).toBe(400);
+    expect((await control(rig, 'faults', { listLagMs: 60_000 })).status).toBe(200);
+    expect((await rig.client.batches.list()).data).toEqual([]);
+    rig.clock.advance(60_000);
+    expect((await rig.client.batches.list()).data.map((b) => b.id)).toEqual([a.id]);
+  });
+});
+
 describe('per-request faults', () => {
   it('5xx lines are transient, 4xx permanent, and nothing succeeds twice unless resubmitted', async () => {
     rig = await startRig({ faults: { requestErrors: { customIds5xx: ['req-1'], customIds4xx: ['req-2'] } } });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chatLine, jsonl, startRig, upload, type Rig } from './helpers.ts';
 
 let rig: Rig;
-beforeEach(async () => (rig = await startRig({ maxBatchFileBytes: 4096 })));
+beforeEach(async () => (rig = await startRig({ maxBatchFileBytes: 4096, maxUploadBytes: 8192 })));
 afterEach(() => rig.close());
 
 describe('files', () => {
@@ -29,7 +29,6 @@ describe('files', () => {
       status: 400,
       error: { message: 'Invalid file format for Batch API. Must be .jsonl', type: 'invalid_request_error', param: null, code: null },
     });
-    await expect(upload(rig.client, 'x'.repeat(5000))).rejects.toMatchObject({ status: 400, error: { message: 'File is too large.' } });
     await expect(rig.client.files.create({ file: new File(['x'], 'a.jsonl'), purpose: 'nonsense' as 'batch' })).rejects.toMatchObject({
       status: 400,
       param: 'purpose',
@@ -40,6 +39,24 @@ describe('files', () => {
       rig.client.files.create({ file: new File(['x'], 'a.jsonl'), purpose: 'batch', expires_after: { anchor: 'created_at', seconds: 60 } }),
     ).rejects.toMatchObject({ status: 400, param: 'expires_after.seconds', code: 'integer_below_min_value' });
     expect((await rig.emulator.stats()).filesUploaded).toBe(0);
+  });
+
+  it('size limits: 512 MB per upload (413), 200 MB per batch input checked at batch create, not at upload', async () => {
+    // Scaled down: maxUploadBytes 8192 stands for 512 MB, maxBatchFileBytes 4096 for 200 MB.
+    await expect(upload(rig.client, 'x'.repeat(9000), 'big.txt', 'user_data')).rejects.toMatchObject({ status: 413, error: { message: 'Request Entity Too Large' } });
+    await expect(upload(rig.client, 'x'.repeat(9000))).rejects.toMatchObject({ status: 413 });
+    const line = JSON.stringify(chatLine(0));
+    const text = Array.from({ length: Math.ceil(5000 / line.length) }, (_, i) => JSON.stringify(chatLine(i))).join('\n') + '\n';
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4096);
+    const big = await upload(rig.client, text);
+    expect(big).toMatchObject({ bytes: Buffer.byteLength(text), purpose: 'batch' });
+    await expect(rig.client.batches.create({ input_file_id: big.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({
+      status: 400,
+      error: { message: 'File is too large.', type: 'invalid_request_error', param: null, code: null },
+    });
+    const small = await upload(rig.client, jsonl([chatLine(0)]));
+    await expect(rig.client.batches.create({ input_file_id: small.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).resolves.toMatchObject({ status: 'validating' });
+    expect((await rig.emulator.stats()).batchesCreated).toBe(1);
   });
 
   it('retrieves, streams content, deletes, and answers 404 for unknown ids', async () => {

@@ -1,7 +1,9 @@
 /** Shared rig for the emulator tests: a server on a temp dir with a ManualClock, and the real SDK. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
@@ -71,4 +73,33 @@ export async function download(client: OpenAI, fileId: string | null | undefined
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface SpawnedEmulator {
+  child: ChildProcessWithoutNullStreams;
+  /** The base URL from the banner. */
+  url: string;
+  /** The key the banner tells to export. */
+  key: string;
+  /** Everything printed so far. */
+  output: () => string;
+}
+
+/** Runs `pipeline emulator ARGS` in its own process and waits for its banner's export line. */
+export async function spawnEmulator(args: string[]): Promise<SpawnedEmulator> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/fixtures/cli-main.ts', ...args], { cwd: repoRoot });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  // Wait for the export line, not just the URL: pipe chunks may split the banner anywhere.
+  const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /export OPENAI_BASE_URL=(http:\/\/127\.0\.0\.1:\d+\/v1) OPENAI_API_KEY=(\S+)\n/.exec(out);
+      if (m?.[1] && m[2]) resolve([m[1], m[2]]);
+    });
+    child.once('exit', () => reject(new Error(`emulator exited early: ${out}`)));
+  });
+  return { child, url, key, output: () => out };
 }

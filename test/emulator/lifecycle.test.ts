@@ -5,8 +5,9 @@ import { after, chatLine, download, jsonl, startRig, submit, upload, type Rig } 
 let rig: Rig;
 afterEach(() => rig.close());
 
-async function failsWith(lines: unknown[], endpoint = '/v1/chat/completions') {
-  const file = await upload(rig.client, jsonl(lines));
+/** Uploads `lines` (or this exact text) and returns the errors of the failed batch over them. */
+async function failsWith(lines: unknown[] | string, endpoint = '/v1/chat/completions') {
+  const file = await upload(rig.client, typeof lines === 'string' ? lines : jsonl(lines));
   const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: endpoint as '/v1/chat/completions', completion_window: '24h' });
   const done = await after(rig, b.id, 1000);
   expect(done).toMatchObject({ status: 'failed', output_file_id: null, error_file_id: null });
@@ -67,12 +68,98 @@ describe('batch lifecycle', () => {
     expect(errors[0]).toEqual({ code: 'invalid_json_line', message: 'This line is not parseable as valid JSON.', param: null, line: 2 });
     expect(errors[4]?.message).toBe('The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.');
     expect(errors[5]).toMatchObject({ param: 'body', message: "Missing required parameter: 'body'." });
-    expect(await failsWith([])).toEqual([{ code: 'empty_file', message: expect.stringContaining('empty') as string, param: null, line: null }]);
+    expect(await failsWith('')).toEqual([{ code: 'empty_file', message: expect.stringContaining('empty') as string, param: null, line: null }]);
     const many = await failsWith(Array.from({ length: 50_001 }, (_, i) => ({ custom_id: `${i}` })), '/v1/embeddings');
     expect(many.length).toBe(100);
     const tooMany = await failsWith(Array.from({ length: 50_001 }, (_, i) => ({ custom_id: `${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'x' } })), '/v1/embeddings');
     expect(tooMany).toMatchObject([{ code: 'too_many_tasks', line: 50_001 }]);
     expect((await rig.emulator.stats()).requestsExecuted).toBe(0);
+  });
+
+  it('validates request bodies: messages an array, no streaming, known models; blank lines are errors', async () => {
+    rig = await startRig({ extraModels: ['my-finetune'] });
+    const body = (i: number, extra: Record<string, unknown>) => chatLine(i, { extra });
+    const errors = await failsWith([
+      chatLine(1),
+      body(2, { messages: 'Hello' }),
+      body(3, { messages: undefined }),
+      body(4, { messages: [] }),
+      body(5, { stream: true }),
+      chatLine(6, { model: 'gpt-9-ultra' }),
+      '',
+      body(8, { stream: false }),
+      '   ',
+      { ...chatLine(10), body: { messages: [{ role: 'user', content: 'x' }] } },
+      chatLine(11, { model: 'gpt-4.1-mini-2025-04-14' }),
+    ]);
+    expect(errors).toEqual([
+      { code: 'invalid_type', message: "Invalid type for 'body.messages': expected an array, but got a string instead.", param: 'body.messages', line: 2 },
+      { code: 'missing_required_parameter', message: "Missing required parameter: 'body.messages'.", param: 'body.messages', line: 3 },
+      { code: 'empty_array', message: "Invalid 'body.messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", param: 'body.messages', line: 4 },
+      { code: 'invalid_value', message: expect.stringContaining('Streaming is not supported') as string, param: 'body.stream', line: 5 },
+      { code: 'model_not_found', message: 'The model `gpt-9-ultra` does not exist or you do not have access to it.', param: 'body.model', line: 6 },
+      { code: 'invalid_json_line', message: 'This line is not parseable as valid JSON.', param: null, line: 7 },
+      { code: 'invalid_json_line', message: 'This line is not parseable as valid JSON.', param: null, line: 9 },
+      { code: 'missing_required_parameter', message: "Missing required parameter: 'body.model'.", param: 'body.model', line: 10 },
+      { code: 'mismatched_model', message: expect.stringContaining("'gpt-4.1-mini-2025-04-14'") as string, param: 'body.model', line: 11 },
+    ]);
+    // A trailing blank line is a line too (a final newline is not).
+    expect(await failsWith(jsonl([chatLine(1)]) + '\n')).toEqual([{ code: 'invalid_json_line', message: 'This line is not parseable as valid JSON.', param: null, line: 2 }]);
+    // Known: the price table's models, their dated snapshots, and extraModels.
+    const ok = await submit(rig.client, 4, (i) => ({ model: ['gpt-4.1', 'gpt-4.1-2025-04-14', 'o4-mini', 'my-finetune'][i], custom_id: `m${i}` }));
+    const validated = await after(rig, ok.id, 1000);
+    expect(validated).toMatchObject({ status: 'failed', errors: { data: [{ code: 'mismatched_model', line: 2 }, { code: 'mismatched_model', line: 3 }, { code: 'mismatched_model', line: 4 }] } });
+    for (const model of ['gpt-4.1', 'gpt-4.1-2025-04-14', 'o4-mini', 'my-finetune', 'gpt-4o-mini', 'gpt-5-nano']) {
+      expect((await after(rig, (await submit(rig.client, 1, () => ({ model }))).id, 1000)).status).toBe('in_progress');
+    }
+  });
+
+  it('answers /v1/moderations lines with moderation results (model optional, as on the API)', async () => {
+    rig = await startRig();
+    const line = (i: number, body: Record<string, unknown>) => ({ custom_id: `mod-${i}`, method: 'POST', url: '/v1/moderations', body });
+    const file = await upload(
+      rig.client,
+      jsonl([
+        line(0, { input: 'A good question.' }),
+        line(1, { model: 'omni-moderation-latest', input: ['one', 'two'] }),
+        line(2, { input: [{ type: 'text', text: 'a caption' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }),
+      ]),
+    );
+    const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/moderations', completion_window: '24h' });
+    const done = await after(rig, b.id, 5000);
+    expect(done).toMatchObject({ status: 'completed', error_file_id: null, model: 'omni-moderation-2024-09-26', request_counts: { total: 3, completed: 3, failed: 0 } });
+    type Result = { flagged: boolean; categories: Record<string, boolean>; category_scores: Record<string, number>; category_applied_input_types: Record<string, string[]> };
+    const lines = await download(rig.client, done.output_file_id);
+    type Body = { id: string; model: string; results: Result[] };
+    const bodies: Record<string, Body | undefined> = Object.fromEntries(lines.map((l) => [String(l.custom_id), (l.response as { body: Body }).body]));
+    expect(['mod-0', 'mod-1', 'mod-2'].map((id) => bodies[id]?.results.length)).toEqual([1, 2, 1]);
+    expect(bodies['mod-1']).toMatchObject({ id: expect.stringMatching(/^modr-/) as string, model: 'omni-moderation-2024-09-26' });
+    const first = bodies['mod-0']?.results[0] as Result;
+    expect(first.flagged).toBe(false);
+    expect(Object.keys(first.categories)).toHaveLength(13);
+    expect(Object.values(first.categories).every((c) => c === false)).toBe(true);
+    expect(Object.values(first.category_scores).every((x) => x >= 0 && x < 0.001)).toBe(true);
+    expect(first.category_applied_input_types).toMatchObject({ violence: ['text'], hate: ['text'] });
+    expect((bodies['mod-2']?.results[0] as Result).category_applied_input_types).toMatchObject({ violence: ['text', 'image'], hate: ['text'] });
+    expect(done.usage?.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('serves every endpoint the stand-in knows: a batch of each completes', async () => {
+    rig = await startRig();
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['/v1/chat/completions', { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'good' }] }, 'chat.completion'],
+      ['/v1/responses', { model: 'gpt-5-mini', input: 'a good answer' }, 'response'],
+      ['/v1/embeddings', { model: 'text-embedding-3-small', input: ['a', 'b'] }, 'list'],
+      ['/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'good' }, 'text_completion'],
+    ];
+    for (const [url, body, object] of cases) {
+      const file = await upload(rig.client, jsonl([0, 1].map((i) => ({ custom_id: `c${i}`, method: 'POST', url, body }))));
+      const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: url as '/v1/responses', completion_window: '24h' });
+      const done = await after(rig, b.id, 5000);
+      expect(done, url).toMatchObject({ status: 'completed', request_counts: { total: 2, completed: 2, failed: 0 } });
+      const lines = await download(rig.client, done.output_file_id);
+      expect(lines.map((l) => (l.response as { body: { object: string } }).body.object)).toEqual([object, object]);
+    }
   });
 
   it('fails with token_limit_exceeded when enqueued tokens would pass the limit, and frees them on completion', async () => {

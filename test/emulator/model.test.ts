@@ -58,5 +58,12 @@ describe('emulator CLI flags', () => {
     expect(await run(['--drop-rate', '2'])).toMatchObject({ code: 2, err: expect.stringContaining('--drop-rate must be a rate between 0 and 1') as string });
     expect((await run(['--fail-status', '404'])).code).toBe(2);
     expect((await run(['--speed', 'fast'])).code).toBe(2);
+    expect(help.out).toContain('--api-key');
+    expect(help.out).toContain('--clock-skew-ms');
+    expect(help.out).toContain('--list-lag-ms');
+    expect(help.out).toContain('--extra-model');
+    expect(await run(['--api-key', ' '])).toMatchObject({ code: 2, err: expect.stringContaining('--api-key must not be empty') as string });
+    expect((await run(['--clock-skew-ms', '1.5'])).code).toBe(2);
+    expect((await run(['--list-lag-ms=-1'])).code).toBe(2);
   });
 });

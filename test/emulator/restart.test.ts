@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/util/clock.ts';
-import { after, download, startRig, submit } from './helpers.ts';
+import { after, download, spawnEmulator, startRig, submit } from './helpers.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let stateDir: string;
 beforeEach(async () => (stateDir = await mkdtemp(path.join(tmpdir(), 'emulator-restart-'))));
 afterEach(() => rm(stateDir, { recursive: true, force: true }));
@@ -36,18 +33,9 @@ describe('restart on the same state dir', () => {
   });
 
   it('runs as a separate process (pipeline emulator): clock control over HTTP, SIGTERM exits 0, stats shared', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/fixtures/cli-main.ts', '--state-dir', stateDir, '--seed', '3'], { cwd: repoRoot });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    // Wait for the export line, not just the URL: pipe chunks may split the banner anywhere.
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const m = /export OPENAI_BASE_URL=(http:\/\/127\.0\.0\.1:\d+\/v1) OPENAI_API_KEY=emulator\n/.exec(out);
-        if (m?.[1]) resolve(m[1]);
-      });
-      child.once('exit', () => reject(new Error(`emulator exited early: ${out}`)));
-    });
-    expect(out).toContain(`listening on ${url}`);
+    const { child, url, key, output } = await spawnEmulator(['--state-dir', stateDir, '--seed', '3']);
+    expect(key).toBe('emulator');
+    expect(output()).toContain(`listening on ${url}`);
     const client = new OpenAI({ apiKey: 'emulator', baseURL: url, maxRetries: 0 });
     const b = await submit(client, 10);
     await fetch(url.replace('/v1', '/_emulator/clock'), { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
@@ -55,10 +43,31 @@ describe('restart on the same state dir', () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(0);
-    expect(out).toContain('stopped');
+    expect(output()).toContain('stopped');
 
     const local = await startRig({ stateDir });
     expect(await local.emulator.stats()).toMatchObject({ batchesCreated: 1, requestsExecuted: 10, batchesByStatus: { completed: 1 } });
     await local.close();
+  });
+});
+
+describe('new flags in a separate process', () => {
+  it('--api-key, --clock-skew-ms, --list-lag-ms and --extra-model take effect', async () => {
+    const { child, url, key } = await spawnEmulator(['--state-dir', stateDir, '--api-key', 'sk-flag-key-0001', '--clock-skew-ms=-10800000', '--list-lag-ms', '5000', '--extra-model', 'my-model']);
+    try {
+      expect(key).toBe('sk-flag-key-0001');
+      await expect(new OpenAI({ apiKey: 'sk-other', baseURL: url, maxRetries: 0 }).batches.list()).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      const client = new OpenAI({ apiKey: key, baseURL: url, maxRetries: 0 });
+      const before = Date.now();
+      const b = await submit(client, 2, () => ({ model: 'my-model' }));
+      expect(Math.abs(b.created_at - (before - 10_800_000) / 1000)).toBeLessThan(60);
+      expect((await client.batches.list()).data).toEqual([]);
+      await fetch(url.replace('/v1', '/_emulator/clock'), { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
+      expect((await client.batches.list()).data.map((x) => x.id)).toEqual([b.id]);
+      expect((await client.batches.retrieve(b.id)).status).toBe('completed');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });
