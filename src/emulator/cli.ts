@@ -16,6 +16,8 @@ Options:
   --state-dir DIR               where files, batches and stats live (default .pipeline/emulator)
   --speed X                     time multiplier (default 1: a 100-request batch takes ~3.5 s)
   --token-limit N               enqueued-token limit per model (default: unlimited)
+  --token-factor X              the limit counts X tokens per prompt token (default 1)
+  --lost-reply-rate R           share of calls done but never answered (socket closed)
   --seed N                      seed for shuffles and rate-based faults (default 1)
   --api-key KEY                 accept only this bearer key; any other gets the real 401
                                 (invalid_api_key). Default: any key is accepted
@@ -47,6 +49,8 @@ const OPTIONS = {
   'state-dir': { type: 'string' },
   speed: { type: 'string' },
   'token-limit': { type: 'string' },
+  'token-factor': { type: 'string' },
+  'lost-reply-rate': { type: 'string' },
   seed: { type: 'string' },
   'fail-rate': { type: 'string' },
   'fail-status': { type: 'string' },
@@ -88,12 +92,14 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     io.stdout.write(USAGE);
     return 0;
   }
+  let tokenFactor: number | undefined;
   let port: number | undefined, speed: number | undefined, tokenLimit: number | undefined, seed: number | undefined, clockSkewMs: number | undefined, apiKey: string | undefined;
   const faults: FaultOptions = {};
   try {
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
     tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+    tokenFactor = num(values, 'token-factor', (n) => n > 0 && n <= 10, 'a number between 0 and 10');
     seed = num(values, 'seed', Number.isInteger, 'an integer');
     clockSkewMs = num(values, 'clock-skew-ms', Number.isInteger, 'an integer number of milliseconds');
     apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : undefined;
@@ -108,6 +114,8 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     if (failRate) faults.http.push({ status: failStatus as 500 | 502 | 503, rate: failRate, ...retry });
     const drop = num(values, 'drop-rate', rate, 'a rate between 0 and 1');
     if (drop !== undefined) faults.dropRate = drop;
+    const lost = num(values, 'lost-reply-rate', rate, 'a rate between 0 and 1');
+    if (lost !== undefined) faults.lostReplyRate = lost;
     const slow = num(values, 'slow-ms', (n) => n >= 0, 'a number of milliseconds');
     if (slow !== undefined) faults.slowMs = slow;
     const r5 = num(values, 'request-error-rate5xx', rate, 'a rate between 0 and 1');
@@ -131,6 +139,7 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     ...(port === undefined ? {} : { port }),
     ...(speed === undefined ? {} : { speed }),
     ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }),
+    ...(tokenFactor === undefined ? {} : { enqueuedTokenFactor: tokenFactor }),
     ...(seed === undefined ? {} : { seed }),
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(clockSkewMs === undefined ? {} : { clockSkewMs }),

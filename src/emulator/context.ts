@@ -25,6 +25,8 @@ export interface EmulatorContext {
   apiKey: string | undefined;
   isKnownModel: (model: string) => boolean;
   tokenLimit(model: string): number | undefined;
+  /** The enqueued-token count per prompt token (1: the billed count). */
+  enqueuedTokenFactor: number;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;
 }

@@ -53,6 +53,12 @@ export class FaultState {
     return null;
   }
 
+  /** Whether this call's answer is lost after the work is done (see `lostReplyRate`). */
+  loseReply(key: string, literal: string): boolean {
+    const { lostReplyRate, lostReplyRoutes } = this.#options;
+    return !!lostReplyRate && (!lostReplyRoutes || lostReplyRoutes.some((r) => matches(r, key, literal))) && this.#random() < lostReplyRate;
+  }
+
   /** Milliseconds to hold this response back (0 = none). */
   delay(): number {
     const { slowMs, slowRate } = this.#options;
@@ -80,6 +86,8 @@ export const faultOptionsSchema = z
     http: z.array(z.object({ route: z.string().optional(), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]), rate: rate.optional(), count: z.number().int().min(0).optional(), retryAfterSeconds: z.number().min(0).optional() }).strict()).optional(),
     dropRate: rate.optional(),
     dropRoutes: z.array(z.string()).optional(),
+    lostReplyRate: rate.optional(),
+    lostReplyRoutes: z.array(z.string()).optional(),
     slowMs: z.number().min(0).optional(),
     slowRate: rate.optional(),
     requestErrors: z

@@ -62,6 +62,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     apiKey: opts.apiKey,
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
+    enqueuedTokenFactor: opts.enqueuedTokenFactor ?? 1,
     advanceClock: (ms) => (offset += ms),
   };
   const server = createServer((req, res) => void handle(ctx, req, res));

@@ -72,6 +72,7 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
       await drain(req, ctx.counter);
       throw denied;
     }
+    if (ctx.faults.loseReply(key, `${method} ${pathname}`)) loseReply(req, res);
     await route.handler(ctx, req, res, id, url.searchParams);
   } catch (e) {
     if (res.headersSent) {
@@ -81,4 +82,15 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
     const error = e instanceof ApiError ? e : new ApiError(500, `The emulator failed: ${e instanceof Error ? e.message : String(e)}`, null, null, 'server_error');
     sendError(res, error, ctx.counter);
   }
+}
+
+/** The handler runs to the end, but what it answers goes nowhere: the socket is destroyed instead. */
+function loseReply(req: IncomingMessage, res: ServerResponse): void {
+  const cut = () => {
+    req.socket.destroy();
+    return res;
+  };
+  res.writeHead = cut as unknown as typeof res.writeHead;
+  res.write = (() => true) as unknown as typeof res.write;
+  res.end = cut as unknown as typeof res.end;
 }

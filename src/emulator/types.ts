@@ -30,6 +30,13 @@ export interface FaultOptions {
   dropRate?: number;
   /** Route keys `dropRate` applies to; omitted = every route. */
   dropRoutes?: string[];
+  /**
+   * Probability of doing the work and then destroying the socket instead of answering: the call
+   * took effect (a batch was created, a file stored) but the client never hears of it — the
+   * ambiguous case crash-safe clients must handle. Applies to `lostReplyRoutes` (default: every route).
+   */
+  lostReplyRate?: number;
+  lostReplyRoutes?: string[];
   slowMs?: number;
   /** Probability a response is delayed by `slowMs` (default 1 when slowMs is set). */
   slowRate?: number;
@@ -51,6 +58,8 @@ export interface EmulatorOptions {
   speed?: number;
   clock?: Clock;
   enqueuedTokenLimit?: number | Record<string, number>;
+  /** What the enqueued-token limit counts per prompt token (default 1; a provider counting differently, e.g. 1.45). */
+  enqueuedTokenFactor?: number;
   faults?: FaultOptions;
   seed?: number;
   /**

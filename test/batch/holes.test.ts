@@ -167,3 +167,42 @@ describe('attempts that ran out on transient errors', () => {
     expect((await h.emulator.stats()).batchesCreated).toBe(created);
   });
 });
+
+describe('adoption after an unanswered create (#11.5)', () => {
+  it('a list that lags by minutes and a provider clock 3 hours behind: the batch is adopted, never created twice', async () => {
+    const lag = { listLagMs: 5 * 60_000 };
+    h = await createHarness({ emulator: { clockSkewMs: -3 * 3_600_000, faults: lag } });
+    await h.writeRequests('music', requestLines('music', 5));
+    // The create takes effect, but its answer is lost on the way back.
+    h.emulator.setFaults({ ...lag, lostReplyRate: 1, lostReplyRoutes: ['POST /v1/batches'] });
+    expect((await h.cycle(['music'])).get('music')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    h.emulator.setFaults(lag);
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    // Past the old 30 s grace, the lagging list does not show the batch yet: wait, do not create again.
+    for (let i = 0; i < 4; i++) {
+      h.clock.advance(60_000);
+      const o = (await h.cycle(['music'])).get('music');
+      expect(o).toMatchObject({ kind: 'pending', state: 'submitting' });
+      if (o !== 'crashed' && o?.kind === 'pending') expect(o.summary).toMatch(/the provider's list may lag/);
+    }
+    const { outcomes } = await h.untilSettled(['music'], { stepMs: 60_000 });
+    expectDone(outcomes.get('music'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    expect((await ledgerOf('music')).parts[0]).toMatchObject({ adopted: true });
+  });
+
+  it('a list proven current (it shows a batch created after the attempt) allows creating again at once', async () => {
+    h = await createHarness({ emulator: { faults: { http: [{ route: 'POST /v1/batches', status: 500, count: 1 }] } } });
+    await h.writeRequests('poetry', requestLines('poetry', 2));
+    await h.writeRequests('prose', requestLines('prose', 2));
+    await h.cycle(['poetry']); // the create fails with no batch made: ambiguous, so poetry waits in `creating`
+    h.clock.advance(1_000);
+    await h.cycle(['prose']); // another target's batch, created after poetry's attempt
+    h.clock.advance(1_000);
+    await h.cycle(['poetry']); // the list shows prose's batch: it is current past poetry's attempt, so poetry is created again
+    expect((await ledgerOf('poetry')).parts.map((p) => p.state)).toEqual(['submitted']);
+    const { outcomes } = await h.untilSettled(['poetry', 'prose']);
+    expectDone(outcomes.get('poetry'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+  });
+});

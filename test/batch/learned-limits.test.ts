@@ -74,4 +74,22 @@ describe('learned enqueued-token limits', () => {
     if (outcome === 'crashed' || outcome?.kind !== 'failed') throw new Error('unreachable');
     expect(outcome.failure.message).toMatch(/request law-1 alone is estimated at \d+ tokens, above the provider's enqueued-token limit for gpt-4.1 \(30/);
   });
+  it('a provider that counts 1.45× our estimate: a user limit at 75% stops failing once the ratio is learned', async () => {
+    h = await createHarness();
+    const subjects = ['econ', 'ethics', 'film'];
+    for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
+    const limit = Math.floor((await fileTokens('econ')) * 1.2);
+    await h.close();
+    h = await createHarness({ emulator: { enqueuedTokenLimit: limit, enqueuedTokenFactor: 1.45 }, config: { maxEnqueuedTokens: Math.floor(limit * 0.75), tokenLimitBackoffSeconds: 1 } });
+    for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
+    const { outcomes } = await h.untilSettled(subjects, { stepMs: 5_000, maxCycles: 80 });
+    for (const s of subjects) expectDone(outcomes.get(s));
+    const learned = LearnedLimits.load(h.root);
+    expect(learned.limit('gpt-4.1')).toBe(limit);
+    expect(learned.ratio('gpt-4.1')).toBeGreaterThan(1.3);
+    const stats = await h.emulator.stats();
+    // Only the first batch, sent before anything was learned, failed on the limit.
+    expect(stats.batchesByStatus.failed ?? 0).toBe(1);
+    expect(stats.tokensEnqueuedPeak['gpt-4.1']).toBeLessThanOrEqual(limit);
+  });
 });
