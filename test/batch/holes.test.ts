@@ -148,6 +148,8 @@ describe('attempts that ran out on transient errors', () => {
     const created = (await h.emulator.stats()).batchesCreated;
     expect(expectDone((await h.cycle(['phys'])).get('phys')).retry).toBeDefined();
     expect((await h.emulator.stats()).batchesCreated).toBe(created);
+    // The dry run prices what the next build will send: that one request.
+    expect((await batchStage.estimate!(h.ctx('phys'), h.config)).requests).toBe(1);
     // …a later build does (a fresh round), and this time it succeeds.
     h.services.session = 'a-later-build';
     const again = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));

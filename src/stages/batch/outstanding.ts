@@ -10,11 +10,16 @@ import { partRequests } from './part-file.ts';
 import type { RequestEntry, RequestFile } from './request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
-export function outstandingRequests(entries: readonly RequestEntry[], known: { index: ReadonlyMap<string, CachedLocation>; ledger: Ledger | undefined; flying: ReadonlySet<string>; force?: boolean }): RequestEntry[] {
+export function outstandingRequests(
+  entries: readonly RequestEntry[],
+  known: { index: ReadonlyMap<string, CachedLocation>; ledger: Ledger | undefined; flying: ReadonlySet<string>; force?: boolean; nextBuild?: boolean },
+): RequestEntry[] {
   const seen = new Set<string>();
   return entries.filter((e) => {
     if (known.index.has(e.hash) || known.flying.has(e.hash) || seen.has(e.hash)) return false;
-    if (!known.force && known.ledger?.requestFailures[e.hash]?.permanent) return false;
+    const failure = known.ledger?.requestFailures[e.hash];
+    // `nextBuild` (the dry run): requests out of attempts get a fresh round there, so they count as to be sent.
+    if (!known.force && failure?.permanent && !(known.nextBuild && failure.exhausted)) return false;
     seen.add(e.hash);
     return true;
   });

@@ -41,7 +41,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const ledger = loaded?.ok ? loaded.value : undefined;
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
-    const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force });
+    const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
     const e = estimateCost(needed, config.outputTokenRatio, priceTable(config, DEFAULT_PRICES));
     return { requests: e.requests, inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxOutputTokens: e.maxOutputTokens, costUsd: e.costUsd, standardCostUsd: e.standardCostUsd, cachedRequests: cached };
   },
