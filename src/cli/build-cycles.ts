@@ -9,7 +9,7 @@
  */
 import { runBuild, type BuildOptions } from '../engine/build.ts';
 import { exitCodeOf, type BuildEvent, type BuildSummary, type TargetResult } from '../engine/events.ts';
-import type { BuildReporter } from '../report/build-reporter.ts';
+import { humanReporter, jsonReporter } from '../report/build-reporter.ts';
 import { WaitDisplay } from '../report/wait-display.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Io } from './command.ts';
@@ -20,8 +20,8 @@ export interface CycleOptions {
   force: boolean;
   wait: boolean;
   json: boolean;
+  verbose: boolean;
   firstDelayMs: number;
-  reporter: BuildReporter;
   io: Io;
   clock: Clock;
 }
@@ -29,8 +29,9 @@ export interface CycleOptions {
 const MAX_DELAY_MS = 60_000;
 
 export async function runCycles(opts: CycleOptions): Promise<number> {
-  const { io, clock, reporter } = opts;
+  const { io, clock } = opts;
   const display = opts.json ? undefined : new WaitDisplay(io.stdout);
+  const reporter = display ? humanReporter(display.passThrough(), { verbose: opts.verbose }) : jsonReporter(io.stdout);
   /** Targets built in any cycle: the final summary counts them as built, not up to date. */
   const built = new Set<string>();
   const carried = new Map<string, TargetResult>();
@@ -42,7 +43,6 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
       if (e.type === 'done') built.add(e.target);
       // While waiting, progress goes to the display; only real changes are printed as lines.
       if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
-      if (cycle > 0) display?.release();
       reporter.event(e);
     };
     const summary = await runBuild({ ...opts.build, force: opts.force && cycle === 0, carried, onEvent });

@@ -4,7 +4,6 @@
  */
 import { withDependencies } from '../../engine/build.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
-import { humanReporter, jsonReporter } from '../../report/build-reporter.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
 import { connect } from '../connect.ts';
@@ -64,7 +63,6 @@ export const buildCommand: Command = {
     }
     const conn = connection?.value;
     if (conn?.description) io.stderr.write(`${conn.description}\n`);
-    const reporter = flag(args, 'json') ? jsonReporter(io.stdout) : humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
     try {
       const services = conn
         ? await makeServices(conn, { maxCostUsd: value(limits.maxCostUsd), maxEnqueuedTokens: value(limits.maxEnqueuedTokens), maxInFlightBatches: value(limits.maxInFlightBatches) })
@@ -74,8 +72,8 @@ export const buildCommand: Command = {
         force: flag(args, 'force'),
         wait: flag(args, 'wait'),
         json: flag(args, 'json'),
+        verbose: flag(args, 'verbose'),
         firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
-        reporter,
         io,
         clock,
       });
