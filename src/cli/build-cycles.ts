@@ -10,8 +10,10 @@
 import { runBuild, type BuildOptions } from '../engine/build.ts';
 import { exitCodeOf, type BuildEvent, type BuildSummary, type TargetResult } from '../engine/events.ts';
 import { humanReporter, jsonReporter } from '../report/build-reporter.ts';
+import { formatAnsweredRequest } from '../report/cancel-report.ts';
 import { WaitDisplay } from '../report/wait-display.ts';
 import type { Clock } from '../util/clock.ts';
+import { answerCancelRequest, sleepUnlessAsked, type CancelDesk } from './answer-cancel.ts';
 import type { Io } from './command.ts';
 import { EXIT_INTERRUPTED } from './errors.ts';
 
@@ -22,6 +24,8 @@ export interface CycleOptions {
   json: boolean;
   verbose: boolean;
   firstDelayMs: number;
+  /** Set for a `build --wait` that answers `pipeline cancel` while it holds the lock. */
+  cancelDesk?: CancelDesk;
   io: Io;
   clock: Clock;
 }
@@ -31,7 +35,8 @@ const MAX_DELAY_MS = 60_000;
 export async function runCycles(opts: CycleOptions): Promise<number> {
   const { io, clock } = opts;
   const display = opts.json ? undefined : new WaitDisplay(io.stdout);
-  const reporter = display ? humanReporter(display.passThrough(), { verbose: opts.verbose }) : jsonReporter(io.stdout);
+  const out = display ? display.passThrough() : io.stdout;
+  const reporter = display ? humanReporter(out, { verbose: opts.verbose }) : jsonReporter(out);
   /** Targets built in any cycle: the final summary counts them as built, not up to date. */
   const built = new Set<string>();
   const carried = new Map<string, TargetResult>();
@@ -57,10 +62,16 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
     if (!opts.wait || opts.build.dryRun || !inFlightThisRun(summary, carried)) return finish(code);
     if (cycle === 0) io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
     display?.draw(clock.now(), delayMs);
+    let asked: boolean;
     try {
-      await clock.sleep(delayMs, io.signal);
+      asked = await sleepUnlessAsked(clock, delayMs, io.signal, opts.cancelDesk);
     } catch {
       return finish(EXIT_INTERRUPTED);
+    }
+    if (asked) {
+      const handled = await answerCancelRequest(opts.cancelDesk!, summary, carried, () => clock.now());
+      if (handled) out.write(formatAnsweredRequest(handled.request, handled.answer, opts.json));
+      continue; // at once: the next cycle finds out whether anything else is still in flight
     }
     delayMs = Math.min(MAX_DELAY_MS, delayMs * 1.5);
   }

@@ -41,10 +41,12 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
     },
     summary(summary, code, summaryOpts = {}) {
       const c = countStates(summary);
+      const cancelled = [...summary.results.values()].filter((r) => r.cancelled).length;
       const parts = [
         c.built && `${c.built} built`,
         c.fresh && `${c.fresh} up to date`,
-        c.pending && `${c.pending} pending`,
+        c.pending - cancelled && `${c.pending - cancelled} pending`,
+        cancelled && `${cancelled} cancelled`,
         c['would-run'] && `${c['would-run']} would run`,
         c.blocked && `${c.blocked} waiting`,
         c.failed && paint(out, 'red', `${c.failed} failed`),
@@ -63,10 +65,12 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
 
 /** What to do next, from the exit code and whether work is still in flight. */
 function hintFor(summary: BuildSummary, code: number): string {
+  const pending = [...summary.results.values()].filter((r) => r.state === 'pending');
+  const inFlight = pending.some((r) => !r.cancelled);
+  if (code === 75 && !inFlight && pending.length > 0) return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
   if (code === 75) return ' — batches are still running; run the same command again later (or add --wait)';
   if (code !== 1) return '';
   // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
-  const inFlight = [...summary.results.values()].some((r) => r.state === 'pending');
   return inFlight
     ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'
     : ' — fix the errors above and run again; finished work is kept';

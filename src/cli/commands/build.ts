@@ -8,6 +8,8 @@ import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
 import { connect } from '../connect.ts';
 import { runCycles } from '../build-cycles.ts';
+import { cancelTargets } from '../cancel-targets.ts';
+import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
 import { EXIT_PENDING, reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
@@ -51,7 +53,10 @@ export const buildCommand: Command = {
 
     // The lock first: with --offline the emulator's state lives under the root, and only the
     // lock holder may run an emulator on it (another one would not see the batches it creates).
-    const lock = dryRun ? undefined : await acquireLock(path.join(project.root, project.stateDir), ['build', ...args.positionals].join(' '));
+    // A waiting build answers `pipeline cancel` (it holds the lock, so cancel cannot act itself).
+    const answersCancel = flag(args, 'wait') && needsApi;
+    const stateDir = path.join(project.root, project.stateDir);
+    const lock = dryRun ? undefined : await acquireLock(stateDir, ['build', ...args.positionals].join(' '), { answersCancel });
     if (lock && !lock.ok) {
       io.stderr.write(`pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`);
       return EXIT_PENDING;
@@ -67,12 +72,14 @@ export const buildCommand: Command = {
       const services = conn
         ? await makeServices(conn, { maxCostUsd: value(limits.maxCostUsd), maxEnqueuedTokens: value(limits.maxEnqueuedTokens), maxInFlightBatches: value(limits.maxInFlightBatches) })
         : {};
+      const cancelDesk = answersCancel ? { mailbox: new CancelMailbox(stateDir), cancel: (ids: readonly string[]) => cancelTargets(project, ids, { services, clock, signal: io.signal }) } : undefined;
       return await runCycles({
         build: { root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock, signal: io.signal, dryRun },
         force: flag(args, 'force'),
         wait: flag(args, 'wait'),
         json: flag(args, 'json'),
         verbose: flag(args, 'verbose'),
+        ...(cancelDesk ? { cancelDesk } : {}),
         firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
         io,
         clock,
