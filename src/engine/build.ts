@@ -48,6 +48,14 @@ export interface BuildOptions {
   onEvent: (event: BuildEvent) => void;
   /** Shared with the caller so tests can count hashing work. */
   stamps?: FileStamps;
+  /**
+   * Results that stand for this run: these targets are neither checked nor run again, and emit
+   * no event; their dependents see them as they are. `build --wait` carries a target that
+   * failed in an earlier cycle (retrying it every cycle could resubmit a rejected batch
+   * forever) and one whose batches were cancelled on request (re-running it would send them
+   * again).
+   */
+  carried?: ReadonlyMap<string, TargetResult>;
 }
 
 export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
@@ -72,7 +80,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const settle = (node: TargetNode): Promise<TargetResult> => {
     let result = results.get(node.id);
     if (!result) {
-      result = (async () => {
+      const carried = opts.carried?.get(node.id);
+      result = carried ? Promise.resolve(carried) : (async () => {
         const resolved = opts.rules.get(node.rule.name)!;
         const base = { target: node.id, rule: node.rule.name };
         const deps = await Promise.all(node.deps.map((d) => settle(opts.graph.targets.get(d)!)));

@@ -33,6 +33,11 @@ export interface TargetResult {
   estimate?: Estimate;
   usage?: TokenUsage;
   costUsd?: number;
+  /**
+   * Pending, and its remote work was cancelled during this run at the request of `pipeline
+   * cancel`: not waited for any longer; the next build sends what it had not finished.
+   */
+  cancelled?: boolean;
 }
 
 export interface BuildSummary {

@@ -16,6 +16,11 @@ export type StatusState = 'up-to-date' | 'stale' | 'failed' | 'pending' | 'queue
 export interface TargetStatus {
   target: string;
   rule: string;
+  /**
+   * The target's stage talks to a provider: its tokens and dollars are its own. Local stages
+   * may repeat them (a merge shows its batch's tokens), so totals add up remote targets only.
+   */
+  remoteStage: boolean;
   state: StatusState;
   /** Why the target is not up to date (or what failed). */
   reasons: string[];
@@ -52,6 +57,7 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
     const base: TargetStatus = {
       target: id,
       rule: node.rule.name,
+      remoteStage: resolved.stage.remote,
       state: 'up-to-date',
       reasons: [],
       ...(record?.usage ? { usage: record.usage } : {}),

@@ -11,7 +11,15 @@ import { formatDuration, paint, type Output } from './terminal.ts';
 
 export interface BuildReporter {
   event(event: BuildEvent): void;
-  summary(summary: BuildSummary, code: number): void;
+  summary(summary: BuildSummary, code: number, opts?: SummaryOptions): void;
+}
+
+export interface SummaryOptions {
+  /**
+   * List every failure again under the summary: after a long `--wait`, the failure lines
+   * printed when they happened have scrolled far away.
+   */
+  recapFailures?: boolean;
 }
 
 export function jsonReporter(out: Output): BuildReporter {
@@ -31,19 +39,20 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
       const line = formatEvent(out, event, opts.verbose ?? false);
       if (line) out.write(`${line}\n`);
     },
-    summary(summary, code) {
+    summary(summary, code, summaryOpts = {}) {
       const c = countStates(summary);
+      const cancelled = [...summary.results.values()].filter((r) => r.cancelled).length;
       const parts = [
         c.built && `${c.built} built`,
         c.fresh && `${c.fresh} up to date`,
-        c.pending && `${c.pending} pending`,
+        c.pending - cancelled && `${c.pending - cancelled} pending`,
+        cancelled && `${cancelled} cancelled`,
         c['would-run'] && `${c['would-run']} would run`,
         c.blocked && `${c.blocked} waiting`,
         c.failed && paint(out, 'red', `${c.failed} failed`),
       ].filter(Boolean);
-      const hint =
-        code === 75 ? ' — batches are still running; run the same command again later (or add --wait)' : code === 1 ? ' — fix the errors above and run again; finished work is kept' : '';
-      out.write(`${parts.join(', ') || 'nothing to do'}${hint}\n`);
+      out.write(`${parts.join(', ') || 'nothing to do'}${hintFor(summary, code)}\n`);
+      if (summaryOpts.recapFailures) out.write(failureRecap(out, summary));
       const total = totalEstimate(summary);
       if (total) {
         out.write(
@@ -52,6 +61,26 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
       }
     },
   };
+}
+
+/** What to do next, from the exit code and whether work is still in flight. */
+function hintFor(summary: BuildSummary, code: number): string {
+  const pending = [...summary.results.values()].filter((r) => r.state === 'pending');
+  const inFlight = pending.some((r) => !r.cancelled);
+  if (code === 75 && !inFlight && pending.length > 0) return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
+  if (code === 75) return ' — batches are still running; run the same command again later (or add --wait)';
+  if (code !== 1) return '';
+  // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
+  return inFlight
+    ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'
+    : ' — fix the errors above and run again; finished work is kept';
+}
+
+function failureRecap(out: Output, summary: BuildSummary): string {
+  const failed = [...summary.results.values()].filter((r) => r.state === 'failed' && r.failure);
+  if (failed.length === 0) return '';
+  const lines = failed.map(({ target, failure }) => `  ${paint(out, 'red', target)}: ${failure!.file ? `${failure!.file}${failure!.line ? `:${failure!.line}` : ''}: ` : ''}${failure!.message}`);
+  return `failed:\n${lines.join('\n')}\n`;
 }
 
 function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string | undefined {

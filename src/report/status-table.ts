@@ -21,8 +21,10 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
   });
   const counts = new Map<string, number>();
   for (const s of statuses) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
-  const totalCost = statuses.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
-  const totalTokens = statuses.reduce((sum, s) => sum + (s.usage && s.rule !== 'merge' ? s.usage.input + s.usage.output : 0), 0);
+  // Only remote targets own tokens and dollars; local ones (a merge) may repeat their inputs'.
+  const owners = statuses.filter((s) => s.remoteStage);
+  const totalCost = owners.reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
+  const totalTokens = owners.reduce((sum, s) => sum + (s.usage ? s.usage.input + s.usage.output : 0), 0);
   const failures = statuses
     .filter((s) => s.failure)
     .map((s) => `\n${paint(out, 'red', s.target)}: ${s.failure!.file ? `${s.failure!.file}${s.failure!.line ? `:${s.failure!.line}` : ''}: ` : ''}${s.failure!.message}${(s.failure!.details ?? []).slice(0, 10).map((d) => `\n    ${d}`).join('')}`)

@@ -52,8 +52,21 @@ export class WaitDisplay {
     this.#drawnLines = lines.length;
   }
 
-  /** Forget the drawn block (before other output is printed under it). */
-  release(): void {
-    this.#drawnLines = 0;
+  /**
+   * The stream for everything else printed while waiting: a line written through it ends the
+   * drawn block, so the next draw starts below it instead of overwriting it. Only what is
+   * actually written counts: an event the reporter does not print must not leave a stale block.
+   */
+  passThrough(): Output {
+    const out = this.#out;
+    return {
+      write: (text) => {
+        this.#drawnLines = 0;
+        out.write(text);
+      },
+      isTTY: out.isTTY,
+      color: out.color,
+      columns: out.columns,
+    };
   }
 }

@@ -58,13 +58,16 @@ it('per-request 500s are retried and succeed; a 400 is reported with its row and
 });
 
 it('pipeline cancel stops in-flight batches; the next build submits only what is missing', async () => {
-  e = await startE2e({ subjects: 2, recordsPerSubject: 30 }, { speed: 0.2 });
+  // Slow batches (1 request/s of emulator time, 50 s validating), moved on by hand: on a busy
+  // machine, real time alone must not finish them before the cancel lands.
+  e = await startE2e({ subjects: 2, recordsPerSubject: 30 }, { speed: 0.02 });
   const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url };
   expect((await e.build()).code).toBe(75);
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 53_000 }) }); // a few rows done
   const cancel = await e.rig.cli(['cancel'], { env });
   expect(cancel.code).toBe(0);
   expect(cancel.stdout).toContain('2 batches cancelled');
-  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 5_000 }) });
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) }); // cancelled
   e.emulator.setFaults({});
   const resumed = await e.build();
   expect(resumed.code).toBe(75);

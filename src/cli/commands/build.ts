@@ -2,15 +2,15 @@
  * `pipeline build`: advance the selected targets as far as possible now, then exit. With
  * `--wait`, keep polling (with backoff) until nothing is pending. Safe to re-run at any time.
  */
-import { runBuild, withDependencies } from '../../engine/build.ts';
-import { exitCodeOf, type BuildEvent, type BuildSummary } from '../../engine/events.ts';
-import { WaitDisplay } from '../../report/wait-display.ts';
+import { withDependencies } from '../../engine/build.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
-import { humanReporter, jsonReporter } from '../../report/build-reporter.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
 import { connect } from '../connect.ts';
-import { EXIT_INTERRUPTED, EXIT_PENDING, reportUsageError } from '../errors.ts';
+import { runCycles } from '../build-cycles.ts';
+import { cancelTargets } from '../cancel-targets.ts';
+import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
+import { EXIT_PENDING, reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
@@ -53,7 +53,10 @@ export const buildCommand: Command = {
 
     // The lock first: with --offline the emulator's state lives under the root, and only the
     // lock holder may run an emulator on it (another one would not see the batches it creates).
-    const lock = dryRun ? undefined : await acquireLock(path.join(project.root, project.stateDir), ['build', ...args.positionals].join(' '));
+    // A waiting build answers `pipeline cancel` (it holds the lock, so cancel cannot act itself).
+    const answersCancel = flag(args, 'wait') && needsApi;
+    const stateDir = path.join(project.root, project.stateDir);
+    const lock = dryRun ? undefined : await acquireLock(stateDir, ['build', ...args.positionals].join(' '), { answersCancel });
     if (lock && !lock.ok) {
       io.stderr.write(`pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`);
       return EXIT_PENDING;
@@ -65,47 +68,22 @@ export const buildCommand: Command = {
     }
     const conn = connection?.value;
     if (conn?.description) io.stderr.write(`${conn.description}\n`);
-    const reporter = flag(args, 'json') ? jsonReporter(io.stdout) : humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
     try {
       const services = conn
         ? await makeServices(conn, { maxCostUsd: value(limits.maxCostUsd), maxEnqueuedTokens: value(limits.maxEnqueuedTokens), maxInFlightBatches: value(limits.maxInFlightBatches) })
         : {};
-      let summary: BuildSummary;
-      let delayMs = (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000;
-      const display = flag(args, 'json') ? undefined : new WaitDisplay(io.stdout);
-      /** Targets built in any cycle of a --wait run: the final summary counts them as built. */
-      const built = new Set<string>();
-      for (let cycle = 0; ; cycle++) {
-        display?.startCycle();
-        const onEvent = (e: BuildEvent) => {
-          display?.observe(e);
-          if (e.type === 'done') built.add(e.target);
-          // While waiting, progress goes to the display; only real changes are printed as lines.
-          if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
-          if (cycle > 0) display?.release();
-          reporter.event(e);
-        };
-        summary = await runBuild({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock, signal: io.signal, force: flag(args, 'force') && cycle === 0, dryRun, onEvent });
-        const code = exitCodeOf(summary);
-        if (io.signal.aborted) return EXIT_INTERRUPTED;
-        if (code !== EXIT_PENDING || !flag(args, 'wait') || dryRun) {
-          for (const id of built) {
-            const r = summary.results.get(id);
-            if (r?.state === 'fresh') summary.results.set(id, { ...r, state: 'built' });
-          }
-          reporter.summary(summary, code);
-          return code;
-        }
-        if (cycle === 0) io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
-        display?.draw(clock.now(), delayMs);
-        try {
-          await clock.sleep(delayMs, io.signal);
-        } catch {
-          reporter.summary(summary, code);
-          return EXIT_INTERRUPTED;
-        }
-        delayMs = Math.min(60_000, delayMs * 1.5);
-      }
+      const cancelDesk = answersCancel ? { mailbox: new CancelMailbox(stateDir), cancel: (ids: readonly string[]) => cancelTargets(project, ids, { services, clock, signal: io.signal }) } : undefined;
+      return await runCycles({
+        build: { root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock, signal: io.signal, dryRun },
+        force: flag(args, 'force'),
+        wait: flag(args, 'wait'),
+        json: flag(args, 'json'),
+        verbose: flag(args, 'verbose'),
+        ...(cancelDesk ? { cancelDesk } : {}),
+        firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
+        io,
+        clock,
+      });
     } finally {
       if (lock?.ok) await lock.value.release();
       await conn?.close();

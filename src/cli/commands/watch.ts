@@ -21,6 +21,7 @@ import { connect, type Connection } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { loadProject, UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
+import { announceWatch } from '../watch-presence.ts';
 
 export const watchCommand: Command = {
   name: 'watch',
@@ -31,7 +32,7 @@ export const watchCommand: Command = {
     'poll-interval': { type: 'string', value: 'SECONDS', description: 'how often to poll pending batches (default 30)' },
     verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date targets' },
   },
-  notes: 'Ctrl-C stops watching; batches in flight keep running and the next build picks them up.',
+  notes: 'Ctrl-C stops watching; batches in flight keep running and the next build picks them up.\n`pipeline cancel` refuses while watch runs: its next poll would send the cancelled batches\' remainder again.',
   async run(args, io) {
     const configArg = stringOption(args, 'config');
     const poll = numberOption(args, 'poll-interval');
@@ -39,6 +40,8 @@ export const watchCommand: Command = {
     const first = await loadProject(configArg, io.cwd);
     if (!first.ok) return reportUsageError(io.stderr, first.error);
     const reporter = humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
+    // Tells `pipeline cancel` that a watch would send cancelled batches' remainder again.
+    const presence = await announceWatch(path.join(first.value.root, first.value.stateDir), Date.now());
     let connection: Connection | undefined;
     let pending = false;
     let described = false;
@@ -127,6 +130,7 @@ export const watchCommand: Command = {
     await watcher.close();
     await running;
     await connection?.close();
+    await presence.end();
     io.stdout.write('watch: stopped\n');
     return 0;
   },
