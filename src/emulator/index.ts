@@ -71,18 +71,21 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const shutDown = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    // Let in-flight batch work finish so the state on disk is consistent for the next start.
+    await ctx.locks.idle();
+    await stats.flush();
+  };
+  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,
     stats: () => collectStats(ctx),
     setFaults: (f) => ctx.faults.set(f),
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      // Let in-flight batch work finish so the state on disk is consistent for the next start.
-      await ctx.locks.idle();
-      await stats.flush();
-    },
+    // Idempotent: a second close (a test's cleanup after the test closed it) waits for the first.
+    close: () => (closing ??= shutDown()),
   };
 }

@@ -97,14 +97,16 @@ export class StatsKeeper {
     }
   }
 
-  // An O_EXCL lock file; a lock older than 5 s is taken to be left by a killed process.
+  // An O_EXCL lock file; a lock older than 5 s is taken to be left by a killed process. Only an
+  // existing lock is waited for: any other failure (the state dir removed) would never clear.
   async #acquire(): Promise<void> {
     const started = Date.now();
     for (;;) {
       try {
         await (await open(this.#lock, 'wx')).close();
         return;
-      } catch {
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         if (Date.now() - started > 5000) {
           await rm(this.#lock, { force: true });
           continue;

@@ -51,6 +51,16 @@ describe('restart on the same state dir', () => {
   });
 });
 
+describe('close', () => {
+  it('is idempotent, even after the state dir is gone', async () => {
+    const rig = await startRig({ stateDir });
+    await submit(rig.client, 1);
+    await rig.emulator.close();
+    await rm(stateDir, { recursive: true, force: true });
+    await rig.emulator.close();
+  });
+});
+
 describe('new flags in a separate process', () => {
   it('--api-key, --clock-skew-ms, --list-lag-ms and --extra-model take effect', async () => {
     const { child, url, key } = await spawnEmulator(['--state-dir', stateDir, '--api-key', 'sk-flag-key-0001', '--clock-skew-ms=-10800000', '--list-lag-ms', '5000', '--extra-model', 'my-model']);
