@@ -20,12 +20,22 @@ export interface Connection {
 
 export const MISSING_KEY_MESSAGE = 'Error: OPENAI_API_KEY environment variable is not set';
 
-export async function connect(opts: { offline: boolean; root: string; stateDir: string; env: NodeJS.ProcessEnv }): Promise<Result<Connection, UsageError>> {
+/** Models the project's rules name: the offline emulator answers them even if it does not know them (new or fine-tuned models). */
+export function modelsOf(project: { rules: ReadonlyMap<string, { config: unknown }> }): string[] {
+  const models = new Set<string>();
+  for (const { config } of project.rules.values()) {
+    const model = (config as { model?: unknown }).model;
+    if (typeof model === 'string' && model) models.add(model);
+  }
+  return [...models];
+}
+
+export async function connect(opts: { offline: boolean; root: string; stateDir: string; env: NodeJS.ProcessEnv; models?: readonly string[] }): Promise<Result<Connection, UsageError>> {
   if (opts.offline) {
     const { startEmulator } = await import('../emulator/index.ts');
     const stateDir = path.join(opts.root, opts.stateDir, 'emulator');
     const speed = Number(opts.env.PIPELINE_EMULATOR_SPEED ?? '1');
-    const emulator = await startEmulator({ stateDir, port: 0, speed: Number.isFinite(speed) && speed > 0 ? speed : 1 });
+    const emulator = await startEmulator({ stateDir, port: 0, speed: Number.isFinite(speed) && speed > 0 ? speed : 1, extraModels: opts.models ?? [] });
     return ok({
       apiKey: 'offline-emulator',
       baseURL: emulator.url,

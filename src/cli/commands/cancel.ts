@@ -10,7 +10,7 @@ import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, type HeldLock } from '../../engine/lock.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
 import { flag, type Command, type Io } from '../command.ts';
-import { connect } from '../connect.ts';
+import { connect, modelsOf } from '../connect.ts';
 import { askHolderToCancel, ANSWER_TIMEOUT_MS } from '../ask-holder-to-cancel.ts';
 import { cancellableTargets, cancelTargets } from '../cancel-targets.ts';
 import { formatCancelAnswer, formatCancelOutcomes } from '../../report/cancel-report.ts';
@@ -71,7 +71,7 @@ export const cancelCommand: Command = {
 /** No build runs: cancel here, under the lock, connected only now. */
 async function cancelHere(project: Project, targets: string[], lock: HeldLock, offline: boolean, io: Io, clock: Clock): Promise<number> {
   try {
-    const connection = await connect({ offline, root: project.root, stateDir: project.stateDir, env: io.env });
+    const connection = await connect({ offline, root: project.root, stateDir: project.stateDir, env: io.env, models: modelsOf(project) });
     if (!connection.ok) return reportUsageError(io.stderr, connection.error);
     const conn = connection.value;
     try {
