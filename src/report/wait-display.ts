@@ -10,6 +10,8 @@ import { formatDuration, paint, progressBar, type Output } from './terminal.ts';
 export class WaitDisplay {
   readonly #out: Output;
   readonly #pending = new Map<string, { progress: Progress; summary: string }>();
+  /** Every target waited on in this run, with its last progress (finished ones at their total), so overall figures never go back. */
+  readonly #overall = new Map<string, Progress>();
   readonly #history: { at: number; done: number }[] = [];
   #drawnLines = 0;
 
@@ -19,8 +21,14 @@ export class WaitDisplay {
 
   /** Feed every build event of a cycle; pending ones are remembered for the next draw. */
   observe(event: BuildEvent): void {
-    if (event.type === 'pending') this.#pending.set(event.target, { progress: event.progress, summary: event.summary });
-    else if (event.type === 'done' || event.type === 'failed' || event.type === 'fresh') this.#pending.delete(event.target);
+    if (event.type === 'pending') {
+      this.#pending.set(event.target, { progress: event.progress, summary: event.summary });
+      this.#overall.set(event.target, event.progress);
+    } else if (event.type === 'done' || event.type === 'failed' || event.type === 'fresh') {
+      this.#pending.delete(event.target);
+      const last = this.#overall.get(event.target);
+      if (last && event.type === 'done') this.#overall.set(event.target, { ...last, done: last.total });
+    }
   }
 
   /** Call at the start of each cycle: targets not reported pending again are no longer waited on. */
@@ -31,7 +39,7 @@ export class WaitDisplay {
   draw(now: number, nextPollMs: number): void {
     let done = 0;
     let total = 0;
-    for (const { progress } of this.#pending.values()) {
+    for (const progress of this.#overall.values()) {
       done += progress.done;
       total += progress.total;
     }

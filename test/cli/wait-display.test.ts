@@ -37,3 +37,17 @@ it('redraws in place across cycles whose events print nothing, and below a print
   display.draw(2000, 2000);
   expect(out.text).not.toContain(moveUp); // the printed line stays; the block is drawn under it
 });
+
+it('overall figures count targets that finished while waiting: done never goes back, the rate is never negative', () => {
+  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
+  const display = new WaitDisplay(out);
+  display.observe({ ...pending, target: 'results/a.jsonl', progress: { done: 3, total: 4 } });
+  display.observe({ ...pending, target: 'results/b.jsonl', progress: { done: 1, total: 4 } });
+  display.draw(0, 1000);
+  display.startCycle();
+  display.observe({ type: 'done', target: 'results/a.jsonl', rule: 'batch', ms: 5 });
+  display.observe({ ...pending, target: 'results/b.jsonl', progress: { done: 2, total: 4 } });
+  display.draw(1000, 1000);
+  const last = out.text.trim().split('\n').at(-1)!;
+  expect(last).toMatch(/waiting: 1 pending, 6\/8 requests \(75\.0%\), 2\.0 req\/s/);
+});
