@@ -26,10 +26,10 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   await rig.write({ 'pipeline.config.ts': config });
   const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 1500 });
   const [first, second] = made.subjects as [string, string];
-  // Speed 0.5: a batch takes ~60 s, a cancellation ~2 s — so a build that re-ran a cancelled
+  // Speed 0.25: a batch takes ~2 min, a cancellation ~4 s — so a build that re-ran a cancelled
   // target would collect it within the test and send its remainder again.
-  const env = { PIPELINE_EMULATOR_SPEED: '0.5' };
-  build = rig.cli(['build', '--wait', '--offline'], { env });
+  const env = { PIPELINE_EMULATOR_SPEED: '0.25' };
+  build = rig.cli(['build', '--wait', '--offline', '--poll-interval', '0.5'], { env });
   let buildOut = '';
   let buildErr = '';
   build.child.stdout!.on('data', (d: Buffer) => (buildOut += d.toString()));
@@ -47,11 +47,13 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   );
   expect(buildOut).toMatch(new RegExp(`cancel requested by \`pipeline cancel\` \\(pid \\d+\\):\\n {2}paraphrase_batch/results/${first}\\.jsonl: 1 batch cancelled.*\\n {2}no longer waiting for paraphrase_batch/results/${first}\\.jsonl\\n`));
 
-  // The build goes on waiting for the other subject, through several polls, and the cancelled
-  // batch (cancelled after ~2 s) is not collected and sent again.
+  // The build goes on waiting for the other subject, through several polls after the cancelled
+  // batch has reached 'cancelled' (~4 s), and does not collect it and send the rest again.
   const polls = () => buildOut.split('\n').filter((l) => l.startsWith('waiting: ')).length;
   const before = polls();
-  for (let i = 0; i < 500 && polls() < before + 3; i++) await new Promise((r) => setTimeout(r, 20));
+  const cancelledAt = Date.now();
+  const enough = () => polls() >= before + 3 && Date.now() - cancelledAt > 10_000;
+  for (let i = 0; i < 3000 && !enough(); i++) await new Promise((r) => setTimeout(r, 20));
   expect(polls()).toBeGreaterThanOrEqual(before + 3);
   expect(buildOut.split('\n').filter((l) => l.startsWith('waiting: ')).at(-1)).toMatch(/^waiting: 1 pending, /);
   expect(build.child.exitCode).toBeNull();
@@ -69,11 +71,11 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   expect((await readdir(state)).filter((f) => f.startsWith('cancel-'))).toEqual([]);
 
   // The books of the build's emulator: its two batches, both cancelled, nothing sent again.
-  const emulator = await startEmulator({ stateDir: path.join(state, 'emulator'), speed: 0.5 });
+  const emulator = await startEmulator({ stateDir: path.join(state, 'emulator'), speed: 0.25 });
   try {
     expect((await emulator.stats()).batchesCreated).toBe(2);
     const list = (await (await fetch(`${emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })).json()) as { data: { status: string }[] };
-    // The first was cancelled seconds ago; the second may still be cancelling (~2 s).
+    // The first was cancelled seconds ago; the second may still be cancelling (~4 s).
     expect(list.data.map((b) => b.status).sort()).toEqual(expect.arrayContaining(['cancelled']));
     for (const b of list.data) expect(['cancelling', 'cancelled']).toContain(b.status);
   } finally {
