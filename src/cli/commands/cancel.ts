@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { withDependencies } from '../../engine/build.ts';
-import { describeHolder, type HeldLock } from '../../engine/lock.ts';
+import { describeHolder, type HeldLock, type LockHolder } from '../../engine/lock.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
 import { flag, type Command, type Io } from '../command.ts';
 import { connect, modelsOf } from '../connect.ts';
@@ -56,17 +56,20 @@ export const cancelCommand: Command = {
         return 0;
       case 'no-answer': {
         if (outcome.interrupted) return EXIT_INTERRUPTED;
-        const who = describeHolder(outcome.holder);
-        io.stderr.write(
-          outcome.claimed
-            ? `pipeline: ${who} took the cancel request but has not answered within ${ANSWER_TIMEOUT_MS / 1000} s; it will still cancel them: see \`pipeline status\`\n`
-            : `pipeline: nothing was cancelled: ${who} holds the lock and did not ${outcome.holder.answersCancel ? 'answer' : 'finish'} within ${ANSWER_TIMEOUT_MS / 1000} s.\n  a \`build --wait\` answers cancel requests; wait for any other build to finish (or stop it with Ctrl-C), then run \`pipeline cancel\` again\n`,
-        );
+        io.stderr.write(noAnswerMessage(outcome.holder, outcome.claimed));
         return EXIT_PENDING;
       }
     }
   },
 };
+
+function noAnswerMessage(holder: LockHolder, claimed: boolean): string {
+  const who = describeHolder(holder);
+  const limit = `${ANSWER_TIMEOUT_MS / 1000} s`;
+  if (claimed) return `pipeline: ${who} took the cancel request but has not answered within ${limit}; it will still cancel them: see \`pipeline status\`\n`;
+  if (holder.answersCancel) return `pipeline: nothing was cancelled: ${who} did not answer within ${limit} (it looks for requests between polls and may be busy submitting or downloading).\n  run \`pipeline cancel\` again, or stop it with Ctrl-C first\n`;
+  return `pipeline: nothing was cancelled: ${who} holds the lock and did not finish within ${limit}.\n  a \`build --wait\` answers cancel requests, other builds do not: wait for it to finish (or stop it with Ctrl-C), then run \`pipeline cancel\` again\n`;
+}
 
 /** No build runs: cancel here, under the lock, connected only now. */
 async function cancelHere(project: Project, targets: string[], lock: HeldLock, offline: boolean, io: Io, clock: Clock): Promise<number> {
