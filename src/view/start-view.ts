@@ -1,7 +1,7 @@
 /**
  * `pipeline view`, put together: the refresh loop (progress source → statuses → snapshot), the
- * rows service and the HTTP server. Returns once the first snapshot is taken and the server
- * listens; `close()` stops everything.
+ * rows service and the HTTP server. Returns once the server listens and the first snapshot is
+ * taken; `close()` stops everything.
  */
 import path from 'node:path';
 import type { Result } from '../util/result.ts';
@@ -44,13 +44,10 @@ export async function startView(opts: ViewOptions): Promise<Result<RunningView, 
       await source.release();
     }
   }, opts.onError);
-  const [assets] = await Promise.all([loadPageAssets(), feed.start()]);
-  const server = await startViewServer({ port: opts.port, feed, rows, assets });
-  if (!server.ok) {
-    await feed.stop();
-    await rows.close();
-    return server;
-  }
+  // Listen first: a taken port is reported before any work; the page waits for the first snapshot.
+  const server = await startViewServer({ port: opts.port, feed, rows, assets: await loadPageAssets() });
+  if (!server.ok) return server;
+  await feed.start();
   return {
     ok: true,
     value: {
