@@ -100,7 +100,7 @@ export class SnapshotBuilder {
     if (s.state === 'up-to-date') expectedUsd = remote ? 0 : undefined;
     else if (remote) {
       const notSent = this.#estimates.costOf(s.target);
-      const inFlight = node.marker && IN_FLIGHT.has(s.state) ? await inFlightExpectedUsd(path.join(root, node.marker), root) : 0;
+      const inFlight = node.marker && IN_FLIGHT.has(s.state) ? await inFlightExpectedUsd(path.join(root, node.marker), root, progress?.done) : 0;
       expectedUsd = notSent === undefined && this.#estimates.estimating ? undefined : (notSent ?? 0) + inFlight;
     }
     const remoteState = s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete' ? s.remote.state : undefined;

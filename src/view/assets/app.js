@@ -120,7 +120,8 @@
         h('td', { text: t.rule }),
         h('td', { class: 'state' }, pill(t)),
         h('td', { class: 'progress' }, p ? [bar(p.total ? p.done / p.total : 0, p.failed ? 'some-failed' : ''), h('span', { class: 'progress-text', text: `${int(p.done)}/${int(p.total)}${p.failed ? ` · ${int(p.failed)} failed` : ''}` })] : null),
-        h('td', { class: 'num', title: t.usage ? `${int(t.usage.input)} in · ${int(t.usage.output)} out` : undefined, text: tokens === undefined ? '' : int(tokens) }),
+        // Nothing is known of a batch's tokens before its results are in: blank, not a misleading 0.
+        h('td', { class: 'num', title: t.usage ? `${int(t.usage.input)} in · ${int(t.usage.output)} out` : undefined, text: tokens === undefined || (tokens === 0 && t.state !== 'up-to-date') ? '' : int(tokens) }),
         h('td', { class: 'num spent', text: usd(t.spentUsd) }),
         h('td', { class: 'num expected', text: t.remote && t.expectedUsd === undefined && s.totals.estimating ? '…' : usd(t.expectedUsd) }),
         h('td', { class: 'num' }, t.inFlightSince ? h('span', { class: 'age', dataset: { since: t.inFlightSince } }) : null),
@@ -358,7 +359,7 @@
     state.tab = ['overview', 'graph', 'money', 'rows'].includes(tab) ? tab : 'overview';
     for (const a of document.querySelectorAll('.tabs a')) a.classList.toggle('active', a.dataset.tab === state.tab);
     for (const name of ['overview', 'graph', 'money', 'rows']) $(`tab-${name}`).hidden = name !== state.tab;
-    if (state.tab !== 'rows') return;
+    if (state.tab !== 'rows') return renderTab();
     const first = state.snapshot && state.snapshot.targets.find((t) => t.rows);
     const chosen = target || state.rows.target || (first && first.target) || '';
     if (chosen !== state.rows.target || !state.rows.seen) Object.assign(state.rows, { target: chosen, from: 0, back: [] });
@@ -366,14 +367,21 @@
     loadRows();
   }
 
+  /** Only the tab on screen is drawn (a graph of a thousand files is not redrawn unseen). */
+  function renderTab() {
+    const s = state.snapshot;
+    if (!s) return;
+    if (state.tab === 'overview') renderOverview(s);
+    else if (state.tab === 'graph') renderGraph(s);
+    else if (state.tab === 'money') renderMoney(s);
+  }
+
   function render(s) {
     state.snapshot = s;
     if (live) state.clockOffset = Date.now() - s.generatedAt;
     renderHeader(s);
     renderTotals(s);
-    renderOverview(s);
-    renderGraph(s);
-    renderMoney(s);
+    renderTab();
     renderRowTargets(s);
     if (state.tab === 'rows' && !state.rows.target) showTab();
     document.body.dataset.generatedAt = String(s.generatedAt);
