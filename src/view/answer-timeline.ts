@@ -60,7 +60,8 @@ export class AnswerTimeline {
   /** Records how many requests of each in-flight target are answered now. */
   sample(at: number, inFlight: ReadonlyMap<string, number>): void {
     const last = this.#samples.at(-1);
-    if (last && sameCounts(last.inFlight, inFlight)) return;
+    // Nothing in flight and nothing was: no news (the chart then ends at the last answer).
+    if (last ? sameCounts(last.inFlight, inFlight) : inFlight.size === 0) return;
     this.#samples.push({ at, inFlight: new Map(inFlight) });
     if (this.#samples.length > MAX_SAMPLES) this.#samples.splice(0, this.#samples.length - MAX_SAMPLES);
   }

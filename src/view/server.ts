@@ -1,7 +1,7 @@
 /**
  * The view's HTTP server, plain node:http on 127.0.0.1 only:
  *
- *   GET /                 the page (HTML; its CSS and JS at /style.css and /app.js)
+ *   GET /                 the page (HTML; its CSS at /style.css, its scripts at /app.js and beside)
  *   GET /api/snapshot     the latest snapshot (JSON)
  *   GET /api/events       server-sent events: a `snapshot` event whenever it changes
  *   GET /api/rows?target=…&from=…&limit=…&q=…&problems=1   a page of a merge target's rows
@@ -52,8 +52,6 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
       case '/':
       case '/index.html':
         return send(res, 200, 'text/html; charset=utf-8', opts.assets.livePage);
-      case '/app.js':
-        return send(res, 200, 'text/javascript; charset=utf-8', opts.assets.script);
       case '/style.css':
         return send(res, 200, 'text/css; charset=utf-8', opts.assets.style);
       case '/api/snapshot':
@@ -62,8 +60,12 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
         return events(req, res);
       case '/api/rows':
         return rows(url, res);
-      default:
+      default: {
+        // The scripts by their exact names only: a lookup in a fixed list, never a path on disk.
+        const script = opts.assets.scripts.get(url.pathname.slice(1));
+        if (script !== undefined) return send(res, 200, 'text/javascript; charset=utf-8', script);
         return send(res, 404, 'text/plain; charset=utf-8', `not found: ${url.pathname}\n`);
+      }
     }
   }
 
