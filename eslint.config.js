@@ -22,4 +22,14 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The page of `pipeline view` runs in the browser as written (no build step): plain JS.
+    files: ['src/view/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: Object.fromEntries(['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'Node', 'setTimeout', 'clearTimeout', 'setInterval'].map((g) => [g, 'readonly'])),
+    },
+  },
 );

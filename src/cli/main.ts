@@ -9,11 +9,12 @@ import { cleanCommand } from './commands/clean.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
 import { statusCommand } from './commands/status.ts';
+import { viewCommand } from './commands/view.ts';
 import { watchCommand } from './commands/watch.ts';
 import { nearest } from '../graph/select.ts';
 import { EXIT_USAGE } from './errors.ts';
 
-const COMMANDS: readonly Command[] = [buildCommand, statusCommand, cancelCommand, cleanCommand, graphCommand, watchCommand, emulatorCommand];
+const COMMANDS: readonly Command[] = [buildCommand, statusCommand, cancelCommand, cleanCommand, graphCommand, watchCommand, viewCommand, emulatorCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

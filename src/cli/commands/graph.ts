@@ -1,5 +1,6 @@
 /** `pipeline graph`: the target graph as DOT (Graphviz) or Mermaid. */
 import { withDependencies } from '../../engine/build.ts';
+import { drawGraph } from '../../graph/drawing.ts';
 import { stringOption, type Command } from '../command.ts';
 import { reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
@@ -17,28 +18,18 @@ export const graphCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { graph } = selected.project;
-    const ids = withDependencies(graph, selected.requested);
-    const edges: [string, string, string][] = [];
-    const nodes = new Set<string>();
-    for (const id of ids) {
-      const t = graph.targets.get(id)!;
-      nodes.add(id);
-      for (const input of t.inputs) {
-        nodes.add(input);
-        edges.push([input, id, t.rule.name]);
-      }
-    }
-    const names = new Map([...nodes].map((n, i) => [n, `n${i}`]));
+    const { nodes, edges } = drawGraph(graph, withDependencies(graph, selected.requested));
+    const names = new Map(nodes.map((n, i) => [n.id, `n${i}`]));
     if (format === 'dot') {
       const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
-      for (const n of nodes) lines.push(`  ${names.get(n)} [label=${JSON.stringify(n)}${graph.sources.has(n) ? ', style=dashed' : ''}];`);
-      for (const [from, to, rule] of edges) lines.push(`  ${names.get(from)} -> ${names.get(to)} [label=${JSON.stringify(rule)}];`);
+      for (const n of nodes) lines.push(`  ${names.get(n.id)} [label=${JSON.stringify(n.id)}${n.source ? ', style=dashed' : ''}];`);
+      for (const { from, to, rule } of edges) lines.push(`  ${names.get(from)} -> ${names.get(to)} [label=${JSON.stringify(rule)}];`);
       lines.push('}');
       io.stdout.write(`${lines.join('\n')}\n`);
     } else {
       const lines = ['flowchart LR'];
-      for (const n of nodes) lines.push(`  ${names.get(n)}[${JSON.stringify(n)}]`);
-      for (const [from, to, rule] of edges) lines.push(`  ${names.get(from)} -->|${rule}| ${names.get(to)}`);
+      for (const n of nodes) lines.push(`  ${names.get(n.id)}[${JSON.stringify(n.id)}]`);
+      for (const { from, to, rule } of edges) lines.push(`  ${names.get(from)} -->|${rule}| ${names.get(to)}`);
       io.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;

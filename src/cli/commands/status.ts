@@ -4,7 +4,7 @@ import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
 import { renderStatus } from '../../report/status-table.ts';
 import { systemClock } from '../../util/clock.ts';
-import { flag, type Command } from '../command.ts';
+import { flag, stringOption, type Command } from '../command.ts';
 import { connect, modelsOf } from '../connect.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
@@ -16,6 +16,7 @@ export const statusCommand: Command = {
   options: {
     json: { type: 'boolean', description: 'print the statuses as a JSON array' },
     offline: { type: 'boolean', description: 'refresh in-flight batches from the built-in emulator' },
+    html: { type: 'string', value: 'FILE', description: 'also write the overview as one self-contained web page (as `pipeline view` shows it)' },
   },
   notes: 'In-flight batches are refreshed with one list call per 100 batches when an API key (or --offline) is available;\notherwise the last known state is shown. Needs no lock: safe to run during a build.',
   async run(args, io) {
@@ -32,6 +33,13 @@ export const statusCommand: Command = {
     try {
       const services = conn ? await makeServices(conn, {}) : {};
       const statuses = await collectStatus({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal });
+      const html = stringOption(args, 'html');
+      if (html) {
+        const { writeStatusPage } = await import('../../view/status-page.ts');
+        const source = conn ? { kind: conn.offline ? ('emulator' as const) : ('api' as const) } : { kind: 'files' as const, ...(busy ? { note: `not refreshed while ${describeHolder(busy)} runs` } : {}) };
+        await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
+        io.stderr.write(`status: wrote ${html}\n`);
+      }
       if (flag(args, 'json')) io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
       else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
