@@ -5,6 +5,7 @@
  * state, never on every refresh; until it ends the previous figures are shown.
  */
 import { runBuild, type BuildOptions } from '../engine/build.ts';
+import { FileStamps } from '../engine/file-stamps.ts';
 import type { TargetStatus } from '../engine/status.ts';
 import { systemClock } from '../util/clock.ts';
 
@@ -18,7 +19,10 @@ export class DryRunEstimates {
   #queued: readonly TargetStatus[] | undefined;
   #problem: string | undefined;
 
-  constructor(private readonly project: DryRunProject) {}
+  constructor(
+    private readonly project: DryRunProject,
+    private readonly stamps: () => FileStamps = () => new FileStamps(),
+  ) {}
 
   /** Dollars the target would still send (batch price), when estimated. */
   costOf(target: string): number | undefined {
@@ -69,6 +73,7 @@ export class DryRunEstimates {
           dryRun: true,
           // Gentle: the view shares the machine with the build it watches.
           concurrency: 2,
+          stamps: this.stamps(),
           onEvent: (e) => {
             if (e.type === 'would-run' && e.estimate) costs.set(e.target, e.estimate.costUsd);
           },

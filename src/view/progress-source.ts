@@ -27,8 +27,10 @@ export interface ProgressSourceOptions {
   connector?: Connector;
   /** Between refreshes through the Batch API. */
   apiIntervalMs: number;
-  /** Between refreshes from the files alone. */
+  /** Between refreshes from the files while a build runs (its progress shows within this). */
   filesIntervalMs: number;
+  /** Between refreshes from the files when nothing runs: only a build (or an edit) changes them. */
+  idleIntervalMs?: number;
 }
 
 /** What the page says about where progress came from; `staleNote` only matters while batches are in flight. */
@@ -60,7 +62,7 @@ export async function openProgressSource(opts: ProgressSourceOptions): Promise<R
   return {
     services: {},
     source: { kind: 'files', staleNote: 'in-flight batches as last recorded (set OPENAI_API_KEY or use --offline to refresh them)' },
-    nextInMs: opts.filesIntervalMs,
+    nextInMs: opts.idleIntervalMs ?? opts.filesIntervalMs,
     release: nothing,
   };
 }

@@ -20,6 +20,7 @@ import { layoutGraph } from './graph-layout.ts';
 import { inFlightExpectedUsd } from './in-flight-cost.ts';
 import type { PipelineFiles } from './pipeline-files.ts';
 import type { SourceInfo } from './progress-source.ts';
+import { RememberedStamps, type StampMemory } from './remembered-stamps.ts';
 import { rowShapeOf } from './row-shape.ts';
 import type { ViewGroupMoney, ViewSnapshot, ViewTarget, ViewTotals } from './snapshot.ts';
 
@@ -38,6 +39,7 @@ export class SnapshotBuilder {
   readonly #timeline: AnswerTimeline;
   readonly #drawing: GraphDrawing;
   readonly #wanted: string[];
+  readonly #hashes: StampMemory = new Map();
 
   constructor(
     private readonly project: ViewProject,
@@ -46,7 +48,7 @@ export class SnapshotBuilder {
     private readonly signal: AbortSignal,
   ) {
     this.#wanted = withDependencies(project.graph, requested);
-    this.#estimates = new DryRunEstimates({ ...project, signal });
+    this.#estimates = new DryRunEstimates({ ...project, signal }, () => new RememberedStamps(this.#hashes));
     this.#timeline = new AnswerTimeline(files);
     this.#drawing = drawGraph(project.graph, this.#wanted);
   }
@@ -54,7 +56,8 @@ export class SnapshotBuilder {
   /** What `pipeline status` would say now, in-flight batches refreshed through `services` if any. */
   statuses(services: StageServices): Promise<TargetStatus[]> {
     const { root, stateDir, graph, rules } = this.project;
-    return collectStatus({ root, stateDir, graph, rules, requested: this.#wanted, services, clock: systemClock, signal: this.signal });
+    const stamps = new RememberedStamps(this.#hashes);
+    return collectStatus({ root, stateDir, graph, rules, requested: this.#wanted, services, clock: systemClock, signal: this.signal, stamps });
   }
 
   /** Waits for the money estimate under way (a one-off page wants it complete). */

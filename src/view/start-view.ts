@@ -20,6 +20,7 @@ export interface ViewOptions {
   connector?: Connector;
   apiIntervalMs: number;
   filesIntervalMs: number;
+  idleIntervalMs?: number;
   signal: AbortSignal;
   /** A refresh that failed (the page keeps the last good snapshot). */
   onError: (error: Error) => void;
@@ -36,7 +37,8 @@ export async function startView(opts: ViewOptions): Promise<Result<RunningView, 
   const rows = new RowsService(opts.project, files);
   const stateDir = path.join(opts.project.root, opts.project.stateDir);
   const feed = new LiveFeed(async () => {
-    const source = await openProgressSource({ stateDir, apiIntervalMs: opts.apiIntervalMs, filesIntervalMs: opts.filesIntervalMs, ...(opts.connector ? { connector: opts.connector } : {}) });
+    const { apiIntervalMs, filesIntervalMs, idleIntervalMs, connector } = opts;
+    const source = await openProgressSource({ stateDir, apiIntervalMs, filesIntervalMs, ...(idleIntervalMs ? { idleIntervalMs } : {}), ...(connector ? { connector } : {}) });
     try {
       const statuses = await builder.statuses(source.services);
       return { snapshot: await builder.build(statuses, source.source, source.build), nextInMs: source.nextInMs };

@@ -49,7 +49,8 @@ it('no build: one connection per refresh, closed after it, at the API interval',
   await source.release();
   expect([connector.opened, connector.closed]).toEqual([1, 1]);
 
-  const filesOnly = await openProgressSource({ stateDir: dir, apiIntervalMs: 10_000, filesIntervalMs: 1000 });
+  const filesOnly = await openProgressSource({ stateDir: dir, apiIntervalMs: 10_000, filesIntervalMs: 1000, idleIntervalMs: 3000 });
   expect(filesOnly.source.kind).toBe('files');
+  expect(filesOnly.nextInMs).toBe(3000);
   expect(filesOnly.source.staleNote).toContain('--offline');
 });

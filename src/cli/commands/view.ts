@@ -57,6 +57,7 @@ export const viewCommand: Command = {
       ...(connector ? { connector } : {}),
       apiIntervalMs: (interval.value ?? 10) * 1000,
       filesIntervalMs: 1000,
+      idleIntervalMs: 3000,
       signal: io.signal,
       onError: (error) => io.stderr.write(`view: refresh failed: ${error.message}\n`),
     });
