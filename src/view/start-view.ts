@@ -36,7 +36,12 @@ export async function startView(opts: ViewOptions): Promise<Result<RunningView, 
   const rows = new RowsService(opts.project, files);
   const stateDir = path.join(opts.project.root, opts.project.stateDir);
   const feed = new LiveFeed(async () => {
-    const source = await openProgressSource({ stateDir, apiIntervalMs: opts.apiIntervalMs, filesIntervalMs: opts.filesIntervalMs, ...(opts.connector ? { connector: opts.connector } : {}) });
+    const source = await openProgressSource({
+      stateDir,
+      apiIntervalMs: opts.apiIntervalMs,
+      filesIntervalMs: opts.filesIntervalMs,
+      ...(opts.connector ? { connector: opts.connector } : {}),
+    });
     try {
       const statuses = await builder.statuses(source.services);
       return { snapshot: await builder.build(statuses, source.source, source.build), nextInMs: source.nextInMs };
