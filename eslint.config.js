@@ -29,7 +29,20 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: 'script',
-      globals: Object.fromEntries(['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'Node', 'setTimeout', 'clearTimeout', 'setInterval'].map((g) => [g, 'readonly'])),
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'URLSearchParams',
+          'Node',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+        ].map((g) => [g, 'readonly']),
+      ),
     },
   },
 );

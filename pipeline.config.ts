@@ -22,7 +22,8 @@ export default definePipeline({
       output: 'paraphrase_batch/{subject}.jsonl',
       stage: requests({
         model: MODEL,
-        system: 'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
+        system:
+          'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
         prompt: [
           'Paraphrase the following analysis of an MMLU {subject} question.',
           'Keep its meaning, reasoning and final answer exactly; use different wording and sentence structure.',
@@ -49,7 +50,11 @@ export default definePipeline({
       description: 'source records + results → records with paraphrased_analysis',
       inputs: ['original/{subject}.jsonl', 'paraphrase_batch/results/{subject}.jsonl'],
       output: 'paraphrased/{subject}.jsonl',
-      stage: merge({ customId: '{subject}-{question_number}', outputField: 'paraphrased_analysis', tokensField: 'paraphrase_tokens' }),
+      stage: merge({
+        customId: '{subject}-{question_number}',
+        outputField: 'paraphrased_analysis',
+        tokensField: 'paraphrase_tokens',
+      }),
     }),
   ],
 });

@@ -13,7 +13,17 @@ import { generateMmluDataset, loadMmluCounts } from '../src/data/generate-mmlu.t
 import { FINALIZING_MS, REQUESTS_PER_SECOND, VALIDATING_MS } from '../src/emulator/context.ts';
 import { startEmulator, type EmulatorStats, type RunningEmulator } from '../src/emulator/index.ts';
 import { systemClock } from '../src/util/clock.ts';
-import { buildUntilDone, emulatorEnv, int, isMain, markdownTable, mmluConfig, numbers, runPipeline, secs } from './lib.ts';
+import {
+  buildUntilDone,
+  emulatorEnv,
+  int,
+  isMain,
+  markdownTable,
+  mmluConfig,
+  numbers,
+  runPipeline,
+  secs,
+} from './lib.ts';
 
 export interface PollRow {
   inFlight: number;
@@ -37,14 +47,19 @@ const totalCalls = (s: EmulatorStats) => Object.values(s.routeCalls).reduce((a, 
 
 function diffRoutes(after: EmulatorStats, before: EmulatorStats): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.routeCalls)) if (v - (before.routeCalls[k] ?? 0) > 0) out[k] = v - (before.routeCalls[k] ?? 0);
+  for (const [k, v] of Object.entries(after.routeCalls))
+    if (v - (before.routeCalls[k] ?? 0) > 0) out[k] = v - (before.routeCalls[k] ?? 0);
   return out;
 }
 
 /** A project of `n` one-record subjects. */
 async function smallProject(n: number): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-api-'));
-  const made = await generateMmluDataset({ outDir: path.join(dir, 'original'), scale: Math.ceil(n / 57), recordsPerSubject: 1 });
+  const made = await generateMmluDataset({
+    outDir: path.join(dir, 'original'),
+    scale: Math.ceil(n / 57),
+    recordsPerSubject: 1,
+  });
   await Promise.all(made.subjects.slice(n).map((s) => rm(path.join(dir, 'original', `${s}.jsonl`))));
   await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
   return dir;
@@ -54,13 +69,17 @@ async function smallProject(n: number): Promise<string> {
 export async function benchPolling(n: number): Promise<PollRow> {
   const dir = await smallProject(n);
   const frozen = systemClock.now();
-  const emulator = await startEmulator({ stateDir: path.join(dir, 'emulator-state'), clock: { now: () => frozen, sleep: (ms, signal) => systemClock.sleep(ms, signal) } });
+  const emulator = await startEmulator({
+    stateDir: path.join(dir, 'emulator-state'),
+    clock: { now: () => frozen, sleep: (ms, signal) => systemClock.sleep(ms, signal) },
+  });
   try {
     const env = emulatorEnv(emulator.url);
     const submit = await runPipeline(dir, ['build'], { env });
     if (submit.code !== 75) throw new Error(`submit build exited ${submit.code}: ${submit.stderr.slice(-1000)}`);
     const before = await emulator.stats();
-    if (before.batchesCreated !== n) throw new Error(`expected ${n} batches, emulator created ${before.batchesCreated}`);
+    if (before.batchesCreated !== n)
+      throw new Error(`expected ${n} batches, emulator created ${before.batchesCreated}`);
     const cycle = await runPipeline(dir, ['build'], { env });
     if (cycle.code !== 75) throw new Error(`poll build exited ${cycle.code}: ${cycle.stderr.slice(-1000)}`);
     const after = await emulator.stats();
@@ -68,7 +87,13 @@ export async function benchPolling(n: number): Promise<PollRow> {
     return {
       inFlight: n,
       submit: { ms: submit.ms, calls: totalCalls(before) },
-      cycle: { ms: cycle.ms, calls: totalCalls(after) - totalCalls(before), byRoute: diffRoutes(after, before), bytesIn: after.bytesIn - before.bytesIn, bytesOut: after.bytesOut - before.bytesOut },
+      cycle: {
+        ms: cycle.ms,
+        calls: totalCalls(after) - totalCalls(before),
+        byRoute: diffRoutes(after, before),
+        bytesIn: after.bytesIn - before.bytesIn,
+        bytesOut: after.bytesOut - before.bytesOut,
+      },
       naive,
     };
   } finally {
@@ -80,7 +105,9 @@ export async function benchPolling(n: number): Promise<PollRow> {
 /** Bytes of one GET /v1/batches/{id} (request + response as counted by the emulator) × n. */
 async function naiveCost(emulator: RunningEmulator, n: number): Promise<{ calls: number; bytes: number }> {
   const headers = { authorization: 'Bearer bench-key' };
-  const list = (await (await fetch(`${emulator.url}/batches?limit=1`, { headers })).json()) as { data: { id: string }[] };
+  const list = (await (await fetch(`${emulator.url}/batches?limit=1`, { headers })).json()) as {
+    data: { id: string }[];
+  };
   const before = await emulator.stats();
   await (await fetch(`${emulator.url}/batches/${list.data[0]!.id}`, { headers })).text();
   const after = await emulator.stats();
@@ -88,20 +115,37 @@ async function naiveCost(emulator: RunningEmulator, n: number): Promise<{ calls:
 }
 
 /** The 57-subject job on an emulator at `speed`, re-running `pipeline build` back to back until exit 0. */
-export async function benchCompletion(opts: { subjects?: number; records?: number; speed?: number }): Promise<CompletionResult> {
+export async function benchCompletion(opts: {
+  subjects?: number;
+  records?: number;
+  speed?: number;
+}): Promise<CompletionResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-e2e-'));
   const speed = opts.speed ?? 1;
   const emulator = await startEmulator({ stateDir: path.join(dir, 'emulator-state'), speed });
   try {
-    const made = await generateMmluDataset({ outDir: path.join(dir, 'original'), subjects: opts.subjects ?? 57, ...(opts.records ? { recordsPerSubject: opts.records } : {}) });
+    const made = await generateMmluDataset({
+      outDir: path.join(dir, 'original'),
+      subjects: opts.subjects ?? 57,
+      ...(opts.records ? { recordsPerSubject: opts.records } : {}),
+    });
     await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
     const counts = await loadMmluCounts();
     const largest = opts.records ?? Math.max(...counts.slice(0, made.subjects.length).map((c) => c.count));
     const lowerBoundMs = VALIDATING_MS + (largest / (REQUESTS_PER_SECOND * speed)) * 1000 + FINALIZING_MS;
     const done = await buildUntilDone(dir, emulatorEnv(emulator.url));
     const merged = await readdir(path.join(dir, 'paraphrased'));
-    if (merged.length !== made.subjects.length) throw new Error(`${merged.length} merged files, expected ${made.subjects.length}`);
-    return { subjects: made.subjects.length, records: made.records, speed, ms: done.ms, runs: done.runs, lowerBoundMs, stats: await emulator.stats() };
+    if (merged.length !== made.subjects.length)
+      throw new Error(`${merged.length} merged files, expected ${made.subjects.length}`);
+    return {
+      subjects: made.subjects.length,
+      records: made.records,
+      speed,
+      ms: done.ms,
+      runs: done.runs,
+      lowerBoundMs,
+      stats: await emulator.stats(),
+    };
   } finally {
     await emulator.close();
     await rm(dir, { recursive: true, force: true });
@@ -110,26 +154,72 @@ export async function benchCompletion(opts: { subjects?: number; records?: numbe
 
 export function apiMarkdown(rows: PollRow[], e2e: CompletionResult): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
-  const routes = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${v} × \`${k}\``).join(', ');
+  const routes = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${v} × \`${k}\``)
+      .join(', ');
   const s = e2e.stats;
   return [
     'One `pipeline build` cycle (the second build, which only polls) with N batches in flight. The emulator\'s clock is frozen so every batch stays `validating`; calls and bytes are the emulator\'s own counters (request bytes in, response bytes out) before and after the cycle. "Per-batch retrieve" is what one `GET /v1/batches/{id}` per batch would cost, measured on one call × N.',
     '',
     markdownTable(
-      ['in flight', 'HTTP calls / cycle', 'routes', 'bytes in / out', 'cycle time', 'per-batch retrieve instead', 'submit build (calls, time)'],
-      rows.map((r) => [int(r.inFlight), int(r.cycle.calls), routes(r.cycle.byRoute), `${kb(r.cycle.bytesIn)} / ${kb(r.cycle.bytesOut)}`, secs(r.cycle.ms), `${int(r.naive.calls)} calls, ${kb(r.naive.bytes)}`, `${int(r.submit.calls)} calls, ${secs(r.submit.ms)}`]),
+      [
+        'in flight',
+        'HTTP calls / cycle',
+        'routes',
+        'bytes in / out',
+        'cycle time',
+        'per-batch retrieve instead',
+        'submit build (calls, time)',
+      ],
+      rows.map((r) => [
+        int(r.inFlight),
+        int(r.cycle.calls),
+        routes(r.cycle.byRoute),
+        `${kb(r.cycle.bytesIn)} / ${kb(r.cycle.bytesOut)}`,
+        secs(r.cycle.ms),
+        `${int(r.naive.calls)} calls, ${kb(r.naive.bytes)}`,
+        `${int(r.submit.calls)} calls, ${secs(r.submit.ms)}`,
+      ]),
     ),
     '',
     `End to end: ${e2e.subjects} subjects, ${int(e2e.records)} records, emulator at speed ${e2e.speed} (each batch runs ${REQUESTS_PER_SECOND * e2e.speed} requests/s after ${VALIDATING_MS} ms validating; batches run in parallel), \`pipeline build\` re-run back to back until exit 0:`,
     '',
     markdownTable(
-      ['time to exit 0', 'builds run', 'lower bound (largest batch: validate + run + finalize)', 'overhead', 'batches created', 'requests executed', 'duplicates', 'HTTP calls', 'bytes in / out'],
-      [[secs(e2e.ms), String(e2e.runs), secs(e2e.lowerBoundMs), secs(e2e.ms - e2e.lowerBoundMs), int(s.batchesCreated), int(s.requestsExecuted), int(s.duplicateExecutions), int(totalCalls(s)), `${(s.bytesIn / 2 ** 20).toFixed(1)} MB / ${(s.bytesOut / 2 ** 20).toFixed(1)} MB`]],
+      [
+        'time to exit 0',
+        'builds run',
+        'lower bound (largest batch: validate + run + finalize)',
+        'overhead',
+        'batches created',
+        'requests executed',
+        'duplicates',
+        'HTTP calls',
+        'bytes in / out',
+      ],
+      [
+        [
+          secs(e2e.ms),
+          String(e2e.runs),
+          secs(e2e.lowerBoundMs),
+          secs(e2e.ms - e2e.lowerBoundMs),
+          int(s.batchesCreated),
+          int(s.requestsExecuted),
+          int(s.duplicateExecutions),
+          int(totalCalls(s)),
+          `${(s.bytesIn / 2 ** 20).toFixed(1)} MB / ${(s.bytesOut / 2 ** 20).toFixed(1)} MB`,
+        ],
+      ],
     ),
   ].join('\n');
 }
 
-export async function benchApi(opts: { inflight: number[]; subjects?: number; records?: number; speed?: number }): Promise<{ rows: PollRow[]; e2e: CompletionResult }> {
+export async function benchApi(opts: {
+  inflight: number[];
+  subjects?: number;
+  records?: number;
+  speed?: number;
+}): Promise<{ rows: PollRow[]; e2e: CompletionResult }> {
   const rows: PollRow[] = [];
   for (const n of opts.inflight) {
     rows.push(await benchPolling(n));
@@ -141,7 +231,19 @@ export async function benchApi(opts: { inflight: number[]; subjects?: number; re
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { inflight: { type: 'string', default: '57,500,5000' }, subjects: { type: 'string', default: '57' }, records: { type: 'string' }, speed: { type: 'string', default: '1' } } });
-  const result = await benchApi({ inflight: numbers(values.inflight), subjects: Number(values.subjects), ...(values.records ? { records: Number(values.records) } : {}), speed: Number(values.speed) });
+  const { values } = parseArgs({
+    options: {
+      inflight: { type: 'string', default: '57,500,5000' },
+      subjects: { type: 'string', default: '57' },
+      records: { type: 'string' },
+      speed: { type: 'string', default: '1' },
+    },
+  });
+  const result = await benchApi({
+    inflight: numbers(values.inflight),
+    subjects: Number(values.subjects),
+    ...(values.records ? { records: Number(values.records) } : {}),
+    speed: Number(values.speed),
+  });
   process.stdout.write(`${apiMarkdown(result.rows, result.e2e)}\n`);
 }

@@ -26,7 +26,14 @@ const CONFIG = `export default {
 `;
 
 /** What the tool's dependencies would cost at start-up; only zod is imported by every command, the rest lazily where needed. */
-const HEAVY_DEPS = ['gpt-tokenizer/encoding/o200k_base', 'gpt-tokenizer/encoding/cl100k_base', 'zx', 'chokidar', 'openai', 'zod'];
+const HEAVY_DEPS = [
+  'gpt-tokenizer/encoding/o200k_base',
+  'gpt-tokenizer/encoding/cl100k_base',
+  'zx',
+  'chokidar',
+  'openai',
+  'zod',
+];
 
 export interface BookkeepingRow {
   subjects: number;
@@ -41,15 +48,41 @@ export interface BookkeepingRow {
   ninjaDry: Timing;
 }
 
-export async function benchBookkeeping(sizes: number[], runsWanted: number): Promise<{ rows: BookkeepingRow[]; node: Timing; tsx: Timing; modules: Timing; help: Timing; deps: { name: string; timing: Timing }[] }> {
+export async function benchBookkeeping(
+  sizes: number[],
+  runsWanted: number,
+): Promise<{
+  rows: BookkeepingRow[];
+  node: Timing;
+  tsx: Timing;
+  modules: Timing;
+  help: Timing;
+  deps: { name: string; timing: Timing }[];
+}> {
   const runs = runsWanted;
   const node = timeCommand(process.execPath, ['-e', ''], { cwd: os.tmpdir(), runs });
   const tsx = timeCommand(process.execPath, ['--import', TSX_LOADER, '-e', ''], { cwd: os.tmpdir(), runs });
   // Start-up of the tool itself: every CLI module imported (no command run), and `pipeline --help`.
-  const modules = timeCommand(process.execPath, ['--import', TSX_LOADER, '--input-type=module', '-e', `await import(${JSON.stringify(path.join(REPO, 'src/cli/main.ts'))})`], { cwd: os.tmpdir(), runs });
+  const modules = timeCommand(
+    process.execPath,
+    [
+      '--import',
+      TSX_LOADER,
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(path.join(REPO, 'src/cli/main.ts'))})`,
+    ],
+    { cwd: os.tmpdir(), runs },
+  );
   const help = timeCommand(...pipelineArgs('--help'), { cwd: os.tmpdir(), runs });
   // What the tool's start-up is made of: each heavy dependency imported alone by bare node.
-  const deps = HEAVY_DEPS.map((name) => ({ name, timing: timeCommand(process.execPath, ['--input-type=module', '-e', `await import('${name}')`], { cwd: REPO, runs }) }));
+  const deps = HEAVY_DEPS.map((name) => ({
+    name,
+    timing: timeCommand(process.execPath, ['--input-type=module', '-e', `await import('${name}')`], {
+      cwd: REPO,
+      runs,
+    }),
+  }));
   const rows: BookkeepingRow[] = [];
   for (const subjects of sizes) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-'));
@@ -105,7 +138,11 @@ function makefile(subjects: string[]): string {
 
 function ninjaFile(subjects: string[]): string {
   const lines = ['rule copy', '  command = cp $in $out', 'rule count', '  command = wc -l < $in > $out'];
-  for (const s of subjects) lines.push(`build requests/${s}.jsonl: copy original/${s}.jsonl`, `build counts/${s}.jsonl: count requests/${s}.jsonl`);
+  for (const s of subjects)
+    lines.push(
+      `build requests/${s}.jsonl: copy original/${s}.jsonl`,
+      `build counts/${s}.jsonl: count requests/${s}.jsonl`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -116,21 +153,51 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
   // target. Start-up, module loading and config loading are in both, so they cancel out.
   const first = result.rows[0];
   const slope = (r: BookkeepingRow) =>
-    first && r.targets > first.targets ? `${(((r.noopBuild.medianMs - first.noopBuild.medianMs) * 1000) / (r.targets - first.targets)).toFixed(0)} µs` : '—';
+    first && r.targets > first.targets
+      ? `${(((r.noopBuild.medianMs - first.noopBuild.medianMs) * 1000) / (r.targets - first.targets)).toFixed(0)} µs`
+      : '—';
   return [
     `Start-up: bare \`node -e ''\` ${fmt(result.node)}; \`node --import tsx -e ''\` ${fmt(result.tsx)}; importing every CLI module (src/cli/main.ts, no command) ${fmt(result.modules)}; \`pipeline --help\` ${fmt(result.help)}. "Above tsx start-up" is the no-op build's median minus tsx start-up: the tool's module loading, loading pipeline.config.ts, and the engine's work. "Engine/target" is the engine's work alone: how much the no-op build grows per target added over the ${first ? first.subjects : ''}-subject graph.`,
     '',
     `Import cost of heavy dependencies (bare \`node -e "await import(…)"\`, median; subtract ${result.node.medianMs.toFixed(0)} ms of bare node): ${result.deps.map((d) => `\`${d.name}\` ${d.timing.medianMs.toFixed(0)} ms`).join(', ')}.`,
     '',
     markdownTable(
-      ['subjects', 'targets', 'no-op build', 'above tsx start-up', 'engine/target', 'status', 'build -n', 'one source touched', 'make (no-op)', 'make -n', 'ninja (no-op)', 'ninja -n'],
-      result.rows.map((r) => [String(r.subjects), String(r.targets), fmt(r.noopBuild), above(r.noopBuild), slope(r), fmt(r.status), fmt(r.dryRun), fmt(r.touched), fmt(r.make), fmt(r.makeDry), fmt(r.ninja), fmt(r.ninjaDry)]),
+      [
+        'subjects',
+        'targets',
+        'no-op build',
+        'above tsx start-up',
+        'engine/target',
+        'status',
+        'build -n',
+        'one source touched',
+        'make (no-op)',
+        'make -n',
+        'ninja (no-op)',
+        'ninja -n',
+      ],
+      result.rows.map((r) => [
+        String(r.subjects),
+        String(r.targets),
+        fmt(r.noopBuild),
+        above(r.noopBuild),
+        slope(r),
+        fmt(r.status),
+        fmt(r.dryRun),
+        fmt(r.touched),
+        fmt(r.make),
+        fmt(r.makeDry),
+        fmt(r.ninja),
+        fmt(r.ninjaDry),
+      ]),
     ),
   ].join('\n');
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '57,1140,11400' }, runs: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '57,1140,11400' }, runs: { type: 'string', default: '5' } },
+  });
   const result = await benchBookkeeping(values.sizes.split(',').map(Number), Number(values.runs));
   process.stdout.write(`${bookkeepingMarkdown(result)}\n`);
 }

@@ -79,7 +79,11 @@ async function dirBytes(dir: string): Promise<number> {
 }
 
 /** Writes a results file for a request file: one successful chat completion per request, in order or reversed. */
-async function synthesiseResults(requestFile: string, resultFile: string, order: 'request' | 'reversed'): Promise<void> {
+async function synthesiseResults(
+  requestFile: string,
+  resultFile: string,
+  order: 'request' | 'reversed',
+): Promise<void> {
   const lines: string[] = [];
   for await (const line of createInterface({ input: createReadStream(requestFile), crlfDelay: Infinity })) {
     if (!line) continue;
@@ -90,16 +94,34 @@ async function synthesiseResults(requestFile: string, resultFile: string, order:
     const input = Math.round(user.length / 4);
     const output = Math.round(reply.length / 4);
     const n = lines.length;
-    lines.push(JSON.stringify({
-      id: `batch_req_${n}`,
-      custom_id: req.custom_id,
-      response: {
-        status_code: 200,
-        request_id: `req_${n}`,
-        body: { id: `chatcmpl-${n}`, object: 'chat.completion', created: 1764000000, model: `${req.body.model}-2025-04-14`, choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output }, service_tier: 'default', system_fingerprint: 'fp_bench' },
-      },
-      error: null,
-    }));
+    lines.push(
+      JSON.stringify({
+        id: `batch_req_${n}`,
+        custom_id: req.custom_id,
+        response: {
+          status_code: 200,
+          request_id: `req_${n}`,
+          body: {
+            id: `chatcmpl-${n}`,
+            object: 'chat.completion',
+            created: 1764000000,
+            model: `${req.body.model}-2025-04-14`,
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: reply, refusal: null, annotations: [] },
+                logprobs: null,
+                finish_reason: 'stop',
+              },
+            ],
+            usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
+            service_tier: 'default',
+            system_fingerprint: 'fp_bench',
+          },
+        },
+        error: null,
+      }),
+    );
   }
   const out = createWriteStream(resultFile);
   if (order === 'reversed') lines.reverse();
@@ -108,7 +130,13 @@ async function synthesiseResults(requestFile: string, resultFile: string, order:
   await once(out, 'close');
 }
 
-async function measurePipeline(dir: string, args: string[], inBytes: number, outDir: string, env?: NodeJS.ProcessEnv): Promise<Measured> {
+async function measurePipeline(
+  dir: string,
+  args: string[],
+  inBytes: number,
+  outDir: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Measured> {
   const r = await runPipeline(dir, args, { rss: true, ...(env ? { env } : {}) });
   if (r.code !== 0) throw new Error(`pipeline ${args.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   return { ms: r.ms, inBytes, outBytes: await dirBytes(path.join(dir, outDir)), peakRss: r.peakRss ?? 0 };
@@ -117,7 +145,11 @@ async function measurePipeline(dir: string, args: string[], inBytes: number, out
 async function measureBaseline(dir: string, inDirs: string[], inBytes: number): Promise<Measured> {
   const out = path.join(dir, 'baseline-out');
   await mkdir(out, { recursive: true });
-  const r = await run(process.execPath, ['--input-type=module', '-e', BASELINE, out, ...inDirs.map((d) => path.join(dir, d))], { cwd: dir, rss: true });
+  const r = await run(
+    process.execPath,
+    ['--input-type=module', '-e', BASELINE, out, ...inDirs.map((d) => path.join(dir, d))],
+    { cwd: dir, rss: true },
+  );
   if (r.code !== 0) throw new Error(`baseline exited ${r.code}: ${r.stderr}`);
   const m = { ms: r.ms, inBytes, outBytes: await dirBytes(out), peakRss: r.peakRss ?? 0 };
   await rm(out, { recursive: true, force: true });
@@ -130,8 +162,13 @@ export async function benchDatapath(sizesMb: number[]): Promise<DatapathRow[]> {
   try {
     const largest = Math.max(...sizesMb) * MB;
     // One scale-1 copy of the 57 subjects is ~30.6 MB of sources.
-    const made = await generateMmluDataset({ outDir: path.join(staging, 'all'), scale: Math.max(1, Math.ceil(largest / (30.6 * MB))) });
-    const sizes = await Promise.all(made.subjects.map(async (s) => (await stat(path.join(staging, 'all', `${s}.jsonl`))).size));
+    const made = await generateMmluDataset({
+      outDir: path.join(staging, 'all'),
+      scale: Math.max(1, Math.ceil(largest / (30.6 * MB))),
+    });
+    const sizes = await Promise.all(
+      made.subjects.map(async (s) => (await stat(path.join(staging, 'all', `${s}.jsonl`))).size),
+    );
     process.stderr.write(`datapath: generated ${int(made.records)} records, ${(made.bytes / MB).toFixed(0)} MB\n`);
     for (const size of sizesMb) {
       const dir = path.join(staging, `p${size}`);
@@ -140,14 +177,18 @@ export async function benchDatapath(sizesMb: number[]): Promise<DatapathRow[]> {
       let bytes = 0;
       let files = 0;
       for (; files < made.subjects.length && bytes < size * MB; files++) {
-        await link(path.join(staging, 'all', `${made.subjects[files]}.jsonl`), path.join(dir, 'original', `${made.subjects[files]}.jsonl`));
+        await link(
+          path.join(staging, 'all', `${made.subjects[files]}.jsonl`),
+          path.join(dir, 'original', `${made.subjects[files]}.jsonl`),
+        );
         bytes += sizes[files]!;
       }
       await writeFile(path.join(dir, 'pipeline.config.ts'), CONFIG);
       const requests = await measurePipeline(dir, ['build', 'requests'], bytes, 'requests');
       const requestsBaseline = await measureBaseline(dir, ['original'], bytes);
       const synthesise = async (order: 'request' | 'reversed') => {
-        for (const f of await readdir(path.join(dir, 'requests'))) await synthesiseResults(path.join(dir, 'requests', f), path.join(dir, 'results', f), order);
+        for (const f of await readdir(path.join(dir, 'requests')))
+          await synthesiseResults(path.join(dir, 'requests', f), path.join(dir, 'results', f), order);
       };
       await synthesise('reversed');
       const resultBytes = await dirBytes(path.join(dir, 'results'));
@@ -155,12 +196,27 @@ export async function benchDatapath(sizesMb: number[]): Promise<DatapathRow[]> {
       await synthesise('request');
       const merge = await measurePipeline(dir, ['build', 'merge'], bytes + resultBytes, 'merged');
       const mergeBaseline = await measureBaseline(dir, ['original', 'results'], bytes + resultBytes);
-      const mergeHeapCapped = size === Math.max(...sizesMb)
-        ? await measurePipeline(dir, ['build', 'merge', '-B'], bytes + resultBytes, 'merged', { NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}` })
-        : undefined;
+      const mergeHeapCapped =
+        size === Math.max(...sizesMb)
+          ? await measurePipeline(dir, ['build', 'merge', '-B'], bytes + resultBytes, 'merged', {
+              NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MB}`,
+            })
+          : undefined;
       const records = made.records * (files / made.subjects.length);
-      rows.push({ sourceBytes: bytes, files, records: Math.round(records), requests, requestsBaseline, merge, mergeReversed, mergeBaseline, ...(mergeHeapCapped ? { mergeHeapCapped } : {}) });
-      process.stderr.write(`datapath: ${(bytes / MB).toFixed(0)} MB: requests ${rate(requests)}, merge ${rate(merge)}\n`);
+      rows.push({
+        sourceBytes: bytes,
+        files,
+        records: Math.round(records),
+        requests,
+        requestsBaseline,
+        merge,
+        mergeReversed,
+        mergeBaseline,
+        ...(mergeHeapCapped ? { mergeHeapCapped } : {}),
+      });
+      process.stderr.write(
+        `datapath: ${(bytes / MB).toFixed(0)} MB: requests ${rate(requests)}, merge ${rate(merge)}\n`,
+      );
       await rm(dir, { recursive: true, force: true });
     }
   } finally {
@@ -177,13 +233,26 @@ export function datapathMarkdown(rows: DatapathRow[]): string {
   const cappedNote = capped?.mergeHeapCapped
     ? `Flat memory, checked: at ${(capped.sourceBytes / MB).toFixed(0)} MB of sources, \`pipeline build merge -B\` with the V8 heap capped at ${HEAP_CAP_MB} MB (\`NODE_OPTIONS=--max-old-space-size=${HEAP_CAP_MB}\`) finished in ${secs(capped.mergeHeapCapped.ms)} with peak RSS ${rss(capped.mergeHeapCapped)}; a merge that held its data could not. Uncapped, peak RSS still rises with the input because V8 lets its heap grow before collecting when it may; the capped run shows that growth is garbage, not data kept.`
     : '';
-  const line = (r: DatapathRow, what: string, m: Measured) => [`${(r.sourceBytes / MB).toFixed(0)} MB (${int(r.files)} files)`, what, `${(m.inBytes / MB).toFixed(0)} MB → ${(m.outBytes / MB).toFixed(0)} MB`, secs(m.ms), `**${rate(m)}**`, `**${rss(m)}**`];
+  const line = (r: DatapathRow, what: string, m: Measured) => [
+    `${(r.sourceBytes / MB).toFixed(0)} MB (${int(r.files)} files)`,
+    what,
+    `${(m.inBytes / MB).toFixed(0)} MB → ${(m.outBytes / MB).toFixed(0)} MB`,
+    secs(m.ms),
+    `**${rate(m)}**`,
+    `**${rss(m)}**`,
+  ];
   return [
-    'Input MB/s = bytes read (sources; for merge sources + results) ÷ wall time of the whole command, start-up included. Peak RSS is the child process\'s. The merge reads results in request order (as the batch stage writes them), then again with every results file reversed, which makes it read each row back at its byte offset. The bare-Node rows read the same files line by line (readline), `JSON.parse` + `JSON.stringify` each line and write it out, one file at a time: what the runtime allows with no work per record.',
+    "Input MB/s = bytes read (sources; for merge sources + results) ÷ wall time of the whole command, start-up included. Peak RSS is the child process's. The merge reads results in request order (as the batch stage writes them), then again with every results file reversed, which makes it read each row back at its byte offset. The bare-Node rows read the same files line by line (readline), `JSON.parse` + `JSON.stringify` each line and write it out, one file at a time: what the runtime allows with no work per record.",
     '',
     markdownTable(
       ['sources', 'step', 'in → out', 'time', 'input MB/s', 'peak RSS'],
-      rows.flatMap((r) => [line(r, '`pipeline build requests`', r.requests), line(r, 'bare Node parse + stringify (sources)', r.requestsBaseline), line(r, '`pipeline build merge`', r.merge), line(r, '`pipeline build merge`, results reversed', r.mergeReversed), line(r, 'bare Node parse + stringify (sources + results)', r.mergeBaseline)]),
+      rows.flatMap((r) => [
+        line(r, '`pipeline build requests`', r.requests),
+        line(r, 'bare Node parse + stringify (sources)', r.requestsBaseline),
+        line(r, '`pipeline build merge`', r.merge),
+        line(r, '`pipeline build merge`, results reversed', r.mergeReversed),
+        line(r, 'bare Node parse + stringify (sources + results)', r.mergeBaseline),
+      ]),
     ),
     ...(cappedNote ? ['', cappedNote] : []),
   ].join('\n');

@@ -34,7 +34,11 @@ const sample = () => {
 const sampler = setInterval(sample, 20);
 
 const rows: string[][] = [];
-async function phase<T>(name: string, fn: () => Promise<T>, note: () => Promise<string> = () => Promise.resolve('')): Promise<T> {
+async function phase<T>(
+  name: string,
+  fn: () => Promise<T>,
+  note: () => Promise<string> = () => Promise.resolve(''),
+): Promise<T> {
   global.gc?.();
   phasePeak = 0;
   const before = process.memoryUsage().rss;
@@ -43,14 +47,24 @@ async function phase<T>(name: string, fn: () => Promise<T>, note: () => Promise<
   sample();
   const ms = performance.now() - start;
   const text = await note();
-  rows.push([name, `${(ms / 1000).toFixed(2)} s`, `${(before / MB).toFixed(0)} MB`, `${(phasePeak / MB).toFixed(0)} MB`, text]);
-  process.stdout.write(`${name}: ${(ms / 1000).toFixed(2)} s, RSS ${(before / MB).toFixed(0)} → peak ${(phasePeak / MB).toFixed(0)} MB ${text}\n`);
+  rows.push([
+    name,
+    `${(ms / 1000).toFixed(2)} s`,
+    `${(before / MB).toFixed(0)} MB`,
+    `${(phasePeak / MB).toFixed(0)} MB`,
+    text,
+  ]);
+  process.stdout.write(
+    `${name}: ${(ms / 1000).toFixed(2)} s, RSS ${(before / MB).toFixed(0)} → peak ${(phasePeak / MB).toFixed(0)} MB ${text}\n`,
+  );
   return value;
 }
 
 const passage = (i: number) =>
   `Passage ${i}. ` +
-  'It is often said that a good question is more important than a quick answer, because the right question helps us think about the whole problem. '.repeat(13);
+  'It is often said that a good question is more important than a quick answer, because the right question helps us think about the whole problem. '.repeat(
+    13,
+  );
 
 async function generate(file: string): Promise<void> {
   const out = createWriteStream(file);
@@ -59,7 +73,13 @@ async function generate(file: string): Promise<void> {
       custom_id: `req-${i}`,
       method: 'POST',
       url: '/v1/chat/completions',
-      body: { model: 'gpt-4.1-mini', messages: [{ role: 'system', content: 'You paraphrase text faithfully.' }, { role: 'user', content: `Paraphrase the passage.\n<text>${passage(i)}</text>` }] },
+      body: {
+        model: 'gpt-4.1-mini',
+        messages: [
+          { role: 'system', content: 'You paraphrase text faithfully.' },
+          { role: 'user', content: `Paraphrase the passage.\n<text>${passage(i)}</text>` },
+        ],
+      },
     };
     if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
   }
@@ -78,11 +98,24 @@ async function streamUpload(url: string, file: string): Promise<{ id: string }> 
   const tail = `\r\n--${boundary}--\r\n`;
   const length = Buffer.byteLength(head) + (await stat(file)).size + Buffer.byteLength(tail);
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/files`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as { id: string }) : reject(new Error(body))));
-    });
+    const req = request(
+      `${url}/files`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer bench',
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(length),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(body) as { id: string }) : reject(new Error(body)),
+        );
+      },
+    );
     req.on('error', reject);
     req.write(head);
     const rs = createReadStream(file);
@@ -104,7 +137,11 @@ async function main(): Promise<void> {
     rows.push(['baseline (modules loaded, server up)', '', '', `${(baseline / MB).toFixed(0)} MB`, '']);
     await phase('generate input', () => generate(input));
     const size = (await stat(input)).size;
-    const file = await phase('upload (streamed multipart over node:http)', () => streamUpload(emulator.url, input), () => sizeOf(input));
+    const file = await phase(
+      'upload (streamed multipart over node:http)',
+      () => streamUpload(emulator.url, input),
+      () => sizeOf(input),
+    );
     const poll = async (until: (s: string) => boolean) => {
       for (;;) {
         const b = await client.batches.retrieve(batchId);
@@ -114,11 +151,20 @@ async function main(): Promise<void> {
     };
     let batchId = '';
     await phase('create + validate (tokenize 50k prompts)', async () => {
-      batchId = (await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id;
+      batchId = (
+        await client.batches.create({
+          input_file_id: file.id,
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+        })
+      ).id;
       return poll((s) => s !== 'validating');
     });
-    const done = await phase('execute + finalize (shuffle into output file)', () => poll((s) => s === 'completed' || s === 'failed'));
-    if (done.status !== 'completed' || !done.output_file_id) throw new Error(`batch ended ${done.status}: ${JSON.stringify(done.errors)}`);
+    const done = await phase('execute + finalize (shuffle into output file)', () =>
+      poll((s) => s === 'completed' || s === 'failed'),
+    );
+    if (done.status !== 'completed' || !done.output_file_id)
+      throw new Error(`batch ended ${done.status}: ${JSON.stringify(done.errors)}`);
     await phase(
       'download (streamed)',
       async () => {
@@ -128,7 +174,11 @@ async function main(): Promise<void> {
       () => sizeOf(output),
     );
     const outSize = (await stat(output)).size;
-    await phase('for comparison: upload via openai SDK (ReadStream)', () => client.files.create({ file: createReadStream(input), purpose: 'batch' }), () => sizeOf(input));
+    await phase(
+      'for comparison: upload via openai SDK (ReadStream)',
+      () => client.files.create({ file: createReadStream(input), purpose: 'batch' }),
+      () => sizeOf(input),
+    );
     const stats = await emulator.stats();
     clearInterval(sampler);
     const summary = [
@@ -139,7 +189,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${summary.join('\n')}\n`);
     if (CAPPED_CHILD) return;
     summary.splice(2, 0, await cappedRun());
-    if (REQUESTS === 50_000) await record(`## Emulator: 50,000-request batch\n\n${machineLine()}; ${new Date().toISOString().slice(0, 10)}; \`npx tsx bench/emulator.ts\`.\n\n${markdownTable(['phase', 'time', 'RSS at start', 'peak RSS', 'size'], rows)}\n\n${summary.join('\n')}\n`);
+    if (REQUESTS === 50_000)
+      await record(
+        `## Emulator: 50,000-request batch\n\n${machineLine()}; ${new Date().toISOString().slice(0, 10)}; \`npx tsx bench/emulator.ts\`.\n\n${markdownTable(['phase', 'time', 'RSS at start', 'peak RSS', 'size'], rows)}\n\n${summary.join('\n')}\n`,
+      );
   } finally {
     clearInterval(sampler);
     await emulator.close();
@@ -152,11 +205,15 @@ async function main(): Promise<void> {
  * is capped far below the file size. It can only finish if no phase holds the file.
  */
 async function cappedRun(): Promise<string> {
-  const r = await run(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, '--import', TSX_LOADER, path.join(REPO, 'bench/emulator.ts')], {
-    cwd: REPO,
-    env: { BENCH_CAPPED_CHILD: '1', BENCH_REQUESTS: String(REQUESTS) },
-    rss: true,
-  });
+  const r = await run(
+    process.execPath,
+    [`--max-old-space-size=${HEAP_CAP_MB}`, '--import', TSX_LOADER, path.join(REPO, 'bench/emulator.ts')],
+    {
+      cwd: REPO,
+      env: { BENCH_CAPPED_CHILD: '1', BENCH_REQUESTS: String(REQUESTS) },
+      rss: true,
+    },
+  );
   const mb = ((r.peakRss ?? 0) / MB).toFixed(0);
   return r.code === 0
     ? `That growth is collectable garbage, not retained data: the same run in a child with the V8 heap capped at ${HEAP_CAP_MB} MB (\`--max-old-space-size=${HEAP_CAP_MB}\`; the tokenizer tables alone take ~40 MB of it) completed in ${(r.ms / 1000).toFixed(1)} s with peak RSS ${mb} MB, which it could not if any phase held the input or output file.`

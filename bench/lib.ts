@@ -21,12 +21,21 @@ export interface Timing {
  * Runs `cmd` once untimed (warm-up: page cache, tsx's transform cache), then `runs` times (after
  * `prepare` each time, untimed) and returns median and spread.
  */
-export function timeCommand(cmd: string, args: string[], opts: { cwd: string; runs?: number; env?: NodeJS.ProcessEnv; prepare?: () => void; okCodes?: number[] }): Timing {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; runs?: number; env?: NodeJS.ProcessEnv; prepare?: () => void; okCodes?: number[] },
+): Timing {
   const samples: number[] = [];
   for (let i = -1; i < (opts.runs ?? 5); i++) {
     opts.prepare?.();
     const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    const r = spawnSync(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 28,
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status === null || !(opts.okCodes ?? [0]).includes(r.status)) {
       throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
@@ -38,7 +47,12 @@ export function timeCommand(cmd: string, args: string[], opts: { cwd: string; ru
 
 export function summarize(samples: number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { medianMs: sorted[Math.floor(sorted.length / 2)]!, minMs: sorted[0]!, maxMs: sorted[sorted.length - 1]!, runs: sorted.length };
+  return {
+    medianMs: sorted[Math.floor(sorted.length / 2)]!,
+    minMs: sorted[0]!,
+    maxMs: sorted[sorted.length - 1]!,
+    runs: sorted.length,
+  };
 }
 
 export function pipelineArgs(...args: string[]): [string, string[]] {
@@ -55,7 +69,11 @@ export function machineLine(): string {
 }
 
 export function markdownTable(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 // ---- asynchronous runs (an emulator may live in this process, so the event loop must stay free) ----
@@ -75,11 +93,19 @@ const HAVE_TIME = existsSync('/usr/bin/time');
  * Runs a command without blocking this process. With `rss`, the child's peak RSS is taken from
  * GNU time's `%M` (or, without it, by sampling VmHWM in /proc/<pid>/status every 20 ms).
  */
-export async function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; rss?: boolean }): Promise<RunResult> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; rss?: boolean },
+): Promise<RunResult> {
   const rssFile = opts.rss && HAVE_TIME ? path.join(os.tmpdir(), `bench-rss-${process.pid}-${Date.now()}`) : undefined;
   const [c, a] = rssFile ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
   const start = performance.now();
-  const child = spawn(c, a, { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(c, a, {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -108,17 +134,29 @@ function vmHwm(pid: number | undefined): number {
 }
 
 /** `pipeline <args>` in `cwd`, asynchronously. */
-export function runPipeline(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; rss?: boolean } = {}): Promise<RunResult> {
+export function runPipeline(
+  cwd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; rss?: boolean } = {},
+): Promise<RunResult> {
   const [cmd, full] = pipelineArgs(...args);
   return run(cmd, full, { cwd, ...opts });
 }
 
 /** Environment pointing the CLI at a test-owned emulator. */
-export const emulatorEnv = (url: string): NodeJS.ProcessEnv => ({ OPENAI_BASE_URL: url, OPENAI_API_KEY: 'bench-key', PIPELINE_FAILPOINT: '' });
+export const emulatorEnv = (url: string): NodeJS.ProcessEnv => ({
+  OPENAI_BASE_URL: url,
+  OPENAI_API_KEY: 'bench-key',
+  PIPELINE_FAILPOINT: '',
+});
 
 /** POSTs to the emulator's test controls (`/_emulator/...`). */
 export async function control(port: number, route: string, body: unknown = {}): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${port}/_emulator/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}/_emulator/${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`emulator control ${route}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -127,19 +165,27 @@ export async function control(port: number, route: string, body: unknown = {}): 
  * Runs `pipeline build` until it exits 0 (75 = pending: call `between`, then run again).
  * Any other exit code throws with the build's output.
  */
-export async function buildUntilDone(cwd: string, env: NodeJS.ProcessEnv, between: () => Promise<void> = () => Promise.resolve(), maxRuns = 500): Promise<{ runs: number; ms: number }> {
+export async function buildUntilDone(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  between: () => Promise<void> = () => Promise.resolve(),
+  maxRuns = 500,
+): Promise<{ runs: number; ms: number }> {
   const start = performance.now();
   for (let runs = 1; runs <= maxRuns; runs++) {
     const r = await runPipeline(cwd, ['build'], { env });
     if (r.code === 0) return { runs, ms: performance.now() - start };
-    if (r.code !== 75) throw new Error(`pipeline build exited ${r.code}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    if (r.code !== 75)
+      throw new Error(`pipeline build exited ${r.code}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
     await between();
   }
   throw new Error(`still pending after ${maxRuns} builds`);
 }
 
 /** The default MMLU pipeline (pipeline.config.ts) rooted at the bench's temporary directory. */
-export function mmluConfig(prompt = 'Paraphrase the following analysis of an MMLU {subject} question.\nKeep its meaning, reasoning and final answer exactly; use different wording and sentence structure.\nReply with the paraphrased analysis only.\n\n<text>\n{analysis}\n</text>'): string {
+export function mmluConfig(
+  prompt = 'Paraphrase the following analysis of an MMLU {subject} question.\nKeep its meaning, reasoning and final answer exactly; use different wording and sentence structure.\nReply with the paraphrased analysis only.\n\n<text>\n{analysis}\n</text>',
+): string {
   return `export default {
   root: '.',
   rules: [

@@ -14,10 +14,21 @@ import { generateMmluDataset } from '../src/data/generate-mmlu.ts';
 import { REQUESTS_PER_SECOND, VALIDATING_MS } from '../src/emulator/context.ts';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.ts';
 import { batchCost } from '../src/tokens/prices.ts';
-import { buildUntilDone, control, emulatorEnv, int, isMain, markdownTable, mmluConfig, runPipeline, usd } from './lib.ts';
+import {
+  buildUntilDone,
+  control,
+  emulatorEnv,
+  int,
+  isMain,
+  markdownTable,
+  mmluConfig,
+  runPipeline,
+  usd,
+} from './lib.ts';
 
 const MODEL = 'gpt-4.1';
-const NEW_PROMPT = 'Rewrite the analysis below of an MMLU {subject} question in your own words.\nKeep every fact, step and the final answer.\n\n<text>\n{analysis}\n</text>';
+const NEW_PROMPT =
+  'Rewrite the analysis below of an MMLU {subject} question in your own words.\nKeep every fact, step and the final answer.\n\n<text>\n{analysis}\n</text>';
 
 interface Tokens {
   requests: number;
@@ -46,8 +57,16 @@ async function tokensNow(e: RunningEmulator): Promise<Tokens> {
   const s = await e.stats();
   return { requests: s.requestsExecuted, input: s.inputTokens, output: s.outputTokens };
 }
-const minus = (a: Tokens, b: Tokens): Tokens => ({ requests: a.requests - b.requests, input: a.input - b.input, output: a.output - b.output });
-const plus = (a: Tokens, b: Tokens): Tokens => ({ requests: a.requests + b.requests, input: a.input + b.input, output: a.output + b.output });
+const minus = (a: Tokens, b: Tokens): Tokens => ({
+  requests: a.requests - b.requests,
+  input: a.input - b.input,
+  output: a.output - b.output,
+});
+const plus = (a: Tokens, b: Tokens): Tokens => ({
+  requests: a.requests + b.requests,
+  input: a.input + b.input,
+  output: a.output + b.output,
+});
 
 /** Usage summed over raw result files (what a whole-file resubmission of these subjects costs). */
 async function resultTokens(dir: string, subjects: string[]): Promise<Tokens> {
@@ -55,7 +74,9 @@ async function resultTokens(dir: string, subjects: string[]): Promise<Tokens> {
   for (const s of subjects) {
     for (const line of (await readFile(path.join(dir, 'paraphrase_batch/results', `${s}.jsonl`), 'utf8')).split('\n')) {
       if (!line) continue;
-      const u = (JSON.parse(line) as { response?: { body?: { usage?: { prompt_tokens: number; completion_tokens: number } } } }).response?.body?.usage;
+      const u = (
+        JSON.parse(line) as { response?: { body?: { usage?: { prompt_tokens: number; completion_tokens: number } } } }
+      ).response?.body?.usage;
       t.requests += 1;
       t.input += u?.prompt_tokens ?? 0;
       t.output += u?.completion_tokens ?? 0;
@@ -64,9 +85,22 @@ async function resultTokens(dir: string, subjects: string[]): Promise<Tokens> {
   return t;
 }
 
-async function project(subjects: number, records: number | undefined): Promise<{ dir: string; names: string[]; emulator: RunningEmulator; env: NodeJS.ProcessEnv; cycle: () => Promise<{ paid: Tokens; builds: number }> }> {
+async function project(
+  subjects: number,
+  records: number | undefined,
+): Promise<{
+  dir: string;
+  names: string[];
+  emulator: RunningEmulator;
+  env: NodeJS.ProcessEnv;
+  cycle: () => Promise<{ paid: Tokens; builds: number }>;
+}> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-money-'));
-  const made = await generateMmluDataset({ outDir: path.join(dir, 'original'), subjects, ...(records ? { recordsPerSubject: records } : {}) });
+  const made = await generateMmluDataset({
+    outDir: path.join(dir, 'original'),
+    subjects,
+    ...(records ? { recordsPerSubject: records } : {}),
+  });
   await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
   const emulator = await startEmulator({ stateDir: path.join(dir, 'emulator-state'), speed: 1 });
   const env = emulatorEnv(emulator.url);
@@ -95,7 +129,10 @@ export async function benchMoney(opts: { subjects?: number; records?: number } =
     const first = await p.cycle();
     full = first.paid;
     scenarios.push({ name: 'full run', paid: full, seed: full, builds: first.builds, note: 'every request once' });
-    const status = JSON.parse((await runPipeline(p.dir, ['status', '--json'], { env: p.env })).stdout) as { rule: string; costUsd?: number }[];
+    const status = JSON.parse((await runPipeline(p.dir, ['status', '--json'], { env: p.env })).stdout) as {
+      rule: string;
+      costUsd?: number;
+    }[];
     statusCostUsd = status.filter((s) => s.rule === 'batch').reduce((sum, s) => sum + (s.costUsd ?? 0), 0);
 
     const edited = p.names[Math.floor(p.names.length / 2)]!;
@@ -105,11 +142,23 @@ export async function benchMoney(opts: { subjects?: number; records?: number } =
     lines[0] = JSON.stringify({ ...rec, analysis: `${rec.analysis} This record was edited.` });
     await writeFile(file, lines.join('\n'));
     const one = await p.cycle();
-    scenarios.push({ name: 'one record edited', paid: one.paid, seed: await resultTokens(p.dir, [edited]), builds: one.builds, note: `record 1 of ${edited} (${int(lines.filter(Boolean).length)} records)` });
+    scenarios.push({
+      name: 'one record edited',
+      paid: one.paid,
+      seed: await resultTokens(p.dir, [edited]),
+      builds: one.builds,
+      note: `record 1 of ${edited} (${int(lines.filter(Boolean).length)} records)`,
+    });
 
     await writeFile(path.join(p.dir, 'pipeline.config.ts'), mmluConfig(NEW_PROMPT));
     const prompt = await p.cycle();
-    scenarios.push({ name: 'prompt changed', paid: prompt.paid, seed: await resultTokens(p.dir, p.names), builds: prompt.builds, note: 'every request is new' });
+    scenarios.push({
+      name: 'prompt changed',
+      paid: prompt.paid,
+      seed: await resultTokens(p.dir, p.names),
+      builds: prompt.builds,
+      note: 'every request is new',
+    });
   } finally {
     await p.emulator.close();
     await rm(p.dir, { recursive: true, force: true });
@@ -125,24 +174,53 @@ async function expiredScenario(subjects: number, records: number | undefined, fu
     const before = await tokensNow(p.emulator);
     const submit = await runPipeline(p.dir, ['build'], { env: p.env });
     if (submit.code !== 75) throw new Error(`submit build exited ${submit.code}: ${submit.stderr}`);
-    const sizes = await Promise.all(p.names.map(async (n) => ({ n, lines: (await readFile(path.join(p.dir, 'original', `${n}.jsonl`), 'utf8')).split('\n').filter(Boolean).length })));
+    const sizes = await Promise.all(
+      p.names.map(async (n) => ({
+        n,
+        lines: (await readFile(path.join(p.dir, 'original', `${n}.jsonl`), 'utf8')).split('\n').filter(Boolean).length,
+      })),
+    );
     const largest = sizes.reduce((a, b) => (b.lines > a.lines ? b : a));
-    const ledger = JSON.parse(await readFile(path.join(p.dir, 'paraphrase_batch', `${largest.n}.batch.json`), 'utf8')) as { parts: { batchId?: string }[] };
+    const ledger = JSON.parse(
+      await readFile(path.join(p.dir, 'paraphrase_batch', `${largest.n}.batch.json`), 'utf8'),
+    ) as { parts: { batchId?: string }[] };
     const id = ledger.parts[0]!.batchId!;
     const headers = { authorization: 'Bearer bench-key' };
-    const get = async () => (await (await fetch(`${p.emulator.url}/batches/${id}`, { headers })).json()) as { status: string; request_counts: { completed: number; total: number }; usage: { input_tokens: number; output_tokens: number } };
+    const get = async () =>
+      (await (await fetch(`${p.emulator.url}/batches/${id}`, { headers })).json()) as {
+        status: string;
+        request_counts: { completed: number; total: number };
+        usage: { input_tokens: number; output_tokens: number };
+      };
     // Move emulated time to just short of half-way (real time has passed too), then step to it.
-    await control(p.emulator.port, 'clock', { advanceMs: VALIDATING_MS + (0.45 * largest.lines * 1000) / REQUESTS_PER_SECOND });
-    while ((await get()).request_counts.completed < largest.lines / 2) await control(p.emulator.port, 'clock', { advanceMs: 200 });
+    await control(p.emulator.port, 'clock', {
+      advanceMs: VALIDATING_MS + (0.45 * largest.lines * 1000) / REQUESTS_PER_SECOND,
+    });
+    while ((await get()).request_counts.completed < largest.lines / 2)
+      await control(p.emulator.port, 'clock', { advanceMs: 200 });
     await control(p.emulator.port, 'batches/' + id + '/expire');
     const expired = await get();
     const done = expired.request_counts.completed;
-    const builds = (await buildUntilDone(p.dir, p.env, async () => void (await control(p.emulator.port, 'clock', { advanceMs: 45_000 })))).runs + 1;
+    const builds =
+      (
+        await buildUntilDone(
+          p.dir,
+          p.env,
+          async () => void (await control(p.emulator.port, 'clock', { advanceMs: 45_000 })),
+        )
+      ).runs + 1;
     const merged = await readdir(path.join(p.dir, 'paraphrased'));
-    if (merged.length !== p.names.length) throw new Error(`expired scenario: ${merged.length} merged files of ${p.names.length}`);
+    if (merged.length !== p.names.length)
+      throw new Error(`expired scenario: ${merged.length} merged files of ${p.names.length}`);
     const paid = minus(await tokensNow(p.emulator), before);
     const halfPaid = { requests: done, input: expired.usage.input_tokens, output: expired.usage.output_tokens };
-    return { name: 'one batch expired half-way', paid, seed: plus(full, halfPaid), builds, note: `${largest.n}: batch ${expired.status} after ${int(done)} of ${int(largest.lines)} requests` };
+    return {
+      name: 'one batch expired half-way',
+      paid,
+      seed: plus(full, halfPaid),
+      builds,
+      note: `${largest.n}: batch ${expired.status} after ${int(done)} of ${int(largest.lines)} requests`,
+    };
   } finally {
     await p.emulator.close();
     await rm(p.dir, { recursive: true, force: true });
@@ -156,8 +234,26 @@ export function moneyMarkdown(r: MoneyResult): string {
     `Dollars = emulator token counts × ${MODEL} batch price (src/tokens/prices.ts: $${batchCost(MODEL, { input: 1e6, output: 0 })} / $${batchCost(MODEL, { input: 0, output: 1e6 })} per 1M input / output tokens). "Whole-subject resubmission" is the seed's way: any change or failure in a subject sends its whole file again (for an expired batch: its finished half was billed, then the whole file again).`,
     '',
     markdownTable(
-      ['scenario', 'requests sent', 'input tokens', 'output tokens', 'pipeline pays', 'whole-subject resubmission pays', 'builds', 'note'],
-      r.scenarios.map((s) => [s.name, int(s.paid.requests), int(s.paid.input), int(s.paid.output), `**${usd(cost(s.paid))}**`, `${usd(cost(s.seed))} (${int(s.seed.requests)} requests)`, String(s.builds), s.note]),
+      [
+        'scenario',
+        'requests sent',
+        'input tokens',
+        'output tokens',
+        'pipeline pays',
+        'whole-subject resubmission pays',
+        'builds',
+        'note',
+      ],
+      r.scenarios.map((s) => [
+        s.name,
+        int(s.paid.requests),
+        int(s.paid.input),
+        int(s.paid.output),
+        `**${usd(cost(s.paid))}**`,
+        `${usd(cost(s.seed))} (${int(s.seed.requests)} requests)`,
+        String(s.builds),
+        s.note,
+      ]),
     ),
     '',
     'Estimate before paying (`pipeline build --dry-run --json` on the fresh set) against what the full run was billed:',
@@ -165,9 +261,24 @@ export function moneyMarkdown(r: MoneyResult): string {
     markdownTable(
       ['', 'dry-run estimate', 'billed (emulator)', 'error'],
       [
-        ['requests', int(r.estimate.requests), int(r.actualFull.requests), pct(r.estimate.requests, r.actualFull.requests)],
-        ['input tokens', int(r.estimate.inputTokens), int(r.actualFull.input), pct(r.estimate.inputTokens, r.actualFull.input)],
-        ['output tokens', int(r.estimate.outputTokens), int(r.actualFull.output), pct(r.estimate.outputTokens, r.actualFull.output)],
+        [
+          'requests',
+          int(r.estimate.requests),
+          int(r.actualFull.requests),
+          pct(r.estimate.requests, r.actualFull.requests),
+        ],
+        [
+          'input tokens',
+          int(r.estimate.inputTokens),
+          int(r.actualFull.input),
+          pct(r.estimate.inputTokens, r.actualFull.input),
+        ],
+        [
+          'output tokens',
+          int(r.estimate.outputTokens),
+          int(r.actualFull.output),
+          pct(r.estimate.outputTokens, r.actualFull.output),
+        ],
         ['dollars (batch price)', usd(r.estimate.costUsd), usd(actualCost), pct(r.estimate.costUsd, actualCost)],
       ],
     ),
@@ -177,7 +288,12 @@ export function moneyMarkdown(r: MoneyResult): string {
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { subjects: { type: 'string', default: '57' }, records: { type: 'string' } } });
-  const result = await benchMoney({ subjects: Number(values.subjects), ...(values.records ? { records: Number(values.records) } : {}) });
+  const { values } = parseArgs({
+    options: { subjects: { type: 'string', default: '57' }, records: { type: 'string' } },
+  });
+  const result = await benchMoney({
+    subjects: Number(values.subjects),
+    ...(values.records ? { records: Number(values.records) } : {}),
+  });
   process.stdout.write(`${moneyMarkdown(result)}\n`);
 }

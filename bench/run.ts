@@ -19,7 +19,9 @@ import { machineLine, markdownTable, mb, REPO, run, secs, usd, int, type Timing 
 import { benchMoney, moneyMarkdown } from './money.ts';
 import { batchCost } from '../src/tokens/prices.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, render: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, render: { type: 'boolean', default: false } },
+});
 const RAW_FILE = path.join(REPO, 'bench', 'results.json');
 
 /** Everything a run measured, kept in bench/results.json so `--render` can redo the tables without measuring. */
@@ -45,21 +47,31 @@ async function measureAll(quick: boolean): Promise<void> {
   const loads: number[] = [];
   const loadSampler = setInterval(() => loads.push(os.loadavg()[0]!), 10_000);
   const start = os.loadavg()[0]!;
-  const done: BenchRun = { started: new Date().toISOString(), quick, elapsed: [], load: { start, mean: start, max: start } };
+  const done: BenchRun = {
+    started: new Date().toISOString(),
+    quick,
+    elapsed: [],
+    load: { start, mean: start, max: start },
+  };
   const section = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     process.stderr.write(`== ${name}\n`);
     const v = await fn();
     done.elapsed.push(`${name} ${secs(performance.now() - t)}`);
-    if (loads.length) done.load = { start, mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(start, ...loads) };
+    if (loads.length)
+      done.load = { start, mean: loads.reduce((a, b) => a + b, 0) / loads.length, max: Math.max(start, ...loads) };
     return v;
   };
   // Cheapest first; results are written after each section, so an interrupted run keeps what it measured.
-  done.api = await section('api', () => benchApi(quick ? { inflight: [57, 300], subjects: 5, records: 40 } : { inflight: [57, 500, 5000] }));
+  done.api = await section('api', () =>
+    benchApi(quick ? { inflight: [57, 300], subjects: 5, records: 40 } : { inflight: [57, 500, 5000] }),
+  );
   await writeResults(done);
   done.money = await section('money', () => benchMoney(quick ? { subjects: 5, records: 40 } : {}));
   await writeResults(done);
-  done.bookkeeping = await section('bookkeeping', () => benchBookkeeping(quick ? [57, 570] : [57, 1140, 11400], quick ? 3 : 5));
+  done.bookkeeping = await section('bookkeeping', () =>
+    benchBookkeeping(quick ? [57, 570] : [57, 1140, 11400], quick ? 3 : 5),
+  );
   await writeResults(done);
   done.datapath = await section('data path', () => benchDatapath(quick ? [15, 30] : [250, 500, 1000]));
   clearInterval(loadSampler);
@@ -69,7 +81,11 @@ async function measureAll(quick: boolean): Promise<void> {
   if (!quick) {
     process.stderr.write('== emulator\n');
     const r = await run(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/emulator.ts')], { cwd: REPO });
-    process.stderr.write(r.code === 0 ? `emulator section regenerated (${secs(r.ms)})\n` : `bench/emulator.ts failed (${r.code}); kept the old section\n${r.stderr.slice(-1000)}\n`);
+    process.stderr.write(
+      r.code === 0
+        ? `emulator section regenerated (${secs(r.ms)})\n`
+        : `bench/emulator.ts failed (${r.code}); kept the old section\n${r.stderr.slice(-1000)}\n`,
+    );
   }
 }
 
@@ -82,7 +98,9 @@ async function writeResults(done: BenchRun): Promise<void> {
       return 'absent';
     }
   };
-  const tsxVersion = (JSON.parse(await readFile(path.join(REPO, 'node_modules/tsx/package.json'), 'utf8')) as { version: string }).version;
+  const tsxVersion = (
+    JSON.parse(await readFile(path.join(REPO, 'node_modules/tsx/package.json'), 'utf8')) as { version: string }
+  ).version;
   const header = [
     '# Benchmarks',
     '',
@@ -95,10 +113,13 @@ async function writeResults(done: BenchRun): Promise<void> {
 
   const sections = [
     header,
-    bookkeeping && `## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja\n\n${bookkeepingMarkdown(bookkeeping)}`,
+    bookkeeping &&
+      `## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja\n\n${bookkeepingMarkdown(bookkeeping)}`,
     datapath && `## Data path: request generation and merge throughput, peak RSS\n\n${datapathMarkdown(datapath)}`,
-    api && `## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator\n\n${apiMarkdown(api.rows, api.e2e)}`,
-    money && `## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate\n\n${moneyMarkdown(money)}`,
+    api &&
+      `## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator\n\n${apiMarkdown(api.rows, api.e2e)}`,
+    money &&
+      `## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate\n\n${moneyMarkdown(money)}`,
   ];
 
   // Keep the Emulator section (bench/emulator.ts replaces it in place below).
@@ -108,7 +129,10 @@ async function writeResults(done: BenchRun): Promise<void> {
   const resultsFile = path.join(outDir, 'RESULTS.md');
   const old = await readFile(resultsFile, 'utf8').catch(() => '');
   const at = old.indexOf('## Emulator: 50,000-request batch');
-  const emulatorSection = at === -1 ? '' : old.slice(at, old.indexOf('\n## ', at + 1) === -1 ? undefined : old.indexOf('\n## ', at + 1)).trim();
+  const emulatorSection =
+    at === -1
+      ? ''
+      : old.slice(at, old.indexOf('\n## ', at + 1) === -1 ? undefined : old.indexOf('\n## ', at + 1)).trim();
   await writeFile(resultsFile, `${[...sections, emulatorSection].filter(Boolean).join('\n\n')}\n`);
   await writeFile(path.join(outDir, 'HEADLINE.md'), `${headlineTable(done)}\n`);
   if (!quick) {
@@ -139,27 +163,63 @@ function headlineTable(done: BenchRun): string {
   for (const r of bookkeeping?.rows ?? []) {
     if (!bookkeeping) break;
     const first = bookkeeping.rows[0]!;
-    const perTarget = r.targets > first.targets ? `; engine ${(((r.noopBuild.medianMs - first.noopBuild.medianMs) * 1000) / (r.targets - first.targets)).toFixed(0)} µs per target` : '';
-    rows.push([`No-op \`build\`, ${int(r.subjects)} subjects (${int(r.targets)} targets)`, `${t(r.noopBuild)} (tsx start-up ${t(bookkeeping.tsx)}${perTarget})`, `make ${t(r.make)}, ninja ${t(r.ninja)}`]);
+    const perTarget =
+      r.targets > first.targets
+        ? `; engine ${(((r.noopBuild.medianMs - first.noopBuild.medianMs) * 1000) / (r.targets - first.targets)).toFixed(0)} µs per target`
+        : '';
+    rows.push([
+      `No-op \`build\`, ${int(r.subjects)} subjects (${int(r.targets)} targets)`,
+      `${t(r.noopBuild)} (tsx start-up ${t(bookkeeping.tsx)}${perTarget})`,
+      `make ${t(r.make)}, ninja ${t(r.ninja)}`,
+    ]);
   }
   const big = datapath?.at(-1);
   const small = datapath?.[0];
   if (datapath && big && small) {
-    rows.push([`Request generation, ${mb(big.sourceBytes)} of sources`, `${rate(big.requests)}, peak RSS ${mb(big.requests.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.requestsBaseline)}`]);
-    rows.push([`Merge, ${mb(big.merge.inBytes)} of sources + results`, `${rate(big.merge)} (results reversed: ${rate(big.mergeReversed)}), peak RSS ${mb(big.merge.peakRss)}`, `bare Node JSON parse + stringify ${rate(big.mergeBaseline)}`]);
-    rows.push([`Peak RSS as sources grow ${datapath.map((d) => mb(d.sourceBytes)).join(' → ')}`, `requests ${datapath.map((d) => mb(d.requests.peakRss)).join(' → ')}; merge ${datapath.map((d) => mb(d.merge.peakRss)).join(' → ')}`, `bare Node ${mb(small.requestsBaseline.peakRss)}`]);
+    rows.push([
+      `Request generation, ${mb(big.sourceBytes)} of sources`,
+      `${rate(big.requests)}, peak RSS ${mb(big.requests.peakRss)}`,
+      `bare Node JSON parse + stringify ${rate(big.requestsBaseline)}`,
+    ]);
+    rows.push([
+      `Merge, ${mb(big.merge.inBytes)} of sources + results`,
+      `${rate(big.merge)} (results reversed: ${rate(big.mergeReversed)}), peak RSS ${mb(big.merge.peakRss)}`,
+      `bare Node JSON parse + stringify ${rate(big.mergeBaseline)}`,
+    ]);
+    rows.push([
+      `Peak RSS as sources grow ${datapath.map((d) => mb(d.sourceBytes)).join(' → ')}`,
+      `requests ${datapath.map((d) => mb(d.requests.peakRss)).join(' → ')}; merge ${datapath.map((d) => mb(d.merge.peakRss)).join(' → ')}`,
+      `bare Node ${mb(small.requestsBaseline.peakRss)}`,
+    ]);
   }
   for (const p of api?.rows ?? []) {
-    rows.push([`Polling ${int(p.inFlight)} batches in flight (one build cycle)`, `${plural(p.cycle.calls, 'HTTP call')}, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`, `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`]);
+    rows.push([
+      `Polling ${int(p.inFlight)} batches in flight (one build cycle)`,
+      `${plural(p.cycle.calls, 'HTTP call')}, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`,
+      `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`,
+    ]);
   }
   const e = api?.e2e;
-  if (e) rows.push([`${int(e.records)} requests, ${e.subjects} subjects, end to end on the emulator (speed ${e.speed})`, `${secs(e.ms)}, ${e.runs} \`build\` runs, ${e.stats.batchesCreated} batches, ${e.stats.duplicateExecutions} duplicate requests`, `emulated lower bound ${secs(e.lowerBoundMs)}`]);
+  if (e)
+    rows.push([
+      `${int(e.records)} requests, ${e.subjects} subjects, end to end on the emulator (speed ${e.speed})`,
+      `${secs(e.ms)}, ${e.runs} \`build\` runs, ${e.stats.batchesCreated} batches, ${e.stats.duplicateExecutions} duplicate requests`,
+      `emulated lower bound ${secs(e.lowerBoundMs)}`,
+    ]);
   const cost = (x: { input: number; output: number }) => batchCost('gpt-4.1', x)!;
   if (!money) return markdownTable(['', 'pipeline', 'for comparison'], rows);
   for (const s of money.scenarios) {
-    rows.push([`Dollars: ${s.name}`, `${usd(cost(s.paid))} (${plural(s.paid.requests, 'request')}; ${s.note})`, `whole-subject resubmission ${usd(cost(s.seed))} (${plural(s.seed.requests, 'request')})`]);
+    rows.push([
+      `Dollars: ${s.name}`,
+      `${usd(cost(s.paid))} (${plural(s.paid.requests, 'request')}; ${s.note})`,
+      `whole-subject resubmission ${usd(cost(s.seed))} (${plural(s.seed.requests, 'request')})`,
+    ]);
   }
   const err = ((money.estimate.inputTokens - money.actualFull.input) / money.actualFull.input) * 100;
-  rows.push(['`build --dry-run` estimate vs billed input tokens', `${int(money.estimate.inputTokens)} vs ${int(money.actualFull.input)} (${err.toFixed(1)}%)`, `estimated ${usd(money.estimate.costUsd)} vs billed ${usd(cost(money.actualFull))} (output tokens ${(((money.estimate.outputTokens - money.actualFull.output) / money.actualFull.output) * 100).toFixed(0)}%: the emulator's stand-in model writes longer replies)`]);
+  rows.push([
+    '`build --dry-run` estimate vs billed input tokens',
+    `${int(money.estimate.inputTokens)} vs ${int(money.actualFull.input)} (${err.toFixed(1)}%)`,
+    `estimated ${usd(money.estimate.costUsd)} vs billed ${usd(cost(money.actualFull))} (output tokens ${(((money.estimate.outputTokens - money.actualFull.output) / money.actualFull.output) * 100).toFixed(0)}%: the emulator's stand-in model writes longer replies)`,
+  ]);
   return markdownTable(['', 'pipeline', 'for comparison'], rows);
 }

@@ -58,7 +58,10 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
     calls,
     async upload(data, filename) {
       try {
-        const file = await client.files.create({ file: await toFile(data, filename, { type: 'application/jsonl' }), purpose: 'batch' });
+        const file = await client.files.create({
+          file: await toFile(data, filename, { type: 'application/jsonl' }),
+          purpose: 'batch',
+        });
         return ok({ id: file.id });
       } catch (error) {
         return fail(error);
@@ -145,14 +148,19 @@ function fromSdk(b: Batch): RemoteBatch {
     outputFileId: b.output_file_id ?? null,
     errorFileId: b.error_file_id ?? null,
     errors: (b.errors?.data ?? []).map((e) => ({ code: e.code, message: e.message, line: e.line ?? null })),
-    requestCounts: { total: b.request_counts?.total ?? 0, completed: b.request_counts?.completed ?? 0, failed: b.request_counts?.failed ?? 0 },
+    requestCounts: {
+      total: b.request_counts?.total ?? 0,
+      completed: b.request_counts?.completed ?? 0,
+      failed: b.request_counts?.failed ?? 0,
+    },
     metadata: { ...(b.metadata ?? {}) },
   };
 }
 
 export function toApiError(error: unknown, apiKey: string, ambiguous = false): ApiError {
   const message = scrubSecrets(error instanceof Error ? error.message : String(error), apiKey);
-  if (error instanceof APIConnectionError) return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
+  if (error instanceof APIConnectionError)
+    return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
   if (!(error instanceof APIError) || typeof error.status !== 'number') {
     return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
   }
@@ -162,7 +170,8 @@ export function toApiError(error: unknown, apiKey: string, ambiguous = false): A
     return { kind: 'rate-limited', status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   // A 5xx answer to create may come after the batch was made: treat it as "maybe created".
-  if (status >= 500) return ambiguous ? { kind: 'ambiguous', status, message } : { kind: 'server-error', status, message };
+  if (status >= 500)
+    return ambiguous ? { kind: 'ambiguous', status, message } : { kind: 'server-error', status, message };
   if (status === 404) return { kind: 'not-found', status, message };
   if (status === 409) return { kind: 'conflict', status, message };
   if (status === 401 || status === 403) return { kind: 'auth', status, message };

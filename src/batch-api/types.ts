@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { Result } from '../util/result.ts';
 
-export type RemoteBatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+export type RemoteBatchStatus =
+  'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['failed', 'completed', 'expired', 'cancelled']);
 
@@ -48,7 +49,12 @@ export type ApiError =
   | { kind: 'http'; status: number; message: string };
 
 export function isTransient(error: ApiError): boolean {
-  return error.kind === 'rate-limited' || error.kind === 'server-error' || error.kind === 'network' || error.kind === 'ambiguous';
+  return (
+    error.kind === 'rate-limited' ||
+    error.kind === 'server-error' ||
+    error.kind === 'network' ||
+    error.kind === 'ambiguous'
+  );
 }
 
 export interface CreateBatchParams {

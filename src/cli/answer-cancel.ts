@@ -18,7 +18,12 @@ export interface CancelDesk {
 export const REQUEST_CHECK_MS = 1_000;
 
 /** Sleeps `ms`, looking for a cancel request every second; answers whether one is waiting. */
-export async function sleepUnlessAsked(clock: Clock, ms: number, signal: AbortSignal, desk: CancelDesk | undefined): Promise<boolean> {
+export async function sleepUnlessAsked(
+  clock: Clock,
+  ms: number,
+  signal: AbortSignal,
+  desk: CancelDesk | undefined,
+): Promise<boolean> {
   if (!desk) {
     await clock.sleep(ms, signal);
     return false;
@@ -35,7 +40,12 @@ export async function sleepUnlessAsked(clock: Clock, ms: number, signal: AbortSi
  * Claims and answers the waiting request, if any. Targets of it that were pending in `last` are
  * carried as cancelled (not run or waited for again in this build).
  */
-export async function answerCancelRequest(desk: CancelDesk, last: BuildSummary, carried: Map<string, TargetResult>, now: () => number): Promise<{ request: CancelRequest; answer: CancelAnswer } | undefined> {
+export async function answerCancelRequest(
+  desk: CancelDesk,
+  last: BuildSummary,
+  carried: Map<string, TargetResult>,
+  now: () => number,
+): Promise<{ request: CancelRequest; answer: CancelAnswer } | undefined> {
   const request = await desk.mailbox.claim();
   if (!request) return undefined;
   let outcomes: CancelOutcome[];

@@ -21,7 +21,13 @@ export type HolderOutcome =
   /** No answer in time (or interrupted); nothing was done by the holder. */
   | { kind: 'no-answer'; holder: LockHolder; claimed: boolean; interrupted: boolean };
 
-export async function askHolderToCancel(opts: { stateDir: string; targets: string[]; clock: Clock; signal: AbortSignal; stderr: Output }): Promise<HolderOutcome> {
+export async function askHolderToCancel(opts: {
+  stateDir: string;
+  targets: string[];
+  clock: Clock;
+  signal: AbortSignal;
+  stderr: Output;
+}): Promise<HolderOutcome> {
   const { clock, stateDir } = opts;
   const mailbox = new CancelMailbox(stateDir);
   const deadline = clock.now() + ANSWER_TIMEOUT_MS;
@@ -53,9 +59,15 @@ export async function askHolderToCancel(opts: { stateDir: string; targets: strin
     if (holder.answersCancel && !posted) {
       const request = newCancelRequest(opts.targets, clock.now());
       if (await mailbox.post(request)) posted = request;
-      tell('asked', `cancel: asking the running build, ${describeHolder(holder)}, to cancel (waiting up to ${ANSWER_TIMEOUT_MS / 1000} s for its answer)\n`);
+      tell(
+        'asked',
+        `cancel: asking the running build, ${describeHolder(holder)}, to cancel (waiting up to ${ANSWER_TIMEOUT_MS / 1000} s for its answer)\n`,
+      );
     } else if (!holder.answersCancel) {
-      tell('waiting', `cancel: ${describeHolder(holder)} holds the lock; waiting up to ${ANSWER_TIMEOUT_MS / 1000} s for it to finish\n`);
+      tell(
+        'waiting',
+        `cancel: ${describeHolder(holder)} holds the lock; waiting up to ${ANSWER_TIMEOUT_MS / 1000} s for it to finish\n`,
+      );
     }
     const interrupted = opts.signal.aborted;
     if (interrupted || clock.now() >= deadline) {

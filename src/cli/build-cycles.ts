@@ -60,7 +60,8 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
     };
     if (io.signal.aborted) return finish(EXIT_INTERRUPTED);
     if (!opts.wait || opts.build.dryRun || !inFlightThisRun(summary, carried)) return finish(code);
-    if (cycle === 0) io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
+    if (cycle === 0)
+      io.stderr.write('waiting for pending batches (Ctrl-C stops waiting; batches keep running remotely)\n');
     display?.draw(clock.now(), delayMs);
     let asked: boolean;
     try {

@@ -8,7 +8,11 @@ import type { StageServices } from '../stages/services.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Project } from './project.ts';
 
-export async function cancelTargets(project: Project, targets: readonly string[], env: { services: StageServices; clock: Clock; signal: AbortSignal }): Promise<CancelOutcome[]> {
+export async function cancelTargets(
+  project: Project,
+  targets: readonly string[],
+  env: { services: StageServices; clock: Clock; signal: AbortSignal },
+): Promise<CancelOutcome[]> {
   const outcomes: CancelOutcome[] = [];
   for (const id of targets) {
     const node = project.graph.targets.get(id);

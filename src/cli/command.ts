@@ -47,7 +47,10 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-export function parseCommandArgs(command: Command, argv: string[]): { ok: true; args: ParsedArgs } | { ok: false; message: string } {
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+): { ok: true; args: ParsedArgs } | { ok: false; message: string } {
   const options = { ...COMMON_OPTIONS, ...command.options };
   try {
     const parsed = parseArgs({
@@ -55,7 +58,10 @@ export function parseCommandArgs(command: Command, argv: string[]): { ok: true; 
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries(
-        Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+        Object.entries(options).map(([name, o]) => [
+          name,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
       ),
     });
     return { ok: true, args: { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals } };
@@ -93,10 +99,14 @@ export function flag(args: ParsedArgs, name: string): boolean {
 }
 
 /** A non-negative number option, or an error message naming the flag. */
-export function numberOption(args: ParsedArgs, name: string): { ok: true; value: number | undefined } | { ok: false; message: string } {
+export function numberOption(
+  args: ParsedArgs,
+  name: string,
+): { ok: true; value: number | undefined } | { ok: false; message: string } {
   const raw = stringOption(args, name);
   if (raw === undefined) return { ok: true, value: undefined };
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) return { ok: false, message: `--${name} takes a non-negative number, got '${raw}'` };
+  if (!Number.isFinite(value) || value < 0)
+    return { ok: false, message: `--${name} takes a non-negative number, got '${raw}'` };
   return { ok: true, value };
 }

@@ -30,12 +30,23 @@ export function modelsOf(project: { rules: ReadonlyMap<string, { config: unknown
   return [...models];
 }
 
-export async function connect(opts: { offline: boolean; root: string; stateDir: string; env: NodeJS.ProcessEnv; models?: readonly string[] }): Promise<Result<Connection, UsageError>> {
+export async function connect(opts: {
+  offline: boolean;
+  root: string;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  models?: readonly string[];
+}): Promise<Result<Connection, UsageError>> {
   if (opts.offline) {
     const { startEmulator } = await import('../emulator/index.ts');
     const stateDir = path.join(opts.root, opts.stateDir, 'emulator');
     const speed = Number(opts.env.PIPELINE_EMULATOR_SPEED ?? '1');
-    const emulator = await startEmulator({ stateDir, port: 0, speed: Number.isFinite(speed) && speed > 0 ? speed : 1, extraModels: opts.models ?? [] });
+    const emulator = await startEmulator({
+      stateDir,
+      port: 0,
+      speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
+      extraModels: opts.models ?? [],
+    });
     return ok({
       apiKey: 'offline-emulator',
       baseURL: emulator.url,

@@ -14,7 +14,16 @@ import { watchCommand } from './commands/watch.ts';
 import { nearest } from '../graph/select.ts';
 import { EXIT_USAGE } from './errors.ts';
 
-const COMMANDS: readonly Command[] = [buildCommand, statusCommand, cancelCommand, cleanCommand, graphCommand, watchCommand, viewCommand, emulatorCommand];
+const COMMANDS: readonly Command[] = [
+  buildCommand,
+  statusCommand,
+  cancelCommand,
+  cleanCommand,
+  graphCommand,
+  watchCommand,
+  viewCommand,
+  emulatorCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -26,7 +35,7 @@ function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `pipeline <command> --help` for a command\'s options.',
+    "Run `pipeline <command> --help` for a command's options.",
     'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely.',
     '',
   ].join('\n');
@@ -44,14 +53,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    const hint = nearest(name, COMMANDS.map((c) => c.name));
-    io.stderr.write(`pipeline: unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}\nRun \`pipeline --help\` for the list of commands.\n`);
+    const hint = nearest(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
+    io.stderr.write(
+      `pipeline: unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}\nRun \`pipeline --help\` for the list of commands.\n`,
+    );
     return EXIT_USAGE;
   }
   if (command.name === 'emulator') return command.run({ values: {}, positionals: rest }, io);
   const parsed = parseCommandArgs(command, rest);
   if (!parsed.ok) {
-    io.stderr.write(`pipeline ${command.name}: ${parsed.message}\nRun \`pipeline ${command.name} --help\` for its options.\n`);
+    io.stderr.write(
+      `pipeline ${command.name}: ${parsed.message}\nRun \`pipeline ${command.name} --help\` for its options.\n`,
+    );
     return EXIT_USAGE;
   }
   if (parsed.args.values.help === true) {

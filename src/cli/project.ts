@@ -30,12 +30,26 @@ export async function loadProject(configPath: string | undefined, cwd: string): 
   const shown = (file: string) => path.relative(cwd, file) || file;
   if (!loaded.ok) {
     const hint = loaded.error.issues.length > 0 ? ['fix the keys above in the config and run again'] : [];
-    return err(new UsageError(`${shown(loaded.error.file)}: ${loaded.error.message}`, [...loaded.error.issues.map((i) => `${i.path}: ${i.message}`), ...hint]));
+    return err(
+      new UsageError(`${shown(loaded.error.file)}: ${loaded.error.message}`, [
+        ...loaded.error.issues.map((i) => `${i.path}: ${i.message}`),
+        ...hint,
+      ]),
+    );
   }
   const { file, root, config } = loaded.value;
   const rules = resolveStages(config.rules, stageRegistry);
-  if (!rules.ok) return err(new UsageError(`${shown(file)}: invalid config`, rules.error.map((i) => `${i.path}: ${i.message}`)));
+  if (!rules.ok)
+    return err(
+      new UsageError(
+        `${shown(file)}: invalid config`,
+        rules.error.map((i) => `${i.path}: ${i.message}`),
+      ),
+    );
   const graph = await buildGraph(root, config.rules, config.stateDir);
-  if (!graph.ok) return err(new UsageError(`${shown(file)}: ${graph.error.message}`, [`rules involved: ${graph.error.rules.join(', ')}`]));
+  if (!graph.ok)
+    return err(
+      new UsageError(`${shown(file)}: ${graph.error.message}`, [`rules involved: ${graph.error.rules.join(', ')}`]),
+    );
   return ok({ configFile: file, root, stateDir: config.stateDir, rules: rules.value, graph: graph.value });
 }

@@ -18,7 +18,11 @@ export async function makeServices(connection: Connection, limits: Limits): Prom
   const { createBatchApi } = await import('../batch-api/client.ts');
   // PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests.
   const timeoutMs = Number(process.env.PIPELINE_API_TIMEOUT_MS);
-  const api = createBatchApi({ apiKey: connection.apiKey, ...(connection.baseURL ? { baseURL: connection.baseURL } : {}), ...(Number.isFinite(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {}) });
+  const api = createBatchApi({
+    apiKey: connection.apiKey,
+    ...(connection.baseURL ? { baseURL: connection.baseURL } : {}),
+    ...(Number.isFinite(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {}),
+  });
   const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   const services = createBatchServices(api, defined);
   // Crash tests name a protocol point in PIPELINE_FAILPOINT; the process kills itself there.

@@ -18,7 +18,10 @@ export async function projectAndTargets(args: ParsedArgs, io: Io): Promise<Selec
   const selection = selectTargets(project.value.graph, args.positionals, project.value.root, io.cwd);
   if (!selection.ok) {
     const hint = selection.error.suggestion ? [`did you mean '${selection.error.suggestion}'?`] : [];
-    return reportUsageError(io.stderr, new UsageError(selection.error.message, [...hint, 'run `pipeline status` to list the targets']));
+    return reportUsageError(
+      io.stderr,
+      new UsageError(selection.error.message, [...hint, 'run `pipeline status` to list the targets']),
+    );
   }
   if (project.value.graph.targets.size === 0) {
     const firstInputs = [...project.value.rules.values()].map((r) => r.rule.inputs[0]).join(', ');

@@ -20,7 +20,9 @@ export type StageOptions =
 
 export type RuleInput = Omit<RuleConfig, 'stage'> & { stage: StageOptions };
 
-export function definePipeline(config: Omit<PipelineConfigInput, 'rules'> & { rules: RuleInput[] }): PipelineConfigInput {
+export function definePipeline(
+  config: Omit<PipelineConfigInput, 'rules'> & { rules: RuleInput[] },
+): PipelineConfigInput {
   return config;
 }
 

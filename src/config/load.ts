@@ -40,13 +40,17 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
     exported = mod.default;
     // Outside a `"type": "module"` package, tsx loads the config as CommonJS and nests the export.
     if (typeof exported === 'object' && exported !== null && 'default' in exported && !('rules' in exported)) {
-      exported = (exported).default;
+      exported = exported.default;
     }
   } catch (error) {
     return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
   }
   if (exported === undefined) {
-    return err({ file, message: 'the config has no default export (export default definePipeline({...}))', issues: [] });
+    return err({
+      file,
+      message: 'the config has no default export (export default definePipeline({...}))',
+      issues: [],
+    });
   }
   const parsed = pipelineSchema.safeParse(exported);
   if (!parsed.success) {

@@ -42,7 +42,10 @@ const COUNTS_FILE = new URL('./mmlu-test-counts.tsv', import.meta.url);
 
 /** The 57 MMLU subjects and their test-split sizes, in file order. */
 export async function loadMmluCounts(): Promise<SubjectCount[]> {
-  const lines = (await readFile(COUNTS_FILE, 'utf8')).split('\n').slice(1).filter((l) => l.trim() !== '');
+  const lines = (await readFile(COUNTS_FILE, 'utf8'))
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() !== '');
   return lines.map((line, i) => {
     const [subject = '', n = ''] = line.split('\t');
     const count = Number(n);
@@ -127,7 +130,8 @@ class UsageError extends Error {}
 
 function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -173,7 +177,9 @@ export async function main(argv: string[]): Promise<number> {
     const made = await generateMmluDataset(opts);
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     const mb = (made.bytes / 1e6).toFixed(1);
-    console.log(`generate-mmlu: ${made.subjects.length} subjects, ${made.records} records, ${mb} MB in ${opts.outDir} (${secs} s)`);
+    console.log(
+      `generate-mmlu: ${made.subjects.length} subjects, ${made.records} records, ${mb} MB in ${opts.outDir} (${secs} s)`,
+    );
     return 0;
   } catch (error) {
     // Range checks in generateMmluDataset are usage errors too when they come from flags.

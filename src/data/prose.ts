@@ -41,7 +41,10 @@ const LETTERS = ['A', 'B', 'C', 'D'] as const;
 /** Readable subject name: 'high_school_us_history_2' → 'high school US history'. */
 export function topicOf(subject: string): string {
   if (subject === 'miscellaneous') return 'general knowledge';
-  return subject.split('_').map((w) => (w === 'us' ? 'US' : w)).join(' ');
+  return subject
+    .split('_')
+    .map((w) => (w === 'us' ? 'US' : w))
+    .join(' ');
 }
 
 interface Context {
@@ -58,19 +61,32 @@ type Drawn = Partial<Record<string, string>>;
 function draw(key: string, ctx: Context, drawn: Drawn): string {
   const { rng, concepts, main } = ctx;
   switch (key) {
-    case 'c': return pickOther(rng, concepts, main, '');
-    case 'c2': return pickOther(rng, concepts, main, drawn.c ?? '');
-    case 'q': return pick(rng, QUALIFIERS);
-    case 'r': return pick(rng, RELATIONS);
-    case 'Conn': return pick(rng, CONNECTIVES);
-    case 'num': return String(2 + Math.floor(rng() * 48));
-    case 'pct': return String(5 + Math.floor(rng() * 55));
-    case 'flaw': return fill(pick(rng, FLAWS), ctx);
-    case 'main': return main;
-    case 'topic': return ctx.topic;
-    case 'ans': return ctx.ans;
-    case 'opt': return ctx.opt ?? '?';
-    default: throw new Error(`unknown template slot {${key}}`);
+    case 'c':
+      return pickOther(rng, concepts, main, '');
+    case 'c2':
+      return pickOther(rng, concepts, main, drawn.c ?? '');
+    case 'q':
+      return pick(rng, QUALIFIERS);
+    case 'r':
+      return pick(rng, RELATIONS);
+    case 'Conn':
+      return pick(rng, CONNECTIVES);
+    case 'num':
+      return String(2 + Math.floor(rng() * 48));
+    case 'pct':
+      return String(5 + Math.floor(rng() * 55));
+    case 'flaw':
+      return fill(pick(rng, FLAWS), ctx);
+    case 'main':
+      return main;
+    case 'topic':
+      return ctx.topic;
+    case 'ans':
+      return ctx.ans;
+    case 'opt':
+      return ctx.opt ?? '?';
+    default:
+      throw new Error(`unknown template slot {${key}}`);
   }
 }
 
@@ -121,7 +137,13 @@ const wordCount = (text: string) => text.split(' ').length;
  */
 export function makeRecord(rng: Rng, subject: string, baseSubject: string, questionNumber: number): MmluRecord {
   const concepts = CONCEPTS[FIELD_OF[baseSubject] ?? 'social'];
-  const ctx: Context = { rng, concepts, topic: topicOf(baseSubject), main: pick(rng, concepts), ans: pick(rng, LETTERS) };
+  const ctx: Context = {
+    rng,
+    concepts,
+    topic: topicOf(baseSubject),
+    main: pick(rng, concepts),
+    ans: pick(rng, LETTERS),
+  };
   const question = sentence(pick(rng, QUESTIONS), ctx);
   const choices = new Set<string>();
   while (choices.size < LETTERS.length) choices.add(sentence(pick(rng, CHOICES), ctx));
@@ -131,7 +153,10 @@ export function makeRecord(rng: Rng, subject: string, baseSubject: string, quest
   // the ~350-token (~1,750-character) mean of the real analyses.
   const target = 258 + Math.floor(rng() * 50);
   const head = sentence(pick(rng, INTROS), ctx);
-  const tail = shuffled(rng, LETTERS.filter((l) => l !== ctx.ans)).map((opt) => sentence(pick(rng, DISTRACTORS), { ...ctx, opt }));
+  const tail = shuffled(
+    rng,
+    LETTERS.filter((l) => l !== ctx.ans),
+  ).map((opt) => sentence(pick(rng, DISTRACTORS), { ...ctx, opt }));
   tail.push(sentence(pick(rng, CONCLUSIONS), ctx));
   let words = wordCount(head) + tail.reduce((n, s) => n + wordCount(s), 0);
   const body: string[] = [];

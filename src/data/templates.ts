@@ -8,12 +8,19 @@
 
 /** Why a distractor is wrong; {c} is a fresh concept of the subject's field. */
 export const FLAWS = [
-  'confuses {c} with {c2}', 'reverses the direction of the relationship', 'applies only in a special case',
-  'overgeneralises from a single example', 'describes a consequence rather than a cause',
-  'ignores the condition stated in the question', 'relies on an outdated account of {c}',
-  'is true in isolation but does not answer the question asked', 'would hold only if {c} were held fixed',
-  'mistakes a correlation for a cause', 'uses {c} in a sense the question does not intend',
-  'leaves out {c}, which the question makes central', 'is a tempting distractor built from a half-remembered rule',
+  'confuses {c} with {c2}',
+  'reverses the direction of the relationship',
+  'applies only in a special case',
+  'overgeneralises from a single example',
+  'describes a consequence rather than a cause',
+  'ignores the condition stated in the question',
+  'relies on an outdated account of {c}',
+  'is true in isolation but does not answer the question asked',
+  'would hold only if {c} were held fixed',
+  'mistakes a correlation for a cause',
+  'uses {c} in a sense the question does not intend',
+  'leaves out {c}, which the question makes central',
+  'is a tempting distractor built from a half-remembered rule',
 ] as const;
 
 /** Question stems; {main} is the record's main concept, {topic} the subject's readable name. */
@@ -30,8 +37,14 @@ export const QUESTIONS = [
 
 /** Answer options; each record draws four different ones. */
 export const CHOICES = [
-  'the {q} effect of {c}', '{c}, because it {r} {c2}', 'a change in {c} alone', 'the {q} form of {c}',
-  'that {c} {r} {c2}', 'neither {c} nor {c2}', 'only the {q} part of {c}', '{c} under {q} conditions',
+  'the {q} effect of {c}',
+  '{c}, because it {r} {c2}',
+  'a change in {c} alone',
+  'the {q} form of {c}',
+  'that {c} {r} {c2}',
+  'neither {c} nor {c2}',
+  'only the {q} part of {c}',
+  '{c} under {q} conditions',
 ] as const;
 
 /** The opening sentence: names the right option, as real analyses usually do. */

@@ -21,8 +21,15 @@ export const ENDPOINTS = [
 
 function required(body: Record<string, unknown>, name: string): string {
   const v = body[name];
-  if (v === undefined || v === null) throw new ApiError(400, `Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
-  if (typeof v !== 'string') throw new ApiError(400, `Invalid type for '${name}': expected a string, but got ${typeof v} instead.`, name, 'invalid_type');
+  if (v === undefined || v === null)
+    throw new ApiError(400, `Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+  if (typeof v !== 'string')
+    throw new ApiError(
+      400,
+      `Invalid type for '${name}': expected a string, but got ${typeof v} instead.`,
+      name,
+      'invalid_type',
+    );
   return v;
 }
 
@@ -33,24 +40,49 @@ function required(body: Record<string, unknown>, name: string): string {
 function outputExpiry(v: unknown): number | null {
   if (v === undefined || v === null) return null;
   const name = 'output_expires_after';
-  if (!isRecord(v)) throw new ApiError(400, `Invalid type for '${name}': expected an object, but got ${typeName(v)} instead.`, name, 'invalid_type');
+  if (!isRecord(v))
+    throw new ApiError(
+      400,
+      `Invalid type for '${name}': expected an object, but got ${typeName(v)} instead.`,
+      name,
+      'invalid_type',
+    );
   for (const field of ['anchor', 'seconds']) {
-    if (v[field] === undefined || v[field] === null) throw new ApiError(400, `Missing required parameter: '${name}.${field}'.`, `${name}.${field}`, 'missing_required_parameter');
+    if (v[field] === undefined || v[field] === null)
+      throw new ApiError(
+        400,
+        `Missing required parameter: '${name}.${field}'.`,
+        `${name}.${field}`,
+        'missing_required_parameter',
+      );
   }
-  if (v.anchor !== 'created_at') throw new ApiError(400, supported(String(v.anchor), ['created_at']), `${name}.anchor`, 'invalid_value');
+  if (v.anchor !== 'created_at')
+    throw new ApiError(400, supported(String(v.anchor), ['created_at']), `${name}.anchor`, 'invalid_value');
   if (typeof v.seconds !== 'number' || !Number.isInteger(v.seconds)) {
-    throw new ApiError(400, `Invalid type for '${name}.seconds': expected an integer, but got ${typeName(v.seconds)} instead.`, `${name}.seconds`, 'invalid_type');
+    throw new ApiError(
+      400,
+      `Invalid type for '${name}.seconds': expected an integer, but got ${typeName(v.seconds)} instead.`,
+      `${name}.seconds`,
+      'invalid_type',
+    );
   }
   return intParam(String(v.seconds), `${name}.seconds`, 3600, 2_592_000, 0);
 }
 
 export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req, ctx.counter);
-  if (!isRecord(body)) throw new ApiError(400, "Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter');
+  if (!isRecord(body))
+    throw new ApiError(
+      400,
+      "Missing required parameter: 'input_file_id'.",
+      'input_file_id',
+      'missing_required_parameter',
+    );
   const inputFileId = required(body, 'input_file_id');
   const endpoint = required(body, 'endpoint');
   const window = required(body, 'completion_window');
-  if (!ENDPOINTS.includes(endpoint)) throw new ApiError(400, supported(endpoint, ENDPOINTS), 'endpoint', 'invalid_value');
+  if (!ENDPOINTS.includes(endpoint))
+    throw new ApiError(400, supported(endpoint, ENDPOINTS), 'endpoint', 'invalid_value');
   if (window !== '24h') throw new ApiError(400, supported(window, ['24h']), 'completion_window', 'invalid_value');
   const metadata = checkMetadata(body.metadata);
   const outputExpiresAfterSeconds = outputExpiry(body.output_expires_after);
@@ -59,10 +91,19 @@ export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, re
   if (!file) throw new ApiError(404, `No such File object: ${inputFileId}`, 'id');
   const young = ctx.faults.options.fileNotFoundAfterUploadMs;
   if (young !== undefined && now - file.createdMs < young) {
-    throw new ApiError(400, `Cannot find file ${inputFileId}, or project proj_emulator does not have access to it.`, 'file_id');
+    throw new ApiError(
+      400,
+      `Cannot find file ${inputFileId}, or project proj_emulator does not have access to it.`,
+      'file_id',
+    );
   }
   if (file.purpose !== 'batch') {
-    throw new ApiError(400, `The input file must have purpose 'batch', but ${inputFileId} has purpose '${file.purpose}'.`, 'input_file_id', 'invalid_value');
+    throw new ApiError(
+      400,
+      `The input file must have purpose 'batch', but ${inputFileId} has purpose '${file.purpose}'.`,
+      'input_file_id',
+      'invalid_value',
+    );
   }
   if (file.bytes > ctx.maxBatchFileBytes) throw new ApiError(400, 'File is too large.');
   const rec: BatchRecord = {
@@ -135,5 +176,10 @@ export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, 
   for (const b of page) data.push(batchObject(await refresh(ctx, b)));
   // The spec types the cursors as optional strings (unlike the files list): an empty page leaves them out.
   const cursors = page.length === 0 ? {} : { first_id: page[0]?.id, last_id: page.at(-1)?.id };
-  sendJson(res, 200, { object: 'list', data, ...cursors, has_more: page.length > 0 && start + page.length < all.length }, ctx.counter);
+  sendJson(
+    res,
+    200,
+    { object: 'list', data, ...cursors, has_more: page.length > 0 && start + page.length < all.length },
+    ctx.counter,
+  );
 }

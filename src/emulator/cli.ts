@@ -70,22 +70,33 @@ const OPTIONS = {
 
 class FlagError extends Error {}
 
-function num(values: Record<string, unknown>, name: string, check: (n: number) => boolean, what: string): number | undefined {
+function num(
+  values: Record<string, unknown>,
+  name: string,
+  check: (n: number) => boolean,
+  what: string,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new FlagError(`--${name} must be ${what}, got '${typeof raw === 'string' ? raw : JSON.stringify(raw)}'`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new FlagError(`--${name} must be ${what}, got '${typeof raw === 'string' ? raw : JSON.stringify(raw)}'`);
   return n;
 }
 
 const rate = (n: number) => n >= 0 && n <= 1;
 
-export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+export async function runEmulatorCommand(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }).values;
   } catch (e) {
-    io.stderr.write(`pipeline emulator: ${e instanceof Error ? e.message : String(e)}\nRun 'pipeline emulator --help' for usage.\n`);
+    io.stderr.write(
+      `pipeline emulator: ${e instanceof Error ? e.message : String(e)}\nRun 'pipeline emulator --help' for usage.\n`,
+    );
     return 2;
   }
   if (values.help) {
@@ -93,7 +104,12 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     return 0;
   }
   let tokenFactor: number | undefined;
-  let port: number | undefined, speed: number | undefined, tokenLimit: number | undefined, seed: number | undefined, clockSkewMs: number | undefined, apiKey: string | undefined;
+  let port: number | undefined,
+    speed: number | undefined,
+    tokenLimit: number | undefined,
+    seed: number | undefined,
+    clockSkewMs: number | undefined,
+    apiKey: string | undefined;
   const faults: FaultOptions = {};
   try {
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
@@ -120,7 +136,11 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     if (slow !== undefined) faults.slowMs = slow;
     const r5 = num(values, 'request-error-rate5xx', rate, 'a rate between 0 and 1');
     const r4 = num(values, 'request-error-rate4xx', rate, 'a rate between 0 and 1');
-    if (r5 !== undefined || r4 !== undefined) faults.requestErrors = { ...(r5 === undefined ? {} : { rate5xx: r5 }), ...(r4 === undefined ? {} : { rate4xx: r4 }) };
+    if (r5 !== undefined || r4 !== undefined)
+      faults.requestErrors = {
+        ...(r5 === undefined ? {} : { rate5xx: r5 }),
+        ...(r4 === undefined ? {} : { rate4xx: r4 }),
+      };
     const fraction = num(values, 'expire-after-fraction', rate, 'a fraction between 0 and 1');
     if (fraction !== undefined) faults.expireAfterFraction = fraction;
     const lag = num(values, 'list-lag-ms', (n) => n >= 0, 'a number of milliseconds');
@@ -130,8 +150,12 @@ export async function runEmulatorCommand(argv: string[], io: { stdout: NodeJS.Wr
     io.stderr.write(`pipeline emulator: ${e.message}\n`);
     return 2;
   }
-  const stateDir = path.resolve(typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'));
-  const extraModels = Array.isArray(values['extra-model']) ? values['extra-model'].filter((m): m is string => typeof m === 'string') : [];
+  const stateDir = path.resolve(
+    typeof values['state-dir'] === 'string' ? values['state-dir'] : path.join('.pipeline', 'emulator'),
+  );
+  const extraModels = Array.isArray(values['extra-model'])
+    ? values['extra-model'].filter((m): m is string => typeof m === 'string')
+    : [];
   const emulator = await startEmulator({
     stateDir,
     faults,

@@ -8,12 +8,20 @@ import { forceExpire } from './lifecycle.ts';
 import { collectStats } from './stats-view.ts';
 import { batchObject } from './wire.ts';
 
-export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, method: string, pathname: string): Promise<void> {
-  if (method === 'GET' && pathname === '/_emulator/stats') return sendJson(res, 200, await collectStats(ctx), ctx.counter);
+export async function handleControl(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  pathname: string,
+): Promise<void> {
+  if (method === 'GET' && pathname === '/_emulator/stats')
+    return sendJson(res, 200, await collectStats(ctx), ctx.counter);
   if (method === 'POST' && pathname === '/_emulator/clock') {
     const body = await readJsonBody(req, ctx.counter);
     const ms = isRecord(body) ? body.advanceMs : undefined;
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ApiError(400, "Expected a JSON body {\"advanceMs\": N} with N >= 0.", 'advanceMs');
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+      throw new ApiError(400, 'Expected a JSON body {"advanceMs": N} with N >= 0.', 'advanceMs');
     ctx.advanceClock(ms);
     return sendJson(res, 200, { now: ctx.clock.now() }, ctx.counter);
   }
@@ -25,6 +33,12 @@ export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, 
     return sendJson(res, 200, { faults: ctx.faults.options }, ctx.counter);
   }
   const m = /^\/_emulator\/batches\/([^/]+)\/expire$/.exec(pathname);
-  if (method === 'POST' && m) return sendJson(res, 200, batchObject(await forceExpire(ctx, found(ctx, decodeURIComponent(m[1] ?? '')))), ctx.counter);
+  if (method === 'POST' && m)
+    return sendJson(
+      res,
+      200,
+      batchObject(await forceExpire(ctx, found(ctx, decodeURIComponent(m[1] ?? '')))),
+      ctx.counter,
+    );
   throw new ApiError(404, `Invalid URL (${method} ${pathname})`);
 }

@@ -24,7 +24,8 @@ type Fate = { kind: '4xx' } | { kind: '5xx' } | { kind: 'run' };
 function fateOf(ctx: EmulatorContext, customId: string, hash: string): Fate {
   const f = ctx.faults.options.requestErrors;
   if (!f) return { kind: 'run' };
-  if (f.customIds4xx?.includes(customId) || (f.rate4xx && hashUniform(ctx.seed, '4xx', hash) < f.rate4xx)) return { kind: '4xx' };
+  if (f.customIds4xx?.includes(customId) || (f.rate4xx && hashUniform(ctx.seed, '4xx', hash) < f.rate4xx))
+    return { kind: '4xx' };
   const chosen = f.customIds5xx?.includes(customId) || (f.rate5xx && hashUniform(ctx.seed, '5xx', hash) < f.rate5xx);
   // Transient: the same body fails `transientAttempts` times (across batches), then succeeds.
   if (chosen && ctx.ledger.failures5xx(hash) < (f.transientAttempts ?? 1)) return { kind: '5xx' };
@@ -56,7 +57,10 @@ export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target
       const requestId = `req_${derivedHex(rec.id, index, 'req')}`;
       const fate = fateOf(ctx, line.custom_id, hash);
       const created = Math.floor(((rec.inProgressMs ?? rec.createdMs) + index * perRequestMs) / 1000);
-      const result = fate.kind === 'run' ? runModel(rec.endpoint, line.body, created, `${rec.id}/${index}`, tokens[index] ?? 0) : null;
+      const result =
+        fate.kind === 'run'
+          ? runModel(rec.endpoint, line.body, created, `${rec.id}/${index}`, tokens[index] ?? 0)
+          : null;
       if (fate.kind === 'run' && result) {
         if (ctx.ledger.markSucceeded(hash)) ctx.stats.add('duplicateExecutions');
         ctx.stats.add('inputTokens', result.inputTokens);
@@ -64,19 +68,35 @@ export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target
         rec.inputTokens += result.inputTokens;
         rec.outputTokens += result.outputTokens;
         rec.completed++;
-        await out.line({ id, custom_id: line.custom_id, response: { status_code: 200, request_id: requestId, body: result.body }, error: null });
+        await out.line({
+          id,
+          custom_id: line.custom_id,
+          response: { status_code: 200, request_id: requestId, body: result.body },
+          error: null,
+        });
       } else {
         let status = 400;
-        let body = errorResponse(`The emulator's stand-in model does not serve ${rec.endpoint}.`, 'invalid_request_error');
+        let body = errorResponse(
+          `The emulator's stand-in model does not serve ${rec.endpoint}.`,
+          'invalid_request_error',
+        );
         if (fate.kind === '5xx') {
           ctx.ledger.markFailed5xx(hash);
           status = 500;
-          body = errorResponse('The server had an error while processing your request. Sorry about that!', 'server_error');
+          body = errorResponse(
+            'The server had an error while processing your request. Sorry about that!',
+            'server_error',
+          );
         } else if (fate.kind === '4xx') {
           body = errorResponse('Invalid request: rejected by an injected emulator fault.', 'invalid_request_error');
         }
         rec.failed++;
-        await errs.line({ id, custom_id: line.custom_id, response: { status_code: status, request_id: requestId, body }, error: null });
+        await errs.line({
+          id,
+          custom_id: line.custom_id,
+          response: { status_code: status, request_id: requestId, body },
+          error: null,
+        });
       }
       ctx.stats.add('requestsExecuted');
       rec.executed++;
@@ -101,7 +121,11 @@ export const CANCELLED_MESSAGE = 'This request was not executed because the batc
  * Writes every request not yet executed to the error file as a never-ran line (`response: null`).
  * These are not counted in `request_counts.failed` (as observed on an expired live batch).
  */
-export async function writeUnfinished(ctx: EmulatorContext, rec: BatchRecord, code: 'batch_expired' | 'batch_cancelled'): Promise<void> {
+export async function writeUnfinished(
+  ctx: EmulatorContext,
+  rec: BatchRecord,
+  code: 'batch_expired' | 'batch_cancelled',
+): Promise<void> {
   if (rec.total === 0) return;
   const errs = await LineWriter.append(ctx.batches.part(rec.id, 'error'), rec.errorPartBytes);
   const message = code === 'batch_expired' ? EXPIRED_MESSAGE : CANCELLED_MESSAGE;
@@ -111,7 +135,12 @@ export async function writeUnfinished(ctx: EmulatorContext, rec: BatchRecord, co
       rec.inputOffset = end;
       if (text.trim() === '') continue;
       const { custom_id } = JSON.parse(text) as InputLine;
-      await errs.line({ id: `batch_req_${derivedHex(rec.id, index++)}`, custom_id, response: null, error: { code, message } });
+      await errs.line({
+        id: `batch_req_${derivedHex(rec.id, index++)}`,
+        custom_id,
+        response: null,
+        error: { code, message },
+      });
     }
   } finally {
     await errs.close();

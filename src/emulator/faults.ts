@@ -9,7 +9,8 @@ import type { FaultOptions, HttpFault } from './types.ts';
 
 export type HttpDecision = { kind: 'drop' } | { kind: 'status'; fault: HttpFault } | null;
 
-const matches = (route: string | undefined, key: string, literal: string): boolean => route === undefined || route === key || route === literal;
+const matches = (route: string | undefined, key: string, literal: string): boolean =>
+  route === undefined || route === key || route === literal;
 
 export class FaultState {
   #options: FaultOptions = {};
@@ -56,7 +57,11 @@ export class FaultState {
   /** Whether this call's answer is lost after the work is done (see `lostReplyRate`). */
   loseReply(key: string, literal: string): boolean {
     const { lostReplyRate, lostReplyRoutes } = this.#options;
-    return !!lostReplyRate && (!lostReplyRoutes || lostReplyRoutes.some((r) => matches(r, key, literal))) && this.#random() < lostReplyRate;
+    return (
+      !!lostReplyRate &&
+      (!lostReplyRoutes || lostReplyRoutes.some((r) => matches(r, key, literal))) &&
+      this.#random() < lostReplyRate
+    );
   }
 
   /** Milliseconds to hold this response back (0 = none). */
@@ -68,8 +73,16 @@ export class FaultState {
 }
 
 const STATUS_TEXT: Record<number, { message: string; type: string; code: string | null }> = {
-  429: { message: 'Rate limit reached for requests. Please try again later.', type: 'requests', code: 'rate_limit_exceeded' },
-  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  429: {
+    message: 'Rate limit reached for requests. Please try again later.',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  },
+  500: {
+    message: 'The server had an error while processing your request. Sorry about that!',
+    type: 'server_error',
+    code: null,
+  },
   502: { message: 'Bad gateway.', type: 'server_error', code: null },
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 };
@@ -83,7 +96,19 @@ const rate = z.number().min(0).max(1);
 /** Fault options as accepted from outside (POST /_emulator/faults). */
 export const faultOptionsSchema = z
   .object({
-    http: z.array(z.object({ route: z.string().optional(), status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]), rate: rate.optional(), count: z.number().int().min(0).optional(), retryAfterSeconds: z.number().min(0).optional() }).strict()).optional(),
+    http: z
+      .array(
+        z
+          .object({
+            route: z.string().optional(),
+            status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]),
+            rate: rate.optional(),
+            count: z.number().int().min(0).optional(),
+            retryAfterSeconds: z.number().min(0).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     dropRate: rate.optional(),
     dropRoutes: z.array(z.string()).optional(),
     lostReplyRate: rate.optional(),
@@ -91,7 +116,13 @@ export const faultOptionsSchema = z
     slowMs: z.number().min(0).optional(),
     slowRate: rate.optional(),
     requestErrors: z
-      .object({ rate5xx: rate.optional(), rate4xx: rate.optional(), customIds5xx: z.array(z.string()).optional(), customIds4xx: z.array(z.string()).optional(), transientAttempts: z.number().int().min(0).optional() })
+      .object({
+        rate5xx: rate.optional(),
+        rate4xx: rate.optional(),
+        customIds5xx: z.array(z.string()).optional(),
+        customIds4xx: z.array(z.string()).optional(),
+        transientAttempts: z.number().int().min(0).optional(),
+      })
       .strict()
       .optional(),
     expireAfterFraction: rate.optional(),

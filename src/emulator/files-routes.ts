@@ -20,7 +20,10 @@ interface Upload {
 }
 
 /** Streams the multipart body to a temp file: the upload is never held in memory. */
-async function receive(ctx: EmulatorContext, req: IncomingMessage): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
+async function receive(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('multipart/form-data')) {
     throw new ApiError(400, `Invalid Content-Type header (${type || 'none'}), expected multipart/form-data.`);
@@ -50,8 +53,10 @@ export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res
     // The size limit is enforced in front of the API (a ~564 MB upload got a bare 413), so before any field check.
     if (upload.truncated) throw new ApiError(413, 'Request Entity Too Large');
     const purpose = fields.purpose;
-    if (purpose === undefined) throw new ApiError(400, "Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter');
-    if (!UPLOAD_PURPOSES.includes(purpose)) throw new ApiError(400, supported(purpose, UPLOAD_PURPOSES), 'purpose', 'invalid_value');
+    if (purpose === undefined)
+      throw new ApiError(400, "Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter');
+    if (!UPLOAD_PURPOSES.includes(purpose))
+      throw new ApiError(400, supported(purpose, UPLOAD_PURPOSES), 'purpose', 'invalid_value');
     if (purpose === 'batch' && !upload.filename.toLowerCase().endsWith('.jsonl')) {
       throw new ApiError(400, 'Invalid file format for Batch API. Must be .jsonl');
     }
@@ -73,7 +78,8 @@ function expiry(fields: Record<string, string>, purpose: string, createdAt: numb
   const anchor = fields['expires_after[anchor]'];
   const seconds = fields['expires_after[seconds]'];
   if (anchor === undefined && seconds === undefined) return purpose === 'batch' ? createdAt + THIRTY_DAYS : null;
-  if (anchor !== 'created_at') throw new ApiError(400, supported(anchor ?? '', ['created_at']), 'expires_after.anchor', 'invalid_value');
+  if (anchor !== 'created_at')
+    throw new ApiError(400, supported(anchor ?? '', ['created_at']), 'expires_after.anchor', 'invalid_value');
   const n = intParam(seconds, 'expires_after.seconds', 3600, THIRTY_DAYS, 0);
   return createdAt + n;
 }
@@ -87,7 +93,8 @@ function found(ctx: EmulatorContext, id: string) {
 export async function listFiles(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 10_000, 10_000);
   const order = query.get('order') ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') throw new ApiError(400, supported(order, ['asc', 'desc']), 'order', 'invalid_value');
+  if (order !== 'asc' && order !== 'desc')
+    throw new ApiError(400, supported(order, ['asc', 'desc']), 'order', 'invalid_value');
   const purpose = query.get('purpose');
   // Batches advance lazily; the output files of those that finished unread must be listed too.
   await refreshAll(ctx);
@@ -99,7 +106,13 @@ export async function listFiles(ctx: EmulatorContext, query: URLSearchParams, re
   sendJson(
     res,
     200,
-    { object: 'list', data: page.map(fileObject), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + page.length < all.length && page.length > 0 },
+    {
+      object: 'list',
+      data: page.map(fileObject),
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: start + page.length < all.length && page.length > 0,
+    },
     ctx.counter,
   );
 }

@@ -37,7 +37,10 @@ export class FilesStore {
   }
 
   /** Moves finished content at `tmp` into the store and records its metadata. */
-  async add(tmp: string, meta: { filename: string; purpose: string; createdMs: number; expiresAt: number | null }): Promise<FileRecord> {
+  async add(
+    tmp: string,
+    meta: { filename: string; purpose: string; createdMs: number; expiresAt: number | null },
+  ): Promise<FileRecord> {
     const id = newFileId();
     const { size } = await stat(tmp);
     const rec: FileRecord = { id, seq: ++this.#seq, bytes: size, ...meta };
@@ -60,7 +63,9 @@ export class FilesStore {
    * would put it ahead of uploads made in between.
    */
   list(nowMs: number): FileRecord[] {
-    return [...this.#byId.values()].filter((r) => this.get(r.id, nowMs)).sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq);
+    return [...this.#byId.values()]
+      .filter((r) => this.get(r.id, nowMs))
+      .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq);
   }
 
   async delete(id: string): Promise<void> {

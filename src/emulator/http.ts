@@ -19,7 +19,13 @@ export interface ByteCounter {
   addOut(n: number): void;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, counter: ByteCounter, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  counter: ByteCounter,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   const bytes = Buffer.byteLength(text);
   counter.addOut(bytes);
@@ -31,7 +37,12 @@ export function errorBody(e: ApiError): unknown {
   return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
 }
 
-export function sendError(res: ServerResponse, e: ApiError, counter: ByteCounter, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  e: ApiError,
+  counter: ByteCounter,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, e.status, errorBody(e), counter, headers);
 }
 
@@ -69,4 +80,5 @@ export function drain(req: IncomingMessage, counter: ByteCounter): Promise<void>
   });
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

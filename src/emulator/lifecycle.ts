@@ -21,7 +21,14 @@ async function enqueuedAt(ctx: EmulatorContext, rec: BatchRecord, model: string,
     if (b.seq >= rec.seq) break;
     if (!TERMINAL.has(b.status)) await ctx.locks.run(b.id, () => advance(ctx, b, at));
     const end = endOf(b);
-    if (b.model === model && b.inProgressMs !== null && b.inProgressMs <= at && (end === null || end > at) && b.failedMs === null) sum += b.enqueuedTokens;
+    if (
+      b.model === model &&
+      b.inProgressMs !== null &&
+      b.inProgressMs <= at &&
+      (end === null || end > at) &&
+      b.failedMs === null
+    )
+      sum += b.enqueuedTokens;
   }
   return sum;
 }
@@ -60,11 +67,17 @@ async function fail(ctx: EmulatorContext, rec: BatchRecord, at: number, errors: 
 function expiryOf(ctx: EmulatorContext, rec: BatchRecord, perMs: number): number {
   let at = Math.min(rec.expiresMs, rec.forcedExpireMs ?? Infinity);
   const fraction = ctx.faults.options.expireAfterFraction;
-  if (fraction !== undefined && rec.inProgressMs !== null) at = Math.min(at, rec.inProgressMs + Math.ceil(fraction * rec.total) / perMs);
+  if (fraction !== undefined && rec.inProgressMs !== null)
+    at = Math.min(at, rec.inProgressMs + Math.ceil(fraction * rec.total) / perMs);
   return at;
 }
 
-async function finish(ctx: EmulatorContext, rec: BatchRecord, status: 'completed' | 'expired' | 'cancelled', at: number): Promise<void> {
+async function finish(
+  ctx: EmulatorContext,
+  rec: BatchRecord,
+  status: 'completed' | 'expired' | 'cancelled',
+  at: number,
+): Promise<void> {
   if (status === 'expired') await writeUnfinished(ctx, rec, 'batch_expired');
   if (status === 'cancelled') await writeUnfinished(ctx, rec, 'batch_cancelled');
   await materialize(ctx, rec, at);

@@ -49,7 +49,12 @@ export async function materialize(ctx: EmulatorContext, rec: BatchRecord, at: nu
     const lines = kind === 'output' ? rec.outputLines : rec.errorLines;
     if (lines === 0) continue;
     const tmp = await shuffleInto(ctx, rec, kind);
-    const file = await ctx.files.add(tmp, { filename: `${rec.id}_${kind}.jsonl`, purpose: 'batch_output', createdMs: at, expiresAt });
+    const file = await ctx.files.add(tmp, {
+      filename: `${rec.id}_${kind}.jsonl`,
+      purpose: 'batch_output',
+      createdMs: at,
+      expiresAt,
+    });
     if (kind === 'output') rec.outputFileId = file.id;
     else rec.errorFileId = file.id;
   }
@@ -57,7 +62,12 @@ export async function materialize(ctx: EmulatorContext, rec: BatchRecord, at: nu
 
 /** The working files are only needed while the batch runs. */
 export async function cleanUp(ctx: EmulatorContext, rec: BatchRecord): Promise<void> {
-  for (const file of [ctx.batches.input(rec.id), ctx.batches.tokens(rec.id), ctx.batches.part(rec.id, 'output'), ctx.batches.part(rec.id, 'error')]) {
+  for (const file of [
+    ctx.batches.input(rec.id),
+    ctx.batches.tokens(rec.id),
+    ctx.batches.part(rec.id, 'output'),
+    ctx.batches.part(rec.id, 'error'),
+  ]) {
     await rm(file, { force: true });
   }
 }

@@ -101,7 +101,13 @@ export function embeddingInputs(body: Body): string[] {
 }
 
 /** Executes one request line's body; `null` = endpoint the stand-in cannot serve. */
-export function runModel(endpoint: string, body: Body, created: number, key: string, prompt: number): ModelResult | null {
+export function runModel(
+  endpoint: string,
+  body: Body,
+  created: number,
+  key: string,
+  prompt: number,
+): ModelResult | null {
   const model = modelOf(endpoint, body);
   const snapshot = snapshotOf(model);
   switch (endpoint) {
@@ -115,13 +121,25 @@ export function runModel(endpoint: string, body: Body, created: number, key: str
           object: 'chat.completion',
           created,
           model: snapshot,
-          choices: [{ index: 0, message: { role: 'assistant', content: out.text, refusal: null, annotations: [] }, logprobs: null, finish_reason: out.cut ? 'length' : 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
+              logprobs: null,
+              finish_reason: out.cut ? 'length' : 'stop',
+            },
+          ],
           usage: {
             prompt_tokens: prompt,
             completion_tokens: out.tokens,
             total_tokens: prompt + out.tokens,
             prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+            completion_tokens_details: {
+              reasoning_tokens: 0,
+              audio_tokens: 0,
+              accepted_prediction_tokens: 0,
+              rejected_prediction_tokens: 0,
+            },
           },
           service_tier: 'default',
           system_fingerprint: null,
@@ -135,7 +153,8 @@ export function runModel(endpoint: string, body: Body, created: number, key: str
     }
     case '/v1/embeddings': {
       const inputs = embeddingInputs(body);
-      const dims = typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 256 ? body.dimensions : 16;
+      const dims =
+        typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 256 ? body.dimensions : 16;
       return {
         inputTokens: prompt,
         outputTokens: 0,
@@ -169,7 +188,13 @@ export function runModel(endpoint: string, body: Body, created: number, key: str
   }
 }
 
-function responseBody(key: string, created: number, model: string, out: { text: string; tokens: number; cut: boolean }, prompt: number): Record<string, unknown> {
+function responseBody(
+  key: string,
+  created: number,
+  model: string,
+  out: { text: string; tokens: number; cut: boolean },
+  prompt: number,
+): Record<string, unknown> {
   return {
     id: `resp_${derivedHex(key)}`,
     object: 'response',

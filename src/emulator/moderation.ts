@@ -38,7 +38,10 @@ export function moderationInputs(input: unknown): ModerationInput[] {
   if (!Array.isArray(input)) return [];
   if (input.every((x) => typeof x === 'string')) return input.map((text: string) => ({ text, image: false }));
   const parts = input.filter(isRecord);
-  const text = parts.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).filter(Boolean).join('\n');
+  const text = parts
+    .map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : ''))
+    .filter(Boolean)
+    .join('\n');
   return [{ text, image: parts.some((p) => p.type === 'image_url') }];
 }
 
@@ -50,7 +53,10 @@ function result(input: ModerationInput): Record<string, unknown> {
     categories[name] = false;
     // Below 0.001, as real scores for harmless text are: plausible, and never near a threshold.
     scores[name] = Math.round((seedFrom(input.text, name) / 4294967296) * 1e-3 * 1e9) / 1e9;
-    applied[name] = [...(input.text !== '' || !input.image ? ['text'] : []), ...(images && input.image ? ['image'] : [])];
+    applied[name] = [
+      ...(input.text !== '' || !input.image ? ['text'] : []),
+      ...(images && input.image ? ['image'] : []),
+    ];
   }
   return { flagged: false, categories, category_scores: scores, category_applied_input_types: applied };
 }

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 
 export { mulberry32 } from '../util/prng.ts';
 
-
 /** A 32-bit seed from any strings, for per-batch generators. */
 export function seedFrom(...parts: (string | number)[]): number {
   return createHash('sha256').update(parts.join('\u0000')).digest().readUInt32LE(0);

@@ -22,30 +22,61 @@ function requiredParameter(endpoint: string, body: Record<string, unknown>): Pro
   if (!rule) return null;
   const param = `body.${rule.name}`;
   const value = body[rule.name];
-  if (value === undefined || value === null) return { code: 'missing_required_parameter', message: `Missing required parameter: '${param}'.`, param };
+  if (value === undefined || value === null)
+    return { code: 'missing_required_parameter', message: `Missing required parameter: '${param}'.`, param };
   if (!rule.array) return null;
-  if (!Array.isArray(value)) return { code: 'invalid_type', message: `Invalid type for '${param}': expected an array, but got ${typeName(value)} instead.`, param };
+  if (!Array.isArray(value))
+    return {
+      code: 'invalid_type',
+      message: `Invalid type for '${param}': expected an array, but got ${typeName(value)} instead.`,
+      param,
+    };
   if (value.length === 0) {
-    return { code: 'empty_array', message: `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`, param };
+    return {
+      code: 'empty_array',
+      message: `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
+      param,
+    };
   }
   return null;
 }
 
 /** The first problem with `body` (already known to be an object) for `endpoint`, or null. */
-export function checkBody(endpoint: string, body: Record<string, unknown>, isKnownModel: (model: string) => boolean): Problem | null {
+export function checkBody(
+  endpoint: string,
+  body: Record<string, unknown>,
+  isKnownModel: (model: string) => boolean,
+): Problem | null {
   if (body.model !== undefined && typeof body.model !== 'string') {
-    return { code: 'invalid_type', message: `Invalid type for 'body.model': expected a string, but got ${typeName(body.model)} instead.`, param: 'body.model' };
+    return {
+      code: 'invalid_type',
+      message: `Invalid type for 'body.model': expected a string, but got ${typeName(body.model)} instead.`,
+      param: 'body.model',
+    };
   }
   // Only moderations have a default model; everywhere else it must be named.
   if (body.model === undefined && endpoint !== '/v1/moderations') {
-    return { code: 'missing_required_parameter', message: "Missing required parameter: 'body.model'.", param: 'body.model' };
+    return {
+      code: 'missing_required_parameter',
+      message: "Missing required parameter: 'body.model'.",
+      param: 'body.model',
+    };
   }
   const model = modelOf(endpoint, body);
-  if (!isKnownModel(model)) return { code: 'model_not_found', message: `The model \`${model}\` does not exist or you do not have access to it.`, param: 'body.model' };
+  if (!isKnownModel(model))
+    return {
+      code: 'model_not_found',
+      message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      param: 'body.model',
+    };
   const missing = requiredParameter(endpoint, body);
   if (missing) return missing;
   if (body.stream === true) {
-    return { code: 'invalid_value', message: "Streaming is not supported by the Batch API: 'body.stream' must be false or left out.", param: 'body.stream' };
+    return {
+      code: 'invalid_value',
+      message: "Streaming is not supported by the Batch API: 'body.stream' must be false or left out.",
+      param: 'body.stream',
+    };
   }
   return null;
 }

@@ -13,18 +13,54 @@ import { createFile, deleteFile, fileContent, listFiles, retrieveFile } from './
 import { ApiError, drain, sendError } from './http.ts';
 import { newRequestId } from './ids.ts';
 
-type Handler = (ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string, query: URLSearchParams) => void | Promise<void>;
+type Handler = (
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  query: URLSearchParams,
+) => void | Promise<void>;
 
 const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }[] = [
   { method: 'POST', pattern: /^\/v1\/files$/, key: 'POST /v1/files', handler: (c, q, s) => createFile(c, q, s) },
   { method: 'GET', pattern: /^\/v1\/files$/, key: 'GET /v1/files', handler: (c, _q, s, _i, u) => listFiles(c, u, s) },
-  { method: 'GET', pattern: /^\/v1\/files\/([^/]+)$/, key: 'GET /v1/files/{file_id}', handler: (c, _q, s, i) => retrieveFile(c, i, s) },
-  { method: 'DELETE', pattern: /^\/v1\/files\/([^/]+)$/, key: 'DELETE /v1/files/{file_id}', handler: (c, _q, s, i) => deleteFile(c, i, s) },
-  { method: 'GET', pattern: /^\/v1\/files\/([^/]+)\/content$/, key: 'GET /v1/files/{file_id}/content', handler: (c, _q, s, i) => fileContent(c, i, s) },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/files\/([^/]+)$/,
+    key: 'GET /v1/files/{file_id}',
+    handler: (c, _q, s, i) => retrieveFile(c, i, s),
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/v1\/files\/([^/]+)$/,
+    key: 'DELETE /v1/files/{file_id}',
+    handler: (c, _q, s, i) => deleteFile(c, i, s),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/files\/([^/]+)\/content$/,
+    key: 'GET /v1/files/{file_id}/content',
+    handler: (c, _q, s, i) => fileContent(c, i, s),
+  },
   { method: 'POST', pattern: /^\/v1\/batches$/, key: 'POST /v1/batches', handler: (c, q, s) => createBatch(c, q, s) },
-  { method: 'GET', pattern: /^\/v1\/batches$/, key: 'GET /v1/batches', handler: (c, _q, s, _i, u) => listBatches(c, u, s) },
-  { method: 'GET', pattern: /^\/v1\/batches\/([^/]+)$/, key: 'GET /v1/batches/{batch_id}', handler: (c, _q, s, i) => retrieveBatch(c, i, s) },
-  { method: 'POST', pattern: /^\/v1\/batches\/([^/]+)\/cancel$/, key: 'POST /v1/batches/{batch_id}/cancel', handler: (c, _q, s, i) => cancelBatch(c, i, s) },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/batches$/,
+    key: 'GET /v1/batches',
+    handler: (c, _q, s, _i, u) => listBatches(c, u, s),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/batches\/([^/]+)$/,
+    key: 'GET /v1/batches/{batch_id}',
+    handler: (c, _q, s, i) => retrieveBatch(c, i, s),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/batches\/([^/]+)\/cancel$/,
+    key: 'POST /v1/batches/{batch_id}/cancel',
+    handler: (c, _q, s, i) => cancelBatch(c, i, s),
+  },
 ];
 
 export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -57,7 +93,13 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
       await drain(req, ctx.counter);
       const { status, retryAfterSeconds } = decision.fault;
       const text = faultBody(status);
-      const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds), 'retry-after-ms': String(Math.round(retryAfterSeconds * 1000)) };
+      const headers: Record<string, string> =
+        retryAfterSeconds === undefined
+          ? {}
+          : {
+              'retry-after': String(retryAfterSeconds),
+              'retry-after-ms': String(Math.round(retryAfterSeconds * 1000)),
+            };
       return sendError(res, new ApiError(status, text.message, null, text.code, text.type), ctx.counter, headers);
     }
     const delay = ctx.faults.delay();
@@ -79,7 +121,16 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
       res.destroy();
       return;
     }
-    const error = e instanceof ApiError ? e : new ApiError(500, `The emulator failed: ${e instanceof Error ? e.message : String(e)}`, null, null, 'server_error');
+    const error =
+      e instanceof ApiError
+        ? e
+        : new ApiError(
+            500,
+            `The emulator failed: ${e instanceof Error ? e.message : String(e)}`,
+            null,
+            null,
+            'server_error',
+          );
     sendError(res, error, ctx.counter);
   }
 }

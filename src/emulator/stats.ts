@@ -8,7 +8,15 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
 import type { EmulatorStats } from './types.ts';
 
-type Counter = 'batchesCreated' | 'filesUploaded' | 'requestsExecuted' | 'duplicateExecutions' | 'inputTokens' | 'outputTokens' | 'bytesIn' | 'bytesOut';
+type Counter =
+  | 'batchesCreated'
+  | 'filesUploaded'
+  | 'requestsExecuted'
+  | 'duplicateExecutions'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'bytesIn'
+  | 'bytesOut';
 
 export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus'>;
 
@@ -77,11 +85,21 @@ export class StatsKeeper {
     await this.#acquire();
     try {
       const total = await this.#read();
-      for (const k of ['batchesCreated', 'filesUploaded', 'requestsExecuted', 'duplicateExecutions', 'inputTokens', 'outputTokens', 'bytesIn', 'bytesOut'] as const) {
+      for (const k of [
+        'batchesCreated',
+        'filesUploaded',
+        'requestsExecuted',
+        'duplicateExecutions',
+        'inputTokens',
+        'outputTokens',
+        'bytesIn',
+        'bytesOut',
+      ] as const) {
         total[k] += delta[k];
       }
       for (const [k, v] of Object.entries(delta.routeCalls)) total.routeCalls[k] = (total.routeCalls[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(delta.tokensEnqueuedPeak)) total.tokensEnqueuedPeak[k] = Math.max(total.tokensEnqueuedPeak[k] ?? 0, v);
+      for (const [k, v] of Object.entries(delta.tokensEnqueuedPeak))
+        total.tokensEnqueuedPeak[k] = Math.max(total.tokensEnqueuedPeak[k] ?? 0, v);
       await writeFileAtomic(this.#file, JSON.stringify(total, null, 1));
       return total;
     } finally {

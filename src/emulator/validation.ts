@@ -23,25 +23,50 @@ export interface Validated {
   tokens: number;
 }
 
-const lineError = (code: string, message: string, line: number | null, param: string | null = null): BatchErrorEntry => ({ code, message, param, line });
+const lineError = (
+  code: string,
+  message: string,
+  line: number | null,
+  param: string | null = null,
+): BatchErrorEntry => ({ code, message, param, line });
 
 export const DUPLICATE_MESSAGE =
   'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.';
 
 /** Checks one parsed line; returns its error or null. `seen` holds the custom_ids so far. */
-function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<string>, model: string | null, isKnownModel: (m: string) => boolean): BatchErrorEntry | null {
+function checkLine(
+  v: unknown,
+  lineNo: number,
+  endpoint: string,
+  seen: Set<string>,
+  model: string | null,
+  isKnownModel: (m: string) => boolean,
+): BatchErrorEntry | null {
   if (!isRecord(v)) return lineError('invalid_json_line', 'This line is not parseable as valid JSON.', lineNo);
   for (const field of ['custom_id', 'method', 'url', 'body'] as const) {
     if (v[field] === undefined || v[field] === null) {
       return lineError('missing_required_parameter', `Missing required parameter: '${field}'.`, lineNo, field);
     }
   }
-  if (typeof v.custom_id !== 'string') return lineError('invalid_request', "Invalid type for 'custom_id': expected a string.", lineNo, 'custom_id');
-  if (v.method !== 'POST') return lineError('invalid_method', `Invalid value: '${String(v.method)}'. Supported values are: 'POST'.`, lineNo, 'method');
+  if (typeof v.custom_id !== 'string')
+    return lineError('invalid_request', "Invalid type for 'custom_id': expected a string.", lineNo, 'custom_id');
+  if (v.method !== 'POST')
+    return lineError(
+      'invalid_method',
+      `Invalid value: '${String(v.method)}'. Supported values are: 'POST'.`,
+      lineNo,
+      'method',
+    );
   if (v.url !== endpoint) {
-    return lineError('url_mismatch', `The url '${String(v.url)}' for this request does not match the batch endpoint '${endpoint}'.`, lineNo, 'url');
+    return lineError(
+      'url_mismatch',
+      `The url '${String(v.url)}' for this request does not match the batch endpoint '${endpoint}'.`,
+      lineNo,
+      'url',
+    );
   }
-  if (!isRecord(v.body)) return lineError('invalid_request', "Invalid type for 'body': expected an object.", lineNo, 'body');
+  if (!isRecord(v.body))
+    return lineError('invalid_request', "Invalid type for 'body': expected an object.", lineNo, 'body');
   const problem = checkBody(endpoint, v.body, isKnownModel);
   if (problem) return { ...problem, line: lineNo };
   const lineModel = modelOf(endpoint, v.body);
@@ -57,7 +82,12 @@ function checkLine(v: unknown, lineNo: number, endpoint: string, seen: Set<strin
   return null;
 }
 
-export async function validateInput(input: string, endpoint: string, tokensFile: string, isKnownModel: (model: string) => boolean): Promise<Validated> {
+export async function validateInput(
+  input: string,
+  endpoint: string,
+  tokensFile: string,
+  isKnownModel: (model: string) => boolean,
+): Promise<Validated> {
   const errors: BatchErrorEntry[] = [];
   const seen = new Set<string>();
   const out = createWriteStream(tokensFile);
@@ -80,7 +110,13 @@ export async function validateInput(input: string, endpoint: string, tokensFile:
   for await (const { lineNo, text } of readLines(input)) {
     total++;
     if (total > MAX_REQUESTS) {
-      errors.push(lineError('too_many_tasks', `The input file contains more than the maximum of ${MAX_REQUESTS.toLocaleString('en-US')} requests.`, lineNo));
+      errors.push(
+        lineError(
+          'too_many_tasks',
+          `The input file contains more than the maximum of ${MAX_REQUESTS.toLocaleString('en-US')} requests.`,
+          lineNo,
+        ),
+      );
       break;
     }
     let v: unknown;
@@ -106,9 +142,22 @@ export async function validateInput(input: string, endpoint: string, tokensFile:
   }
   out.end(Buffer.from(chunk.buffer, 0, filled * 4));
   await once(out, 'close');
-  if (total === 0) errors.push(lineError('empty_file', 'The input file is empty. Please ensure that the batch contains at least one request.', null));
+  if (total === 0)
+    errors.push(
+      lineError(
+        'empty_file',
+        'The input file is empty. Please ensure that the batch contains at least one request.',
+        null,
+      ),
+    );
   if (inputs > MAX_EMBEDDING_INPUTS) {
-    errors.push(lineError('too_many_inputs', `The batch contains ${inputs} embedding inputs; the maximum is ${MAX_EMBEDDING_INPUTS.toLocaleString('en-US')} across all requests.`, null));
+    errors.push(
+      lineError(
+        'too_many_inputs',
+        `The batch contains ${inputs} embedding inputs; the maximum is ${MAX_EMBEDDING_INPUTS.toLocaleString('en-US')} across all requests.`,
+        null,
+      ),
+    );
   }
   return { errors, total, model, tokens };
 }

@@ -81,87 +81,138 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
     let result = results.get(node.id);
     if (!result) {
       const carried = opts.carried?.get(node.id);
-      result = carried ? Promise.resolve(carried) : (async () => {
-        const resolved = opts.rules.get(node.rule.name)!;
-        const base = { target: node.id, rule: node.rule.name };
-        const deps = await Promise.all(node.deps.map((d) => settle(opts.graph.targets.get(d)!)));
-        const stuck = deps.find((d) => d.state === 'failed' || (d.state === 'blocked' && d.blockedBecause === 'failed'))
-          ?? deps.find((d) => d.state === 'pending' || d.state === 'blocked' || (d.state === 'would-run' && !relocated.has(d.target)));
-        if (stuck) {
-          const because = stuck.state === 'failed' || stuck.blockedBecause === 'failed' ? 'failed' : 'pending';
-          if (opts.dryRun && because === 'pending') {
-            const reasons = [`input ${stuck.target} will be rebuilt first`];
-            opts.onEvent({ type: 'would-run', ...base, reasons });
-            return { ...base, state: 'would-run', reasons };
-          }
-          const waitingOn = stuck.waitingOn ?? stuck.target;
-          opts.onEvent({ type: 'blocked', ...base, waitingOn, because });
-          return { ...base, state: 'blocked', waitingOn, blockedBecause: because };
-        }
-        const identity = stageIdentity(resolved);
-        const { record, freshness } = await checks.run(async () => {
-          const record = await store.read(node.id);
-          const freshness = await checkFreshness({ root: opts.root, target: node.id, inputs: node.inputs, locate, stage: identity, record, stamps });
-          if (freshness.fresh && freshness.recordStale && !opts.dryRun && record && !force.has(node.id)) {
-            await store.write({ ...record, inputs: freshness.inputs, output: freshness.outputStamp });
-          }
-          return { record, freshness };
-        });
-        if (freshness.fresh && !force.has(node.id)) {
-          opts.onEvent({ type: 'fresh', ...base });
-          return { ...base, state: 'fresh' };
-        }
-        const reasons = freshness.fresh ? ['forced (--force)'] : freshness.reasons;
-        if (!freshness.fresh && freshness.missingInputs.length > 0) {
-          const missing = freshness.missingInputs[0]!;
-          const failure = { reason: 'bad-input' as const, message: `input ${missing} does not exist`, file: missing };
-          opts.onEvent({ type: 'failed', ...base, failure });
-          return { ...base, state: 'failed', failure };
-        }
-        const ctx: TargetContext = { ...contextFor(opts, node, locate), fingerprint: freshness.fingerprint, force: force.has(node.id) };
-        if (opts.dryRun) {
-          return await gate.run(async () => {
-            if (resolved.stage.pure && scratch) {
-              const out = path.join(scratch, node.id);
-              const outcome = await runStage(resolved.stage, resolved.config, { ...ctx, output: out }, stamps);
-              if (outcome.kind === 'failed') {
-                opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
-                return { ...base, state: 'failed' as const, failure: outcome.failure };
+      result = carried
+        ? Promise.resolve(carried)
+        : (async () => {
+            const resolved = opts.rules.get(node.rule.name)!;
+            const base = { target: node.id, rule: node.rule.name };
+            const deps = await Promise.all(node.deps.map((d) => settle(opts.graph.targets.get(d)!)));
+            const stuck =
+              deps.find((d) => d.state === 'failed' || (d.state === 'blocked' && d.blockedBecause === 'failed')) ??
+              deps.find(
+                (d) =>
+                  d.state === 'pending' ||
+                  d.state === 'blocked' ||
+                  (d.state === 'would-run' && !relocated.has(d.target)),
+              );
+            if (stuck) {
+              const because = stuck.state === 'failed' || stuck.blockedBecause === 'failed' ? 'failed' : 'pending';
+              if (opts.dryRun && because === 'pending') {
+                const reasons = [`input ${stuck.target} will be rebuilt first`];
+                opts.onEvent({ type: 'would-run', ...base, reasons });
+                return { ...base, state: 'would-run', reasons };
               }
-              relocated.set(node.id, out);
+              const waitingOn = stuck.waitingOn ?? stuck.target;
+              opts.onEvent({ type: 'blocked', ...base, waitingOn, because });
+              return { ...base, state: 'blocked', waitingOn, blockedBecause: because };
             }
-            const estimate = resolved.stage.estimate ? await resolved.stage.estimate(ctx, resolved.config) : undefined;
-            opts.onEvent({ type: 'would-run', ...base, reasons, ...(estimate ? { estimate } : {}) });
-            return { ...base, state: 'would-run' as const, reasons, ...(estimate ? { estimate } : {}) };
-          });
-        }
-        // A forced remote target may send new work: its old record goes first, so that a crash
-        // before the outcome is known leaves the target stale (collected next time), not up to date.
-        if (record && resolved.stage.remote && !record.failure) await store.remove(node.id);
-        opts.onEvent({ type: 'start', ...base, reasons });
-        const started = opts.clock.now();
-        const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
-        const recordBase = { version: 1 as const, target: node.id, rule: node.rule.name, configHash: configHash(identity), fingerprint: freshness.fingerprint, inputs: freshness.inputs };
-        switch (outcome.kind) {
-          case 'done': {
-            const output = await stamps.stamp(ctx.output);
-            if (!output) throw new Error(`Internal error: ${node.id} is done but its output is missing`);
-            await store.write({ ...recordBase, output, builtAt: opts.clock.now(), ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}), ...(outcome.retry ? { retry: outcome.retry } : {}) });
-            opts.onEvent({ type: 'done', ...base, ...pick(outcome), ms: opts.clock.now() - started });
-            return { ...base, state: 'built', ...(outcome.usage ? { usage: outcome.usage } : {}), ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}) };
-          }
-          case 'pending':
-            // Work in flight (even sent by a forced rebuild of an up-to-date target) must be
-            // collected by the next build: no record may call the target up to date meanwhile.
-            if (record) await store.remove(node.id);
-            opts.onEvent({ type: 'pending', ...base, progress: outcome.progress, summary: outcome.summary, ...(outcome.state ? { state: outcome.state } : {}) });
-            return { ...base, state: 'pending', progress: outcome.progress };
-          case 'failed':
-            await store.recordFailure(recordBase, outcome.failure, opts.clock.now(), outcome.usage);
-            opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
-            return { ...base, state: 'failed', failure: outcome.failure };
-        }
-      })();
+            const identity = stageIdentity(resolved);
+            const { record, freshness } = await checks.run(async () => {
+              const record = await store.read(node.id);
+              const freshness = await checkFreshness({
+                root: opts.root,
+                target: node.id,
+                inputs: node.inputs,
+                locate,
+                stage: identity,
+                record,
+                stamps,
+              });
+              if (freshness.fresh && freshness.recordStale && !opts.dryRun && record && !force.has(node.id)) {
+                await store.write({ ...record, inputs: freshness.inputs, output: freshness.outputStamp });
+              }
+              return { record, freshness };
+            });
+            if (freshness.fresh && !force.has(node.id)) {
+              opts.onEvent({ type: 'fresh', ...base });
+              return { ...base, state: 'fresh' };
+            }
+            const reasons = freshness.fresh ? ['forced (--force)'] : freshness.reasons;
+            if (!freshness.fresh && freshness.missingInputs.length > 0) {
+              const missing = freshness.missingInputs[0]!;
+              const failure = {
+                reason: 'bad-input' as const,
+                message: `input ${missing} does not exist`,
+                file: missing,
+              };
+              opts.onEvent({ type: 'failed', ...base, failure });
+              return { ...base, state: 'failed', failure };
+            }
+            const ctx: TargetContext = {
+              ...contextFor(opts, node, locate),
+              fingerprint: freshness.fingerprint,
+              force: force.has(node.id),
+            };
+            if (opts.dryRun) {
+              return await gate.run(async () => {
+                if (resolved.stage.pure && scratch) {
+                  const out = path.join(scratch, node.id);
+                  const outcome = await runStage(resolved.stage, resolved.config, { ...ctx, output: out }, stamps);
+                  if (outcome.kind === 'failed') {
+                    opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
+                    return { ...base, state: 'failed' as const, failure: outcome.failure };
+                  }
+                  relocated.set(node.id, out);
+                }
+                const estimate = resolved.stage.estimate
+                  ? await resolved.stage.estimate(ctx, resolved.config)
+                  : undefined;
+                opts.onEvent({ type: 'would-run', ...base, reasons, ...(estimate ? { estimate } : {}) });
+                return { ...base, state: 'would-run' as const, reasons, ...(estimate ? { estimate } : {}) };
+              });
+            }
+            // A forced remote target may send new work: its old record goes first, so that a crash
+            // before the outcome is known leaves the target stale (collected next time), not up to date.
+            if (record && resolved.stage.remote && !record.failure) await store.remove(node.id);
+            opts.onEvent({ type: 'start', ...base, reasons });
+            const started = opts.clock.now();
+            const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
+            const recordBase = {
+              version: 1 as const,
+              target: node.id,
+              rule: node.rule.name,
+              configHash: configHash(identity),
+              fingerprint: freshness.fingerprint,
+              inputs: freshness.inputs,
+            };
+            switch (outcome.kind) {
+              case 'done': {
+                const output = await stamps.stamp(ctx.output);
+                if (!output) throw new Error(`Internal error: ${node.id} is done but its output is missing`);
+                await store.write({
+                  ...recordBase,
+                  output,
+                  builtAt: opts.clock.now(),
+                  ...(outcome.usage ? { usage: outcome.usage } : {}),
+                  ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+                  ...(outcome.retry ? { retry: outcome.retry } : {}),
+                });
+                opts.onEvent({ type: 'done', ...base, ...pick(outcome), ms: opts.clock.now() - started });
+                return {
+                  ...base,
+                  state: 'built',
+                  ...(outcome.usage ? { usage: outcome.usage } : {}),
+                  ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+                };
+              }
+              case 'pending':
+                // Work in flight (even sent by a forced rebuild of an up-to-date target) must be
+                // collected by the next build: no record may call the target up to date meanwhile.
+                if (record) await store.remove(node.id);
+                opts.onEvent({
+                  type: 'pending',
+                  ...base,
+                  progress: outcome.progress,
+                  summary: outcome.summary,
+                  ...(outcome.state ? { state: outcome.state } : {}),
+                });
+                return { ...base, state: 'pending', progress: outcome.progress };
+              case 'failed':
+                await store.recordFailure(recordBase, outcome.failure, opts.clock.now(), outcome.usage);
+                opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });
+                return { ...base, state: 'failed', failure: outcome.failure };
+            }
+          })();
       results.set(node.id, result);
     }
     return result;
@@ -201,7 +252,11 @@ type ContextOptions = Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal
  * Lets each remote stage see all its targets of this build at once (bulk polling, scheduling),
  * and every target it has in the pipeline (limits that span the whole job, whatever is selected).
  */
-export async function prepareRemoteStages(opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>, wanted: readonly string[], locate?: (p: string) => string): Promise<void> {
+export async function prepareRemoteStages(
+  opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>,
+  wanted: readonly string[],
+  locate?: (p: string) => string,
+): Promise<void> {
   type Items = { ctx: TargetContext; config: unknown }[];
   const byStage = new Map<ResolvedRule['stage'], { selected: Items; every: Items }>();
   const chosen = new Set(wanted);
@@ -214,10 +269,15 @@ export async function prepareRemoteStages(opts: ContextOptions & Pick<BuildOptio
     if (chosen.has(node.id)) lists.selected.push(item);
     byStage.set(resolved.stage, lists);
   }
-  for (const [stage, lists] of byStage) if (lists.selected.length > 0) await stage.prepare?.(lists.selected, lists.every);
+  for (const [stage, lists] of byStage)
+    if (lists.selected.length > 0) await stage.prepare?.(lists.selected, lists.every);
 }
 
-export function contextFor(opts: ContextOptions, node: TargetNode, locate: (p: string) => string = (p) => path.join(opts.root, p)): TargetContext {
+export function contextFor(
+  opts: ContextOptions,
+  node: TargetNode,
+  locate: (p: string) => string = (p) => path.join(opts.root, p),
+): TargetContext {
   return {
     rule: node.rule.name,
     target: node.id,

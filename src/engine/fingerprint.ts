@@ -18,7 +18,9 @@ export interface StageIdentity {
 }
 
 export function configHash(stage: StageIdentity): string {
-  return hashText(canonicalJson({ format: FINGERPRINT_FORMAT, kind: stage.kind, version: stage.version, config: stage.config }));
+  return hashText(
+    canonicalJson({ format: FINGERPRINT_FORMAT, kind: stage.kind, version: stage.version, config: stage.config }),
+  );
 }
 
 export function fingerprintOf(stage: StageIdentity, inputs: readonly { path: string; sha256: string }[]): string {

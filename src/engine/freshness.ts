@@ -9,8 +9,20 @@ import { configHash, fingerprintOf, type StageIdentity } from './fingerprint.ts'
 import type { FileStamp, TargetRecord } from './state-store.ts';
 
 export type Freshness =
-  | { fresh: true; fingerprint: string; inputs: Record<string, FileStamp>; outputStamp: FileStamp; recordStale: boolean }
-  | { fresh: false; fingerprint: string; inputs: Record<string, FileStamp>; reasons: string[]; missingInputs: string[] };
+  | {
+      fresh: true;
+      fingerprint: string;
+      inputs: Record<string, FileStamp>;
+      outputStamp: FileStamp;
+      recordStale: boolean;
+    }
+  | {
+      fresh: false;
+      fingerprint: string;
+      inputs: Record<string, FileStamp>;
+      reasons: string[];
+      missingInputs: string[];
+    };
 
 export interface FreshnessQuery {
   root: string;
@@ -36,14 +48,32 @@ export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
     }
     inputs[input] = stamp;
     const before = q.record?.inputs[input];
-    if (q.record && !q.record.failure && before?.sha256 !== stamp.sha256) reasons.push(before ? `input ${input} changed` : `input ${input} is new`);
+    if (q.record && !q.record.failure && before?.sha256 !== stamp.sha256)
+      reasons.push(before ? `input ${input} changed` : `input ${input} is new`);
   }
-  const fingerprint = fingerprintOf(q.stage, q.inputs.filter((i) => inputs[i]).map((i) => ({ path: i, sha256: inputs[i]!.sha256 })));
-  if (missingInputs.length > 0) return { fresh: false, fingerprint, inputs, reasons: missingInputs.map((i) => `input ${i} is missing`), missingInputs };
+  const fingerprint = fingerprintOf(
+    q.stage,
+    q.inputs.filter((i) => inputs[i]).map((i) => ({ path: i, sha256: inputs[i]!.sha256 })),
+  );
+  if (missingInputs.length > 0)
+    return {
+      fresh: false,
+      fingerprint,
+      inputs,
+      reasons: missingInputs.map((i) => `input ${i} is missing`),
+      missingInputs,
+    };
 
   const record = q.record;
   if (!record) return { fresh: false, fingerprint, inputs, reasons: ['never built'], missingInputs };
-  if (record.failure) return { fresh: false, fingerprint, inputs, reasons: [`last run failed: ${record.failure.message}`], missingInputs };
+  if (record.failure)
+    return {
+      fresh: false,
+      fingerprint,
+      inputs,
+      reasons: [`last run failed: ${record.failure.message}`],
+      missingInputs,
+    };
   if (record.retry) return { fresh: false, fingerprint, inputs, reasons: [record.retry], missingInputs };
   if (record.configHash !== configHash(q.stage)) reasons.unshift('stage configuration changed');
 

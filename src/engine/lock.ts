@@ -30,10 +30,20 @@ export interface LockOptions {
   answersCancel?: boolean;
 }
 
-export async function acquireLock(dir: string, command: string, opts: LockOptions = {}): Promise<Result<HeldLock, LockHolder>> {
+export async function acquireLock(
+  dir: string,
+  command: string,
+  opts: LockOptions = {},
+): Promise<Result<HeldLock, LockHolder>> {
   const file = path.join(dir, 'lock');
   await mkdir(dir, { recursive: true });
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), command, startedAt: opts.now ?? Date.now(), ...(opts.answersCancel ? { answersCancel: true } : {}) };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    command,
+    startedAt: opts.now ?? Date.now(),
+    ...(opts.answersCancel ? { answersCancel: true } : {}),
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await createLockFile(file, me)) return ok(remember(file));
     const seen = await readLockFile(file);
@@ -43,7 +53,14 @@ export async function acquireLock(dir: string, command: string, opts: LockOption
     await takeOver(file, seen);
   }
   const last = await readLockFile(file);
-  return err((last.kind !== 'absent' && liveHolderOf(last)) || { pid: 0, host: 'unknown', command: 'unknown', startedAt: Date.now() });
+  return err(
+    (last.kind !== 'absent' && liveHolderOf(last)) || {
+      pid: 0,
+      host: 'unknown',
+      command: 'unknown',
+      startedAt: Date.now(),
+    },
+  );
 }
 
 /** The live holder of the lock, if any, without taking it (for commands that need no lock). */
@@ -54,7 +71,8 @@ export async function liveLockHolder(dir: string): Promise<LockHolder | undefine
 
 export function describeHolder(holder: LockHolder, now = Date.now()): string {
   const age = Math.max(0, Math.round((now - holder.startedAt) / 1000));
-  if (holder.pid === 0 && holder.command === BEING_WRITTEN) return `a process whose lock file is still being written (created ${age}s ago)`;
+  if (holder.pid === 0 && holder.command === BEING_WRITTEN)
+    return `a process whose lock file is still being written (created ${age}s ago)`;
   return `pid ${holder.pid} on ${holder.host} (\`pipeline ${holder.command}\`, started ${age}s ago)`;
 }
 
@@ -90,7 +108,10 @@ async function takeOver(file: string, dead: Exclude<LockFileState, { kind: 'abse
 }
 
 function sameLock(a: LockFileState, b: LockFileState): boolean {
-  if (a.kind === 'held' && b.kind === 'held') return a.holder.pid === b.holder.pid && a.holder.host === b.holder.host && a.holder.startedAt === b.holder.startedAt;
+  if (a.kind === 'held' && b.kind === 'held')
+    return (
+      a.holder.pid === b.holder.pid && a.holder.host === b.holder.host && a.holder.startedAt === b.holder.startedAt
+    );
   if (a.kind === 'unreadable' && b.kind === 'unreadable') return a.ino === b.ino && a.mtimeMs === b.mtimeMs;
   return false;
 }

@@ -21,7 +21,10 @@ export function stageIdentity(resolved: ResolvedRule): StageIdentity {
   return { kind: resolved.config.kind, version: resolved.stage.version, config: resolved.config };
 }
 
-export function resolveStages(rules: readonly RuleConfig[], registry: ReadonlyMap<string, AnyStage>): Result<Map<string, ResolvedRule>, ConfigIssue[]> {
+export function resolveStages(
+  rules: readonly RuleConfig[],
+  registry: ReadonlyMap<string, AnyStage>,
+): Result<Map<string, ResolvedRule>, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   const resolved = new Map<string, ResolvedRule>();
   rules.forEach((rule, index) => {
@@ -44,7 +47,10 @@ export function resolveStages(rules: readonly RuleConfig[], registry: ReadonlyMa
       return;
     }
     if (stage.remote && !rule.marker) {
-      issues.push({ path: `rules[${index}].marker`, message: `the "${stage.kind}" stage needs a marker path to record its batches` });
+      issues.push({
+        path: `rules[${index}].marker`,
+        message: `the "${stage.kind}" stage needs a marker path to record its batches`,
+      });
       return;
     }
     resolved.set(rule.name, { rule, stage, config: parsed.data as { kind: string } });

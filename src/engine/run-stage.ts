@@ -12,7 +12,12 @@ import type { FileStamps } from './file-stamps.ts';
 import { isProcessAlive } from '../util/process.ts';
 import { failpoint } from '../util/failpoint.ts';
 
-export async function runStage(stage: AnyStage, config: unknown, ctx: TargetContext, stamps: FileStamps): Promise<StageOutcome> {
+export async function runStage(
+  stage: AnyStage,
+  config: unknown,
+  ctx: TargetContext,
+  stamps: FileStamps,
+): Promise<StageOutcome> {
   const tempOutput = tempPathFor(ctx.output);
   let outcome: StageOutcome;
   try {
@@ -22,7 +27,10 @@ export async function runStage(stage: AnyStage, config: unknown, ctx: TargetCont
   } catch (error) {
     outcome = {
       kind: 'failed',
-      failure: { reason: 'stage-threw', message: `the ${stage.kind} stage crashed: ${error instanceof Error ? error.message : String(error)}` },
+      failure: {
+        reason: 'stage-threw',
+        message: `the ${stage.kind} stage crashed: ${error instanceof Error ? error.message : String(error)}`,
+      },
     };
   }
   if (outcome.kind === 'done') {
@@ -32,7 +40,13 @@ export async function runStage(stage: AnyStage, config: unknown, ctx: TargetCont
       stamps.invalidate(ctx.output);
       return outcome;
     } catch (error) {
-      outcome = { kind: 'failed', failure: { reason: 'stage-threw', message: `the ${stage.kind} stage answered done without writing its output (${(error as Error).message})` } };
+      outcome = {
+        kind: 'failed',
+        failure: {
+          reason: 'stage-threw',
+          message: `the ${stage.kind} stage answered done without writing its output (${(error as Error).message})`,
+        },
+      };
     }
   }
   await rm(tempOutput, { force: true });
@@ -49,4 +63,3 @@ async function removeAbandonedTemps(output: string): Promise<void> {
     if (pid !== process.pid && !isProcessAlive(pid)) await rm(path.join(dir, name), { force: true });
   }
 }
-

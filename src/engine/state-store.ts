@@ -74,7 +74,12 @@ export class StateStore {
     await writeFileAtomic(this.#file(record.target), `${JSON.stringify(record, null, 2)}\n`);
   }
 
-  async recordFailure(base: Omit<TargetRecord, 'failure' | 'output' | 'builtAt'>, failure: StageFailure, at: number, usage?: TokenUsage): Promise<void> {
+  async recordFailure(
+    base: Omit<TargetRecord, 'failure' | 'output' | 'builtAt'>,
+    failure: StageFailure,
+    at: number,
+    usage?: TokenUsage,
+  ): Promise<void> {
     await this.write({ ...base, ...(usage ? { usage } : {}), failure: { ...failure, at } });
   }
 

@@ -32,7 +32,10 @@ export interface TargetStatus {
 }
 
 /** The build's options, less what only running needs. */
-export type StatusOptions = Pick<BuildOptions, 'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps'>;
+export type StatusOptions = Pick<
+  BuildOptions,
+  'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps'
+>;
 
 export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]> {
   const store = new StateStore(path.join(opts.root, opts.stateDir));
@@ -67,10 +70,18 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
     const upstream = node.deps.map((d) => statuses.get(d)!).find((s) => s.state !== 'up-to-date');
     let status: TargetStatus;
     if (freshness.fresh) status = base;
-    else if (record?.failure) status = { ...base, state: 'failed', reasons: [record.failure.message], failure: record.failure };
-    else if (upstream && freshness.missingInputs.length > 0) status = { ...base, state: 'waiting', reasons: [`waiting for ${upstream.target}`] };
-    else if (freshness.missingInputs.length > 0) status = { ...base, state: 'missing-input', reasons: freshness.reasons };
-    else status = { ...base, state: upstream ? 'waiting' : 'stale', reasons: upstream ? [`waiting for ${upstream.target}`, ...freshness.reasons] : freshness.reasons };
+    else if (record?.failure)
+      status = { ...base, state: 'failed', reasons: [record.failure.message], failure: record.failure };
+    else if (upstream && freshness.missingInputs.length > 0)
+      status = { ...base, state: 'waiting', reasons: [`waiting for ${upstream.target}`] };
+    else if (freshness.missingInputs.length > 0)
+      status = { ...base, state: 'missing-input', reasons: freshness.reasons };
+    else
+      status = {
+        ...base,
+        state: upstream ? 'waiting' : 'stale',
+        reasons: upstream ? [`waiting for ${upstream.target}`, ...freshness.reasons] : freshness.reasons,
+      };
 
     if (resolved.stage.describe && status.state !== 'up-to-date') {
       const remote = await resolved.stage.describe(contextFor(opts, node), resolved.config);
@@ -81,7 +92,8 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
         if (remote.state === 'queued') status.state = 'queued';
         else if (remote.state === 'failed') status.state = 'failed';
         else if (remote.state !== 'complete') status.state = 'pending';
-        if (remote.summary) status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
+        if (remote.summary)
+          status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
       }
     }
     statuses.set(id, status);

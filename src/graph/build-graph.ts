@@ -37,8 +37,16 @@ export interface GraphError {
 
 const MAX_CHAIN_DEPTH = 32;
 
-export async function buildGraph(root: string, rules: readonly RuleConfig[], stateDir: string): Promise<Result<TargetGraph, GraphError>> {
-  const compiled = rules.map((rule) => ({ rule, first: compilePattern(rule.inputs[0]!), output: compilePattern(rule.output) }));
+export async function buildGraph(
+  root: string,
+  rules: readonly RuleConfig[],
+  stateDir: string,
+): Promise<Result<TargetGraph, GraphError>> {
+  const compiled = rules.map((rule) => ({
+    rule,
+    first: compilePattern(rule.inputs[0]!),
+    output: compilePattern(rule.output),
+  }));
   const files = await glob(
     compiled.map((c) => c.first.glob),
     { cwd: root, onlyFiles: true, dot: false, ignore: [`${stateDir}/**`] },
@@ -49,7 +57,10 @@ export async function buildGraph(root: string, rules: readonly RuleConfig[], sta
   let frontier = [...sources];
   for (let depth = 0; frontier.length > 0; depth++) {
     if (depth > MAX_CHAIN_DEPTH) {
-      return err({ message: `rules chain more than ${MAX_CHAIN_DEPTH} deep; is an output pattern also its own input?`, rules: rules.map((r) => r.name) });
+      return err({
+        message: `rules chain more than ${MAX_CHAIN_DEPTH} deep; is an output pattern also its own input?`,
+        rules: rules.map((r) => r.name),
+      });
     }
     const next: string[] = [];
     for (const file of frontier) {
@@ -58,7 +69,10 @@ export async function buildGraph(root: string, rules: readonly RuleConfig[], sta
         if (!made) continue;
         const existing = nodes.get(made.id);
         if (existing && existing.rule !== c.rule) {
-          return err({ message: `two rules produce ${made.id}: "${existing.rule.name}" and "${c.rule.name}"`, rules: [existing.rule.name, c.rule.name] });
+          return err({
+            message: `two rules produce ${made.id}: "${existing.rule.name}" and "${c.rule.name}"`,
+            rules: [existing.rule.name, c.rule.name],
+          });
         }
         if (existing) continue;
         nodes.set(made.id, made);

@@ -20,7 +20,12 @@ export interface Selection {
   sources: string[];
 }
 
-export function selectTargets(graph: TargetGraph, args: readonly string[], root: string, cwd: string): Result<Selection, SelectionError> {
+export function selectTargets(
+  graph: TargetGraph,
+  args: readonly string[],
+  root: string,
+  cwd: string,
+): Result<Selection, SelectionError> {
   if (args.length === 0) return ok({ targets: [...graph.targets.keys()], sources: [] });
   const chosen = new Set<string>();
   const sources: string[] = [];
@@ -41,7 +46,11 @@ export function selectTargets(graph: TargetGraph, args: readonly string[], root:
     }
     const found = candidates.find((c) => graph.targets.has(c) || graph.markers.has(c) || graph.sources.has(c));
     if (found === undefined) {
-      const suggestion = nearest(candidates[0] ?? arg, [...graph.targets.keys(), ...graph.markers.keys(), ...ruleNames]);
+      const suggestion = nearest(candidates[0] ?? arg, [
+        ...graph.targets.keys(),
+        ...graph.markers.keys(),
+        ...ruleNames,
+      ]);
       return err({ message: `unknown target '${arg}'`, ...(suggestion ? { suggestion } : {}) });
     }
     if (graph.targets.has(found)) chosen.add(found);

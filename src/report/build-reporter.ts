@@ -28,7 +28,9 @@ export function jsonReporter(out: Output): BuildReporter {
     summary: (summary, code) => {
       const counts = countStates(summary);
       const estimate = totalEstimate(summary);
-      out.write(`${JSON.stringify({ type: 'summary', exitCode: code, ...counts, ...(estimate ? { estimate } : {}) })}\n`);
+      out.write(
+        `${JSON.stringify({ type: 'summary', exitCode: code, ...counts, ...(estimate ? { estimate } : {}) })}\n`,
+      );
     },
   };
 }
@@ -55,9 +57,11 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
       if (summaryOpts.recapFailures) out.write(failureRecap(out, summary));
       const total = totalEstimate(summary);
       if (total) {
-        out.write(
-          `would send ${total.requests.toLocaleString('en-US')} requests (${total.cachedRequests.toLocaleString('en-US')} answered from cache): ~${total.inputTokens.toLocaleString('en-US')} input tokens, ~${total.outputTokens.toLocaleString('en-US')} output tokens expected (at most ${total.maxOutputTokens.toLocaleString('en-US')}); ${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price\n`,
-        );
+        const n = (v: number) => v.toLocaleString('en-US');
+        const requests = `would send ${n(total.requests)} requests (${n(total.cachedRequests)} answered from cache)`;
+        const tokens = `~${n(total.inputTokens)} input tokens, ~${n(total.outputTokens)} output tokens expected (at most ${n(total.maxOutputTokens)})`;
+        const dollars = `${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price`;
+        out.write(`${requests}: ${tokens}; ${dollars}\n`);
       }
     },
   };
@@ -67,7 +71,8 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
 function hintFor(summary: BuildSummary, code: number): string {
   const pending = [...summary.results.values()].filter((r) => r.state === 'pending');
   const inFlight = pending.some((r) => !r.cancelled);
-  if (code === 75 && !inFlight && pending.length > 0) return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
+  if (code === 75 && !inFlight && pending.length > 0)
+    return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
   if (code === 75) return ' — batches are still running; run the same command again later (or add --wait)';
   if (code !== 1) return '';
   // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
@@ -79,7 +84,10 @@ function hintFor(summary: BuildSummary, code: number): string {
 function failureRecap(out: Output, summary: BuildSummary): string {
   const failed = [...summary.results.values()].filter((r) => r.state === 'failed' && r.failure);
   if (failed.length === 0) return '';
-  const lines = failed.map(({ target, failure }) => `  ${paint(out, 'red', target)}: ${failure!.file ? `${failure!.file}${failure!.line ? `:${failure!.line}` : ''}: ` : ''}${failure!.message}`);
+  const lines = failed.map(
+    ({ target, failure }) =>
+      `  ${paint(out, 'red', target)}: ${failure!.file ? `${failure!.file}${failure!.line ? `:${failure!.line}` : ''}: ` : ''}${failure!.message}`,
+  );
   return `failed:\n${lines.join('\n')}\n`;
 }
 
@@ -96,16 +104,29 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
     case 'pending':
       return `${paint(out, 'yellow', '… pending')}     ${event.target} ${paint(out, 'gray', `(${event.summary})`)}`;
     case 'failed': {
-      const where = event.failure.file ? `${event.failure.file}${event.failure.line ? `:${event.failure.line}` : ''}: ` : '';
-      const details = (event.failure.details ?? []).slice(0, 20).map((d) => `\n      ${d}`).join('');
+      const where = event.failure.file
+        ? `${event.failure.file}${event.failure.line ? `:${event.failure.line}` : ''}: `
+        : '';
+      const details = (event.failure.details ?? [])
+        .slice(0, 20)
+        .map((d) => `\n      ${d}`)
+        .join('');
       return `${paint(out, 'red', '✗ failed')}      ${event.target}\n    ${where}${event.failure.message}${details}`;
     }
     case 'blocked':
-      return verbose ? paint(out, 'gray', `  waiting     ${event.target} (input ${event.waitingOn} ${event.because === 'failed' ? 'failed' : 'not ready yet'})`) : undefined;
+      return verbose
+        ? paint(
+            out,
+            'gray',
+            `  waiting     ${event.target} (input ${event.waitingOn} ${event.because === 'failed' ? 'failed' : 'not ready yet'})`,
+          )
+        : undefined;
     case 'would-run': {
       const e = event.estimate;
+      const cached = e?.cachedRequests ? ` (+${e.cachedRequests} cached)` : '';
       const est = e
-        ? ` — ${e.requests} requests${e.cachedRequests ? ` (+${e.cachedRequests} cached)` : ''}, ~${e.inputTokens.toLocaleString('en-US')} in / ~${e.outputTokens.toLocaleString('en-US')} out tokens, ${formatUsd(e.costUsd)} at batch price (standard ${formatUsd(e.standardCostUsd)})`
+        ? ` — ${e.requests} requests${cached}, ~${e.inputTokens.toLocaleString('en-US')} in / ~${e.outputTokens.toLocaleString('en-US')} out tokens, ` +
+          `${formatUsd(e.costUsd)} at batch price (standard ${formatUsd(e.standardCostUsd)})`
         : '';
       return `${paint(out, 'cyan', '» would run')}   ${event.target} ${paint(out, 'gray', `(${event.reasons.join('; ')})`)}${est}`;
     }
@@ -120,13 +141,23 @@ export function totalEstimate(summary: BuildSummary): Estimate | undefined {
   for (const r of summary.results.values()) {
     const e = r.estimate;
     if (!e) continue;
-    total ??= { requests: 0, inputTokens: 0, outputTokens: 0, maxOutputTokens: 0, costUsd: 0, standardCostUsd: 0, cachedRequests: 0 };
+    total ??= {
+      requests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      maxOutputTokens: 0,
+      costUsd: 0,
+      standardCostUsd: 0,
+      cachedRequests: 0,
+    };
     for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] += e[key];
   }
   return total;
 }
 
-export function countStates(summary: BuildSummary): Record<'fresh' | 'built' | 'pending' | 'failed' | 'blocked' | 'would-run', number> {
+export function countStates(
+  summary: BuildSummary,
+): Record<'fresh' | 'built' | 'pending' | 'failed' | 'blocked' | 'would-run', number> {
   const counts = { fresh: 0, built: 0, pending: 0, failed: 0, blocked: 0, 'would-run': 0 };
   for (const r of summary.results.values()) counts[r.state] += 1;
   return counts;

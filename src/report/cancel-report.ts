@@ -11,7 +11,10 @@ export function formatCancelOutcomes(outcomes: readonly CancelOutcome[]): string
 /** `cancel`'s report of the answer a waiting build gave. */
 export function formatCancelAnswer(answer: CancelAnswer): string {
   const n = answer.stopped.length;
-  const stopped = n > 0 ? `the running build (pid ${answer.pid}) stopped waiting for ${n} target${n === 1 ? '' : 's'}; the next build sends what they had not finished\n` : '';
+  const stopped =
+    n > 0
+      ? `the running build (pid ${answer.pid}) stopped waiting for ${n} target${n === 1 ? '' : 's'}; the next build sends what they had not finished\n`
+      : '';
   return `${formatCancelOutcomes(answer.outcomes)}${stopped}`;
 }
 
@@ -19,6 +22,9 @@ export function formatCancelAnswer(answer: CancelAnswer): string {
 export function formatAnsweredRequest(request: CancelRequest, answer: CancelAnswer, json: boolean): string {
   if (json) return `${JSON.stringify({ type: 'cancel-request', from: request.pid, ...answer })}\n`;
   const lines = answer.outcomes.map((o) => `  ${o.target}: ${o.message}\n`);
-  const stopped = answer.stopped.length > 0 ? `no longer waiting for ${answer.stopped.join(', ')}` : 'none of them was in flight in this build';
+  const stopped =
+    answer.stopped.length > 0
+      ? `no longer waiting for ${answer.stopped.join(', ')}`
+      : 'none of them was in flight in this build';
   return `cancel requested by \`pipeline cancel\` (pid ${request.pid}):\n${lines.join('')}  ${stopped}\n`;
 }

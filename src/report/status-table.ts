@@ -6,18 +6,40 @@ import type { TargetStatus } from '../engine/status.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { formatDuration, paint, progressBar, table, type Output } from './terminal.ts';
 
-const STATE_STYLE = { 'up-to-date': 'green', stale: 'yellow', failed: 'red', pending: 'cyan', queued: 'magenta', waiting: 'gray', 'missing-input': 'red' } as const;
+const STATE_STYLE = {
+  'up-to-date': 'green',
+  stale: 'yellow',
+  failed: 'red',
+  pending: 'cyan',
+  queued: 'magenta',
+  waiting: 'gray',
+  'missing-input': 'red',
+} as const;
 
 export function renderStatus(out: Output, statuses: readonly TargetStatus[], now: number): string {
   const rows = statuses.map((s) => {
     const p = s.remote?.progress;
-    const progress = p ? `${out.isTTY ? `${progressBar(p.done, p.total, 10)} ` : ''}${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}` : '';
+    const progress = p
+      ? `${out.isTTY ? `${progressBar(p.done, p.total, 10)} ` : ''}${p.done}/${p.total}${p.failed ? ` (${p.failed} failed)` : ''}`
+      : '';
     const tokens = s.usage ? `${(s.usage.input + s.usage.output).toLocaleString('en-US')}` : '';
     const age = s.remote?.inFlightSince ? `${formatDuration(now - s.remote.inFlightSince)}/24h` : '';
     const why = s.state === 'up-to-date' ? '' : (s.reasons[0] ?? '');
     // A pending target shows where its batches are (validating, in_progress, finalizing…).
-    const stateText = s.state === 'pending' && s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete' ? s.remote.state : s.state;
-    return [s.target, s.rule, paint(out, STATE_STYLE[s.state], stateText), progress, tokens, s.costUsd !== undefined ? formatUsd(s.costUsd) : '', age, truncate(why, 70)];
+    const stateText =
+      s.state === 'pending' && s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete'
+        ? s.remote.state
+        : s.state;
+    return [
+      s.target,
+      s.rule,
+      paint(out, STATE_STYLE[s.state], stateText),
+      progress,
+      tokens,
+      s.costUsd !== undefined ? formatUsd(s.costUsd) : '',
+      age,
+      truncate(why, 70),
+    ];
   });
   const counts = new Map<string, number>();
   for (const s of statuses) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
@@ -27,10 +49,23 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
   const totalTokens = owners.reduce((sum, s) => sum + (s.usage ? s.usage.input + s.usage.output : 0), 0);
   const failures = statuses
     .filter((s) => s.failure)
-    .map((s) => `\n${paint(out, 'red', s.target)}: ${s.failure!.file ? `${s.failure!.file}${s.failure!.line ? `:${s.failure!.line}` : ''}: ` : ''}${s.failure!.message}${(s.failure!.details ?? []).slice(0, 10).map((d) => `\n    ${d}`).join('')}`)
+    .map(
+      (s) =>
+        `\n${paint(out, 'red', s.target)}: ${s.failure!.file ? `${s.failure!.file}${s.failure!.line ? `:${s.failure!.line}` : ''}: ` : ''}${s.failure!.message}${(
+          s.failure!.details ?? []
+        )
+          .slice(0, 10)
+          .map((d) => `\n    ${d}`)
+          .join('')}`,
+    )
     .join('');
   const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
-  return `${table(['Target', 'Rule', 'Status', 'Progress', 'Tokens', 'Cost', 'Age', 'Why'], rows)}\nSummary: ${summary}${totalCost > 0 ? ` — spent ${formatUsd(totalCost)} (batch price), ${totalTokens.toLocaleString('en-US')} tokens` : ''}\n${failures}${failures ? '\n' : ''}`;
+  const spent =
+    totalCost > 0
+      ? ` — spent ${formatUsd(totalCost)} (batch price), ${totalTokens.toLocaleString('en-US')} tokens`
+      : '';
+  const head = table(['Target', 'Rule', 'Status', 'Progress', 'Tokens', 'Cost', 'Age', 'Why'], rows);
+  return `${head}\nSummary: ${summary}${spent}\n${failures}${failures ? '\n' : ''}`;
 }
 
 function truncate(text: string, max: number): string {

@@ -9,7 +9,10 @@ export interface Output {
   readonly columns: number;
 }
 
-export function outputFor(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, env = process.env): Output {
+export function outputFor(
+  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+  env = process.env,
+): Output {
   const isTTY = Boolean(stream.isTTY);
   return {
     write: (text) => void stream.write(text),
@@ -31,7 +34,10 @@ export function paint(out: Pick<Output, 'color'>, style: Style, text: string): s
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i]! - visibleLength(c))))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i]! - visibleLength(c)))))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 

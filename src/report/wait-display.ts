@@ -48,13 +48,17 @@ export class WaitDisplay {
     const first = this.#history[0]!;
     const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
     const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
-    const overall = `${this.#pending.size} pending, ${done}/${total} requests${total ? ` (${((100 * done) / total).toFixed(1)}%)` : ''}, ${rate.toFixed(1)} req/s, ETA ${eta}; next poll in ${formatDuration(nextPollMs)}`;
+    const share = total ? ` (${((100 * done) / total).toFixed(1)}%)` : '';
+    const overall = `${this.#pending.size} pending, ${done}/${total} requests${share}, ${rate.toFixed(1)} req/s, ETA ${eta}; next poll in ${formatDuration(nextPollMs)}`;
     if (!this.#out.isTTY) {
       this.#out.write(`waiting: ${overall}\n`);
       return;
     }
     const width = Math.max(...[...this.#pending.keys()].map((t) => t.length), 10);
-    const lines = [...this.#pending].map(([target, { progress, summary }]) => `  ${target.padEnd(width)} ${progressBar(progress.done, progress.total)} ${progress.done}/${progress.total} ${paint(this.#out, 'gray', summary)}`);
+    const lines = [...this.#pending].map(
+      ([target, { progress, summary }]) =>
+        `  ${target.padEnd(width)} ${progressBar(progress.done, progress.total)} ${progress.done}/${progress.total} ${paint(this.#out, 'gray', summary)}`,
+    );
     lines.push(`${paint(this.#out, 'bold', 'overall')} ${progressBar(done, total, 30)} ${overall}`);
     this.#out.write(`${this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}A\x1b[J` : ''}${lines.join('\n')}\n`);
     this.#drawnLines = lines.length;

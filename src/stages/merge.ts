@@ -59,7 +59,12 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         }
         const parsed = readResultLine(line);
         if (parsed?.kind !== 'succeeded' || parsed.text === undefined) {
-          const next = parsed?.kind === 'errored' ? (parsed.retryable ? ' — the next build sends it again' : ' — needs a change to the request') : '';
+          const next =
+            parsed?.kind === 'errored'
+              ? parsed.retryable
+                ? ' — the next build sends it again'
+                : ' — needs a change to the request'
+              : '';
           missing.push(`${label} (${id.text}): ${parsed ? whyUnusable(parsed) : 'not a result line'}${next}`);
           continue;
         }

@@ -6,7 +6,11 @@ export type TemplateResult = { ok: true; text: string } | { ok: false; missing: 
 
 const FIELD = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export function fillTemplate(template: string, record: Readonly<Record<string, unknown>>, bindings: Readonly<Record<string, string>>): TemplateResult {
+export function fillTemplate(
+  template: string,
+  record: Readonly<Record<string, unknown>>,
+  bindings: Readonly<Record<string, string>>,
+): TemplateResult {
   let missing: string | undefined;
   const text = template.replace(FIELD, (whole, name: string) => {
     const value = Object.hasOwn(record, name) ? record[name] : bindings[name];

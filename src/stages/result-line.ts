@@ -21,7 +21,15 @@ export interface LineUsage {
 export type ResultLine =
   | { kind: 'succeeded'; customId: string; line: Record<string, unknown>; text: string | undefined; usage: LineUsage }
   | { kind: 'expired' | 'canceled' | 'missing'; customId: string; code: string }
-  | { kind: 'errored'; customId: string; retryable: boolean; status?: number; code?: string; message: string; line: Record<string, unknown> };
+  | {
+      kind: 'errored';
+      customId: string;
+      retryable: boolean;
+      status?: number;
+      code?: string;
+      message: string;
+      line: Record<string, unknown>;
+    };
 
 /** The normalised outcome of a result line, or undefined when it is not one (no custom_id). */
 export function readResultLine(value: unknown): ResultLine | undefined {
@@ -58,7 +66,9 @@ export function whyUnusable(result: ResultLine): string {
     case 'succeeded':
       return 'response has no message content';
     case 'errored':
-      return result.status !== undefined ? `HTTP ${result.status}: ${result.message}` : `${result.code ?? 'error'}: ${result.message}`;
+      return result.status !== undefined
+        ? `HTTP ${result.status}: ${result.message}`
+        : `${result.code ?? 'error'}: ${result.message}`;
     case 'missing':
       return 'no response';
     default:
@@ -78,7 +88,8 @@ function replyText(body: Record<string, unknown>): string | undefined {
     const texts: string[] = [];
     for (const item of body.output as unknown[]) {
       if (!isRecord(item) || !Array.isArray(item.content)) continue;
-      for (const c of item.content as unknown[]) if (isRecord(c) && c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
+      for (const c of item.content as unknown[])
+        if (isRecord(c) && c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
     }
     if (texts.length > 0) return texts.join('');
   }

@@ -36,12 +36,18 @@ export class ResultLookup {
   }
 
   /** Indexes `file`; its non-result lines come back as problems instead (nothing is opened then). */
-  static async open(file: string): Promise<{ ok: true; lookup: ResultLookup } | { ok: false; problems: LineProblem[] }> {
+  static async open(
+    file: string,
+  ): Promise<{ ok: true; lookup: ResultLookup } | { ok: false; problems: LineProblem[] }> {
     const index = new Map<string, Located>();
     const problems: LineProblem[] = [];
     for await (const entry of readJsonl(file)) {
       const id = entry.kind === 'value' ? readResultLine(entry.value)?.customId : undefined;
-      if (id === undefined) problems.push({ line: entry.line, message: entry.kind === 'error' ? entry.message : 'not a result line (no custom_id)' });
+      if (id === undefined)
+        problems.push({
+          line: entry.line,
+          message: entry.kind === 'error' ? entry.message : 'not a result line (no custom_id)',
+        });
       else if (!index.has(id)) index.set(id, { offset: entry.offset, bytes: entry.bytes, used: false });
     }
     if (problems.length > 0) return { ok: false, problems };
@@ -77,7 +83,8 @@ export class ResultLookup {
       if (entry.kind !== 'value') continue;
       const id = readResultLine(entry.value)?.customId;
       const at = id === undefined ? undefined : this.#index.get(id);
-      if (id !== undefined && at?.offset === entry.offset && !at.used) this.#next = { id, value: entry.value, offset: entry.offset };
+      if (id !== undefined && at?.offset === entry.offset && !at.used)
+        this.#next = { id, value: entry.value, offset: entry.offset };
     }
     return this.#next;
   }

@@ -28,13 +28,20 @@ export const shellStage: StageDefinition<ShellConfig> = {
       inputs: ctx.inputs.map((i) => quote(i)).join(' '),
       output: quote(ctx.tempOutput),
     };
-    const script = config.command.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => values[name] ?? whole);
+    const script = config.command.replace(
+      /\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+      (whole, name: string) => values[name] ?? whole,
+    );
     const result = await $({ cwd: ctx.root, nothrow: true, quiet: true, signal: ctx.signal })`bash -c ${script}`;
     if (result.exitCode !== 0) {
       const stderr = result.stderr.trim().split('\n').slice(-10);
       return {
         kind: 'failed',
-        failure: { reason: 'command-failed', message: `command exited with ${result.exitCode ?? result.signal}: ${config.command}`, details: stderr },
+        failure: {
+          reason: 'command-failed',
+          message: `command exited with ${result.exitCode ?? result.signal}: ${config.command}`,
+          details: stderr,
+        },
       };
     }
     return { kind: 'done', summary: 'command succeeded' };

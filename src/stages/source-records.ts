@@ -26,7 +26,11 @@ export interface LineProblem {
 }
 
 /** Yields valid records; problems go into `problems` (at most `limit` kept, all counted). */
-export async function* readSourceRecords(file: string, rules: SourceRules, problems: LineProblem[] & { total?: number }): AsyncGenerator<SourceRecord> {
+export async function* readSourceRecords(
+  file: string,
+  rules: SourceRules,
+  problems: LineProblem[] & { total?: number },
+): AsyncGenerator<SourceRecord> {
   const seen = new Map<string, number>();
   problems.total = 0;
   const report = (line: number, message: string) => {
@@ -60,9 +64,12 @@ export async function* readSourceRecords(file: string, rules: SourceRules, probl
         continue;
       }
       seen.set(key, entry.line);
-      const missing = rules.required.find((f) => typeof record[f] !== 'string' || (record[f]).trim() === '');
+      const missing = rules.required.find((f) => typeof record[f] !== 'string' || record[f].trim() === '');
       if (missing) {
-        report(entry.line, record[missing] === undefined ? `missing "${missing}"` : `"${missing}" must be a non-empty string`);
+        report(
+          entry.line,
+          record[missing] === undefined ? `missing "${missing}"` : `"${missing}" must be a non-empty string`,
+        );
         continue;
       }
       yield { line: entry.line, record };
@@ -75,7 +82,11 @@ export async function* readSourceRecords(file: string, rules: SourceRules, probl
 }
 
 /** One failure naming the file and the first bad line, with every problem listed under it. */
-export function badInputFailure(root: string, file: string, problems: readonly LineProblem[] & { total?: number }): StageFailure {
+export function badInputFailure(
+  root: string,
+  file: string,
+  problems: readonly LineProblem[] & { total?: number },
+): StageFailure {
   const rel = path.relative(root, file).startsWith('..') ? file : path.relative(root, file);
   const first = problems[0]!;
   const more = Math.max(problems.total ?? 0, problems.length) - 1;

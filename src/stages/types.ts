@@ -51,7 +51,8 @@ export type StageOutcome =
   | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
 
 /** Where a remote target stands, for `status` and progress displays. */
-export type RemoteState = 'queued' | 'submitting' | 'validating' | 'in_progress' | 'finalizing' | 'cancelling' | 'downloading';
+export type RemoteState =
+  'queued' | 'submitting' | 'validating' | 'in_progress' | 'finalizing' | 'cancelling' | 'downloading';
 
 export interface TargetContext {
   /** Rule that produces the target. */
@@ -120,7 +121,10 @@ export interface StageDefinition<Config extends { kind: string }> {
    * Called once per build with every target of this stage that may run (poll in bulk, schedule),
    * and every target of this stage in the pipeline, selected or not (limits that span the job).
    */
-  prepare?(items: readonly { ctx: TargetContext; config: Config }[], everyTarget: readonly { ctx: TargetContext; config: Config }[]): Promise<void>;
+  prepare?(
+    items: readonly { ctx: TargetContext; config: Config }[],
+    everyTarget: readonly { ctx: TargetContext; config: Config }[],
+  ): Promise<void>;
   /** Remote progress for `status`, from local state plus at most a shared poll. */
   describe?(ctx: TargetContext, config: Config): Promise<RemoteStatus>;
   /** What running this target would send and cost (dry run). Inputs may live in a scratch dir. */

@@ -14,14 +14,19 @@ let encodings: { o200k: Encoding; cl100k: Encoding } | undefined;
 
 export async function loadTokenizers(): Promise<void> {
   if (encodings) return;
-  const [o200k, cl100k] = await Promise.all([import('gpt-tokenizer/encoding/o200k_base'), import('gpt-tokenizer/encoding/cl100k_base')]);
+  const [o200k, cl100k] = await Promise.all([
+    import('gpt-tokenizer/encoding/o200k_base'),
+    import('gpt-tokenizer/encoding/cl100k_base'),
+  ]);
   encodings = { o200k, cl100k };
 }
 
 /** Models of the gpt-4 / gpt-3.5 era use cl100k_base; gpt-4o, gpt-4.1, o-series and later use o200k_base. */
 export function encodingFor(model: string): Encoding {
   if (!encodings) throw new Error('Internal error: loadTokenizers() was not awaited before counting tokens');
-  return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o') ? encodings.cl100k : encodings.o200k;
+  return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o')
+    ? encodings.cl100k
+    : encodings.o200k;
 }
 
 export function countTextTokens(model: string, text: string): number {

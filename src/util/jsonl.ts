@@ -23,7 +23,14 @@ export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
     try {
       yield { kind: 'value', line, value: JSON.parse(text) as unknown, text, offset, bytes };
     } catch (error) {
-      yield { kind: 'error', line, message: `invalid JSON (${(error as Error).message})`, text: text.slice(0, 200), offset, bytes };
+      yield {
+        kind: 'error',
+        line,
+        message: `invalid JSON (${(error as Error).message})`,
+        text: text.slice(0, 200),
+        offset,
+        bytes,
+      };
     }
   }
 }

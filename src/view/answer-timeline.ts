@@ -48,7 +48,8 @@ export class AnswerTimeline {
       for await (const entry of readJsonl(file.value.absolute)) {
         if (entry.kind !== 'value') continue;
         const result = readResultLine(entry.value);
-        const body = result?.kind === 'succeeded' && isRecord(result.line.response) ? result.line.response.body : undefined;
+        const body =
+          result?.kind === 'succeeded' && isRecord(result.line.response) ? result.line.response.body : undefined;
         const created = isRecord(body) ? (body.created ?? body.created_at) : undefined;
         if (typeof created === 'number' && Number.isFinite(created)) times.push(created * 1000);
       }

@@ -40,7 +40,9 @@ export class DryRunEstimates {
 
   /** Starts a dry run when the targets' states changed since the last one; does not wait for it. */
   update(statuses: readonly TargetStatus[]): void {
-    const signature = statuses.map((s) => `${s.target}\t${s.state}\t${s.remote?.state ?? ''}\t${s.reasons[0] ?? ''}`).join('\n');
+    const signature = statuses
+      .map((s) => `${s.target}\t${s.state}\t${s.remote?.state ?? ''}\t${s.reasons[0] ?? ''}`)
+      .join('\n');
     if (signature === this.#signature) return;
     if (this.#running) {
       this.#queued = statuses;
@@ -61,7 +63,9 @@ export class DryRunEstimates {
   }
 
   async #estimate(statuses: readonly TargetStatus[]): Promise<void> {
-    const remote = statuses.filter((s) => s.state !== 'up-to-date' && this.project.rules.get(s.rule)?.stage.estimate !== undefined).map((s) => s.target);
+    const remote = statuses
+      .filter((s) => s.state !== 'up-to-date' && this.project.rules.get(s.rule)?.stage.estimate !== undefined)
+      .map((s) => s.target);
     const costs = new Map<string, number>();
     try {
       if (remote.length > 0) {

@@ -9,7 +9,11 @@ import type { ViewGraph, ViewGraphNode } from './snapshot.ts';
 
 export const MAX_DRAWN_NODES = 1200;
 
-export function layoutGraph(drawing: GraphDrawing, states: ReadonlyMap<string, { state: StatusState; rule: string }>, maxNodes = MAX_DRAWN_NODES): ViewGraph {
+export function layoutGraph(
+  drawing: GraphDrawing,
+  states: ReadonlyMap<string, { state: StatusState; rule: string }>,
+  maxNodes = MAX_DRAWN_NODES,
+): ViewGraph {
   const inputs = new Map<string, string[]>();
   for (const e of drawing.edges) inputs.set(e.to, [...(inputs.get(e.to) ?? []), e.from]);
   const layers = new Map<string, number>();
@@ -30,10 +34,17 @@ export function layoutGraph(drawing: GraphDrawing, states: ReadonlyMap<string, {
   columns.forEach((column, layer) => {
     const keyed = column.map((id) => {
       const from = (inputs.get(id) ?? []).filter((i) => position.has(i));
-      const centre = layer === 0 || from.length === 0 ? Number.NaN : from.reduce((sum, i) => sum + position.get(i)!, 0) / from.length;
+      const centre =
+        layer === 0 || from.length === 0
+          ? Number.NaN
+          : from.reduce((sum, i) => sum + position.get(i)!, 0) / from.length;
       return { id, centre };
     });
-    keyed.sort((a, b) => (Number.isNaN(a.centre) || Number.isNaN(b.centre) || a.centre === b.centre ? a.id.localeCompare(b.id) : a.centre - b.centre));
+    keyed.sort((a, b) =>
+      Number.isNaN(a.centre) || Number.isNaN(b.centre) || a.centre === b.centre
+        ? a.id.localeCompare(b.id)
+        : a.centre - b.centre,
+    );
     keyed.forEach((k, row) => position.set(k.id, column.length > 1 ? row / (column.length - 1) : 0));
     columns[layer] = keyed.map((k) => k.id);
   });
@@ -48,5 +59,9 @@ export function layoutGraph(drawing: GraphDrawing, states: ReadonlyMap<string, {
     }),
   );
   const kept = new Set(nodes.map((n) => n.id));
-  return { nodes, edges: drawing.edges.filter((e) => kept.has(e.from) && kept.has(e.to)), omitted: drawing.nodes.length - nodes.length };
+  return {
+    nodes,
+    edges: drawing.edges.filter((e) => kept.has(e.from) && kept.has(e.to)),
+    omitted: drawing.nodes.length - nodes.length,
+  };
 }

@@ -20,6 +20,9 @@ export async function inFlightExpectedUsd(marker: string, root: string, answered
   if (requests === 0) return cost;
   const s = ledger.summary;
   // `status` counts requests answered earlier (in the summary) plus those answered in flight.
-  const inBatches = answered !== undefined && s ? answered - s.succeeded - s.failed : parts.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
+  const inBatches =
+    answered !== undefined && s
+      ? answered - s.succeeded - s.failed
+      : parts.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
   return cost * (1 - Math.min(1, Math.max(0, inBatches) / requests));
 }

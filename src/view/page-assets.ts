@@ -19,16 +19,33 @@ const ASSETS = new URL('./assets/', import.meta.url);
 const read = (name: string) => readFile(new URL(name, ASSETS), 'utf8');
 
 export async function loadPageAssets(): Promise<PageAssets> {
-  const [livePage, style, ...scripts] = await Promise.all([read('index.html'), read('style.css'), ...SCRIPTS.map(read)]);
+  const [livePage, style, ...scripts] = await Promise.all([
+    read('index.html'),
+    read('style.css'),
+    ...SCRIPTS.map(read),
+  ]);
   return { livePage, style, scripts: new Map(SCRIPTS.map((name, i) => [name, scripts[i]!])) };
 }
 
 /** One HTML file holding the page, its style and scripts, and the snapshot it shows. */
 export function selfContainedPage(assets: PageAssets, snapshot: unknown): string {
   // Inside <script>, "<" is escaped so no text in the data can close the element early.
-  const data = JSON.stringify(snapshot).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-  let page = assets.livePage.replace('<link rel="stylesheet" href="style.css">', () => `<style>\n${assets.style}</style>`);
-  page = page.replace('<script src="dom.js"></script>', () => `<script>window.PIPELINE_SNAPSHOT = ${data};</script>\n<script src="dom.js"></script>`);
-  for (const [name, text] of assets.scripts) page = page.replace(`<script src="${name}"></script>`, () => `<script>\n${text.replace(/<\/script/gi, '<\\/script')}</script>`);
+  const data = JSON.stringify(snapshot)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+  let page = assets.livePage.replace(
+    '<link rel="stylesheet" href="style.css">',
+    () => `<style>\n${assets.style}</style>`,
+  );
+  page = page.replace(
+    '<script src="dom.js"></script>',
+    () => `<script>window.PIPELINE_SNAPSHOT = ${data};</script>\n<script src="dom.js"></script>`,
+  );
+  for (const [name, text] of assets.scripts)
+    page = page.replace(
+      `<script src="${name}"></script>`,
+      () => `<script>\n${text.replace(/<\/script/gi, '<\\/script')}</script>`,
+    );
   return page;
 }

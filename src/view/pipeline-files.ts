@@ -27,9 +27,11 @@ export class PipelineFiles {
 
   /** The regular file at `relative` under the root, or why it cannot be read. */
   file(relative: string): Result<PipelineFile, FileRefusal> {
-    const outside = (why: string) => err<FileRefusal>({ kind: 'outside-root', message: `${JSON.stringify(relative)} ${why}` });
+    const outside = (why: string) =>
+      err<FileRefusal>({ kind: 'outside-root', message: `${JSON.stringify(relative)} ${why}` });
     if (relative === '' || relative.includes('\0')) return outside('is not a file name');
-    if (path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative)) return outside('is not relative to the pipeline root');
+    if (path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative))
+      return outside('is not relative to the pipeline root');
     const absolute = path.resolve(this.#root, relative);
     if (!isInside(this.#root, absolute)) return outside('leads outside the pipeline root');
     let real: string;

@@ -52,16 +52,36 @@ export async function openProgressSource(opts: ProgressSourceOptions): Promise<R
   const holder = await liveLockHolder(opts.stateDir);
   if (holder) {
     const build = describeHolder(holder);
-    return { services: {}, source: { kind: 'files', note: 'a build is running: progress as it records it' }, build, nextInMs: opts.filesIntervalMs, release: nothing };
+    return {
+      services: {},
+      source: { kind: 'files', note: 'a build is running: progress as it records it' },
+      build,
+      nextInMs: opts.filesIntervalMs,
+      release: nothing,
+    };
   }
   if (opts.connector) {
     const opened = await opts.connector.open();
-    if (opened.ok) return { services: opened.value.services, source: { kind: opts.connector.kind }, nextInMs: opts.apiIntervalMs, release: () => opened.value.close() };
-    return { services: {}, source: { kind: 'files', note: `cannot reach the Batch API (${opened.error}); showing the last recorded state` }, nextInMs: opts.apiIntervalMs, release: nothing };
+    if (opened.ok)
+      return {
+        services: opened.value.services,
+        source: { kind: opts.connector.kind },
+        nextInMs: opts.apiIntervalMs,
+        release: () => opened.value.close(),
+      };
+    return {
+      services: {},
+      source: { kind: 'files', note: `cannot reach the Batch API (${opened.error}); showing the last recorded state` },
+      nextInMs: opts.apiIntervalMs,
+      release: nothing,
+    };
   }
   return {
     services: {},
-    source: { kind: 'files', staleNote: 'in-flight batches as last recorded (set OPENAI_API_KEY or use --offline to refresh them)' },
+    source: {
+      kind: 'files',
+      staleNote: 'in-flight batches as last recorded (set OPENAI_API_KEY or use --offline to refresh them)',
+    },
     nextInMs: opts.idleIntervalMs ?? opts.filesIntervalMs,
     release: nothing,
   };

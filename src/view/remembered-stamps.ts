@@ -21,7 +21,10 @@ export class RememberedStamps extends FileStamps {
       return undefined;
     }
     const remembered = this.memory.get(file);
-    const fresh = await super.stamp(file, remembered && remembered.mtimeMs === st.mtimeMs && remembered.size === st.size ? remembered : known);
+    const fresh = await super.stamp(
+      file,
+      remembered && remembered.mtimeMs === st.mtimeMs && remembered.size === st.size ? remembered : known,
+    );
     if (fresh) this.memory.set(file, fresh);
     return fresh;
   }

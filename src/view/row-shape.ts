@@ -26,7 +26,11 @@ export interface RowShape {
 }
 
 /** The shape of a merge target's rows, or undefined for a target of any other stage. */
-export function rowShapeOf(graph: TargetGraph, rules: ReadonlyMap<string, ResolvedRule>, target: string): RowShape | undefined {
+export function rowShapeOf(
+  graph: TargetGraph,
+  rules: ReadonlyMap<string, ResolvedRule>,
+  target: string,
+): RowShape | undefined {
   const node = graph.targets.get(target);
   const resolved = node ? rules.get(node.rule.name) : undefined;
   if (!node || resolved?.config.kind !== 'merge' || node.inputs.length < 2) return undefined;

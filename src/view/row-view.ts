@@ -46,7 +46,8 @@ export type ResultSource = { get(customId: string): Promise<unknown> } | { unava
 /** A source line joined with its raw result line (the merged file does not exist or is out of date). */
 export async function joinedRow(shape: RowShape, line: number, text: string, results: ResultSource): Promise<RowView> {
   const record = parseRecord(text);
-  if (typeof record === 'string') return { line, status: 'invalid', reason: `source line: ${record}`, source: [], other: {} };
+  if (typeof record === 'string')
+    return { line, status: 'invalid', reason: `source line: ${record}`, source: [], other: {} };
   const row = baseRow(shape, line, record, []);
   const id = fillTemplate(shape.customId, record, shape.bindings);
   if (!id.ok) return { ...row, status: 'invalid', reason: `cannot derive custom_id (missing "${id.missing}")` };
@@ -61,13 +62,19 @@ export async function joinedRow(shape: RowShape, line: number, text: string, res
     if (result.text === undefined) return { ...row, status: 'failed', reason: whyUnusable(result) };
     return withAnswer(row, shape.outputField, result.text);
   }
-  const next = result.kind === 'errored' ? (result.retryable ? ' — the next build sends it again' : ' — needs a change to the request') : ' — the next build sends it again';
+  const next =
+    result.kind === 'errored'
+      ? result.retryable
+        ? ' — the next build sends it again'
+        : ' — needs a change to the request'
+      : ' — the next build sends it again';
   return { ...row, status: 'failed', reason: `${whyUnusable(result)}${next}` };
 }
 
 function baseRow(shape: RowShape, line: number, record: Record<string, unknown>, answerFields: string[]): RowView {
   const named = shape.sourceFields.filter((f) => record[f] !== undefined);
-  const sourceFields = named.length > 0 ? named : Object.keys(record).filter((k) => k !== shape.idField && !answerFields.includes(k));
+  const sourceFields =
+    named.length > 0 ? named : Object.keys(record).filter((k) => k !== shape.idField && !answerFields.includes(k));
   const source = sourceFields.map((field) => ({ field, text: asText(record[field]) }));
   const other: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
@@ -96,7 +103,15 @@ export function withDiff(row: RowView): RowView {
 
 /** Everything a search looks in, lower-cased. */
 export function searchableText(row: RowView): string {
-  return [row.id, row.customId, row.reason, ...row.source.map((s) => s.text), row.answer?.text, row.answer?.fields ? JSON.stringify(row.answer.fields) : undefined, JSON.stringify(row.other)]
+  return [
+    row.id,
+    row.customId,
+    row.reason,
+    ...row.source.map((s) => s.text),
+    row.answer?.text,
+    row.answer?.fields ? JSON.stringify(row.answer.fields) : undefined,
+    JSON.stringify(row.other),
+  ]
     .filter((t) => t !== undefined)
     .join('\n')
     .toLowerCase();

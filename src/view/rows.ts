@@ -113,7 +113,9 @@ export class RowsService {
       }
       scanned += 1;
       if (line.text.trim() === '') continue;
-      const row = results ? await joinedRow(shape, line.index + 1, line.text, results) : mergedRow(shape, line.index + 1, line.text);
+      const row = results
+        ? await joinedRow(shape, line.index + 1, line.text, results)
+        : mergedRow(shape, line.index + 1, line.text);
       if (query.problems && row.status === 'answered') continue;
       if (needle !== undefined && !searchableText(row).includes(needle)) continue;
       rows.push(withDiff(row));
@@ -124,7 +126,12 @@ export class RowsService {
       mode: useMerged ? 'merged' : 'joined',
       file: file.value.relative,
       ...(note ? { note } : {}),
-      fields: { idField: shape.idField, outputField: shape.outputField, tokensField: shape.tokensField, sourceFields: shape.sourceFields },
+      fields: {
+        idField: shape.idField,
+        outputField: shape.outputField,
+        tokensField: shape.tokensField,
+        sourceFields: shape.sourceFields,
+      },
       ...(record?.failure ? { failure: record.failure } : {}),
       rows,
       from: query.from,
@@ -136,7 +143,13 @@ export class RowsService {
 
   async #resultsFor(shape: RowShape): Promise<ResultSource> {
     const results = this.files.file(shape.results);
-    if (!results.ok) return { unavailable: results.error.kind === 'not-found' ? `no results yet (${shape.results} does not exist)` : results.error.message };
+    if (!results.ok)
+      return {
+        unavailable:
+          results.error.kind === 'not-found'
+            ? `no results yet (${shape.results} does not exist)`
+            : results.error.message,
+      };
     return this.#lookups.for(results.value);
   }
 

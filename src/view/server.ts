@@ -39,14 +39,17 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
   let port = opts.port;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(error as Error).message}\n`);
+      if (!res.headersSent)
+        send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(error as Error).message}\n`);
       else res.end();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!allowedHost(req.headers.host, port)) return send(res, 403, 'text/plain; charset=utf-8', 'pipeline view answers only to 127.0.0.1 and localhost\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'read-only: GET only\n', { allow: 'GET, HEAD' });
+    if (!allowedHost(req.headers.host, port))
+      return send(res, 403, 'text/plain; charset=utf-8', 'pipeline view answers only to 127.0.0.1 and localhost\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain; charset=utf-8', 'read-only: GET only\n', { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     switch (url.pathname) {
       case '/':
@@ -70,7 +73,12 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
   }
 
   function events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     const push = (snapshot: unknown) => res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     if (opts.feed.latest) push(opts.feed.latest);
     const unsubscribe = opts.feed.subscribe(push);
@@ -88,16 +96,29 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
     if (!target) return sendJson(res, 400, { error: 'target is required' });
     const from = wholeNumber(url.searchParams.get('from'), 0);
     const limit = wholeNumber(url.searchParams.get('limit'), 50);
-    if (from === undefined || limit === undefined) return sendJson(res, 400, { error: 'from and limit are whole numbers' });
+    if (from === undefined || limit === undefined)
+      return sendJson(res, 400, { error: 'from and limit are whole numbers' });
     const search = url.searchParams.get('q') ?? undefined;
-    const page = await opts.rows.page({ target, from, limit, ...(search ? { search } : {}), problems: url.searchParams.get('problems') === '1' });
+    const page = await opts.rows.page({
+      target,
+      from,
+      limit,
+      ...(search ? { search } : {}),
+      problems: url.searchParams.get('problems') === '1',
+    });
     if (!page.ok) return sendJson(res, page.error.status, { error: page.error.message });
     return sendJson(res, 200, page.value);
   }
 
   const listening = await new Promise<Result<void, ListenError>>((resolve) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(err(error.code === 'EADDRINUSE' ? { kind: 'port-in-use', message: `port ${opts.port} is already in use` } : { kind: 'cannot-listen', message: error.message })),
+      resolve(
+        err(
+          error.code === 'EADDRINUSE'
+            ? { kind: 'port-in-use', message: `port ${opts.port} is already in use` }
+            : { kind: 'cannot-listen', message: error.message },
+        ),
+      ),
     );
     server.listen(opts.port, '127.0.0.1', () => resolve(ok(undefined)));
   });
@@ -118,11 +139,24 @@ export async function startViewServer(opts: ViewServerOptions): Promise<Result<V
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
-function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 

@@ -57,7 +57,17 @@ export class SnapshotBuilder {
   statuses(services: StageServices): Promise<TargetStatus[]> {
     const { root, stateDir, graph, rules } = this.project;
     const stamps = new RememberedStamps(this.#hashes);
-    return collectStatus({ root, stateDir, graph, rules, requested: this.#wanted, services, clock: systemClock, signal: this.signal, stamps });
+    return collectStatus({
+      root,
+      stateDir,
+      graph,
+      rules,
+      requested: this.#wanted,
+      services,
+      clock: systemClock,
+      signal: this.signal,
+      stamps,
+    });
   }
 
   /** Waits for the money estimate under way (a one-off page wants it complete). */
@@ -72,9 +82,14 @@ export class SnapshotBuilder {
     const remote = targets.filter((t) => t.remote);
     const resultsFiles = new Map(remote.map((t) => [t.target, t.target]));
     await this.#timeline.refreshHistory(resultsFiles);
-    this.#timeline.sample(now, new Map(remote.filter((t) => IN_FLIGHT.has(t.state) && t.progress).map((t) => [t.target, t.progress!.done])));
+    this.#timeline.sample(
+      now,
+      new Map(remote.filter((t) => IN_FLIGHT.has(t.state) && t.progress).map((t) => [t.target, t.progress!.done])),
+    );
     const inFlight = targets.some((t) => IN_FLIGHT.has(t.state));
-    const note = [source.note, inFlight ? source.staleNote : undefined, this.#estimates.problem].filter(Boolean).join('; ');
+    const note = [source.note, inFlight ? source.staleNote : undefined, this.#estimates.problem]
+      .filter(Boolean)
+      .join('; ');
     return {
       generatedAt: now,
       root: this.project.root,
@@ -95,7 +110,15 @@ export class SnapshotBuilder {
     const resolved = rules.get(s.rule)!;
     // Up-to-date targets are not described by `status`; their ledger still knows their requests.
     const remoteStatus: RemoteStatus | undefined =
-      s.remote ?? (resolved.stage.describe ? await resolved.stage.describe(contextFor({ root, services: {}, clock: systemClock, signal: this.signal }, node), resolved.config).catch(() => undefined) : undefined);
+      s.remote ??
+      (resolved.stage.describe
+        ? await resolved.stage
+            .describe(
+              contextFor({ root, services: {}, clock: systemClock, signal: this.signal }, node),
+              resolved.config,
+            )
+            .catch(() => undefined)
+        : undefined);
     const progress: Progress | undefined = remoteStatus?.progress;
     const usage = s.usage ?? remoteStatus?.usage;
     const remote = resolved.stage.remote;
@@ -103,10 +126,14 @@ export class SnapshotBuilder {
     if (s.state === 'up-to-date') expectedUsd = remote ? 0 : undefined;
     else if (remote) {
       const notSent = this.#estimates.costOf(s.target);
-      const inFlight = node.marker && IN_FLIGHT.has(s.state) ? await inFlightExpectedUsd(path.join(root, node.marker), root, progress?.done) : 0;
+      const inFlight =
+        node.marker && IN_FLIGHT.has(s.state)
+          ? await inFlightExpectedUsd(path.join(root, node.marker), root, progress?.done)
+          : 0;
       expectedUsd = notSent === undefined && this.#estimates.estimating ? undefined : (notSent ?? 0) + inFlight;
     }
-    const remoteState = s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete' ? s.remote.state : undefined;
+    const remoteState =
+      s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete' ? s.remote.state : undefined;
     return {
       target: s.target,
       rule: s.rule,
@@ -117,7 +144,11 @@ export class SnapshotBuilder {
       ...(s.remote?.failures?.length ? { remoteFailures: s.remote.failures } : {}),
       ...(progress ? { progress } : {}),
       ...(usage ? { usage } : {}),
-      ...(s.costUsd !== undefined ? { spentUsd: s.costUsd } : remoteStatus?.costUsd !== undefined ? { spentUsd: remoteStatus.costUsd } : {}),
+      ...(s.costUsd !== undefined
+        ? { spentUsd: s.costUsd }
+        : remoteStatus?.costUsd !== undefined
+          ? { spentUsd: remoteStatus.costUsd }
+          : {}),
       ...(expectedUsd !== undefined ? { expectedUsd } : {}),
       ...(s.remote?.inFlightSince !== undefined ? { inFlightSince: s.remote.inFlightSince } : {}),
       ...(s.builtAt !== undefined ? { builtAt: s.builtAt } : {}),
@@ -130,7 +161,15 @@ export class SnapshotBuilder {
 
 /** Tokens, dollars and requests count the targets that pay a provider (merges repeat their tokens). */
 function totalsOf(targets: readonly ViewTarget[], estimating: boolean): ViewTotals {
-  const totals: ViewTotals = { targets: targets.length, byState: {}, requests: { done: 0, total: 0, failed: 0 }, tokens: { input: 0, output: 0 }, spentUsd: 0, expectedUsd: 0, estimating };
+  const totals: ViewTotals = {
+    targets: targets.length,
+    byState: {},
+    requests: { done: 0, total: 0, failed: 0 },
+    tokens: { input: 0, output: 0 },
+    spentUsd: 0,
+    expectedUsd: 0,
+    estimating,
+  };
   for (const t of targets) {
     totals.byState[t.state] = (totals.byState[t.state] ?? 0) + 1;
     if (!t.remote) continue;
@@ -141,7 +180,8 @@ function totalsOf(targets: readonly ViewTarget[], estimating: boolean): ViewTota
     totals.tokens.output += t.usage?.output ?? 0;
     totals.spentUsd += t.spentUsd ?? 0;
     totals.expectedUsd += t.expectedUsd ?? 0;
-    if (t.inFlightSince !== undefined) totals.oldestInFlightSince = Math.min(totals.oldestInFlightSince ?? Infinity, t.inFlightSince);
+    if (t.inFlightSince !== undefined)
+      totals.oldestInFlightSince = Math.min(totals.oldestInFlightSince ?? Infinity, t.inFlightSince);
   }
   return totals;
 }

@@ -38,7 +38,13 @@ export async function startView(opts: ViewOptions): Promise<Result<RunningView, 
   const stateDir = path.join(opts.project.root, opts.project.stateDir);
   const feed = new LiveFeed(async () => {
     const { apiIntervalMs, filesIntervalMs, idleIntervalMs, connector } = opts;
-    const source = await openProgressSource({ stateDir, apiIntervalMs, filesIntervalMs, ...(idleIntervalMs ? { idleIntervalMs } : {}), ...(connector ? { connector } : {}) });
+    const source = await openProgressSource({
+      stateDir,
+      apiIntervalMs,
+      filesIntervalMs,
+      ...(idleIntervalMs ? { idleIntervalMs } : {}),
+      ...(connector ? { connector } : {}),
+    });
     try {
       const statuses = await builder.statuses(source.services);
       return { snapshot: await builder.build(statuses, source.source, source.build), nextInMs: source.nextInMs };

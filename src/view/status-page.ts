@@ -9,7 +9,17 @@ import { PipelineFiles } from './pipeline-files.ts';
 import type { SourceInfo } from './progress-source.ts';
 import { SnapshotBuilder, type ViewProject } from './snapshot-builder.ts';
 
-export async function writeStatusPage(file: string, opts: { project: ViewProject; requested: readonly string[]; statuses: readonly TargetStatus[]; source: SourceInfo; build?: string; signal: AbortSignal }): Promise<void> {
+export async function writeStatusPage(
+  file: string,
+  opts: {
+    project: ViewProject;
+    requested: readonly string[];
+    statuses: readonly TargetStatus[];
+    source: SourceInfo;
+    build?: string;
+    signal: AbortSignal;
+  },
+): Promise<void> {
   const builder = new SnapshotBuilder(opts.project, opts.requested, new PipelineFiles(opts.project.root), opts.signal);
   // The first build starts the money estimate; the page is made once it is in.
   await builder.build(opts.statuses, opts.source, opts.build);

@@ -45,7 +45,11 @@ describe('batch stage', () => {
     expectDone(outcomes.get('law'));
     expect((await h.results('law')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
     const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('law'), 'utf8')));
-    expect(ledger.parts.map((p) => [p.requests, p.lines])).toEqual([[10, '1-10'], [10, '11-20'], [5, '21-25']]);
+    expect(ledger.parts.map((p) => [p.requests, p.lines])).toEqual([
+      [10, '1-10'],
+      [10, '11-20'],
+      [5, '21-25'],
+    ]);
     expect((await h.emulator.stats()).batchesCreated).toBe(3);
   });
 

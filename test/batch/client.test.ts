@@ -30,12 +30,25 @@ describe('batch API client', () => {
     const { clock } = await start();
     expect(() => createBatchApi({ env: {} })).toThrow(/OPENAI_API_KEY is not set/);
     const api = createBatchApi({ env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: emulator!.url }, maxRetries: 0 });
-    const data = Buffer.from(requestLines('x', 3).map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const data = Buffer.from(
+      requestLines('x', 3)
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
     const file = await api.upload(data, 'x.part1.jsonl');
     if (!file.ok) throw new Error(JSON.stringify(file.error));
-    const created = await api.createBatch({ inputFileId: file.value.id, endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: { pipeline_intent: 'abc12345' } });
+    const created = await api.createBatch({
+      inputFileId: file.value.id,
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      metadata: { pipeline_intent: 'abc12345' },
+    });
     if (!created.ok) throw new Error(JSON.stringify(created.error));
-    expect(created.value).toMatchObject({ status: 'validating', metadata: { pipeline_intent: 'abc12345' }, outputFileId: null });
+    expect(created.value).toMatchObject({
+      status: 'validating',
+      metadata: { pipeline_intent: 'abc12345' },
+      outputFileId: null,
+    });
     clock.advance(60_000);
     const page = await api.listBatches({ limit: 100 });
     expect(page.ok && page.value.data[0]!.status).toBe('completed');
@@ -57,22 +70,56 @@ describe('batch API client', () => {
       'GET /v1/files/{id}/content': 1,
       'POST /v1/batches/{id}/cancel': 1,
     });
-    expect((await api.retrieveBatch('batch_missing'))).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    expect(await api.retrieveBatch('batch_missing')).toMatchObject({ ok: false, error: { kind: 'not-found' } });
   });
 
   it('types errors: 429 with retry-after, 5xx on create as ambiguous, connection errors', async () => {
-    await start({ http: [{ route: 'GET /v1/batches', status: 429, count: 1, retryAfterSeconds: 7 }, { route: 'POST /v1/batches', status: 503, count: 1 }] });
+    await start({
+      http: [
+        { route: 'GET /v1/batches', status: 429, count: 1, retryAfterSeconds: 7 },
+        { route: 'POST /v1/batches', status: 503, count: 1 },
+      ],
+    });
     const api = createBatchApi({ apiKey: API_KEY, baseURL: emulator!.url, maxRetries: 0 });
-    expect(await api.listBatches({ limit: 10 })).toMatchObject({ ok: false, error: { kind: 'rate-limited', retryAfterMs: 7000 } });
-    expect(await api.createBatch({ inputFileId: 'file-x', endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: {} })).toMatchObject({ ok: false, error: { kind: 'ambiguous', status: 503 } });
-    expect(await api.createBatch({ inputFileId: 'file-x', endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: {} })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    expect(await api.listBatches({ limit: 10 })).toMatchObject({
+      ok: false,
+      error: { kind: 'rate-limited', retryAfterMs: 7000 },
+    });
+    expect(
+      await api.createBatch({
+        inputFileId: 'file-x',
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        metadata: {},
+      }),
+    ).toMatchObject({ ok: false, error: { kind: 'ambiguous', status: 503 } });
+    expect(
+      await api.createBatch({
+        inputFileId: 'file-x',
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        metadata: {},
+      }),
+    ).toMatchObject({ ok: false, error: { kind: 'not-found' } });
     const dead = createBatchApi({ apiKey: API_KEY, baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 });
     expect(await dead.listBatches({ limit: 1 })).toMatchObject({ ok: false, error: { kind: 'network' } });
-    expect(await dead.createBatch({ inputFileId: 'f', endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: {} })).toMatchObject({ ok: false, error: { kind: 'ambiguous' } });
+    expect(
+      await dead.createBatch({
+        inputFileId: 'f',
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        metadata: {},
+      }),
+    ).toMatchObject({ ok: false, error: { kind: 'ambiguous' } });
   });
 
   it('never lets the API key into an error message', () => {
-    const leaky = APIError.generate(401, { message: `Incorrect API key provided: ${API_KEY}.`, type: 'invalid_request_error' }, undefined, new Headers());
+    const leaky = APIError.generate(
+      401,
+      { message: `Incorrect API key provided: ${API_KEY}.`, type: 'invalid_request_error' },
+      undefined,
+      new Headers(),
+    );
     const mapped = toApiError(leaky, API_KEY);
     expect(mapped.kind).toBe('auth');
     expect(mapped.message).not.toContain(API_KEY);

@@ -14,7 +14,14 @@ import { createHarness, expectDone, requestLines, type Harness } from './harness
 let h: Harness;
 afterEach(async () => h?.close());
 
-const POINTS: CrashPoint[] = ['after-intent', 'during-upload', 'after-upload', 'after-creating', 'after-create', 'after-download'];
+const POINTS: CrashPoint[] = [
+  'after-intent',
+  'during-upload',
+  'after-upload',
+  'after-creating',
+  'after-create',
+  'after-download',
+];
 
 describe('crash safety', () => {
   for (const point of POINTS) {
@@ -52,7 +59,9 @@ describe('crash safety', () => {
     await h.writeRequests('ethics', requestLines('ethics', 6));
     h.services.crashAt = (p) => p === 'after-create';
     expect((await h.cycle(['ethics'])).get('ethics')).toBe('crashed');
-    const marker = JSON.parse(await readFile(h.marker('ethics'), 'utf8')) as { parts: { state: string; batchId?: string }[] };
+    const marker = JSON.parse(await readFile(h.marker('ethics'), 'utf8')) as {
+      parts: { state: string; batchId?: string }[];
+    };
     expect(marker.parts[0]).toMatchObject({ state: 'creating' });
     expect(marker.parts[0]!.batchId).toBeUndefined();
     delete h.services.crashAt;
@@ -91,7 +100,10 @@ describe('crash safety', () => {
     const garbage = '{"version": 1, "parts": [{"batchId": "batch_abc123", "state": "submitted"'; // truncated
     await writeFile(h.marker('history'), garbage);
     const outcome = (await h.cycle(['history'])).get('history');
-    expect(outcome).toMatchObject({ kind: 'failed', failure: { reason: 'bad-input', file: 'paraphrase_batch/history.batch.json' } });
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      failure: { reason: 'bad-input', file: 'paraphrase_batch/history.batch.json' },
+    });
     if (outcome === 'crashed' || outcome?.kind !== 'failed') throw new Error('unreachable');
     expect(outcome.failure.message).toMatch(/history\.batch\.json is not a valid ledger/);
     expect(outcome.failure.details?.join('\n')).toContain('batch_abc123');
@@ -100,7 +112,10 @@ describe('crash safety', () => {
     expect((await batchStage.describe!(h.ctx('history'), h.config)).state).toBe('failed');
 
     // Valid JSON, wrong shape (a hand edit): same kind of failure, with the offending key.
-    await writeFile(h.marker('history'), JSON.stringify({ version: 1, target: 'x', updatedAt: 'yesterday', parts: [], requestFailures: {} }));
+    await writeFile(
+      h.marker('history'),
+      JSON.stringify({ version: 1, target: 'x', updatedAt: 'yesterday', parts: [], requestFailures: {} }),
+    );
     const again = (await h.cycle(['history'])).get('history');
     expect(again).toMatchObject({ kind: 'failed', failure: { reason: 'bad-input' } });
     expect((await h.emulator.stats()).batchesCreated).toBe(0);
@@ -114,14 +129,46 @@ describe('crash safety', () => {
     const sha = hashText(data);
     const file = await h.api.upload(data, 'ml.jsonl');
     if (!file.ok) throw new Error('upload');
-    const made = await h.api.createBatch({ inputFileId: file.value.id, endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: { pipeline_intent: 'handmade01', pipeline_sha256: sha } });
+    const made = await h.api.createBatch({
+      inputFileId: file.value.id,
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      metadata: { pipeline_intent: 'handmade01', pipeline_sha256: sha },
+    });
     if (!made.ok) throw new Error('create');
     const at = new Date(h.clock.now()).toISOString();
     const requestSha = hashText(await readFile(h.ctx('ml').inputs[0]!));
-    await writeFile(h.marker('ml'), JSON.stringify({
-      version: 1, target: 'paraphrase_batch/results/ml.jsonl', updatedAt: at, requestFailures: {},
-      parts: [{ n: 1, state: 'creating', sha256: sha, intent: 'handmade01', intentAt: at, createAttemptAt: at, model: 'gpt-4.1', endpoint: '/v1/chat/completions', requests: 3, bytes: data.length, inputTokens: 100, requestSha, lines: '1-3', fileId: file.value.id }],
-    }, null, 2));
+    await writeFile(
+      h.marker('ml'),
+      JSON.stringify(
+        {
+          version: 1,
+          target: 'paraphrase_batch/results/ml.jsonl',
+          updatedAt: at,
+          requestFailures: {},
+          parts: [
+            {
+              n: 1,
+              state: 'creating',
+              sha256: sha,
+              intent: 'handmade01',
+              intentAt: at,
+              createAttemptAt: at,
+              model: 'gpt-4.1',
+              endpoint: '/v1/chat/completions',
+              requests: 3,
+              bytes: data.length,
+              inputTokens: 100,
+              requestSha,
+              lines: '1-3',
+              fileId: file.value.id,
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
     const { outcomes } = await h.untilSettled(['ml']);
     expectDone(outcomes.get('ml'));
     expect((await h.emulator.stats()).batchesCreated).toBe(1);

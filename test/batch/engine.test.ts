@@ -59,20 +59,40 @@ async function setup(faults = {}) {
   dirs.push(root, emuDir);
   const clock = new ManualClock();
   emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, faults });
-  const services = { batch: createBatchServices(createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: 0 })) };
+  const services = {
+    batch: createBatchServices(createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: 0 })),
+  };
   const registry = new Map<string, AnyStage>([requestsStage, batchStage, mergeStage].map((s) => [s.kind, s]));
   const rules = resolveStages(config.rules, registry);
   if (!rules.ok) throw new Error(JSON.stringify(rules.error));
   await mkdir(path.join(root, 'original'), { recursive: true });
   for (const subject of ['anatomy', 'virology']) {
-    const records = Array.from({ length: 6 }, (_, i) => ({ question_number: i + 1, analysis: `${subject} analysis number ${i + 1}.`, answer: 'B' }));
-    await writeFile(path.join(root, 'original', `${subject}.jsonl`), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const records = Array.from({ length: 6 }, (_, i) => ({
+      question_number: i + 1,
+      analysis: `${subject} analysis number ${i + 1}.`,
+      answer: 'B',
+    }));
+    await writeFile(
+      path.join(root, 'original', `${subject}.jsonl`),
+      records.map((r) => `${JSON.stringify(r)}\n`).join(''),
+    );
   }
   const build = async (force = false) => {
     const graph = await buildGraph(root, config.rules, config.stateDir);
     if (!graph.ok) throw new Error(graph.error.message);
     const events: BuildEvent[] = [];
-    const summary = await runBuild({ root, stateDir: '.pipeline', graph: graph.value, rules: rules.value, requested: [...graph.value.targets.keys()], services, clock, signal: new AbortController().signal, force, onEvent: (e) => events.push(e) });
+    const summary = await runBuild({
+      root,
+      stateDir: '.pipeline',
+      graph: graph.value,
+      rules: rules.value,
+      requested: [...graph.value.targets.keys()],
+      services,
+      clock,
+      signal: new AbortController().signal,
+      force,
+      onEvent: (e) => events.push(e),
+    });
     return { summary, events, states: Object.fromEntries([...summary.results].map(([t, r]) => [t, r.state])) };
   };
   return { root, clock, build };
@@ -85,13 +105,20 @@ describe('batch stage in the engine', () => {
     expect(first.states['paraphrase_batch/results/anatomy.jsonl']).toBe('pending');
     expect(first.states['paraphrased/anatomy.jsonl']).toBe('blocked');
     let last = first;
-    for (let i = 0; i < 10 && [...last.summary.results.values()].some((r) => r.state === 'pending' || r.state === 'blocked'); i++) {
+    for (
+      let i = 0;
+      i < 10 && [...last.summary.results.values()].some((r) => r.state === 'pending' || r.state === 'blocked');
+      i++
+    ) {
       clock.advance(60_000);
       last = await build();
     }
     expect(last.states['paraphrased/anatomy.jsonl']).toBe('built');
     expect(last.states['paraphrased/virology.jsonl']).toBe('built');
-    const merged = (await readFile(path.join(root, 'paraphrased/anatomy.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const merged = (await readFile(path.join(root, 'paraphrased/anatomy.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(merged.map((r) => r.question_number)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(merged.every((r) => typeof r.paraphrased_analysis === 'string' && r.answer === 'B')).toBe(true);
     const stats = await emulator!.stats();
@@ -105,7 +132,11 @@ describe('batch stage in the engine', () => {
   it('a permanent per-request failure reaches merge as a clear "rows missing and why" failure', async () => {
     const { clock, build } = await setup({ requestErrors: { customIds4xx: ['anatomy-3'] } });
     let last = await build();
-    for (let i = 0; i < 10 && [...last.summary.results.values()].some((r) => r.state === 'pending' || r.state === 'blocked'); i++) {
+    for (
+      let i = 0;
+      i < 10 && [...last.summary.results.values()].some((r) => r.state === 'pending' || r.state === 'blocked');
+      i++
+    ) {
       clock.advance(60_000);
       last = await build();
     }

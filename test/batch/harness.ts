@@ -11,7 +11,12 @@ import type { BatchApi } from '../../src/batch-api/types.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorOptions } from '../../src/emulator/types.ts';
 import { batchConfigSchema, type BatchStageConfig } from '../../src/stages/batch/config.ts';
-import { createBatchServices, SimulatedCrash, type BatchLimits, type BatchServices } from '../../src/stages/batch/services.ts';
+import {
+  createBatchServices,
+  SimulatedCrash,
+  type BatchLimits,
+  type BatchServices,
+} from '../../src/stages/batch/services.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import type { StageOutcome, TargetContext } from '../../src/stages/types.ts';
 import { ManualClock } from '../../src/util/clock.ts';
@@ -26,7 +31,11 @@ export interface RequestLine {
   body: { model: string; messages: { role: string; content: string }[]; temperature: number; max_tokens: number };
 }
 
-export function requestLines(subject: string, n: number, prompt = 'Paraphrase this analysis, keeping its meaning.'): RequestLine[] {
+export function requestLines(
+  subject: string,
+  n: number,
+  prompt = 'Paraphrase this analysis, keeping its meaning.',
+): RequestLine[] {
   return Array.from({ length: n }, (_, i) => ({
     custom_id: `${subject}-${i + 1}`,
     method: 'POST',
@@ -35,7 +44,10 @@ export function requestLines(subject: string, n: number, prompt = 'Paraphrase th
       model: 'gpt-4.1',
       messages: [
         { role: 'system', content: 'You rewrite explanations of exam questions.' },
-        { role: 'user', content: `${prompt}\n<text>Analysis of ${subject} question ${i + 1}: the answer follows from the definition.</text>` },
+        {
+          role: 'user',
+          content: `${prompt}\n<text>Analysis of ${subject} question ${i + 1}: the answer follows from the definition.</text>`,
+        },
       ],
       temperature: 0.7,
       max_tokens: 256,
@@ -55,13 +67,23 @@ export interface Harness {
   /** One build: prepare() then run() for each subject; SimulatedCrash counts as a killed process. */
   cycle(subjects: readonly string[], opts?: { force?: boolean }): Promise<Map<string, StageOutcome | 'crashed'>>;
   /** Cycles with `stepMs` of time between them until every subject is done or failed. */
-  untilSettled(subjects: readonly string[], opts?: { stepMs?: number; maxCycles?: number }): Promise<{ outcomes: Map<string, StageOutcome>; cycles: number; history: (StageOutcome | 'crashed')[] }>;
+  untilSettled(
+    subjects: readonly string[],
+    opts?: { stepMs?: number; maxCycles?: number },
+  ): Promise<{ outcomes: Map<string, StageOutcome>; cycles: number; history: (StageOutcome | 'crashed')[] }>;
   results(subject: string): Promise<Record<string, unknown>[]>;
   marker(subject: string): string;
   close(): Promise<void>;
 }
 
-export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>; config?: Partial<BatchStageConfig>; limits?: BatchLimits; maxRetries?: number } = {}): Promise<Harness> {
+export async function createHarness(
+  opts: {
+    emulator?: Partial<EmulatorOptions>;
+    config?: Partial<BatchStageConfig>;
+    limits?: BatchLimits;
+    maxRetries?: number;
+  } = {},
+): Promise<Harness> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'batch-stage-'));
   const emuDir = await mkdtemp(path.join(os.tmpdir(), 'batch-emu-'));
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -105,7 +127,10 @@ export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>;
     async cycle(subjects, o = {}) {
       const items = subjects.map((s) => ({ ctx: ctx(s, o), config }));
       // Like the engine: the selected targets, and every target of the pipeline (all subjects written so far).
-      await batchStage.prepare!(items, [...known].map((s) => ({ ctx: ctx(s), config })));
+      await batchStage.prepare!(
+        items,
+        [...known].map((s) => ({ ctx: ctx(s), config })),
+      );
       const out = new Map<string, StageOutcome | 'crashed'>();
       for (const { ctx: c } of items) {
         await mkdir(path.dirname(c.output), { recursive: true });
@@ -138,7 +163,10 @@ export async function createHarness(opts: { emulator?: Partial<EmulatorOptions>;
     },
     async results(subject) {
       const text = await readFile(path.join(root, 'paraphrase_batch/results', `${subject}.jsonl`), 'utf8');
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     marker: (subject) => path.join(root, 'paraphrase_batch', `${subject}.batch.json`),
     async close() {
@@ -162,6 +190,7 @@ export async function allFiles(dir: string): Promise<string[]> {
 }
 
 export function expectDone(outcome: StageOutcome | 'crashed' | undefined): Extract<StageOutcome, { kind: 'done' }> {
-  if (!outcome || outcome === 'crashed' || outcome.kind !== 'done') throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
+  if (!outcome || outcome === 'crashed' || outcome.kind !== 'done')
+    throw new Error(`expected done, got ${JSON.stringify(outcome)}`);
   return outcome;
 }

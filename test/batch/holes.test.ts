@@ -17,7 +17,10 @@ const ledgerOf = async (subject: string) => ledgerSchema.parse(JSON.parse(await 
 
 /** Deletes a file at the provider, as a user cleaning up their storage would. */
 async function deleteRemoteFile(id: string): Promise<void> {
-  const res = await fetch(`${h.emulator.url}/files/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
+  const res = await fetch(`${h.emulator.url}/files/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
   expect(res.status).toBe(200);
 }
 
@@ -44,7 +47,11 @@ describe('a finished batch whose result file is gone', () => {
     const next = (await h.cycle(['bio'])).get('bio');
     expect(next).toMatchObject({ kind: 'pending' });
     if (next === 'crashed' || next?.kind !== 'pending') throw new Error('unreachable');
-    expect(next.summary).toMatch(new RegExp(`results of ${batch.id} are gone \\(404 on its output file ${batch.outputFileId}\\): 6 requests re-sent`));
+    expect(next.summary).toMatch(
+      new RegExp(
+        `results of ${batch.id} are gone \\(404 on its output file ${batch.outputFileId}\\): 6 requests re-sent`,
+      ),
+    );
     const ledger = await ledgerOf('bio');
     expect(ledger.parts.map((p) => p.state)).toEqual(['collected', 'submitted']);
     expect(ledger.events?.at(-1)?.message).toMatch(/are gone \(404/);
@@ -65,7 +72,11 @@ describe('a finished batch whose result file is gone', () => {
     last = await finishedBatch('chem');
     await deleteRemoteFile(last.outputFileId!);
     const done = expectDone((await h.cycle(['chem'])).get('chem'));
-    expect(done.summary).toMatch(new RegExp(`3 failed: chem-1 \\(line 1\\): results_lost: no answer after 2 batches; last: results of ${last.id} are gone \\(404 on its output file ${last.outputFileId}\\)`));
+    expect(done.summary).toMatch(
+      new RegExp(
+        `3 failed: chem-1 \\(line 1\\): results_lost: no answer after 2 batches; last: results of ${last.id} are gone \\(404 on its output file ${last.outputFileId}\\)`,
+      ),
+    );
     expect(done.retry).toMatch(/ran out of attempts/);
     expect((await h.emulator.stats()).batchesCreated).toBe(2);
   });
@@ -105,10 +116,16 @@ describe('requests that never get an answer', () => {
     const { outcomes, cycles } = await h.untilSettled(['geo'], { maxCycles: 40 });
     const done = expectDone(outcomes.get('geo'));
     expect(cycles).toBeLessThan(40);
-    expect(done.summary).toMatch(/3 failed: geo-1 \(line 1\): batch_expired: no answer after 5 batches; last: batch_\w+ expired before it ran — sent again by the next build/);
+    expect(done.summary).toMatch(
+      /3 failed: geo-1 \(line 1\): batch_expired: no answer after 5 batches; last: batch_\w+ expired before it ran — sent again by the next build/,
+    );
     expect((await h.emulator.stats()).batchesCreated).toBe(5);
     // The results file names every row and why: nothing is dropped silently.
-    expect((await h.results('geo')).map((r) => (r.error as { code: string }).code)).toEqual(['unanswered', 'unanswered', 'unanswered']);
+    expect((await h.results('geo')).map((r) => (r.error as { code: string }).code)).toEqual([
+      'unanswered',
+      'unanswered',
+      'unanswered',
+    ]);
   });
 });
 
@@ -139,10 +156,15 @@ describe('paid results are never thrown away', () => {
 
 describe('attempts that ran out on transient errors', () => {
   it('are retried by a later build (a fresh round), not reported forever', async () => {
-    h = await createHarness({ config: { maxAttempts: 2 }, emulator: { faults: { requestErrors: { customIds5xx: ['phys-2'], transientAttempts: 2 } } } });
+    h = await createHarness({
+      config: { maxAttempts: 2 },
+      emulator: { faults: { requestErrors: { customIds5xx: ['phys-2'], transientAttempts: 2 } } },
+    });
     await h.writeRequests('phys', requestLines('phys', 3));
     const first = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
-    expect(first.summary).toMatch(/1 failed: phys-2 \(line 2\): HTTP 5\d\d: .*\(after 2 attempts\) — sent again by the next build/);
+    expect(first.summary).toMatch(
+      /1 failed: phys-2 \(line 2\): HTTP 5\d\d: .*\(after 2 attempts\) — sent again by the next build/,
+    );
     expect(first.retry).toBeDefined();
     // The same build session (a --wait loop) does not send it again…
     const created = (await h.emulator.stats()).batchesCreated;

@@ -23,7 +23,11 @@ async function fileTokens(subject: string): Promise<number> {
 
 describe('learned enqueued-token limits', () => {
   it('parses the limit from the provider message, with or without separators', () => {
-    expect(parseEnqueuedLimit('Enqueued token limit reached for gpt-4o in organization org-XYZ. Limit: 90,000 enqueued tokens. Please try again')).toBe(90_000);
+    expect(
+      parseEnqueuedLimit(
+        'Enqueued token limit reached for gpt-4o in organization org-XYZ. Limit: 90,000 enqueued tokens. Please try again',
+      ),
+    ).toBe(90_000);
     expect(parseEnqueuedLimit('… Limit: 200000 enqueued tokens …')).toBe(200_000);
     expect(parseEnqueuedLimit('Enqueued token limit reached')).toBeUndefined();
   });
@@ -56,7 +60,8 @@ describe('learned enqueued-token limits', () => {
     expect(stats.tokensEnqueuedPeak['gpt-4.1']).toBeLessThanOrEqual(limit);
     for (const s of subjects) {
       const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker(s), 'utf8')));
-      for (const p of ledger.parts.filter((p) => p.status === 'completed')) expect(p.inputTokens).toBeLessThanOrEqual(limit * SAFETY);
+      for (const p of ledger.parts.filter((p) => p.status === 'completed'))
+        expect(p.inputTokens).toBeLessThanOrEqual(limit * SAFETY);
       expect((await h.results(s)).map((r) => r.custom_id)).toEqual(requestLines(s, 24).map((l) => l.custom_id));
     }
     expect(stats.duplicateExecutions).toBe(0);
@@ -70,9 +75,14 @@ describe('learned enqueued-token limits', () => {
     await h.cycle(['law']); // collects the failure: the limit (30) is learned
     h.clock.advance(5_000);
     const outcome = (await h.cycle(['law'])).get('law');
-    expect(outcome).toMatchObject({ kind: 'failed', failure: { reason: 'bad-input', file: 'paraphrase_batch/law.jsonl', line: 1 } });
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      failure: { reason: 'bad-input', file: 'paraphrase_batch/law.jsonl', line: 1 },
+    });
     if (outcome === 'crashed' || outcome?.kind !== 'failed') throw new Error('unreachable');
-    expect(outcome.failure.message).toMatch(/request law-1 alone is estimated at \d+ tokens, above the provider's enqueued-token limit for gpt-4.1 \(30/);
+    expect(outcome.failure.message).toMatch(
+      /request law-1 alone is estimated at \d+ tokens, above the provider's enqueued-token limit for gpt-4.1 \(30/,
+    );
   });
   it('a provider that counts 1.45× our estimate: a user limit at 75% stops failing once the ratio is learned', async () => {
     h = await createHarness();
@@ -80,7 +90,10 @@ describe('learned enqueued-token limits', () => {
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
     const limit = Math.floor((await fileTokens('econ')) * 1.2);
     await h.close();
-    h = await createHarness({ emulator: { enqueuedTokenLimit: limit, enqueuedTokenFactor: 1.45 }, config: { maxEnqueuedTokens: Math.floor(limit * 0.75), tokenLimitBackoffSeconds: 1 } });
+    h = await createHarness({
+      emulator: { enqueuedTokenLimit: limit, enqueuedTokenFactor: 1.45 },
+      config: { maxEnqueuedTokens: Math.floor(limit * 0.75), tokenLimitBackoffSeconds: 1 },
+    });
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
     const { outcomes } = await h.untilSettled(subjects, { stepMs: 5_000, maxCycles: 80 });
     for (const s of subjects) expectDone(outcomes.get(s));

@@ -47,7 +47,9 @@ describe('batch outcomes', () => {
     expect(failure.reason).toBe('provider-error');
     expect(failure.file).toBe('paraphrase_batch/chem.jsonl');
     expect(failure.message).toMatch(/rejected batch batch_\w+ \(part 2/);
-    expect(failure.details?.join('\n')).toMatch(/paraphrase_batch\/chem\.jsonl:3: invalid_method: Invalid value: 'GET'/);
+    expect(failure.details?.join('\n')).toMatch(
+      /paraphrase_batch\/chem\.jsonl:3: invalid_method: Invalid value: 'GET'/,
+    );
     expect((await batchStage.describe!(h.ctx('chem'), h.config)).state).toBe('failed');
     const created = (await h.emulator.stats()).batchesCreated;
     expect(created).toBe(3);
@@ -66,7 +68,9 @@ describe('batch outcomes', () => {
   });
 
   it('per-request 5xx are retried in a follow-up part of only those requests', async () => {
-    h = await createHarness({ emulator: { faults: { requestErrors: { customIds5xx: ['bio-2', 'bio-5'], transientAttempts: 1 } } } });
+    h = await createHarness({
+      emulator: { faults: { requestErrors: { customIds5xx: ['bio-2', 'bio-5'], transientAttempts: 1 } } },
+    });
     const lines = requestLines('bio', 8);
     await h.writeRequests('bio', lines);
     const { outcomes } = await h.untilSettled(['bio']);
@@ -81,10 +85,15 @@ describe('batch outcomes', () => {
   });
 
   it('transient failures past maxAttempts become permanent, with the provider error line', async () => {
-    h = await createHarness({ config: { maxAttempts: 2 }, emulator: { faults: { requestErrors: { customIds5xx: ['phys-3'], transientAttempts: 10 } } } });
+    h = await createHarness({
+      config: { maxAttempts: 2 },
+      emulator: { faults: { requestErrors: { customIds5xx: ['phys-3'], transientAttempts: 10 } } },
+    });
     await h.writeRequests('phys', requestLines('phys', 4));
     const done = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
-    expect(done.summary).toMatch(/3 results, 1 failed: phys-3 \(line 3\): HTTP 500: .* \(after 2 attempts\) — sent again by the next build/);
+    expect(done.summary).toMatch(
+      /3 results, 1 failed: phys-3 \(line 3\): HTTP 500: .* \(after 2 attempts\) — sent again by the next build/,
+    );
     expect((await h.emulator.stats()).batchesCreated).toBe(2);
     const results = await h.results('phys');
     expect(results[2]).toMatchObject({ custom_id: 'phys-3', response: { status_code: 500 } });
@@ -94,7 +103,9 @@ describe('batch outcomes', () => {
     h = await createHarness({ emulator: { faults: { requestErrors: { customIds4xx: ['law-3'] } } } });
     await h.writeRequests('law', requestLines('law', 5));
     const done = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
-    expect(done.summary).toMatch(/4 results, 1 failed: law-3 \(line 3\): HTTP 400: Invalid request.* — needs a change to the request/);
+    expect(done.summary).toMatch(
+      /4 results, 1 failed: law-3 \(line 3\): HTTP 400: Invalid request.* — needs a change to the request/,
+    );
     expect((await h.emulator.stats()).batchesCreated).toBe(1);
     const results = await h.results('law');
     expect(results.map((r) => r.custom_id)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
@@ -148,7 +159,10 @@ describe('batch outcomes', () => {
     if (!req.ok) throw new Error('bad fixture');
     const partTokens = estimateCost(req.value.entries.slice(0, 3), 0.55, {}).inputTokens;
     await h.close();
-    h = await createHarness({ config: { maxRequestsPerBatch: 3 }, emulator: { enqueuedTokenLimit: Math.ceil(partTokens * 1.5) } });
+    h = await createHarness({
+      config: { maxRequestsPerBatch: 3 },
+      emulator: { enqueuedTokenLimit: Math.ceil(partTokens * 1.5) },
+    });
     await h.writeRequests('econ', lines);
     const { outcomes, history } = await h.untilSettled(['econ'], { stepMs: 30_000 });
     expect(history.every((o) => o !== 'crashed' && o.kind !== 'failed')).toBe(true);
@@ -159,7 +173,14 @@ describe('batch outcomes', () => {
   });
 
   it('create answered 429 or "Cannot find file" waits and retries; no failure, one batch', async () => {
-    h = await createHarness({ emulator: { faults: { fileNotFoundAfterUploadMs: 5_000, http: [{ route: 'POST /v1/batches', status: 429, count: 1, retryAfterSeconds: 2 }] } } });
+    h = await createHarness({
+      emulator: {
+        faults: {
+          fileNotFoundAfterUploadMs: 5_000,
+          http: [{ route: 'POST /v1/batches', status: 429, count: 1, retryAfterSeconds: 2 }],
+        },
+      },
+    });
     await h.writeRequests('med', requestLines('med', 3));
     expect((await h.cycle(['med'])).get('med')).toMatchObject({ kind: 'pending', state: 'submitting' });
     let ledger = await ledgerOf('med');

@@ -13,7 +13,10 @@ describe('polling', () => {
     await h.cycle(subjects);
     expect((await h.emulator.stats()).batchesCreated).toBe(120);
     h.clock.advance(500); // still validating: everything stays in flight
-    const calls = () => ({ list: h.api.calls.byRoute['GET /v1/batches'] ?? 0, retrieve: h.api.calls.byRoute['GET /v1/batches/{id}'] ?? 0 });
+    const calls = () => ({
+      list: h.api.calls.byRoute['GET /v1/batches'] ?? 0,
+      retrieve: h.api.calls.byRoute['GET /v1/batches/{id}'] ?? 0,
+    });
     const before = calls();
     const out = await h.cycle(subjects);
     const after = calls();

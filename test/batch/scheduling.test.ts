@@ -28,7 +28,11 @@ describe('scheduling and cost guards', () => {
     h = await createHarness({ config: { maxEnqueuedTokens: limit }, emulator: { enqueuedTokenLimit: limit } });
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 8));
     const first = await h.cycle(subjects);
-    expect([...first.values()].map((o) => (o === 'crashed' ? o : o.kind === 'pending' ? o.state : o.kind))).toEqual(['validating', 'queued', 'queued']);
+    expect([...first.values()].map((o) => (o === 'crashed' ? o : o.kind === 'pending' ? o.state : o.kind))).toEqual([
+      'validating',
+      'queued',
+      'queued',
+    ]);
     const queued = await batchStage.describe!(h.ctx('b'), h.config);
     expect(queued.state).toBe('queued');
     const { outcomes, history } = await h.untilSettled(subjects, { stepMs: 5_000 });
@@ -40,7 +44,10 @@ describe('scheduling and cost guards', () => {
   });
 
   it('services.limits.maxInFlightBatches overrides the rule: one batch at a time across targets', async () => {
-    h = await createHarness({ config: { maxInFlightBatches: 5, maxRequestsPerBatch: 2 }, limits: { maxInFlightBatches: 1 } });
+    h = await createHarness({
+      config: { maxInFlightBatches: 5, maxRequestsPerBatch: 2 },
+      limits: { maxInFlightBatches: 1 },
+    });
     const subjects = ['x', 'y'];
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 4));
     let peak = 0;

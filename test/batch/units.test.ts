@@ -34,9 +34,16 @@ describe('batch stage pieces', () => {
     const base = requestLines('s', 6);
     base[4]!.body.model = 'gpt-4.1-mini';
     const es = await entries(base);
-    expect(splitIntoParts(es, { maxRequests: 2, maxBytes: 1e9 }).map((p) => p.entries.map((e) => e.line))).toEqual([[1, 2], [3, 4], [6], [5]]);
+    expect(splitIntoParts(es, { maxRequests: 2, maxBytes: 1e9 }).map((p) => p.entries.map((e) => e.line))).toEqual([
+      [1, 2],
+      [3, 4],
+      [6],
+      [5],
+    ]);
     const oneLine = Buffer.byteLength(es[0]!.text) + 1;
-    expect(splitIntoParts(es, { maxRequests: 100, maxBytes: oneLine * 3 }).map((p) => p.entries.length)).toEqual([3, 2, 1]);
+    expect(splitIntoParts(es, { maxRequests: 100, maxBytes: oneLine * 3 }).map((p) => p.entries.length)).toEqual([
+      3, 2, 1,
+    ]);
     const t = tokensOf(es[0]!);
     const byTokens = splitIntoParts(es, { maxRequests: 100, maxBytes: 1e9, maxTokens: t * 2 + 1 });
     expect(byTokens.map((p) => p.entries.length)).toEqual([2, 2, 1, 1]);
@@ -47,24 +54,46 @@ describe('batch stage pieces', () => {
   it('classifies result lines', () => {
     const ok = { custom_id: 'a', response: { status_code: 200, body: {} }, error: null };
     expect(readResultLine(ok)?.kind).toBe('succeeded');
-    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_expired', message: 'x' } })?.kind).toBe('expired');
-    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_cancelled', message: 'x' } })?.kind).toBe('canceled');
+    expect(
+      readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_expired', message: 'x' } })?.kind,
+    ).toBe('expired');
+    expect(
+      readResultLine({ custom_id: 'a', response: null, error: { code: 'batch_cancelled', message: 'x' } })?.kind,
+    ).toBe('canceled');
     expect(readResultLine({ custom_id: 'a', response: null, error: null })?.kind).toBe('missing');
-    expect(readResultLine({ custom_id: 'a', response: null, error: { code: 'request_timeout', message: 'x' } })).toMatchObject({ kind: 'errored', retryable: true });
-    for (const status of [429, 500, 503]) expect(readResultLine({ custom_id: 'a', response: { status_code: status, body: {} }, error: null })).toMatchObject({ kind: 'errored', retryable: true });
-    expect(readResultLine({ custom_id: 'a', response: { status_code: 400, body: { error: { message: 'bad' } } }, error: null })).toMatchObject({ kind: 'errored', retryable: false, status: 400, message: 'bad' });
+    expect(
+      readResultLine({ custom_id: 'a', response: null, error: { code: 'request_timeout', message: 'x' } }),
+    ).toMatchObject({ kind: 'errored', retryable: true });
+    for (const status of [429, 500, 503])
+      expect(
+        readResultLine({ custom_id: 'a', response: { status_code: status, body: {} }, error: null }),
+      ).toMatchObject({ kind: 'errored', retryable: true });
+    expect(
+      readResultLine({
+        custom_id: 'a',
+        response: { status_code: 400, body: { error: { message: 'bad' } } },
+        error: null,
+      }),
+    ).toMatchObject({ kind: 'errored', retryable: false, status: 400, message: 'bad' });
     expect(readResultLine({ nope: 1 })).toBeUndefined();
   });
 
   it('reports bad request lines with their line numbers, and hashes bodies canonically', async () => {
     const file = path.join(dir, 'bad.jsonl');
     const good = requestLines('b', 2);
-    await writeFile(file, [JSON.stringify(good[0]), '{not json', JSON.stringify({ custom_id: 'x' }), JSON.stringify(good[0])].join('\n'));
+    await writeFile(
+      file,
+      [JSON.stringify(good[0]), '{not json', JSON.stringify({ custom_id: 'x' }), JSON.stringify(good[0])].join('\n'),
+    );
     const r = await readRequestFile(file, dir);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toMatchObject({ reason: 'bad-input', file: 'bad.jsonl', line: 2 });
-    expect(r.error.details).toEqual([expect.stringMatching(/bad\.jsonl:2: invalid JSON/), 'bad.jsonl:3: missing "body" (an object)', 'bad.jsonl:4: duplicate custom_id b-1 (first on line 1)']);
+    expect(r.error.details).toEqual([
+      expect.stringMatching(/bad\.jsonl:2: invalid JSON/),
+      'bad.jsonl:3: missing "body" (an object)',
+      'bad.jsonl:4: duplicate custom_id b-1 (first on line 1)',
+    ]);
 
     const reordered = { ...good[1]!, body: Object.fromEntries(Object.entries(good[1]!.body).reverse()) };
     const [a, b] = await entries([good[1], { ...reordered, custom_id: 'other' }]);
@@ -87,15 +116,34 @@ describe('batch stage pieces', () => {
 
   it('without a Batch API connection run() fails clearly, and describe() shows nothing', async () => {
     const ctx = {
-      rule: 'batch', target: 't.jsonl', root: dir, inputs: [path.join(dir, 'bad.jsonl')], output: path.join(dir, 't.jsonl'), tempOutput: path.join(dir, '.t.tmp'),
-      bindings: {}, fingerprint: '', marker: path.join(dir, 't.batch.json'), force: false, signal: new AbortController().signal,
-      clock: { now: () => 0, sleep: () => Promise.resolve() }, services: {},
+      rule: 'batch',
+      target: 't.jsonl',
+      root: dir,
+      inputs: [path.join(dir, 'bad.jsonl')],
+      output: path.join(dir, 't.jsonl'),
+      tempOutput: path.join(dir, '.t.tmp'),
+      bindings: {},
+      fingerprint: '',
+      marker: path.join(dir, 't.batch.json'),
+      force: false,
+      signal: new AbortController().signal,
+      clock: { now: () => 0, sleep: () => Promise.resolve() },
+      services: {},
     };
     const config = batchStage.schema.parse({ kind: 'batch' });
-    expect(await batchStage.run(ctx, config)).toMatchObject({ kind: 'failed', failure: { reason: 'missing-credentials' } });
+    expect(await batchStage.run(ctx, config)).toMatchObject({
+      kind: 'failed',
+      failure: { reason: 'missing-credentials' },
+    });
     expect(await batchStage.describe!(ctx, config)).toEqual({ state: 'none' });
     expect(await batchStage.cleanable!(ctx, config)).toEqual([ctx.marker]);
-    expect(config).toMatchObject({ completionWindow: '24h', maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * 1024 * 1024, maxAttempts: 3, outputTokenRatio: 0.55 });
+    expect(config).toMatchObject({
+      completionWindow: '24h',
+      maxRequestsPerBatch: 50_000,
+      maxBytesPerBatch: 200 * 1024 * 1024,
+      maxAttempts: 3,
+      outputTokenRatio: 0.55,
+    });
     expect(batchStage.schema.safeParse({ kind: 'batch', maxRequestsPerBatch: 60_000 }).success).toBe(false);
   });
 });

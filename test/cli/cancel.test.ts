@@ -20,7 +20,10 @@ let rig: Rig;
 const STATE = 'results/mmlu/.pipeline';
 beforeEach(async () => {
   rig = await Rig.create('pipeline-cancel-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+    "'./src/config/define.ts'",
+    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+  );
   await rig.write({ 'pipeline.config.ts': config });
   await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 2 });
 });
@@ -37,7 +40,14 @@ async function cancel(args: string[], meanwhile: (clock: ManualClock) => Promise
   const stdout = capture();
   const stderr = capture();
   let finished = false;
-  const run = main(['cancel', ...args], { stdout, stderr, cwd: rig.dir, env: {}, signal: new AbortController().signal, clock }).finally(() => (finished = true));
+  const run = main(['cancel', ...args], {
+    stdout,
+    stderr,
+    cwd: rig.dir,
+    env: {},
+    signal: new AbortController().signal,
+    clock,
+  }).finally(() => (finished = true));
   while (!finished) {
     await new Promise((r) => setTimeout(r, 5));
     await meanwhile(clock);
@@ -46,7 +56,14 @@ async function cancel(args: string[], meanwhile: (clock: ManualClock) => Promise
   return { code: await run, stdout: stdout.text, stderr: stderr.text, clock };
 }
 
-const holder = (extra: Record<string, unknown> = {}) => JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'build --offline', startedAt: Date.now(), ...extra });
+const holder = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    pid: process.pid,
+    host: os.hostname(),
+    command: 'build --offline',
+    startedAt: Date.now(),
+    ...extra,
+  });
 
 it('cancel --offline with the lock held by another live process starts no emulator, waits at most 30 s, and says what to do', async () => {
   await rig.write({ [`${STATE}/lock`]: holder() });
@@ -67,12 +84,26 @@ it('a build --wait holder is asked; its answer is printed; no emulator is starte
     const request = await mailbox.claim(); // the test plays the waiting build
     if (!request) return;
     asked = request.targets;
-    await mailbox.answer({ id: request.id, answeredAt: clock.now(), pid: 4242, outcomes: [{ target: request.targets[0]!, cancelled: 1, message: '1 batch cancelled; the next build keeps their finished results and sends the rest' }], stopped: request.targets });
+    await mailbox.answer({
+      id: request.id,
+      answeredAt: clock.now(),
+      pid: 4242,
+      outcomes: [
+        {
+          target: request.targets[0]!,
+          cancelled: 1,
+          message: '1 batch cancelled; the next build keeps their finished results and sends the rest',
+        },
+      ],
+      stopped: request.targets,
+    });
   });
   expect(asked).toEqual(['paraphrase_batch/results/anatomy.jsonl']); // the batch feeding the named merge target
   expect(run.code).toBe(0);
   expect(run.stderr).toMatch(/asking the running build, pid \d+ .*, to cancel/);
-  expect(run.stdout).toBe('paraphrase_batch/results/anatomy.jsonl: 1 batch cancelled; the next build keeps their finished results and sends the rest\n1 batch cancelled\nthe running build (pid 4242) stopped waiting for 1 target; the next build sends what they had not finished\n');
+  expect(run.stdout).toBe(
+    'paraphrase_batch/results/anatomy.jsonl: 1 batch cancelled; the next build keeps their finished results and sends the rest\n1 batch cancelled\nthe running build (pid 4242) stopped waiting for 1 target; the next build sends what they had not finished\n',
+  );
   expect(existsSync(rig.path(`${STATE}/emulator`))).toBe(false);
   expect(await readdir(rig.path(STATE))).toEqual(['lock']); // request and answer cleaned up
 });
@@ -92,7 +123,9 @@ it('when the holder finishes, cancel takes the lock and only then starts the emu
   const run = await cancel(['--offline'], async () => {
     turns += 1;
     if (existsSync(rig.path(`${STATE}/lock`)) && existsSync(rig.path(`${STATE}/emulator`))) {
-      const lock = JSON.parse(await readFile(rig.path(`${STATE}/lock`), 'utf8').catch(() => '{}')) as { command?: string };
+      const lock = JSON.parse(await readFile(rig.path(`${STATE}/lock`), 'utf8').catch(() => '{}')) as {
+        command?: string;
+      };
       if (lock.command === 'build --offline') emulatorWhileHeld = true;
     }
     if (turns === 20) await rm(rig.path(`${STATE}/lock`)); // the other build is done
@@ -105,8 +138,12 @@ it('when the holder finishes, cancel takes the lock and only then starts the emu
 });
 
 it('refuses while watch runs: its next poll would send the remainder again', async () => {
-  await rig.write({ [`${STATE}/watch.json`]: holder({ command: 'watch' }).replace(String(process.pid), String(process.ppid)) });
+  await rig.write({
+    [`${STATE}/watch.json`]: holder({ command: 'watch' }).replace(String(process.pid), String(process.ppid)),
+  });
   const run = await cancel([]);
   expect(run.code).toBe(75);
-  expect(run.stderr).toMatch(/`pipeline watch` is running .*\n {2}stop it \(Ctrl-C\), then run `pipeline cancel` again/);
+  expect(run.stderr).toMatch(
+    /`pipeline watch` is running .*\n {2}stop it \(Ctrl-C\), then run `pipeline cancel` again/,
+  );
 });

@@ -17,7 +17,8 @@ describe('pipeline CLI', () => {
   it('--help lists the commands, and every command has its own --help', async () => {
     const top = await rig.cli(['--help']);
     expect(top.code).toBe(0);
-    for (const name of ['build', 'status', 'cancel', 'clean', 'graph', 'watch', 'emulator']) expect(top.stdout).toContain(`  ${name}`);
+    for (const name of ['build', 'status', 'cancel', 'clean', 'graph', 'watch', 'emulator'])
+      expect(top.stdout).toContain(`  ${name}`);
     for (const name of ['build', 'status', 'cancel', 'clean', 'graph']) {
       const help = await rig.cli([name, '--help']);
       expect(help.code).toBe(0);
@@ -26,8 +27,14 @@ describe('pipeline CLI', () => {
   });
 
   it('an unknown command or option is a usage error (exit 2)', async () => {
-    expect(await rig.cli(['biuld'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'biuld' (did you mean 'build'?)") as string });
-    expect(await rig.cli(['build', '--frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--frobnicate'") as string });
+    expect(await rig.cli(['biuld'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("unknown command 'biuld' (did you mean 'build'?)") as string,
+    });
+    expect(await rig.cli(['build', '--frobnicate'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("Unknown option '--frobnicate'") as string,
+    });
   });
 
   it('build -n says what would run and changes nothing', async () => {
@@ -53,7 +60,9 @@ describe('pipeline CLI', () => {
   });
 
   it('targets by path from the repo root, by glob, by rule name', async () => {
-    expect((await rig.cli(['build', '-v', 'data/requests/anatomy.jsonl'])).stdout).toContain('up to date  requests/anatomy.jsonl');
+    expect((await rig.cli(['build', '-v', 'data/requests/anatomy.jsonl'])).stdout).toContain(
+      'up to date  requests/anatomy.jsonl',
+    );
     const globbed = (await rig.cli(['build', '-v', 'requests/*.jsonl'])).stdout;
     expect(globbed).toContain('up to date  requests/anatomy.jsonl');
     expect(globbed).toContain('up to date  requests/astronomy.jsonl');
@@ -81,7 +90,11 @@ describe('pipeline CLI', () => {
   it('a bad source line: exit 1, file:line in the message, the other subject built', async () => {
     const bad = await Rig.create();
     try {
-      await bad.write({ 'pipeline.config.ts': localConfig(), 'data/original/a.jsonl': records('a', 1), 'data/original/b.jsonl': '{"question_number": 1, "analysis": "x"}\n{oops\n' });
+      await bad.write({
+        'pipeline.config.ts': localConfig(),
+        'data/original/a.jsonl': records('a', 1),
+        'data/original/b.jsonl': '{"question_number": 1, "analysis": "x"}\n{oops\n',
+      });
       const run = await bad.cli(['build']);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('✗ failed      requests/b.jsonl\n    original/b.jsonl:2: invalid JSON');
@@ -104,7 +117,9 @@ describe('pipeline CLI', () => {
       expect(run.stderr).toContain('pipeline.config.ts: invalid config');
       expect(run.stderr).toContain('rules[0].output: wildcard {y} does not appear in the first input "in/{x}.jsonl"');
       expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
-      await bad.write({ 'pipeline.config.ts': `export default { root: 'data', rules: [{ name: 'r', inputs: ['in/{x}.jsonl'], output: 'out/{x}.jsonl', stage: { kind: 'requests', prompt: 5 } }] };` });
+      await bad.write({
+        'pipeline.config.ts': `export default { root: 'data', rules: [{ name: 'r', inputs: ['in/{x}.jsonl'], output: 'out/{x}.jsonl', stage: { kind: 'requests', prompt: 5 } }] };`,
+      });
       const second = await bad.cli(['status']);
       expect(second.code).toBe(2);
       expect(second.stderr).toContain('rules[0].stage.prompt: Invalid input: expected string, received number');

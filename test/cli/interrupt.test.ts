@@ -46,7 +46,10 @@ function follow(r: CliRun): { out: string; err: string } {
 }
 
 it('two SIGINTs a few ms apart are one Ctrl-C: build --wait stops waiting cleanly, prints its summary, releases the lock', async () => {
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+    "'./src/config/define.ts'",
+    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+  );
   await rig.write({ 'pipeline.config.ts': config });
   await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 1, recordsPerSubject: 20 });
   run = rig.cli(['build', '--wait', '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '0.01' } });

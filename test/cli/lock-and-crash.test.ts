@@ -42,7 +42,11 @@ describe('one build at a time', () => {
     await until(() => existsSync(rig.path('data/.pipeline/lock')), 'the first build to take the lock');
     const second = await rig.cli(['build']);
     expect(second.code).toBe(75);
-    expect(second.stderr).toMatch(new RegExp(`another build is running in .*: pid ${first.child.pid} on .*\\(\`pipeline build\`, started \\d+s ago\\)`));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `another build is running in .*: pid ${first.child.pid} on .*\\(\`pipeline build\`, started \\d+s ago\\)`,
+      ),
+    );
     const done = await first;
     expect(done.code).toBe(0);
     expect(await rig.read('data/slow/a.txt')).toBe(await rig.read('data/original/a.jsonl'));
@@ -67,7 +71,14 @@ describe('status during a build', () => {
   it('status --offline does not start a second emulator on the state a running build owns', async () => {
     await rig.write({ 'pipeline.config.ts': SLOW_CONFIG, 'data/original/a.jsonl': records('a', 1) });
     const { hostname } = await import('node:os');
-    await rig.write({ 'data/.pipeline/lock': JSON.stringify({ pid: process.pid, host: hostname(), command: 'build --offline', startedAt: Date.now() }) });
+    await rig.write({
+      'data/.pipeline/lock': JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        command: 'build --offline',
+        startedAt: Date.now(),
+      }),
+    });
     const status = await rig.cli(['status', '--offline']);
     expect(status.code).toBe(0);
     expect(status.stderr).toContain(`status: not refreshing from the emulator while pid ${process.pid}`);
@@ -77,16 +88,23 @@ describe('status during a build', () => {
 
 describe('crash safety', () => {
   it('a build killed while writing a large output leaves no file that looks done; the next build finishes it', async () => {
-    const big = records('big', 40_000, (i) => ({ analysis: `Analysis ${i}: ${'lorem ipsum dolor sit amet '.repeat(8)}` }));
+    const big = records('big', 40_000, (i) => ({
+      analysis: `Analysis ${i}: ${'lorem ipsum dolor sit amet '.repeat(8)}`,
+    }));
     await rig.write({ 'pipeline.config.ts': BIG_CONFIG, 'data/original/big.jsonl': big });
     const run = rig.cli(['build']);
     const dir = rig.path('data/requests');
-    await until(async () => existsSync(dir) && (await readdir(dir)).some((f) => f.includes('.tmp-')), 'the temp output to appear');
+    await until(
+      async () => existsSync(dir) && (await readdir(dir)).some((f) => f.includes('.tmp-')),
+      'the temp output to appear',
+    );
     process.kill(-run.child.pid!, 'SIGKILL');
     await run;
     expect(existsSync(path.join(dir, 'big.jsonl'))).toBe(false);
     const status = await rig.cli(['status', '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject([{ target: 'requests/big.jsonl', state: 'stale', reasons: ['never built'] }]);
+    expect(JSON.parse(status.stdout)).toMatchObject([
+      { target: 'requests/big.jsonl', state: 'stale', reasons: ['never built'] },
+    ]);
     const again = await rig.cli(['build']);
     expect(again.code).toBe(0);
     expect((await rig.read('data/requests/big.jsonl')).split('\n').filter(Boolean)).toHaveLength(40_000);

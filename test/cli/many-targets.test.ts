@@ -27,7 +27,14 @@ afterAll(() => rig.dispose());
 
 it('a no-op build with fewer file descriptors than targets stays a no-op', () => {
   const loader = path.join(REPO, 'node_modules/tsx/dist/loader.mjs');
-  const run = spawnSync('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" --import "${loader}" "${path.join(REPO, 'pipeline.ts')}" build`], { cwd: rig.dir, env: { PATH: process.env.PATH, NO_COLOR: '1' }, encoding: 'utf8' });
+  const run = spawnSync(
+    'sh',
+    [
+      '-c',
+      `ulimit -n 256 && exec "${process.execPath}" --import "${loader}" "${path.join(REPO, 'pipeline.ts')}" build`,
+    ],
+    { cwd: rig.dir, env: { PATH: process.env.PATH, NO_COLOR: '1' }, encoding: 'utf8' },
+  );
   expect(run.stderr).toBe('');
   expect(run.stdout).toBe(`${TARGETS} up to date\n`);
   expect(run.status).toBe(0);

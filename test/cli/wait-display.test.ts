@@ -13,7 +13,13 @@ function terminal(): Output & { text: string } {
   return out;
 }
 
-const pending = { type: 'pending', target: 'results/a.jsonl', rule: 'batch', progress: { done: 1, total: 4 }, summary: '1/4 answered' } as const;
+const pending = {
+  type: 'pending',
+  target: 'results/a.jsonl',
+  rule: 'batch',
+  progress: { done: 1, total: 4 },
+  summary: '1/4 answered',
+} as const;
 
 it('redraws in place across cycles whose events print nothing, and below a printed line', () => {
   const out = terminal();

@@ -5,7 +5,11 @@ import { localConfig, records, Rig } from '../helpers/rig.ts';
 let rig: Rig;
 beforeEach(async () => {
   rig = await Rig.create();
-  await rig.write({ 'pipeline.config.ts': localConfig(), 'data/original/a.jsonl': records('a', 2), 'data/original/b.jsonl': records('b', 2) });
+  await rig.write({
+    'pipeline.config.ts': localConfig(),
+    'data/original/a.jsonl': records('a', 2),
+    'data/original/b.jsonl': records('b', 2),
+  });
 });
 afterEach(() => rig.dispose());
 

@@ -40,18 +40,21 @@ async function readRecords(file: string): Promise<Rec[]> {
   expect(text.endsWith('\n'), `${file} ends with a newline`).toBe(true);
   const stem = path.basename(file, '.jsonl');
   const problems: string[] = [];
-  const records = text.slice(0, -1).split('\n').map((line, i) => {
-    const r = JSON.parse(line) as Rec;
-    const bad = (what: string) => problems.push(`${file}:${i + 1}: ${what}`);
-    if (r.question_number !== i + 1) bad(`question_number ${r.question_number}`);
-    if (r.subject !== stem) bad(`subject ${r.subject}`);
-    if (typeof r.question !== 'string' || r.question.trim() === '') bad('question');
-    if (!Array.isArray(r.choices) || r.choices.length !== 4 || new Set(r.choices).size !== 4) bad('choices');
-    else if (!r.choices.every((c) => typeof c === 'string' && c !== '')) bad('choice text');
-    if (!['A', 'B', 'C', 'D'].includes(r.answer)) bad(`answer ${r.answer}`);
-    if (typeof r.analysis !== 'string' || r.analysis === '') bad('analysis');
-    return r;
-  });
+  const records = text
+    .slice(0, -1)
+    .split('\n')
+    .map((line, i) => {
+      const r = JSON.parse(line) as Rec;
+      const bad = (what: string) => problems.push(`${file}:${i + 1}: ${what}`);
+      if (r.question_number !== i + 1) bad(`question_number ${r.question_number}`);
+      if (r.subject !== stem) bad(`subject ${r.subject}`);
+      if (typeof r.question !== 'string' || r.question.trim() === '') bad('question');
+      if (!Array.isArray(r.choices) || r.choices.length !== 4 || new Set(r.choices).size !== 4) bad('choices');
+      else if (!r.choices.every((c) => typeof c === 'string' && c !== '')) bad('choice text');
+      if (!['A', 'B', 'C', 'D'].includes(r.answer)) bad(`answer ${r.answer}`);
+      if (typeof r.analysis !== 'string' || r.analysis === '') bad('analysis');
+      return r;
+    });
   expect(problems).toEqual([]);
   return records;
 }
@@ -94,7 +97,10 @@ describe('generateMmluDataset', () => {
     const again = path.join(tmp, 'again');
     await generateMmluDataset({ outDir: again });
     for (const subject of fullResult.subjects) {
-      const [a, b] = await Promise.all([readFile(path.join(full, `${subject}.jsonl`)), readFile(path.join(again, `${subject}.jsonl`))]);
+      const [a, b] = await Promise.all([
+        readFile(path.join(full, `${subject}.jsonl`)),
+        readFile(path.join(again, `${subject}.jsonl`)),
+      ]);
       expect(a.equals(b), subject).toBe(true);
     }
     const other = path.join(tmp, 'seed2');
@@ -122,7 +128,10 @@ describe('generateMmluDataset', () => {
     expect(made.records).toBe(228);
     expect(made.subjects.slice(57)).toEqual(fullResult.subjects.map((s) => `${s}_2`));
     expect(await jsonlFiles(dir)).toHaveLength(114);
-    const [one, two] = await Promise.all([readRecords(path.join(dir, 'virology.jsonl')), readRecords(path.join(dir, 'virology_2.jsonl'))]);
+    const [one, two] = await Promise.all([
+      readRecords(path.join(dir, 'virology.jsonl')),
+      readRecords(path.join(dir, 'virology_2.jsonl')),
+    ]);
     expect(two.map((r) => r.subject)).toEqual(['virology_2', 'virology_2']);
     expect(two[0]?.analysis).not.toBe(one[0]?.analysis);
   });
@@ -140,7 +149,13 @@ describe('generate-mmlu CLI', () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      for (const argv of [['--bogus'], [], ['--out', tmp, '--scale', 'x'], ['--out', tmp, '--subjects', '0'], ['--out', tmp, 'extra']]) {
+      for (const argv of [
+        ['--bogus'],
+        [],
+        ['--out', tmp, '--scale', 'x'],
+        ['--out', tmp, '--subjects', '0'],
+        ['--out', tmp, 'extra'],
+      ]) {
         expect(await main(argv), argv.join(' ')).toBe(2);
       }
       expect(err.mock.calls.every(([m]) => String(m).includes('usage:'))).toBe(true);
@@ -155,7 +170,17 @@ describe('generate-mmlu CLI', () => {
   it('runs as a script and prints a one-line summary', () => {
     const dir = path.join(tmp, 'cli');
     const loader = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-    const args = ['--import', loader, path.join(REPO, 'src/data/generate-mmlu.ts'), '--out', dir, '--subjects', '2', '--records-per-subject', '3'];
+    const args = [
+      '--import',
+      loader,
+      path.join(REPO, 'src/data/generate-mmlu.ts'),
+      '--out',
+      dir,
+      '--subjects',
+      '2',
+      '--records-per-subject',
+      '3',
+    ];
     const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^generate-mmlu: 2 subjects, 6 records, [\d.]+ MB in .* \([\d.]+ s\)\n$/);

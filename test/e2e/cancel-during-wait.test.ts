@@ -22,9 +22,16 @@ afterEach(async () => {
 
 it('cancel during build --wait: the build cancels, keeps waiting for the rest without resending, and cancel prints the result', async () => {
   rig = await Rig.create('pipeline-cancel-wait-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+    "'./src/config/define.ts'",
+    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+  );
   await rig.write({ 'pipeline.config.ts': config });
-  const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 1500 });
+  const made = await generateMmluDataset({
+    outDir: rig.path('results/mmlu/original'),
+    subjects: 2,
+    recordsPerSubject: 1500,
+  });
   const [first, second] = made.subjects as [string, string];
   // Speed 0.25: a batch takes ~2 min, a cancellation ~4 s — so a build that re-ran a cancelled
   // target would collect it within the test and send its remainder again.
@@ -34,7 +41,8 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   let buildErr = '';
   build.child.stdout!.on('data', (d: Buffer) => (buildOut += d.toString()));
   build.child.stderr!.on('data', (d: Buffer) => (buildErr += d.toString()));
-  for (let i = 0; i < 3000 && !buildErr.includes('waiting for pending batches'); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 3000 && !buildErr.includes('waiting for pending batches'); i++)
+    await new Promise((r) => setTimeout(r, 20));
   expect(buildErr).toContain('waiting for pending batches');
 
   // 1. One subject, named by its merged output: the batch feeding it is cancelled.
@@ -45,7 +53,11 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
     `paraphrase_batch/results/${first}.jsonl: 1 batch cancelled; the next build keeps their finished results and sends the rest\n1 batch cancelled\n` +
       `the running build (pid ${build.child.pid}) stopped waiting for 1 target; the next build sends what they had not finished\n`,
   );
-  expect(buildOut).toMatch(new RegExp(`cancel requested by \`pipeline cancel\` \\(pid \\d+\\):\\n {2}paraphrase_batch/results/${first}\\.jsonl: 1 batch cancelled.*\\n {2}no longer waiting for paraphrase_batch/results/${first}\\.jsonl\\n`));
+  expect(buildOut).toMatch(
+    new RegExp(
+      `cancel requested by \`pipeline cancel\` \\(pid \\d+\\):\\n {2}paraphrase_batch/results/${first}\\.jsonl: 1 batch cancelled.*\\n {2}no longer waiting for paraphrase_batch/results/${first}\\.jsonl\\n`,
+    ),
+  );
 
   // The build goes on waiting for the other subject, through several polls after the cancelled
   // batch has reached 'cancelled' (~4 s), and does not collect it and send the rest again.
@@ -55,7 +67,12 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   const enough = () => polls() >= before + 3 && Date.now() - cancelledAt > 10_000;
   for (let i = 0; i < 3000 && !enough(); i++) await new Promise((r) => setTimeout(r, 20));
   expect(polls()).toBeGreaterThanOrEqual(before + 3);
-  expect(buildOut.split('\n').filter((l) => l.startsWith('waiting: ')).at(-1)).toMatch(/^waiting: 1 pending, /);
+  expect(
+    buildOut
+      .split('\n')
+      .filter((l) => l.startsWith('waiting: '))
+      .at(-1),
+  ).toMatch(/^waiting: 1 pending, /);
   expect(build.child.exitCode).toBeNull();
 
   // 2. Everything: the other subject too; nothing is left in flight and the build ends.
@@ -65,7 +82,9 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   expect(all.stdout).toMatch(/the running build \(pid \d+\) stopped waiting for 1 target/);
   const done = await build;
   expect(done.code, done.stdout + done.stderr).toBe(75);
-  expect(done.stdout).toMatch(/2 built, 2 cancelled, 2 waiting — their batches were cancelled; the next build keeps their finished results and sends the rest\n$/);
+  expect(done.stdout).toMatch(
+    /2 built, 2 cancelled, 2 waiting — their batches were cancelled; the next build keeps their finished results and sends the rest\n$/,
+  );
   const state = rig.path('results/mmlu/.pipeline');
   expect(existsSync(path.join(state, 'lock'))).toBe(false);
   expect((await readdir(state)).filter((f) => f.startsWith('cancel-'))).toEqual([]);
@@ -74,7 +93,9 @@ it('cancel during build --wait: the build cancels, keeps waiting for the rest wi
   const emulator = await startEmulator({ stateDir: path.join(state, 'emulator'), speed: 0.25 });
   try {
     expect((await emulator.stats()).batchesCreated).toBe(2);
-    const list = (await (await fetch(`${emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })).json()) as { data: { status: string }[] };
+    const list = (await (
+      await fetch(`${emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })
+    ).json()) as { data: { status: string }[] };
     // The first was cancelled seconds ago; the second may still be cancelling (~4 s).
     expect(list.data.map((b) => b.status).sort()).toEqual(expect.arrayContaining(['cancelled']));
     for (const b of list.data) expect(['cancelling', 'cancelled']).toContain(b.status);

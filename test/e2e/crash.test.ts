@@ -12,7 +12,14 @@ afterEach(async () => {
   e = undefined;
 });
 
-describe.each(['after-upload', 'after-create', 'during-download', 'after-download', 'before-commit:merge', 'before-commit:batch'])('killed %s', (point) => {
+describe.each([
+  'after-upload',
+  'after-create',
+  'during-download',
+  'after-download',
+  'before-commit:merge',
+  'before-commit:batch',
+])('killed %s', (point) => {
   it('recovers with no duplicate batch and no lost row', async () => {
     e = await startE2e({ subjects: 3, recordsPerSubject: 12 });
     let killed = 0;

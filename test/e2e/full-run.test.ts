@@ -21,7 +21,9 @@ it('runs the 57-subject set to completion by re-running build', async () => {
 
   const dry = await e.build(['-n', '--json']);
   expect(dry.code).toBe(0);
-  const summary = JSON.parse(dry.stdout.trim().split('\n').at(-1)!) as { estimate: { requests: number; inputTokens: number; costUsd: number; standardCostUsd: number } };
+  const summary = JSON.parse(dry.stdout.trim().split('\n').at(-1)!) as {
+    estimate: { requests: number; inputTokens: number; costUsd: number; standardCostUsd: number };
+  };
   expect(summary.estimate.requests).toBe(14_042);
   expect((await e.emulator.stats()).batchesCreated).toBe(0); // a dry run sends nothing
 

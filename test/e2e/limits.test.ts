@@ -19,7 +19,9 @@ const LIMIT = 40_000;
 it('the provider limit at a fifth of the job: re-running build finishes it, never showing a failure', async () => {
   // Slow enough batches (seconds each) that the 57 submitted together overlap at the provider.
   e = await startE2e(JOB, { enqueuedTokenLimit: LIMIT, speed: 0.3 }, 'tokenLimitBackoffSeconds: 0.2');
-  const estimate = JSON.parse((await e.build(['-n', '--json'])).stdout.trim().split('\n').at(-1)!) as { estimate: { inputTokens: number } };
+  const estimate = JSON.parse((await e.build(['-n', '--json'])).stdout.trim().split('\n').at(-1)!) as {
+    estimate: { inputTokens: number };
+  };
   expect(estimate.estimate.inputTokens / LIMIT).toBeGreaterThan(4.5);
   for (let run = 1; ; run++) {
     const result = await e.build();

@@ -17,10 +17,13 @@ it('an expired batch with partial results: only the remainder is submitted again
   // Slow batches (2.5 requests/s of emulator time) and the emulator's clock moved by hand.
   e = await startE2e({ subjects: 2, recordsPerSubject: 20 }, { speed: 0.05 });
   const control = e.emulator.url.replace('/v1', '/_emulator');
-  const advance = (ms: number) => fetch(`${control}/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
+  const advance = (ms: number) =>
+    fetch(`${control}/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
   expect((await e.build()).code).toBe(75);
   await advance(20_000 + 4_000); // validated, then about 10 of 20 requests done
-  const list = (await (await fetch(`${e.emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })).json()) as { data: { id: string }[] };
+  const list = (await (
+    await fetch(`${e.emulator.url}/batches`, { headers: { authorization: 'Bearer x' } })
+  ).json()) as { data: { id: string }[] };
   for (const b of list.data) await fetch(`${control}/batches/${b.id}/expire`, { method: 'POST' });
   const collected = await e.build();
   expect(collected.code).toBe(75);
@@ -37,7 +40,10 @@ it('an expired batch with partial results: only the remainder is submitted again
 });
 
 it('per-request 500s are retried and succeed; a 400 is reported with its row and exits 1', async () => {
-  e = await startE2e({ subjects: 2, recordsPerSubject: 10 }, { faults: { requestErrors: { customIds5xx: ['anatomy-3', 'anatomy-7'], customIds4xx: ['abstract_algebra-4'] } } });
+  e = await startE2e(
+    { subjects: 2, recordsPerSubject: 10 },
+    { faults: { requestErrors: { customIds5xx: ['anatomy-3', 'anatomy-7'], customIds4xx: ['abstract_algebra-4'] } } },
+  );
   // A failed target makes the exit code 1 even while another is still pending: run until none is.
   let last = await e.build();
   for (let i = 0; i < 20 && (last.code === 75 || last.stdout.includes('pending')); i++) {
@@ -48,8 +54,12 @@ it('per-request 500s are retried and succeed; a 400 is reported with its row and
   expect(last.stdout).toContain('✗ failed      paraphrased/abstract_algebra.jsonl');
   expect(last.stdout).toMatch(/question_number 4 \(abstract_algebra-4\): HTTP 400/);
   expect(last.stdout).toContain('✓ built       paraphrased/anatomy.jsonl'); // the 500s were retried
-  const status = await e.rig.cli(['status', '--json'], { env: { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url } });
-  const failed = (JSON.parse(status.stdout) as { target: string; state: string; failure?: { details?: string[] } }[]).find((s) => s.target === 'paraphrased/abstract_algebra.jsonl');
+  const status = await e.rig.cli(['status', '--json'], {
+    env: { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url },
+  });
+  const failed = (
+    JSON.parse(status.stdout) as { target: string; state: string; failure?: { details?: string[] } }[]
+  ).find((s) => s.target === 'paraphrased/abstract_algebra.jsonl');
   expect(failed).toMatchObject({ state: 'failed' });
   expect(failed?.failure?.details?.[0]).toMatch(/abstract_algebra-4/);
   const again = await e.build();
@@ -63,16 +73,25 @@ it('pipeline cancel stops in-flight batches; the next build submits only what is
   e = await startE2e({ subjects: 2, recordsPerSubject: 30 }, { speed: 0.02 });
   const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url };
   expect((await e.build()).code).toBe(75);
-  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 53_000 }) }); // a few rows done
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, {
+    method: 'POST',
+    body: JSON.stringify({ advanceMs: 53_000 }),
+  }); // a few rows done
   const cancel = await e.rig.cli(['cancel'], { env });
   expect(cancel.code).toBe(0);
   expect(cancel.stdout).toContain('2 batches cancelled');
-  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) }); // cancelled
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, {
+    method: 'POST',
+    body: JSON.stringify({ advanceMs: 60_000 }),
+  }); // cancelled
   e.emulator.setFaults({});
   const resumed = await e.build();
   expect(resumed.code).toBe(75);
   expect(resumed.stdout).toMatch(/pending/);
-  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 3_600_000 }) });
+  await fetch(`${e.emulator.url.replace('/v1', '')}/_emulator/clock`, {
+    method: 'POST',
+    body: JSON.stringify({ advanceMs: 3_600_000 }),
+  });
   await e.buildUntilDone();
   const stats = await e.emulator.stats();
   expect(stats.batchesCreated).toBe(4);

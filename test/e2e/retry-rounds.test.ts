@@ -23,10 +23,16 @@ async function settle(build: () => ReturnType<E2e['build']>) {
 }
 
 it('a row out of attempts on a 5xx: the build says it will be retried, and the next plain build retries it', async () => {
-  e = await startE2e({ subjects: 1, recordsPerSubject: 5 }, { faults: { requestErrors: { customIds5xx: ['abstract_algebra-2'], transientAttempts: 1 } } }, 'maxAttempts: 1');
+  e = await startE2e(
+    { subjects: 1, recordsPerSubject: 5 },
+    { faults: { requestErrors: { customIds5xx: ['abstract_algebra-2'], transientAttempts: 1 } } },
+    'maxAttempts: 1',
+  );
   const first = await settle(() => e!.build());
   expect(first.code).toBe(1);
-  expect(first.stdout).toMatch(/question_number 2 \(abstract_algebra-2\): HTTP 5\d\d: .* — the next build sends it again/);
+  expect(first.stdout).toMatch(
+    /question_number 2 \(abstract_algebra-2\): HTTP 5\d\d: .* — the next build sends it again/,
+  );
   const created = (await e.emulator.stats()).batchesCreated;
   const second = await settle(() => e!.build());
   expect(second.code, second.stdout + second.stderr).toBe(0);
@@ -35,7 +41,10 @@ it('a row out of attempts on a 5xx: the build says it will be retried, and the n
 });
 
 it('a batch sent by `build -B` is collected by the next plain builds', async () => {
-  e = await startE2e({ subjects: 1, recordsPerSubject: 4 }, { faults: { requestErrors: { customIds4xx: ['abstract_algebra-3'] } } });
+  e = await startE2e(
+    { subjects: 1, recordsPerSubject: 4 },
+    { faults: { requestErrors: { customIds4xx: ['abstract_algebra-3'] } } },
+  );
   const first = await settle(() => e!.build());
   expect(first.code).toBe(1);
   expect(first.stdout).toMatch(/abstract_algebra-3\): HTTP 400: .* — needs a change to the request/);

@@ -34,6 +34,10 @@ for (const mergeRule of ['merge', 'combine']) {
     expect(merged.usage).toEqual(batch.usage); // the merge row shows the same tokens…
     const tokens = batch.usage!.input + batch.usage!.output;
     const table = (await e.rig.cli(['status'], { env })).stdout;
-    expect(table).toMatch(new RegExp(`Summary: 3 up-to-date — spent \\$[0-9.]+ \\(batch price\\), ${tokens.toLocaleString('en-US')} tokens\\n`)); // …counted once
+    expect(table).toMatch(
+      new RegExp(
+        `Summary: 3 up-to-date — spent \\$[0-9.]+ \\(batch price\\), ${tokens.toLocaleString('en-US')} tokens\\n`,
+      ),
+    ); // …counted once
   });
 }

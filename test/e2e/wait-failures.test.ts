@@ -29,13 +29,25 @@ function capture(): Output & { text: string } {
 /** Two subjects: `small` (3 requests, one rejected with a permanent 400) finishes long before `big` (40). */
 async function setUp(clock: ManualClock): Promise<{ small: string; big: string; env: NodeJS.ProcessEnv }> {
   rig = await Rig.create('pipeline-wait-fail-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+    "'./src/config/define.ts'",
+    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+  );
   await rig.write({ 'pipeline.config.ts': config });
-  const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 40 });
+  const made = await generateMmluDataset({
+    outDir: rig.path('results/mmlu/original'),
+    subjects: 2,
+    recordsPerSubject: 40,
+  });
   const [small, big] = made.subjects as [string, string];
   const source = rig.path(`results/mmlu/original/${small}.jsonl`);
   await writeFile(source, (await readFile(source, 'utf8')).split('\n').slice(0, 3).join('\n') + '\n');
-  emulator = await startEmulator({ stateDir: rig.path('emulator'), clock, speed: 0.1, faults: { requestErrors: { customIds4xx: [`${small}-2`] } } });
+  emulator = await startEmulator({
+    stateDir: rig.path('emulator'),
+    clock,
+    speed: 0.1,
+    faults: { requestErrors: { customIds4xx: [`${small}-2`] } },
+  });
   return { small, big, env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: emulator.url } };
 }
 
@@ -43,7 +55,9 @@ async function runWithClock(clock: ManualClock, args: string[], env: NodeJS.Proc
   const stdout = capture();
   const stderr = capture();
   let finished = false;
-  const run = main(args, { stdout, stderr, cwd: rig!.dir, env, signal: new AbortController().signal, clock }).finally(() => (finished = true));
+  const run = main(args, { stdout, stderr, cwd: rig!.dir, env, signal: new AbortController().signal, clock }).finally(
+    () => (finished = true),
+  );
   while (!finished) {
     await new Promise((r) => setTimeout(r, 10));
     clock.advance(250);
@@ -70,14 +84,30 @@ it('build --wait: a failure on one subject waits for the other, does not retry i
 it('build without --wait: failures and work in flight are both in the summary', async () => {
   const clock = new ManualClock(Date.now());
   const { small, big, env } = await setUp(clock);
-  const first = await main(['build'], { stdout: capture(), stderr: capture(), cwd: rig!.dir, env, signal: new AbortController().signal, clock });
+  const first = await main(['build'], {
+    stdout: capture(),
+    stderr: capture(),
+    cwd: rig!.dir,
+    env,
+    signal: new AbortController().signal,
+    clock,
+  });
   expect(first).toBe(75);
   // Long enough for the 3-request batch, far too short for the 40-request one.
   clock.advance(20_000);
   const stdout = capture();
-  const code = await main(['build'], { stdout, stderr: capture(), cwd: rig!.dir, env, signal: new AbortController().signal, clock });
+  const code = await main(['build'], {
+    stdout,
+    stderr: capture(),
+    cwd: rig!.dir,
+    env,
+    signal: new AbortController().signal,
+    clock,
+  });
   expect(code, stdout.text).toBe(1);
   expect(stdout.text).toContain(`✗ failed      paraphrased/${small}.jsonl`);
   expect(stdout.text).toContain(`… pending     paraphrase_batch/results/${big}.jsonl`);
-  expect(stdout.text).toMatch(/1 pending, 1 waiting, 1 failed — fix the errors above; batches are still running: run again later to finish the pending ones/);
+  expect(stdout.text).toMatch(
+    /1 pending, 1 waiting, 1 failed — fix the errors above; batches are still running: run again later to finish the pending ones/,
+  );
 });

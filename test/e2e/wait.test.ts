@@ -28,15 +28,29 @@ function capture(): Output & { text: string } {
 
 it('waits, polling with backoff on the injected clock, until nothing is pending', async () => {
   rig = await Rig.create('pipeline-wait-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
+  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+    "'./src/config/define.ts'",
+    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+  );
   await rig.write({ 'pipeline.config.ts': config });
-  const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 3, recordsPerSubject: 40 });
+  const made = await generateMmluDataset({
+    outDir: rig.path('results/mmlu/original'),
+    subjects: 3,
+    recordsPerSubject: 40,
+  });
   const clock = new ManualClock(Date.now());
   emulator = await startEmulator({ stateDir: rig.path('emulator'), clock, speed: 0.1 }); // ~25 s of clock time per batch
   const stdout = capture();
   const stderr = capture();
   let finished = false;
-  const run = main(['build', '--wait'], { stdout, stderr, cwd: rig.dir, env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: emulator.url }, signal: new AbortController().signal, clock }).finally(() => (finished = true));
+  const run = main(['build', '--wait'], {
+    stdout,
+    stderr,
+    cwd: rig.dir,
+    env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: emulator.url },
+    signal: new AbortController().signal,
+    clock,
+  }).finally(() => (finished = true));
   let advances = 0;
   while (!finished) {
     await new Promise((r) => setTimeout(r, 10));

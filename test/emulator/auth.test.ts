@@ -33,7 +33,9 @@ describe('apiKey', () => {
     expect((await submit(right, 1)).status).toBe('validating');
     const noKey = await fetch(`${r.emulator.url}/batches`);
     expect(noKey.status).toBe(401);
-    expect(((await noKey.json()) as { error: { message: string } }).error.message).toMatch(/^You didn't provide an API key/);
+    expect(((await noKey.json()) as { error: { message: string } }).error.message).toMatch(
+      /^You didn't provide an API key/,
+    );
     // Test controls are not API routes: no key needed.
     expect((await fetch(`http://127.0.0.1:${r.emulator.port}/_emulator/stats`)).status).toBe(200);
     expect((await r.emulator.stats()).batchesCreated).toBe(1);
@@ -41,7 +43,9 @@ describe('apiKey', () => {
 
   it('unset: any key is accepted', async () => {
     const r = (rig = await startRig());
-    await expect(new OpenAI({ apiKey: WRONG, baseURL: r.emulator.url, maxRetries: 0 }).batches.list()).resolves.toBeDefined();
+    await expect(
+      new OpenAI({ apiKey: WRONG, baseURL: r.emulator.url, maxRetries: 0 }).batches.list(),
+    ).resolves.toBeDefined();
   });
 
   it('masks the echoed key, never showing it whole', () => {

@@ -10,7 +10,12 @@ const meta = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) 
 describe('batch create, retrieve and list', () => {
   it('creates a validating batch with explicit nulls and a 24 h expiry', async () => {
     const file = await upload(rig.client, jsonl([chatLine(1)]));
-    const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'x' } });
+    const b = await rig.client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { job: 'x' },
+    });
     expect(b.id).toMatch(/^batch_[0-9a-f]{32}$/);
     expect(b).toMatchObject({
       object: 'batch',
@@ -32,9 +37,20 @@ describe('batch create, retrieve and list', () => {
 
   it('rejects bad create parameters with the real messages and codes', async () => {
     const file = await upload(rig.client, jsonl([chatLine(1)]));
-    const base = { input_file_id: file.id, endpoint: '/v1/chat/completions' as const, completion_window: '24h' as const };
+    const base = {
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions' as const,
+      completion_window: '24h' as const,
+    };
     const cases: [Record<string, unknown>, Record<string, unknown>][] = [
-      [{ completion_window: '1h' }, { status: 400, param: 'completion_window', error: { message: "Invalid value: '1h'. Supported values are: '24h'." } }],
+      [
+        { completion_window: '1h' },
+        {
+          status: 400,
+          param: 'completion_window',
+          error: { message: "Invalid value: '1h'. Supported values are: '24h'." },
+        },
+      ],
       [{ endpoint: '/v1/nope' }, { status: 400, param: 'endpoint', code: 'invalid_value' }],
       [
         { metadata: meta(17) },
@@ -42,14 +58,19 @@ describe('batch create, retrieve and list', () => {
           status: 400,
           param: 'metadata',
           code: 'object_above_max_properties',
-          error: { message: "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead." },
+          error: {
+            message:
+              "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead.",
+          },
         },
       ],
       [
         { metadata: { ['k'.repeat(65)]: 'v' } },
         {
           param: `metadata.${'k'.repeat(65)}`,
-          error: { message: `Invalid property name in 'metadata': '${'k'.repeat(65)}' is too long. Expected a string with maximum length 64, but got a string with length 65 instead.` },
+          error: {
+            message: `Invalid property name in 'metadata': '${'k'.repeat(65)}' is too long. Expected a string with maximum length 64, but got a string with length 65 instead.`,
+          },
         },
       ],
       [
@@ -57,19 +78,33 @@ describe('batch create, retrieve and list', () => {
         {
           param: 'metadata.k',
           code: 'string_above_max_length',
-          error: { message: "Invalid 'metadata.k': string too long. Expected a string with maximum length 512, but got a string with length 513 instead." },
+          error: {
+            message:
+              "Invalid 'metadata.k': string too long. Expected a string with maximum length 512, but got a string with length 513 instead.",
+          },
         },
       ],
-      [{ input_file_id: 'file-missing' }, { status: 404, param: 'id', error: { message: 'No such File object: file-missing' } }],
+      [
+        { input_file_id: 'file-missing' },
+        { status: 404, param: 'id', error: { message: 'No such File object: file-missing' } },
+      ],
       [{ input_file_id: undefined }, { status: 400, param: 'input_file_id', code: 'missing_required_parameter' }],
     ];
     for (const [override, expected] of cases) {
       await expect(rig.client.batches.create({ ...base, ...override })).rejects.toMatchObject(expected);
     }
-    await expect(rig.client.batches.create({ ...base, metadata: meta(16) })).resolves.toMatchObject({ status: 'validating' });
+    await expect(rig.client.batches.create({ ...base, metadata: meta(16) })).resolves.toMatchObject({
+      status: 'validating',
+    });
     const notes = await upload(rig.client, 'x', 'notes.jsonl', 'user_data');
-    await expect(rig.client.batches.create({ ...base, input_file_id: notes.id })).rejects.toMatchObject({ status: 400, param: 'input_file_id' });
-    await expect(rig.client.batches.retrieve('batch_nope')).rejects.toMatchObject({ status: 404, error: { message: "No batch found with id 'batch_nope'.", param: null, code: null } });
+    await expect(rig.client.batches.create({ ...base, input_file_id: notes.id })).rejects.toMatchObject({
+      status: 400,
+      param: 'input_file_id',
+    });
+    await expect(rig.client.batches.retrieve('batch_nope')).rejects.toMatchObject({
+      status: 404,
+      error: { message: "No batch found with id 'batch_nope'.", param: null, code: null },
+    });
     expect((await rig.emulator.stats()).batchesCreated).toBe(1);
   });
 
@@ -77,14 +112,26 @@ describe('batch create, retrieve and list', () => {
     const raw = (await (await rig.client.batches.list().asResponse()).json()) as Record<string, unknown>;
     expect(raw).toEqual({ object: 'list', data: [], has_more: false });
     const b = await submit(rig.client, 1);
-    const past = (await (await rig.client.batches.list({ after: b.id }).asResponse()).json()) as Record<string, unknown>;
+    const past = (await (await rig.client.batches.list({ after: b.id }).asResponse()).json()) as Record<
+      string,
+      unknown
+    >;
     expect(past).toEqual({ object: 'list', data: [], has_more: false });
   });
 
   it('lists newest first (limit 1–100, default 20) and auto-paginates over 105 batches', async () => {
     const file = await upload(rig.client, jsonl([chatLine(1)]));
     const ids: string[] = [];
-    for (let i = 0; i < 105; i++) ids.push((await rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+    for (let i = 0; i < 105; i++)
+      ids.push(
+        (
+          await rig.client.batches.create({
+            input_file_id: file.id,
+            endpoint: '/v1/chat/completions',
+            completion_window: '24h',
+          })
+        ).id,
+      );
     ids.reverse();
     const first = await rig.client.batches.list();
     expect(first.data.map((b) => b.id)).toEqual(ids.slice(0, 20));
@@ -106,7 +153,12 @@ describe('batch create, retrieve and list', () => {
     const retrying = rig.client.withOptions({ maxRetries: 2 });
     await expect(retrying.batches.cancel(b.id)).rejects.toMatchObject({
       status: 409,
-      error: { message: "Cannot cancel a batch with status 'completed'.", type: 'invalid_request_error', param: null, code: null },
+      error: {
+        message: "Cannot cancel a batch with status 'completed'.",
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
     });
     expect((await rig.emulator.stats()).routeCalls['POST /v1/batches/{batch_id}/cancel']).toBe(3);
     await expect(retrying.batches.cancel(b.id, { maxRetries: 0 })).rejects.toMatchObject({ status: 409 });
@@ -120,13 +172,31 @@ describe('batch create, retrieve and list', () => {
     const cancelled = await submit(rig.client, 1);
     await rig.client.batches.cancel(cancelled.id);
     const bad = await upload(rig.client, jsonl(['{oops']));
-    const failed = await rig.client.batches.create({ input_file_id: bad.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const failed = await rig.client.batches.create({
+      input_file_id: bad.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
     rig.clock.advance(10_000);
-    for (const [id, status] of [[completed.id, 'completed'], [cancelled.id, 'cancelled'], [failed.id, 'failed']] as const) {
-      const res = await fetch(`${rig.emulator.url}/batches/${id}/cancel`, { method: 'POST', headers: { authorization: 'Bearer t' } });
+    for (const [id, status] of [
+      [completed.id, 'completed'],
+      [cancelled.id, 'cancelled'],
+      [failed.id, 'failed'],
+    ] as const) {
+      const res = await fetch(`${rig.emulator.url}/batches/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t' },
+      });
       expect(res.status).toBe(409);
       expect([...res.headers.keys()].filter((k) => k.startsWith('retry-after') || k === 'x-should-retry')).toEqual([]);
-      expect(await res.json()).toEqual({ error: { message: `Cannot cancel a batch with status '${status}'.`, type: 'invalid_request_error', param: null, code: null } });
+      expect(await res.json()).toEqual({
+        error: {
+          message: `Cannot cancel a batch with status '${status}'.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      });
     }
   });
 });

@@ -31,18 +31,25 @@ function loosen(schema: Schema, name: string): Schema {
   const properties: Record<string, Schema> = {};
   for (const [prop, inner] of Object.entries(schema.properties)) {
     const loosened = loosen(inner, prop);
-    properties[prop] = nullable(name, prop, (schema.required ?? []).includes(prop)) ? { anyOf: [loosened, { type: 'null' }] } : loosened;
+    properties[prop] = nullable(name, prop, (schema.required ?? []).includes(prop))
+      ? { anyOf: [loosened, { type: 'null' }] }
+      : loosened;
   }
   return { ...schema, properties };
 }
 
 function compile(): (name: string) => ValidateFunction {
-  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { schemas: Record<string, Schema>; lineSchemas: Record<string, Schema> };
+  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as {
+    schemas: Record<string, Schema>;
+    lineSchemas: Record<string, Schema>;
+  };
   const ajv = new Ajv({ strict: false, allErrors: true });
   const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
   addFormats(ajv);
   ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n > 1e9 });
-  const schemas = Object.fromEntries(Object.entries({ ...spec.schemas, ...spec.lineSchemas }).map(([k, v]) => [k, loosen(v, k)]));
+  const schemas = Object.fromEntries(
+    Object.entries({ ...spec.schemas, ...spec.lineSchemas }).map(([k, v]) => [k, loosen(v, k)]),
+  );
   ajv.addSchema({ $id: 'spec', components: { schemas } });
   return (name) => ajv.getSchema(`spec#/components/schemas/${name}`) as ValidateFunction;
 }
@@ -83,14 +90,29 @@ describe('contract with the OpenAPI excerpt', () => {
     check(schema('Batch'), await after(rig, b.id, 1100));
     check(schema('Batch'), await rig.client.batches.cancel(cancelled.id));
     const bad = await upload(rig.client, jsonl(['{oops']));
-    const failed = await rig.client.batches.create({ input_file_id: bad.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const failed = await rig.client.batches.create({
+      input_file_id: bad.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
     const done = await after(rig, b.id, 5000);
     expect(done.status).toBe('completed');
-    for (const x of [done, await rig.client.batches.retrieve(cancelled.id), await rig.client.batches.retrieve(failed.id)]) check(schema('Batch'), x);
+    for (const x of [
+      done,
+      await rig.client.batches.retrieve(cancelled.id),
+      await rig.client.batches.retrieve(failed.id),
+    ])
+      check(schema('Batch'), x);
     check(schema('ListBatchesResponse'), await (await rig.client.batches.list().asResponse()).json());
-    const lines = [...(await download(rig.client, done.output_file_id)), ...(await download(rig.client, done.error_file_id))];
+    const lines = [
+      ...(await download(rig.client, done.output_file_id)),
+      ...(await download(rig.client, done.error_file_id)),
+    ];
     const c = await rig.client.batches.retrieve(cancelled.id);
-    const cancelLines = [...(await download(rig.client, c.output_file_id)), ...(await download(rig.client, c.error_file_id))];
+    const cancelLines = [
+      ...(await download(rig.client, c.output_file_id)),
+      ...(await download(rig.client, c.error_file_id)),
+    ];
     expect(lines.length + cancelLines.length).toBe(20);
     for (const line of [...lines, ...cancelLines]) check(schema('BatchRequestOutput'), line);
     check(schema('OpenAIFile'), await rig.client.files.retrieve(done.output_file_id as string));
@@ -100,7 +122,11 @@ describe('contract with the OpenAPI excerpt', () => {
     const bodies = [
       await fetch(`${rig.emulator.url}/batches/nope`, { headers: { authorization: 'Bearer t' } }),
       await fetch(`${rig.emulator.url}/files/nope`, { headers: { authorization: 'Bearer t' } }),
-      await fetch(`${rig.emulator.url}/batches`, { method: 'POST', headers: { authorization: 'Bearer t' }, body: '{"completion_window":"1h"}' }),
+      await fetch(`${rig.emulator.url}/batches`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t' },
+        body: '{"completion_window":"1h"}',
+      }),
       await fetch(`${rig.emulator.url}/unknown`),
     ];
     for (const res of bodies) {

@@ -9,16 +9,24 @@ let rig: Rig;
 afterEach(() => rig.close());
 
 const control = (r: Rig, route: string, body: unknown) =>
-  fetch(`http://127.0.0.1:${r.emulator.port}/_emulator/${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  fetch(`http://127.0.0.1:${r.emulator.port}/_emulator/${route}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 
 const calls = async (r: Rig, key: string) => (await r.emulator.stats()).routeCalls[key] ?? 0;
 
 describe('HTTP faults', () => {
   it('5xx and 429 with retry-after: the SDK retries them (attempts counted in routeCalls)', async () => {
-    rig = await startRig({ faults: { http: [{ route: 'POST /v1/batches', status: 503, count: 2, retryAfterSeconds: 0.01 }] } });
+    rig = await startRig({
+      faults: { http: [{ route: 'POST /v1/batches', status: 503, count: 2, retryAfterSeconds: 0.01 }] },
+    });
     const file = await upload(rig.client, jsonl([chatLine(1)]));
     const sdk = rig.client.withOptions({ maxRetries: 2 });
-    await expect(sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).resolves.toMatchObject({ status: 'validating' });
+    await expect(
+      sdk.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    ).resolves.toMatchObject({ status: 'validating' });
     expect(await calls(rig, 'POST /v1/batches')).toBe(3);
     rig.emulator.setFaults({ http: [{ route: 'GET /v1/batches', status: 429, retryAfterSeconds: 0.02 }] });
     const raw = await fetch(`${rig.emulator.url}/batches`, { headers: { authorization: 'Bearer t' } });
@@ -36,9 +44,13 @@ describe('HTTP faults', () => {
     const file = path.join(rig.stateDir, 'in.jsonl');
     await writeFile(file, jsonl([chatLine(1)]));
     const sdk = rig.client.withOptions({ maxRetries: 2 });
-    await expect(sdk.files.create({ file: createReadStream(file), purpose: 'batch' })).rejects.toMatchObject({ status: 500 });
+    await expect(sdk.files.create({ file: createReadStream(file), purpose: 'batch' })).rejects.toMatchObject({
+      status: 500,
+    });
     expect(await calls(rig, 'POST /v1/files')).toBe(1);
-    await expect(sdk.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'batch' })).rejects.toMatchObject({ status: 500 });
+    await expect(
+      sdk.files.create({ file: await toFile(Buffer.from('{}\n'), 'a.jsonl'), purpose: 'batch' }),
+    ).rejects.toMatchObject({ status: 500 });
     expect(await calls(rig, 'POST /v1/files')).toBe(4);
   });
 
@@ -46,7 +58,8 @@ describe('HTTP faults', () => {
     const pattern = async () => {
       const r = await startRig({ seed: 42, faults: { http: [{ route: 'GET /v1/files', status: 502, rate: 0.5 }] } });
       const seen: number[] = [];
-      for (let i = 0; i < 20; i++) seen.push((await fetch(`${r.emulator.url}/files`, { headers: { authorization: 'Bearer t' } })).status);
+      for (let i = 0; i < 20; i++)
+        seen.push((await fetch(`${r.emulator.url}/files`, { headers: { authorization: 'Bearer t' } })).status);
       await r.close();
       return seen;
     };
@@ -69,7 +82,8 @@ describe('HTTP faults', () => {
   it('eventual consistency: "Cannot find file" right after upload', async () => {
     rig = await startRig({ faults: { fileNotFoundAfterUploadMs: 5000 } });
     const file = await upload(rig.client, jsonl([chatLine(1)]));
-    const create = () => rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const create = () =>
+      rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     await expect(create()).rejects.toMatchObject({
       status: 400,
       param: 'file_id',
@@ -134,7 +148,9 @@ describe('per-request faults', () => {
     const failedIds = async () => {
       const r = await startRig({ seed: 7, faults: { requestErrors: { rate4xx: 0.1, rate5xx: 0.1 } } });
       const b = await after(r, (await submit(r.client, 200)).id, 10_000);
-      const ids = (await download(r.client, b.error_file_id)).map((e) => `${String(e.custom_id)}:${(e.response as { status_code: number }).status_code}`).sort();
+      const ids = (await download(r.client, b.error_file_id))
+        .map((e) => `${String(e.custom_id)}:${(e.response as { status_code: number }).status_code}`)
+        .sort();
       await r.close();
       return ids;
     };
@@ -150,13 +166,18 @@ describe('control routes', () => {
   it('moves the clock, replaces faults (validated) and serves stats, without counting themselves', async () => {
     rig = await startRig();
     const b = await submit(rig.client, 10);
-    expect(await (await control(rig, 'clock', { advanceMs: 2000 })).json()).toMatchObject({ now: rig.clock.now() + 2000 });
+    expect(await (await control(rig, 'clock', { advanceMs: 2000 })).json()).toMatchObject({
+      now: rig.clock.now() + 2000,
+    });
     expect((await rig.client.batches.retrieve(b.id)).status).toBe('completed');
     expect((await control(rig, 'clock', { advanceMs: -1 })).status).toBe(400);
     expect((await control(rig, 'faults', { http: [{ status: 418 }] })).status).toBe(400);
     expect((await control(rig, 'faults', { http: [{ status: 503, count: 1 }] })).status).toBe(200);
     await expect(rig.client.batches.retrieve(b.id)).rejects.toMatchObject({ status: 503 });
-    const stats = (await (await fetch(`http://127.0.0.1:${rig.emulator.port}/_emulator/stats`)).json()) as { routeCalls: Record<string, number>; batchesByStatus: Record<string, number> };
+    const stats = (await (await fetch(`http://127.0.0.1:${rig.emulator.port}/_emulator/stats`)).json()) as {
+      routeCalls: Record<string, number>;
+      batchesByStatus: Record<string, number>;
+    };
     expect(Object.keys(stats.routeCalls).some((k) => k.includes('_emulator'))).toBe(false);
     expect(stats.batchesByStatus).toEqual({ completed: 1 });
   });

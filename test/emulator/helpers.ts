@@ -45,12 +45,22 @@ export const chatLine = (i: number, spec: LineSpec = {}): Record<string, unknown
   custom_id: spec.custom_id ?? `req-${i}`,
   method: 'POST',
   url: '/v1/chat/completions',
-  body: { model: spec.model ?? 'gpt-4.1-mini', messages: [{ role: 'user', content: spec.content ?? `Paraphrase: <text>A big quick question number ${i}.</text>` }], ...spec.extra },
+  body: {
+    model: spec.model ?? 'gpt-4.1-mini',
+    messages: [{ role: 'user', content: spec.content ?? `Paraphrase: <text>A big quick question number ${i}.</text>` }],
+    ...spec.extra,
+  },
 });
 
-export const jsonl = (lines: unknown[]): string => lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+export const jsonl = (lines: unknown[]): string =>
+  lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
 
-export async function upload(client: OpenAI, text: string, name = 'input.jsonl', purpose: 'batch' | 'user_data' = 'batch') {
+export async function upload(
+  client: OpenAI,
+  text: string,
+  name = 'input.jsonl',
+  purpose: 'batch' | 'user_data' = 'batch',
+) {
   return client.files.create({ file: await toFile(Buffer.from(text), name), purpose });
 }
 
@@ -89,7 +99,9 @@ export interface SpawnedEmulator {
 
 /** Runs `pipeline emulator ARGS` in its own process and waits for its banner's export line. */
 export async function spawnEmulator(args: string[]): Promise<SpawnedEmulator> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/fixtures/cli-main.ts', ...args], { cwd: repoRoot });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/fixtures/cli-main.ts', ...args], {
+    cwd: repoRoot,
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -17,7 +17,11 @@ async function unknownFileError(r: Rig): Promise<unknown> {
   try {
     await r.client.files.retrieve('file-neverexisted');
   } catch (e) {
-    return JSON.parse(JSON.stringify((e as { error: unknown }).error).split('file-neverexisted').join('ID')) as unknown;
+    return JSON.parse(
+      JSON.stringify((e as { error: unknown }).error)
+        .split('file-neverexisted')
+        .join('ID'),
+    ) as unknown;
   }
   throw new Error('expected a 404');
 }
@@ -41,13 +45,24 @@ describe('output and error files', () => {
     await rig.client.batches.cancel(c.id);
     rig.clock.advance(2 * DAY);
     const done = await rig.client.batches.retrieve(b.id);
-    expect(done).toMatchObject({ status: 'completed', completed_at: done.created_at + 1, request_counts: { completed: 1, failed: 1 } });
+    expect(done).toMatchObject({
+      status: 'completed',
+      completed_at: done.created_at + 1,
+      request_counts: { completed: 1, failed: 1 },
+    });
     for (const id of [done.output_file_id, done.error_file_id]) {
-      expect(await rig.client.files.retrieve(id as string)).toMatchObject({ created_at: done.completed_at, expires_at: (done.completed_at as number) + THIRTY_DAYS, purpose: 'batch_output' });
+      expect(await rig.client.files.retrieve(id as string)).toMatchObject({
+        created_at: done.completed_at,
+        expires_at: (done.completed_at as number) + THIRTY_DAYS,
+        purpose: 'batch_output',
+      });
     }
     const cancelled = await rig.client.batches.retrieve(c.id);
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelled_at: cancelled.created_at + 2 });
-    expect(await rig.client.files.retrieve(cancelled.error_file_id as string)).toMatchObject({ created_at: cancelled.cancelled_at, expires_at: (cancelled.cancelled_at as number) + THIRTY_DAYS });
+    expect(await rig.client.files.retrieve(cancelled.error_file_id as string)).toMatchObject({
+      created_at: cancelled.cancelled_at,
+      expires_at: (cancelled.cancelled_at as number) + THIRTY_DAYS,
+    });
   });
 
   it('expire output_expires_after seconds after the file was created (not the batch), then 404 like an unknown file', async () => {
@@ -55,16 +70,29 @@ describe('output and error files', () => {
     // creation) is past batch created_at + 3600 but before file created_at + 3600.
     rig = await startRig({ speed: 0.001 });
     const file = await upload(rig.client, jsonl([chatLine(0), chatLine(1)]));
-    const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: { anchor: 'created_at', seconds: 3600 } });
+    const b = await rig.client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      output_expires_after: { anchor: 'created_at', seconds: 3600 },
+    });
     const done = await after(rig, b.id, (1540 + 3599) * 1000);
     expect(done).toMatchObject({ status: 'completed', completed_at: b.created_at + 1540 });
     const out = done.output_file_id as string;
-    expect(await rig.client.files.retrieve(out)).toMatchObject({ created_at: done.completed_at, expires_at: (done.completed_at as number) + 3600 });
+    expect(await rig.client.files.retrieve(out)).toMatchObject({
+      created_at: done.completed_at,
+      expires_at: (done.completed_at as number) + 3600,
+    });
     expect(await (await rig.client.files.content(out)).text()).toContain('req-1');
 
     rig.clock.advance(1000);
     const unknown = { status: 404, error: await unknownFileError(rig) };
-    expect(unknown.error).toEqual({ message: 'No such File object: ID', type: 'invalid_request_error', param: 'id', code: null });
+    expect(unknown.error).toEqual({
+      message: 'No such File object: ID',
+      type: 'invalid_request_error',
+      param: 'id',
+      code: null,
+    });
     expect(await errorOf(() => rig.client.files.retrieve(out), out)).toEqual(unknown);
     expect(await errorOf(() => rig.client.files.content(out), out)).toEqual(unknown);
     expect(await errorOf(() => rig.client.files.delete(out), out)).toEqual(unknown);
@@ -75,10 +103,18 @@ describe('output and error files', () => {
   it('may already be gone when the batch is first read', async () => {
     rig = await startRig();
     const file = await upload(rig.client, jsonl([chatLine(0)]));
-    const b = await rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: { anchor: 'created_at', seconds: 3600 } });
+    const b = await rig.client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      output_expires_after: { anchor: 'created_at', seconds: 3600 },
+    });
     const done = await after(rig, b.id, 2 * 3600_000);
     expect(done.status).toBe('completed');
-    await expect(rig.client.files.retrieve(done.output_file_id as string)).rejects.toMatchObject({ status: 404, param: 'id' });
+    await expect(rig.client.files.retrieve(done.output_file_id as string)).rejects.toMatchObject({
+      status: 404,
+      param: 'id',
+    });
   });
 
   it('deleting an output file makes its content 404; the batch keeps the id', async () => {
@@ -86,7 +122,11 @@ describe('output and error files', () => {
     const done = await after(rig, (await submit(rig.client, 2)).id, 5000);
     const out = done.output_file_id as string;
     expect(await rig.client.files.delete(out)).toEqual({ id: out, object: 'file', deleted: true });
-    await expect(rig.client.files.content(out)).rejects.toMatchObject({ status: 404, param: 'id', error: { message: `No such File object: ${out}` } });
+    await expect(rig.client.files.content(out)).rejects.toMatchObject({
+      status: 404,
+      param: 'id',
+      error: { message: `No such File object: ${out}` },
+    });
     await expect(rig.client.files.retrieve(out)).rejects.toMatchObject({ status: 404 });
     expect((await rig.client.batches.retrieve(done.id)).output_file_id).toBe(out);
   });
@@ -99,25 +139,54 @@ describe('output and error files', () => {
     const later = await upload(rig.client, jsonl([chatLine(9)]), 'later.jsonl');
     const listed = (await rig.client.files.list()).data;
     expect(listed.map((f) => f.filename)).toEqual(['later.jsonl', `${b.id}_output.jsonl`, 'input.jsonl']);
-    expect(listed.map((f) => f.id)).toEqual([later.id, (await rig.client.batches.retrieve(b.id)).output_file_id, first]);
+    expect(listed.map((f) => f.id)).toEqual([
+      later.id,
+      (await rig.client.batches.retrieve(b.id)).output_file_id,
+      first,
+    ]);
   });
 
   it('output_expires_after is checked like the real API (anchor created_at, 3600–2592000 s, both required)', async () => {
     rig = await startRig();
     const file = await upload(rig.client, jsonl([chatLine(0)]));
     const create = (v: unknown) =>
-      rig.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', output_expires_after: v as { anchor: 'created_at'; seconds: number } });
-    await expect(create({ anchor: 'created_at', seconds: 3599 })).rejects.toMatchObject({ status: 400, param: 'output_expires_after.seconds', code: 'integer_below_min_value' });
-    await expect(create({ anchor: 'created_at', seconds: 2_592_001 })).rejects.toMatchObject({ status: 400, param: 'output_expires_after.seconds', code: 'integer_above_max_value' });
-    await expect(create({ anchor: 'created_at', seconds: '3600' })).rejects.toMatchObject({ status: 400, param: 'output_expires_after.seconds', code: 'invalid_type' });
+      rig.client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        output_expires_after: v as { anchor: 'created_at'; seconds: number },
+      });
+    await expect(create({ anchor: 'created_at', seconds: 3599 })).rejects.toMatchObject({
+      status: 400,
+      param: 'output_expires_after.seconds',
+      code: 'integer_below_min_value',
+    });
+    await expect(create({ anchor: 'created_at', seconds: 2_592_001 })).rejects.toMatchObject({
+      status: 400,
+      param: 'output_expires_after.seconds',
+      code: 'integer_above_max_value',
+    });
+    await expect(create({ anchor: 'created_at', seconds: '3600' })).rejects.toMatchObject({
+      status: 400,
+      param: 'output_expires_after.seconds',
+      code: 'invalid_type',
+    });
     await expect(create({ anchor: 'completed_at', seconds: 3600 })).rejects.toMatchObject({
       status: 400,
       param: 'output_expires_after.anchor',
       code: 'invalid_value',
       error: { message: "Invalid value: 'completed_at'. Supported values are: 'created_at'." },
     });
-    await expect(create({ anchor: 'created_at' })).rejects.toMatchObject({ status: 400, param: 'output_expires_after.seconds', code: 'missing_required_parameter' });
-    await expect(create({ seconds: 3600 })).rejects.toMatchObject({ status: 400, param: 'output_expires_after.anchor', code: 'missing_required_parameter' });
+    await expect(create({ anchor: 'created_at' })).rejects.toMatchObject({
+      status: 400,
+      param: 'output_expires_after.seconds',
+      code: 'missing_required_parameter',
+    });
+    await expect(create({ seconds: 3600 })).rejects.toMatchObject({
+      status: 400,
+      param: 'output_expires_after.anchor',
+      code: 'missing_required_parameter',
+    });
     await expect(create({ anchor: 'created_at', seconds: 3600 })).resolves.toMatchObject({ status: 'validating' });
     await expect(create({ anchor: 'created_at', seconds: 2_592_000 })).resolves.toMatchObject({ status: 'validating' });
   });

@@ -38,7 +38,10 @@ describe('restart on the same state dir', () => {
     expect(output()).toContain(`listening on ${url}`);
     const client = new OpenAI({ apiKey: 'emulator', baseURL: url, maxRetries: 0 });
     const b = await submit(client, 10);
-    await fetch(url.replace('/v1', '/_emulator/clock'), { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
+    await fetch(url.replace('/v1', '/_emulator/clock'), {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs: 60_000 }),
+    });
     expect((await client.batches.retrieve(b.id)).status).toBe('completed');
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
@@ -46,7 +49,11 @@ describe('restart on the same state dir', () => {
     expect(output()).toContain('stopped');
 
     const local = await startRig({ stateDir });
-    expect(await local.emulator.stats()).toMatchObject({ batchesCreated: 1, requestsExecuted: 10, batchesByStatus: { completed: 1 } });
+    expect(await local.emulator.stats()).toMatchObject({
+      batchesCreated: 1,
+      requestsExecuted: 10,
+      batchesByStatus: { completed: 1 },
+    });
     await local.close();
   });
 });
@@ -63,16 +70,31 @@ describe('close', () => {
 
 describe('new flags in a separate process', () => {
   it('--api-key, --clock-skew-ms, --list-lag-ms and --extra-model take effect', async () => {
-    const { child, url, key } = await spawnEmulator(['--state-dir', stateDir, '--api-key', 'sk-flag-key-0001', '--clock-skew-ms=-10800000', '--list-lag-ms', '5000', '--extra-model', 'my-model']);
+    const { child, url, key } = await spawnEmulator([
+      '--state-dir',
+      stateDir,
+      '--api-key',
+      'sk-flag-key-0001',
+      '--clock-skew-ms=-10800000',
+      '--list-lag-ms',
+      '5000',
+      '--extra-model',
+      'my-model',
+    ]);
     try {
       expect(key).toBe('sk-flag-key-0001');
-      await expect(new OpenAI({ apiKey: 'sk-other', baseURL: url, maxRetries: 0 }).batches.list()).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      await expect(
+        new OpenAI({ apiKey: 'sk-other', baseURL: url, maxRetries: 0 }).batches.list(),
+      ).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
       const client = new OpenAI({ apiKey: key, baseURL: url, maxRetries: 0 });
       const before = Date.now();
       const b = await submit(client, 2, () => ({ model: 'my-model' }));
       expect(Math.abs(b.created_at - (before - 10_800_000) / 1000)).toBeLessThan(60);
       expect((await client.batches.list()).data).toEqual([]);
-      await fetch(url.replace('/v1', '/_emulator/clock'), { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
+      await fetch(url.replace('/v1', '/_emulator/clock'), {
+        method: 'POST',
+        body: JSON.stringify({ advanceMs: 60_000 }),
+      });
       expect((await client.batches.list()).data.map((x) => x.id)).toEqual([b.id]);
       expect((await client.batches.retrieve(b.id)).status).toBe('completed');
     } finally {

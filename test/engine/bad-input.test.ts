@@ -15,7 +15,12 @@ const CASES: [string, string, RegExp, number | undefined][] = [
   ['malformed JSON', `${good(1)}\n{"question_number": 2, "analysis": \n`, /^invalid JSON/, 2],
   ['empty file', '', /the file has no records/, undefined],
   ['missing analysis', `${good(1)}\n{"question_number": 2}\n`, /^missing "analysis"/, 2],
-  ['analysis of the wrong type', `${good(1)}\n{"question_number": 2, "analysis": 42}\n`, /^"analysis" must be a non-empty string/, 2],
+  [
+    'analysis of the wrong type',
+    `${good(1)}\n{"question_number": 2, "analysis": 42}\n`,
+    /^"analysis" must be a non-empty string/,
+    2,
+  ],
   ['duplicate question_number', `${good(1)}\n${good(1)}\n`, /^duplicate question_number 1 \(first on line 1\)/, 2],
   ['missing question_number', `{"analysis": "text"}\n`, /^missing "question_number"/, 1],
   ['not an object', `[1,2]\n`, /^expected a JSON object/, 1],
@@ -23,17 +28,26 @@ const CASES: [string, string, RegExp, number | undefined][] = [
 ];
 
 describe('bad input', () => {
-  it.each(CASES)('%s → that target fails naming file and line; the others are built', async (_name, content, message, line) => {
-    await rig.write({ 'data/original/anatomy.jsonl': '' });
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(rig.path('data/original/anatomy.jsonl'), Buffer.from(content, 'latin1'));
-    const run = await rig.build();
-    const failed = run.events.find((e) => e.type === 'failed');
-    expect(failed).toMatchObject({ target: 'requests/anatomy.jsonl', failure: { reason: 'bad-input', file: 'original/anatomy.jsonl', ...(line ? { line } : {}) } });
-    expect(failed?.type === 'failed' && failed.failure.message).toMatch(message);
-    expect(run.ran).toContain('counts/astronomy.txt');
-    expect(run.summary.results.get('counts/anatomy.txt')).toMatchObject({ state: 'blocked', blockedBecause: 'failed' });
-  });
+  it.each(CASES)(
+    '%s → that target fails naming file and line; the others are built',
+    async (_name, content, message, line) => {
+      await rig.write({ 'data/original/anatomy.jsonl': '' });
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(rig.path('data/original/anatomy.jsonl'), Buffer.from(content, 'latin1'));
+      const run = await rig.build();
+      const failed = run.events.find((e) => e.type === 'failed');
+      expect(failed).toMatchObject({
+        target: 'requests/anatomy.jsonl',
+        failure: { reason: 'bad-input', file: 'original/anatomy.jsonl', ...(line ? { line } : {}) },
+      });
+      expect(failed?.type === 'failed' && failed.failure.message).toMatch(message);
+      expect(run.ran).toContain('counts/astronomy.txt');
+      expect(run.summary.results.get('counts/anatomy.txt')).toMatchObject({
+        state: 'blocked',
+        blockedBecause: 'failed',
+      });
+    },
+  );
 
   it('accepts a BOM and CRLF line ends', async () => {
     await rig.write({ 'data/original/anatomy.jsonl': `\uFEFF${good(1)}\r\n${good(2)}\r\n` });

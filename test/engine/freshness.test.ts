@@ -39,7 +39,11 @@ describe('freshness', () => {
 
   it('editing one record rebuilds only that subject', async () => {
     await rig.build();
-    await rig.write({ 'data/original/anatomy.jsonl': records('anatomy', 3, (i) => (i === 2 ? { analysis: 'A different analysis.' } : {})) });
+    await rig.write({
+      'data/original/anatomy.jsonl': records('anatomy', 3, (i) =>
+        i === 2 ? { analysis: 'A different analysis.' } : {},
+      ),
+    });
     const run = await rig.build();
     expect(run.ran).toEqual(['counts/anatomy.txt', 'requests/anatomy.jsonl']);
     const start = run.events.find((e) => e.type === 'start' && e.target === 'requests/anatomy.jsonl');
@@ -65,7 +69,9 @@ describe('freshness', () => {
   it('an upstream rebuild with identical output stops there (early cutoff)', async () => {
     await rig.build();
     // `question` is not in the prompt: the request file is rebuilt but comes out the same.
-    await rig.write({ 'data/original/anatomy.jsonl': records('anatomy', 3, (i) => (i === 1 ? { question: 'Reworded?' } : {})) });
+    await rig.write({
+      'data/original/anatomy.jsonl': records('anatomy', 3, (i) => (i === 1 ? { question: 'Reworded?' } : {})),
+    });
     const run = await rig.build();
     expect(run.ran).toEqual(['requests/anatomy.jsonl']);
     expect(run.events.find((e) => e.type === 'fresh' && e.target === 'counts/anatomy.txt')).toBeDefined();
@@ -93,7 +99,12 @@ describe('freshness', () => {
   it('a dry run changes nothing and says what would run', async () => {
     const run = await rig.build([], { dryRun: true });
     expect(run.ran).toEqual([]);
-    expect(run.events.filter((e) => e.type === 'would-run').map((e) => e.target).sort()).toEqual(ALL);
+    expect(
+      run.events
+        .filter((e) => e.type === 'would-run')
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual(ALL);
     expect((await rig.build()).ran).toEqual(ALL);
   });
 });

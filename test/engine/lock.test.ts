@@ -24,7 +24,12 @@ describe('acquireLock', () => {
   it('writes the holder with the lock and leaves no temp file behind', async () => {
     const lock = await acquireLock(dir, 'build', { now: 1234 });
     expect(lock.ok).toBe(true);
-    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'build', startedAt: 1234 });
+    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: os.hostname(),
+      command: 'build',
+      startedAt: 1234,
+    });
     expect(await readdir(dir)).toEqual(['lock']);
     if (lock.ok) await lock.value.release();
     expect(await readdir(dir)).toEqual([]);
@@ -44,7 +49,7 @@ describe('acquireLock', () => {
     expect((await acquireLock(dir, 'build')).ok).toBe(false);
   });
 
-  it('a torn lock file older than the grace period is a dead writer\'s: taken over', async () => {
+  it("a torn lock file older than the grace period is a dead writer's: taken over", async () => {
     await writeFile(lockFile(), '{"pid": 12');
     const old = new Date(Date.now() - UNREADABLE_LOCK_GRACE_MS - 2_000);
     await utimes(lockFile(), old, old);
@@ -55,8 +60,11 @@ describe('acquireLock', () => {
     if (lock.ok) await lock.value.release();
   });
 
-  it('a dead holder\'s lock is taken over; a live one\'s is not', async () => {
-    await writeFile(lockFile(), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), command: 'build', startedAt: 1 }));
+  it("a dead holder's lock is taken over; a live one's is not", async () => {
+    await writeFile(
+      lockFile(),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), command: 'build', startedAt: 1 }),
+    );
     const taken = await acquireLock(dir, 'build');
     expect(taken.ok).toBe(true);
     const again = await acquireLock(dir, 'build');
@@ -99,16 +107,19 @@ describe('acquireLock', () => {
     const contender = path.join(REPO, 'test/engine/fixtures/lock-contender.ts');
     const loader = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
     const children = Array.from({ length: 8 }, () => {
-      const child = spawn(process.execPath, ['--import', loader, contender, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', loader, contender, dir], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const said: string[] = [];
-      const heard = (word: string) => new Promise<void>((resolve) => {
-        const check = () => said.includes(word) && resolve();
-        child.stdout.on('data', (d: Buffer) => {
-          said.push(...d.toString().split('\n').filter(Boolean));
+      const heard = (word: string) =>
+        new Promise<void>((resolve) => {
+          const check = () => said.includes(word) && resolve();
+          child.stdout.on('data', (d: Buffer) => {
+            said.push(...d.toString().split('\n').filter(Boolean));
+            check();
+          });
           check();
         });
-        check();
-      });
       return { child, said, ready: heard('ready'), exited: new Promise((r) => child.on('close', r)) };
     });
     await Promise.all(children.map((c) => c.ready));

@@ -50,10 +50,16 @@ export class Rig {
   }
 
   async lines(rel: string): Promise<unknown[]> {
-    return (await this.read(rel)).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    return (await this.read(rel))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
   }
 
-  async build(targets: string[] = [], opts: { force?: boolean; dryRun?: boolean; services?: StageServices; clock?: Clock } = {}): Promise<BuildRun> {
+  async build(
+    targets: string[] = [],
+    opts: { force?: boolean; dryRun?: boolean; services?: StageServices; clock?: Clock } = {},
+  ): Promise<BuildRun> {
     const project = await loadProject('pipeline.config.ts', this.dir);
     if (!project.ok) throw new Error(`config: ${project.error.message} ${project.error.details.join('; ')}`);
     const p = project.value;
@@ -75,7 +81,15 @@ export class Rig {
       onEvent: (e) => events.push(e),
       stamps,
     });
-    return { summary, events, ran: events.filter((e) => e.type === 'start').map((e) => e.target).sort(), hashed: stamps.hashed };
+    return {
+      summary,
+      events,
+      ran: events
+        .filter((e) => e.type === 'start')
+        .map((e) => e.target)
+        .sort(),
+      hashed: stamps.hashed,
+    };
   }
 
   /** Runs the real CLI in a subprocess (node + tsx loader), as a user would. */
@@ -101,12 +115,19 @@ export interface CliRun extends Promise<CliResult> {
 
 export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): CliRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO, 'pipeline.ts'), ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO, 'pipeline.ts'), ...args], {
+    cwd: opts.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))) as CliRun;
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  ) as CliRun;
   done.child = child;
   return done;
 }
@@ -126,6 +147,16 @@ export function localConfig(opts: { prompt?: string; extraRules?: string } = {})
 `;
 }
 
-export function records(subject: string, n: number, edit?: (i: number) => Record<string, unknown>): Record<string, unknown>[] {
-  return Array.from({ length: n }, (_, i) => ({ question_number: i + 1, subject, question: `Q${i + 1}?`, analysis: `Analysis ${i + 1} of ${subject}: the answer follows from the definitions.`, ...(edit?.(i + 1) ?? {}) }));
+export function records(
+  subject: string,
+  n: number,
+  edit?: (i: number) => Record<string, unknown>,
+): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({
+    question_number: i + 1,
+    subject,
+    question: `Q${i + 1}?`,
+    analysis: `Analysis ${i + 1} of ${subject}: the answer follows from the definitions.`,
+    ...(edit?.(i + 1) ?? {}),
+  }));
 }

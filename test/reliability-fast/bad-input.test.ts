@@ -8,10 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { acceptedCase, damageCases, fuzzSources, SOURCE_CASES, sourceCase } from '../reliability/badinput.ts';
 
 describe('bad input through the batch stage', () => {
-  it.concurrent.each(SOURCE_CASES.filter((c) => ['malformed JSON', 'invalid UTF-8'].includes(c.name)).map((c) => [c.name, c] as const))('%s: exit 1, file:line and target named, the good subjects merged', async (_name, c) => {
-    const o = await sourceCase(c);
-    expect(o.why).toBe('');
-  }, 60_000);
+  it.concurrent.each(
+    SOURCE_CASES.filter((c) => ['malformed JSON', 'invalid UTF-8'].includes(c.name)).map((c) => [c.name, c] as const),
+  )(
+    '%s: exit 1, file:line and target named, the good subjects merged',
+    async (_name, c) => {
+      const o = await sourceCase(c);
+      expect(o.why).toBe('');
+    },
+    60_000,
+  );
 
   it('BOM + CRLF are accepted and merged', async () => {
     expect((await acceptedCase('BOM + CRLF')).why).toBe('');

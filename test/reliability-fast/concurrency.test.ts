@@ -28,8 +28,14 @@ it('watch --offline picks up batches another build created while it waited for t
   await mkdir(stateDir, { recursive: true });
   const lock = path.join(stateDir, 'lock');
   // The test is "the other build": it holds the lock while it creates the batches.
-  await writeFile(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'build', startedAt: Date.now() }));
-  const watch = runCli(['watch', '--offline', '--poll-interval', '1'], { cwd: job.rig.dir, env: { OPENAI_API_KEY: 'unused', PIPELINE_EMULATOR_SPEED: '50' } });
+  await writeFile(
+    lock,
+    JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'build', startedAt: Date.now() }),
+  );
+  const watch = runCli(['watch', '--offline', '--poll-interval', '1'], {
+    cwd: job.rig.dir,
+    env: { OPENAI_API_KEY: 'unused', PIPELINE_EMULATOR_SPEED: '50' },
+  });
   let out = '';
   watch.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   watch.child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,16 +47,24 @@ it('watch --offline picks up batches another build created while it waited for t
     await until(/watch: a build is running/, 'watch to find the lock held');
     const emu = await startEmulator({ stateDir: path.join(stateDir, 'emulator'), speed: 50 });
     try {
-      const run = await job.rig.build([], { services: { batch: createBatchServices(createBatchApi({ apiKey: 'unused', baseURL: emu.url })) } });
+      const run = await job.rig.build([], {
+        services: { batch: createBatchServices(createBatchApi({ apiKey: 'unused', baseURL: emu.url })) },
+      });
       expect([...run.summary.results.values()].filter((r) => r.state === 'pending')).toHaveLength(2);
     } finally {
       await emu.close();
     }
     await rm(lock);
     await until(/(\d+) built, \d+ up to date\n|failed/, 'watch to build');
-    await until(/paraphrased\/[a-z_]+\.jsonl \(5 records merged[\s\S]*paraphrased\/[a-z_]+\.jsonl \(5 records merged|failed/, 'both subjects merged');
+    await until(
+      /paraphrased\/[a-z_]+\.jsonl \(5 records merged[\s\S]*paraphrased\/[a-z_]+\.jsonl \(5 records merged|failed/,
+      'both subjects merged',
+    );
     expect(out).not.toMatch(/unknown to the provider|failed/);
-    for (const s of job.subjects) expect((await readFile(job.rig.path(`${ROOT}/paraphrased/${s}.jsonl`), 'utf8')).split('\n').filter(Boolean)).toHaveLength(5);
+    for (const s of job.subjects)
+      expect(
+        (await readFile(job.rig.path(`${ROOT}/paraphrased/${s}.jsonl`), 'utf8')).split('\n').filter(Boolean),
+      ).toHaveLength(5);
     expect((await executionLogDuplicates(path.join(stateDir, 'emulator'))).duplicates).toBe(0);
   } finally {
     process.kill(-watch.child.pid!, 'SIGINT');

@@ -8,7 +8,12 @@ it('15 kills at random moments and failpoints: no duplicate, no lost or wrong ro
   const reference = await referenceRun(spec);
   const f = await crashCampaign({ spec, kills: 15, seed: 7, reference, failpointShare: 0.4, maxDelayMs: 2200 });
   expect(f.unexpected).toEqual([]);
-  expect({ duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong, identical: f.allIdentical }).toEqual({ duplicates: 0, lost: 0, wrong: 0, identical: true });
+  expect({ duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong, identical: f.allIdentical }).toEqual({
+    duplicates: 0,
+    lost: 0,
+    wrong: 0,
+    identical: true,
+  });
   expect(f.batchesCreated).toBe(f.batchesRecorded);
   expect(f.kills).toBeGreaterThanOrEqual(15);
 }, 150_000);

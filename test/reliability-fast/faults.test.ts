@@ -33,7 +33,12 @@ it('the job completes under faults with bounded retries, no duplicate and identi
   });
   expect(f.unexpected).toEqual([]);
   expect(f.finished).toBe(true);
-  expect({ duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong, identical: f.identical }).toEqual({ duplicates: 0, lost: 0, wrong: 0, identical: true });
+  expect({ duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong, identical: f.identical }).toEqual({
+    duplicates: 0,
+    lost: 0,
+    wrong: 0,
+    identical: true,
+  });
   expect(f.maxExecutionsPerRequest).toBeLessThanOrEqual(3);
   expect(f.runs).toBeLessThan(20);
 }, 150_000);

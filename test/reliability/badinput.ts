@@ -6,7 +6,18 @@
  * out merged once the invalid ones are removed, and every invalid line must be reported.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { booksOf, buildUntilDone, emulatorFor, envFor, makeJob, prng, ROOT, runCliKillable, type Attempt, type Job } from './lib.ts';
+import {
+  booksOf,
+  buildUntilDone,
+  emulatorFor,
+  envFor,
+  makeJob,
+  prng,
+  ROOT,
+  runCliKillable,
+  type Attempt,
+  type Job,
+} from './lib.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 
 export interface CaseOutcome {
@@ -15,17 +26,57 @@ export interface CaseOutcome {
   why: string;
 }
 
-const rec = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({ question_number: n, subject: 'bad', analysis: `Analysis ${n}: the answer follows from the definitions.`, ...extra });
+const rec = (n: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    question_number: n,
+    subject: 'bad',
+    analysis: `Analysis ${n}: the answer follows from the definitions.`,
+    ...extra,
+  });
 
 /** name, file content, expected exit, pattern the output must contain (file:line and message). */
 export const SOURCE_CASES: { name: string; content: Buffer; line?: number; message: RegExp }[] = [
-  { name: 'malformed JSON', content: Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": \n${rec(3)}\n`), line: 2, message: /invalid JSON/ },
-  { name: 'missing analysis', content: Buffer.from(`${rec(1)}\n{"question_number": 2}\n`), line: 2, message: /missing "analysis"/ },
-  { name: 'analysis wrongly typed', content: Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": ["x"]}\n`), line: 2, message: /"analysis" must be a non-empty string/ },
-  { name: 'question_number wrongly typed', content: Buffer.from(`${rec(1)}\n{"question_number": {"n": 2}, "analysis": "x"}\n`), line: 2, message: /"question_number" must be a number or a string/ },
+  {
+    name: 'malformed JSON',
+    content: Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": \n${rec(3)}\n`),
+    line: 2,
+    message: /invalid JSON/,
+  },
+  {
+    name: 'missing analysis',
+    content: Buffer.from(`${rec(1)}\n{"question_number": 2}\n`),
+    line: 2,
+    message: /missing "analysis"/,
+  },
+  {
+    name: 'analysis wrongly typed',
+    content: Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": ["x"]}\n`),
+    line: 2,
+    message: /"analysis" must be a non-empty string/,
+  },
+  {
+    name: 'question_number wrongly typed',
+    content: Buffer.from(`${rec(1)}\n{"question_number": {"n": 2}, "analysis": "x"}\n`),
+    line: 2,
+    message: /"question_number" must be a number or a string/,
+  },
   { name: 'empty file', content: Buffer.alloc(0), message: /the file has no records/ },
-  { name: 'invalid UTF-8', content: Buffer.concat([Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": "caf`), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]), line: 2, message: /invalid UTF-8/ },
-  { name: 'duplicate question_number', content: Buffer.from(`${rec(1)}\n${rec(2)}\n${rec(1)}\n`), line: 3, message: /duplicate question_number 1 \(first on line 1\)/ },
+  {
+    name: 'invalid UTF-8',
+    content: Buffer.concat([
+      Buffer.from(`${rec(1)}\n{"question_number": 2, "analysis": "caf`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}\n'),
+    ]),
+    line: 2,
+    message: /invalid UTF-8/,
+  },
+  {
+    name: 'duplicate question_number',
+    content: Buffer.from(`${rec(1)}\n${rec(2)}\n${rec(1)}\n`),
+    line: 3,
+    message: /duplicate question_number 1 \(first on line 1\)/,
+  },
 ];
 
 /** Runs the build until it stops being pending (exit 75). */
@@ -66,7 +117,8 @@ export async function sourceCase(c: (typeof SOURCE_CASES)[number]): Promise<Case
     const lost = await goodSubjectsComplete(job, bad);
     if (lost) problems.push(lost);
     const books = await booksOf(emu, job);
-    if (books.batchesCreated !== job.subjects.length) problems.push(`${books.batchesCreated} batches created for ${job.subjects.length} good subjects`);
+    if (books.batchesCreated !== job.subjects.length)
+      problems.push(`${books.batchesCreated} batches created for ${job.subjects.length} good subjects`);
     return { name: c.name, ok: problems.length === 0, why: problems.length ? `${problems.join('; ')}\n${out}` : '' };
   } finally {
     await emu.close();
@@ -80,12 +132,21 @@ export async function acceptedCase(name: 'BOM + CRLF' | '10 MB line'): Promise<C
   const emu = await emulatorFor(job, { speed: 200 });
   try {
     const subject = 'zz_odd';
-    const content = name === 'BOM + CRLF' ? `\uFEFF${rec(1)}\r\n${rec(2)}\r\n${rec(3)}\r\n` : `${rec(1)}\n${rec(2, { analysis: 'long '.repeat(2 * 1024 * 1024) })}\n${rec(3)}\n`;
+    const content =
+      name === 'BOM + CRLF'
+        ? `\uFEFF${rec(1)}\r\n${rec(2)}\r\n${rec(3)}\r\n`
+        : `${rec(1)}\n${rec(2, { analysis: 'long '.repeat(2 * 1024 * 1024) })}\n${rec(3)}\n`;
     await writeFile(job.rig.path(`${ROOT}/original/${subject}.jsonl`), content);
     const r = await settle(job, envFor(emu), 25);
-    const merged = (await readFile(job.rig.path(`${ROOT}/paraphrased/${subject}.jsonl`), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const merged = (await readFile(job.rig.path(`${ROOT}/paraphrased/${subject}.jsonl`), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean);
     const ok = r.code === 0 && merged.length === 3;
-    return { name, ok, why: ok ? '' : `exit ${String(r.code)}, ${merged.length} rows merged\n${r.stdout}\n${r.stderr}` };
+    return {
+      name,
+      ok,
+      why: ok ? '' : `exit ${String(r.code)}, ${merged.length} rows merged\n${r.stdout}\n${r.stderr}`,
+    };
   } finally {
     await emu.close();
     await job.dispose();
@@ -113,18 +174,29 @@ export async function damageCases(): Promise<CaseOutcome[]> {
     let r = await runCliKillable(['build'], job.rig.dir, env);
     const after = await readFile(job.rig.path(`${ROOT}/paraphrased/${a}.jsonl`), 'utf8');
     const okGarbage = r.code === 0 && after === mergedBefore && (await emu.stats()).batchesCreated === created;
-    out.push({ name: 'garbage lines in a results file', ok: okGarbage, why: okGarbage ? '' : `exit ${String(r.code)}\n${r.stdout}\n${r.stderr}` });
+    out.push({
+      name: 'garbage lines in a results file',
+      ok: okGarbage,
+      why: okGarbage ? '' : `exit ${String(r.code)}\n${r.stdout}\n${r.stderr}`,
+    });
 
     // 2. A corrupted (truncated) marker of a target that must be rebuilt: clear error, marker untouched.
     const src = job.rig.path(`${ROOT}/original/${b}.jsonl`);
-    await writeFile(src, `${await readFile(src, 'utf8')}${JSON.stringify({ question_number: 9999, analysis: 'One more question, added later.' })}\n`);
+    await writeFile(
+      src,
+      `${await readFile(src, 'utf8')}${JSON.stringify({ question_number: 9999, analysis: 'One more question, added later.' })}\n`,
+    );
     const marker = job.rig.path(`${ROOT}/paraphrase_batch/${b}.batch.json`);
     const text = await readFile(marker, 'utf8');
     const cut = text.slice(0, Math.floor(text.length / 2));
     await writeFile(marker, cut);
     r = await runCliKillable(['build'], job.rig.dir, env);
     let o = r.stdout + r.stderr;
-    const okCut = r.code === 1 && o.includes(`✗ failed      paraphrase_batch/results/${b}.jsonl`) && o.includes(`batch marker paraphrase_batch/${b}.batch.json is not a valid ledger`) && (await readFile(marker, 'utf8')) === cut;
+    const okCut =
+      r.code === 1 &&
+      o.includes(`✗ failed      paraphrase_batch/results/${b}.jsonl`) &&
+      o.includes(`batch marker paraphrase_batch/${b}.batch.json is not a valid ledger`) &&
+      (await readFile(marker, 'utf8')) === cut;
     out.push({ name: 'corrupted marker', ok: okCut, why: okCut ? '' : `exit ${String(r.code)}\n${o}` });
 
     // 3. A hand-edited marker (a part state that does not exist): the key path is named.
@@ -138,19 +210,34 @@ export async function damageCases(): Promise<CaseOutcome[]> {
     // Put the real ledger back: the build picks up from it (the one new row is sent, nothing else).
     await writeFile(marker, text);
     const fixed = await buildUntilDone(job.rig.dir, env);
-    const rows = (await readFile(job.rig.path(`${ROOT}/paraphrased/${b}.jsonl`), 'utf8')).split('\n').filter(Boolean).length;
+    const rows = (await readFile(job.rig.path(`${ROOT}/paraphrased/${b}.jsonl`), 'utf8'))
+      .split('\n')
+      .filter(Boolean).length;
     const stats = await emu.stats();
     const okRestore = rows === 7 && stats.batchesCreated === created + 1 && stats.duplicateExecutions === 0;
-    out.push({ name: 'marker restored: only the new row is sent', ok: okRestore, why: okRestore ? '' : `${rows} rows, ${stats.batchesCreated - created} new batches, ${stats.duplicateExecutions} duplicate executions (${fixed.runs} runs)` });
+    out.push({
+      name: 'marker restored: only the new row is sent',
+      ok: okRestore,
+      why: okRestore
+        ? ''
+        : `${rows} rows, ${stats.batchesCreated - created} new batches, ${stats.duplicateExecutions} duplicate executions (${fixed.runs} runs)`,
+    });
 
     // 4. An invalid config: exit 2 naming the file and the key; nothing changes.
     const config = job.rig.path('pipeline.config.ts');
     const good = await readFile(config, 'utf8');
     // Self-contained (the repo's config is edited by others): a batch rule with maxAttempts 0.
-    await writeFile(config, `export default { root: '${ROOT}', rules: [{ name: 'batch', inputs: ['paraphrase_batch/{subject}.jsonl'], output: 'paraphrase_batch/results/{subject}.jsonl', marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', maxAttempts: 0 } }] };\n`);
+    await writeFile(
+      config,
+      `export default { root: '${ROOT}', rules: [{ name: 'batch', inputs: ['paraphrase_batch/{subject}.jsonl'], output: 'paraphrase_batch/results/{subject}.jsonl', marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', maxAttempts: 0 } }] };\n`,
+    );
     r = await runCliKillable(['build'], job.rig.dir, env);
     o = r.stdout + r.stderr;
-    const okConfig = r.code === 2 && o.includes('pipeline.config.ts: invalid config') && /rules\[0\]\.stage\.maxAttempts/.test(o) && !/\n\s+at .*\.ts:\d+/.test(o);
+    const okConfig =
+      r.code === 2 &&
+      o.includes('pipeline.config.ts: invalid config') &&
+      /rules\[0\]\.stage\.maxAttempts/.test(o) &&
+      !/\n\s+at .*\.ts:\d+/.test(o);
     out.push({ name: 'invalid config', ok: okConfig, why: okConfig ? '' : `exit ${String(r.code)}\n${o}` });
     await writeFile(config, good);
     void c;
@@ -183,7 +270,11 @@ export async function fuzzSources(seed: number, files: number, emuIn?: RunningEm
       const used = new Set<number>();
       for (let i = 0; i < n; i++) {
         const q = 1 + Math.floor(random() * 1000);
-        const kind = used.has(q) ? 'duplicate' : random() < 0.65 ? 'valid' : (['json', 'missing', 'type', 'array', 'empty-analysis', 'no-id'] as const)[Math.floor(random() * 6)]!;
+        const kind = used.has(q)
+          ? 'duplicate'
+          : random() < 0.65
+            ? 'valid'
+            : (['json', 'missing', 'type', 'array', 'empty-analysis', 'no-id'] as const)[Math.floor(random() * 6)]!;
         const analysis = `Fuzz ${seed}/${f}/${i}: ${'ünïcødé and "quotes" \\ '.slice(0, Math.floor(random() * 24))}reasoning ${q}.`;
         let line: string;
         switch (kind) {
@@ -219,7 +310,10 @@ export async function fuzzSources(seed: number, files: number, emuIn?: RunningEm
         lines.push(line);
       }
       const eol = random() < 0.3 ? '\r\n' : '\n';
-      await writeFile(job.rig.path(`${ROOT}/original/${subject}.jsonl`), `${random() < 0.2 ? '\uFEFF' : ''}${lines.join(eol)}${eol}`);
+      await writeFile(
+        job.rig.path(`${ROOT}/original/${subject}.jsonl`),
+        `${random() < 0.2 ? '\uFEFF' : ''}${lines.join(eol)}${eol}`,
+      );
       expected.set(subject, { valid, invalid });
     }
     // Pass 1: every invalid line reported with its line number; files without one build.
@@ -227,8 +321,15 @@ export async function fuzzSources(seed: number, files: number, emuIn?: RunningEm
     const text = first.stdout + first.stderr;
     for (const [subject, e] of expected) {
       const missingReports = e.invalid.filter((l) => !text.includes(`original/${subject}.jsonl:${l}:`));
-      if (e.invalid.length > 0 && (missingReports.length > 0 || !text.includes(`✗ failed      paraphrase_batch/${subject}.jsonl`))) {
-        outcomes.push({ name: `${subject} invalid lines reported`, ok: false, why: `lines ${missingReports.join(',')} of ${e.invalid.join(',')} not reported\n${text}` });
+      if (
+        e.invalid.length > 0 &&
+        (missingReports.length > 0 || !text.includes(`✗ failed      paraphrase_batch/${subject}.jsonl`))
+      ) {
+        outcomes.push({
+          name: `${subject} invalid lines reported`,
+          ok: false,
+          why: `lines ${missingReports.join(',')} of ${e.invalid.join(',')} not reported\n${text}`,
+        });
       }
     }
     // Pass 2: remove the invalid lines; everything valid must merge.
@@ -239,13 +340,25 @@ export async function fuzzSources(seed: number, files: number, emuIn?: RunningEm
       else await writeFile(file, e.valid.map((l) => `${l}\n`).join(''));
     }
     const second = await settleAll(job, env);
-    if (second.code !== 0) outcomes.push({ name: 'fixed files build', ok: false, why: `exit ${String(second.code)}\n${second.stdout}\n${second.stderr}` });
+    if (second.code !== 0)
+      outcomes.push({
+        name: 'fixed files build',
+        ok: false,
+        why: `exit ${String(second.code)}\n${second.stdout}\n${second.stderr}`,
+      });
     for (const [subject, e] of expected) {
-      const merged = (await readFile(job.rig.path(`${ROOT}/paraphrased/${subject}.jsonl`), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+      const merged = (await readFile(job.rig.path(`${ROOT}/paraphrased/${subject}.jsonl`), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean);
       const ids = merged.map((m) => (JSON.parse(m) as { question_number: number }).question_number);
       const want = e.valid.map((l) => (JSON.parse(l) as { question_number: number }).question_number);
       const ok = e.valid.length === 0 ? true : JSON.stringify(ids) === JSON.stringify(want);
-      if (!ok) outcomes.push({ name: `${subject} valid rows merged`, ok, why: `merged ${JSON.stringify(ids)} want ${JSON.stringify(want)}` });
+      if (!ok)
+        outcomes.push({
+          name: `${subject} valid rows merged`,
+          ok,
+          why: `merged ${JSON.stringify(ids)} want ${JSON.stringify(want)}`,
+        });
     }
     const books = await booksOf(emu, job);
     if (books.duplicates > 0) outcomes.push({ name: 'no duplicates', ok: false, why: JSON.stringify(books) });

@@ -6,7 +6,23 @@
  */
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { booksOf, compareRows, emulatorFor, envFor, executionLogDuplicates, FAILPOINTS, makeJob, mergedFiles, prng, ROOT, runCliKillable, type Books, type JobSpec, type OutcomeFigures, type RowFigures } from './lib.ts';
+import {
+  booksOf,
+  compareRows,
+  emulatorFor,
+  envFor,
+  executionLogDuplicates,
+  FAILPOINTS,
+  makeJob,
+  mergedFiles,
+  prng,
+  ROOT,
+  runCliKillable,
+  type Books,
+  type JobSpec,
+  type OutcomeFigures,
+  type RowFigures,
+} from './lib.ts';
 
 export interface CrashOptions {
   spec: JobSpec;
@@ -37,7 +53,24 @@ export interface CrashFigures extends OutcomeFigures {
 
 export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
   const random = prng(opts.seed);
-  const f: CrashFigures = { kills: 0, randomKills: 0, failpointKills: 0, rounds: 0, runs: 0, duplicates: 0, orphanBatches: 0, intentDuplicates: 0, duplicateExecutions: 0, batchesCreated: 0, batchesRecorded: 0, rowsExpected: 0, rowsLost: 0, rowsWrong: 0, allIdentical: true, unexpected: [] };
+  const f: CrashFigures = {
+    kills: 0,
+    randomKills: 0,
+    failpointKills: 0,
+    rounds: 0,
+    runs: 0,
+    duplicates: 0,
+    orphanBatches: 0,
+    intentDuplicates: 0,
+    duplicateExecutions: 0,
+    batchesCreated: 0,
+    batchesRecorded: 0,
+    rowsExpected: 0,
+    rowsLost: 0,
+    rowsWrong: 0,
+    allIdentical: true,
+    unexpected: [],
+  };
   const maxDelay = opts.maxDelayMs ?? 2500;
   while (f.kills < opts.kills) {
     f.rounds += 1;
@@ -45,7 +78,9 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
     const speed = opts.emulatorSpeed ?? 20;
     let emu: RunningEmulator | undefined = opts.offline ? undefined : await emulatorFor(job, { speed });
     try {
-      const env = opts.offline ? { OPENAI_API_KEY: 'unused-offline', PIPELINE_EMULATOR_SPEED: String(speed) } : envFor(emu!);
+      const env = opts.offline
+        ? { OPENAI_API_KEY: 'unused-offline', PIPELINE_EMULATOR_SPEED: String(speed) }
+        : envFor(emu!);
       const args = ['build', ...(opts.offline ? ['--offline'] : [])];
       let done = false;
       let attempt = 0;
@@ -56,7 +91,12 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
         const useFailpoint = wantKill && random() < (opts.failpointShare ?? 0.3);
         const point = FAILPOINTS[Math.floor(random() * FAILPOINTS.length)]!;
         const delay = Math.floor(150 + random() * (maxDelay - 150));
-        const r = await runCliKillable(args, job.rig.dir, useFailpoint ? { ...env, PIPELINE_FAILPOINT: point } : env, wantKill && !useFailpoint ? delay : undefined);
+        const r = await runCliKillable(
+          args,
+          job.rig.dir,
+          useFailpoint ? { ...env, PIPELINE_FAILPOINT: point } : env,
+          wantKill && !useFailpoint ? delay : undefined,
+        );
         f.runs += 1;
         if (r.killed) {
           f.kills += 1;
@@ -66,10 +106,12 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
           continue;
         }
         if (r.code === 0) done = true;
-        else if (r.code !== 75) f.unexpected.push(`round ${f.rounds} attempt ${attempt}: exit ${String(r.code)}\n${r.stdout}\n${r.stderr}`);
+        else if (r.code !== 75)
+          f.unexpected.push(`round ${f.rounds} attempt ${attempt}: exit ${String(r.code)}\n${r.stdout}\n${r.stderr}`);
         if (f.unexpected.length > 5) throw new Error(`unexpected exits:\n${f.unexpected.join('\n---\n')}`);
       }
-      if (opts.offline) emu = await startEmulator({ stateDir: path.join(job.rig.path(ROOT), '.pipeline', 'emulator'), speed });
+      if (opts.offline)
+        emu = await startEmulator({ stateDir: path.join(job.rig.path(ROOT), '.pipeline', 'emulator'), speed });
       const books: Books = await booksOf(emu!, job);
       if (opts.offline) {
         // Stats deltas die with a SIGKILLed process: count from the emulator's durable execution log.
@@ -88,7 +130,9 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
       f.rowsLost += rows.lost;
       f.rowsWrong += rows.wrong;
       f.allIdentical &&= rows.identical;
-      opts.log?.(`round ${f.rounds}: ${f.kills} kills so far; batches ${books.batchesCreated} created / ${books.batchesRecorded} recorded; dup ${books.duplicates}; rows lost ${rows.lost} wrong ${rows.wrong}; identical ${rows.identical}`);
+      opts.log?.(
+        `round ${f.rounds}: ${f.kills} kills so far; batches ${books.batchesCreated} created / ${books.batchesRecorded} recorded; dup ${books.duplicates}; rows lost ${rows.lost} wrong ${rows.wrong}; identical ${rows.identical}`,
+      );
     } finally {
       await emu?.close();
       await job.dispose();

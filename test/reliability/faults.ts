@@ -6,7 +6,19 @@
  * runs and API calls it took (retries must stay bounded).
  */
 import type { FaultOptions } from '../../src/emulator/index.ts';
-import { booksOf, compareRows, emulatorFor, envFor, listAllBatches, makeJob, mergedFiles, prng, runCliKillable, type JobSpec, type OutcomeFigures } from './lib.ts';
+import {
+  booksOf,
+  compareRows,
+  emulatorFor,
+  envFor,
+  listAllBatches,
+  makeJob,
+  mergedFiles,
+  prng,
+  runCliKillable,
+  type JobSpec,
+  type OutcomeFigures,
+} from './lib.ts';
 
 export interface FaultRunOptions {
   spec: JobSpec;
@@ -44,13 +56,38 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
   const started = Date.now();
   const random = prng(opts.seed);
   const job = await makeJob(opts.spec, 'pipeline-rel-faults-');
-  const emu = await emulatorFor(job, { speed: opts.emulatorSpeed ?? 20, seed: opts.seed, faults: opts.faults, ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}) });
-  const f: FaultFigures = { runs: 0, exits: {}, apiCalls: 0, expiriesForced: 0, tokenLimitFailures: 0, maxExecutionsPerRequest: 0, duplicates: 0, orphanBatches: 0, duplicateExecutions: 0, batchesCreated: 0, batchesRecorded: 0, rowsExpected: 0, rowsLost: 0, rowsWrong: 0, identical: false, finished: false, ms: 0, unexpected: [] };
+  const emu = await emulatorFor(job, {
+    speed: opts.emulatorSpeed ?? 20,
+    seed: opts.seed,
+    faults: opts.faults,
+    ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}),
+  });
+  const f: FaultFigures = {
+    runs: 0,
+    exits: {},
+    apiCalls: 0,
+    expiriesForced: 0,
+    tokenLimitFailures: 0,
+    maxExecutionsPerRequest: 0,
+    duplicates: 0,
+    orphanBatches: 0,
+    duplicateExecutions: 0,
+    batchesCreated: 0,
+    batchesRecorded: 0,
+    rowsExpected: 0,
+    rowsLost: 0,
+    rowsWrong: 0,
+    identical: false,
+    finished: false,
+    ms: 0,
+    unexpected: [],
+  };
   const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {});
   try {
     while (Date.now() - started < opts.deadlineMs) {
       const faults = structuredClone(opts.faults);
-      if (opts.burst429) faults.http = [{ status: 429, count: opts.burst429, retryAfterSeconds: 1 }, ...(faults.http ?? [])];
+      if (opts.burst429)
+        faults.http = [{ status: 429, count: opts.burst429, retryAfterSeconds: 1 }, ...(faults.http ?? [])];
       emu.setFaults(faults);
       const r = await runCliKillable(['build'], job.rig.dir, env);
       f.runs += 1;
@@ -65,7 +102,9 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
       }
       if (opts.expireChance && random() < opts.expireChance) {
         emu.setFaults({});
-        const running = (await listAllBatches(emu.url)).filter((b) => b.status === 'in_progress' || b.status === 'validating');
+        const running = (await listAllBatches(emu.url)).filter(
+          (b) => b.status === 'in_progress' || b.status === 'validating',
+        );
         const victim = running[Math.floor(random() * running.length)];
         if (victim) {
           await fetch(emu.url.replace(/\/v1$/, `/_emulator/batches/${victim.id}/expire`), { method: 'POST' });
@@ -82,7 +121,17 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     f.maxExecutionsPerRequest = await maxExecutions(job.rig.path('.emulator-state/executions.log'));
     const books = await booksOf(emu, job);
     const rows = compareRows(opts.reference, await mergedFiles(job));
-    Object.assign(f, { duplicates: books.duplicates, orphanBatches: books.orphanBatches, duplicateExecutions: books.duplicateExecutions, batchesCreated: books.batchesCreated, batchesRecorded: books.batchesRecorded, rowsExpected: rows.expected, rowsLost: rows.lost, rowsWrong: rows.wrong, identical: rows.identical });
+    Object.assign(f, {
+      duplicates: books.duplicates,
+      orphanBatches: books.orphanBatches,
+      duplicateExecutions: books.duplicateExecutions,
+      batchesCreated: books.batchesCreated,
+      batchesRecorded: books.batchesRecorded,
+      rowsExpected: rows.expected,
+      rowsLost: rows.lost,
+      rowsWrong: rows.wrong,
+      identical: rows.identical,
+    });
   } finally {
     f.ms = Date.now() - started;
     await emu.close();

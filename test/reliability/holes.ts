@@ -22,7 +22,26 @@ import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { runCli } from '../helpers/rig.ts';
-import { booksOf, compareRows, emulatorFor, envFor, FAKE_KEY, listAllBatches, makeJob, mergedFiles, prng, recordedBatches, repoConfig, ROOT, runCliKillable, type Attempt, type Job, type JobSpec, type OutcomeFigures, type RemoteBatchRow } from './lib.ts';
+import {
+  booksOf,
+  compareRows,
+  emulatorFor,
+  envFor,
+  FAKE_KEY,
+  listAllBatches,
+  makeJob,
+  mergedFiles,
+  prng,
+  recordedBatches,
+  repoConfig,
+  ROOT,
+  runCliKillable,
+  type Attempt,
+  type Job,
+  type JobSpec,
+  type OutcomeFigures,
+  type RemoteBatchRow,
+} from './lib.ts';
 
 const MODEL = 'gpt-4.1';
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -39,7 +58,23 @@ export interface HoleFigures extends OutcomeFigures {
 }
 
 function blank(): HoleFigures {
-  return { runs: 0, exits: {}, duplicates: 0, orphanBatches: 0, intentDuplicates: 0, duplicateExecutions: 0, batchesCreated: 0, batchesRecorded: 0, rowsExpected: 0, rowsLost: 0, rowsWrong: 0, identical: true, finished: false, ms: 0, unclear: [] };
+  return {
+    runs: 0,
+    exits: {},
+    duplicates: 0,
+    orphanBatches: 0,
+    intentDuplicates: 0,
+    duplicateExecutions: 0,
+    batchesCreated: 0,
+    batchesRecorded: 0,
+    rowsExpected: 0,
+    rowsLost: 0,
+    rowsWrong: 0,
+    identical: true,
+    finished: false,
+    ms: 0,
+    unclear: [],
+  };
 }
 
 /** Figures of several campaigns (or legs) as one row's. */
@@ -47,7 +82,20 @@ export function combined(all: readonly HoleFigures[]): HoleFigures {
   const sum = blank();
   sum.finished = all.length > 0;
   for (const f of all) {
-    for (const k of ['runs', 'duplicates', 'orphanBatches', 'intentDuplicates', 'duplicateExecutions', 'batchesCreated', 'batchesRecorded', 'rowsExpected', 'rowsLost', 'rowsWrong', 'ms'] as const) sum[k] += f[k];
+    for (const k of [
+      'runs',
+      'duplicates',
+      'orphanBatches',
+      'intentDuplicates',
+      'duplicateExecutions',
+      'batchesCreated',
+      'batchesRecorded',
+      'rowsExpected',
+      'rowsLost',
+      'rowsWrong',
+      'ms',
+    ] as const)
+      sum[k] += f[k];
     for (const [code, n] of Object.entries(f.exits)) sum.exits[code] = (sum.exits[code] ?? 0) + n;
     sum.identical &&= f.identical;
     sum.finished &&= f.finished;
@@ -70,7 +118,10 @@ async function listed(emu: RunningEmulator): Promise<ListedBatch[]> {
 
 /** The repo's config with extra options for the batch rule (they come last, so they win). */
 async function withBatchOptions(job: Job, options: string): Promise<void> {
-  const config = (await repoConfig()).replace(/stage: batch\(\{ ?(.*?) ?\}\)/, (_, own: string) => `stage: batch({ ${[own, options].filter(Boolean).join(', ')} })`);
+  const config = (await repoConfig()).replace(
+    /stage: batch\(\{ ?(.*?) ?\}\)/,
+    (_, own: string) => `stage: batch({ ${[own, options].filter(Boolean).join(', ')} })`,
+  );
   if (!config.includes(options)) throw new Error('could not add batch options to the config');
   await job.rig.write({ 'pipeline.config.ts': config });
 }
@@ -80,19 +131,30 @@ function noteRun(f: HoleFigures, r: Attempt, expected: readonly number[], label:
   f.runs += 1;
   f.exits[String(r.code)] = (f.exits[String(r.code)] ?? 0) + 1;
   const out = `${r.stdout}\n${r.stderr}`;
-  if (!expected.includes(r.code ?? -1)) f.unclear.push(`${label}: exit ${String(r.code)} (${String(r.signal)}), expected ${expected.join('/')}\n${out.slice(-1500)}`);
-  else if (/\n\s+at .+:\d+:\d+\)?\n/.test(out)) f.unclear.push(`${label}: stack trace in the output\n${out.slice(-1500)}`);
+  if (!expected.includes(r.code ?? -1))
+    f.unclear.push(
+      `${label}: exit ${String(r.code)} (${String(r.signal)}), expected ${expected.join('/')}\n${out.slice(-1500)}`,
+    );
+  else if (/\n\s+at .+:\d+:\d+\)?\n/.test(out))
+    f.unclear.push(`${label}: stack trace in the output\n${out.slice(-1500)}`);
 }
 
 /** Books and rows of a finished job, added to the figures. `legitReExecutions`: successes the campaign itself threw away. */
-async function addOutcome(f: HoleFigures, emu: RunningEmulator, job: Job, reference: Map<string, string | undefined>, legitReExecutions = 0): Promise<void> {
+async function addOutcome(
+  f: HoleFigures,
+  emu: RunningEmulator,
+  job: Job,
+  reference: Map<string, string | undefined>,
+  legitReExecutions = 0,
+): Promise<void> {
   const books = await booksOf(emu, job);
   const rows = compareRows(reference, await mergedFiles(job));
   f.orphanBatches += books.orphanBatches;
   f.intentDuplicates += books.intentDuplicates;
   f.duplicateExecutions += books.duplicateExecutions;
   // Bodies run again because the campaign deleted their results are paid twice by design; any other one is a duplicate.
-  f.duplicates += books.orphanBatches + books.intentDuplicates + Math.abs(books.duplicateExecutions - legitReExecutions);
+  f.duplicates +=
+    books.orphanBatches + books.intentDuplicates + Math.abs(books.duplicateExecutions - legitReExecutions);
   f.batchesCreated += books.batchesCreated;
   f.batchesRecorded += books.batchesRecorded;
   f.rowsExpected += rows.expected;
@@ -109,7 +171,9 @@ async function filesApi(emu: RunningEmulator, method: 'GET' | 'DELETE', suffix: 
 async function untilSubmittedFinish(emu: RunningEmulator, job: Job, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ids = (await recordedBatches(job)).parts.filter((p) => p.state === 'submitted' && p.batchId).map((p) => p.batchId!);
+    const ids = (await recordedBatches(job)).parts
+      .filter((p) => p.state === 'submitted' && p.batchId)
+      .map((p) => p.batchId!);
     const remote = new Map((await listed(emu)).map((b) => [b.id, b.status]));
     if (ids.every((id) => TERMINAL.has(remote.get(id) ?? '')) || Date.now() > until) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -134,7 +198,8 @@ async function buildRequests(job: Job, f: HoleFigures): Promise<void> {
   if (r.code !== 0) throw new Error(`build requests exited ${String(r.code)}: ${r.stdout}${r.stderr}`);
 }
 
-const subjectOf = (b: RemoteBatchRow) => /paraphrase_batch\/results\/(.+)\.jsonl$/.exec(b.metadata?.pipeline_target ?? '')?.[1];
+const subjectOf = (b: RemoteBatchRow) =>
+  /paraphrase_batch\/results\/(.+)\.jsonl$/.exec(b.metadata?.pipeline_target ?? '')?.[1];
 
 // ---------------------------------------------------------------------------------------------
 // 1. Lost result files
@@ -177,14 +242,29 @@ export interface LostResultsFigures extends HoleFigures {
 export async function lostResultsCampaign(opts: LostResultsOptions): Promise<LostResultsFigures> {
   const started = Date.now();
   const random = prng(opts.seed);
-  const f: LostResultsFigures = { ...blank(), rounds: 0, outputFilesDeleted: 0, errorFilesDeleted: 0, batchesHit: 0, linesLost: 0, reExecutionsExpected: 0, reported: 0, mostRunsInARound: 0, sample: undefined };
+  const f: LostResultsFigures = {
+    ...blank(),
+    rounds: 0,
+    outputFilesDeleted: 0,
+    errorFilesDeleted: 0,
+    batchesHit: 0,
+    linesLost: 0,
+    reExecutionsExpected: 0,
+    reported: 0,
+    mostRunsInARound: 0,
+    sample: undefined,
+  };
   f.finished = true;
   const maxRuns = opts.maxRuns ?? 25;
   const cap = opts.maxLossesPerSubject ?? 3;
   for (let round = 1; round <= (opts.rounds ?? 1); round++) {
     f.rounds = round;
     const job = await makeJob(opts.spec, 'pipeline-rel-lost-');
-    const emu = await emulatorFor(job, { speed: opts.emulatorSpeed ?? 20, seed: opts.seed + round, faults: { requestErrors: { rate5xx: opts.requestErrorRate ?? 0.25, transientAttempts: 1 } } });
+    const emu = await emulatorFor(job, {
+      speed: opts.emulatorSpeed ?? 20,
+      seed: opts.seed + round,
+      faults: { requestErrors: { rate5xx: opts.requestErrorRate ?? 0.25, transientAttempts: 1 } },
+    });
     const env = envFor(emu);
     const considered = new Set<string>();
     const losses = new Map<string, number>();
@@ -215,7 +295,10 @@ export async function lostResultsCampaign(opts: LostResultsOptions): Promise<Los
           const subject = subjectOf(b) ?? '?';
           if ((losses.get(subject) ?? 0) >= cap || random() >= (opts.deleteChance ?? 0.6)) continue;
           const which = random();
-          const files = [b.output_file_id && (which < 2 / 3 || !b.error_file_id) ? ['output', b.output_file_id] : undefined, b.error_file_id && (which >= 1 / 3 || !b.output_file_id) ? ['error', b.error_file_id] : undefined].filter((x): x is [string, string] => x !== undefined);
+          const files = [
+            b.output_file_id && (which < 2 / 3 || !b.error_file_id) ? ['output', b.output_file_id] : undefined,
+            b.error_file_id && (which >= 1 / 3 || !b.output_file_id) ? ['error', b.error_file_id] : undefined,
+          ].filter((x): x is [string, string] => x !== undefined);
           if (files.length === 0) continue;
           for (const [kind, id] of files) {
             const content = await filesApi(emu, 'GET', `${id}/content`);
@@ -230,20 +313,25 @@ export async function lostResultsCampaign(opts: LostResultsOptions): Promise<Los
           }
           losses.set(subject, (losses.get(subject) ?? 0) + 1);
           hits.push({ batch: b.id, files: files.map(([, id]) => id), reported: false });
-          opts.log?.(`round ${round} after run ${runs}: ${b.id} (${subject}) lost its ${files.map(([k, id]) => `${k} file ${id}`).join(' and ')}`);
+          opts.log?.(
+            `round ${round} after run ${runs}: ${b.id} (${subject}) lost its ${files.map(([k, id]) => `${k} file ${id}`).join(' and ')}`,
+          );
         }
       }
       if (!done) {
         f.finished = false;
         f.unclear.push(`round ${round}: stuck, not done after ${runs} runs (exits ${JSON.stringify(f.exits)})`);
       }
-      for (const h of hits.filter((h) => !h.reported)) f.unclear.push(`round ${round}: the loss of ${h.batch}'s ${h.files.join(', ')} was never reported by a build`);
+      for (const h of hits.filter((h) => !h.reported))
+        f.unclear.push(`round ${round}: the loss of ${h.batch}'s ${h.files.join(', ')} was never reported by a build`);
       f.batchesHit += hits.length;
       f.reported += hits.filter((h) => h.reported).length;
       f.reExecutionsExpected += reExecutions;
       f.mostRunsInARound = Math.max(f.mostRunsInARound, runs);
       await addOutcome(f, emu, job, opts.reference, reExecutions);
-      opts.log?.(`round ${round}: ${done ? 'done' : 'STUCK'} after ${runs} runs; ${hits.length} batches lost files; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`);
+      opts.log?.(
+        `round ${round}: ${done ? 'done' : 'STUCK'} after ${runs} runs; ${hits.length} batches lost files; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`,
+      );
     } finally {
       await emu.close();
       await job.dispose();
@@ -290,7 +378,17 @@ export async function globalLimitsCampaign(opts: GlobalLimitsOptions): Promise<G
   const random = prng(opts.seed);
   const fit = opts.fit ?? 2;
   const job = await makeJob(opts.spec, 'pipeline-rel-limits-');
-  const f: GlobalLimitsFigures = { ...blank(), leg: opts.leg, limit: 0, subjectTokens: { min: 0, max: 0 }, builds: 0, queuedBuilds: 0, mostBatchesInFlight: 0, mostTokensInFlight: 0, peakEnqueued: 0 };
+  const f: GlobalLimitsFigures = {
+    ...blank(),
+    leg: opts.leg,
+    limit: 0,
+    subjectTokens: { min: 0, max: 0 },
+    builds: 0,
+    queuedBuilds: 0,
+    mostBatchesInFlight: 0,
+    mostTokensInFlight: 0,
+    peakEnqueued: 0,
+  };
   // Time at the provider moves only when the campaign says so: batches stay in flight across builds.
   const clock = new ManualClock(Date.now());
   let emu: RunningEmulator | undefined;
@@ -302,7 +400,8 @@ export async function globalLimitsCampaign(opts: GlobalLimitsOptions): Promise<G
     f.subjectTokens = { min: sizes.at(-1)!, max: sizes[0]! };
     // Any `fit` subjects fit under N; `fit + 1` never do (the sizes differ by far less than that).
     f.limit = opts.leg === 'tokens' ? sizes.slice(0, fit).reduce((a, b) => a + b, 0) : fit;
-    if (opts.leg === 'tokens' && sizes.slice(-(fit + 1)).reduce((a, b) => a + b, 0) <= f.limit) throw new Error('subject sizes too uneven for this campaign');
+    if (opts.leg === 'tokens' && sizes.slice(-(fit + 1)).reduce((a, b) => a + b, 0) <= f.limit)
+      throw new Error('subject sizes too uneven for this campaign');
     emu = await emulatorFor(job, { speed: 1, clock, seed: opts.seed });
     const env = envFor(emu);
     const flags = opts.leg === 'tokens' ? ['--max-enqueued-tokens', String(f.limit)] : [];
@@ -320,8 +419,14 @@ export async function globalLimitsCampaign(opts: GlobalLimitsOptions): Promise<G
       const flyingTokens = flying.reduce((sum, b) => sum + (tokens.get(subjectOf(b) ?? '') ?? 0), 0);
       f.mostBatchesInFlight = Math.max(f.mostBatchesInFlight, flying.length);
       f.mostTokensInFlight = Math.max(f.mostTokensInFlight, flyingTokens);
-      if (opts.leg === 'tokens' && flyingTokens > f.limit) f.unclear.push(`after building ${subject}: ${flyingTokens} estimated tokens in flight at the provider, above --max-enqueued-tokens ${f.limit} (${flying.map((b) => subjectOf(b)).join(', ')})`);
-      if (opts.leg === 'batches' && flying.length > f.limit) f.unclear.push(`after building ${subject}: ${flying.length} batches in flight at the provider, above maxInFlightBatches ${f.limit} (${flying.map((b) => subjectOf(b)).join(', ')})`);
+      if (opts.leg === 'tokens' && flyingTokens > f.limit)
+        f.unclear.push(
+          `after building ${subject}: ${flyingTokens} estimated tokens in flight at the provider, above --max-enqueued-tokens ${f.limit} (${flying.map((b) => subjectOf(b)).join(', ')})`,
+        );
+      if (opts.leg === 'batches' && flying.length > f.limit)
+        f.unclear.push(
+          `after building ${subject}: ${flying.length} batches in flight at the provider, above maxInFlightBatches ${f.limit} (${flying.map((b) => subjectOf(b)).join(', ')})`,
+        );
       // The provider's time moves 0.3–1.2 s per build; a batch of 40 requests takes ~2.3 s at speed 1
       // (1 s validating, 0.8 s running, 0.5 s finalizing): the next builds find it still in flight.
       clock.advance(300 + Math.floor(random() * 900));
@@ -329,9 +434,12 @@ export async function globalLimitsCampaign(opts: GlobalLimitsOptions): Promise<G
     f.finished = pending.length === 0;
     if (!f.finished) f.unclear.push(`stuck: ${pending.join(', ')} not done after ${f.builds} builds`);
     f.peakEnqueued = (await emu.stats()).tokensEnqueuedPeak[MODEL] ?? 0;
-    if (opts.leg === 'tokens' && f.peakEnqueued > f.limit) f.unclear.push(`the provider's enqueued-token peak ${f.peakEnqueued} is above --max-enqueued-tokens ${f.limit}`);
+    if (opts.leg === 'tokens' && f.peakEnqueued > f.limit)
+      f.unclear.push(`the provider's enqueued-token peak ${f.peakEnqueued} is above --max-enqueued-tokens ${f.limit}`);
     await addOutcome(f, emu, job, opts.reference);
-    opts.log?.(`${opts.leg}: ${f.finished ? 'done' : 'STUCK'} after ${f.builds} builds (${f.queuedBuilds} found no room); most in flight ${f.mostBatchesInFlight} batches / ${f.mostTokensInFlight} tokens; peak ${f.peakEnqueued} (limit ${f.limit})`);
+    opts.log?.(
+      `${opts.leg}: ${f.finished ? 'done' : 'STUCK'} after ${f.builds} builds (${f.queuedBuilds} found no room); most in flight ${f.mostBatchesInFlight} batches / ${f.mostTokensInFlight} tokens; peak ${f.peakEnqueued} (limit ${f.limit})`,
+    );
   } finally {
     await emu?.close();
     await job.dispose();
@@ -370,7 +478,18 @@ export interface EndlessExpiryFigures extends HoleFigures {
 export async function endlessExpiryCampaign(opts: EndlessExpiryOptions): Promise<EndlessExpiryFigures> {
   const started = Date.now();
   const cap = opts.maxUnansweredAttempts ?? 5;
-  const f: EndlessExpiryFigures = { ...blank(), cap, runsUntilEnd: 0, endExit: null, batchesExpired: 0, batchesExpected: 0, rowsToName: 0, rowsNamed: 0, sample: undefined, runsAfterRecovery: 0 };
+  const f: EndlessExpiryFigures = {
+    ...blank(),
+    cap,
+    runsUntilEnd: 0,
+    endExit: null,
+    batchesExpired: 0,
+    batchesExpected: 0,
+    rowsToName: 0,
+    rowsNamed: 0,
+    sample: undefined,
+    runsAfterRecovery: 0,
+  };
   const job = await makeJob(opts.spec, 'pipeline-rel-expiry-');
   if (opts.maxUnansweredAttempts !== undefined) await withBatchOptions(job, `maxUnansweredAttempts: ${cap}`);
   const emu = await emulatorFor(job, { speed: 50, faults: { expireAfterFraction: 0 } });
@@ -387,15 +506,22 @@ export async function endlessExpiryCampaign(opts: EndlessExpiryOptions): Promise
       await untilSubmittedFinish(emu, job);
     }
     f.endExit = last?.code ?? null;
-    if (f.endExit === 75) f.unclear.push(`stuck: still pending (75) after ${f.runsUntilEnd} runs with every batch expiring`);
+    if (f.endExit === 75)
+      f.unclear.push(`stuck: still pending (75) after ${f.runsUntilEnd} runs with every batch expiring`);
     const stats = await emu.stats();
     f.batchesExpired = stats.batchesByStatus.expired ?? 0;
     f.batchesExpected = job.subjects.length * cap;
-    if (stats.batchesCreated !== f.batchesExpected) f.unclear.push(`${stats.batchesCreated} batches created while every batch expired; expected ${job.subjects.length} subjects × maxUnansweredAttempts ${cap} = ${f.batchesExpected}`);
+    if (stats.batchesCreated !== f.batchesExpected)
+      f.unclear.push(
+        `${stats.batchesCreated} batches created while every batch expired; expected ${job.subjects.length} subjects × maxUnansweredAttempts ${cap} = ${f.batchesExpected}`,
+      );
     // The failure names every row: its results file and its custom id, as unanswered.
     const out = last ? `${last.stdout}\n${last.stderr}` : '';
     for (const subject of job.subjects) {
-      const source = (await readFile(job.rig.path(`${ROOT}/original/${subject}.jsonl`), 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { question_number: number }).question_number);
+      const source = (await readFile(job.rig.path(`${ROOT}/original/${subject}.jsonl`), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { question_number: number }).question_number);
       const fileNamed = out.includes(`paraphrase_batch/results/${subject}.jsonl`);
       for (const n of source) {
         f.rowsToName += 1;
@@ -404,11 +530,15 @@ export async function endlessExpiryCampaign(opts: EndlessExpiryOptions): Promise
         if (fileNamed && line && /unanswered|no answer after/.test(line)) {
           f.rowsNamed += 1;
           f.sample ??= line.trim();
-        }
-        else f.unclear.push(`the failing build did not name row ${id} (results file ${fileNamed ? 'named' : 'NOT named'}): ${line ?? 'no line'}`);
+        } else
+          f.unclear.push(
+            `the failing build did not name row ${id} (results file ${fileNamed ? 'named' : 'NOT named'}): ${line ?? 'no line'}`,
+          );
       }
     }
-    opts.log?.(`expiring: exit ${String(f.endExit)} after ${f.runsUntilEnd} runs; ${stats.batchesCreated} batches (${f.batchesExpired} expired); ${f.rowsNamed}/${f.rowsToName} rows named`);
+    opts.log?.(
+      `expiring: exit ${String(f.endExit)} after ${f.runsUntilEnd} runs; ${stats.batchesCreated} batches (${f.batchesExpired} expired); ${f.rowsNamed}/${f.rowsToName} rows named`,
+    );
     // The provider recovers: the next builds give the rows a fresh round and finish.
     emu.setFaults({});
     let done = false;
@@ -422,7 +552,9 @@ export async function endlessExpiryCampaign(opts: EndlessExpiryOptions): Promise
     f.finished = done && f.endExit === 1;
     if (!done) f.unclear.push(`not done ${f.runsAfterRecovery} runs after the provider recovered`);
     await addOutcome(f, emu, job, opts.reference);
-    opts.log?.(`recovered: ${done ? 'done' : 'NOT done'} after ${f.runsAfterRecovery} runs; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`);
+    opts.log?.(
+      `recovered: ${done ? 'done' : 'NOT done'} after ${f.runsAfterRecovery} runs; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`,
+    );
   } finally {
     await emu.close();
     await job.dispose();
@@ -471,13 +603,29 @@ export interface QueueLimitFigures extends HoleFigures {
 
 export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<QueueLimitFigures> {
   const started = Date.now();
-  const f: QueueLimitFigures = { ...blank(), subjects: 0, records: 0, jobTokens: 0, fileTokens: { min: 0, max: 0 }, limit: 0, learnedLimit: undefined, runsToLearn: 0, firstRoundFailures: 0, failuresAfterLearned: 0, batchesCompleted: 0, mostPartsPerSubject: 0, peakEnqueued: 0, waitRuns: 0 };
+  const f: QueueLimitFigures = {
+    ...blank(),
+    subjects: 0,
+    records: 0,
+    jobTokens: 0,
+    fileTokens: { min: 0, max: 0 },
+    limit: 0,
+    learnedLimit: undefined,
+    runsToLearn: 0,
+    firstRoundFailures: 0,
+    failuresAfterLearned: 0,
+    batchesCompleted: 0,
+    mostPartsPerSubject: 0,
+    peakEnqueued: 0,
+    waitRuns: 0,
+  };
   const job = await makeJob(opts.spec, 'pipeline-rel-queue-');
   f.subjects = job.subjects.length;
   f.records = job.records;
   let emu: RunningEmulator | undefined;
   try {
-    if (opts.backoffSeconds !== undefined) await withBatchOptions(job, `tokenLimitBackoffSeconds: ${opts.backoffSeconds}`);
+    if (opts.backoffSeconds !== undefined)
+      await withBatchOptions(job, `tokenLimitBackoffSeconds: ${opts.backoffSeconds}`);
     await buildRequests(job, f);
     const tokens = await requestTokens(job);
     const sizes = [...tokens.values()];
@@ -494,7 +642,10 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
       f.runsToLearn += 1;
       const r = await runCliKillable(['build'], job.rig.dir, env);
       noteRun(f, r, [75], `plain build ${f.runsToLearn}`);
-      const learned = await readFile(limitsFile, 'utf8').then((t) => JSON.parse(t) as { models: Record<string, { limit?: number; limitSeenAt?: string }> }, () => undefined);
+      const learned = await readFile(limitsFile, 'utf8').then(
+        (t) => JSON.parse(t) as { models: Record<string, { limit?: number; limitSeenAt?: string }> },
+        () => undefined,
+      );
       if (learned) {
         f.learnedLimit = learned.models[MODEL]?.limit;
         learnedAt = Date.parse(learned.models[MODEL]?.limitSeenAt ?? '');
@@ -503,20 +654,29 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
       }
     }
     if (!before) f.unclear.push(`the limit was not learned after ${f.runsToLearn} builds`);
-    if (f.learnedLimit !== f.limit) f.unclear.push(`learned limit ${String(f.learnedLimit)}, the provider's is ${f.limit}`);
-    opts.log?.(`learned ${String(f.learnedLimit)} after ${f.runsToLearn} builds; job ${f.jobTokens} tokens, files ${f.fileTokens.min}–${f.fileTokens.max}, limit ${f.limit}`);
+    if (f.learnedLimit !== f.limit)
+      f.unclear.push(`learned limit ${String(f.learnedLimit)}, the provider's is ${f.limit}`);
+    opts.log?.(
+      `learned ${String(f.learnedLimit)} after ${f.runsToLearn} builds; job ${f.jobTokens} tokens, files ${f.fileTokens.min}–${f.fileTokens.max}, limit ${f.limit}`,
+    );
     // Then `build --wait`, started again whenever the harness interrupts it (its polls back off to 60 s).
     while (!f.finished && Date.now() - started < opts.deadlineMs) {
-      const run = runCli(['build', '--wait', '--poll-interval', String(opts.pollSeconds ?? 0.02)], { cwd: job.rig.dir, env });
+      const run = runCli(['build', '--wait', '--poll-interval', String(opts.pollSeconds ?? 0.02)], {
+        cwd: job.rig.dir,
+        env,
+      });
       let interrupted = false;
-      const slice = setTimeout(() => {
-        interrupted = true;
-        try {
-          process.kill(-run.child.pid!, 'SIGINT');
-        } catch {
-          // already done
-        }
-      }, Math.min(opts.waitSliceMs ?? 20_000, Math.max(1000, opts.deadlineMs - (Date.now() - started))));
+      const slice = setTimeout(
+        () => {
+          interrupted = true;
+          try {
+            process.kill(-run.child.pid!, 'SIGINT');
+          } catch {
+            // already done
+          }
+        },
+        Math.min(opts.waitSliceMs ?? 20_000, Math.max(1000, opts.deadlineMs - (Date.now() - started))),
+      );
       const r = await run;
       clearTimeout(slice);
       f.waitRuns += 1;
@@ -524,23 +684,35 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
       if (r.code === 0) f.finished = true;
       else if (!interrupted || r.code !== 130) break;
       const s = await emu.stats();
-      opts.log?.(`build --wait ${f.waitRuns}: exit ${String(r.code)}; ${s.batchesCreated} batches (${JSON.stringify(s.batchesByStatus)})`);
+      opts.log?.(
+        `build --wait ${f.waitRuns}: exit ${String(r.code)}; ${s.batchesCreated} batches (${JSON.stringify(s.batchesByStatus)})`,
+      );
     }
-    if (!f.finished) f.unclear.push(`stuck: not done after ${((Date.now() - started) / 1000).toFixed(0)} s (${f.waitRuns} build --wait runs)`);
+    if (!f.finished)
+      f.unclear.push(
+        `stuck: not done after ${((Date.now() - started) / 1000).toFixed(0)} s (${f.waitRuns} build --wait runs)`,
+      );
     const remote = await listed(emu);
     const failed = remote.filter((b) => b.status === 'failed');
     f.firstRoundFailures = failed.filter((b) => before?.has(b.id)).length;
     const late = failed.filter((b) => !before?.has(b.id));
     f.failuresAfterLearned = late.length;
-    for (const b of late) f.unclear.push(`${b.id} (${subjectOf(b) ?? '?'}) failed after the limit was learned: ${JSON.stringify(b.errors?.data?.map((e) => e.code))}`);
+    for (const b of late)
+      f.unclear.push(
+        `${b.id} (${subjectOf(b) ?? '?'}) failed after the limit was learned: ${JSON.stringify(b.errors?.data?.map((e) => e.code))}`,
+      );
     f.batchesCompleted = remote.filter((b) => b.status === 'completed').length;
     const perSubject = new Map<string, number>();
-    for (const b of remote.filter((b) => b.status === 'completed')) perSubject.set(subjectOf(b) ?? '?', (perSubject.get(subjectOf(b) ?? '?') ?? 0) + 1);
+    for (const b of remote.filter((b) => b.status === 'completed'))
+      perSubject.set(subjectOf(b) ?? '?', (perSubject.get(subjectOf(b) ?? '?') ?? 0) + 1);
     f.mostPartsPerSubject = Math.max(0, ...perSubject.values());
     f.peakEnqueued = (await emu.stats()).tokensEnqueuedPeak[MODEL] ?? 0;
-    if (f.peakEnqueued > f.limit) f.unclear.push(`the provider's enqueued-token peak ${f.peakEnqueued} is above its limit ${f.limit}`);
+    if (f.peakEnqueued > f.limit)
+      f.unclear.push(`the provider's enqueued-token peak ${f.peakEnqueued} is above its limit ${f.limit}`);
     await addOutcome(f, emu, job, opts.reference);
-    opts.log?.(`${f.finished ? 'done' : 'STUCK'} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${f.batchesCompleted} batches completed, ${f.firstRoundFailures} failed in the first round, ${f.failuresAfterLearned} after; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`);
+    opts.log?.(
+      `${f.finished ? 'done' : 'STUCK'} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${f.batchesCompleted} batches completed, ${f.firstRoundFailures} failed in the first round, ${f.failuresAfterLearned} after; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`,
+    );
   } finally {
     await emu?.close();
     await job.dispose();

@@ -40,7 +40,12 @@ export interface Job {
 export async function makeJob(spec: JobSpec, prefix = 'pipeline-rel-'): Promise<Job> {
   const rig = await Rig.create(prefix);
   await rig.write({ 'pipeline.config.ts': await repoConfig() });
-  const made = await generateMmluDataset({ outDir: rig.path(`${ROOT}/original`), subjects: spec.subjects, recordsPerSubject: spec.records, seed: spec.seed ?? 7 });
+  const made = await generateMmluDataset({
+    outDir: rig.path(`${ROOT}/original`),
+    subjects: spec.subjects,
+    recordsPerSubject: spec.records,
+    seed: spec.seed ?? 7,
+  });
   return { rig, subjects: made.subjects, records: made.records, dispose: () => rig.dispose() };
 }
 
@@ -63,7 +68,12 @@ export interface Attempt extends CliResult {
 }
 
 /** Runs the CLI; with `killAfterMs`, SIGKILLs its whole process group then (if still running). */
-export async function runCliKillable(args: string[], cwd: string, env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<Attempt> {
+export async function runCliKillable(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  killAfterMs?: number,
+): Promise<Attempt> {
   const started = Date.now();
   const run = runCli(args, { cwd, env });
   let timer: NodeJS.Timeout | undefined;
@@ -82,13 +92,19 @@ export async function runCliKillable(args: string[], cwd: string, env: NodeJS.Pr
 }
 
 /** Builds until exit 0 (every run must exit 0 or 75); returns the runs and the last result. */
-export async function buildUntilDone(cwd: string, env: NodeJS.ProcessEnv, args: string[] = [], maxRuns = 40): Promise<{ runs: number; last: Attempt; codes: number[] }> {
+export async function buildUntilDone(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  maxRuns = 40,
+): Promise<{ runs: number; last: Attempt; codes: number[] }> {
   const codes: number[] = [];
   for (let run = 1; run <= maxRuns; run++) {
     const r = await runCliKillable(['build', ...args], cwd, env);
     codes.push(r.code ?? -1);
     if (r.code === 0) return { runs: run, last: r, codes };
-    if (r.code !== 75) throw new Error(`build run ${run} exited ${String(r.code)} (${String(r.signal)}):\n${r.stdout}\n${r.stderr}`);
+    if (r.code !== 75)
+      throw new Error(`build run ${run} exited ${String(r.code)} (${String(r.signal)}):\n${r.stdout}\n${r.stderr}`);
   }
   throw new Error(`not done after ${maxRuns} runs (codes ${codes.join(',')})`);
 }
@@ -96,7 +112,8 @@ export async function buildUntilDone(cwd: string, env: NodeJS.ProcessEnv, args: 
 /** Merged output of each subject, as bytes-as-text. */
 export async function mergedFiles(job: Job): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  for (const s of job.subjects) out.set(s, await readFile(job.rig.path(`${ROOT}/paraphrased/${s}.jsonl`), 'utf8').catch(() => undefined));
+  for (const s of job.subjects)
+    out.set(s, await readFile(job.rig.path(`${ROOT}/paraphrased/${s}.jsonl`), 'utf8').catch(() => undefined));
   return out;
 }
 
@@ -108,7 +125,10 @@ export interface RowFigures {
 }
 
 /** Compares merged files with a reference run's, row by row (by question_number) and byte by byte. */
-export function compareRows(reference: Map<string, string | undefined>, actual: Map<string, string | undefined>): RowFigures {
+export function compareRows(
+  reference: Map<string, string | undefined>,
+  actual: Map<string, string | undefined>,
+): RowFigures {
   let expected = 0;
   let lost = 0;
   let wrong = 0;
@@ -156,7 +176,9 @@ export async function listAllBatches(url: string, key = FAKE_KEY): Promise<Remot
   const all: RemoteBatchRow[] = [];
   let after: string | undefined;
   for (;;) {
-    const res = await fetch(`${url}/batches?limit=100${after ? `&after=${after}` : ''}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${url}/batches?limit=100${after ? `&after=${after}` : ''}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     if (!res.ok) throw new Error(`list batches: HTTP ${res.status}`);
     const page = (await res.json()) as { data: RemoteBatchRow[]; has_more: boolean };
     all.push(...page.data);
@@ -173,7 +195,9 @@ interface MarkerPart {
 }
 
 /** Every batch id recorded in the job's markers (the ledger of what the tool knows it paid for). */
-export async function recordedBatches(job: Job): Promise<{ ids: Set<string>; parts: MarkerPart[]; unreadable: string[] }> {
+export async function recordedBatches(
+  job: Job,
+): Promise<{ ids: Set<string>; parts: MarkerPart[]; unreadable: string[] }> {
   const dir = job.rig.path(`${ROOT}/paraphrase_batch`);
   const ids = new Set<string>();
   const parts: MarkerPart[] = [];
@@ -262,7 +286,8 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
       await new Promise((r) => setTimeout(r, 20)); // the emulator's clock is real time
     }
     const files = await mergedFiles(job);
-    for (const [s, text] of files) if (text === undefined) throw new Error(`reference run left no merged file for ${s}`);
+    for (const [s, text] of files)
+      if (text === undefined) throw new Error(`reference run left no merged file for ${s}`);
     return files;
   } finally {
     await emu.close();
@@ -273,7 +298,18 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
 /** Deterministic PRNG for campaign choices. */
 export const prng = mulberry32;
 
-export const FAILPOINTS = ['after-intent', 'during-upload', 'after-upload', 'after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:requests', 'before-commit:batch', 'before-commit:merge'] as const;
+export const FAILPOINTS = [
+  'after-intent',
+  'during-upload',
+  'after-upload',
+  'after-creating',
+  'after-create',
+  'during-download',
+  'after-download',
+  'before-commit:requests',
+  'before-commit:batch',
+  'before-commit:merge',
+] as const;
 
 /** Request bodies that succeeded more than once, from an emulator state dir's execution log. */
 export async function executionLogDuplicates(stateDir: string): Promise<{ executed: number; duplicates: number }> {

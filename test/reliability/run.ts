@@ -19,7 +19,15 @@ import { acceptedCase, damageCases, fuzzSources, SOURCE_CASES, sourceCase, type 
 import { concurrencyTrial, type ConcurrencyCase } from './concurrency.ts';
 import { crashCampaign, type CrashFigures } from './crash.ts';
 import { faultCampaign, type FaultFigures } from './faults.ts';
-import { combined, endlessExpiryCampaign, globalLimitsCampaign, lostResultsCampaign, queueLimitCampaign, type GlobalLimitsFigures, type HoleFigures } from './holes.ts';
+import {
+  combined,
+  endlessExpiryCampaign,
+  globalLimitsCampaign,
+  lostResultsCampaign,
+  queueLimitCampaign,
+  type GlobalLimitsFigures,
+  type HoleFigures,
+} from './holes.ts';
 import { REPO } from '../helpers/rig.ts';
 import { referenceRun, type JobSpec } from './lib.ts';
 import { secretsCheck } from './secrets.ts';
@@ -37,7 +45,8 @@ interface Row {
 
 const rows: Row[] = [];
 const started = Date.now();
-const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 const totalKills = Number(process.env.RELIABILITY_KILLS ?? 200);
 
 const CRASH_SPEC: JobSpec = { subjects: 8, records: 20, seed: 11 };
@@ -89,18 +98,57 @@ function faultRow(f: FaultFigures): Row {
 
 function caseRow(scenario: string, what: string, outcomes: CaseOutcome[]): Row {
   const bad = outcomes.filter((o) => !o.ok);
-  return { scenario, what, trials: outcomes.length, duplicates: 0, lost: 0, wrong: 0, unclear: bad.length, notes: [...outcomes.map((o) => `${o.ok ? 'ok' : 'FAILED'}: ${o.name}`), ...bad.map((o) => `${o.name}: ${o.why.slice(0, 600)}`)] };
+  return {
+    scenario,
+    what,
+    trials: outcomes.length,
+    duplicates: 0,
+    lost: 0,
+    wrong: 0,
+    unclear: bad.length,
+    notes: [
+      ...outcomes.map((o) => `${o.ok ? 'ok' : 'FAILED'}: ${o.name}`),
+      ...bad.map((o) => `${o.name}: ${o.why.slice(0, 600)}`),
+    ],
+  };
 }
 
 async function crashes(): Promise<void> {
   const reference = await referenceRun(CRASH_SPEC);
   const offlineKills = Math.round(totalKills * 0.25);
   log(`crash (test-owned emulator): ${totalKills - offlineKills} kills`);
-  const online = await crashCampaign({ spec: CRASH_SPEC, kills: totalKills - offlineKills, seed: 101, reference, failpointShare: 0.3, log: (l) => l.startsWith('round') && log(`crash: ${l}`) });
-  rows.push(crashRow('crash', `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${'after-intent, after-upload, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}'}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job`, online));
+  const online = await crashCampaign({
+    spec: CRASH_SPEC,
+    kills: totalKills - offlineKills,
+    seed: 101,
+    reference,
+    failpointShare: 0.3,
+    log: (l) => l.startsWith('round') && log(`crash: ${l}`),
+  });
+  rows.push(
+    crashRow(
+      'crash',
+      `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${'after-intent, after-upload, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}'}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job`,
+      online,
+    ),
+  );
   log(`crash (--offline): ${offlineKills} kills`);
-  const offline = await crashCampaign({ spec: CRASH_SPEC, kills: offlineKills, seed: 202, reference, offline: true, failpointShare: 0.3, log: (l) => l.startsWith('round') && log(`crash-offline: ${l}`) });
-  rows.push(crashRow('crash --offline', 'the same with `build --offline`: the emulator runs inside the killed process, so it dies mid-request too; books counted from its durable state (batch list, executions.log)', offline));
+  const offline = await crashCampaign({
+    spec: CRASH_SPEC,
+    kills: offlineKills,
+    seed: 202,
+    reference,
+    offline: true,
+    failpointShare: 0.3,
+    log: (l) => l.startsWith('round') && log(`crash-offline: ${l}`),
+  });
+  rows.push(
+    crashRow(
+      'crash --offline',
+      'the same with `build --offline`: the emulator runs inside the killed process, so it dies mid-request too; books counted from its durable state (batch list, executions.log)',
+      offline,
+    ),
+  );
 }
 
 async function faults(): Promise<void> {
@@ -116,7 +164,18 @@ async function faults(): Promise<void> {
     expireChance: 0.3,
     emulatorSpeed: 2,
     enqueuedTokenLimit: 60_000,
-    faults: { http: [{ status: 500, rate: 0.1 }, { status: 502, rate: 0.1 }, { status: 503, rate: 0.1 }], dropRate: 0.05, slowMs: 2500, slowRate: 0.05, requestErrors: { rate5xx: 0.2, transientAttempts: 1 }, fileNotFoundAfterUploadMs: 1000 },
+    faults: {
+      http: [
+        { status: 500, rate: 0.1 },
+        { status: 502, rate: 0.1 },
+        { status: 503, rate: 0.1 },
+      ],
+      dropRate: 0.05,
+      slowMs: 2500,
+      slowRate: 0.05,
+      requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
+      fileNotFoundAfterUploadMs: 1000,
+    },
     log: (l) => log(`faults: ${l}`),
   });
   rows.push(faultRow(f));
@@ -129,11 +188,23 @@ async function badInput(): Promise<void> {
   outcomes.push(await acceptedCase('BOM + CRLF'), await acceptedCase('10 MB line'));
   log('bad input: damage cases');
   outcomes.push(...(await damageCases()));
-  rows.push(caseRow('bad input', 'each bad source beside good subjects, through requests → batch → merge: malformed JSON, missing/wrongly typed fields, empty file, invalid UTF-8, duplicate question_number (exit 1, file:line and target named, good subjects merged, no batch for the bad one); BOM + CRLF and a 10 MB line accepted; garbage lines in a results file, a truncated marker, a hand-edited marker, an invalid config (exit 2)', outcomes));
+  rows.push(
+    caseRow(
+      'bad input',
+      'each bad source beside good subjects, through requests → batch → merge: malformed JSON, missing/wrongly typed fields, empty file, invalid UTF-8, duplicate question_number (exit 1, file:line and target named, good subjects merged, no batch for the bad one); BOM + CRLF and a 10 MB line accepted; garbage lines in a results file, a truncated marker, a hand-edited marker, an invalid config (exit 2)',
+      outcomes,
+    ),
+  );
   log('bad input: property test');
   const fuzz: CaseOutcome[] = [];
   for (const seed of [1, 2, 3, 4]) fuzz.push(...(await fuzzSources(seed, 8)));
-  rows.push(caseRow('bad input (property)', 'random source files (valid rows, broken JSON, missing/typed/empty fields, arrays, duplicates, BOM, CRLF): every invalid line reported as file:line, then with them removed every valid row merged in order', fuzz));
+  rows.push(
+    caseRow(
+      'bad input (property)',
+      'random source files (valid rows, broken JSON, missing/typed/empty fields, arrays, duplicates, BOM, CRLF): every invalid line reported as file:line, then with them removed every valid row merged in order',
+      fuzz,
+    ),
+  );
 }
 
 async function concurrency(): Promise<void> {
@@ -155,7 +226,9 @@ async function concurrency(): Promise<void> {
     lost: outcomes.reduce((s, o) => s + o.rowsLost, 0),
     wrong: outcomes.reduce((s, o) => s + o.rowsWrong, 0),
     unclear: outcomes.reduce((s, o) => s + o.unclear.length, 0),
-    notes: outcomes.flatMap((o) => o.unclear.map((u) => `${o.case}${o.offline ? ' --offline' : ''}: ${u.slice(0, 500)}`)),
+    notes: outcomes.flatMap((o) =>
+      o.unclear.map((u) => `${o.case}${o.offline ? ' --offline' : ''}: ${u.slice(0, 500)}`),
+    ),
   });
 }
 
@@ -170,7 +243,11 @@ async function secrets(): Promise<void> {
     lost: 0,
     wrong: 0,
     unclear: s.leaks.length + s.worldWritable.length + s.exposedOn.length,
-    notes: [`${s.filesSearched} files and ${s.printed} characters of output searched: key found in ${s.leaks.length ? s.leaks.join(', ') : 'none'}`, `world-writable: ${s.worldWritable.length ? s.worldWritable.join(', ') : 'none'}`, `emulator reachable on non-loopback addresses: ${s.exposedOn.length ? s.exposedOn.join(', ') : 'none'}`],
+    notes: [
+      `${s.filesSearched} files and ${s.printed} characters of output searched: key found in ${s.leaks.length ? s.leaks.join(', ') : 'none'}`,
+      `world-writable: ${s.worldWritable.length ? s.worldWritable.join(', ') : 'none'}`,
+      `emulator reachable on non-loopback addresses: ${s.exposedOn.length ? s.exposedOn.join(', ') : 'none'}`,
+    ],
   });
 }
 
@@ -184,14 +261,33 @@ function holeNotes(f: HoleFigures): string[] {
 }
 
 function holeRow(scenario: string, what: string, trials: number, f: HoleFigures, notes: string[]): Row {
-  return { scenario, what, trials, duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong + (f.identical ? 0 : 1), unclear: f.unclear.length, notes: [...notes, ...holeNotes(f)] };
+  return {
+    scenario,
+    what,
+    trials,
+    duplicates: f.duplicates,
+    lost: f.rowsLost,
+    wrong: f.rowsWrong + (f.identical ? 0 : 1),
+    unclear: f.unclear.length,
+    notes: [...notes, ...holeNotes(f)],
+  };
 }
 
 async function lostResults(): Promise<void> {
   const reference = await referenceRun(LOST_SPEC);
   log('lost result files');
   const rounds = 2;
-  const f = await lostResultsCampaign({ spec: LOST_SPEC, reference, seed: 31, rounds, deleteChance: 0.7, maxLossesPerSubject: 3, requestErrorRate: 0.25, maxRuns: 25, log: (l) => log(`lost results: ${l}`) });
+  const f = await lostResultsCampaign({
+    spec: LOST_SPEC,
+    reference,
+    seed: 31,
+    rounds,
+    deleteChance: 0.7,
+    maxLossesPerSubject: 3,
+    requestErrorRate: 0.25,
+    maxRuns: 25,
+    log: (l) => log(`lost results: ${l}`),
+  });
   rows.push(
     holeRow(
       'lost result files',
@@ -211,7 +307,16 @@ async function globalLimits(): Promise<void> {
   const legs: GlobalLimitsFigures[] = [];
   for (const leg of ['tokens', 'batches'] as const) {
     log(`global limits: ${leg}`);
-    legs.push(await globalLimitsCampaign({ spec: LIMITS_SPEC, reference, seed: leg === 'tokens' ? 41 : 42, leg, fit: leg === 'tokens' ? 2 : 1, log: (l) => log(`global limits: ${l}`) }));
+    legs.push(
+      await globalLimitsCampaign({
+        spec: LIMITS_SPEC,
+        reference,
+        seed: leg === 'tokens' ? 41 : 42,
+        leg,
+        fit: leg === 'tokens' ? 2 : 1,
+        log: (l) => log(`global limits: ${l}`),
+      }),
+    );
   }
   const [t, b] = legs as [GlobalLimitsFigures, GlobalLimitsFigures];
   const merged = combined(legs);
@@ -250,7 +355,16 @@ async function endlessExpiry(): Promise<void> {
 async function queueLimit(): Promise<void> {
   const reference = await referenceRun(QUEUE_SPEC);
   log('queue limit below a request file');
-  const f = await queueLimitCampaign({ spec: QUEUE_SPEC, reference, limitShare: QUEUE_LIMIT_SHARE, backoffSeconds: 2, pollSeconds: 0.02, waitSliceMs: 20_000, deadlineMs: 12 * 60_000, log: (l) => log(`queue limit: ${l}`) });
+  const f = await queueLimitCampaign({
+    spec: QUEUE_SPEC,
+    reference,
+    limitShare: QUEUE_LIMIT_SHARE,
+    backoffSeconds: 2,
+    pollSeconds: 0.02,
+    waitSliceMs: 20_000,
+    deadlineMs: 12 * 60_000,
+    log: (l) => log(`queue limit: ${l}`),
+  });
   const pct = ((f.limit / f.jobTokens) * 100).toFixed(1);
   rows.push(
     holeRow(
@@ -278,7 +392,10 @@ const TASKS: Record<string, () => Promise<void>> = {
   secrets,
 };
 const HOLES = ['lost-results', 'global-limits', 'endless-expiry', 'queue-limit'];
-const asked = [...(process.env.RELIABILITY_ONLY ?? '').split(','), ...process.argv.slice(2)].map((s) => s.trim()).filter(Boolean).flatMap((s) => (s === 'holes' ? HOLES : [s]));
+const asked = [...(process.env.RELIABILITY_ONLY ?? '').split(','), ...process.argv.slice(2)]
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .flatMap((s) => (s === 'holes' ? HOLES : [s]));
 const unknown = asked.filter((s) => !(s in TASKS));
 if (unknown.length > 0) {
   process.stderr.write(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(TASKS).join(', ')}, holes\n`);
@@ -293,18 +410,46 @@ await Promise.all(
   }),
 );
 
-const order = ['crash', 'crash --offline', 'faults', 'lost result files', 'global limits across selections', 'endless expiry', 'queue limit below a request file', 'bad input', 'bad input (property)', 'concurrency', 'secrets & exposure'];
+const order = [
+  'crash',
+  'crash --offline',
+  'faults',
+  'lost result files',
+  'global limits across selections',
+  'endless expiry',
+  'queue limit below a request file',
+  'bad input',
+  'bad input (property)',
+  'concurrency',
+  'secrets & exposure',
+];
 rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
 const header = ['scenario', 'trials', 'duplicates', 'rows lost', 'rows wrong', 'errors unclear'];
-const cells = rows.map((r) => [r.scenario, String(r.trials), String(r.duplicates), String(r.lost), String(r.wrong), String(r.unclear)]);
+const cells = rows.map((r) => [
+  r.scenario,
+  String(r.trials),
+  String(r.duplicates),
+  String(r.lost),
+  String(r.wrong),
+  String(r.unclear),
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-const line = (c: string[]) => `| ${c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | ')} |`;
-const table = [line(header), `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.map(line)].join('\n');
+const line = (c: string[]) =>
+  `| ${c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join(' | ')} |`;
+const table = [
+  line(header),
+  `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  ...cells.map(line),
+].join('\n');
 const failed = rows.some((r) => r.duplicates + r.lost + r.wrong + r.unclear > 0);
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 // Only the whole campaign may replace docs/RELIABILITY.md; a subset reports to a temp file.
-const docFile = subset ? path.join(os.tmpdir(), `pipeline-reliability-${asked.join('+')}.md`) : path.join(REPO, 'docs/RELIABILITY.md');
-process.stdout.write(`${table}\n\n${failed ? `FAILED: a failure column is not zero (details in ${docFile})` : 'all failure columns are zero'} — ${minutes} min\n`);
+const docFile = subset
+  ? path.join(os.tmpdir(), `pipeline-reliability-${asked.join('+')}.md`)
+  : path.join(REPO, 'docs/RELIABILITY.md');
+process.stdout.write(
+  `${table}\n\n${failed ? `FAILED: a failure column is not zero (details in ${docFile})` : 'all failure columns are zero'} — ${minutes} min\n`,
+);
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const doc = `# Reliability figures
@@ -347,5 +492,8 @@ ${rows.map((r) => `### ${r.scenario}\n\n${r.what}.\n\n${r.notes.map((n) => `- ${
 `;
 await mkdir(path.dirname(docFile), { recursive: true });
 await writeFile(docFile, doc);
-if (subset) process.stdout.write(`a subset ran (${asked.join(', ')}): report written to ${docFile}, docs/RELIABILITY.md untouched\n`);
+if (subset)
+  process.stdout.write(
+    `a subset ran (${asked.join(', ')}): report written to ${docFile}, docs/RELIABILITY.md untouched\n`,
+  );
 process.exitCode = failed ? 1 : 0;

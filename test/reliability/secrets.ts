@@ -20,7 +20,10 @@ export interface SecretsOutcome {
 
 export async function secretsCheck(): Promise<SecretsOutcome> {
   const job = await makeJob({ subjects: 2, records: 4 }, 'pipeline-rel-secrets-');
-  const emu = await emulatorFor(job, { speed: 200, faults: { http: [{ status: 500, rate: 0.2 }], requestErrors: { customIds4xx: [] } } });
+  const emu = await emulatorFor(job, {
+    speed: 200,
+    faults: { http: [{ status: 500, rate: 0.2 }], requestErrors: { customIds4xx: [] } },
+  });
   const printed: string[] = [];
   try {
     const env = envFor(emu, { PIPELINE_API_TIMEOUT_MS: '5000' });
@@ -35,7 +38,11 @@ export async function secretsCheck(): Promise<SecretsOutcome> {
       printed.push(r.stdout, r.stderr);
     }
     // An unreachable server: the connection error must not carry the key either.
-    const down = await runCliKillable(['build', '--force'], job.rig.dir, { ...env, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', PIPELINE_API_TIMEOUT_MS: '500' });
+    const down = await runCliKillable(['build', '--force'], job.rig.dir, {
+      ...env,
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      PIPELINE_API_TIMEOUT_MS: '500',
+    });
     printed.push(down.stdout, down.stderr);
     const leaks: string[] = [];
     const worldWritable: string[] = [];
@@ -49,13 +56,20 @@ export async function secretsCheck(): Promise<SecretsOutcome> {
         else if (st.isFile()) {
           filesSearched += 1;
           const bytes = await readFile(file);
-          if (bytes.includes(FAKE_KEY) || bytes.includes(Buffer.from(FAKE_KEY).toString('base64'))) leaks.push(path.relative(job.rig.dir, file));
+          if (bytes.includes(FAKE_KEY) || bytes.includes(Buffer.from(FAKE_KEY).toString('base64')))
+            leaks.push(path.relative(job.rig.dir, file));
         }
       }
     };
     await walk(job.rig.dir);
     printed.forEach((p, i) => p.includes(FAKE_KEY) && leaks.push(`output #${i}`));
-    return { filesSearched, leaks, worldWritable, exposedOn: await exposedAddresses(emu.port), printed: printed.join('').length };
+    return {
+      filesSearched,
+      leaks,
+      worldWritable,
+      exposedOn: await exposedAddresses(emu.port),
+      printed: printed.join('').length,
+    };
   } finally {
     await emu.close();
     await job.dispose();
@@ -64,7 +78,10 @@ export async function secretsCheck(): Promise<SecretsOutcome> {
 
 /** Non-loopback addresses of this machine on which `port` accepts a connection (should be none). */
 export async function exposedAddresses(port: number): Promise<string[]> {
-  const addresses = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal).map((a) => a!.address);
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal)
+    .map((a) => a!.address);
   const open: string[] = [];
   for (const address of addresses) {
     const accepted = await new Promise<boolean>((resolve) => {

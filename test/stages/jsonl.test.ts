@@ -17,7 +17,10 @@ describe('JSONL', () => {
     const file = path.join(dir, 'big.jsonl');
     const writer = await JsonlWriter.open(file);
     // Lines of varied length (some far above the 64 KiB read chunk) so lines straddle chunk edges.
-    const values = Array.from({ length: 3000 }, (_, i) => ({ i, text: 'é'.repeat((i * 7919) % (i % 100 === 0 ? 150_000 : 3000)) }));
+    const values = Array.from({ length: 3000 }, (_, i) => ({
+      i,
+      text: 'é'.repeat((i * 7919) % (i % 100 === 0 ? 150_000 : 3000)),
+    }));
     for (const v of values) await writer.write(v);
     await writer.close();
     expect(writer.lines).toBe(3000);
@@ -33,7 +36,14 @@ describe('JSONL', () => {
 
   it('accepts a BOM, CRLF, blank lines and no final newline; flags invalid UTF-8 but not a real U+FFFD', async () => {
     const file = path.join(dir, 'odd.jsonl');
-    await writeFile(file, Buffer.concat([Buffer.from('\uFEFF{"a":1}\r\n\n{"b":"\uFFFD"}\n'), Buffer.from([0x7b, 0x22, 0x63, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]), Buffer.from('{"d":4}')]));
+    await writeFile(
+      file,
+      Buffer.concat([
+        Buffer.from('\uFEFF{"a":1}\r\n\n{"b":"\uFFFD"}\n'),
+        Buffer.from([0x7b, 0x22, 0x63, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]),
+        Buffer.from('{"d":4}'),
+      ]),
+    );
     const lines = [];
     for await (const l of readLines(file)) lines.push({ line: l.line, text: l.text, invalid: l.invalidUtf8 });
     expect(lines).toEqual([

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResultLookup } from '../../src/stages/result-lookup.ts';
 
-const line = (id: string, text: string) => ({ custom_id: id, response: { status_code: 200, body: { choices: [{ message: { content: text } }] } }, error: null });
+const line = (id: string, text: string) => ({
+  custom_id: id,
+  response: { status_code: 200, body: { choices: [{ message: { content: text } }] } },
+  error: null,
+});
 
 let dir: string;
 beforeEach(async () => {
@@ -43,7 +47,11 @@ describe('ResultLookup', () => {
   it('finds every result in reversed and shuffled files', async () => {
     const reversed = await lookupOver([...ids].reverse().map((id) => line(id, `T${id}`)));
     expect(await textsFor(reversed, ids)).toEqual(ids.map((id) => `T${id}`));
-    const shuffled = [...ids].sort((a, b) => ((a.length * 7919 + a.charCodeAt(a.length - 1) * 31) % 17) - ((b.length * 7919 + b.charCodeAt(b.length - 1) * 31) % 17));
+    const shuffled = [...ids].sort(
+      (a, b) =>
+        ((a.length * 7919 + a.charCodeAt(a.length - 1) * 31) % 17) -
+        ((b.length * 7919 + b.charCodeAt(b.length - 1) * 31) % 17),
+    );
     const lookup = await lookupOver(shuffled.map((id) => line(id, `T${id}`)));
     expect(await textsFor(lookup, ids)).toEqual(ids.map((id) => `T${id}`));
   });

@@ -12,14 +12,20 @@ import { answered, refused } from './fixture.ts';
 let rig: Rig | undefined;
 afterEach(() => rig?.dispose());
 
-const at = (seconds: number) => ({ ...answered('x', 'y'), response: { status_code: 200, body: { created: seconds, choices: [{ message: { content: 'y' } }] } } });
+const at = (seconds: number) => ({
+  ...answered('x', 'y'),
+  response: { status_code: 200, body: { created: seconds, choices: [{ message: { content: 'y' } }] } },
+});
 
 it('counts answers by their time, samples in-flight batches, and never counts a target twice', async () => {
   rig = await Rig.create('pipeline-view-timeline-');
   const files = new PipelineFiles(rig.dir);
   const timeline = new AnswerTimeline(files);
   await rig.write({ 'a.jsonl': [at(1000), at(1001), refused('z', 'no'), at(1005)] });
-  const results = new Map([['a', 'a.jsonl'], ['b', 'b.jsonl']]);
+  const results = new Map([
+    ['a', 'a.jsonl'],
+    ['b', 'b.jsonl'],
+  ]);
   await timeline.refreshHistory(results);
   const history = timeline.points().points;
   expect(history[0]).toEqual([1_000_000, 1]);

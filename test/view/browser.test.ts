@@ -52,102 +52,129 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
     return page;
   }
 
-  const stateOf = (page: Page, target: string) => page.locator(`tr[data-target="${target}"]`).getAttribute('data-state');
-  const progressOf = (page: Page, target: string) => page.locator(`tr[data-target="${target}"] .progress-text`).textContent({ timeout: 1000 }).catch(() => '');
+  const stateOf = (page: Page, target: string) =>
+    page.locator(`tr[data-target="${target}"]`).getAttribute('data-state');
+  const progressOf = (page: Page, target: string) =>
+    page
+      .locator(`tr[data-target="${target}"] .progress-text`)
+      .textContent({ timeout: 1000 })
+      .catch(() => '');
 
-  it('overview, live progress while a batch runs, graph, money, and the rows of a merged file', { timeout: 240_000 }, async () => {
-    rig = await Rig.create('pipeline-view-');
-    const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
-    await rig.write({ 'pipeline.config.ts': config });
-    const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 100 });
-    const [first] = made.subjects;
-    const batchTarget = `paraphrase_batch/results/${first}.jsonl`;
-    const mergedTarget = `paraphrased/${first}.jsonl`;
+  it(
+    'overview, live progress while a batch runs, graph, money, and the rows of a merged file',
+    { timeout: 240_000 },
+    async () => {
+      rig = await Rig.create('pipeline-view-');
+      const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
+        "'./src/config/define.ts'",
+        JSON.stringify(path.join(REPO, 'src/config/define.ts')),
+      );
+      await rig.write({ 'pipeline.config.ts': config });
+      const made = await generateMmluDataset({
+        outDir: rig.path('results/mmlu/original'),
+        subjects: 2,
+        recordsPerSubject: 100,
+      });
+      const [first] = made.subjects;
+      const batchTarget = `paraphrase_batch/results/${first}.jsonl`;
+      const mergedTarget = `paraphrased/${first}.jsonl`;
 
-    view = await startViewCli(rig);
-    const page = await openPage(view.url);
-    await expect.poll(() => page.locator('table.overview tbody tr').count(), soon).toBe(6);
-    expect(await stateOf(page, `paraphrase_batch/${first}.jsonl`)).toBe('stale');
-    expect(await stateOf(page, mergedTarget)).toBe('waiting');
-    // Before anything is sent, the dry run's estimate says what the job will cost.
-    await expect.poll(() => page.locator('[data-total="expected"] .value').textContent(), { timeout: 30_000 }).toMatch(/^\$0\.\d+$/);
-    expect(await page.locator(`tr[data-target="${batchTarget}"] .expected`).textContent()).toMatch(/^\$0\.\d+$/);
+      view = await startViewCli(rig);
+      const page = await openPage(view.url);
+      await expect.poll(() => page.locator('table.overview tbody tr').count(), soon).toBe(6);
+      expect(await stateOf(page, `paraphrase_batch/${first}.jsonl`)).toBe('stale');
+      expect(await stateOf(page, mergedTarget)).toBe('waiting');
+      // Before anything is sent, the dry run's estimate says what the job will cost.
+      await expect
+        .poll(() => page.locator('[data-total="expected"] .value').textContent(), { timeout: 30_000 })
+        .toMatch(/^\$0\.\d+$/);
+      expect(await page.locator(`tr[data-target="${batchTarget}"] .expected`).textContent()).toMatch(/^\$0\.\d+$/);
 
-    // Builds run beside the page, each polling once, against slow emulated batches (at speed 0.1
-    // 100 requests take 20 s in progress): the page must follow without a reload.
-    await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
-    const builds = (async () => {
-      for (let run = 1; run <= 60; run++) {
-        const r = await rig.cli(['build', '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '0.1' } });
-        if (r.code !== 75) return r;
+      // Builds run beside the page, each polling once, against slow emulated batches (at speed 0.1
+      // 100 requests take 20 s in progress): the page must follow without a reload.
+      await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+      const builds = (async () => {
+        for (let run = 1; run <= 60; run++) {
+          const r = await rig.cli(['build', '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '0.1' } });
+          if (r.code !== 75) return r;
+        }
+        throw new Error('the build did not finish in 60 runs');
+      })();
+      let finished = false;
+      void builds.finally(() => (finished = true)).catch(() => undefined);
+      const seen = new Set<string>();
+      let partial = '';
+      while (!finished) {
+        const text = await progressOf(page, batchTarget);
+        if (text) seen.add(text);
+        const m = /^(\d+)\/100/.exec(text ?? '');
+        if (m && Number(m[1]) > 0 && Number(m[1]) < 100 && !partial) {
+          partial = text!;
+          await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-in-flight.png') });
+        }
+        await page.waitForTimeout(250);
       }
-      throw new Error('the build did not finish in 60 runs');
-    })();
-    let finished = false;
-    void builds.finally(() => (finished = true)).catch(() => undefined);
-    const seen = new Set<string>();
-    let partial = '';
-    while (!finished) {
-      const text = await progressOf(page, batchTarget);
-      if (text) seen.add(text);
-      const m = /^(\d+)\/100/.exec(text ?? '');
-      if (m && Number(m[1]) > 0 && Number(m[1]) < 100 && !partial) {
-        partial = text!;
-        await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-in-flight.png') });
-      }
-      await page.waitForTimeout(250);
-    }
-    const built = await builds;
-    expect(built.code, built.stderr).toBe(0);
-    await expect.poll(() => stateOf(page, mergedTarget), soon).toBe('up-to-date');
-    expect(partial, `progress seen: ${[...seen].join(', ')}`).toMatch(/^\d+\/100/);
-    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    await expect.poll(() => page.locator('[data-total="requests"] .value').textContent(), soon).toBe('200 / 200');
-    await expect.poll(() => page.locator('[data-total="spent"] .value').textContent(), soon).toMatch(/^\$0\.\d+$/);
-    expect(await page.locator('[data-total="expected"] .value').textContent()).toBe('$0.00');
-    await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-overview.png') });
+      const built = await builds;
+      expect(built.code, built.stderr).toBe(0);
+      await expect.poll(() => stateOf(page, mergedTarget), soon).toBe('up-to-date');
+      expect(partial, `progress seen: ${[...seen].join(', ')}`).toMatch(/^\d+\/100/);
+      expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      await expect.poll(() => page.locator('[data-total="requests"] .value').textContent(), soon).toBe('200 / 200');
+      await expect.poll(() => page.locator('[data-total="spent"] .value').textContent(), soon).toMatch(/^\$0\.\d+$/);
+      expect(await page.locator('[data-total="expected"] .value').textContent()).toBe('$0.00');
+      await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-overview.png') });
 
-    // The graph, coloured by state: 2 sources + 3 targets per subject.
-    await page.click('.tabs a[data-tab="graph"]');
-    expect(await page.locator('svg.graph g.node').count()).toBe(8);
-    expect(await page.locator('svg.graph g.node.st-up-to-date').count()).toBe(6);
-    expect(await page.locator('svg.graph g.node.source').count()).toBe(2);
+      // The graph, coloured by state: 2 sources + 3 targets per subject.
+      await page.click('.tabs a[data-tab="graph"]');
+      expect(await page.locator('svg.graph g.node').count()).toBe(8);
+      expect(await page.locator('svg.graph g.node.st-up-to-date').count()).toBe(6);
+      expect(await page.locator('svg.graph g.node.source').count()).toBe(2);
 
-    // Money and time: a bar per subject in both charts, and the answered-requests line.
-    await page.click('.tabs a[data-tab="money"]');
-    expect(await page.locator('.chart .hbar').count()).toBe(4);
-    await expect.poll(() => page.locator('svg.timeline path.line').count(), soon).toBe(1);
-    await expect.poll(() => page.locator('#tab-money').textContent(), soon).toContain('200 answered by');
-    await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-money.png') });
+      // Money and time: a bar per subject in both charts, and the answered-requests line.
+      await page.click('.tabs a[data-tab="money"]');
+      expect(await page.locator('.chart .hbar').count()).toBe(4);
+      await expect.poll(() => page.locator('svg.timeline path.line').count(), soon).toBe(1);
+      await expect.poll(() => page.locator('#tab-money').textContent(), soon).toContain('200 answered by');
+      await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-money.png') });
 
-    // The rows of the merged file: source and answer side by side, differences marked, tokens.
-    await page.click('.tabs a[data-tab="overview"]');
-    await page.click(`tr[data-target="${mergedTarget}"] a.rows-link`);
-    await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 1–25 of 100');
-    const rows = page.locator('#rows-body tr.row');
-    expect(await rows.count()).toBe(25);
-    expect(await page.locator('#rows-body th').allTextContents()).toEqual(['Line / id', 'analysis', 'paraphrased_analysis', 'Tokens', '']);
-    const firstRow = rows.first();
-    expect(await firstRow.locator('mark.del').count()).toBeGreaterThan(0);
-    expect(await firstRow.locator('mark.ins').count()).toBeGreaterThan(0);
-    expect(Number((await firstRow.locator('td.num').nth(1).textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-rows.png') });
-    await page.click('#rows-next');
-    await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 26–50 of 100');
-    expect(await rows.first().getAttribute('data-id')).toBe('26');
-    await page.click('#rows-prev');
-    await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 1–25 of 100');
+      // The rows of the merged file: source and answer side by side, differences marked, tokens.
+      await page.click('.tabs a[data-tab="overview"]');
+      await page.click(`tr[data-target="${mergedTarget}"] a.rows-link`);
+      await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 1–25 of 100');
+      const rows = page.locator('#rows-body tr.row');
+      expect(await rows.count()).toBe(25);
+      expect(await page.locator('#rows-body th').allTextContents()).toEqual([
+        'Line / id',
+        'analysis',
+        'paraphrased_analysis',
+        'Tokens',
+        '',
+      ]);
+      const firstRow = rows.first();
+      expect(await firstRow.locator('mark.del').count()).toBeGreaterThan(0);
+      expect(await firstRow.locator('mark.ins').count()).toBeGreaterThan(0);
+      expect(Number((await firstRow.locator('td.num').nth(1).textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(TEST_OUTPUT, 'view-rows.png') });
+      await page.click('#rows-next');
+      await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 26–50 of 100');
+      expect(await rows.first().getAttribute('data-id')).toBe('26');
+      await page.click('#rows-prev');
+      await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 1–25 of 100');
 
-    // Search narrows the rows (streamed from the file on the server).
-    const merged = (await rig.lines(`results/mmlu/${mergedTarget}`)) as { paraphrased_analysis: string }[];
-    await page.fill('#rows-search', merged[56]!.paraphrased_analysis.slice(0, 160).toUpperCase());
-    await expect.poll(() => rows.count(), soon).toBeLessThan(25);
-    expect(await Promise.all((await rows.all()).map((tr) => tr.getAttribute('data-line')))).toContain('57');
-    expect((page as Page & { problems?: string[] }).problems).toEqual([]);
-  });
+      // Search narrows the rows (streamed from the file on the server).
+      const merged = (await rig.lines(`results/mmlu/${mergedTarget}`)) as { paraphrased_analysis: string }[];
+      await page.fill('#rows-search', merged[56]!.paraphrased_analysis.slice(0, 160).toUpperCase());
+      await expect.poll(() => rows.count(), soon).toBeLessThan(25);
+      expect(await Promise.all((await rows.all()).map((tr) => tr.getAttribute('data-line')))).toContain('57');
+      expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+    },
+  );
 
   it('a failed row shows its reason, in the rows view and the overview', { timeout: 120_000 }, async () => {
-    e2e = await startE2e({ subjects: 2, recordsPerSubject: 8 }, { faults: { requestErrors: { customIds4xx: ['abstract_algebra-4'] } } });
+    e2e = await startE2e(
+      { subjects: 2, recordsPerSubject: 8 },
+      { faults: { requestErrors: { customIds4xx: ['abstract_algebra-4'] } } },
+    );
     let last = await e2e.build();
     for (let i = 0; i < 30 && last.code === 75; i++) {
       await new Promise((r) => setTimeout(r, 300));
@@ -157,7 +184,9 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
 
     view = await startViewCli(e2e.rig);
     const page = await openPage(`${view.url}#rows:${encodeURIComponent('paraphrased/abstract_algebra.jsonl')}`);
-    await expect.poll(() => page.locator('#rows-head .failure').textContent(), soon).toContain('1 row has no usable result');
+    await expect
+      .poll(() => page.locator('#rows-head .failure').textContent(), soon)
+      .toContain('1 row has no usable result');
     await expect.poll(() => page.locator('#rows-head .note').textContent(), soon).toContain('the last merge failed');
     await expect.poll(() => page.locator('#rows-range').textContent(), soon).toBe('lines 1–8 of 8');
     const failed = page.locator('#rows-body tr.row.failed');
@@ -171,7 +200,9 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
 
     await page.click('.tabs a[data-tab="overview"]');
     expect(await stateOf(page, 'paraphrased/abstract_algebra.jsonl')).toBe('failed');
-    await expect.poll(() => page.locator('tr[data-target="paraphrased/abstract_algebra.jsonl"] .why').textContent(), soon).toContain('no usable result');
+    await expect
+      .poll(() => page.locator('tr[data-target="paraphrased/abstract_algebra.jsonl"] .why').textContent(), soon)
+      .toContain('no usable result');
     expect(await stateOf(page, 'paraphrased/anatomy.jsonl')).toBe('up-to-date');
   });
 

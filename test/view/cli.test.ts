@@ -16,7 +16,8 @@ it('is listed and has --help', async () => {
   const help = await rig.cli(['view', '--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('Usage: pipeline view [targets...] [--port N] [--open] [--offline]');
-  for (const option of ['--port N', '--open', '--offline', '--interval SECONDS', 'never takes the build lock']) expect(help.stdout).toContain(option);
+  for (const option of ['--port N', '--open', '--offline', '--interval SECONDS', 'never takes the build lock'])
+    expect(help.stdout).toContain(option);
   expect((await rig.cli(['status', '--help'])).stdout).toContain('--html FILE');
 });
 

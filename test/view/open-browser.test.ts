@@ -17,7 +17,9 @@ it('hands the address to xdg-open found on PATH, and says false when there is no
   await chmod(opener, 0o755);
   expect(systemOpener({ PATH: dir }, 'linux')).toBe(opener);
   expect(openInBrowser('http://127.0.0.1:1234/', { PATH: dir })).toBe(true);
-  await expect.poll(() => readFile(path.join(dir!, 'opened'), 'utf8').catch(() => ''), { timeout: 10_000 }).toBe('http://127.0.0.1:1234/\n');
+  await expect
+    .poll(() => readFile(path.join(dir!, 'opened'), 'utf8').catch(() => ''), { timeout: 10_000 })
+    .toBe('http://127.0.0.1:1234/\n');
   expect(openInBrowser('http://127.0.0.1:1234/', { PATH: path.join(dir, 'nothing-here') })).toBe(false);
   expect(systemOpener({ PATH: '' }, 'linux')).toBeUndefined();
 });

@@ -19,7 +19,16 @@ it('reads files under the root only: no "..", no absolute paths, no link leading
   const ok = files.file('data/a.jsonl');
   expect(ok.ok && ok.value).toMatchObject({ relative: 'data/a.jsonl', size: 3 });
   expect(files.file('data/inside-link.txt').ok).toBe(true);
-  for (const bad of ['../secret.txt', 'data/../../secret.txt', rig.path('secret.txt'), '/etc/passwd', 'data/link.txt', '', 'a\0b', '..']) {
+  for (const bad of [
+    '../secret.txt',
+    'data/../../secret.txt',
+    rig.path('secret.txt'),
+    '/etc/passwd',
+    'data/link.txt',
+    '',
+    'a\0b',
+    '..',
+  ]) {
     const refused = files.file(bad);
     expect(refused.ok ? 'read' : refused.error.kind, bad).toBe('outside-root');
   }

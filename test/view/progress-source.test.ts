@@ -21,7 +21,10 @@ function countingConnector(): Connector & { opened: number; closed: number } {
     closed: 0,
     open() {
       c.opened += 1;
-      return Promise.resolve({ ok: true as const, value: { services: {}, close: () => Promise.resolve(void (c.closed += 1)) } });
+      return Promise.resolve({
+        ok: true as const,
+        value: { services: {}, close: () => Promise.resolve(void (c.closed += 1)) },
+      });
     },
   };
   return c;
@@ -29,7 +32,10 @@ function countingConnector(): Connector & { opened: number; closed: number } {
 
 it('a running build: the files only, the build named, no connection opened', async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-view-lock-'));
-  await writeFile(path.join(dir, 'lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'build', startedAt: Date.now() }));
+  await writeFile(
+    path.join(dir, 'lock'),
+    JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'build', startedAt: Date.now() }),
+  );
   const connector = countingConnector();
   const source = await openProgressSource({ stateDir: dir, connector, apiIntervalMs: 10_000, filesIntervalMs: 1000 });
   expect(connector.opened).toBe(0);
@@ -41,7 +47,10 @@ it('a running build: the files only, the build named, no connection opened', asy
 it('no build: one connection per refresh, closed after it, at the API interval', async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-view-lock-'));
   // A lock left by a dead process is no build.
-  await writeFile(path.join(dir, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), command: 'build', startedAt: 0 }));
+  await writeFile(
+    path.join(dir, 'lock'),
+    JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), command: 'build', startedAt: 0 }),
+  );
   const connector = countingConnector();
   const source = await openProgressSource({ stateDir: dir, connector, apiIntervalMs: 10_000, filesIntervalMs: 1000 });
   expect(source.source).toEqual({ kind: 'emulator' });
@@ -49,7 +58,12 @@ it('no build: one connection per refresh, closed after it, at the API interval',
   await source.release();
   expect([connector.opened, connector.closed]).toEqual([1, 1]);
 
-  const filesOnly = await openProgressSource({ stateDir: dir, apiIntervalMs: 10_000, filesIntervalMs: 1000, idleIntervalMs: 3000 });
+  const filesOnly = await openProgressSource({
+    stateDir: dir,
+    apiIntervalMs: 10_000,
+    filesIntervalMs: 1000,
+    idleIntervalMs: 3000,
+  });
   expect(filesOnly.source.kind).toBe('files');
   expect(filesOnly.nextInMs).toBe(3000);
   expect(filesOnly.source.staleNote).toContain('--offline');

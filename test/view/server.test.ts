@@ -22,7 +22,15 @@ beforeAll(async () => {
     'results/mmlu/paraphrase_batch/results/anatomy.jsonl': [answered('anatomy-1', 'one'), answered('anatomy-2', 'two')],
   });
   const project = await projectOf(rig);
-  const started = await startView({ project, requested: [...project.graph.targets.keys()], port: 0, apiIntervalMs: 10_000, filesIntervalMs: 200, signal: controller.signal, onError: (e) => console.error(e) });
+  const started = await startView({
+    project,
+    requested: [...project.graph.targets.keys()],
+    port: 0,
+    apiIntervalMs: 10_000,
+    filesIntervalMs: 200,
+    signal: controller.signal,
+    onError: (e) => console.error(e),
+  });
   if (!started.ok) throw new Error(started.error.message);
   view = started.value;
   port = Number(new URL(view.url).port);
@@ -39,19 +47,31 @@ interface Answer {
   body: string;
 }
 
-function get(path: string, opts: { host?: string; method?: string; until?: (body: string) => boolean } = {}): Promise<Answer> {
+function get(
+  path: string,
+  opts: { host?: string; method?: string; until?: (body: string) => boolean } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}` } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-        if (opts.until?.(body)) {
-          req.destroy();
-          resolve({ status: res.statusCode!, headers: res.headers, body });
-        }
-      });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: opts.host ?? `127.0.0.1:${port}` },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+          if (opts.until?.(body)) {
+            req.destroy();
+            resolve({ status: res.statusCode!, headers: res.headers, body });
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -103,7 +123,10 @@ describe('pipeline view server', () => {
   });
 
   it('rows of a merge target; anything else or a bad page is refused', async () => {
-    const rows = JSON.parse((await get('/api/rows?target=paraphrased%2Fanatomy.jsonl&limit=1')).body) as { rows: { answer: { text: string } }[]; next: number };
+    const rows = JSON.parse((await get('/api/rows?target=paraphrased%2Fanatomy.jsonl&limit=1')).body) as {
+      rows: { answer: { text: string } }[];
+      next: number;
+    };
     expect(rows.rows.map((r) => r.answer.text)).toEqual(['one']);
     expect(rows.next).toBe(1);
     expect((await get('/api/rows?target=..%2F..%2Fetc%2Fpasswd')).status).toBe(404);

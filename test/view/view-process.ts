@@ -12,7 +12,10 @@ export async function startViewCli(rig: Rig, args: string[] = [], env: NodeJS.Pr
   const child = run.child;
   let seen = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pipeline view did not start within 30 s; output so far:\n${seen}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`pipeline view did not start within 30 s; output so far:\n${seen}`)),
+      30_000,
+    );
     child.stdout!.on('data', (d: Buffer) => {
       seen += d.toString();
       const match = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen);

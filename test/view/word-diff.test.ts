@@ -17,7 +17,11 @@ describe('wordDiff', () => {
   });
 
   it('identical texts have nothing marked; empty texts are fine', () => {
-    expect(wordDiff('same words here', 'same words here')).toEqual({ source: [[false, 'same words here']], answer: [[false, 'same words here']], kept: 1 });
+    expect(wordDiff('same words here', 'same words here')).toEqual({
+      source: [[false, 'same words here']],
+      answer: [[false, 'same words here']],
+      kept: 1,
+    });
     expect(wordDiff('', 'new text')).toEqual({ source: [], answer: [[true, 'new text']], kept: 0 });
   });
 

@@ -21,16 +21,32 @@ export const buildCommand: Command = {
   summary: 'Advance targets: run local stages, submit batches, poll once, download, merge; then exit.',
   usage: 'build [targets...] [options]',
   options: {
-    'dry-run': { type: 'boolean', short: 'n', description: 'print what would run and why, with requests, tokens and dollars; change nothing' },
+    'dry-run': {
+      type: 'boolean',
+      short: 'n',
+      description: 'print what would run and why, with requests, tokens and dollars; change nothing',
+    },
     force: { type: 'boolean', short: 'B', description: 'rebuild the named targets even if up to date' },
     wait: { type: 'boolean', description: 'keep polling until nothing is pending' },
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
     json: { type: 'boolean', description: 'one JSON object per event on stdout' },
     verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date and waiting targets' },
-    'max-cost': { type: 'string', value: 'USD', description: 'refuse to submit work estimated above this many dollars' },
-    'max-enqueued-tokens': { type: 'string', value: 'N', description: 'per model, keep estimated enqueued input tokens under N' },
+    'max-cost': {
+      type: 'string',
+      value: 'USD',
+      description: 'refuse to submit work estimated above this many dollars',
+    },
+    'max-enqueued-tokens': {
+      type: 'string',
+      value: 'N',
+      description: 'per model, keep estimated enqueued input tokens under N',
+    },
     'max-batches': { type: 'string', value: 'N', description: 'per model, at most N batches in flight' },
-    'poll-interval': { type: 'string', value: 'SECONDS', description: 'with --wait: first polling interval (default 5, backs off to 60)' },
+    'poll-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'with --wait: first polling interval (default 5, backs off to 60)',
+    },
   },
   notes: [
     'Targets are output paths (relative to the pipeline root or the working directory), globs,',
@@ -43,25 +59,43 @@ export const buildCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { project, requested } = selected;
-    const limits = { maxCostUsd: numberOption(args, 'max-cost'), maxEnqueuedTokens: numberOption(args, 'max-enqueued-tokens'), maxInFlightBatches: numberOption(args, 'max-batches'), poll: numberOption(args, 'poll-interval') };
+    const limits = {
+      maxCostUsd: numberOption(args, 'max-cost'),
+      maxEnqueuedTokens: numberOption(args, 'max-enqueued-tokens'),
+      maxInFlightBatches: numberOption(args, 'max-batches'),
+      poll: numberOption(args, 'poll-interval'),
+    };
     for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
     const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
     const dryRun = flag(args, 'dry-run');
     const clock = io.clock ?? systemClock;
     const wanted = withDependencies(project.graph, requested);
-    const needsApi = !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
+    const needsApi =
+      !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
 
     // The lock first: with --offline the emulator's state lives under the root, and only the
     // lock holder may run an emulator on it (another one would not see the batches it creates).
     // A waiting build answers `pipeline cancel` (it holds the lock, so cancel cannot act itself).
     const answersCancel = flag(args, 'wait') && needsApi;
     const stateDir = path.join(project.root, project.stateDir);
-    const lock = dryRun ? undefined : await acquireLock(stateDir, ['build', ...args.positionals].join(' '), { answersCancel });
+    const lock = dryRun
+      ? undefined
+      : await acquireLock(stateDir, ['build', ...args.positionals].join(' '), { answersCancel });
     if (lock && !lock.ok) {
-      io.stderr.write(`pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`);
+      io.stderr.write(
+        `pipeline: another build is running in ${project.root}: ${describeHolder(lock.error)}\n  nothing was changed; run the command again when it has finished\n`,
+      );
       return EXIT_PENDING;
     }
-    const connection = needsApi ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env, models: modelsOf(project) }) : undefined;
+    const connection = needsApi
+      ? await connect({
+          offline: flag(args, 'offline'),
+          root: project.root,
+          stateDir: project.stateDir,
+          env: io.env,
+          models: modelsOf(project),
+        })
+      : undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);
@@ -70,11 +104,30 @@ export const buildCommand: Command = {
     if (conn?.description) io.stderr.write(`${conn.description}\n`);
     try {
       const services = conn
-        ? await makeServices(conn, { maxCostUsd: value(limits.maxCostUsd), maxEnqueuedTokens: value(limits.maxEnqueuedTokens), maxInFlightBatches: value(limits.maxInFlightBatches) })
+        ? await makeServices(conn, {
+            maxCostUsd: value(limits.maxCostUsd),
+            maxEnqueuedTokens: value(limits.maxEnqueuedTokens),
+            maxInFlightBatches: value(limits.maxInFlightBatches),
+          })
         : {};
-      const cancelDesk = answersCancel ? { mailbox: new CancelMailbox(stateDir), cancel: (ids: readonly string[]) => cancelTargets(project, ids, { services, clock, signal: io.signal }) } : undefined;
+      const cancelDesk = answersCancel
+        ? {
+            mailbox: new CancelMailbox(stateDir),
+            cancel: (ids: readonly string[]) => cancelTargets(project, ids, { services, clock, signal: io.signal }),
+          }
+        : undefined;
       return await runCycles({
-        build: { root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock, signal: io.signal, dryRun },
+        build: {
+          root: project.root,
+          stateDir: project.stateDir,
+          graph: project.graph,
+          rules: project.rules,
+          requested,
+          services,
+          clock,
+          signal: io.signal,
+          dryRun,
+        },
         force: flag(args, 'force'),
         wait: flag(args, 'wait'),
         json: flag(args, 'json'),

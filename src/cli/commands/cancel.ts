@@ -43,7 +43,9 @@ export const cancelCommand: Command = {
     const stateDir = path.join(project.root, project.stateDir);
     const watcher = await liveWatch(stateDir);
     if (watcher) {
-      io.stderr.write(`pipeline: \`pipeline watch\` is running (${describeHolder(watcher)}); its next poll would send the cancelled batches' remainder again.\n  stop it (Ctrl-C), then run \`pipeline cancel\` again\n`);
+      io.stderr.write(
+        `pipeline: \`pipeline watch\` is running (${describeHolder(watcher)}); its next poll would send the cancelled batches' remainder again.\n  stop it (Ctrl-C), then run \`pipeline cancel\` again\n`,
+      );
       return EXIT_PENDING;
     }
     const clock = io.clock ?? systemClock;
@@ -66,20 +68,37 @@ export const cancelCommand: Command = {
 function noAnswerMessage(holder: LockHolder, claimed: boolean): string {
   const who = describeHolder(holder);
   const limit = `${ANSWER_TIMEOUT_MS / 1000} s`;
-  if (claimed) return `pipeline: ${who} took the cancel request but has not answered within ${limit}; it will still cancel them: see \`pipeline status\`\n`;
-  if (holder.answersCancel) return `pipeline: nothing was cancelled: ${who} did not answer within ${limit} (it looks for requests between polls and may be busy submitting or downloading).\n  run \`pipeline cancel\` again, or stop it with Ctrl-C first\n`;
+  if (claimed)
+    return `pipeline: ${who} took the cancel request but has not answered within ${limit}; it will still cancel them: see \`pipeline status\`\n`;
+  if (holder.answersCancel)
+    return `pipeline: nothing was cancelled: ${who} did not answer within ${limit} (it looks for requests between polls and may be busy submitting or downloading).\n  run \`pipeline cancel\` again, or stop it with Ctrl-C first\n`;
   return `pipeline: nothing was cancelled: ${who} holds the lock and did not finish within ${limit}.\n  a \`build --wait\` answers cancel requests, other builds do not: wait for it to finish (or stop it with Ctrl-C), then run \`pipeline cancel\` again\n`;
 }
 
 /** No build runs: cancel here, under the lock, connected only now. */
-async function cancelHere(project: Project, targets: string[], lock: HeldLock, offline: boolean, io: Io, clock: Clock): Promise<number> {
+async function cancelHere(
+  project: Project,
+  targets: string[],
+  lock: HeldLock,
+  offline: boolean,
+  io: Io,
+  clock: Clock,
+): Promise<number> {
   try {
-    const connection = await connect({ offline, root: project.root, stateDir: project.stateDir, env: io.env, models: modelsOf(project) });
+    const connection = await connect({
+      offline,
+      root: project.root,
+      stateDir: project.stateDir,
+      env: io.env,
+      models: modelsOf(project),
+    });
     if (!connection.ok) return reportUsageError(io.stderr, connection.error);
     const conn = connection.value;
     try {
       const services = await makeServices(conn, {});
-      io.stdout.write(formatCancelOutcomes(await cancelTargets(project, targets, { services, clock, signal: io.signal })));
+      io.stdout.write(
+        formatCancelOutcomes(await cancelTargets(project, targets, { services, clock, signal: io.signal })),
+      );
       return 0;
     } finally {
       await conn.close();

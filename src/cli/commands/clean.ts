@@ -18,7 +18,8 @@ export const cleanCommand: Command = {
   summary: 'Remove derived files (outputs, records) of the selected targets; sources are never touched.',
   usage: 'clean [targets...] [options]',
   options: { 'dry-run': { type: 'boolean', short: 'n', description: 'list what would be removed' } },
-  notes: 'The record of a batch still in flight is never removed: cancel it first (`pipeline cancel`).\nPaid results stay in the request cache (.pipeline/cache), so rebuilding does not pay again.',
+  notes:
+    'The record of a batch still in flight is never removed: cancel it first (`pipeline cancel`).\nPaid results stay in the request cache (.pipeline/cache), so rebuilding does not pay again.',
   async run(args, io) {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
@@ -26,7 +27,9 @@ export const cleanCommand: Command = {
     const dryRun = flag(args, 'dry-run');
     const lock = dryRun ? undefined : await acquireLock(path.join(project.root, project.stateDir), 'clean');
     if (lock && !lock.ok) {
-      io.stderr.write(`pipeline: a build is running in ${project.root}: ${describeHolder(lock.error)}; clean again when it has finished\n`);
+      io.stderr.write(
+        `pipeline: a build is running in ${project.root}: ${describeHolder(lock.error)}; clean again when it has finished\n`,
+      );
       return EXIT_PENDING;
     }
     const store = new StateStore(path.join(project.root, project.stateDir));
@@ -37,10 +40,19 @@ export const cleanCommand: Command = {
         const resolved = project.rules.get(node.rule.name)!;
         const ctx = contextFor({ root: project.root, services: {}, clock: systemClock, signal: io.signal }, node);
         const extra = resolved.stage.cleanable ? await resolved.stage.cleanable(ctx, resolved.config) : [];
-        if (node.marker && !extra.includes(ctx.marker!)) io.stdout.write(`kept ${node.marker} (a batch is in flight; \`pipeline cancel ${id}\` first to drop it)\n`);
+        if (node.marker && !extra.includes(ctx.marker!))
+          io.stdout.write(`kept ${node.marker} (a batch is in flight; \`pipeline cancel ${id}\` first to drop it)\n`);
         for (const file of [ctx.output, ...extra]) {
           const rel = path.relative(project.root, file);
-          const exists = dryRun ? await stat(file).then(() => true, () => false) : await rm(file).then(() => true, () => false);
+          const exists = dryRun
+            ? await stat(file).then(
+                () => true,
+                () => false,
+              )
+            : await rm(file).then(
+                () => true,
+                () => false,
+              );
           if (exists) {
             removed += 1;
             io.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${rel}\n`);

@@ -8,6 +8,9 @@ export const emulatorCommand: Command = {
   options: {},
   async run(args, io) {
     const { runEmulatorCommand } = await import('../../emulator/cli.ts');
-    return runEmulatorCommand(args.positionals, { stdout: { write: (t: string) => io.stdout.write(t) } as NodeJS.WritableStream, stderr: { write: (t: string) => io.stderr.write(t) } as NodeJS.WritableStream });
+    return runEmulatorCommand(args.positionals, {
+      stdout: { write: (t: string) => io.stdout.write(t) } as NodeJS.WritableStream,
+      stderr: { write: (t: string) => io.stderr.write(t) } as NodeJS.WritableStream,
+    });
   },
 };

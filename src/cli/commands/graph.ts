@@ -14,7 +14,8 @@ export const graphCommand: Command = {
   notes: 'Example: pipeline graph --format dot | dot -Tsvg > graph.svg',
   async run(args, io) {
     const format = stringOption(args, 'format') ?? 'dot';
-    if (format !== 'dot' && format !== 'mermaid') return reportUsageError(io.stderr, new UsageError(`unknown --format '${format}'`, ['use dot or mermaid']));
+    if (format !== 'dot' && format !== 'mermaid')
+      return reportUsageError(io.stderr, new UsageError(`unknown --format '${format}'`, ['use dot or mermaid']));
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { graph } = selected.project;
@@ -22,8 +23,10 @@ export const graphCommand: Command = {
     const names = new Map(nodes.map((n, i) => [n.id, `n${i}`]));
     if (format === 'dot') {
       const lines = ['digraph pipeline {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
-      for (const n of nodes) lines.push(`  ${names.get(n.id)} [label=${JSON.stringify(n.id)}${n.source ? ', style=dashed' : ''}];`);
-      for (const { from, to, rule } of edges) lines.push(`  ${names.get(from)} -> ${names.get(to)} [label=${JSON.stringify(rule)}];`);
+      for (const n of nodes)
+        lines.push(`  ${names.get(n.id)} [label=${JSON.stringify(n.id)}${n.source ? ', style=dashed' : ''}];`);
+      for (const { from, to, rule } of edges)
+        lines.push(`  ${names.get(from)} -> ${names.get(to)} [label=${JSON.stringify(rule)}];`);
       lines.push('}');
       io.stdout.write(`${lines.join('\n')}\n`);
     } else {

@@ -16,9 +16,14 @@ export const statusCommand: Command = {
   options: {
     json: { type: 'boolean', description: 'print the statuses as a JSON array' },
     offline: { type: 'boolean', description: 'refresh in-flight batches from the built-in emulator' },
-    html: { type: 'string', value: 'FILE', description: 'also write the overview as one self-contained web page (as `pipeline view` shows it)' },
+    html: {
+      type: 'string',
+      value: 'FILE',
+      description: 'also write the overview as one self-contained web page (as `pipeline view` shows it)',
+    },
   },
-  notes: 'In-flight batches are refreshed with one list call per 100 batches when an API key (or --offline) is available;\notherwise the last known state is shown. Needs no lock: safe to run during a build.',
+  notes:
+    'In-flight batches are refreshed with one list call per 100 batches when an API key (or --offline) is available;\notherwise the last known state is shown. Needs no lock: safe to run during a build.',
   async run(args, io) {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
@@ -26,24 +31,48 @@ export const statusCommand: Command = {
     // A build running with --offline owns the emulator's state; a second emulator on it could
     // advance the same batches twice, so status then shows the last known state instead.
     const busy = flag(args, 'offline') ? await liveLockHolder(path.join(project.root, project.stateDir)) : undefined;
-    if (busy) io.stderr.write(`status: not refreshing from the emulator while ${describeHolder(busy)} runs; showing the last known state\n`);
-    const canConnect = (flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim()));
-    const connection = canConnect ? await connect({ offline: flag(args, 'offline'), root: project.root, stateDir: project.stateDir, env: io.env, models: modelsOf(project) }) : undefined;
+    if (busy)
+      io.stderr.write(
+        `status: not refreshing from the emulator while ${describeHolder(busy)} runs; showing the last known state\n`,
+      );
+    const canConnect =
+      (flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim()));
+    const connection = canConnect
+      ? await connect({
+          offline: flag(args, 'offline'),
+          root: project.root,
+          stateDir: project.stateDir,
+          env: io.env,
+          models: modelsOf(project),
+        })
+      : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
       const services = conn ? await makeServices(conn, {}) : {};
-      const statuses = await collectStatus({ root: project.root, stateDir: project.stateDir, graph: project.graph, rules: project.rules, requested, services, clock: systemClock, signal: io.signal });
+      const statuses = await collectStatus({
+        root: project.root,
+        stateDir: project.stateDir,
+        graph: project.graph,
+        rules: project.rules,
+        requested,
+        services,
+        clock: systemClock,
+        signal: io.signal,
+      });
       const html = stringOption(args, 'html');
       if (html) {
         const { writeStatusPage } = await import('../../view/status-page.ts');
-        const source = conn ? { kind: conn.offline ? ('emulator' as const) : ('api' as const) } : { kind: 'files' as const, ...(busy ? { note: `not refreshed while ${describeHolder(busy)} runs` } : {}) };
+        const source = conn
+          ? { kind: conn.offline ? ('emulator' as const) : ('api' as const) }
+          : { kind: 'files' as const, ...(busy ? { note: `not refreshed while ${describeHolder(busy)} runs` } : {}) };
         await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
         io.stderr.write(`status: wrote ${html}\n`);
       }
       if (flag(args, 'json')) io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
       else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
-        if (!conn && statuses.some((s) => s.remote && s.state === 'pending')) io.stdout.write('(in-flight batches not refreshed: no OPENAI_API_KEY; add --offline for the emulator)\n');
+        if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
+          io.stdout.write('(in-flight batches not refreshed: no OPENAI_API_KEY; add --offline for the emulator)\n');
       }
       return 0;
     } finally {

@@ -18,8 +18,15 @@ export const viewCommand: Command = {
   options: {
     port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default 0: any free port)' },
     open: { type: 'boolean', description: 'open the page in the default browser (xdg-open), if there is one' },
-    offline: { type: 'boolean', description: 'refresh in-flight batches from the built-in emulator when no build runs' },
-    interval: { type: 'string', value: 'SECONDS', description: 'how often to refresh through the Batch API when no build runs (default 10)' },
+    offline: {
+      type: 'boolean',
+      description: 'refresh in-flight batches from the built-in emulator when no build runs',
+    },
+    interval: {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'how often to refresh through the Batch API when no build runs (default 10)',
+    },
   },
   notes: [
     'Read-only: never takes the build lock and changes no file; safe to keep open while builds run.',
@@ -29,7 +36,11 @@ export const viewCommand: Command = {
   async run(args, io) {
     const port = numberOption(args, 'port');
     if (!port.ok) return reportUsageError(io.stderr, new UsageError(port.message));
-    if (port.value !== undefined && (!Number.isInteger(port.value) || port.value > 65535)) return reportUsageError(io.stderr, new UsageError(`--port takes a port number (0-65535), got '${stringOption(args, 'port')}'`));
+    if (port.value !== undefined && (!Number.isInteger(port.value) || port.value > 65535))
+      return reportUsageError(
+        io.stderr,
+        new UsageError(`--port takes a port number (0-65535), got '${stringOption(args, 'port')}'`),
+      );
     const interval = numberOption(args, 'interval');
     if (!interval.ok) return reportUsageError(io.stderr, new UsageError(interval.message));
     const selected = await projectAndTargets(args, io);
@@ -42,9 +53,18 @@ export const viewCommand: Command = {
         ? {
             kind: offline ? 'emulator' : 'api',
             async open() {
-              const connection = await connect({ offline, root: project.root, stateDir: project.stateDir, env: io.env, models: modelsOf(project) });
+              const connection = await connect({
+                offline,
+                root: project.root,
+                stateDir: project.stateDir,
+                env: io.env,
+                models: modelsOf(project),
+              });
               if (!connection.ok) return { ok: false, error: connection.error.message };
-              return { ok: true, value: { services: await makeServices(connection.value, {}), close: () => connection.value.close() } };
+              return {
+                ok: true,
+                value: { services: await makeServices(connection.value, {}), close: () => connection.value.close() },
+              };
             },
           }
         : undefined;
@@ -62,13 +82,15 @@ export const viewCommand: Command = {
       onError: (error) => io.stderr.write(`view: refresh failed: ${error.message}\n`),
     });
     if (!view.ok) {
-      const hint = view.error.kind === 'port-in-use' ? ['choose another with --port N, or --port 0 for any free port'] : [];
+      const hint =
+        view.error.kind === 'port-in-use' ? ['choose another with --port N, or --port 0 for any free port'] : [];
       return reportUsageError(io.stderr, new UsageError(view.error.message, hint));
     }
     io.stdout.write(`pipeline view: serving ${view.value.url} (read-only; Ctrl-C to stop)\n`);
     if (flag(args, 'open')) {
       const { openInBrowser } = await import('../../view/open-browser.ts');
-      if (!openInBrowser(view.value.url, io.env)) io.stdout.write('(no system opener such as xdg-open found: open the address above in a browser)\n');
+      if (!openInBrowser(view.value.url, io.env))
+        io.stdout.write('(no system opener such as xdg-open found: open the address above in a browser)\n');
     }
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();

@@ -29,10 +29,15 @@ export const watchCommand: Command = {
   usage: 'watch [targets...] [options]',
   options: {
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator' },
-    'poll-interval': { type: 'string', value: 'SECONDS', description: 'how often to poll pending batches (default 30)' },
+    'poll-interval': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'how often to poll pending batches (default 30)',
+    },
     verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date targets' },
   },
-  notes: 'Ctrl-C stops watching; batches in flight keep running and the next build picks them up.\n`pipeline cancel` refuses while watch runs: its next poll would send the cancelled batches\' remainder again.',
+  notes:
+    "Ctrl-C stops watching; batches in flight keep running and the next build picks them up.\n`pipeline cancel` refuses while watch runs: its next poll would send the cancelled batches' remainder again.",
   async run(args, io) {
     const configArg = stringOption(args, 'config');
     const poll = numberOption(args, 'poll-interval');
@@ -67,14 +72,30 @@ export const watchCommand: Command = {
         // Connected under the lock, for this build only: an --offline emulator started earlier
         // would not know the batches another `pipeline build` created in between.
         if (wanted.some((id) => p.rules.get(p.graph.targets.get(id)!.rule.name)!.stage.remote)) {
-          const c = await connect({ offline: flag(args, 'offline'), root: p.root, stateDir: p.stateDir, env: io.env, models: modelsOf(p) });
+          const c = await connect({
+            offline: flag(args, 'offline'),
+            root: p.root,
+            stateDir: p.stateDir,
+            env: io.env,
+            models: modelsOf(p),
+          });
           if (!c.ok) return void reportUsageError(io.stderr, c.error);
           connection = c.value;
           if (connection.description && !described) io.stderr.write(`${connection.description}\n`);
           described = true;
         }
         const services = connection ? await makeServices(connection, {}) : {};
-        const summary = await runBuild({ root: p.root, stateDir: p.stateDir, graph: p.graph, rules: p.rules, requested: selection.value.targets, services, clock: systemClock, signal: io.signal, onEvent: (e) => reporter.event(e) });
+        const summary = await runBuild({
+          root: p.root,
+          stateDir: p.stateDir,
+          graph: p.graph,
+          rules: p.rules,
+          requested: selection.value.targets,
+          services,
+          clock: systemClock,
+          signal: io.signal,
+          onEvent: (e) => reporter.event(e),
+        });
         const code = exitCodeOf(summary);
         pending = code === 75;
         reporter.summary(summary, code);
@@ -120,7 +141,9 @@ export const watchCommand: Command = {
     });
     watcher.on('add', onChange).on('change', onChange).on('unlink', onChange);
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    io.stdout.write(`watch: watching ${path.relative(io.cwd, first.value.root) || '.'} and ${path.relative(io.cwd, first.value.configFile)} (Ctrl-C to stop)\n`);
+    io.stdout.write(
+      `watch: watching ${path.relative(io.cwd, first.value.root) || '.'} and ${path.relative(io.cwd, first.value.configFile)} (Ctrl-C to stop)\n`,
+    );
     trigger();
     const intervalMs = (poll.value ?? 30) * 1000;
     const timer = setInterval(() => pending && trigger(), intervalMs);

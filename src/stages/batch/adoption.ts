@@ -25,7 +25,13 @@ export type ConfirmedCreates = ReadonlyMap<string, number>;
 
 export type Creation = { kind: 'found'; batch: RemoteBatch } | { kind: 'absent' } | { kind: 'unsure'; until: number };
 
-export async function confirmCreation(api: BatchApi, snapshot: PollSnapshot | undefined, part: Part, confirmed: ConfirmedCreates, now: number): Promise<Result<Creation, ApiError>> {
+export async function confirmCreation(
+  api: BatchApi,
+  snapshot: PollSnapshot | undefined,
+  part: Part,
+  confirmed: ConfirmedCreates,
+  now: number,
+): Promise<Result<Creation, ApiError>> {
   const intentAt = ms(part.intentAt);
   const attemptAt = part.createAttemptAt ? ms(part.createAttemptAt) : intentAt;
   const usable = snapshot && snapshot.takenAt > attemptAt && snapshot.coveredIntentsSince <= intentAt;

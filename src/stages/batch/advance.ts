@@ -15,7 +15,8 @@ export async function advancePart(run: BatchRun, part: Part, current: RequestFil
     if (step.kind !== 'advanced' || (part.state as Part['state']) !== 'submitted') return step;
   }
   if (part.state !== 'submitted' || !part.batchId) return { kind: 'advanced' };
-  if (run.createdThisRun.has(part.batchId)) return { kind: 'waiting', why: `part ${part.n} submitted as ${part.batchId}` };
+  if (run.createdThisRun.has(part.batchId))
+    return { kind: 'waiting', why: `part ${part.n} submitted as ${part.batchId}` };
 
   const batch = await currentStatus(run, part.batchId);
   if (!batch.ok) return batch.step;
@@ -23,12 +24,18 @@ export async function advancePart(run: BatchRun, part: Part, current: RequestFil
   part.counts = batch.value.requestCounts;
   if (!TERMINAL_STATUSES.has(batch.value.status)) {
     const c = batch.value.requestCounts;
-    return { kind: 'waiting', why: `part ${part.n} (${part.batchId}) ${batch.value.status}${c.total ? ` ${c.completed + c.failed}/${c.total}` : ''}` };
+    return {
+      kind: 'waiting',
+      why: `part ${part.n} (${part.batchId}) ${batch.value.status}${c.total ? ` ${c.completed + c.failed}/${c.total}` : ''}`,
+    };
   }
   return collectPart(run, part, batch.value, current);
 }
 
-async function currentStatus(run: BatchRun, id: string): Promise<{ ok: true; value: RemoteBatch } | { ok: false; step: StepResult }> {
+async function currentStatus(
+  run: BatchRun,
+  id: string,
+): Promise<{ ok: true; value: RemoteBatch } | { ok: false; step: StepResult }> {
   const snap = run.svc.poll;
   // Each snapshot entry is used once: a later build without a fresh prepare() retrieves instead.
   const seen = snap?.batches.get(id);
@@ -44,5 +51,8 @@ async function currentStatus(run: BatchRun, id: string): Promise<{ ok: true; val
   const one = await run.svc.api.retrieveBatch(id);
   if (one.ok) return one;
   if (one.error.kind === 'not-found') return { ok: false, step: notFound(describeApiError(one.error)) };
-  return { ok: false, step: { kind: 'waiting', why: `cannot read the status of ${id}: ${describeApiError(one.error)}` } };
+  return {
+    ok: false,
+    step: { kind: 'waiting', why: `cannot read the status of ${id}: ${describeApiError(one.error)}` },
+  };
 }

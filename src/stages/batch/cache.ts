@@ -40,7 +40,8 @@ export async function readCacheIndex(file: string, match?: MatchUnhashed): Promi
       if (entry.kind !== 'value' || !isRecord(entry.value)) continue;
       const { result, request_sha: requestSha, custom_id: customId } = entry.value;
       let hash = entry.value.hash;
-      if (hash === null && match && typeof requestSha === 'string' && typeof customId === 'string') hash = match(requestSha, customId);
+      if (hash === null && match && typeof requestSha === 'string' && typeof customId === 'string')
+        hash = match(requestSha, customId);
       if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || !isSuccessLine(result)) continue;
       if (!index.has(hash)) index.set(hash, { offset: entry.offset, bytes: entry.bytes });
     }

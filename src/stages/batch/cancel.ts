@@ -26,7 +26,13 @@ export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: nu
       }
       if (found.value.kind === 'found') {
         const b = found.value.batch;
-        Object.assign(p, { state: 'submitted', batchId: b.id, createdAt: iso(b.createdAt), status: b.status, adopted: true });
+        Object.assign(p, {
+          state: 'submitted',
+          batchId: b.id,
+          createdAt: iso(b.createdAt),
+          status: b.status,
+          adopted: true,
+        });
       } else if (found.value.kind === 'unsure') {
         // Too recent for the list to prove nothing was made: dropping it could orphan a paid batch.
         notes.push(`part ${p.n}: its creation is not confirmed yet; cancel again after ${iso(found.value.until)}`);
@@ -48,5 +54,11 @@ export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: nu
     }
   }
   await saveLedger(ctx.marker, ledger, ctx.clock.now());
-  return { cancelled, message: [`${cancelled} batch${cancelled === 1 ? '' : 'es'} cancelled; the next build keeps their finished results and sends the rest`, ...notes].join('; ') };
+  return {
+    cancelled,
+    message: [
+      `${cancelled} batch${cancelled === 1 ? '' : 'es'} cancelled; the next build keeps their finished results and sends the rest`,
+      ...notes,
+    ].join('; '),
+  };
 }

@@ -23,7 +23,12 @@ import { maybeCrash } from './services.ts';
 
 const TOKEN_LIMIT_BACKOFF_MAX_MS = 30 * 60_000;
 
-export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch, current: RequestFile): Promise<StepResult> {
+export async function collectPart(
+  run: BatchRun,
+  part: Part,
+  batch: RemoteBatch,
+  current: RequestFile,
+): Promise<StepResult> {
   part.status = batch.status;
   part.counts = batch.requestCounts;
   if (batch.status === 'failed') return collectFailedBatch(run, part, batch);
@@ -35,7 +40,10 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
   const lost: string[] = [];
   const appender = await CacheAppender.open(run.files.cache);
   try {
-    for (const [kind, fileId] of [['output', batch.outputFileId], ['error', batch.errorFileId]] as const) {
+    for (const [kind, fileId] of [
+      ['output', batch.outputFileId],
+      ['error', batch.errorFileId],
+    ] as const) {
       if (!fileId) continue;
       const stream = await run.svc.api.downloadFile(fileId);
       if (!stream.ok) {
@@ -54,10 +62,15 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
         if (ids && !hash) continue; // not a request of this part
         if (r.kind === 'succeeded') {
           // Paid results are kept before anything decides whether they are still wanted.
-          await appender.append(hash ? { hash, custom_id: r.customId, batch: batch.id, result: r.line } : { hash: null, request_sha: part.requestSha, custom_id: r.customId, batch: batch.id, result: r.line });
+          await appender.append(
+            hash
+              ? { hash, custom_id: r.customId, batch: batch.id, result: r.line }
+              : { hash: null, request_sha: part.requestSha, custom_id: r.customId, batch: batch.id, result: r.line },
+          );
           answers.set(r.customId, 'succeeded');
           billed += r.usage.input;
-          if (answers.size === Math.ceil(part.requests / 2)) maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
+          if (answers.size === Math.ceil(part.requests / 2))
+            maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
         } else answers.set(r.customId, r.kind === 'errored' ? r : r.kind);
       }
     }
@@ -73,12 +86,29 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
     await learned.save();
   }
   if (!tally) {
-    part.note = `${batch.status}: ${succeeded} results kept in the request cache, unmatched: the part's local copy and the request file it was cut from are both gone (they are used again if that version of the request file comes back)`;
+    part.note =
+      `${batch.status}: ${succeeded} results kept in the request cache, unmatched: the part's local copy and the request file ` +
+      'it was cut from are both gone (they are used again if that version of the request file comes back)';
   } else {
     const notRun = tally.resent + tally.exhausted;
-    part.note = `${batch.status}: ${succeeded} succeeded, ${answers.size - succeeded - tally.unansweredLines} failed${notRun > 0 ? `, ${notRun} not answered (${tally.resent} sent again${tally.exhausted ? `, ${tally.exhausted} out of attempts` : ''})` : ''}`;
-    const event = lost.length > 0 ? `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})` : batch.status === 'expired' || batch.status === 'cancelled' ? `${batch.id} ${batch.status} with ${notRun} of ${part.requests} requests unanswered` : notRun > 0 ? `${batch.id} ${batch.status} without answering ${notRun} requests` : '';
-    if (event) recordEvent(run.ledger, now(run), `${event}: ${tally.resent} requests re-sent${tally.exhausted ? `, ${tally.exhausted} failed after ${run.config.maxUnansweredAttempts} unanswered attempts` : ''}`);
+    const failed = answers.size - succeeded - tally.unansweredLines;
+    const outOfAttempts = tally.exhausted ? `, ${tally.exhausted} out of attempts` : '';
+    const unanswered = notRun > 0 ? `, ${notRun} not answered (${tally.resent} sent again${outOfAttempts})` : '';
+    part.note = `${batch.status}: ${succeeded} succeeded, ${failed} failed${unanswered}`;
+    const event =
+      lost.length > 0
+        ? `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})`
+        : batch.status === 'expired' || batch.status === 'cancelled'
+          ? `${batch.id} ${batch.status} with ${notRun} of ${part.requests} requests unanswered`
+          : notRun > 0
+            ? `${batch.id} ${batch.status} without answering ${notRun} requests`
+            : '';
+    if (event)
+      recordEvent(
+        run.ledger,
+        now(run),
+        `${event}: ${tally.resent} requests re-sent${tally.exhausted ? `, ${tally.exhausted} failed after ${run.config.maxUnansweredAttempts} unanswered attempts` : ''}`,
+      );
   }
   part.state = 'collected';
   delete run.ledger.backoff;
@@ -91,7 +121,13 @@ export async function collectPart(run: BatchRun, part: Part, batch: RemoteBatch,
 type Answer = 'succeeded' | 'expired' | 'canceled' | 'missing' | Extract<ResultLine, { kind: 'errored' }>;
 
 /** Updates the ledger's request failures from a collected part's answers; every request of the part is accounted for. */
-function recordAnswers(run: BatchRun, batch: RemoteBatch, ids: ReadonlyMap<string, string>, answers: ReadonlyMap<string, Answer>, lost: readonly string[]) {
+function recordAnswers(
+  run: BatchRun,
+  batch: RemoteBatch,
+  ids: ReadonlyMap<string, string>,
+  answers: ReadonlyMap<string, Answer>,
+  lost: readonly string[],
+) {
   const failures = run.ledger.requestFailures;
   const caps = { maxAttempts: run.config.maxAttempts, maxUnansweredAttempts: run.config.maxUnansweredAttempts };
   const t = now(run);
@@ -109,10 +145,14 @@ function recordAnswers(run: BatchRun, batch: RemoteBatch, ids: ReadonlyMap<strin
       continue;
     }
     if (a !== undefined) unansweredLines += 1;
-    const why = a === 'expired' ? { code: 'batch_expired', message: `${batch.id} expired before it ran` }
-      : a === 'canceled' ? { code: 'batch_cancelled', message: `${batch.id} was cancelled before it ran` }
-      : lost.length > 0 ? { code: 'results_lost', message: `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})` }
-      : { code: 'no_result', message: `${batch.id} (${batch.status}) returned no line for it` };
+    const why =
+      a === 'expired'
+        ? { code: 'batch_expired', message: `${batch.id} expired before it ran` }
+        : a === 'canceled'
+          ? { code: 'batch_cancelled', message: `${batch.id} was cancelled before it ran` }
+          : lost.length > 0
+            ? { code: 'results_lost', message: `results of ${batch.id} are gone (404 on its ${lost.join(' and ')})` }
+            : { code: 'no_result', message: `${batch.id} (${batch.status}) returned no line for it` };
     const f = afterUnanswered(failures[hash], customId, why, caps, run.svc.session, t);
     failures[hash] = f;
     if (f.permanent) exhausted += 1;
@@ -144,7 +184,9 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
     }
     const count = (run.ledger.backoff?.count ?? 0) + 1;
     // Jitter: targets that hit the limit together must not all come back at the same moment.
-    const wait = Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1)) * (1 + 0.25 * Math.random());
+    const wait =
+      Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1)) *
+      (1 + 0.25 * Math.random());
     const until = Math.max(now(run) + Math.round(wait), run.ledger.backoff ? ms(run.ledger.backoff.until) : 0);
     run.ledger.backoff = { until: iso(until), count, reason: batch.errors[0]?.message ?? 'token_limit_exceeded' };
     part.note = `failed with token_limit_exceeded${stated !== undefined ? ` (limit ${stated.toLocaleString('en-US')})` : ''}; its requests are queued again after ${iso(until)}`;
@@ -161,7 +203,11 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
   const message = `the provider rejected batch ${batch.id} (part ${part.n}, ${part.requests} requests): ${batch.errors[0]?.message ?? 'failed without a reason'}`;
   part.note = message;
   const advice = 'the same requests are not sent again until the request file changes (or build --force)';
-  run.ledger.rejected = { requestSha: part.requestSha, message, details: [...(details.length > 0 ? details : [message]), advice] };
+  run.ledger.rejected = {
+    requestSha: part.requestSha,
+    message,
+    details: [...(details.length > 0 ? details : [message]), advice],
+  };
   await save(run);
   return { kind: 'advanced' };
 }

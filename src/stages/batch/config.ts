@@ -27,7 +27,9 @@ export const batchConfigSchema = z.strictObject({
   /** Expected output tokens per input token, for estimates (capped by max_tokens). */
   outputTokenRatio: z.number().positive().max(100).default(0.55),
   /** Prices per 1M tokens (standard API); merged over the built-in table. */
-  pricing: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() })).optional(),
+  pricing: z
+    .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
+    .optional(),
 });
 
 export type BatchStageConfig = z.output<typeof batchConfigSchema>;

@@ -18,21 +18,44 @@ export async function describeBatch(ctx: TargetContext): Promise<RemoteStatus> {
   const s = ledger.summary;
   const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
   const permanent = Object.values(ledger.requestFailures).filter((f) => f.permanent);
-  const failures = ledger.rejected ? ledger.rejected.details : permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`);
-  const state: RemoteStatus['state'] = ledger.rejected ? 'failed' : running.length > 0 ? remoteState(running) : s && s.queued > 0 ? 'queued' : 'complete';
+  const failures = ledger.rejected
+    ? ledger.rejected.details
+    : permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`);
+  const state: RemoteStatus['state'] = ledger.rejected
+    ? 'failed'
+    : running.length > 0
+      ? remoteState(running)
+      : s && s.queued > 0
+        ? 'queued'
+        : 'complete';
   const since = running.map((p) => ms(p.createdAt ?? p.intentAt));
   const lastEvent = ledger.events?.at(-1)?.message;
   return {
     state,
-    ...(s ? { progress: { done: Math.min(s.total, s.succeeded + s.failed + inBatches), total: s.total, ...(s.failed ? { failed: s.failed } : {}) }, usage: s.usage } : {}),
+    ...(s
+      ? {
+          progress: {
+            done: Math.min(s.total, s.succeeded + s.failed + inBatches),
+            total: s.total,
+            ...(s.failed ? { failed: s.failed } : {}),
+          },
+          usage: s.usage,
+        }
+      : {}),
     ...(s?.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
     ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
-    summary: ledger.rejected ? ledger.rejected.message : [describeParts(running.length, s?.queued ?? 0, permanent.length), lastEvent].filter(Boolean).join('; '),
+    summary: ledger.rejected
+      ? ledger.rejected.message
+      : [describeParts(running.length, s?.queued ?? 0, permanent.length), lastEvent].filter(Boolean).join('; '),
     ...(failures.length > 0 ? { failures } : {}),
   };
 }
 
 function describeParts(running: number, queued: number, permanent: number): string {
-  const bits = [running > 0 ? `${running} batch${running > 1 ? 'es' : ''} in flight` : '', queued > 0 ? `${queued} requests queued` : '', permanent > 0 ? `${permanent} requests failed` : ''];
+  const bits = [
+    running > 0 ? `${running} batch${running > 1 ? 'es' : ''} in flight` : '',
+    queued > 0 ? `${queued} requests queued` : '',
+    permanent > 0 ? `${permanent} requests failed` : '',
+  ];
   return bits.filter(Boolean).join(', ') || 'all requests answered';
 }

@@ -73,7 +73,9 @@ export class LearnedLimits {
    */
   budget(model: string, configured: number | undefined): number | undefined {
     const learned = this.limit(model);
-    const caps = [configured, learned !== undefined ? learned * SAFETY : undefined].filter((n): n is number => n !== undefined);
+    const caps = [configured, learned !== undefined ? learned * SAFETY : undefined].filter(
+      (n): n is number => n !== undefined,
+    );
     return caps.length > 0 ? Math.floor(Math.min(...caps) / this.ratio(model)) : undefined;
   }
 

@@ -131,7 +131,9 @@ export type RequestFailure = z.output<typeof requestFailureSchema>;
 
 /** States in which a batch may exist at the provider and still be running. */
 export function isInFlight(part: Part): boolean {
-  return part.state === 'intent' || part.state === 'uploaded' || part.state === 'creating' || part.state === 'submitted';
+  return (
+    part.state === 'intent' || part.state === 'uploaded' || part.state === 'creating' || part.state === 'submitted'
+  );
 }
 
 export function emptyLedger(target: string, now: number): Ledger {

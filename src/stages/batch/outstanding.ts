@@ -12,7 +12,13 @@ import type { BatchRun } from './run-context.ts';
 
 export function outstandingRequests(
   entries: readonly RequestEntry[],
-  known: { index: ReadonlyMap<string, CachedLocation>; ledger: Ledger | undefined; flying: ReadonlySet<string>; force?: boolean; nextBuild?: boolean },
+  known: {
+    index: ReadonlyMap<string, CachedLocation>;
+    ledger: Ledger | undefined;
+    flying: ReadonlySet<string>;
+    force?: boolean;
+    nextBuild?: boolean;
+  },
 ): RequestEntry[] {
   const seen = new Set<string>();
   return entries.filter((e) => {
@@ -26,7 +32,11 @@ export function outstandingRequests(
 }
 
 /** Request hashes of the parts in flight; undefined if one cannot be matched (then nothing new may be planned). */
-export async function inFlightHashes(run: Pick<BatchRun, 'files'>, ledger: Ledger | undefined, current: RequestFile): Promise<Set<string> | undefined> {
+export async function inFlightHashes(
+  run: Pick<BatchRun, 'files'>,
+  ledger: Ledger | undefined,
+  current: RequestFile,
+): Promise<Set<string> | undefined> {
   const out = new Set<string>();
   for (const part of ledger?.parts.filter(isInFlight) ?? []) {
     const ids = await partRequests(run, part, current);

@@ -17,7 +17,11 @@ export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {
 }
 
 /** custom_id → request hash for the lines of a part: from its local copy, else from the unchanged request file. */
-export async function partRequests(run: Pick<BatchRun, 'files'>, part: Part, current: RequestFile): Promise<Map<string, string> | undefined> {
+export async function partRequests(
+  run: Pick<BatchRun, 'files'>,
+  part: Part,
+  current: RequestFile,
+): Promise<Map<string, string> | undefined> {
   const ids = new Map<string, string>();
   const text = await readFile(partFile(run, part.sha256), 'utf8').catch(() => undefined);
   if (text !== undefined) {

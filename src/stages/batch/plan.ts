@@ -26,7 +26,15 @@ export interface CostEstimate extends Omit<Estimate, 'cachedRequests'> {
 
 /** Tokens and dollars for sending these requests: output ≈ ratio × input, capped by max_tokens. */
 export function estimateCost(entries: readonly RequestEntry[], outputRatio: number, prices: PriceTable): CostEstimate {
-  const e: CostEstimate = { requests: entries.length, inputTokens: 0, outputTokens: 0, maxOutputTokens: 0, costUsd: 0, standardCostUsd: 0, unpriced: [] };
+  const e: CostEstimate = {
+    requests: entries.length,
+    inputTokens: 0,
+    outputTokens: 0,
+    maxOutputTokens: 0,
+    costUsd: 0,
+    standardCostUsd: 0,
+    unpriced: [],
+  };
   const unpriced = new Set<string>();
   for (const entry of entries) {
     const input = tokensOf(entry);
@@ -87,7 +95,9 @@ export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLim
       const b = Buffer.byteLength(e.text) + 1;
       const t = limits.maxTokens !== undefined ? tokensOf(e) : 0;
       const full =
-        cur.length >= limits.maxRequests || bytes + b > limits.maxBytes || (limits.maxTokens !== undefined && tokens + t > limits.maxTokens);
+        cur.length >= limits.maxRequests ||
+        bytes + b > limits.maxBytes ||
+        (limits.maxTokens !== undefined && tokens + t > limits.maxTokens);
       if (full && cur.length > 0) flush();
       cur.push(e);
       bytes += b;

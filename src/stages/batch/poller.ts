@@ -30,7 +30,14 @@ export interface PollSnapshot {
 }
 
 export function emptySnapshot(now: number): PollSnapshot {
-  return { takenAt: now, batches: new Map(), byIntent: new Map(), coveredSince: Number.POSITIVE_INFINITY, coveredIntentsSince: Number.POSITIVE_INFINITY, missing: new Set() };
+  return {
+    takenAt: now,
+    batches: new Map(),
+    byIntent: new Map(),
+    coveredSince: Number.POSITIVE_INFINITY,
+    coveredIntentsSince: Number.POSITIVE_INFINITY,
+    missing: new Set(),
+  };
 }
 
 export interface WalkGoal {
@@ -42,7 +49,11 @@ export interface WalkGoal {
 }
 
 /** Walks the list until the goal is met, then retrieves what it missed. */
-export async function refreshBatches(api: BatchApi, goal: WalkGoal, now: number): Promise<Result<PollSnapshot, ApiError>> {
+export async function refreshBatches(
+  api: BatchApi,
+  goal: WalkGoal,
+  now: number,
+): Promise<Result<PollSnapshot, ApiError>> {
   const snap = emptySnapshot(now);
   const unfound = new Set(goal.ids);
   const since = goal.intentsSince !== undefined ? goal.intentsSince - INTENT_LOOKBACK_MS : undefined;

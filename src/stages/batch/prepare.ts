@@ -45,8 +45,15 @@ export async function prepareBatches(selected: readonly Item[], everyTarget: rea
   const chosen = new Set(selected.map((i) => i.ctx.target));
   for (const [target, ledger] of ledgers) {
     // A batch the provider has finished no longer holds enqueued tokens, collected or not.
-    const running = ledger.parts.filter((p) => isInFlight(p) && !(p.batchId && TERMINAL_STATUSES.has(svc.poll?.batches.get(p.batchId)?.status ?? '')));
+    const running = ledger.parts.filter(
+      (p) => isInFlight(p) && !(p.batchId && TERMINAL_STATUSES.has(svc.poll?.batches.get(p.batchId)?.status ?? '')),
+    );
     svc.scheduler.setLoad(target, running);
-    if (chosen.has(target)) svc.scheduler.reserveCost(target, running.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0), undefined);
+    if (chosen.has(target))
+      svc.scheduler.reserveCost(
+        target,
+        running.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
+        undefined,
+      );
   }
 }

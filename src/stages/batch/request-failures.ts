@@ -20,7 +20,13 @@ export interface AttemptCaps {
 type Errored = Extract<ResultLine, { kind: 'errored' }>;
 
 /** The failure record after one more errored answer. */
-export function afterError(before: RequestFailure | undefined, r: Errored, caps: AttemptCaps, session: string, now: number): RequestFailure {
+export function afterError(
+  before: RequestFailure | undefined,
+  r: Errored,
+  caps: AttemptCaps,
+  session: string,
+  now: number,
+): RequestFailure {
   const attempts = (before?.attempts ?? 0) + (r.retryable ? 1 : 0);
   const exhausted = r.retryable && attempts >= caps.maxAttempts;
   return {
@@ -37,7 +43,14 @@ export function afterError(before: RequestFailure | undefined, r: Errored, caps:
 }
 
 /** The failure record after one more batch ended without answering the request. */
-export function afterUnanswered(before: RequestFailure | undefined, customId: string, why: { code: string; message: string }, caps: AttemptCaps, session: string, now: number): RequestFailure {
+export function afterUnanswered(
+  before: RequestFailure | undefined,
+  customId: string,
+  why: { code: string; message: string },
+  caps: AttemptCaps,
+  session: string,
+  now: number,
+): RequestFailure {
   const unanswered = (before?.unanswered ?? 0) + 1;
   const exhausted = unanswered >= caps.maxUnansweredAttempts;
   return {
@@ -64,7 +77,15 @@ export function grantFreshRounds(failures: Record<string, RequestFailure>, sessi
   let granted = 0;
   for (const [hash, f] of Object.entries(failures)) {
     if (!f.exhausted || f.session === session) continue;
-    failures[hash] = { customId: f.customId, attempts: 0, unanswered: 0, permanent: false, round: (f.round ?? 0) + 1, ...(f.code ? { code: f.code } : {}), message: f.message };
+    failures[hash] = {
+      customId: f.customId,
+      attempts: 0,
+      unanswered: 0,
+      permanent: false,
+      round: (f.round ?? 0) + 1,
+      ...(f.code ? { code: f.code } : {}),
+      message: f.message,
+    };
     granted += 1;
   }
   return granted;

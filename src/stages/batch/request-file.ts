@@ -92,7 +92,9 @@ export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): numbe
   const messages = entry.body.messages;
   if (Array.isArray(messages)) return countChatPromptTokens(entry.model || 'gpt-4.1', messages as ChatMessageLike[]);
   const input = entry.body.input ?? entry.body.prompt;
-  return countChatPromptTokens(entry.model || 'gpt-4.1', [{ role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') }]);
+  return countChatPromptTokens(entry.model || 'gpt-4.1', [
+    { role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') },
+  ]);
 }
 
 /** The reply ceiling a request sets (`max_tokens` / `max_completion_tokens` / `max_output_tokens`). */

@@ -31,7 +31,14 @@ export async function tallyResults(opts: {
   /** Write the results file here (only when every request has an answer). */
   writeTo?: string;
 }): Promise<Tally> {
-  const t: Tally = { total: opts.entries.length, succeeded: 0, failed: 0, failures: [], usage: { input: 0, output: 0 }, costUsd: 0 };
+  const t: Tally = {
+    total: opts.entries.length,
+    succeeded: 0,
+    failed: 0,
+    failures: [],
+    usage: { input: 0, output: 0 },
+    costUsd: 0,
+  };
   const reader = await CacheReader.open(opts.cacheFile);
   const out = opts.writeTo ? await JsonlWriter.open(opts.writeTo) : undefined;
   try {
@@ -53,7 +60,14 @@ export async function tallyResults(opts: {
         t.failed += 1;
         t.failures.push(`${entry.customId} (line ${entry.line}): ${describeFailure(failure)}`);
         // An unanswered request has no provider line: write one whose code cannot pass for "never ran, send again".
-        const line = isRecord(failure.result) ? failure.result : { id: null, custom_id: entry.customId, response: null, error: { code: failure.unanswered ? 'unanswered' : (failure.code ?? 'error'), message: failure.message } };
+        const line = isRecord(failure.result)
+          ? failure.result
+          : {
+              id: null,
+              custom_id: entry.customId,
+              response: null,
+              error: { code: failure.unanswered ? 'unanswered' : (failure.code ?? 'error'), message: failure.message },
+            };
         await out?.write(line.custom_id === entry.customId ? line : { ...line, custom_id: entry.customId });
         continue;
       }

@@ -39,9 +39,7 @@ export function markSaved(run: BatchRun): void {
 
 /** What a step concluded about its part. */
 export type StepResult =
-  | { kind: 'advanced' }
-  | { kind: 'waiting'; why: string }
-  | { kind: 'failed'; message: string; details?: string[] };
+  { kind: 'advanced' } | { kind: 'waiting'; why: string } | { kind: 'failed'; message: string; details?: string[] };
 
 /** The build's learned provider limits, read from the pipeline state on first use. */
 export function learnedLimits(run: BatchRun): LearnedLimits {

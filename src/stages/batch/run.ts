@@ -22,14 +22,27 @@ const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failu
 
 export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Promise<StageOutcome> {
   const svc = ctx.services.batch;
-  if (!svc) return failed({ reason: 'missing-credentials', message: 'the batch stage needs the Batch API: set OPENAI_API_KEY (or run with --offline)' });
-  if (!ctx.marker) return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its batch ledger` });
+  if (!svc)
+    return failed({
+      reason: 'missing-credentials',
+      message: 'the batch stage needs the Batch API: set OPENAI_API_KEY (or run with --offline)',
+    });
+  if (!ctx.marker)
+    return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its batch ledger` });
   const loaded = await loadLedger(ctx.marker, ctx.root);
   if (!loaded.ok) return failed(loaded.error);
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root);
   if (!request.ok) return failed(request.error);
   const current = request.value;
-  const run: BatchRun = { ctx, svc, config, ledger: loaded.value ?? emptyLedger(ctx.target, ctx.clock.now()), files: targetFiles(ctx.root, ctx.target), createdThisRun: new Set(), startedAt: ctx.clock.now() };
+  const run: BatchRun = {
+    ctx,
+    svc,
+    config,
+    ledger: loaded.value ?? emptyLedger(ctx.target, ctx.clock.now()),
+    files: targetFiles(ctx.root, ctx.target),
+    createdThisRun: new Set(),
+    startedAt: ctx.clock.now(),
+  };
   if (loaded.value) markSaved(run);
   const { ledger } = run;
   const prices = priceTable(config, DEFAULT_PRICES);
@@ -42,7 +55,12 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   for (const hash of Object.keys(ledger.requestFailures)) if (!live.has(hash)) delete ledger.requestFailures[hash];
   // Re-running is the user's "try again": requests whose attempts ran out in an earlier build get a fresh round.
   const granted = grantFreshRounds(ledger.requestFailures, svc.session);
-  if (granted > 0) recordEvent(ledger, now(run), `${granted} request${granted > 1 ? 's' : ''} that ran out of attempts in an earlier build sent again`);
+  if (granted > 0)
+    recordEvent(
+      ledger,
+      now(run),
+      `${granted} request${granted > 1 ? 's' : ''} that ran out of attempts in an earlier build sent again`,
+    );
 
   // 1. Everything already recorded moves first: results collected now are not sent again below.
   const problems: string[] = [];
@@ -54,10 +72,17 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
-  if (problems.length > 0) return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
+  if (problems.length > 0)
+    return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.
   if (ledger.rejected && ledger.rejected.requestSha !== current.sha256) delete ledger.rejected;
-  if (ledger.rejected) return failWith(run, { reason: 'provider-error', message: ledger.rejected.message, file: rel(ctx, ctx.inputs[0]!), details: ledger.rejected.details });
+  if (ledger.rejected)
+    return failWith(run, {
+      reason: 'provider-error',
+      message: ledger.rejected.message,
+      file: rel(ctx, ctx.inputs[0]!),
+      details: ledger.rejected.details,
+    });
 
   // 2. Plan: what has no cached success, no failure that stops it and is not in flight.
   const index = await readCacheIndex(run.files.cache, matchUnhashed(current));
@@ -75,13 +100,33 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     }
   } else waits.push('a part in flight cannot be matched to its requests; nothing new is sent until it is collected');
 
-  const tally = await tallyResults({ entries: current.entries, index, failures: ledger.requestFailures, cacheFile: run.files.cache, prices });
+  const tally = await tallyResults({
+    entries: current.entries,
+    index,
+    failures: ledger.requestFailures,
+    cacheFile: run.files.cache,
+    prices,
+  });
   const running = ledger.parts.filter(isInFlight);
   const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
-  ledger.summary = { requestSha: current.sha256, total: tally.total, succeeded: tally.succeeded, failed: tally.failed, queued, usage: tally.usage, ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}) };
+  ledger.summary = {
+    requestSha: current.sha256,
+    total: tally.total,
+    succeeded: tally.succeeded,
+    failed: tally.failed,
+    queued,
+    usage: tally.usage,
+    ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
+  };
   await save(run);
   const done = Math.min(tally.total, tally.succeeded + tally.failed + inBatches);
-  const parts = [`${tally.succeeded}/${tally.total} answered`, running.length > 0 ? `${running.length} batch${running.length > 1 ? 'es' : ''} in flight` : '', queued > 0 ? `${queued} queued (${queuedWhy})` : '', ...recentEvents(run), ...waits.slice(0, 3)];
+  const parts = [
+    `${tally.succeeded}/${tally.total} answered`,
+    running.length > 0 ? `${running.length} batch${running.length > 1 ? 'es' : ''} in flight` : '',
+    queued > 0 ? `${queued} queued (${queuedWhy})` : '',
+    ...recentEvents(run),
+    ...waits.slice(0, 3),
+  ];
   return {
     kind: 'pending',
     progress: { done, total: tally.total, ...(tally.failed > 0 ? { failed: tally.failed } : {}) },
@@ -96,20 +141,47 @@ function recentEvents(run: BatchRun): string[] {
   return (run.ledger.events ?? []).filter((e) => Date.parse(e.at) >= since).map((e) => e.message);
 }
 
-async function finish(run: BatchRun, current: RequestFile, index: Awaited<ReturnType<typeof readCacheIndex>>, prices: ReturnType<typeof priceTable>): Promise<StageOutcome> {
-  const tally = await tallyResults({ entries: current.entries, index, failures: run.ledger.requestFailures, cacheFile: run.files.cache, prices, writeTo: run.ctx.tempOutput });
-  run.ledger.summary = { requestSha: current.sha256, total: tally.total, succeeded: tally.succeeded, failed: tally.failed, queued: 0, usage: tally.usage, ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}) };
+async function finish(
+  run: BatchRun,
+  current: RequestFile,
+  index: Awaited<ReturnType<typeof readCacheIndex>>,
+  prices: ReturnType<typeof priceTable>,
+): Promise<StageOutcome> {
+  const tally = await tallyResults({
+    entries: current.entries,
+    index,
+    failures: run.ledger.requestFailures,
+    cacheFile: run.files.cache,
+    prices,
+    writeTo: run.ctx.tempOutput,
+  });
+  run.ledger.summary = {
+    requestSha: current.sha256,
+    total: tally.total,
+    succeeded: tally.succeeded,
+    failed: tally.failed,
+    queued: 0,
+    usage: tally.usage,
+    ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
+  };
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
   const retried = failures.filter((f) => f.exhausted).length;
-  const summary = tally.failed > 0 ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}` : `${tally.succeeded} results`;
+  const summary =
+    tally.failed > 0
+      ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
+      : `${tally.succeeded} results`;
   return {
     kind: 'done',
     summary,
     usage: tally.usage,
     ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
     // Rows that only ran out of attempts are not final: the next build must run this target again.
-    ...(retried > 0 ? { retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches; sent again by this build` } : {}),
+    ...(retried > 0
+      ? {
+          retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches; sent again by this build`,
+        }
+      : {}),
   };
 }
 

@@ -59,7 +59,8 @@ export class Scheduler {
   admit(target: string, model: string, tokens: number, limits: AdmitLimits): boolean {
     const t = this.total(model);
     if (limits.maxInFlightBatches !== undefined && t.batches >= limits.maxInFlightBatches) return false;
-    if (limits.maxEnqueuedTokens !== undefined && t.tokens > 0 && t.tokens + tokens > limits.maxEnqueuedTokens) return false;
+    if (limits.maxEnqueuedTokens !== undefined && t.tokens > 0 && t.tokens + tokens > limits.maxEnqueuedTokens)
+      return false;
     const byModel = this.#load.get(target) ?? new Map<string, ModelLoad>();
     const l = byModel.get(model) ?? { tokens: 0, batches: 0 };
     byModel.set(model, { tokens: l.tokens + tokens, batches: l.batches + 1 });

@@ -16,19 +16,36 @@ import { submitNewPart } from './submit.ts';
 
 export type SendOutcome = { queued: number; why: string; waits: string[] } | { failure: StageFailure };
 
-export async function sendOutstanding(run: BatchRun, current: RequestFile, needed: RequestEntry[], prices: ReturnType<typeof priceTable>): Promise<SendOutcome> {
+export async function sendOutstanding(
+  run: BatchRun,
+  current: RequestFile,
+  needed: RequestEntry[],
+  prices: ReturnType<typeof priceTable>,
+): Promise<SendOutcome> {
   const { ledger, config, svc, ctx } = run;
   if (ledger.backoff && ms(ledger.backoff.until) > now(run)) {
-    return { queued: needed.length, why: `enqueued-token limit reached; retrying after ${ledger.backoff.until}`, waits: [] };
+    return {
+      queued: needed.length,
+      why: `enqueued-token limit reached; retrying after ${ledger.backoff.until}`,
+      waits: [],
+    };
   }
   const configured = svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens;
   const maxInFlightBatches = svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches;
   // Per model: the configured limit or the one the provider stated, in units of our estimate.
   const learned = learnedLimits(run);
-  const budgets = [...new Set(needed.map((e) => e.model))].map((m) => learned.budget(m, configured)).filter((n): n is number => n !== undefined);
+  const budgets = [...new Set(needed.map((e) => e.model))]
+    .map((m) => learned.budget(m, configured))
+    .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
-  const planned = splitIntoParts(needed, { maxRequests: config.maxRequestsPerBatch, maxBytes: config.maxBytesPerBatch, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined });
-  const tooLarge = planned.find((p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens);
+  const planned = splitIntoParts(needed, {
+    maxRequests: config.maxRequestsPerBatch,
+    maxBytes: config.maxBytesPerBatch,
+    maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined,
+  });
+  const tooLarge = planned.find(
+    (p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens,
+  );
   if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
   // Cost guard, all or nothing: this target's outstanding work (in flight + still to send).
@@ -37,25 +54,55 @@ export async function sendOutstanding(run: BatchRun, current: RequestFile, neede
   const outstanding = inFlightCost + estimate.costUsd;
   const guard = config.maxCostUsd ?? svc.limits?.maxCostUsd;
   if (guard !== undefined && estimate.unpriced.length > 0) {
-    return { failure: { reason: 'budget-exceeded', message: `cannot check the cost limit (${formatUsd(guard)}): no price for model ${estimate.unpriced.join(', ')}; add it to the rule's \`pricing\`` } };
+    return {
+      failure: {
+        reason: 'budget-exceeded',
+        message: `cannot check the cost limit (${formatUsd(guard)}): no price for model ${estimate.unpriced.join(', ')}; add it to the rule's \`pricing\``,
+      },
+    };
   }
-  if (config.maxCostUsd !== undefined && outstanding > config.maxCostUsd) return { failure: budgetFailure(outstanding, config.maxCostUsd, estimate.requests, 'the rule\'s maxCostUsd') };
+  if (config.maxCostUsd !== undefined && outstanding > config.maxCostUsd)
+    return { failure: budgetFailure(outstanding, config.maxCostUsd, estimate.requests, "the rule's maxCostUsd") };
   const reserved = svc.scheduler.reserveCost(ctx.target, outstanding, svc.limits?.maxCostUsd);
-  if (!reserved.ok) return { failure: budgetFailure(reserved.committed + outstanding, svc.limits!.maxCostUsd!, estimate.requests, '--max-cost for this build') };
+  if (!reserved.ok)
+    return {
+      failure: budgetFailure(
+        reserved.committed + outstanding,
+        svc.limits!.maxCostUsd!,
+        estimate.requests,
+        '--max-cost for this build',
+      ),
+    };
 
   let queued = 0;
   const waits: string[] = [];
   for (const part of planned) {
-    if (!svc.scheduler.admit(ctx.target, part.model, part.inputTokens, { maxEnqueuedTokens: learned.budget(part.model, configured), maxInFlightBatches })) {
+    if (
+      !svc.scheduler.admit(ctx.target, part.model, part.inputTokens, {
+        maxEnqueuedTokens: learned.budget(part.model, configured),
+        maxInFlightBatches,
+      })
+    ) {
       queued += part.entries.length;
       continue;
     }
     const step = await submitNewPart(run, part, current.sha256, partCost(part, config.outputTokenRatio, prices));
-    if (step.kind === 'failed') return { failure: { reason: 'provider-error', message: step.message, ...(step.details ? { details: step.details } : {}) } };
+    if (step.kind === 'failed')
+      return {
+        failure: {
+          reason: 'provider-error',
+          message: step.message,
+          ...(step.details ? { details: step.details } : {}),
+        },
+      };
     if (step.kind === 'waiting') waits.push(step.why);
   }
   const tokens = budgets.length > 0 ? Math.min(...budgets).toLocaleString('en-US') : '∞';
-  return { queued, why: `waiting for room: ${maxInFlightBatches ?? '∞'} batches / ${tokens} estimated enqueued tokens per model`, waits };
+  return {
+    queued,
+    why: `waiting for room: ${maxInFlightBatches ?? '∞'} batches / ${tokens} estimated enqueued tokens per model`,
+    waits,
+  };
 }
 
 /** One request alone is above what the provider lets us enqueue: it can never be sent. */
@@ -63,7 +110,10 @@ function oversizedRequest(run: BatchRun, part: PlannedPart, configured: number |
   const e = part.entries[0]!;
   const learned = learnedLimits(run);
   const limit = learned.limit(part.model);
-  const source = limit !== undefined && (configured === undefined || limit * SAFETY < configured) ? `the provider's enqueued-token limit for ${part.model} (${limit.toLocaleString('en-US')}, stated in a token_limit_exceeded error)` : `maxEnqueuedTokens (${configured!.toLocaleString('en-US')})`;
+  const source =
+    limit !== undefined && (configured === undefined || limit * SAFETY < configured)
+      ? `the provider's enqueued-token limit for ${part.model} (${limit.toLocaleString('en-US')}, stated in a token_limit_exceeded error)`
+      : `maxEnqueuedTokens (${configured!.toLocaleString('en-US')})`;
   return {
     reason: 'bad-input',
     message: `request ${e.customId} alone is estimated at ${Math.ceil(part.inputTokens * learned.ratio(part.model)).toLocaleString('en-US')} tokens, above ${source}: it can never be enqueued`,
@@ -85,4 +135,3 @@ function budgetFailure(estimate: number, limit: number, requests: number, which:
     details: [`${requests} requests still to send, at batch price`, 'raise the limit, or send fewer requests'],
   };
 }
-

@@ -18,7 +18,14 @@ export interface BatchLimits {
 }
 
 /** Points of the submit/collect protocol where a test may simulate a crash (see `crashAt`). */
-export type CrashPoint = 'after-intent' | 'during-upload' | 'after-upload' | 'after-creating' | 'after-create' | 'during-download' | 'after-download';
+export type CrashPoint =
+  | 'after-intent'
+  | 'during-upload'
+  | 'after-upload'
+  | 'after-creating'
+  | 'after-create'
+  | 'during-download'
+  | 'after-download';
 
 export class SimulatedCrash extends Error {
   constructor(readonly point: CrashPoint) {
@@ -46,7 +53,13 @@ export interface BatchServices {
 }
 
 export function createBatchServices(api: BatchApi, limits?: BatchLimits): BatchServices {
-  return { api, session: randomBytes(6).toString('hex'), ...(limits ? { limits } : {}), scheduler: new Scheduler(), confirmedCreates: new Map() };
+  return {
+    api,
+    session: randomBytes(6).toString('hex'),
+    ...(limits ? { limits } : {}),
+    scheduler: new Scheduler(),
+    confirmedCreates: new Map(),
+  };
 }
 
 export function maybeCrash(services: BatchServices, point: CrashPoint, info: { target: string; part: number }): void {

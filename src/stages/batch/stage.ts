@@ -31,7 +31,15 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   cancel: cancelBatches,
 
   async estimate(ctx, config): Promise<Estimate> {
-    const zero: Estimate = { requests: 0, inputTokens: 0, outputTokens: 0, maxOutputTokens: 0, costUsd: 0, standardCostUsd: 0, cachedRequests: 0 };
+    const zero: Estimate = {
+      requests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      maxOutputTokens: 0,
+      costUsd: 0,
+      standardCostUsd: 0,
+      cachedRequests: 0,
+    };
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);
     if (!request?.ok) return zero;
     const current = request.value;
@@ -43,7 +51,15 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
     const e = estimateCost(needed, config.outputTokenRatio, priceTable(config, DEFAULT_PRICES));
-    return { requests: e.requests, inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxOutputTokens: e.maxOutputTokens, costUsd: e.costUsd, standardCostUsd: e.standardCostUsd, cachedRequests: cached };
+    return {
+      requests: e.requests,
+      inputTokens: e.inputTokens,
+      outputTokens: e.outputTokens,
+      maxOutputTokens: e.maxOutputTokens,
+      costUsd: e.costUsd,
+      standardCostUsd: e.standardCostUsd,
+      cachedRequests: cached,
+    };
   },
 
   async cleanable(ctx: TargetContext) {

@@ -3,7 +3,14 @@ import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
 import type { RemoteState } from '../types.ts';
 import type { Part } from './ledger.ts';
 
-const ORDER: readonly RemoteState[] = ['submitting', 'validating', 'in_progress', 'finalizing', 'cancelling', 'downloading'];
+const ORDER: readonly RemoteState[] = [
+  'submitting',
+  'validating',
+  'in_progress',
+  'finalizing',
+  'cancelling',
+  'downloading',
+];
 
 export function partState(part: Part): RemoteState {
   if (part.state !== 'submitted') return 'submitting';

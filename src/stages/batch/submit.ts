@@ -22,7 +22,12 @@ const RATE_LIMIT_RETRY_MS = 30_000;
 const FILE_REUPLOAD_AFTER_MS = 10 * 60_000;
 
 /** Records the intent for a planned part (its bytes kept locally first), then drives it as far as it goes. */
-export async function submitNewPart(run: BatchRun, planned: PlannedPart, requestSha: string, estCostUsd: number | undefined): Promise<StepResult> {
+export async function submitNewPart(
+  run: BatchRun,
+  planned: PlannedPart,
+  requestSha: string,
+  estCostUsd: number | undefined,
+): Promise<StepResult> {
   await mkdir(run.files.partsDir, { recursive: true });
   await writeFileAtomic(partFile(run, planned.sha256), planned.data);
   const n = Math.max(0, ...run.ledger.parts.map((p) => p.n)) + 1;
@@ -62,17 +67,28 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     const name = uploadName(run.ctx.target, part);
     // An earlier upload of these bytes whose answer was lost (crash, Ctrl-C mid-upload) is reused, not duplicated.
     const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name) : undefined;
-    if (earlier && !earlier.ok) return { kind: 'waiting', why: `cannot list files to find the earlier upload of part ${part.n}: ${describeApiError(earlier.error)}` };
+    if (earlier && !earlier.ok)
+      return {
+        kind: 'waiting',
+        why: `cannot list files to find the earlier upload of part ${part.n}: ${describeApiError(earlier.error)}`,
+      };
     if (!earlier?.value || earlier.value.bytes !== data.length) {
       part.uploadAttemptAt = iso(now(run));
       await save(run);
     }
-    const uploaded = earlier?.value && earlier.value.bytes === data.length ? { ok: true as const, value: earlier.value } : await run.svc.api.upload(data, name);
+    const uploaded =
+      earlier?.value && earlier.value.bytes === data.length
+        ? { ok: true as const, value: earlier.value }
+        : await run.svc.api.upload(data, name);
     maybeCrash(run.svc, 'during-upload', crashInfo);
     if (!uploaded.ok) {
       part.note = `upload failed: ${describeApiError(uploaded.error)}`;
       await save(run);
-      if (uploaded.error.kind === 'bad-request' || uploaded.error.kind === 'auth') return { kind: 'failed', message: `the provider refused the upload of part ${part.n}: ${describeApiError(uploaded.error)}` };
+      if (uploaded.error.kind === 'bad-request' || uploaded.error.kind === 'auth')
+        return {
+          kind: 'failed',
+          message: `the provider refused the upload of part ${part.n}: ${describeApiError(uploaded.error)}`,
+        };
       return { kind: 'waiting', why: part.note };
     }
     part.fileId = uploaded.value.id;
@@ -84,13 +100,23 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   }
   if (part.state === 'creating') {
     const creation = await confirmCreation(run.svc.api, run.svc.poll, part, run.svc.confirmedCreates, now(run));
-    if (!creation.ok) return { kind: 'waiting', why: `cannot list batches to confirm part ${part.n} was created: ${describeApiError(creation.error)}` };
-    if (creation.value.kind === 'found') return adopt(run, part, creation.value.batch, 'adopted after an unconfirmed create');
-    if (creation.value.kind === 'unsure') return { kind: 'waiting', why: `confirming whether part ${part.n} was created (the provider's list may lag; creating again after ${iso(creation.value.until)} if it does not show up)` };
+    if (!creation.ok)
+      return {
+        kind: 'waiting',
+        why: `cannot list batches to confirm part ${part.n} was created: ${describeApiError(creation.error)}`,
+      };
+    if (creation.value.kind === 'found')
+      return adopt(run, part, creation.value.batch, 'adopted after an unconfirmed create');
+    if (creation.value.kind === 'unsure')
+      return {
+        kind: 'waiting',
+        why: `confirming whether part ${part.n} was created (the provider's list may lag; creating again after ${iso(creation.value.until)} if it does not show up)`,
+      };
     part.state = 'uploaded'; // the list proves no batch came of the earlier attempt
   }
   if (part.state !== 'uploaded') return { kind: 'advanced' };
-  if (part.retryAt && ms(part.retryAt) > now(run)) return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
+  if (part.retryAt && ms(part.retryAt) > now(run))
+    return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
 
   part.state = 'creating';
   part.createAttemptAt = iso(now(run));
@@ -122,7 +148,8 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   }
   // Every other answer is definitive: no batch was made.
   part.state = 'uploaded';
-  const fileNotVisible = (e.kind === 'bad-request' && /cannot find file|no such file/i.test(e.message)) || e.kind === 'not-found';
+  const fileNotVisible =
+    (e.kind === 'bad-request' && /cannot find file|no such file/i.test(e.message)) || e.kind === 'not-found';
   if (fileNotVisible && part.uploadedAt && now(run) - ms(part.uploadedAt) > FILE_REUPLOAD_AFTER_MS) {
     // Still unknown long after upload (deleted, expired): upload the same bytes again.
     part.state = 'intent';
@@ -131,7 +158,12 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     return { kind: 'waiting', why: `part ${part.n}: ${part.note}; uploading it again` };
   }
   if (fileNotVisible || e.kind === 'rate-limited' || e.kind === 'server-error' || e.kind === 'network') {
-    const wait = e.kind === 'rate-limited' ? (e.retryAfterMs ?? RATE_LIMIT_RETRY_MS) : fileNotVisible ? FILE_NOT_VISIBLE_RETRY_MS : RATE_LIMIT_RETRY_MS;
+    const wait =
+      e.kind === 'rate-limited'
+        ? (e.retryAfterMs ?? RATE_LIMIT_RETRY_MS)
+        : fileNotVisible
+          ? FILE_NOT_VISIBLE_RETRY_MS
+          : RATE_LIMIT_RETRY_MS;
     part.retryAt = iso(now(run) + wait);
     await save(run);
     return { kind: 'waiting', why: `part ${part.n}: ${part.note}; retrying` };
@@ -140,7 +172,10 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   await save(run);
   await rm(partFile(run, part.sha256), { force: true });
   await discardUpload(run.svc.api, part);
-  return { kind: 'failed', message: `the provider refused to create the batch for part ${part.n}: ${describeApiError(e)}` };
+  return {
+    kind: 'failed',
+    message: `the provider refused to create the batch for part ${part.n}: ${describeApiError(e)}`,
+  };
 }
 
 async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: string): Promise<StepResult> {
@@ -159,7 +194,10 @@ async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: strin
 
 /** Unique per intent, so an upload whose answer was lost can be found again by name. */
 function uploadName(target: string, part: Pick<Part, 'n' | 'intent'>): string {
-  const base = target.replace(/\.jsonl$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-150);
+  const base = target
+    .replace(/\.jsonl$/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(-150);
   return `${base}.part${part.n}.${part.intent}.jsonl`;
 }
 

@@ -14,7 +14,8 @@
     if (state.tab !== 'rows') return renderTab();
     const first = state.snapshot && state.snapshot.targets.find((t) => t.rows);
     const chosen = target || state.rows.target || (first && first.target) || '';
-    if (chosen !== state.rows.target || !state.rows.seen) Object.assign(state.rows, { target: chosen, from: 0, back: [] });
+    if (chosen !== state.rows.target || !state.rows.seen)
+      Object.assign(state.rows, { target: chosen, from: 0, back: [] });
     $('rows-target').value = chosen;
     V.loadRows();
   }

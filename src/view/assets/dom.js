@@ -6,7 +6,13 @@
 
   const embedded = window.PIPELINE_SNAPSHOT;
   const STATE_LABEL = { 'up-to-date': 'up to date', 'missing-input': 'missing input' };
-  const state = { snapshot: undefined, clockOffset: 0, tab: 'overview', expanded: new Set(), rows: { target: '', from: 0, back: [], search: '', problems: false, seen: '' } };
+  const state = {
+    snapshot: undefined,
+    clockOffset: 0,
+    tab: 'overview',
+    expanded: new Set(),
+    rows: { target: '', from: 0, back: [], search: '', problems: false, seen: '' },
+  };
   const $ = (id) => document.getElementById(id);
 
   function h(tag, props, ...children) {
@@ -19,13 +25,16 @@
       else if (key === 'dataset') Object.assign(el.dataset, value);
       else el.setAttribute(key, value === true ? '' : value);
     }
-    for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) el.append(child instanceof Node ? child : String(child));
+    for (const child of children.flat())
+      if (child !== undefined && child !== null && child !== false)
+        el.append(child instanceof Node ? child : String(child));
     return el;
   }
 
   function svg(tag, attrs, ...children) {
     const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
-    for (const [key, value] of Object.entries(attrs || {})) if (value !== undefined) el.setAttribute(key, String(value));
+    for (const [key, value] of Object.entries(attrs || {}))
+      if (value !== undefined) el.setAttribute(key, String(value));
     for (const child of children.flat()) if (child) el.append(child);
     return el;
   }
@@ -43,7 +52,8 @@
   }
 
   const clock = (t) => new Date(t).toLocaleTimeString('en-GB', { hour12: false });
-  const stateText = (t) => (t.state === 'pending' && t.remoteState ? t.remoteState.replace('_', ' ') : STATE_LABEL[t.state] || t.state);
+  const stateText = (t) =>
+    t.state === 'pending' && t.remoteState ? t.remoteState.replace('_', ' ') : STATE_LABEL[t.state] || t.state;
   const pill = (t) => h('span', { class: `pill st-${t.state}`, text: stateText(t) });
 
   function bar(fraction, cls) {
@@ -58,5 +68,23 @@
     return `${text.slice(0, Math.ceil(keep / 2))}…${text.slice(text.length - Math.floor(keep / 2))}`;
   }
 
-  window.pipelineView = { embedded, live: embedded === undefined, state, STATE_LABEL, DAY: 24 * 3600 * 1000, $, h, svg, int, usd, now, duration, clock, stateText, pill, bar, middleEllipsis };
+  window.pipelineView = {
+    embedded,
+    live: embedded === undefined,
+    state,
+    STATE_LABEL,
+    DAY: 24 * 3600 * 1000,
+    $,
+    h,
+    svg,
+    int,
+    usd,
+    now,
+    duration,
+    clock,
+    stateText,
+    pill,
+    bar,
+    middleEllipsis,
+  };
 })();

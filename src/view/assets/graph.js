@@ -24,7 +24,11 @@
       const x2 = b.x;
       const y2 = b.y + BOX / 2;
       const mid = (x1 + x2) / 2;
-      return svg('path', { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, class: 'edge' }, svg('title', {}, document.createTextNode(e.rule)));
+      return svg(
+        'path',
+        { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, class: 'edge' },
+        svg('title', {}, document.createTextNode(e.rule)),
+      );
     });
     const heads = columns.map((c, i) => {
       const rules = [...new Set(c.map((n) => (n.source ? 'source files' : `rule ${n.rule}`)))].join(', ');
@@ -33,10 +37,23 @@
     const nodes = g.nodes.map((n) => {
       const p = at.get(n.id);
       const fits = Math.floor((p.w - 16) / CHAR);
-      const box = svg('g', { class: `node ${n.source ? 'source' : `st-${n.state || 'none'}`}`, transform: `translate(${p.x},${p.y})`, 'data-node': n.id },
-        svg('title', {}, document.createTextNode(`${n.id}${n.state ? ` — rule ${n.rule}, ${STATE_LABEL[n.state] || n.state}` : ' — source file'}`)),
+      const box = svg(
+        'g',
+        {
+          class: `node ${n.source ? 'source' : `st-${n.state || 'none'}`}`,
+          transform: `translate(${p.x},${p.y})`,
+          'data-node': n.id,
+        },
+        svg(
+          'title',
+          {},
+          document.createTextNode(
+            `${n.id}${n.state ? ` — rule ${n.rule}, ${STATE_LABEL[n.state] || n.state}` : ' — source file'}`,
+          ),
+        ),
         svg('rect', { width: p.w, height: BOX, rx: 4 }),
-        svg('text', { x: 8, y: 15 }, document.createTextNode(middleEllipsis(n.id, fits))));
+        svg('text', { x: 8, y: 15 }, document.createTextNode(middleEllipsis(n.id, fits))),
+      );
       const target = s.targets.find((t) => t.target === n.id);
       if (target && target.rows && live) {
         box.classList.add('link');
@@ -44,10 +61,21 @@
       }
       return box;
     });
-    const legend = h('p', { class: 'legend' }, ['up-to-date', 'pending', 'queued', 'waiting', 'stale', 'failed'].map((st) => h('span', { class: `pill st-${st}`, text: STATE_LABEL[st] || st })), h('span', { class: 'pill source', text: 'source file' }));
+    const legend = h(
+      'p',
+      { class: 'legend' },
+      ['up-to-date', 'pending', 'queued', 'waiting', 'stale', 'failed'].map((st) =>
+        h('span', { class: `pill st-${st}`, text: STATE_LABEL[st] || st }),
+      ),
+      h('span', { class: 'pill source', text: 'source file' }),
+    );
     const width = lefts.length ? lefts[lefts.length - 1] + widths[widths.length - 1] + 10 : 100;
     const picture = svg('svg', { width, height: TOP + rows * ROW, class: 'graph' }, heads, edges, nodes);
-    $('tab-graph').replaceChildren(legend, g.omitted ? h('p', { class: 'note', text: `${int(g.omitted)} more files not drawn` }) : '', h('div', { class: 'scroll' }, picture));
+    $('tab-graph').replaceChildren(
+      legend,
+      g.omitted ? h('p', { class: 'note', text: `${int(g.omitted)} more files not drawn` }) : '',
+      h('div', { class: 'scroll' }, picture),
+    );
   }
 
   Object.assign(window.pipelineView, { renderGraph });
