@@ -36,7 +36,7 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run `pipeline <command> --help` for a command's options.",
-    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely.',
+    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely, 130 interrupted.',
     '',
   ].join('\n');
 }
