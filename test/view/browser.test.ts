@@ -25,6 +25,7 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
   let view: ViewProcess | undefined;
   let rig: Rig | undefined;
   let e2e: E2e | undefined;
+  let background: Promise<unknown> | undefined;
 
   beforeAll(async () => {
     await mkdir(TEST_OUTPUT, { recursive: true });
@@ -34,6 +35,9 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
     await browser?.close();
   });
   afterEach(async () => {
+    // Builds started by a test that failed run on to their end first: no process outlives the test.
+    await background?.catch(() => undefined);
+    background = undefined;
     await view?.stop();
     view = undefined;
     await rig?.dispose();
@@ -100,6 +104,7 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
         }
         throw new Error('the build did not finish in 60 runs');
       })();
+      background = builds;
       let finished = false;
       void builds.finally(() => (finished = true)).catch(() => undefined);
       const seen = new Set<string>();
