@@ -20,8 +20,15 @@ export interface Connection {
 
 export const MISSING_KEY_MESSAGE = 'Error: OPENAI_API_KEY environment variable is not set';
 
+/** What `connect` needs of a loaded project. */
+export interface ProjectPlace {
+  root: string;
+  stateDir: string;
+  rules: ReadonlyMap<string, { config: unknown }>;
+}
+
 /** Models the project's rules name: the offline emulator answers them even if it does not know them (new or fine-tuned models). */
-export function modelsOf(project: { rules: ReadonlyMap<string, { config: unknown }> }): string[] {
+function modelsOf(project: ProjectPlace): string[] {
   const models = new Set<string>();
   for (const { config } of project.rules.values()) {
     const model = (config as { model?: unknown }).model;
@@ -30,13 +37,12 @@ export function modelsOf(project: { rules: ReadonlyMap<string, { config: unknown
   return [...models];
 }
 
-export async function connect(opts: {
-  offline: boolean;
-  root: string;
-  stateDir: string;
-  env: NodeJS.ProcessEnv;
-  models?: readonly string[];
-}): Promise<Result<Connection, UsageError>> {
+export async function connect(
+  project: ProjectPlace,
+  offline: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<Result<Connection, UsageError>> {
+  const opts = { offline, root: project.root, stateDir: project.stateDir, env, models: modelsOf(project) };
   if (opts.offline) {
     const { startEmulator } = await import('../emulator/index.ts');
     const stateDir = path.join(opts.root, opts.stateDir, 'emulator');
@@ -45,7 +51,7 @@ export async function connect(opts: {
       stateDir,
       port: 0,
       speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
-      extraModels: opts.models ?? [],
+      extraModels: opts.models,
     });
     return ok({
       apiKey: 'offline-emulator',

@@ -6,7 +6,7 @@ import { withDependencies } from '../../engine/build.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
-import { connect, modelsOf } from '../connect.ts';
+import { connect } from '../connect.ts';
 import { runCycles } from '../build-cycles.ts';
 import { cancelTargets } from '../cancel-targets.ts';
 import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
@@ -87,15 +87,7 @@ export const buildCommand: Command = {
       );
       return EXIT_PENDING;
     }
-    const connection = needsApi
-      ? await connect({
-          offline: flag(args, 'offline'),
-          root: project.root,
-          stateDir: project.stateDir,
-          env: io.env,
-          models: modelsOf(project),
-        })
-      : undefined;
+    const connection = needsApi ? await connect(project, flag(args, 'offline'), io.env) : undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);

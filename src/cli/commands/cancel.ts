@@ -10,7 +10,7 @@ import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, type HeldLock, type LockHolder } from '../../engine/lock.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
 import { flag, type Command, type Io } from '../command.ts';
-import { connect, modelsOf } from '../connect.ts';
+import { connect } from '../connect.ts';
 import { askHolderToCancel, ANSWER_TIMEOUT_MS } from '../ask-holder-to-cancel.ts';
 import { cancellableTargets, cancelTargets } from '../cancel-targets.ts';
 import { formatCancelAnswer, formatCancelOutcomes } from '../../report/cancel-report.ts';
@@ -85,13 +85,7 @@ async function cancelHere(
   clock: Clock,
 ): Promise<number> {
   try {
-    const connection = await connect({
-      offline,
-      root: project.root,
-      stateDir: project.stateDir,
-      env: io.env,
-      models: modelsOf(project),
-    });
+    const connection = await connect(project, offline, io.env);
     if (!connection.ok) return reportUsageError(io.stderr, connection.error);
     const conn = connection.value;
     try {

@@ -5,7 +5,7 @@ import { collectStatus } from '../../engine/status.ts';
 import { renderStatus } from '../../report/status-table.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
-import { connect, modelsOf } from '../connect.ts';
+import { connect } from '../connect.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 
@@ -37,15 +37,7 @@ export const statusCommand: Command = {
       );
     const canConnect =
       (flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim()));
-    const connection = canConnect
-      ? await connect({
-          offline: flag(args, 'offline'),
-          root: project.root,
-          stateDir: project.stateDir,
-          env: io.env,
-          models: modelsOf(project),
-        })
-      : undefined;
+    const connection = canConnect ? await connect(project, flag(args, 'offline'), io.env) : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
       const services = conn ? await makeServices(conn, {}) : {};

@@ -4,7 +4,7 @@
  * lock, so it runs beside a build (see src/view/progress-source.ts for where progress comes from).
  */
 import { stringOption, flag, numberOption, type Command } from '../command.ts';
-import { connect, modelsOf } from '../connect.ts';
+import { connect } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
@@ -53,13 +53,7 @@ export const viewCommand: Command = {
         ? {
             kind: offline ? 'emulator' : 'api',
             async open() {
-              const connection = await connect({
-                offline,
-                root: project.root,
-                stateDir: project.stateDir,
-                env: io.env,
-                models: modelsOf(project),
-              });
+              const connection = await connect(project, offline, io.env);
               if (!connection.ok) return { ok: false, error: connection.error.message };
               return {
                 ok: true,

@@ -17,7 +17,7 @@ import { selectTargets } from '../../graph/select.ts';
 import { humanReporter } from '../../report/build-reporter.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, stringOption, type Command } from '../command.ts';
-import { connect, modelsOf, type Connection } from '../connect.ts';
+import { connect, type Connection } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { loadProject, UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
@@ -72,13 +72,7 @@ export const watchCommand: Command = {
         // Connected under the lock, for this build only: an --offline emulator started earlier
         // would not know the batches another `pipeline build` created in between.
         if (wanted.some((id) => p.rules.get(p.graph.targets.get(id)!.rule.name)!.stage.remote)) {
-          const c = await connect({
-            offline: flag(args, 'offline'),
-            root: p.root,
-            stateDir: p.stateDir,
-            env: io.env,
-            models: modelsOf(p),
-          });
+          const c = await connect(p, flag(args, 'offline'), io.env);
           if (!c.ok) return void reportUsageError(io.stderr, c.error);
           connection = c.value;
           if (connection.description && !described) io.stderr.write(`${connection.description}\n`);
