@@ -4,7 +4,7 @@
  * object per event instead, for scripts.
  */
 import type { BuildEvent, BuildSummary } from '../engine/events.ts';
-import type { Estimate } from '../stages/types.ts';
+import { emptyEstimate, type Estimate } from '../stages/types.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { unreachable } from '../util/result.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
@@ -141,15 +141,7 @@ export function totalEstimate(summary: BuildSummary): Estimate | undefined {
   for (const r of summary.results.values()) {
     const e = r.estimate;
     if (!e) continue;
-    total ??= {
-      requests: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      maxOutputTokens: 0,
-      costUsd: 0,
-      standardCostUsd: 0,
-      cachedRequests: 0,
-    };
+    total ??= emptyEstimate();
     for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] += e[key];
   }
   return total;

@@ -96,6 +96,19 @@ export interface Estimate {
   cachedRequests: number;
 }
 
+/** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */
+export function emptyEstimate(): Estimate {
+  return {
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    maxOutputTokens: 0,
+    costUsd: 0,
+    standardCostUsd: 0,
+    cachedRequests: 0,
+  };
+}
+
 export interface RemoteStatus {
   state: RemoteState | 'complete' | 'failed' | 'none';
   progress?: Progress;

@@ -5,7 +5,7 @@
  * the part lifecycle.
  */
 import { DEFAULT_PRICES } from '../../tokens/prices.ts';
-import type { Estimate, StageDefinition, TargetContext } from '../types.ts';
+import { emptyEstimate, type Estimate, type StageDefinition, type TargetContext } from '../types.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
 import { cancelBatches } from './cancel.ts';
 import { batchConfigSchema, priceTable, type BatchStageConfig } from './config.ts';
@@ -31,15 +31,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   cancel: cancelBatches,
 
   async estimate(ctx, config): Promise<Estimate> {
-    const zero: Estimate = {
-      requests: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      maxOutputTokens: 0,
-      costUsd: 0,
-      standardCostUsd: 0,
-      cachedRequests: 0,
-    };
+    const zero = emptyEstimate();
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);
     if (!request?.ok) return zero;
     const current = request.value;
