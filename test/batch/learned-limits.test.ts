@@ -99,7 +99,7 @@ describe('learned enqueued-token limits', () => {
     for (const s of subjects) expectDone(outcomes.get(s));
     const learned = LearnedLimits.load(h.root);
     expect(learned.limit('gpt-4.1')).toBe(limit);
-    expect(learned.ratio('gpt-4.1')).toBeGreaterThan(1.3);
+    expect(learned.ratio('gpt-4.1')).toBeGreaterThanOrEqual(1.25);
     const stats = await h.emulator.stats();
     // Only the first batch, sent before anything was learned, failed on the limit.
     expect(stats.batchesByStatus.failed ?? 0).toBe(1);

@@ -176,12 +176,10 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
     // Not the input's fault: the requests are planned again after a growing pause, within the
     // limit the provider stated (kept for every later build: parts are then cut to fit it).
     const stated = batch.errors.map((e) => parseEnqueuedLimit(e.message)).find((n) => n !== undefined);
-    if (stated !== undefined) {
-      const enqueued = part.inputTokens + run.svc.scheduler.total(part.model).tokens;
-      const learned = learnedLimits(run);
-      learned.learnFromFailure(part.model, stated, enqueued, batch.id, iso(now(run)));
-      await learned.save();
-    }
+    const learned = learnedLimits(run);
+    if (stated !== undefined) learned.learnLimit(part.model, stated, iso(now(run)));
+    if (part.budget !== undefined) learned.raiseRatio(part.model, batch.id);
+    await learned.save();
     const count = (run.ledger.backoff?.count ?? 0) + 1;
     // Jitter: targets that hit the limit together must not all come back at the same moment.
     const wait =

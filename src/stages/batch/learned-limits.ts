@@ -4,9 +4,9 @@
  *
  * - the limit itself, parsed from a `token_limit_exceeded` error ("… Limit: 200,000 enqueued
  *   tokens …");
- * - how the provider's token count compares with our estimate (`ratio`, never below 1): from a
- *   limit failure (the provider counted more than the limit where we estimated `est`, so its
- *   count is at least limit/est of ours) and from billed prompt tokens once results arrive.
+ * - how the provider's token count compares with our estimate (`ratio`, never below 1): raised
+ *   when a batch sent within a budget we believed safe still fails on the limit, and learned from
+ *   billed prompt tokens once results arrive.
  *
  * Planning keeps `estimate × ratio` under `limit × SAFETY`. Written only by a build (under the
  * lock), atomically.
@@ -79,16 +79,23 @@ export class LearnedLimits {
     return caps.length > 0 ? Math.floor(Math.min(...caps) / this.ratio(model)) : undefined;
   }
 
-  /** A batch failed on the limit while we had `estimated` tokens of the model enqueued (this batch included). */
-  learnFromFailure(model: string, limit: number, estimated: number, batchId: string, at: string): void {
+  /** A batch failed on the limit: the provider's own figure, kept for every later plan. */
+  learnLimit(model: string, limit: number, at: string): void {
+    this.models[model] = { ...this.models[model], limit, limitSeenAt: at };
+    this.#dirty = true;
+  }
+
+  /**
+   * A batch failed on the limit although it was sent within a budget we believed safe: the
+   * provider counts more than we estimate. Our view of what was enqueued at its validation is not
+   * exact (batches finish and start around it), so the ratio is raised step by step (×1.25, at
+   * most 3) rather than computed from one sample; a failure sent with no known limit says nothing
+   * about the ratio.
+   */
+  raiseRatio(model: string, batchId: string): void {
     const m = { ...this.models[model] };
-    m.limit = limit;
-    m.limitSeenAt = at;
-    // The provider counted more than `limit` where we estimated `estimated`: its count is at least limit/estimated of ours.
-    if (estimated > 0 && limit / estimated > (m.ratio ?? 1)) {
-      m.ratio = Math.min(10, (limit / estimated) * 1.05);
-      m.ratioFrom = `${batchId} failed at ${limit.toLocaleString('en-US')} enqueued tokens with ${estimated.toLocaleString('en-US')} estimated`;
-    }
+    m.ratio = Math.min(3, (m.ratio ?? 1) * 1.25);
+    m.ratioFrom = `${batchId} failed on the limit although sent within the planned budget`;
     this.models[model] = m;
     this.#dirty = true;
   }

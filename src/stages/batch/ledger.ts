@@ -57,6 +57,8 @@ const partSchema = z.object({
   bytes: z.number().int().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   estCostUsd: z.number().nonnegative().optional(),
+  /** The estimated-token budget per model in force when it was admitted (none: no limit was known). */
+  budget: z.number().nonnegative().optional(),
   /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
   requestSha: sha256,
   lines: z.string(),

@@ -86,7 +86,14 @@ export async function sendOutstanding(
       queued += part.entries.length;
       continue;
     }
-    const step = await submitNewPart(run, part, current.sha256, partCost(part, config.outputTokenRatio, prices));
+    const budget = learned.budget(part.model, configured);
+    const step = await submitNewPart(
+      run,
+      part,
+      current.sha256,
+      partCost(part, config.outputTokenRatio, prices),
+      budget,
+    );
     if (step.kind === 'failed')
       return {
         failure: {

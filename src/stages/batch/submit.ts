@@ -27,6 +27,7 @@ export async function submitNewPart(
   planned: PlannedPart,
   requestSha: string,
   estCostUsd: number | undefined,
+  budget?: number,
 ): Promise<StepResult> {
   await mkdir(run.files.partsDir, { recursive: true });
   await writeFileAtomic(partFile(run, planned.sha256), planned.data);
@@ -43,6 +44,7 @@ export async function submitNewPart(
     bytes: planned.data.length,
     inputTokens: planned.inputTokens,
     ...(estCostUsd !== undefined ? { estCostUsd: Math.round(estCostUsd * 1e6) / 1e6 } : {}),
+    ...(budget !== undefined ? { budget } : {}),
     requestSha,
     lines: encodeLines(planned.entries.map((e) => e.line)),
   };
