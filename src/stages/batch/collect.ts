@@ -134,6 +134,10 @@ function recordAnswers(
   let resent = 0;
   let exhausted = 0;
   let unansweredLines = 0;
+  // A batch that answered some of its requests made progress: re-sending the rest cannot loop
+  // forever (each round answers at least one), so only batches that answered none of them, or
+  // whose results are gone, count against maxUnansweredAttempts.
+  const progressed = lost.length === 0 && [...answers.values()].some((a) => a === 'succeeded' || typeof a === 'object');
   for (const [customId, hash] of ids) {
     const a = answers.get(customId);
     if (a === 'succeeded') {
@@ -145,6 +149,10 @@ function recordAnswers(
       continue;
     }
     if (a !== undefined) unansweredLines += 1;
+    if (progressed) {
+      resent += 1;
+      continue;
+    }
     const why =
       a === 'expired'
         ? { code: 'batch_expired', message: `${batch.id} expired before it ran` }

@@ -14,7 +14,7 @@ export const batchConfigSchema = z.strictObject({
   maxTokensPerBatch: positiveInt.optional(),
   /** Attempts per request for transient failures (5xx, 429, request_timeout). */
   maxAttempts: positiveInt.max(20).default(3),
-  /** Batches that may end without answering a request (expired, cancelled, results file gone) before it fails. */
+  /** Batches that may end having answered none of a part's requests (expired or cancelled at 0%), or whose results file is gone, before those requests fail. */
   maxUnansweredAttempts: positiveInt.max(50).default(5),
   /** Per model, across the targets of one build: estimated input tokens enqueued at once. */
   maxEnqueuedTokens: positiveInt.optional(),

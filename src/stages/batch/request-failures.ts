@@ -2,9 +2,10 @@
  * Per-request attempt bookkeeping (the ledger's `requestFailures`, keyed by request hash). Two
  * counters, two caps:
  * - `attempts`: answers with a retryable error (5xx, 429, timeouts), capped by `maxAttempts`;
- * - `unanswered`: batches that ended without answering the request at all (expired, cancelled,
- *   results file gone), capped by the larger `maxUnansweredAttempts` since it is not the
- *   request's fault. Without this cap a batch that always expires would be re-sent forever.
+ * - `unanswered`: batches that ended having answered none of their requests (expired or
+ *   cancelled at 0%), or whose results file is gone, capped by the larger `maxUnansweredAttempts`
+ *   since it is not the request's fault. Without this cap a batch that always expires at 0% would
+ *   be re-sent forever; one that answers some requests each time ends on its own.
  * A request past either cap is `permanent` for this build session and `exhausted`: a later build
  * (the user's "try again") gives it a fresh round. A 4xx is permanent for good, until the request
  * changes or `build --force`.
