@@ -14,7 +14,7 @@ it('the job completes under faults with bounded retries, no duplicate and identi
     spec,
     reference,
     seed: 3,
-    deadlineMs: 100_000,
+    deadlineMs: 200_000,
     timeoutMs: 700,
     burst429: 2,
     faults: {
@@ -41,4 +41,4 @@ it('the job completes under faults with bounded retries, no duplicate and identi
   });
   expect(f.maxExecutionsPerRequest).toBeLessThanOrEqual(3);
   expect(f.runs).toBeLessThan(20);
-}, 150_000);
+}, 260_000);
