@@ -24,10 +24,10 @@ import {
   endlessExpiryCampaign,
   globalLimitsCampaign,
   lostResultsCampaign,
-  queueLimitCampaign,
   type GlobalLimitsFigures,
   type HoleFigures,
 } from './holes.ts';
+import { queueLimitCampaign } from './queue-limit.ts';
 import { REPO } from '../helpers/rig.ts';
 import { referenceRun, type JobSpec } from './lib.ts';
 import { secretsCheck } from './secrets.ts';
