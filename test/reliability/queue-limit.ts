@@ -21,11 +21,13 @@ import {
 import { emulatorFor, envFor, makeJob, ROOT, runCliKillable, type JobSpec } from './lib.ts';
 
 export interface QueueLimitOptions {
-  /** The generator's default subjects (57), with few records each. */
+  /** The generator's default subjects (57), with their real test-split sizes or few records each. */
   spec: JobSpec;
   reference: Map<string, string | undefined>;
-  /** The provider's enqueued-token limit as a share of the smallest request file (< 1). */
-  limitShare: number;
+  /** The provider's enqueued-token limit: in tokens, or as a share of the smallest request file. */
+  limit: { tokens: number } | { shareOfSmallestFile: number };
+  /** The emulator's speed (default 50). */
+  emulatorSpeed?: number;
   /** The rule's tokenLimitBackoffSeconds (the first round's pause; default 60 s). */
   backoffSeconds?: number;
   /** `build --wait --poll-interval` (the first wait; it grows ×1.5 per poll up to 60 s). */
@@ -43,6 +45,8 @@ export interface QueueLimitFigures extends HoleFigures {
   jobTokens: number;
   fileTokens: { min: number; max: number };
   limit: number;
+  /** Request files whose estimated tokens alone are above the limit (they must be split into parts). */
+  subjectsAboveLimit: number;
   learnedLimit: number | undefined;
   /** Plain builds until .pipeline/provider-limits.json appeared. */
   runsToLearn: number;
@@ -64,6 +68,7 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
     jobTokens: 0,
     fileTokens: { min: 0, max: 0 },
     limit: 0,
+    subjectsAboveLimit: 0,
     learnedLimit: undefined,
     runsToLearn: 0,
     firstRoundFailures: 0,
@@ -85,8 +90,10 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
     const sizes = [...tokens.values()];
     f.jobTokens = sizes.reduce((a, b) => a + b, 0);
     f.fileTokens = { min: Math.min(...sizes), max: Math.max(...sizes) };
-    f.limit = Math.floor(f.fileTokens.min * opts.limitShare);
-    emu = await emulatorFor(job, { speed: 50, enqueuedTokenLimit: f.limit });
+    f.limit =
+      'tokens' in opts.limit ? opts.limit.tokens : Math.floor(f.fileTokens.min * opts.limit.shareOfSmallestFile);
+    f.subjectsAboveLimit = sizes.filter((n) => n > f.limit).length;
+    emu = await emulatorFor(job, { speed: opts.emulatorSpeed ?? 50, enqueuedTokenLimit: f.limit });
     const env = envFor(emu);
     const limitsFile = job.rig.path(`${ROOT}/.pipeline/provider-limits.json`);
     // Round 1: every request file alone is above the limit; the batches fail and the limit is learned.
