@@ -138,8 +138,11 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
         },
         Math.min(opts.waitSliceMs ?? 20_000, Math.max(1000, opts.deadlineMs - (Date.now() - started))),
       );
-      const r = await run;
+      const ended = await run;
       clearTimeout(slice);
+      // A SIGINT landing while node tears down after the build (its handlers gone) ends it by the
+      // signal: a shell reports that as 130 too, and the build had finished its work.
+      const r = ended.code === null && interrupted && ended.signal === 'SIGINT' ? { ...ended, code: 130 } : ended;
       f.waitRuns += 1;
       noteRun(f, { ...r, killed: false, ms: 0 }, interrupted ? [0, 130] : [0], `build --wait ${f.waitRuns}`);
       if (r.code === 0) f.finished = true;

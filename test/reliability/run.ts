@@ -6,8 +6,8 @@
  *   RELIABILITY_KILLS=N (default 200) total SIGKILLs over the two crash scenarios.
  *   RELIABILITY_ONLY=name[,name…] (or the names as arguments) runs only those scenarios:
  *     crash, faults, bad-input, concurrency, secrets, lost-results, global-limits,
- *     endless-expiry, queue-limit; `holes` = the last four. A subset writes its report to a temp
- *     file (printed), never to docs/RELIABILITY.md.
+ *     endless-expiry, queue-limit, lagging-lists, lock-races; `holes` = the last six. A subset
+ *     writes its report to a temp file (printed), never to docs/RELIABILITY.md.
  *
  *   RELIABILITY_ONLY=holes npx tsx test/reliability/run.ts
  *   npx tsx test/reliability/run.ts lost-results endless-expiry
@@ -47,6 +47,8 @@ interface Row {
 
 const rows: Row[] = [];
 const started = Date.now();
+/** The machine is shared: its load when the campaign starts and ends goes beside the timings. */
+const loadAtStart = os.loadavg()[0]!;
 const log = (line: string) =>
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 const totalKills = Number(process.env.RELIABILITY_KILLS ?? 200);
@@ -526,8 +528,10 @@ const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const doc = `# Reliability figures
 
 Produced by \`${subset ? `RELIABILITY_ONLY=${asked.join(',')} npx tsx test/reliability/run.ts` : 'npm run reliability'}\` (test/reliability/run.ts) on ${new Date().toISOString().slice(0, 10)},
-${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${os.platform()} ${os.release()}; ${minutes} minutes
-(${os.cpus().length} cores shared with other work, so timings are loose; the figures are not).
+${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ${os.platform()} ${os.release()}; ${minutes} minutes.
+The ${os.cpus().length} cores were shared with other work (load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end), so every
+time shown here (seconds per scenario, runs, waits) is slower and looser than on a quiet machine; the
+counts in the table are not affected.
 
 ${table}
 
@@ -553,10 +557,15 @@ ${rows.map((r) => `### ${r.scenario}\n\n${r.what}.\n\n${r.notes.map((n) => `- ${
   so the emulator's slow replies time out.
 - \`PIPELINE_FAILPOINT\`, \`PIPELINE_EMULATOR_SPEED\`; emulator controls \`/_emulator/faults\`,
   \`/_emulator/batches/{id}/expire\`; emulator options \`faults.expireAfterFraction\` (endless expiry),
-  \`faults.requestErrors\` and \`enqueuedTokenLimit\` (queue limit), and an injected clock that moves only
+  \`faults.requestErrors\` and \`enqueuedTokenLimit\` (queue limit), \`faults.listLagMs\`, \`clockSkewMs\` and
+  \`faults.lostReplyRate\`/\`lostReplyRoutes\` (lagging lists), and an injected clock that moves only
   between builds (global limits). Result files are lost with the Files API's own \`DELETE /v1/files/{id}\`.
+- Lock races: test/reliability/fixtures/lock-barrier.ts, preloaded with \`node --import\` into each racing
+  CLI, holds its first \`link()\` onto the lock until a shared start time (\`PIPELINE_TEST_LOCK_AT\`) and logs
+  every such \`link()\` to \`PIPELINE_TEST_LOCK_LOG\`; nothing else of the CLI is changed.
 - \`RELIABILITY_ONLY=name[,name…]\` (or the names as arguments to test/reliability/run.ts) runs a subset
-  of the scenarios (\`holes\` = lost-results, global-limits, endless-expiry, queue-limit) and writes its
+  of the scenarios (\`holes\` = lost-results, global-limits, endless-expiry, queue-limit, lagging-lists,
+  lock-races) and writes its
   report to a temp file, never to this one.
 - The merged output is deterministic (the stand-in model derives replies and usage from the request),
   so \`paraphrase_tokens\` matches too; raw result files legitimately differ (batch ids, timestamps).
