@@ -176,7 +176,7 @@ async function faults(): Promise<void> {
     spec: FAULT_SPEC,
     reference,
     seed: 5,
-    deadlineMs: 9 * 60_000,
+    deadlineMs: 25 * 60_000,
     timeoutMs: 1000,
     burst429: 3,
     expireChance: 0.3,
@@ -438,7 +438,7 @@ async function queueLimit(): Promise<void> {
   rows.push(
     holeRow(
       'queue limit below a request file',
-      `issue #18 at full scale: the generator's ${f.subjects} subjects with the real MMLU test-split sizes (${f.records.toLocaleString('en-US')} records, ${f.jobTokens.toLocaleString('en-US')} estimated input tokens; request files ${f.fileTokens.min.toLocaleString('en-US')}–${f.fileTokens.max.toLocaleString('en-US')} tokens, ${above} of them alone above the limit) against an emulator (speed 200) whose enqueued-token limit is ${f.limit.toLocaleString('en-US')} tokens, ${((f.limit / f.jobTokens) * 100).toFixed(1)}% of the job. No limit flag and no maxEnqueuedTokens; the rule's tokenLimitBackoffSeconds is 2 (default 60) to keep the run short. Plain \`build\` until .pipeline/provider-limits.json appears (the first round fails on the limit), then \`build --wait --poll-interval 0.02\`, interrupted with SIGINT every 20 s and started again (its polls back off to 60 s), until exit 0 (stuck after 75 min). Any batch failed after the limit was learned, a provider peak above the limit, a wrong learned limit or a stuck job counts as unclear. The scaled-down variant (57 subjects × 4 records, a limit below every request file) runs in test/reliability-fast/queue-limit.test.ts. Trials are CLI runs`,
+      `issue #18 at full scale: the generator's ${f.subjects} subjects with the real MMLU test-split sizes (${f.records.toLocaleString('en-US')} records, ${f.jobTokens.toLocaleString('en-US')} estimated input tokens; request files ${f.fileTokens.min.toLocaleString('en-US')}–${f.fileTokens.max.toLocaleString('en-US')} tokens, ${above} of them alone above the limit) against an emulator (speed 200) whose enqueued-token limit is ${f.limit.toLocaleString('en-US')} tokens, ${((f.limit / f.jobTokens) * 100).toFixed(1)}% of the job. No limit flag and no maxEnqueuedTokens; the rule's tokenLimitBackoffSeconds is 2 (default 60) to keep the run short. Plain \`build\` until .pipeline/provider-limits.json appears (the first round fails on the limit), then \`build --wait --poll-interval 0.02\`, interrupted with SIGINT every 20 s and started again (its polls back off to 60 s), until exit 0 (stuck after 75 min). Any batch failed after the limit was learned, a provider peak above the limit, a wrong learned limit or a stuck job counts as unclear. A scaled-down variant (10 subjects × 4 records, a limit below every request file) runs in test/reliability-fast/queue-limit.test.ts. Trials are CLI runs`,
       f.runs,
       f,
       [
