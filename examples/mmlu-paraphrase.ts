@@ -43,7 +43,8 @@ export function mmluParaphraseRules(job: MmluJob): RuleInput[] {
         model: job.model,
         system: MMLU_SYSTEM,
         prompt: MMLU_PROMPT,
-        params: { temperature: 0.7, max_tokens: 1024 },
+        // Anthropic's API version 2026-10-21 (sent by its SDK 1.x) refuses temperature, top_p and top_k.
+        params: job.provider === 'anthropic' ? { max_tokens: 1024 } : { temperature: 0.7, max_tokens: 1024 },
         customId: '{subject}-{question_number}',
       }),
     }),

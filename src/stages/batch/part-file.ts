@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isRecord } from '../record-template.ts';
 import type { Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
-import { requestHash, type RequestFile } from './request-file.ts';
+import { lineHash, type RequestFile } from './request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
 export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {
@@ -33,7 +33,7 @@ export async function partRequests(
       } catch {
         continue;
       }
-      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, requestHash(v.method, v.url, v.body));
+      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, lineHash(v));
     }
     return ids;
   }

@@ -85,7 +85,7 @@ export async function readRequestFile(
       entries.push({
         line: entry.line,
         customId: v.custom_id,
-        hash: inline ? requestHash('POST', ANTHROPIC_ENDPOINT, body) : requestHash(v.method, v.url, body),
+        hash: lineHash(v),
         model: typeof body.model === 'string' ? body.model : '',
         endpoint,
         text: entry.text.trim(),
@@ -102,6 +102,13 @@ export async function readRequestFile(
 
 /** What Anthropic's request lines are sent to (they carry no url of their own). */
 export const ANTHROPIC_ENDPOINT = '/v1/messages';
+
+/** The request cache's key of a request line, in either provider shape (the one definition of it). */
+export function lineHash(line: Record<string, unknown>): string {
+  return isRecord(line.params) && line.body === undefined
+    ? requestHash('POST', ANTHROPIC_ENDPOINT, line.params)
+    : requestHash(line.method, line.url, line.body);
+}
 
 export function requestHash(method: unknown, url: unknown, body: unknown): string {
   return hashText(canonicalJson({ method: method ?? null, url: url ?? null, body }));
