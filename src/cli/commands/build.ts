@@ -26,6 +26,10 @@ export const buildCommand: Command = {
       short: 'n',
       description: 'print what would run and why, with requests, tokens and dollars; change nothing',
     },
+    compare: {
+      type: 'boolean',
+      description: 'with -n: also price the job on every provider and model of the price table, side by side',
+    },
     force: { type: 'boolean', short: 'B', description: 'rebuild the named targets even if up to date' },
     wait: { type: 'boolean', description: 'keep polling until nothing is pending' },
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
@@ -68,6 +72,11 @@ export const buildCommand: Command = {
     for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
     const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
     const dryRun = flag(args, 'dry-run');
+    if (flag(args, 'compare') && !dryRun)
+      return reportUsageError(
+        io.stderr,
+        new UsageError('--compare prices a dry run: use it with -n (build -n --compare)'),
+      );
     const clock = io.clock ?? systemClock;
     const wanted = withDependencies(project.graph, requested);
     const needsApi =
@@ -124,6 +133,7 @@ export const buildCommand: Command = {
         wait: flag(args, 'wait'),
         json: flag(args, 'json'),
         verbose: flag(args, 'verbose'),
+        compare: flag(args, 'compare'),
         ...(cancelDesk ? { cancelDesk } : {}),
         firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
         io,
