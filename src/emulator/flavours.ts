@@ -57,7 +57,7 @@ async function startAzure(openai: EmulatorContext, opts: EmulatorOptions): Promi
     batches,
     ledger,
     apiKey: opts.azure?.apiKey ?? opts.apiKey,
-    isKnownModel: azure.isDeployment,
+    isKnownModel: (name) => azure.isDeployment(name),
     // Fail-fast regions refuse at create (azure/admission.ts); the others fail the batch at validation.
     tokenLimit: (deployment) => (azure.failFast ? undefined : azure.maxEnqueuedTokens(deployment)),
     maxRequestsPerBatch: AZURE_MAX_REQUESTS,
