@@ -18,7 +18,7 @@ type Counter =
   | 'bytesIn'
   | 'bytesOut';
 
-export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus' | 'messageBatchesByStatus'>;
+export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus' | 'messageBatchesByStatus' | 'azureBatchesByStatus'>;
 
 const empty = (): PersistedStats => ({
   batchesCreated: 0,

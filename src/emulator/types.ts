@@ -93,6 +93,26 @@ export interface EmulatorOptions {
   extraModels?: readonly string[];
   /** The Anthropic Message Batches flavour (`/v1/messages/batches…`, always served). */
   anthropic?: AnthropicOptions;
+  /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
+  azure?: AzureOptions;
+}
+
+export interface AzureOptions {
+  /**
+   * Batch deployments of the emulated resource: deployment name → model. A request line's `model`
+   * must name one (else the batch fails validation with `model_not_found`). Default: every known
+   * model is deployed under its own name.
+   */
+  deployments?: Record<string, string>;
+  /** Enqueued-token quota, for every deployment or per deployment name (default: unlimited). */
+  maxEnqueuedTokens?: number | Record<string, number>;
+  /**
+   * true (default, Azure's "fail fast" regions): create answers 400 `token_limit_exceeded` with the
+   * `deployment-*-enqueued-tokens` headers; false: the batch is created and fails at validation.
+   */
+  failFast?: boolean;
+  /** The `api-key` Azure accepts (default: `apiKey`; unset: any key). */
+  apiKey?: string;
 }
 
 export interface AnthropicOptions {
@@ -118,6 +138,8 @@ export interface EmulatorStats {
   batchesByStatus: Record<string, number>;
   /** Anthropic message batches by `processing_status` (their batches and requests also count above). */
   messageBatchesByStatus: Record<string, number>;
+  /** Azure batches by status (their batches, files and requests also count above). */
+  azureBatchesByStatus: Record<string, number>;
 }
 
 export type BatchStatus =
