@@ -72,7 +72,10 @@ export interface OnlineWindow {
 export interface OnlineStats {
   /** Valid requests received by the online endpoints (retries included). */
   received: number;
-  /** Answers by HTTP status ('200', '400', '429', '503', '500', '498', …); lost and hung requests have none. */
+  /**
+   * Answers of the online handlers by HTTP status ('200', '400', '429', '503', '500', '498', …); lost
+   * and hung requests have none, nor do the router's own answers (a 401, an injected `http` fault).
+   */
   byStatus: Record<string, number>;
   /** Requests worked on and billed, lost replies included. */
   answered: number;
