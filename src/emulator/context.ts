@@ -1,5 +1,6 @@
 /** Everything a route handler needs, assembled once by `startEmulator`. */
 import type { Clock } from '../util/clock.ts';
+import type { AnthropicContext } from './anthropic/context.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { ExecutionLedger } from './executions.ts';
 import type { FaultState } from './faults.ts';
@@ -32,6 +33,8 @@ export interface EmulatorContext {
   online: OnlineServer;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;
+  /** The other flavours served beside this one (set on the main context only): for stats and test controls. */
+  siblings?: { anthropic: AnthropicContext };
 }
 
 /** Requests per second each batch executes at speed 1 (a 100-request batch runs ~2 s). */

@@ -1,5 +1,6 @@
 /** Test controls under /_emulator: stats, moving the clock, replacing faults, forcing expiry. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forceExpireMessageBatch } from './anthropic/routes.ts';
 import { found } from './batches-routes.ts';
 import type { EmulatorContext } from './context.ts';
 import { faultOptionsSchema } from './faults.ts';
@@ -33,6 +34,9 @@ export async function handleControl(
     return sendJson(res, 200, { faults: ctx.faults.options }, ctx.counter);
   }
   const m = /^\/_emulator\/batches\/([^/]+)\/expire$/.exec(pathname);
+  const anthropic = ctx.siblings?.anthropic;
+  if (method === 'POST' && m && anthropic?.store.get(decodeURIComponent(m[1] ?? '')))
+    return forceExpireMessageBatch(anthropic, decodeURIComponent(m[1] ?? ''), res, `http://${req.headers.host}`);
   if (method === 'POST' && m)
     return sendJson(
       res,

@@ -112,7 +112,7 @@ export const faultOptionsSchema = z
         z
           .object({
             route: z.string().optional(),
-            status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]),
+            status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429), z.literal(529)]),
             rate: rate.optional(),
             count: z.number().int().min(0).optional(),
             retryAfterSeconds: z.number().min(0).optional(),

@@ -149,7 +149,7 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
 }
 
 /** The handler runs to the end, but what it answers goes nowhere: the socket is destroyed instead. */
-function loseReply(req: IncomingMessage, res: ServerResponse): void {
+export function loseReply(req: IncomingMessage, res: ServerResponse): void {
   const cut = () => {
     req.socket.destroy();
     return res;

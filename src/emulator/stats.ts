@@ -18,7 +18,7 @@ type Counter =
   | 'bytesIn'
   | 'bytesOut';
 
-export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus' | 'online'>;
+export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus' | 'messageBatchesByStatus' | 'online'>;
 
 const empty = (): PersistedStats => ({
   batchesCreated: 0,

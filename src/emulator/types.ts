@@ -8,7 +8,8 @@ import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts
 export interface HttpFault {
   /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
   route?: string;
-  status: 500 | 502 | 503 | 429;
+  /** 529 is Anthropic's `overloaded_error`; on the OpenAI routes it is a bare server error. */
+  status: 500 | 502 | 503 | 429 | 529;
   /** Probability (0..1) per matching call, drawn from the seeded PRNG. */
   rate?: number;
   /** Fire on the next N matching calls, then stop. */
@@ -95,6 +96,17 @@ export interface EmulatorOptions {
   extraModels?: readonly string[];
   /** Limits and latency of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`). */
   online?: OnlineOptions;
+  /** The Anthropic Message Batches flavour (`/v1/messages/batches…`, always served). */
+  anthropic?: AnthropicOptions;
+}
+
+export interface AnthropicOptions {
+  /** Largest create body (default 256 MB, the real limit); bigger is a 413 `request_too_large`. */
+  maxBatchBytes?: number;
+  /** Most requests per create (default 100,000, the real limit); more is a 400. */
+  maxRequestsPerBatch?: number;
+  /** Claude model names accepted besides the built-in set; any other gives `not_found_error` results. */
+  extraModels?: readonly string[];
 }
 
 export interface EmulatorStats {
@@ -109,6 +121,8 @@ export interface EmulatorStats {
   bytesIn: number;
   bytesOut: number;
   batchesByStatus: Record<string, number>;
+  /** Anthropic message batches by `processing_status` (their batches and requests also count above). */
+  messageBatchesByStatus: Record<string, number>;
   /** What the online endpoints did in this server's life (not persisted; executions also count above). */
   online: OnlineStats;
 }

@@ -1,7 +1,8 @@
 /**
  * After a create that got no answer (timeout, dropped connection, 5xx, crash), did the provider
  * make the batch? This is the one place that decides. The batch carries our random intent id in
- * its metadata, so the list is walked (newest first) for it:
+ * its metadata (or, where the provider keeps no metadata, is known by its size and creation
+ * time), so the list is walked (newest first) for it:
  *
  * - found → adopt it: never create a second one;
  * - not found → only conclude "nothing was made" once the list is proven current past our
@@ -31,6 +32,7 @@ export async function confirmCreation(
   part: Part,
   confirmed: ConfirmedCreates,
   now: number,
+  claimed: ReadonlySet<string> = new Set(),
 ): Promise<Result<Creation, ApiError>> {
   const intentAt = ms(part.intentAt);
   const attemptAt = part.createAttemptAt ? ms(part.createAttemptAt) : intentAt;
@@ -41,7 +43,9 @@ export async function confirmCreation(
     if (!walked.ok) return err(walked.error);
     snap = walked.value;
   }
-  const batch = snap.byIntent.get(part.intent);
+  const batch = api.traits.metadata
+    ? snap.byIntent.get(part.intent)
+    : findBySizeAndTime(snap, part, attemptAt, claimed);
   if (batch) return ok({ kind: 'found', batch });
   if (now - attemptAt >= ADOPT_RETRY_WINDOW_MS) return ok({ kind: 'absent' });
   for (const id of snap.batches.keys()) {
@@ -49,6 +53,33 @@ export async function confirmCreation(
     if (at !== undefined && at > attemptAt) return ok({ kind: 'absent' });
   }
   return ok({ kind: 'unsure', until: attemptAt + ADOPT_RETRY_WINDOW_MS });
+}
+
+/** How far a batch's creation time may be from our attempt's and still be taken for it (clock skew included). */
+export const SIZE_MATCH_WINDOW_MS = 60 * 60_000;
+
+/**
+ * Providers without batch metadata (Anthropic): the batch made from this part has exactly its
+ * number of requests and was created around our attempt, and no other part of this pipeline has
+ * claimed it. Of several, the one closest in time.
+ */
+function findBySizeAndTime(
+  snap: PollSnapshot,
+  part: Part,
+  attemptAt: number,
+  claimed: ReadonlySet<string>,
+): RemoteBatch | undefined {
+  let best: RemoteBatch | undefined;
+  let bestGap = SIZE_MATCH_WINDOW_MS;
+  for (const b of snap.batches.values()) {
+    if (claimed.has(b.id) || b.requestCounts.total !== part.requests) continue;
+    const gap = Math.abs(b.createdAt - attemptAt);
+    if (gap <= bestGap) {
+      best = b;
+      bestGap = gap;
+    }
+  }
+  return best;
 }
 
 /** Confirmed creates recorded in ledgers: parts whose create was answered (not adopted). */

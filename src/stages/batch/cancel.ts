@@ -3,13 +3,18 @@
  * first looked for (it may exist and be running); an intent that never became a batch is simply
  * dropped. Finished requests of a cancelled batch are kept: the next build collects them.
  */
+import { batchServicesFor } from '../services.ts';
 import type { TargetContext } from '../types.ts';
+import type { BatchStageConfig } from './config.ts';
 import { confirmCreation } from './adoption.ts';
 import { discardUpload } from './submit.ts';
 import { iso, isInFlight, loadLedger, saveLedger } from './ledger.ts';
 
-export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: number; message: string }> {
-  const svc = ctx.services.batch;
+export async function cancelBatches(
+  ctx: TargetContext,
+  config: BatchStageConfig,
+): Promise<{ cancelled: number; message: string }> {
+  const svc = batchServicesFor(ctx.services, config.provider);
   if (!svc || !ctx.marker) return { cancelled: 0, message: 'no Batch API connection' };
   const loaded = await loadLedger(ctx.marker, ctx.root);
   if (!loaded.ok) return { cancelled: 0, message: loaded.error.message };
@@ -19,7 +24,7 @@ export async function cancelBatches(ctx: TargetContext): Promise<{ cancelled: nu
   const notes: string[] = [];
   for (const p of ledger.parts.filter(isInFlight)) {
     if (p.state === 'creating') {
-      const found = await confirmCreation(svc.api, svc.poll, p, svc.confirmedCreates, ctx.clock.now());
+      const found = await confirmCreation(svc.api, svc.poll, p, svc.confirmedCreates, ctx.clock.now(), svc.claimed);
       if (!found.ok) {
         notes.push(`part ${p.n}: cannot confirm whether it was created (${found.error.message}); cancel again later`);
         continue;

@@ -16,6 +16,7 @@ import type { PlannedPart } from './plan.ts';
 import { confirmCreation } from './adoption.ts';
 import { now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
+import { backOffOnTokenLimit } from './token-limit.ts';
 
 const FILE_NOT_VISIBLE_RETRY_MS = 10_000;
 const RATE_LIMIT_RETRY_MS = 30_000;
@@ -66,6 +67,12 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       await save(run);
       return { kind: 'advanced' };
     }
+    if (!run.svc.api.traits.uploadsFiles) {
+      // Requests go inline in the create call (Anthropic): the local part file is the upload.
+      part.state = 'uploaded';
+      await save(run);
+      return advanceSubmit(run, part);
+    }
     const name = uploadName(run.ctx.target, part);
     // An earlier upload of these bytes whose answer was lost (crash, Ctrl-C mid-upload) is reused, not duplicated.
     const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name) : undefined;
@@ -101,7 +108,14 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     maybeCrash(run.svc, 'after-upload', crashInfo);
   }
   if (part.state === 'creating') {
-    const creation = await confirmCreation(run.svc.api, run.svc.poll, part, run.svc.confirmedCreates, now(run));
+    const creation = await confirmCreation(
+      run.svc.api,
+      run.svc.poll,
+      part,
+      run.svc.confirmedCreates,
+      now(run),
+      run.svc.claimed,
+    );
     if (!creation.ok)
       return {
         kind: 'waiting',
@@ -120,13 +134,22 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   if (part.retryAt && ms(part.retryAt) > now(run))
     return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
 
+  const inline = !run.svc.api.traits.uploadsFiles;
+  const inputData = inline ? await readFile(partFile(run, part.sha256)).catch(() => undefined) : undefined;
+  if (inline && (!inputData || hashText(inputData) !== part.sha256)) {
+    part.state = 'abandoned';
+    part.note = 'the local copy of the part was lost before its batch was created; its requests are planned again';
+    await save(run);
+    return { kind: 'advanced' };
+  }
   part.state = 'creating';
   part.createAttemptAt = iso(now(run));
   delete part.retryAt;
   await save(run);
   maybeCrash(run.svc, 'after-creating', crashInfo);
   const created = await run.svc.api.createBatch({
-    inputFileId: part.fileId!,
+    inputFileId: part.fileId,
+    inputData,
     endpoint: part.endpoint,
     completionWindow: run.config.completionWindow,
     metadata: {
@@ -149,6 +172,15 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     return { kind: 'waiting', why: `part ${part.n}: no answer to create (${e.message}); will look for it next run` };
   }
   // Every other answer is definitive: no batch was made.
+  if (e.kind === 'queue-full') {
+    // Azure refuses at create what OpenAI fails after validation: the same back-off, the same learning.
+    part.state = 'abandoned';
+    await save(run);
+    await rm(partFile(run, part.sha256), { force: true });
+    await discardUpload(run.svc.api, part);
+    await backOffOnTokenLimit(run, part, [e.message]);
+    return { kind: 'waiting', why: `part ${part.n}: ${part.note}` };
+  }
   part.state = 'uploaded';
   const fileNotVisible =
     (e.kind === 'bad-request' && /cannot find file|no such file/i.test(e.message)) || e.kind === 'not-found';
@@ -182,6 +214,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
 
 async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: string): Promise<StepResult> {
   part.batchId = batch.id;
+  run.svc.claimed.add(batch.id);
   part.createdAt = iso(batch.createdAt);
   part.status = batch.status;
   part.counts = batch.requestCounts;
