@@ -5,11 +5,14 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
+import { ONLINE_FLAGS, ONLINE_USAGE, parseOnlineFlags } from './online/cli-flags.ts';
+import type { OnlineOptions } from './online/types.ts';
 import type { FaultOptions } from './types.ts';
 
 const USAGE = `Usage: pipeline emulator [options]
 
-Serve the built-in OpenAI Files + Batches API emulator on 127.0.0.1 (nothing leaves this machine).
+Serve the built-in OpenAI Files + Batches API emulator on 127.0.0.1 (nothing leaves this machine),
+with online chat completions and embeddings beside it.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -38,6 +41,7 @@ Faults:
   --list-lag-ms MS              GET /v1/batches leaves out batches younger than MS
   -h, --help                    show this help
 
+${ONLINE_USAGE}
 Point the openai SDK at it with:
   export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=emulator
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
@@ -66,6 +70,7 @@ const OPTIONS = {
   'clock-skew-ms': { type: 'string' },
   'extra-model': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
+  ...ONLINE_FLAGS,
 } as const;
 
 class FlagError extends Error {}
@@ -111,6 +116,7 @@ export async function runEmulatorCommand(
     clockSkewMs: number | undefined,
     apiKey: string | undefined;
   const faults: FaultOptions = {};
+  let online: OnlineOptions = {};
   try {
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
@@ -145,6 +151,10 @@ export async function runEmulatorCommand(
     if (fraction !== undefined) faults.expireAfterFraction = fraction;
     const lag = num(values, 'list-lag-ms', (n) => n >= 0, 'a number of milliseconds');
     if (lag !== undefined) faults.listLagMs = lag;
+    const onlineFlags = parseOnlineFlags(values);
+    if (!onlineFlags.ok) throw new FlagError(onlineFlags.error);
+    online = onlineFlags.value.options;
+    faults.online = onlineFlags.value.faults;
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
     io.stderr.write(`pipeline emulator: ${e.message}\n`);
@@ -160,6 +170,7 @@ export async function runEmulatorCommand(
     stateDir,
     faults,
     extraModels,
+    online,
     ...(port === undefined ? {} : { port }),
     ...(speed === undefined ? {} : { speed }),
     ...(tokenLimit === undefined ? {} : { enqueuedTokenLimit: tokenLimit }),

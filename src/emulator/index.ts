@@ -18,6 +18,7 @@ import { FilesStore } from './files-store.ts';
 import { knownModels } from './known-models.ts';
 import { MAX_REQUESTS } from './validation.ts';
 import { KeyedMutex } from './mutex.ts';
+import { OnlineServer } from './online/server.ts';
 import { StatsKeeper } from './stats.ts';
 import { collectStats } from './stats-view.ts';
 import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
@@ -32,6 +33,7 @@ export type {
   HttpFault,
   RequestErrorFaults,
 } from './types.ts';
+export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT/v1': the OpenAI SDK's baseURL. */
@@ -66,7 +68,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     batches,
     stats,
     ledger,
-    faults: new FaultState(seed, opts.faults),
+    faults: new FaultState(seed, opts.faults, () => clock.now()),
     locks: new KeyedMutex(),
     counter: { addIn: (n) => stats.add('bytesIn', n), addOut: (n) => stats.add('bytesOut', n) },
     seed,
@@ -77,6 +79,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     enqueuedTokenFactor: opts.enqueuedTokenFactor ?? 1,
+    online: new OnlineServer(opts.online ?? {}, clock.now()),
     advanceClock: (ms) => (offset += ms),
     maxRequestsPerBatch: MAX_REQUESTS,
   };

@@ -22,5 +22,11 @@ export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats>
     await refreshAll(azure);
     for (const b of azure.batches.all()) azureBatchesByStatus[b.status] = (azureBatchesByStatus[b.status] ?? 0) + 1;
   }
-  return { ...(await ctx.stats.flush()), batchesByStatus, messageBatchesByStatus, azureBatchesByStatus };
+  return {
+    ...(await ctx.stats.flush()),
+    batchesByStatus,
+    messageBatchesByStatus,
+    azureBatchesByStatus,
+    online: ctx.online.view(),
+  };
 }

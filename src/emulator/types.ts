@@ -3,6 +3,7 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
 export interface HttpFault {
   /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
@@ -51,6 +52,8 @@ export interface FaultOptions {
    * milliseconds old (by the emulator's clock, from its creation). Retrieve by id sees it at once.
    */
   listLagMs?: number;
+  /** Faults of the online endpoints (`/v1/chat/completions`, `/v1/embeddings`); see online/types.ts. */
+  online?: OnlineFaults;
 }
 
 export interface EmulatorOptions {
@@ -91,6 +94,8 @@ export interface EmulatorOptions {
    * `model_not_found`.
    */
   extraModels?: readonly string[];
+  /** Limits and latency of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`). */
+  online?: OnlineOptions;
   /** The Anthropic Message Batches flavour (`/v1/messages/batches…`, always served). */
   anthropic?: AnthropicOptions;
   /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
@@ -140,6 +145,8 @@ export interface EmulatorStats {
   messageBatchesByStatus: Record<string, number>;
   /** Azure batches by status (their batches, files and requests also count above). */
   azureBatchesByStatus: Record<string, number>;
+  /** What the online endpoints did in this server's life (not persisted; executions also count above). */
+  online: OnlineStats;
 }
 
 export type BatchStatus =
