@@ -7,6 +7,8 @@
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.ts';
 import { UsageError } from './project.ts';
+import { keyNotNeeded } from './local-server.ts';
+import { NO_KEY } from '../stages/online/services.ts';
 
 export interface Connection {
   apiKey: string;
@@ -62,6 +64,17 @@ export async function connect(
     });
   }
   const apiKey = opts.env.OPENAI_API_KEY?.trim();
+  const localBase = opts.env.OPENAI_BASE_URL?.trim() || undefined;
+  if (!apiKey && keyNotNeeded(project.rules.values(), localBase)) {
+    // A local server (vLLM, Ollama, llama.cpp) checks no key; the SDK still wants one.
+    return ok({
+      apiKey: NO_KEY,
+      ...(localBase ? { baseURL: localBase } : {}),
+      offline: false,
+      description: `no OPENAI_API_KEY: sending to the local server${localBase ? ` at ${localBase}` : 's named by the online rules'} without a key`,
+      close: () => Promise.resolve(),
+    });
+  }
   if (!apiKey) {
     return err(
       new UsageError(MISSING_KEY_MESSAGE, [

@@ -4,8 +4,11 @@
  * never the code path.
  */
 import type { BatchServices } from './batch/services.ts';
+import type { OnlineServices } from './online/services.ts';
 
 export interface StageServices {
   /** Present when the command may talk to the Batch API (build, status refresh, cancel). */
   readonly batch?: BatchServices;
+  /** Present when the command may send online requests (build with an `online` rule, or `--sample`). */
+  readonly online?: OnlineServices;
 }
