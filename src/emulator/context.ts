@@ -6,6 +6,7 @@ import type { FaultState } from './faults.ts';
 import type { FilesStore } from './files-store.ts';
 import type { ByteCounter } from './http.ts';
 import type { KeyedMutex } from './mutex.ts';
+import type { OnlineServer } from './online/server.ts';
 import type { StatsKeeper } from './stats.ts';
 
 export interface EmulatorContext {
@@ -27,6 +28,8 @@ export interface EmulatorContext {
   tokenLimit(model: string): number | undefined;
   /** The enqueued-token count per prompt token (1: the billed count). */
   enqueuedTokenFactor: number;
+  /** The online endpoints' limits, slots and stats. */
+  online: OnlineServer;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;
 }

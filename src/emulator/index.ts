@@ -15,6 +15,7 @@ import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
 import { knownModels } from './known-models.ts';
 import { KeyedMutex } from './mutex.ts';
+import { OnlineServer } from './online/server.ts';
 import { handle } from './router.ts';
 import { StatsKeeper } from './stats.ts';
 import { collectStats } from './stats-view.ts';
@@ -22,6 +23,7 @@ import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
 
 export { standInParaphrase } from './model.ts';
 export type { EmulatorOptions, EmulatorStats, FaultOptions, HttpFault, RequestErrorFaults } from './types.ts';
+export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT/v1' */
@@ -52,7 +54,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     batches,
     stats,
     ledger,
-    faults: new FaultState(seed, opts.faults),
+    faults: new FaultState(seed, opts.faults, () => clock.now()),
     locks: new KeyedMutex(),
     counter: { addIn: (n) => stats.add('bytesIn', n), addOut: (n) => stats.add('bytesOut', n) },
     seed,
@@ -63,6 +65,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     enqueuedTokenFactor: opts.enqueuedTokenFactor ?? 1,
+    online: new OnlineServer(opts.online ?? {}, clock.now()),
     advanceClock: (ms) => (offset += ms),
   };
   const server = createServer((req, res) => void handle(ctx, req, res));

@@ -12,6 +12,7 @@ import { faultBody } from './faults.ts';
 import { createFile, deleteFile, fileContent, listFiles, retrieveFile } from './files-routes.ts';
 import { ApiError, drain, sendError } from './http.ts';
 import { newRequestId } from './ids.ts';
+import { serveOnline } from './online/handler.ts';
 
 type Handler = (
   ctx: EmulatorContext,
@@ -60,6 +61,18 @@ const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }
     pattern: /^\/v1\/batches\/([^/]+)\/cancel$/,
     key: 'POST /v1/batches/{batch_id}/cancel',
     handler: (c, _q, s, i) => cancelBatch(c, i, s),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/chat\/completions$/,
+    key: 'POST /v1/chat/completions',
+    handler: (c, q, s) => serveOnline(c, q, s, '/v1/chat/completions'),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/embeddings$/,
+    key: 'POST /v1/embeddings',
+    handler: (c, q, s) => serveOnline(c, q, s, '/v1/embeddings'),
   },
 ];
 

@@ -8,5 +8,5 @@ export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats>
   await refreshAll(ctx);
   const batchesByStatus: Record<string, number> = {};
   for (const b of ctx.batches.all()) batchesByStatus[b.status] = (batchesByStatus[b.status] ?? 0) + 1;
-  return { ...(await ctx.stats.flush()), batchesByStatus };
+  return { ...(await ctx.stats.flush()), batchesByStatus, online: ctx.online.view() };
 }

@@ -18,7 +18,7 @@ type Counter =
   | 'bytesIn'
   | 'bytesOut';
 
-export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus'>;
+export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus' | 'online'>;
 
 const empty = (): PersistedStats => ({
   batchesCreated: 0,

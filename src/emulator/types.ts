@@ -3,6 +3,7 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
 export interface HttpFault {
   /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
@@ -50,6 +51,8 @@ export interface FaultOptions {
    * milliseconds old (by the emulator's clock, from its creation). Retrieve by id sees it at once.
    */
   listLagMs?: number;
+  /** Faults of the online endpoints (`/v1/chat/completions`, `/v1/embeddings`); see online/types.ts. */
+  online?: OnlineFaults;
 }
 
 export interface EmulatorOptions {
@@ -90,6 +93,8 @@ export interface EmulatorOptions {
    * `model_not_found`.
    */
   extraModels?: readonly string[];
+  /** Limits and latency of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`). */
+  online?: OnlineOptions;
 }
 
 export interface EmulatorStats {
@@ -104,6 +109,8 @@ export interface EmulatorStats {
   bytesIn: number;
   bytesOut: number;
   batchesByStatus: Record<string, number>;
+  /** What the online endpoints did in this server's life (not persisted; executions also count above). */
+  online: OnlineStats;
 }
 
 export type BatchStatus =
