@@ -210,3 +210,24 @@ describe('local servers', () => {
     for (const url of ['https://api.openai.com/v1', 'https://example.org/v1']) expect(isLocalUrl(url), url).toBe(false);
   });
 });
+
+describe('Limiter and a full queue', () => {
+  it('a 503 without retry-after lowers the requests sent at once to what the server held', async () => {
+    const clock = new ManualClock(0);
+    const never = new AbortController().signal;
+    const limiter = new Limiter({ maxConcurrency: 8 }, clock);
+    const permits = await Promise.all(Array.from({ length: 5 }, () => limiter.acquire(1, never)));
+    limiter.throttled(undefined, {}, 503);
+    expect(limiter.concurrency).toBe(4);
+    for (const p of permits) p.release();
+    clock.advance(1000); // the cool-down that came with it
+    const again = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire(1, never)));
+    let fifth = false;
+    void limiter.acquire(1, never).then(() => (fifth = true));
+    await flush();
+    expect(fifth).toBe(false);
+    again[0]!.release();
+    await flush();
+    expect(fifth).toBe(true);
+  });
+});

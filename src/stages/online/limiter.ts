@@ -31,7 +31,9 @@ export class Limiter {
   readonly #configured: LimiterOptions;
   #requests: TokenBucket | undefined;
   #tokens: TokenBucket | undefined;
-  #free: number;
+  /** Slots in use, and how many there are: the configured cap, lowered when the server says its queue is full. */
+  #inUse = 0;
+  #capacity: number;
   readonly #waiting: { wake: () => void }[] = [];
   #coolUntil = 0;
   #consecutiveThrottles = 0;
@@ -41,7 +43,7 @@ export class Limiter {
   constructor(options: LimiterOptions, clock: Clock) {
     this.#clock = clock;
     this.#configured = options;
-    this.#free = options.maxConcurrency;
+    this.#capacity = options.maxConcurrency;
     const now = clock.now();
     // A known limit starts with a tenth of a minute's budget, not a full one: a server counting
     // per fixed or sliding minute would refuse a full burst followed by the continuous refill.
@@ -57,6 +59,11 @@ export class Limiter {
       ...(this.#requests ? { requestsPerMinute: this.#requests.limit } : {}),
       ...(this.#tokens ? { tokensPerMinute: this.#tokens.limit } : {}),
     };
+  }
+
+  /** Requests the server is trusted with at once (the configured cap, or less after a full queue). */
+  get concurrency(): number {
+    return this.#capacity;
   }
 
   /** When the global cool-down ends (0: none). */
@@ -123,8 +130,12 @@ export class Limiter {
    * exhausted budget resets by its headers, else an exponential back-off. The budgets the server
    * says are exhausted are emptied so the restart is paced, not a burst.
    */
-  throttled(retryAfterMs: number | undefined, info: RateLimitInfo): number {
+  throttled(retryAfterMs: number | undefined, info: RateLimitInfo, status = 429): number {
     const now = this.#clock.now();
+    // A 503 with no hint is a full queue (Ollama's OLLAMA_MAX_QUEUE, a busy vLLM): more requests at
+    // once than the server holds. Send fewer at once from now on (this one's slot is still counted).
+    if (status === 503 && retryAfterMs === undefined)
+      this.#capacity = Math.max(1, Math.min(this.#capacity, this.#inUse - 1));
     this.learn(info);
     this.counts.throttled += 1;
     this.#consecutiveThrottles += 1;
@@ -165,8 +176,8 @@ export class Limiter {
 
   async #takeSlot(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw signal.reason as Error;
-    if (this.#free > 0) {
-      this.#free -= 1;
+    if (this.#inUse < this.#capacity && this.#waiting.length === 0) {
+      this.#inUse += 1;
       return;
     }
     await new Promise<void>((resolve, reject) => {
@@ -187,8 +198,10 @@ export class Limiter {
   }
 
   #giveSlot(): void {
-    const next = this.#waiting.shift();
-    if (next) next.wake();
-    else this.#free += 1;
+    this.#inUse -= 1;
+    while (this.#inUse < this.#capacity && this.#waiting.length > 0) {
+      this.#inUse += 1;
+      this.#waiting.shift()!.wake();
+    }
   }
 }

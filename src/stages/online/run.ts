@@ -4,6 +4,7 @@
  * It is local work, so it keeps going until done; Ctrl-C or `--max-time` stop it early with
  * `pending` (exit 75), and the next build sends only what is left.
  */
+import { relative } from 'node:path';
 import { BATCH_DISCOUNT, DEFAULT_PRICES, type PriceTable } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
@@ -129,7 +130,7 @@ async function finish(
   const retried = [...after.stopping.values()].filter((f) => f.exhausted).length;
   const summary =
     tally.failed > 0
-      ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
+      ? `${tally.succeeded} results, ${tally.failed} failed in ${relative(ctx.root, ctx.inputs[0]!)}: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
       : `${tally.succeeded} results`;
   return {
     kind: 'done',

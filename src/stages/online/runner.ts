@@ -98,7 +98,8 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
         const now = job.clock.now();
         if (answer.kind === 'response') {
           const info = readRateLimits(answer.header);
-          if (meaning.kind === 'throttled') job.limiter.throttled(retryAfterMs(answer.header, now), info);
+          if (meaning.kind === 'throttled')
+            job.limiter.throttled(retryAfterMs(answer.header, now), info, meaning.status);
           else job.limiter.learn(info);
         }
       } finally {
