@@ -6,7 +6,7 @@
  *   RELIABILITY_KILLS=N (default 200) total SIGKILLs over the two crash scenarios.
  *   RELIABILITY_ONLY=name[,name…] (or the names as arguments) runs only those scenarios:
  *     crash, faults, bad-input, concurrency, secrets, lost-results, global-limits,
- *     endless-expiry, queue-limit; `holes` = the last four. A subset writes its report to a temp
+ *     endless-expiry, queue-limit, online-crash; `holes` = the last four. A subset writes its report to a temp
  *     file (printed), never to docs/RELIABILITY.md.
  *
  *   RELIABILITY_ONLY=holes npx tsx test/reliability/run.ts
@@ -31,6 +31,7 @@ import {
 import { REPO } from '../helpers/rig.ts';
 import { referenceRun, type JobSpec } from './lib.ts';
 import { secretsCheck } from './secrets.ts';
+import { onlineCrashCampaign } from './online-crash.ts';
 
 interface Row {
   scenario: string;
@@ -380,8 +381,34 @@ async function queueLimit(): Promise<void> {
   );
 }
 
+const ONLINE_KILLS = 50;
+
+async function onlineCrash(): Promise<void> {
+  log('online crash');
+  const f = await onlineCrashCampaign({
+    kills: ONLINE_KILLS,
+    seed: 21,
+    files: 4,
+    requestsPerFile: 150,
+    log: (l) => log(`online crash: ${l}`),
+  });
+  rows.push({
+    scenario: 'online crash',
+    what: `issue #13: the online runner (${f.requests} requests in 4 request files, 6 at a time, 40 ms + 1 ms per output token of emulator latency) SIGKILLed ${ONLINE_KILLS} times, each once the emulator had received 1–12 more requests, then \`build\` run to the end. A duplicate is a body answered more often than a kill lost its request in flight (those answers are lost with the process and the request is sent again: counted apart). Trials are kills`,
+    trials: f.kills,
+    duplicates: f.duplicates,
+    lost: f.rowsLost,
+    wrong: 0,
+    unclear: f.finished ? 0 : 1,
+    notes: [
+      `${f.finished ? 'finished' : 'DID NOT FINISH'} after ${f.runs} CLI runs; ${f.lostInFlight} requests were in flight at a kill, ${f.reanswered} of them had been answered by the server and were answered again`,
+    ],
+  });
+}
+
 const TASKS: Record<string, () => Promise<void>> = {
   crash: crashes,
+  'online-crash': onlineCrash,
   'queue-limit': queueLimit,
   faults,
   'lost-results': lostResults,
@@ -422,6 +449,7 @@ const order = [
   'bad input (property)',
   'concurrency',
   'secrets & exposure',
+  'online crash',
 ];
 rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
 const header = ['scenario', 'trials', 'duplicates', 'rows lost', 'rows wrong', 'errors unclear'];
