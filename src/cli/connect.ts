@@ -72,13 +72,15 @@ function modelsOf(project: ProjectPlace): string[] {
   return [...models];
 }
 
+/** `wantOnline`: the online endpoint is needed even without online rules (`build --sample` on batch rules). */
 export async function connect(
   project: ProjectPlace,
   offline: boolean,
   env: NodeJS.ProcessEnv,
+  wantOnline = false,
 ): Promise<Result<Connection, UsageError>> {
   const uses = providersOf(project);
-  const online = hasOnlineRules(project);
+  const online = wantOnline || hasOnlineRules(project);
   if (offline) {
     const { startEmulator } = await import('../emulator/index.ts');
     const stateDir = path.join(project.root, project.stateDir, 'emulator');

@@ -32,7 +32,8 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
     const resolved = project.rules.get(project.graph.targets.get(id)!.rule.name)!;
     const config = resolved.config as { kind: string; maxAttempts?: number; pricing?: unknown };
     if (config.kind === 'online') out.push({ target: id, config: config as OnlineStageConfig });
-    else if (config.kind === 'batch')
+    // Anthropic's request lines are not chat completions: an online sample of them has no endpoint to go to.
+    else if (config.kind === 'batch' && (config as { provider?: string }).provider !== 'anthropic')
       out.push({
         target: id,
         config: onlineConfigSchema.parse({

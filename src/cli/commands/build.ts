@@ -128,7 +128,9 @@ export const buildCommand: Command = {
       );
       return EXIT_PENDING;
     }
-    const connection = needsApi ? await connect(project, flag(args, 'offline'), io.env) : undefined;
+    const connection = needsApi
+      ? await connect(project, flag(args, 'offline'), io.env, sampleRows !== undefined)
+      : undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);
