@@ -148,7 +148,7 @@ describe('Azure validation', () => {
       '/v1/embeddings',
     );
     expect(over.status).toBe('failed');
-    expect(over.errors?.data[0]).toMatchObject({ code: 'too_many_tasks', line: 100_001 });
+    expect(over.errors?.data?.[0]).toMatchObject({ code: 'too_many_tasks', line: 100_001 });
     const fine = await create(
       Array.from({ length: 50_001 }, (_, i) => chat(i)),
       '/v1/chat/completions',
