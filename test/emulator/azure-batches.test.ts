@@ -120,7 +120,7 @@ describe('Azure validation', () => {
     // gpt-4.1 is a model, not a deployment of this resource.
     const direct = await submitTo(azure, 1, 'gpt-4.1');
     rig.clock.advance(1000);
-    expect((await azure.batches.retrieve(direct.id)).errors?.data[0]?.code).toBe('model_not_found');
+    expect((await azure.batches.retrieve(direct.id)).errors?.data?.[0]?.code).toBe('model_not_found');
   });
 
   it('takes 100,000 lines per file (OpenAI: 50,000), not more', async () => {
