@@ -112,11 +112,11 @@ describe('Azure validation', () => {
     rig.clock.advance(1000);
     const failed = await azure.batches.retrieve(b.id);
     expect(failed.status).toBe('failed');
-    expect(failed.errors?.data.map((e) => [e.code, e.line])).toEqual([
+    expect(failed.errors?.data?.map((e) => [e.code, e.line])).toEqual([
       ['model_mismatch', 2],
       ['model_not_found', 3],
     ]);
-    expect(failed.errors?.data[1]?.message).toMatch(/^The model deployment 'nope' specified in the model property/);
+    expect(failed.errors?.data?.[1]?.message).toMatch(/^The model deployment 'nope' specified in the model property/);
     // gpt-4.1 is a model, not a deployment of this resource.
     const direct = await submitTo(azure, 1, 'gpt-4.1');
     rig.clock.advance(1000);
