@@ -52,7 +52,7 @@ Point the SDKs at it with:
   export AZURE_OPENAI_ENDPOINT=http://127.0.0.1:PORT AZURE_OPENAI_API_KEY=emulator
   (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
-  POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire
+  POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire (any flavour's batch id)
 `;
 
 const OPTIONS = {

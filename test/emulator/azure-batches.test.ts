@@ -80,6 +80,25 @@ describe('Azure flavour', () => {
     await expect(azure.batches.list()).resolves.toMatchObject({ data: [] });
   });
 
+  it('file expiry: expires_after from 14 days (OpenAI allows 1 hour)', async () => {
+    await startAzure();
+    const create = (seconds: number) =>
+      azure.files.create({
+        file: new File(['{}\n'], 'a.jsonl'),
+        purpose: 'batch',
+        expires_after: { anchor: 'created_at', seconds },
+      });
+    await expect(create(3600)).rejects.toMatchObject({ status: 400, code: 'integer_below_min_value' });
+    await expect(create(1_209_600)).resolves.toMatchObject({ purpose: 'batch' });
+    await expect(
+      rig.client.files.create({
+        file: new File(['{}\n'], 'a.jsonl'),
+        purpose: 'batch',
+        expires_after: { anchor: 'created_at', seconds: 3600 },
+      }),
+    ).resolves.toMatchObject({ purpose: 'batch' });
+  });
+
   it('jobs do not expire at 24 h: they run until done', async () => {
     await startAzure({ clock: new ManualClock(), speed: 0.00002 });
     const b = await submitTo(azure, 100, 'gpt-4.1-mini');
