@@ -101,7 +101,8 @@ async function proveCandidates(
     }
     // Without the part's own ids (its local copy is gone) nothing can be proven: never adopt on a guess.
     if (!ids) continue;
-    const proof = await proveByCustomIds(api, batch.id, ids);
+    const proof = batch.outputFileId ? await proveByCustomIds(api, batch.outputFileId, ids) : undefined;
+    if (!proof) continue; // ended without results to show: nothing anyone can collect
     if (!proof.ok) return err(proof.error);
     if (proof.value === 'ours') return ok({ kind: 'found', batch });
     // `theirs` is another's; `unprovable` (results gone) cannot be collected by anyone: either way not adopted.

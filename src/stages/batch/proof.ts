@@ -15,10 +15,10 @@ export type Proof = 'ours' | 'theirs' | 'unprovable';
 
 export async function proveByCustomIds(
   api: BatchApi,
-  batchId: string,
+  resultsFileId: string,
   ownIds: ReadonlySet<string>,
 ): Promise<Result<Proof, ApiError>> {
-  const stream = await api.downloadFile(batchId);
+  const stream = await api.downloadFile(resultsFileId);
   if (!stream.ok) return stream.error.kind === 'not-found' ? ok('unprovable') : err(stream.error);
   try {
     for await (const line of streamLines(stream.value)) {
