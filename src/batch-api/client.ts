@@ -13,7 +13,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { err, ok } from '../util/result.ts';
-import { classifyFailure, countingFetch, scrubSecrets } from './errors.ts';
+import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './errors.ts';
 import { PROVIDER_TRAITS } from './traits.ts';
 import type { ApiError, BatchApi, CallStats, ProviderTraits, RemoteBatch } from './types.ts';
 
@@ -80,7 +80,9 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
           completion_window: p.completionWindow as '24h',
           metadata: p.metadata,
         };
-        return ok(fromSdk(await client.batches.create(params, { maxRetries: 0 })));
+        const { data, response } = await client.batches.create(params, { maxRetries: 0 }).withResponse();
+        const queue = queueHeaders(response.headers);
+        return ok({ ...fromSdk(data), ...(queue ? { queue } : {}) });
       } catch (error) {
         return fail(error, true);
       }

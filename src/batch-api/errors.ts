@@ -3,7 +3,7 @@
  * should do depends on the status, not on which SDK threw. Secrets are scrubbed from messages
  * before they can reach a marker, a log or a status line.
  */
-import type { ApiError } from './types.ts';
+import type { ApiError, QueueHeaders } from './types.ts';
 
 export interface HttpFailure {
   /** Undefined: no answer at all (connection refused, reset, timeout). */
@@ -31,7 +31,7 @@ export function classifyFailure(failure: HttpFailure, ambiguous: boolean): ApiEr
   if (status === 400 || status === 422 || status === 413) {
     // Azure refuses a create at once when the deployment's queue is full ("token_limit_exceeded").
     if (failure.code === 'token_limit_exceeded' || /token_limit_exceeded/.test(message))
-      return { kind: 'queue-full', status, message };
+      return { kind: 'queue-full', status, message, queue: queueHeaders(failure.headers) };
     return { kind: 'bad-request', status, message, code: failure.code, param: failure.param };
   }
   return { kind: 'http', status, message };
@@ -69,4 +69,15 @@ export function countingFetch(calls: { total: number; byRoute: Record<string, nu
     calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
     return fetch(input, init);
   };
+}
+
+/** Azure's queue headers, when sent (on a create's answer, refused or not). */
+export function queueHeaders(headers: Headers | undefined): QueueHeaders | undefined {
+  const read = (name: string) => {
+    const n = Number(headers?.get(name) ?? NaN);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  };
+  const fileTokens = read('deployment-enqueued-tokens');
+  const maxEnqueuedTokens = read('deployment-maximum-enqueued-tokens');
+  return fileTokens === undefined && maxEnqueuedTokens === undefined ? undefined : { fileTokens, maxEnqueuedTokens };
 }

@@ -17,6 +17,12 @@ export interface RemoteBatchError {
   line?: number | null | undefined;
 }
 
+/** Azure's `deployment-enqueued-tokens` (its count of this file) and `deployment-maximum-enqueued-tokens`. */
+export interface QueueHeaders {
+  fileTokens?: number | undefined;
+  maxEnqueuedTokens?: number | undefined;
+}
+
 /** The fields of a provider Batch object the stage uses; times in epoch milliseconds. */
 export interface RemoteBatch {
   id: string;
@@ -28,6 +34,8 @@ export interface RemoteBatch {
   errors: RemoteBatchError[];
   requestCounts: { total: number; completed: number; failed: number };
   metadata: Record<string, string>;
+  /** Only from a create, when the provider sent its queue headers (Azure). */
+  queue?: QueueHeaders | undefined;
 }
 
 /**
@@ -47,7 +55,7 @@ export type ApiError =
   | { kind: 'auth'; status: number; message: string }
   | { kind: 'conflict'; status: 409; message: string }
   /** The provider refused to queue more tokens now (Azure answers this at create); back off as for a batch failed on the limit. */
-  | { kind: 'queue-full'; status: number; message: string }
+  | { kind: 'queue-full'; status: number; message: string; queue?: QueueHeaders | undefined }
   | { kind: 'http'; status: number; message: string };
 
 export function isTransient(error: ApiError): boolean {

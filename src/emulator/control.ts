@@ -37,11 +37,14 @@ export async function handleControl(
   const anthropic = ctx.siblings?.anthropic;
   if (method === 'POST' && m && anthropic?.store.get(decodeURIComponent(m[1] ?? '')))
     return forceExpireMessageBatch(anthropic, decodeURIComponent(m[1] ?? ''), res, `http://${req.headers.host}`);
+  // An Azure batch is expired on its own context (its jobs never expire on their own).
+  const azure = ctx.siblings?.azure;
+  const owner = m && azure?.batches.get(decodeURIComponent(m[1] ?? '')) ? azure : ctx;
   if (method === 'POST' && m)
     return sendJson(
       res,
       200,
-      batchObject(await forceExpire(ctx, found(ctx, decodeURIComponent(m[1] ?? '')))),
+      batchObject(await forceExpire(owner, found(owner, decodeURIComponent(m[1] ?? '')))),
       ctx.counter,
     );
   throw new ApiError(404, `Invalid URL (${method} ${pathname})`);

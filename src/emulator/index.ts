@@ -6,20 +6,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { loadTokenizers } from '../tokens/count.ts';
-import { MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, type AnthropicContext } from './anthropic/context.ts';
-import { claudeModels } from './anthropic/models.ts';
-import { MessageBatchStore } from './anthropic/store.ts';
 import { BatchStore } from './batch-store.ts';
 import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
 import { dispatch } from './dispatch.ts';
 import { ExecutionLedger } from './executions.ts';
+import { startFlavours } from './flavours.ts';
 import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
 import { knownModels } from './known-models.ts';
+import { MAX_REQUESTS } from './validation.ts';
 import { KeyedMutex } from './mutex.ts';
+import { OnlineServer } from './online/server.ts';
 import { StatsKeeper } from './stats.ts';
 import { collectStats } from './stats-view.ts';
 import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
@@ -27,18 +26,22 @@ import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
 export { standInParaphrase } from './model.ts';
 export type {
   AnthropicOptions,
+  AzureOptions,
   EmulatorOptions,
   EmulatorStats,
   FaultOptions,
   HttpFault,
   RequestErrorFaults,
 } from './types.ts';
+export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT/v1': the OpenAI SDK's baseURL. */
   url: string;
   /** 'http://127.0.0.1:PORT': the Anthropic SDK's baseURL (it adds `/v1/messages/batches` itself). */
   anthropicUrl: string;
+  /** 'http://127.0.0.1:PORT/openai/v1': the OpenAI SDK's baseURL for the Azure flavour (send `api-key`). */
+  azureUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -56,10 +59,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const files = new FilesStore(opts.stateDir);
   const batches = new BatchStore(opts.stateDir);
   const ledger = new ExecutionLedger(opts.stateDir);
-  const messageBatches = new MessageBatchStore(opts.stateDir);
-  // Each provider's account is its own: a body answered by one is not a duplicate on another.
-  const anthropicLedger = new ExecutionLedger(path.join(opts.stateDir, 'anthropic'));
-  await Promise.all([files.load(), batches.load(), ledger.refresh(), messageBatches.load(), anthropicLedger.refresh()]);
+  await Promise.all([files.load(), batches.load(), ledger.refresh()]);
   const limit = opts.enqueuedTokenLimit;
   const seed = opts.seed ?? 1;
   const ctx: EmulatorContext = {
@@ -68,7 +68,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     batches,
     stats,
     ledger,
-    faults: new FaultState(seed, opts.faults),
+    faults: new FaultState(seed, opts.faults, () => clock.now()),
     locks: new KeyedMutex(),
     counter: { addIn: (n) => stats.add('bytesIn', n), addOut: (n) => stats.add('bytesOut', n) },
     seed,
@@ -79,25 +79,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     enqueuedTokenFactor: opts.enqueuedTokenFactor ?? 1,
+    online: new OnlineServer(opts.online ?? {}, clock.now()),
     advanceClock: (ms) => (offset += ms),
+    maxRequestsPerBatch: MAX_REQUESTS,
   };
-  const anthropic: AnthropicContext = {
-    clock,
-    stats,
-    faults: ctx.faults,
-    locks: ctx.locks,
-    counter: ctx.counter,
-    seed,
-    speed: ctx.speed,
-    apiKey: opts.apiKey,
-    store: messageBatches,
-    ledger: anthropicLedger,
-    models: claudeModels([...(opts.extraModels ?? []), ...(opts.anthropic?.extraModels ?? [])]),
-    maxRequestsPerBatch: opts.anthropic?.maxRequestsPerBatch ?? MAX_REQUESTS_PER_BATCH,
-    maxBatchBytes: opts.anthropic?.maxBatchBytes ?? MAX_BATCH_BYTES,
-  };
-  ctx.siblings = { anthropic };
-  const server = createServer((req, res) => void dispatch({ openai: ctx, anthropic }, req, res));
+  const flavours = await startFlavours(ctx, opts);
+  const server = createServer((req, res) => void dispatch(flavours, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -115,6 +102,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   return {
     url: `http://127.0.0.1:${port}/v1`,
     anthropicUrl: `http://127.0.0.1:${port}`,
+    azureUrl: `http://127.0.0.1:${port}/openai/v1`,
     port,
     stats: () => collectStats(ctx),
     setFaults: (f) => ctx.faults.set(f),

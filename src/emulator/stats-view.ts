@@ -16,5 +16,17 @@ export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats>
     for (const b of anthropic.store.all())
       messageBatchesByStatus[b.status] = (messageBatchesByStatus[b.status] ?? 0) + 1;
   }
-  return { ...(await ctx.stats.flush()), batchesByStatus, messageBatchesByStatus };
+  const azureBatchesByStatus: Record<string, number> = {};
+  const azure = ctx.siblings?.azure;
+  if (azure) {
+    await refreshAll(azure);
+    for (const b of azure.batches.all()) azureBatchesByStatus[b.status] = (azureBatchesByStatus[b.status] ?? 0) + 1;
+  }
+  return {
+    ...(await ctx.stats.flush()),
+    batchesByStatus,
+    messageBatchesByStatus,
+    azureBatchesByStatus,
+    online: ctx.online.view(),
+  };
 }

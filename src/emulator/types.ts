@@ -3,6 +3,7 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
 export interface HttpFault {
   /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
@@ -51,6 +52,8 @@ export interface FaultOptions {
    * milliseconds old (by the emulator's clock, from its creation). Retrieve by id sees it at once.
    */
   listLagMs?: number;
+  /** Faults of the online endpoints (`/v1/chat/completions`, `/v1/embeddings`); see online/types.ts. */
+  online?: OnlineFaults;
 }
 
 export interface EmulatorOptions {
@@ -91,8 +94,30 @@ export interface EmulatorOptions {
    * `model_not_found`.
    */
   extraModels?: readonly string[];
+  /** Limits and latency of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`). */
+  online?: OnlineOptions;
   /** The Anthropic Message Batches flavour (`/v1/messages/batches…`, always served). */
   anthropic?: AnthropicOptions;
+  /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
+  azure?: AzureOptions;
+}
+
+export interface AzureOptions {
+  /**
+   * Batch deployments of the emulated resource: deployment name → model. A request line's `model`
+   * must name one (else the batch fails validation with `model_not_found`). Default: every known
+   * model is deployed under its own name.
+   */
+  deployments?: Record<string, string>;
+  /** Enqueued-token quota, for every deployment or per deployment name (default: unlimited). */
+  maxEnqueuedTokens?: number | Record<string, number>;
+  /**
+   * true (default, Azure's "fail fast" regions): create answers 400 `token_limit_exceeded` with the
+   * `deployment-*-enqueued-tokens` headers; false: the batch is created and fails at validation.
+   */
+  failFast?: boolean;
+  /** The `api-key` Azure accepts (default: `apiKey`; unset: any key). */
+  apiKey?: string;
 }
 
 export interface AnthropicOptions {
@@ -118,6 +143,10 @@ export interface EmulatorStats {
   batchesByStatus: Record<string, number>;
   /** Anthropic message batches by `processing_status` (their batches and requests also count above). */
   messageBatchesByStatus: Record<string, number>;
+  /** Azure batches by status (their batches, files and requests also count above). */
+  azureBatchesByStatus: Record<string, number>;
+  /** What the online endpoints did in this server's life (not persisted; executions also count above). */
+  online: OnlineStats;
 }
 
 export type BatchStatus =

@@ -228,6 +228,31 @@ describe.each(TEST_PROVIDERS)('adoption after an unanswered create (#11.5, %s)',
     expect((await ledgerOf('music')).parts[0]).toMatchObject({ adopted: true });
   });
 
+  // Found by the reliability campaign's "lagging lists" row: the build's poll retrieves by id the
+  // in-flight batches the lagging list leaves out, and such a batch, confirmed after the lost
+  // create, was taken for proof that the list is current: the part was created a second time.
+  it('a later batch seen only by retrieving it (not in the lagging list) is no proof: the part waits, then is adopted', async () => {
+    const lag = { listLagMs: 5 * 60_000 };
+    h = await createHarness({ emulator: { faults: lag } });
+    await h.writeRequests('music', requestLines('music', 3));
+    await h.writeRequests('prose', requestLines('prose', 3));
+    h.emulator.setFaults({ ...lag, lostReplyRate: 1, lostReplyRoutes: ['POST /v1/batches'] });
+    await h.cycle(['music']); // made, but its answer is lost
+    h.emulator.setFaults(lag);
+    h.clock.advance(1_000);
+    await h.cycle(['prose']); // confirmed, after music's attempt; the list shows neither yet
+    h.clock.advance(1_000);
+    const o = (await h.cycle(['music', 'prose'])).get('music'); // prose is retrieved by id: in the snapshot, not in the list
+    expect(o).toMatchObject({ kind: 'pending', state: 'submitting' });
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+    const { outcomes } = await h.untilSettled(['music', 'prose'], { stepMs: 60_000 });
+    expectDone(outcomes.get('music'));
+    expectDone(outcomes.get('prose'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+    expect((await h.emulator.stats()).duplicateExecutions).toBe(0);
+    expect((await ledgerOf('music')).parts[0]).toMatchObject({ adopted: true });
+  });
+
   it('a list proven current (it shows a batch created after the attempt) allows creating again at once', async () => {
     h = await createHarness({ provider });
     h.emulator.setFaults({ http: [{ route: h.routes.create, status: 500, count: 1 }] });
@@ -289,7 +314,8 @@ describe('adoption without batch metadata (Anthropic)', () => {
     h.emulator.setFaults({});
     h.clock.advance(500); // the other batch still runs: it may be ours, so we wait for its results
     const waiting = (await h.cycle(['solo'])).get('solo');
-    if (waiting === 'crashed' || waiting?.kind !== 'pending') throw new Error(`expected pending: ${String(waiting)}`);
+    if (waiting === 'crashed' || waiting?.kind !== 'pending')
+      throw new Error(`expected pending: ${JSON.stringify(waiting)}`);
     expect(waiting.summary).toContain(`${made.value.id} (in_progress) may be its batch`);
     const { outcomes } = await h.untilSettled(['solo'], { stepMs: 60_000 });
     expectDone(outcomes.get('solo'));

@@ -27,7 +27,8 @@ export const ROOT = 'results/mmlu';
 
 export interface JobSpec {
   subjects: number;
-  records: number;
+  /** Records per subject; omitted: each subject's real MMLU test-split size. */
+  records?: number;
   seed?: number;
   /** Who runs the batches (default OpenAI): the same MMLU job on Anthropic writes the same paths. */
   provider?: ConfigProvider;
@@ -47,7 +48,7 @@ export async function makeJob(spec: JobSpec, prefix = 'pipeline-rel-'): Promise<
   const made = await generateMmluDataset({
     outDir: rig.path(`${ROOT}/original`),
     subjects: spec.subjects,
-    recordsPerSubject: spec.records,
+    ...(spec.records === undefined ? {} : { recordsPerSubject: spec.records }),
     seed: spec.seed ?? 7,
   });
   return { rig, subjects: made.subjects, records: made.records, dispose: () => rig.dispose() };
@@ -240,6 +241,8 @@ interface MarkerPart {
   state: string;
   batchId?: string;
   intent: string;
+  createAttemptAt?: string;
+  adopted?: boolean;
 }
 
 /** Every batch id recorded in the job's markers (the ledger of what the tool knows it paid for). */

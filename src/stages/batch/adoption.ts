@@ -66,7 +66,9 @@ export async function confirmCreation(
     if (proven.value) return ok(proven.value);
   }
   if (now - attemptAt >= ADOPT_RETRY_WINDOW_MS) return ok({ kind: 'absent' });
-  for (const id of snap.batches.keys()) {
+  // Only the list's own entries prove it current: a batch retrieved by id because the list left it
+  // out says nothing of what the list shows (it made a lagging list look current: a second create).
+  for (const id of snap.listed) {
     const at = confirmed.get(id);
     if (at !== undefined && at > attemptAt) return ok({ kind: 'absent' });
   }

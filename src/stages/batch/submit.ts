@@ -14,7 +14,7 @@ import { encodeLines } from './line-ranges.ts';
 import { partCustomIds, partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
 import { confirmCreation } from './adoption.ts';
-import { now, save, type BatchRun, type StepResult } from './run-context.ts';
+import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
 import { backOffOnTokenLimit } from './token-limit.ts';
 
@@ -169,6 +169,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     maybeCrash(run.svc, 'after-create', crashInfo);
     run.createdThisRun.add(created.value.id);
     run.svc.confirmedCreates.set(created.value.id, ms(part.createAttemptAt));
+    await learnFromQueueHeaders(run, part, created.value);
     return adopt(run, part, created.value);
   }
   const e = created.error;
@@ -184,7 +185,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     await save(run);
     await rm(partFile(run, part.sha256), { force: true });
     await discardUpload(run.svc.api, part);
-    await backOffOnTokenLimit(run, part, [e.message]);
+    await backOffOnTokenLimit(run, part, [e.message], undefined, e.queue);
     return { kind: 'waiting', why: `part ${part.n}: ${part.note}` };
   }
   part.state = 'uploaded';
@@ -245,4 +246,14 @@ function uploadName(target: string, part: Pick<Part, 'n' | 'intent'>): string {
 /** An uploaded file no batch will use is deleted, not left in the user's storage; failing that, it expires on its own. */
 export async function discardUpload(api: BatchRun['svc']['api'], part: Part): Promise<void> {
   if (part.fileId && !part.batchId) await api.deleteFile(part.fileId);
+}
+
+/** Azure states its queue limit and its count of each file on every create: learned as a refusal would teach them. */
+async function learnFromQueueHeaders(run: BatchRun, part: Part, batch: RemoteBatch): Promise<void> {
+  const queue = batch.queue;
+  if (!queue) return;
+  const learned = learnedLimits(run);
+  if (queue.maxEnqueuedTokens !== undefined) learned.learnLimit(part.model, queue.maxEnqueuedTokens, iso(now(run)));
+  if (queue.fileTokens !== undefined) learned.learnFromUsage(part.model, queue.fileTokens, part.inputTokens, batch.id);
+  await learned.save();
 }

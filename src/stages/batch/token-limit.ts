@@ -4,6 +4,7 @@
  * input's fault: the part's requests are planned again after a growing, jittered pause, within the
  * limit the provider stated (kept for every later build, so parts are then cut to fit it).
  */
+import type { QueueHeaders } from '../../batch-api/types.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { parseEnqueuedLimit } from './learned-limits.ts';
 import { learnedLimits, now, save, type BatchRun } from './run-context.ts';
@@ -16,10 +17,12 @@ export async function backOffOnTokenLimit(
   part: Part,
   messages: readonly string[],
   batchId?: string,
+  queue?: QueueHeaders,
 ): Promise<void> {
-  const stated = messages.map((m) => parseEnqueuedLimit(m)).find((n) => n !== undefined);
+  const stated = queue?.maxEnqueuedTokens ?? messages.map((m) => parseEnqueuedLimit(m)).find((n) => n !== undefined);
   const learned = learnedLimits(run);
   if (stated !== undefined) learned.learnLimit(part.model, stated, iso(now(run)));
+  if (queue?.fileTokens !== undefined) learned.learnFromUsage(part.model, queue.fileTokens, part.inputTokens, 'queue');
   if (part.budget !== undefined) learned.raiseRatio(part.model, batchId ?? `part ${part.n} of ${run.ctx.target}`);
   await learned.save();
   const count = (run.ledger.backoff?.count ?? 0) + 1;
