@@ -294,3 +294,38 @@ describe.each(TEST_PROVIDERS)('adoption after an unanswered create (#11.5, %s)',
     expect(stats.duplicateExecutions).toBe(0);
   });
 });
+
+describe('adoption without batch metadata (Anthropic)', () => {
+  it('a batch of the same size that is not ours is never adopted: disproven by its custom ids, ours is created', async () => {
+    h = await createHarness({ provider: 'anthropic' });
+    // Someone else's batch of the same size, in the same workspace, created just before ours.
+    const foreign = Buffer.from(
+      h
+        .lines('other', 3)
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+    const made = await h.api.createBatch({ inputData: foreign, endpoint: '', completionWindow: '24h', metadata: {} });
+    if (!made.ok) throw new Error(made.error.message);
+    await h.writeRequests('solo', h.lines('solo', 3));
+    // Our create never reaches the provider; nothing is made.
+    h.emulator.setFaults({ dropRate: 1, dropRoutes: [h.routes.create] });
+    expect((await h.cycle(['solo'])).get('solo')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    h.emulator.setFaults({});
+    h.clock.advance(500); // the other batch still runs: it may be ours, so we wait for its results
+    const waiting = (await h.cycle(['solo'])).get('solo');
+    if (waiting === 'crashed' || waiting?.kind !== 'pending')
+      throw new Error(`expected pending: ${JSON.stringify(waiting)}`);
+    expect(waiting.summary).toContain(`${made.value.id} (in_progress) may be its batch`);
+    const { outcomes } = await h.untilSettled(['solo'], { stepMs: 60_000 });
+    expectDone(outcomes.get('solo'));
+    expect((await h.results('solo')).map((r) => r.custom_id)).toEqual(['solo-1', 'solo-2', 'solo-3']);
+    const ledger = await ledgerOf('solo');
+    expect(ledger.parts.map((p) => p.batchId)).not.toContain(made.value.id);
+    expect(ledger.parts.some((p) => p.adopted)).toBe(false);
+    const stats = await h.emulator.stats();
+    expect(stats.batchesCreated).toBe(2);
+    expect(stats.requestsExecuted).toBe(6);
+    expect(stats.duplicateExecutions).toBe(0);
+  });
+});

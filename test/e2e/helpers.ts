@@ -4,8 +4,6 @@
  * from the generator, a test-owned emulator on loopback, and the real CLI in a subprocess pointed
  * at it through that provider's own environment variables.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'vitest';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import {
@@ -14,32 +12,14 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../src/emulator/index.ts';
-import { REPO, Rig, type CliResult } from '../helpers/rig.ts';
+import { mmluConfig } from '../helpers/mmlu-config.ts';
+import { Rig, type CliResult } from '../helpers/rig.ts';
 
 export const FAKE_KEY = 'sk-test-DO-NOT-LEAK-5f1c2e9a';
 
 /** The providers the provider-independent e2e tests run on (`describe.each`). */
 export const E2E_PROVIDERS = ['openai', 'anthropic'] as const;
 export type E2eProvider = (typeof E2E_PROVIDERS)[number];
-
-/** The MMLU job on Anthropic, with the paths of pipeline.config.ts: every assertion on files holds for both. */
-function anthropicConfig(batchOptions: string): string {
-  const from = (rel: string) => JSON.stringify(path.join(REPO, rel));
-  return `import { batch, definePipeline } from ${from('src/config/define.ts')};
-import { mmluParaphraseRules } from ${from('examples/mmlu-paraphrase.ts')};
-
-export default definePipeline({
-  root: 'results/mmlu',
-  rules: mmluParaphraseRules({
-    provider: 'anthropic',
-    model: 'claude-sonnet-4-5',
-    batchDir: 'paraphrase_batch',
-    outDir: 'paraphrased',
-    runner: batch({ ${["provider: 'anthropic'", 'maxAttempts: 3', batchOptions].filter(Boolean).join(', ')} }),
-  }),
-});
-`;
-}
 
 export interface E2e {
   provider: E2eProvider;
@@ -68,16 +48,7 @@ export async function startE2e(
   provider: E2eProvider = 'openai',
 ): Promise<E2e> {
   const rig = await Rig.create('pipeline-e2e-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
-    "'./src/config/define.ts'",
-    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
-  );
-  // Options given here come after the config's own, so they win.
-  const withOptions = config.replace(
-    /stage: batch\(\{ ?(.*?) ?\}\)/,
-    (_, own: string) => `stage: batch({ ${[own, batchOptions].filter(Boolean).join(', ')} })`,
-  );
-  await rig.write({ 'pipeline.config.ts': provider === 'anthropic' ? anthropicConfig(batchOptions) : withOptions });
+  await rig.write({ 'pipeline.config.ts': await mmluConfig(provider, batchOptions) });
   const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), ...data });
   const emulator = await startEmulator({ stateDir: rig.path('emulator-state'), speed: 200, ...emulatorOptions });
   const origin = new URL(emulator.url).origin;
