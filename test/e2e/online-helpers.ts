@@ -4,7 +4,6 @@
  * the real CLI in a subprocess pointed at it.
  */
 import { readFile } from 'node:fs/promises';
-import { vi } from 'vitest';
 import {
   startEmulator,
   type OnlineFaults,
@@ -117,12 +116,14 @@ export function statuses(results: Record<string, unknown>[]): Record<string, num
   );
 }
 
-/** Waits until the emulator's online endpoints reach a state (a build's first request has arrived, say). */
-export async function until(r: OnlineRig, ready: (s: OnlineStats) => boolean): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (!ready((await r.emulator.stats()).online)) throw new Error('not yet');
-    },
-    { timeout: 30_000, interval: 5 },
-  );
+/**
+ * Waits until the emulator's online endpoints reach a state (a build's first request has arrived,
+ * say). A plain poll, not `vi.waitFor`: the reliability campaign runs this outside vitest.
+ */
+export async function until(r: OnlineRig, ready: (s: OnlineStats) => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready((await r.emulator.stats()).online)) {
+    if (Date.now() > deadline) throw new Error(`the emulator did not reach the awaited state within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
