@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { JsonlWriter } from '../util/jsonl-writer.ts';
+import { formatOf } from '../sources/format.ts';
+import { RecordWriter } from '../sources/record-writer.ts';
 import { readResultLine, whyUnusable } from './result-line.ts';
 import { fillTemplate } from './record-template.ts';
 import { ResultLookup } from './result-lookup.ts';
@@ -22,6 +23,8 @@ export const mergeConfigSchema = z.strictObject({
   outputField: z.string().default('paraphrased_analysis'),
   /** Field that receives `{input, output, total}` tokens. */
   tokensField: z.string().default('paraphrase_tokens'),
+  /** `jsonl` (the default) or `source`: the source's own format (JSONL, JSON array or CSV). */
+  outputFormat: z.enum(['jsonl', 'source']).optional(),
 });
 
 export type MergeConfig = z.output<typeof mergeConfigSchema>;
@@ -42,9 +45,9 @@ export const mergeStage: StageDefinition<MergeConfig> = {
     const problems: LineProblem[] = [];
     const missing: string[] = [];
     const usage = { input: 0, output: 0 };
-    let out: JsonlWriter | undefined;
+    let out: RecordWriter | undefined;
     try {
-      out = await JsonlWriter.open(ctx.tempOutput);
+      out = await RecordWriter.open(ctx.tempOutput, config.outputFormat === 'source' ? formatOf(source) : 'jsonl');
       for await (const { record } of readSourceRecords(source, { idField: config.idField, required: [] }, problems)) {
         const id = fillTemplate(config.customId, record, ctx.bindings);
         const label = `${config.idField} ${String(record[config.idField])}`;
@@ -90,6 +93,6 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         },
       };
     }
-    return { kind: 'done', summary: `${out.lines} records merged`, usage };
+    return { kind: 'done', summary: `${out.records} records merged`, usage };
   },
 };
