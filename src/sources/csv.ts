@@ -13,9 +13,10 @@ interface ParsedRow {
 }
 
 export async function* readCsvEntries(file: string): AsyncGenerator<SourceEntry> {
-  const parser = createReadStream(file).pipe(
-    parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
-  );
+  const source = createReadStream(file);
+  const parser = source.pipe(parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true }));
+  // pipe() forwards neither a read error nor an early stop: pass the one on, and close the file on the other.
+  source.on('error', (error) => parser.destroy(error));
   let header: string[] | undefined;
   try {
     for await (const row of parser as AsyncIterable<ParsedRow>) {
@@ -48,6 +49,8 @@ export async function* readCsvEntries(file: string): AsyncGenerator<SourceEntry>
       return;
     }
     throw error;
+  } finally {
+    source.destroy();
   }
 }
 
