@@ -41,7 +41,7 @@ export function summariseFields(records: readonly Record<string, unknown>[]): Fi
         spaced ||= /\s/.test(value);
       }
       if (kind !== 'string' && kind !== 'number') unique = false;
-      const key = `${kind}:${String(value)}`;
+      const key = `${kind}:${JSON.stringify(value)}`;
       if (seen.has(key)) unique = false;
       seen.add(key);
     }

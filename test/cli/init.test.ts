@@ -65,7 +65,10 @@ describe('pipeline init', () => {
     expect(build.code, build.stdout + build.stderr).toBe(0);
     const merged = (await rig.lines('out/merged/part-1.jsonl')) as Record<string, unknown>[];
     expect(merged.map((m) => [m.id, m.reply])).toEqual(records.map((r) => [r.id, standInParaphrase(r.body)]));
-    expect(merged[0]!.reply_tokens).toMatchObject({ input: expect.any(Number), output: expect.any(Number) });
+    expect(merged[0]!.reply_tokens).toMatchObject({
+      input: expect.any(Number) as number,
+      output: expect.any(Number) as number,
+    });
   });
 
   it('refuses to replace a config without --force, and replaces it with', async () => {

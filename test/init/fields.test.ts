@@ -26,7 +26,10 @@ describe('id field', () => {
     expect(choose(reordered)).toMatchObject({ ok: true, value: { field: 'sku', alternatives: [] } });
     // `review` is unique but words; `author` repeats.
     const noKey = reviews.map(({ review, author }) => ({ author, review }));
-    expect(choose(noKey)).toMatchObject({ ok: false, error: expect.stringMatching(/^no field identifies a record/) });
+    expect(choose(noKey)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^no field identifies a record/) as string,
+    });
   });
 
   it('needs the field in every record', () => {
@@ -37,10 +40,19 @@ describe('id field', () => {
 
   it('checks a field named with --id', () => {
     expect(choose(reviews, 'sku')).toEqual({ ok: true, value: { field: 'sku', alternatives: [] } });
-    expect(choose(reviews, 'author')).toMatchObject({ ok: false, error: expect.stringContaining('not unique') });
-    expect(choose(reviews, 'nope')).toMatchObject({ ok: false, error: expect.stringContaining('no such field') });
+    expect(choose(reviews, 'author')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not unique') as string,
+    });
+    expect(choose(reviews, 'nope')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('no such field') as string,
+    });
     const spaced = reviews.map((r, i) => ({ 'row id': i, ...r }));
-    expect(choose(spaced, 'row id')).toMatchObject({ ok: false, error: expect.stringContaining('cannot name it') });
+    expect(choose(spaced, 'row id')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('cannot name it') as string,
+    });
   });
 
   it('never takes objects or booleans, or values equal as text only across kinds', () => {
