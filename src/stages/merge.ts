@@ -16,15 +16,25 @@ import type { StageDefinition, StageOutcome } from './types.ts';
 
 export const mergeConfigSchema = z.strictObject({
   kind: z.literal('merge'),
-  idField: z.string().default('question_number'),
-  /** Must match the requests stage's template. */
-  customId: z.string().default('{subject}-{question_number}'),
-  /** Field that receives the model's reply. */
-  outputField: z.string().default('paraphrased_analysis'),
-  /** Field that receives `{input, output, total}` tokens. */
-  tokensField: z.string().default('paraphrase_tokens'),
-  /** `jsonl` (the default) or `source`: the source's own format (JSONL, JSON array or CSV). */
-  outputFormat: z.enum(['jsonl', 'source']).optional(),
+  idField: z
+    .string()
+    .default('question_number')
+    .describe('The field that identifies a record; as in the requests rule.'),
+  customId: z
+    .string()
+    .default('{subject}-{question_number}')
+    .describe("Template of each record's `custom_id`; must match the requests rule's, to join results to records."),
+  outputField: z.string().default('paraphrased_analysis').describe("The field that receives the model's reply."),
+  tokensField: z
+    .string()
+    .default('paraphrase_tokens')
+    .describe('The field that receives the tokens the reply cost: `{input, output, total}`.'),
+  outputFormat: z
+    .enum(['jsonl', 'source'])
+    .optional()
+    .describe(
+      "The merged file's format: `jsonl` (the default), or `source` for the source's own (JSONL, JSON array or CSV; in CSV, the tokens are a JSON cell).",
+    ),
 });
 
 export type MergeConfig = z.output<typeof mergeConfigSchema>;
