@@ -53,7 +53,7 @@ function sections(): Section[] {
   const stages = [...stageRegistry.values()].map((stage) => ({
     title: `Stage \`${stage.kind}\``,
     usage: `stage: ${stage.kind}({ … })`,
-    typeName: `${pascal(stage.kind)}StageOptions`,
+    typeName: `${pascal(stage.kind as string)}StageOptions`,
     schema: jsonSchema(stage.schema),
     overrides: {},
   }));
