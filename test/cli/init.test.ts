@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { standInParaphrase } from '../../src/emulator/index.ts';
+import { PACKAGE_NAME } from '../../src/package-name.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
 
 let rig: Rig;
@@ -27,6 +29,14 @@ async function useRepoSource(): Promise<void> {
 }
 
 describe('pipeline init', () => {
+  it('is listed in --help, has its own, and imports the package by its published name', async () => {
+    const [top, own] = await Promise.all([rig.cli(['--help']), rig.cli(['init', '--help'])]);
+    expect(top.stdout).toMatch(/^ {2}init +write a pipeline\.config\.ts for your dataset/m);
+    expect(own.stdout).toMatch(/^Usage: pipeline init \[GLOB/);
+    const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as { name: string };
+    expect(PACKAGE_NAME).toBe(pkg.name);
+  });
+
   it('scaffolds a config for a glob of CSV files and says what it found', async () => {
     await rig.write({ 'data/shop.csv': CSV, 'data/garden.csv': CSV, '.gitignore': 'node_modules/' });
     const result = await rig.cli(['init', 'data/*.csv']);
