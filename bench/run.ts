@@ -194,7 +194,7 @@ function headlineTable(done: BenchRun): string {
   }
   for (const p of api?.rows ?? []) {
     rows.push([
-      `Polling ${int(p.inFlight)} batches in flight (one build cycle)`,
+      `Polling ${int(p.inFlight)} batches in flight on ${p.provider} (one build cycle)`,
       `${plural(p.cycle.calls, 'HTTP call')}, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`,
       `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`,
     ]);

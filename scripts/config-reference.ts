@@ -136,7 +136,7 @@ export function renderConfigDocs(): string {
     "     each stage's schema); do not edit by hand. test/config/reference.test.ts fails when it is stale. -->",
     '',
     '`pipeline.config.ts` default-exports `definePipeline({ … })`, built with the helpers of the package',
-    "(`import { definePipeline, rule, requests, batch, merge, shell } from 'llmake'`); editors show these",
+    "(`import { definePipeline, rule, requests, batch, online, merge, shell } from 'llmake'`); editors show these",
     'texts as you type. The config is validated when it is loaded: an invalid key is reported with its',
     'path (`rules[1].stage.model: …`) and exit 2.',
   ];

@@ -6,10 +6,11 @@
  * Every option is documented where its schema is declared (hover in an editor), and listed in
  * docs/config.md.
  */
-export { batch, definePipeline, merge, requests, rule, shell } from './config/define.ts';
+export { batch, definePipeline, merge, online, requests, rule, shell } from './config/define.ts';
 export type {
   BatchStageOptions,
   MergeStageOptions,
+  OnlineStageOptions,
   PipelineOptions,
   RequestsStageOptions,
   RuleOptions,

@@ -7,6 +7,7 @@
 import type {
   BatchStageOptions,
   MergeStageOptions,
+  OnlineStageOptions,
   PipelineOptions,
   RequestsStageOptions,
   RuleOptions,
@@ -17,6 +18,7 @@ import type {
 export type {
   BatchStageOptions,
   MergeStageOptions,
+  OnlineStageOptions,
   PipelineOptions,
   RequestsStageOptions,
   RuleOptions,
@@ -42,6 +44,11 @@ export const requests = (options: Omit<RequestsStageOptions, 'kind'>): RequestsS
 /** Request file → raw results through the Batch API (the rule needs a `marker`). */
 export const batch = (options: Omit<BatchStageOptions, 'kind'> = {}): BatchStageOptions => ({
   kind: 'batch',
+  ...options,
+});
+/** Request file → raw results through a server's online endpoint (vLLM, Ollama, llama.cpp, OpenAI flex); needs a `marker` (its journal). */
+export const online = (options: Omit<OnlineStageOptions, 'kind'> = {}): OnlineStageOptions => ({
+  kind: 'online',
   ...options,
 });
 /** Source + results → merged records. */

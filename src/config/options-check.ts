@@ -5,11 +5,13 @@
 import type { z } from 'zod';
 import type { batchConfigSchema } from '../stages/batch/config.ts';
 import type { mergeConfigSchema } from '../stages/merge.ts';
+import type { onlineConfigSchema } from '../stages/online/config.ts';
 import type { requestsConfigSchema } from '../stages/requests.ts';
 import type { shellConfigSchema } from '../stages/shell.ts';
 import type {
   BatchStageOptions,
   MergeStageOptions,
+  OnlineStageOptions,
   PipelineOptions,
   RequestsStageOptions,
   RuleOptions,
@@ -21,9 +23,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Checks = [
   Same<RequestsStageOptions, z.input<typeof requestsConfigSchema>>,
   Same<BatchStageOptions, z.input<typeof batchConfigSchema>>,
+  Same<OnlineStageOptions, z.input<typeof onlineConfigSchema>>,
   Same<MergeStageOptions, z.input<typeof mergeConfigSchema>>,
   Same<ShellStageOptions, z.input<typeof shellConfigSchema>>,
   Same<Omit<RuleOptions, 'stage'>, Omit<z.input<typeof ruleSchema>, 'stage'>>,
   Same<Omit<PipelineOptions, 'rules'>, Omit<PipelineConfigInput, 'rules'>>,
 ];
-export const generatedTypesMatchSchemas: Checks = [true, true, true, true, true, true];
+export const generatedTypesMatchSchemas: Checks = [true, true, true, true, true, true, true];

@@ -5,7 +5,8 @@
  */
 
 /** Any stage: the `stage` of a rule. */
-export type StageOptions = RequestsStageOptions | BatchStageOptions | MergeStageOptions | ShellStageOptions;
+export type StageOptions =
+  RequestsStageOptions | BatchStageOptions | OnlineStageOptions | MergeStageOptions | ShellStageOptions;
 
 /** The pipeline: `export default definePipeline({ … })`. */
 export type PipelineOptions = {
@@ -25,17 +26,19 @@ export type RuleOptions = {
   inputs: string[];
   /** The output path pattern, relative to the root; its wildcards must all appear in the first input. Must be non-empty. */
   output: string;
-  /** A remote stage's durable ledger (batch ids and state), one per target; the `batch` stage needs it. Must be non-empty. */
+  /** A remote stage's durable ledger (batch ids and state), one per target; the `batch` and `online` stages need it. Must be non-empty. */
   marker?: string;
   /** One line saying what the rule does, for people reading the config. */
   description?: string;
-  /** What the rule does: `requests(…)`, `batch(…)`, `merge(…)` or `shell(…)`. */
+  /** What the rule does: `requests(…)`, `batch(…)`, `online(…)`, `merge(…)` or `shell(…)`. */
   stage: StageOptions;
 };
 
 /** Stage requests: `stage: requests({ … })`. */
 export type RequestsStageOptions = {
   kind: 'requests';
+  /** Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
   /** The model every request names. Must be non-empty. Default: `"gpt-4.1"`. */
   model?: string;
   /** The API endpoint the requests are for. Default: `"/v1/chat/completions"`. */
@@ -55,11 +58,17 @@ export type RequestsStageOptions = {
 /** Stage batch: `stage: batch({ … })`. */
 export type BatchStageOptions = {
   kind: 'batch';
-  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). Default: `"24h"`. */
-  completionWindow?: '24h';
-  /** Split a request file into batches of at most this many requests (the provider's limit: 50,000). Must be an integer, > 0, ≤ 50,000. Default: `50000`. */
+  /** Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`). Must match the requests rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
+  /** `openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). Not for `anthropic` (set ANTHROPIC_BASE_URL). */
+  baseURL?: string;
+  /** The environment variable holding the key (default: the provider's own, e.g. OPENAI_API_KEY). Must be matching `^[A-Za-z_][A-Za-z0-9_]*$`. */
+  apiKeyEnv?: string;
+  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). OpenAI, Azure and Anthropic take only `24h`; compatible servers may offer longer windows (e.g. `7d`). Must be matching `^\d+[hd]$`. Default: `"24h"`. */
+  completionWindow?: string;
+  /** Split a request file into batches of at most this many requests (default and ceiling: the provider's, OpenAI 50,000, Anthropic 100,000). Must be an integer, > 0, ≤ 100,000. */
   maxRequestsPerBatch?: number;
-  /** Split a request file into batches of at most this many bytes (the provider's limit: 200 MB). Must be an integer, > 0, ≤ 209,715,200. Default: `209715200`. */
+  /** Split a request file into batches of at most this many bytes (default and ceiling: the provider's, OpenAI 200 MB, Anthropic 256 MB). Must be an integer, > 0, ≤ 268,435,456. */
   maxBytesPerBatch?: number;
   /** An optional budget of estimated input tokens per batch. Must be an integer, > 0. */
   maxTokensPerBatch?: number;
@@ -78,6 +87,31 @@ export type BatchStageOptions = {
   /** Expected output tokens per input token, for estimates (capped by `max_tokens`). Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
   /** Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half). */
+  pricing?: Record<string, { input: number; output: number }>;
+};
+
+/** Stage online: `stage: online({ … })`. */
+export type OnlineStageOptions = {
+  kind: 'online';
+  /** Server for this rule (`http://127.0.0.1:8000/v1` for vLLM). Default: OPENAI_BASE_URL, else OpenAI. `--offline` always uses the built-in emulator. */
+  baseURL?: string;
+  /** Requests in flight at once, over every target of the build that uses the same server and model. Must be an integer, > 0, ≤ 4,096. Default: `16`. */
+  maxConcurrency?: number;
+  /** Requests per minute (refilled continuously); the server's `x-ratelimit-limit-*` headers may lower it. Must be an integer, > 0. */
+  requestsPerMinute?: number;
+  /** Tokens per minute (refilled continuously; the server's `x-ratelimit-limit-*` headers may lower it). A request costs its prompt tokens (the model's real tokenizer) plus its `max_tokens`. Must be an integer, > 0. */
+  tokensPerMinute?: number;
+  /** Attempts per request for answers that may succeed later (5xx, timeouts, dropped connections). Must be an integer, > 0, ≤ 50. Default: `5`. */
+  maxAttempts?: number;
+  /** Rate-limit answers (429, 503, 498, 529) a request may get in one build before it is left for the next. Must be an integer, > 0, ≤ 10,000. Default: `100`. */
+  maxThrottledAttempts?: number;
+  /** Per request; OpenAI suggests 15 minutes for flex. Must be > 0, ≤ 3,600. Default: `600`. */
+  timeoutSeconds?: number;
+  /** Sent as the body's `service_tier` (`flex`: OpenAI's batch price, slower). Not part of the request's cache key. Must be non-empty. */
+  serviceTier?: string;
+  /** Expected output tokens per input token, for estimates (capped by `max_tokens`). Must be > 0, ≤ 100. Default: `0.55`. */
+  outputTokenRatio?: number;
+  /** Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half). */
   pricing?: Record<string, { input: number; output: number }>;
 };
 

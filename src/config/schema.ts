@@ -32,9 +32,13 @@ export const ruleSchema = z
     ),
     marker: pathPattern
       .optional()
-      .describe("A remote stage's durable ledger (batch ids and state), one per target; the `batch` stage needs it."),
+      .describe(
+        "A remote stage's durable ledger (batch ids and state), one per target; the `batch` and `online` stages need it.",
+      ),
     description: z.string().optional().describe('One line saying what the rule does, for people reading the config.'),
-    stage: stageConfigSchema.describe('What the rule does: `requests(…)`, `batch(…)`, `merge(…)` or `shell(…)`.'),
+    stage: stageConfigSchema.describe(
+      'What the rule does: `requests(…)`, `batch(…)`, `online(…)`, `merge(…)` or `shell(…)`.',
+    ),
   })
   .superRefine((rule, ctx) => {
     const bound = new Set(wildcardsOf(rule.inputs[0] ?? ''));

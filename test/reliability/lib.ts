@@ -25,7 +25,8 @@ export const ROOT = 'results/mmlu';
 
 export interface JobSpec {
   subjects: number;
-  records: number;
+  /** Records per subject; omitted: each subject's real MMLU test-split size. */
+  records?: number;
   seed?: number;
 }
 
@@ -43,7 +44,7 @@ export async function makeJob(spec: JobSpec, prefix = 'pipeline-rel-'): Promise<
   const made = await generateMmluDataset({
     outDir: rig.path(`${ROOT}/original`),
     subjects: spec.subjects,
-    recordsPerSubject: spec.records,
+    ...(spec.records === undefined ? {} : { recordsPerSubject: spec.records }),
     seed: spec.seed ?? 7,
   });
   return { rig, subjects: made.subjects, records: made.records, dispose: () => rig.dispose() };
@@ -192,6 +193,8 @@ interface MarkerPart {
   state: string;
   batchId?: string;
   intent: string;
+  createAttemptAt?: string;
+  adopted?: boolean;
 }
 
 /** Every batch id recorded in the job's markers (the ledger of what the tool knows it paid for). */
