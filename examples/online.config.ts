@@ -13,9 +13,9 @@
  *   OPENAI_BASE_URL=http://127.0.0.1:8000/v1 npx tsx pipeline build -C examples/online.config.ts
  */
 import batchJob from '../pipeline.config.ts';
-import { definePipeline, merge, online, rule, type RuleInput } from '../src/config/define.ts';
+import { definePipeline, merge, online, rule } from '../src/config/define.ts';
 
-const requestsRule = (batchJob.rules as RuleInput[]).find((r) => r.name === 'requests');
+const requestsRule = batchJob.rules.find((r) => r.name === 'requests');
 if (!requestsRule) throw new Error('pipeline.config.ts has no "requests" rule');
 
 export default definePipeline({
