@@ -13,7 +13,11 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { err, ok } from '../util/result.ts';
-import type { ApiError, BatchApi, CallStats, RemoteBatch } from './types.ts';
+import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './errors.ts';
+import { PROVIDER_TRAITS } from './traits.ts';
+import type { ApiError, BatchApi, CallStats, ProviderTraits, RemoteBatch } from './types.ts';
+
+export { scrubSecrets } from './errors.ts';
 
 export interface BatchApiOptions {
   /** Defaults to OPENAI_API_KEY. */
@@ -28,6 +32,10 @@ export interface BatchApiOptions {
   /** SDK retries for idempotent calls (upload, retrieve, list, download); default 2. */
   maxRetries?: number;
   env?: NodeJS.ProcessEnv;
+  /** Azure's `api-key` header, for example. */
+  defaultHeaders?: Record<string, string>;
+  /** Which provider this client speaks to (Azure and compatible servers share OpenAI's wire format). */
+  traits?: ProviderTraits;
 }
 
 export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
@@ -35,13 +43,6 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
   const apiKey = options.apiKey ?? env.OPENAI_API_KEY?.trim();
   if (!apiKey) throw new Error('OPENAI_API_KEY is not set (or pass apiKey)');
   const calls: CallStats = { total: 0, byRoute: {} };
-  const countingFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    const route = `${(init?.method ?? 'GET').toUpperCase()} ${routeOf(url.pathname)}`;
-    calls.total += 1;
-    calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
-    return fetch(input, init);
-  };
   const client = new OpenAI({
     apiKey,
     baseURL: options.baseURL ?? (env.OPENAI_BASE_URL?.trim() || undefined),
@@ -49,13 +50,16 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
     project: options.project ?? (env.OPENAI_PROJECT_ID?.trim() || null),
     timeout: options.timeoutMs ?? 60_000,
     maxRetries: options.maxRetries ?? 2,
-    fetch: countingFetch,
+    fetch: countingFetch(calls),
     logLevel: 'off',
+    ...(options.defaultHeaders ? { defaultHeaders: options.defaultHeaders } : {}),
   });
+  const traits = options.traits ?? PROVIDER_TRAITS.openai;
   const fail = (error: unknown, ambiguous = false) => err(toApiError(error, apiKey, ambiguous));
 
   return {
     calls,
+    traits,
     async upload(data, filename) {
       try {
         const file = await client.files.create({
@@ -70,12 +74,15 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
     async createBatch(p) {
       try {
         const params: OpenAI.Batches.BatchCreateParams = {
-          input_file_id: p.inputFileId,
+          input_file_id: p.inputFileId ?? '',
           endpoint: p.endpoint as OpenAI.Batches.BatchCreateParams['endpoint'],
-          completion_window: p.completionWindow,
+          // Compatible servers accept longer windows (e.g. Groq: up to 7d); OpenAI's type says only 24h.
+          completion_window: p.completionWindow as '24h',
           metadata: p.metadata,
         };
-        return ok(fromSdk(await client.batches.create(params, { maxRetries: 0 })));
+        const { data, response } = await client.batches.create(params, { maxRetries: 0 }).withResponse();
+        const queue = queueHeaders(response.headers);
+        return ok({ ...fromSdk(data), ...(queue ? { queue } : {}) });
       } catch (error) {
         return fail(error, true);
       }
@@ -134,20 +141,18 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
   };
 }
 
-/** `/v1/batches/batch_123/cancel` → `/v1/batches/{id}/cancel`. */
-function routeOf(pathname: string): string {
-  return pathname.replace(/\/(batches|files)\/[^/]+/g, '/$1/{id}');
-}
-
 function fromSdk(b: Batch): RemoteBatch {
+  // OpenAI-compatible servers (Groq and others) may send `errors` as a bare array, or leave fields out.
+  const rawErrors: unknown = b.errors;
+  const errorList = Array.isArray(rawErrors) ? (rawErrors as Batch.Errors['data']) : (b.errors?.data ?? []);
   return {
     id: b.id,
     status: b.status,
     createdAt: b.created_at * 1000,
     inputFileId: b.input_file_id,
-    outputFileId: b.output_file_id ?? null,
-    errorFileId: b.error_file_id ?? null,
-    errors: (b.errors?.data ?? []).map((e) => ({ code: e.code, message: e.message, line: e.line ?? null })),
+    outputFileId: b.output_file_id || null,
+    errorFileId: b.error_file_id || null,
+    errors: (errorList ?? []).map((e) => ({ code: e.code, message: e.message, line: e.line ?? null })),
     requestCounts: {
       total: b.request_counts?.total ?? 0,
       completed: b.request_counts?.completed ?? 0,
@@ -159,42 +164,16 @@ function fromSdk(b: Batch): RemoteBatch {
 
 export function toApiError(error: unknown, apiKey: string, ambiguous = false): ApiError {
   const message = scrubSecrets(error instanceof Error ? error.message : String(error), apiKey);
-  if (error instanceof APIConnectionError)
-    return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
-  if (!(error instanceof APIError) || typeof error.status !== 'number') {
-    return ambiguous ? { kind: 'ambiguous', message } : { kind: 'network', message };
-  }
-  const status = error.status;
-  if (status === 429) {
-    const retryAfterMs = retryAfter(error.headers as Headers | undefined);
-    return { kind: 'rate-limited', status, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
-  }
-  // A 5xx answer to create may come after the batch was made: treat it as "maybe created".
-  if (status >= 500)
-    return ambiguous ? { kind: 'ambiguous', status, message } : { kind: 'server-error', status, message };
-  if (status === 404) return { kind: 'not-found', status, message };
-  if (status === 409) return { kind: 'conflict', status, message };
-  if (status === 401 || status === 403) return { kind: 'auth', status, message };
-  if (status === 400 || status === 422 || status === 413) {
-    return { kind: 'bad-request', status, message, code: error.code ?? undefined, param: error.param ?? undefined };
-  }
-  return { kind: 'http', status, message };
-}
-
-function retryAfter(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const raw = headers?.get('retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-/** Removes the key itself and anything that looks like an OpenAI secret key from a message. */
-export function scrubSecrets(text: string, apiKey?: string): string {
-  let out = apiKey && apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
-  out = out.replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-[redacted]');
-  return out;
+  if (error instanceof APIConnectionError || !(error instanceof APIError) || typeof error.status !== 'number')
+    return classifyFailure({ status: undefined, message }, ambiguous);
+  return classifyFailure(
+    {
+      status: error.status,
+      message,
+      headers: error.headers as Headers | undefined,
+      code: error.code ?? undefined,
+      param: error.param ?? undefined,
+    },
+    ambiguous,
+  );
 }

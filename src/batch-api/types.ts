@@ -17,6 +17,12 @@ export interface RemoteBatchError {
   line?: number | null | undefined;
 }
 
+/** Azure's `deployment-enqueued-tokens` (its count of this file) and `deployment-maximum-enqueued-tokens`. */
+export interface QueueHeaders {
+  fileTokens?: number | undefined;
+  maxEnqueuedTokens?: number | undefined;
+}
+
 /** The fields of a provider Batch object the stage uses; times in epoch milliseconds. */
 export interface RemoteBatch {
   id: string;
@@ -28,6 +34,8 @@ export interface RemoteBatch {
   errors: RemoteBatchError[];
   requestCounts: { total: number; completed: number; failed: number };
   metadata: Record<string, string>;
+  /** Only from a create, when the provider sent its queue headers (Azure). */
+  queue?: QueueHeaders | undefined;
 }
 
 /**
@@ -46,6 +54,8 @@ export type ApiError =
   | { kind: 'bad-request'; status: number; message: string; code?: string | undefined; param?: string | undefined }
   | { kind: 'auth'; status: number; message: string }
   | { kind: 'conflict'; status: 409; message: string }
+  /** The provider refused to queue more tokens now (Azure answers this at create); back off as for a batch failed on the limit. */
+  | { kind: 'queue-full'; status: number; message: string; queue?: QueueHeaders | undefined }
   | { kind: 'http'; status: number; message: string };
 
 export function isTransient(error: ApiError): boolean {
@@ -58,10 +68,32 @@ export function isTransient(error: ApiError): boolean {
 }
 
 export interface CreateBatchParams {
-  inputFileId: string;
+  /** The uploaded input file (providers that take files). */
+  inputFileId?: string | undefined;
+  /** The part's request lines themselves (providers that take requests inline, see `ProviderTraits.uploadsFiles`). */
+  inputData?: Buffer | undefined;
   endpoint: string;
-  completionWindow: '24h';
+  completionWindow: string;
+  /** Our intent id and part hash; providers without batch metadata drop it (see `ProviderTraits.metadata`). */
   metadata: Record<string, string>;
+}
+
+/** The providers a batch rule may name. */
+export const PROVIDERS = ['openai', 'anthropic', 'azure', 'openai-compatible'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** What differs between providers in ways the protocol must know (everything else is the adapter's business). */
+export interface ProviderTraits {
+  name: ProviderName;
+  /** Requests go in a separately uploaded file (OpenAI, Azure) rather than inline in the create call (Anthropic). */
+  uploadsFiles: boolean;
+  /** Batches carry our metadata, so a create whose answer was lost is found by its intent id; otherwise by time and size. */
+  metadata: boolean;
+  /** Per batch: the provider's request and byte caps. */
+  maxRequestsPerBatch: number;
+  maxBytesPerBatch: number;
+  /** Request counts stay 0 until the batch ends, so progress is shown as "n requests in progress", not a false 0%. */
+  countsOnlyAtEnd: boolean;
 }
 
 export interface BatchPage {
@@ -77,6 +109,7 @@ export interface CallStats {
 }
 
 export interface BatchApi {
+  readonly traits: ProviderTraits;
   /** Uploads batch input bytes (purpose `batch`); retried by the SDK (the bytes are in memory). */
   upload(data: Buffer, filename: string): Promise<Result<{ id: string }, ApiError>>;
   /** Creates a batch with SDK retries off: a lost answer is `ambiguous`, never a silent second batch. */

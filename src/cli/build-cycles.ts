@@ -23,6 +23,8 @@ export interface CycleOptions {
   wait: boolean;
   json: boolean;
   verbose: boolean;
+  /** Dry run: also price the job on every model of the price table. */
+  compare?: boolean;
   firstDelayMs: number;
   /** Set for a `build --wait` that answers `pipeline cancel` while it holds the lock. */
   cancelDesk?: CancelDesk;
@@ -36,7 +38,9 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
   const { io, clock } = opts;
   const display = opts.json ? undefined : new WaitDisplay(io.stdout);
   const out = display ? display.passThrough() : io.stdout;
-  const reporter = display ? humanReporter(out, { verbose: opts.verbose }) : jsonReporter(out);
+  const reporter = display
+    ? humanReporter(out, { verbose: opts.verbose, compare: opts.compare ?? false })
+    : jsonReporter(out, { compare: opts.compare ?? false });
   /** Targets built in any cycle: the final summary counts them as built, not up to date. */
   const built = new Set<string>();
   const carried = new Map<string, TargetResult>();

@@ -1,5 +1,6 @@
 /** The /v1/batches routes: create (synchronous checks only, like the real API), retrieve, cancel, list. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admit } from './azure/admission.ts';
 import type { EmulatorContext } from './context.ts';
 import { ApiError, isRecord, readJsonBody, sendJson } from './http.ts';
 import { newBatchId } from './ids.ts';
@@ -79,7 +80,9 @@ export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, re
       'missing_required_parameter',
     );
   const inputFileId = required(body, 'input_file_id');
-  const endpoint = required(body, 'endpoint');
+  // Azure's examples name the endpoint without `/v1` (`/chat/completions`); both mean the same.
+  const named = required(body, 'endpoint');
+  const endpoint = ctx.azure && !named.startsWith('/v1/') ? `/v1${named}` : named;
   const window = required(body, 'completion_window');
   if (!ENDPOINTS.includes(endpoint))
     throw new ApiError(400, supported(endpoint, ENDPOINTS), 'endpoint', 'invalid_value');
@@ -106,6 +109,7 @@ export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, re
     );
   }
   if (file.bytes > ctx.maxBatchFileBytes) throw new ApiError(400, 'File is too large.');
+  const admitted = ctx.azure ? await admit(ctx, ctx.azure, res, ctx.files.contentPath(inputFileId), endpoint) : null;
   const rec: BatchRecord = {
     id: newBatchId(),
     seq: ctx.batches.nextSeq(),
@@ -127,8 +131,9 @@ export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, re
     cancellingMs: null,
     cancelledMs: null,
     errors: null,
-    model: null,
-    enqueuedTokens: 0,
+    // An Azure batch holds its deployment's quota from create on (validation recounts the same).
+    model: admitted?.deployment ?? null,
+    enqueuedTokens: admitted?.tokens ?? 0,
     total: 0,
     completed: 0,
     failed: 0,

@@ -1,11 +1,14 @@
 /** Everything a route handler needs, assembled once by `startEmulator`. */
 import type { Clock } from '../util/clock.ts';
+import type { AnthropicContext } from './anthropic/context.ts';
+import type { AzureSettings } from './azure/settings.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { ExecutionLedger } from './executions.ts';
 import type { FaultState } from './faults.ts';
 import type { FilesStore } from './files-store.ts';
 import type { ByteCounter } from './http.ts';
 import type { KeyedMutex } from './mutex.ts';
+import type { OnlineServer } from './online/server.ts';
 import type { StatsKeeper } from './stats.ts';
 
 export interface EmulatorContext {
@@ -27,8 +30,16 @@ export interface EmulatorContext {
   tokenLimit(model: string): number | undefined;
   /** The enqueued-token count per prompt token (1: the billed count). */
   enqueuedTokenFactor: number;
+  /** The online endpoints' limits, slots and stats. */
+  online: OnlineServer;
   /** Moves this emulator's time forward (POST /_emulator/clock), on top of the injected clock. */
   advanceClock(ms: number): void;
+  /** Most request lines per input file (50,000; Azure 100,000). */
+  maxRequestsPerBatch: number;
+  /** Set when this context serves the Azure OpenAI flavour. */
+  azure?: AzureSettings;
+  /** The other flavours served beside this one (set on the main context only): for stats and test controls. */
+  siblings?: { anthropic: AnthropicContext; azure: EmulatorContext };
 }
 
 /** Requests per second each batch executes at speed 1 (a 100-request batch runs ~2 s). */

@@ -1,5 +1,6 @@
 /** Test controls under /_emulator: stats, moving the clock, replacing faults, forcing expiry. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { forceExpireMessageBatch } from './anthropic/routes.ts';
 import { found } from './batches-routes.ts';
 import type { EmulatorContext } from './context.ts';
 import { faultOptionsSchema } from './faults.ts';
@@ -33,11 +34,17 @@ export async function handleControl(
     return sendJson(res, 200, { faults: ctx.faults.options }, ctx.counter);
   }
   const m = /^\/_emulator\/batches\/([^/]+)\/expire$/.exec(pathname);
+  const anthropic = ctx.siblings?.anthropic;
+  if (method === 'POST' && m && anthropic?.store.get(decodeURIComponent(m[1] ?? '')))
+    return forceExpireMessageBatch(anthropic, decodeURIComponent(m[1] ?? ''), res, `http://${req.headers.host}`);
+  // An Azure batch is expired on its own context (its jobs never expire on their own).
+  const azure = ctx.siblings?.azure;
+  const owner = m && azure?.batches.get(decodeURIComponent(m[1] ?? '')) ? azure : ctx;
   if (method === 'POST' && m)
     return sendJson(
       res,
       200,
-      batchObject(await forceExpire(ctx, found(ctx, decodeURIComponent(m[1] ?? '')))),
+      batchObject(await forceExpire(owner, found(owner, decodeURIComponent(m[1] ?? '')))),
       ctx.counter,
     );
   throw new ApiError(404, `Invalid URL (${method} ${pathname})`);

@@ -32,6 +32,10 @@ function fateOf(ctx: EmulatorContext, customId: string, hash: string): Fate {
   return { kind: 'run' };
 }
 
+/** On Azure a line names a deployment: the reply is the deployed model's. */
+const servedBody = (ctx: EmulatorContext, body: Body): Body =>
+  ctx.azure && typeof body.model === 'string' ? { ...body, model: ctx.azure.modelOf(body.model) } : body;
+
 const errorResponse = (message: string, type: string) => ({ error: { message, type, param: null, code: null } });
 
 /** Runs requests until `rec.executed === target` (never past the input's end). */
@@ -59,7 +63,7 @@ export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target
       const created = Math.floor(((rec.inProgressMs ?? rec.createdMs) + index * perRequestMs) / 1000);
       const result =
         fate.kind === 'run'
-          ? runModel(rec.endpoint, line.body, created, `${rec.id}/${index}`, tokens[index] ?? 0)
+          ? runModel(rec.endpoint, servedBody(ctx, line.body), created, `${rec.id}/${index}`, tokens[index] ?? 0)
           : null;
       if (fate.kind === 'run' && result) {
         if (ctx.ledger.markSucceeded(hash)) ctx.stats.add('duplicateExecutions');

@@ -4,6 +4,7 @@
  * exactly; `count` rules fire on the next N matching calls.
  */
 import { z } from 'zod';
+import { onlineFaultsSchema } from './online/faults.ts';
 import { mulberry32 } from './prng.ts';
 import type { FaultOptions, HttpFault } from './types.ts';
 
@@ -17,19 +18,29 @@ export class FaultState {
   /** Remaining firings of `count` rules, by rule index. */
   #remaining: (number | undefined)[] = [];
   #random: () => number;
+  #now: () => number;
+  #setAtMs = 0;
 
-  constructor(seed: number, options: FaultOptions = {}) {
+  /** `now`: the emulator's clock, so time-based faults (online 429 storms) count from when they were set. */
+  constructor(seed: number, options: FaultOptions = {}, now: () => number = () => 0) {
     this.#random = mulberry32(seed);
+    this.#now = now;
     this.set(options);
   }
 
   set(options: FaultOptions): void {
     this.#options = structuredClone(options);
+    this.#setAtMs = this.#now();
     this.#remaining = (options.http ?? []).map((f) => f.count);
   }
 
   get options(): Readonly<FaultOptions> {
     return this.#options;
+  }
+
+  /** When (emulator clock) the current options were set. */
+  get setAtMs(): number {
+    return this.#setAtMs;
   }
 
   /** What to do with a call to `key` (route template) / `literal` (method + actual path). */
@@ -101,7 +112,7 @@ export const faultOptionsSchema = z
         z
           .object({
             route: z.string().optional(),
-            status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]),
+            status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429), z.literal(529)]),
             rate: rate.optional(),
             count: z.number().int().min(0).optional(),
             retryAfterSeconds: z.number().min(0).optional(),
@@ -128,5 +139,6 @@ export const faultOptionsSchema = z
     expireAfterFraction: rate.optional(),
     fileNotFoundAfterUploadMs: z.number().min(0).optional(),
     listLagMs: z.number().min(0).optional(),
+    online: onlineFaultsSchema.optional(),
   })
   .strict();

@@ -10,22 +10,38 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { loadTokenizers } from '../tokens/count.ts';
 import { BatchStore } from './batch-store.ts';
 import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
+import { dispatch } from './dispatch.ts';
 import { ExecutionLedger } from './executions.ts';
+import { startFlavours } from './flavours.ts';
 import { FaultState } from './faults.ts';
 import { FilesStore } from './files-store.ts';
 import { knownModels } from './known-models.ts';
+import { MAX_REQUESTS } from './validation.ts';
 import { KeyedMutex } from './mutex.ts';
-import { handle } from './router.ts';
+import { OnlineServer } from './online/server.ts';
 import { StatsKeeper } from './stats.ts';
 import { collectStats } from './stats-view.ts';
 import type { EmulatorOptions, EmulatorStats, FaultOptions } from './types.ts';
 
 export { standInParaphrase } from './model.ts';
-export type { EmulatorOptions, EmulatorStats, FaultOptions, HttpFault, RequestErrorFaults } from './types.ts';
+export type {
+  AnthropicOptions,
+  AzureOptions,
+  EmulatorOptions,
+  EmulatorStats,
+  FaultOptions,
+  HttpFault,
+  RequestErrorFaults,
+} from './types.ts';
+export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
 
 export interface RunningEmulator {
-  /** 'http://127.0.0.1:PORT/v1' */
+  /** 'http://127.0.0.1:PORT/v1': the OpenAI SDK's baseURL. */
   url: string;
+  /** 'http://127.0.0.1:PORT': the Anthropic SDK's baseURL (it adds `/v1/messages/batches` itself). */
+  anthropicUrl: string;
+  /** 'http://127.0.0.1:PORT/openai/v1': the OpenAI SDK's baseURL for the Azure flavour (send `api-key`). */
+  azureUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -52,7 +68,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     batches,
     stats,
     ledger,
-    faults: new FaultState(seed, opts.faults),
+    faults: new FaultState(seed, opts.faults, () => clock.now()),
     locks: new KeyedMutex(),
     counter: { addIn: (n) => stats.add('bytesIn', n), addOut: (n) => stats.add('bytesOut', n) },
     seed,
@@ -63,9 +79,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     isKnownModel: knownModels(opts.extraModels),
     tokenLimit: (model) => (typeof limit === 'number' ? limit : limit?.[model]),
     enqueuedTokenFactor: opts.enqueuedTokenFactor ?? 1,
+    online: new OnlineServer(opts.online ?? {}, clock.now()),
     advanceClock: (ms) => (offset += ms),
+    maxRequestsPerBatch: MAX_REQUESTS,
   };
-  const server = createServer((req, res) => void handle(ctx, req, res));
+  const flavours = await startFlavours(ctx, opts);
+  const server = createServer((req, res) => void dispatch(flavours, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -82,6 +101,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    anthropicUrl: `http://127.0.0.1:${port}`,
+    azureUrl: `http://127.0.0.1:${port}/openai/v1`,
     port,
     stats: () => collectStats(ctx),
     setFaults: (f) => ctx.faults.set(f),

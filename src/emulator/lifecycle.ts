@@ -5,6 +5,7 @@
  * under its own lock, so concurrent reads never validate or materialize twice.
  */
 import { CANCELLING_MS, FINALIZING_MS, REQUESTS_PER_SECOND, VALIDATING_MS, type EmulatorContext } from './context.ts';
+import { azureLineError } from './azure/line-errors.ts';
 import { executeUpTo, writeUnfinished } from './execution.ts';
 import { ApiError } from './http.ts';
 import { cleanUp, materialize } from './materialize.ts';
@@ -34,7 +35,14 @@ async function enqueuedAt(ctx: EmulatorContext, rec: BatchRecord, model: string,
 }
 
 async function validate(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
-  const v = await validateInput(ctx.batches.input(rec.id), rec.endpoint, ctx.batches.tokens(rec.id), ctx.isKnownModel);
+  const v = await validateInput(
+    ctx.batches.input(rec.id),
+    rec.endpoint,
+    ctx.batches.tokens(rec.id),
+    ctx.isKnownModel,
+    ctx.maxRequestsPerBatch,
+  );
+  if (ctx.azure) v.errors = v.errors.map(azureLineError);
   rec.model = v.model;
   if (v.errors.length > 0) return fail(ctx, rec, at, v.errors);
   const model = v.model ?? '';
@@ -65,7 +73,8 @@ async function fail(ctx: EmulatorContext, rec: BatchRecord, at: number, errors: 
 
 /** When this batch expires: the 24 h window, a forced expiry, or the `expireAfterFraction` fault. */
 function expiryOf(ctx: EmulatorContext, rec: BatchRecord, perMs: number): number {
-  let at = Math.min(rec.expiresMs, rec.forcedExpireMs ?? Infinity);
+  // Azure does not expire jobs at 24 h: they run until done or cancelled (providers.md B.5).
+  let at = Math.min(ctx.azure ? Infinity : rec.expiresMs, rec.forcedExpireMs ?? Infinity);
   const fraction = ctx.faults.options.expireAfterFraction;
   if (fraction !== undefined && rec.inProgressMs !== null)
     at = Math.min(at, rec.inProgressMs + Math.ceil(fraction * rec.total) / perMs);

@@ -3,7 +3,7 @@
  * does not keep input order, so lines are shuffled, deterministically (seeded by the batch id)
  * and within bounded windows so memory stays flat whatever the file size.
  */
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { EmulatorContext } from './context.ts';
 import { readLines } from './lines.ts';
 import { mulberry32, seedFrom, shuffleInPlace } from './prng.ts';
@@ -36,6 +36,12 @@ async function shuffleInto(ctx: EmulatorContext, rec: BatchRecord, kind: 'output
   return tmp;
 }
 
+async function emptyFile(ctx: EmulatorContext): Promise<string> {
+  const tmp = ctx.files.tempPath();
+  await writeFile(tmp, '');
+  return tmp;
+}
+
 /**
  * Creates the output/error files (only when they have lines: the real API gives null ids
  * otherwise). `at` is the moment the batch finished, not the moment of the (lazy) read that got
@@ -47,8 +53,10 @@ export async function materialize(ctx: EmulatorContext, rec: BatchRecord, at: nu
   const expiresAt = Math.floor(at / 1000) + (rec.outputExpiresAfterSeconds ?? THIRTY_DAYS);
   for (const kind of ['output', 'error'] as const) {
     const lines = kind === 'output' ? rec.outputLines : rec.errorLines;
-    if (lines === 0) continue;
-    const tmp = await shuffleInto(ctx, rec, kind);
+    // Azure gives even a batch without errors an error file, empty (providers.md B.5).
+    const emptyErrorFile = ctx.azure !== undefined && kind === 'error' && lines === 0;
+    if (lines === 0 && !emptyErrorFile) continue;
+    const tmp = emptyErrorFile ? await emptyFile(ctx) : await shuffleInto(ctx, rec, kind);
     const file = await ctx.files.add(tmp, {
       filename: `${rec.id}_${kind}.jsonl`,
       purpose: 'batch_output',

@@ -6,12 +6,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cancelBatch, createBatch, listBatches, retrieveBatch } from './batches-routes.ts';
 import { authError } from './auth.ts';
+import { azureAuthError } from './azure/auth.ts';
+import { azureRouteKey } from './azure/settings.ts';
 import type { EmulatorContext } from './context.ts';
 import { handleControl } from './control.ts';
 import { faultBody } from './faults.ts';
 import { createFile, deleteFile, fileContent, listFiles, retrieveFile } from './files-routes.ts';
 import { ApiError, drain, sendError } from './http.ts';
 import { newRequestId } from './ids.ts';
+import { serveOnline } from './online/handler.ts';
 
 type Handler = (
   ctx: EmulatorContext,
@@ -61,6 +64,18 @@ const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }
     key: 'POST /v1/batches/{batch_id}/cancel',
     handler: (c, _q, s, i) => cancelBatch(c, i, s),
   },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/chat\/completions$/,
+    key: 'POST /v1/chat/completions',
+    handler: (c, q, s) => serveOnline(c, q, s, '/v1/chat/completions'),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/embeddings$/,
+    key: 'POST /v1/embeddings',
+    handler: (c, q, s) => serveOnline(c, q, s, '/v1/embeddings'),
+  },
 ];
 
 export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,9 +97,11 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
         break;
       }
     }
-    const key = route?.key ?? `${method} (unknown route)`;
+    const baseKey = route?.key ?? `${method} (unknown route)`;
+    const key = ctx.azure ? azureRouteKey(baseKey) : baseKey;
+    const literal = `${method} ${ctx.azure ? '/openai' : ''}${pathname}`;
     ctx.stats.route(key);
-    const decision = ctx.faults.decide(key, `${method} ${pathname}`);
+    const decision = ctx.faults.decide(key, literal);
     if (decision?.kind === 'drop') {
       req.socket.destroy();
       return;
@@ -109,12 +126,14 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
       await drain(req, ctx.counter);
       throw new ApiError(404, `Invalid URL (${method} ${pathname})`);
     }
-    const denied = authError(req.headers.authorization, ctx.apiKey);
+    const denied = ctx.azure
+      ? azureAuthError(req.headers['api-key'], ctx.apiKey)
+      : authError(req.headers.authorization, ctx.apiKey);
     if (denied) {
       await drain(req, ctx.counter);
       throw denied;
     }
-    if (ctx.faults.loseReply(key, `${method} ${pathname}`)) loseReply(req, res);
+    if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
     await route.handler(ctx, req, res, id, url.searchParams);
   } catch (e) {
     if (res.headersSent) {
@@ -136,7 +155,7 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
 }
 
 /** The handler runs to the end, but what it answers goes nowhere: the socket is destroyed instead. */
-function loseReply(req: IncomingMessage, res: ServerResponse): void {
+export function loseReply(req: IncomingMessage, res: ServerResponse): void {
   const cut = () => {
     req.socket.destroy();
     return res;

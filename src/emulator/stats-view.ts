@@ -1,4 +1,5 @@
 /** The full stats view: persisted counters plus the current batch counts by status. */
+import { refreshAll as refreshMessageBatches } from './anthropic/lifecycle.ts';
 import type { EmulatorContext } from './context.ts';
 import { refreshAll } from './lifecycle.ts';
 import type { EmulatorStats } from './types.ts';
@@ -8,5 +9,24 @@ export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats>
   await refreshAll(ctx);
   const batchesByStatus: Record<string, number> = {};
   for (const b of ctx.batches.all()) batchesByStatus[b.status] = (batchesByStatus[b.status] ?? 0) + 1;
-  return { ...(await ctx.stats.flush()), batchesByStatus };
+  const messageBatchesByStatus: Record<string, number> = {};
+  const anthropic = ctx.siblings?.anthropic;
+  if (anthropic) {
+    await refreshMessageBatches(anthropic);
+    for (const b of anthropic.store.all())
+      messageBatchesByStatus[b.status] = (messageBatchesByStatus[b.status] ?? 0) + 1;
+  }
+  const azureBatchesByStatus: Record<string, number> = {};
+  const azure = ctx.siblings?.azure;
+  if (azure) {
+    await refreshAll(azure);
+    for (const b of azure.batches.all()) azureBatchesByStatus[b.status] = (azureBatchesByStatus[b.status] ?? 0) + 1;
+  }
+  return {
+    ...(await ctx.stats.flush()),
+    batchesByStatus,
+    messageBatchesByStatus,
+    azureBatchesByStatus,
+    online: ctx.online.view(),
+  };
 }

@@ -18,7 +18,10 @@ type Counter =
   | 'bytesIn'
   | 'bytesOut';
 
-export type PersistedStats = Omit<EmulatorStats, 'batchesByStatus'>;
+export type PersistedStats = Omit<
+  EmulatorStats,
+  'batchesByStatus' | 'messageBatchesByStatus' | 'azureBatchesByStatus' | 'online'
+>;
 
 const empty = (): PersistedStats => ({
   batchesCreated: 0,

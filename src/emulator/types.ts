@@ -3,11 +3,13 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
 export interface HttpFault {
   /** A route key like 'POST /v1/batches' or 'GET /v1/batches/{batch_id}'; omitted = any route. */
   route?: string;
-  status: 500 | 502 | 503 | 429;
+  /** 529 is Anthropic's `overloaded_error`; on the OpenAI routes it is a bare server error. */
+  status: 500 | 502 | 503 | 429 | 529;
   /** Probability (0..1) per matching call, drawn from the seeded PRNG. */
   rate?: number;
   /** Fire on the next N matching calls, then stop. */
@@ -50,6 +52,8 @@ export interface FaultOptions {
    * milliseconds old (by the emulator's clock, from its creation). Retrieve by id sees it at once.
    */
   listLagMs?: number;
+  /** Faults of the online endpoints (`/v1/chat/completions`, `/v1/embeddings`); see online/types.ts. */
+  online?: OnlineFaults;
 }
 
 export interface EmulatorOptions {
@@ -90,6 +94,39 @@ export interface EmulatorOptions {
    * `model_not_found`.
    */
   extraModels?: readonly string[];
+  /** Limits and latency of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`). */
+  online?: OnlineOptions;
+  /** The Anthropic Message Batches flavour (`/v1/messages/batches…`, always served). */
+  anthropic?: AnthropicOptions;
+  /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
+  azure?: AzureOptions;
+}
+
+export interface AzureOptions {
+  /**
+   * Batch deployments of the emulated resource: deployment name → model. A request line's `model`
+   * must name one (else the batch fails validation with `model_not_found`). Default: every known
+   * model is deployed under its own name.
+   */
+  deployments?: Record<string, string>;
+  /** Enqueued-token quota, for every deployment or per deployment name (default: unlimited). */
+  maxEnqueuedTokens?: number | Record<string, number>;
+  /**
+   * true (default, Azure's "fail fast" regions): create answers 400 `token_limit_exceeded` with the
+   * `deployment-*-enqueued-tokens` headers; false: the batch is created and fails at validation.
+   */
+  failFast?: boolean;
+  /** The `api-key` Azure accepts (default: `apiKey`; unset: any key). */
+  apiKey?: string;
+}
+
+export interface AnthropicOptions {
+  /** Largest create body (default 256 MB, the real limit); bigger is a 413 `request_too_large`. */
+  maxBatchBytes?: number;
+  /** Most requests per create (default 100,000, the real limit); more is a 400. */
+  maxRequestsPerBatch?: number;
+  /** Claude model names accepted besides the built-in set; any other gives `not_found_error` results. */
+  extraModels?: readonly string[];
 }
 
 export interface EmulatorStats {
@@ -104,6 +141,12 @@ export interface EmulatorStats {
   bytesIn: number;
   bytesOut: number;
   batchesByStatus: Record<string, number>;
+  /** Anthropic message batches by `processing_status` (their batches and requests also count above). */
+  messageBatchesByStatus: Record<string, number>;
+  /** Azure batches by status (their batches, files and requests also count above). */
+  azureBatchesByStatus: Record<string, number>;
+  /** What the online endpoints did in this server's life (not persisted; executions also count above). */
+  online: OnlineStats;
 }
 
 export type BatchStatus =

@@ -87,6 +87,7 @@ export async function validateInput(
   endpoint: string,
   tokensFile: string,
   isKnownModel: (model: string) => boolean,
+  maxRequests = MAX_REQUESTS,
 ): Promise<Validated> {
   const errors: BatchErrorEntry[] = [];
   const seen = new Set<string>();
@@ -109,11 +110,11 @@ export async function validateInput(
   // a blank line: readLines yields no empty line after it).
   for await (const { lineNo, text } of readLines(input)) {
     total++;
-    if (total > MAX_REQUESTS) {
+    if (total > maxRequests) {
       errors.push(
         lineError(
           'too_many_tasks',
-          `The input file contains more than the maximum of ${MAX_REQUESTS.toLocaleString('en-US')} requests.`,
+          `The input file contains more than the maximum of ${maxRequests.toLocaleString('en-US')} requests.`,
           lineNo,
         ),
       );

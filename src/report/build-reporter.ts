@@ -6,6 +6,7 @@
 import type { BuildEvent, BuildSummary } from '../engine/events.ts';
 import { emptyEstimate, type Estimate } from '../stages/types.ts';
 import { formatUsd } from '../tokens/prices.ts';
+import { comparePrices, formatPriceComparison } from './price-comparison.ts';
 import { unreachable } from '../util/result.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
 
@@ -22,20 +23,21 @@ export interface SummaryOptions {
   recapFailures?: boolean;
 }
 
-export function jsonReporter(out: Output): BuildReporter {
+export function jsonReporter(out: Output, opts: { compare?: boolean } = {}): BuildReporter {
   return {
     event: (event) => out.write(`${JSON.stringify(event)}\n`),
     summary: (summary, code) => {
       const counts = countStates(summary);
       const estimate = totalEstimate(summary);
+      const comparison = estimate && opts.compare ? comparePrices(estimate) : undefined;
       out.write(
-        `${JSON.stringify({ type: 'summary', exitCode: code, ...counts, ...(estimate ? { estimate } : {}) })}\n`,
+        `${JSON.stringify({ type: 'summary', exitCode: code, ...counts, ...(estimate ? { estimate } : {}), ...(comparison ? { comparison } : {}) })}\n`,
       );
     },
   };
 }
 
-export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): BuildReporter {
+export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: boolean } = {}): BuildReporter {
   return {
     event(event) {
       const line = formatEvent(out, event, opts.verbose ?? false);
@@ -62,6 +64,7 @@ export function humanReporter(out: Output, opts: { verbose?: boolean } = {}): Bu
         const tokens = `~${n(total.inputTokens)} input tokens, ~${n(total.outputTokens)} output tokens expected (at most ${n(total.maxOutputTokens)})`;
         const dollars = `${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price`;
         out.write(`${requests}: ${tokens}; ${dollars}\n`);
+        if (opts.compare) out.write(formatPriceComparison(comparePrices(total), total));
       }
     },
   };

@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { JsonlWriter } from '../util/jsonl-writer.ts';
+import { formatOf } from '../sources/format.ts';
+import { RecordWriter } from '../sources/record-writer.ts';
 import { readResultLine, whyUnusable } from './result-line.ts';
 import { fillTemplate } from './record-template.ts';
 import { ResultLookup } from './result-lookup.ts';
@@ -15,13 +16,25 @@ import type { StageDefinition, StageOutcome } from './types.ts';
 
 export const mergeConfigSchema = z.strictObject({
   kind: z.literal('merge'),
-  idField: z.string().default('question_number'),
-  /** Must match the requests stage's template. */
-  customId: z.string().default('{subject}-{question_number}'),
-  /** Field that receives the model's reply. */
-  outputField: z.string().default('paraphrased_analysis'),
-  /** Field that receives `{input, output, total}` tokens. */
-  tokensField: z.string().default('paraphrase_tokens'),
+  idField: z
+    .string()
+    .default('question_number')
+    .describe('The field that identifies a record; as in the requests rule.'),
+  customId: z
+    .string()
+    .default('{subject}-{question_number}')
+    .describe("Template of each record's `custom_id`; must match the requests rule's, to join results to records."),
+  outputField: z.string().default('paraphrased_analysis').describe("The field that receives the model's reply."),
+  tokensField: z
+    .string()
+    .default('paraphrase_tokens')
+    .describe('The field that receives the tokens the reply cost: `{input, output, total}`.'),
+  outputFormat: z
+    .enum(['jsonl', 'source'])
+    .optional()
+    .describe(
+      "The merged file's format: `jsonl` (the default), or `source` for the source's own (JSONL, JSON array or CSV; in CSV, the tokens are a JSON cell).",
+    ),
 });
 
 export type MergeConfig = z.output<typeof mergeConfigSchema>;
@@ -42,9 +55,9 @@ export const mergeStage: StageDefinition<MergeConfig> = {
     const problems: LineProblem[] = [];
     const missing: string[] = [];
     const usage = { input: 0, output: 0 };
-    let out: JsonlWriter | undefined;
+    let out: RecordWriter | undefined;
     try {
-      out = await JsonlWriter.open(ctx.tempOutput);
+      out = await RecordWriter.open(ctx.tempOutput, config.outputFormat === 'source' ? formatOf(source) : 'jsonl');
       for await (const { record } of readSourceRecords(source, { idField: config.idField, required: [] }, problems)) {
         const id = fillTemplate(config.customId, record, ctx.bindings);
         const label = `${config.idField} ${String(record[config.idField])}`;
@@ -90,6 +103,6 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         },
       };
     }
-    return { kind: 'done', summary: `${out.lines} records merged`, usage };
+    return { kind: 'done', summary: `${out.records} records merged`, usage };
   },
 };

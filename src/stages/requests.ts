@@ -1,29 +1,65 @@
 /**
- * requests: source records → OpenAI batch input lines, one per record, streamed.
- * The `custom_id` is derived from the record (by default `{subject}-{question_number}`), so it is
- * unique within a file and stable across runs; the merge stage derives it the same way to join.
+ * requests: source records → batch input lines, one per record, streamed, in the shape of the
+ * provider that will run them (see request-line.ts). The `custom_id` is derived from the record
+ * (by default `{subject}-{question_number}`), so it is unique within a file and stable across
+ * runs; the merge stage derives it the same way to join.
  */
 import { z } from 'zod';
+import { PROVIDERS } from '../batch-api/types.ts';
 import { JsonlWriter } from '../util/jsonl-writer.ts';
+import { customIdProblem, requestLine } from './request-line.ts';
 import { fillTemplate, templateFields } from './record-template.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
 import type { StageDefinition, StageOutcome } from './types.ts';
 
-export const requestsConfigSchema = z.strictObject({
-  kind: z.literal('requests'),
-  model: z.string().min(1).default('gpt-4.1'),
-  endpoint: z.literal('/v1/chat/completions').default('/v1/chat/completions'),
-  /** System message; `{field}`s are filled from the record and the wildcards. */
-  system: z.string().optional(),
-  /** User message template; `{field}`s are filled from the record and the wildcards. */
-  prompt: z.string().min(1),
-  /** Extra body parameters (temperature, max_tokens, …), sent as given. */
-  params: z.record(z.string(), z.unknown()).default({}),
-  /** Field that identifies a record; must be present and unique in each source file. */
-  idField: z.string().default('question_number'),
-  /** Template for the request's custom_id; must include the id field to be unique. */
-  customId: z.string().default('{subject}-{question_number}'),
-});
+export const requestsConfigSchema = z
+  .strictObject({
+    kind: z.literal('requests'),
+    provider: z
+      .enum(PROVIDERS)
+      .default('openai')
+      .describe(
+        "Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's.",
+      ),
+    model: z.string().min(1).default('gpt-4.1').describe('The model every request names.'),
+    endpoint: z
+      .literal('/v1/chat/completions')
+      .default('/v1/chat/completions')
+      .describe('The API endpoint the requests are for.'),
+    system: z
+      .string()
+      .optional()
+      .describe('The system message; `{field}`s are filled from the record and the wildcards.'),
+    prompt: z
+      .string()
+      .min(1)
+      .describe(
+        'The user message template; `{field}`s are filled from the record and the wildcards. A record without a field the template names is a bad-input error naming its line.',
+      ),
+    params: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('Extra request body parameters (`temperature`, `max_tokens`, …), sent as given.'),
+    idField: z
+      .string()
+      .default('question_number')
+      .describe('The field that identifies a record: present and unique in each source file.'),
+    customId: z
+      .string()
+      .default('{subject}-{question_number}')
+      .describe(
+        "Template of each request's `custom_id`; must name the id field (to be unique) and match the merge rule's `customId`.",
+      ),
+  })
+  .superRefine((config, ctx) => {
+    if (config.provider === 'anthropic' && typeof config.params.max_tokens !== 'number')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params', 'max_tokens'],
+        message:
+          'Anthropic requires max_tokens on every request: add params: { max_tokens: 1024 } (or the reply length you need)',
+      });
+  });
 
 export type RequestsConfig = z.output<typeof requestsConfigSchema>;
 
@@ -50,16 +86,13 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
           continue;
         }
         if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
-        const messages = [
-          ...(system?.ok ? [{ role: 'system', content: system.text }] : []),
-          { role: 'user', content: (user as { text: string }).text },
-        ];
-        await out.write({
-          custom_id: (customId as { text: string }).text,
-          method: 'POST',
-          url: config.endpoint,
-          body: { model: config.model, messages, ...config.params },
-        });
+        const id = (customId as { text: string }).text;
+        const idProblem = customIdProblem(config.provider, id);
+        if (idProblem) {
+          problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
+          continue;
+        }
+        await out.write(requestLine(config, id, system?.ok ? system.text : undefined, (user as { text: string }).text));
       }
     } finally {
       await out.close();

@@ -1,6 +1,7 @@
 /**
- * The one reader of a raw Batch API result line (output or error file format, see
- * docs/openai-batch-api.md §3.2–3.3). Every consumer — collecting a batch, the request cache, the
+ * The one reader of a raw Batch API result line: OpenAI's output or error file format (see
+ * docs/openai-batch-api.md §3.2–3.3, also Azure's and compatible servers') and Anthropic's
+ * Message Batches results (`{custom_id, result}`). Every consumer — collecting a batch, the request cache, the
  * results tally, the merge and its lookup — asks this module, so the format is understood in one
  * place. Each line is normalised to one outcome per request key:
  *
@@ -35,6 +36,7 @@ export type ResultLine =
 export function readResultLine(value: unknown): ResultLine | undefined {
   if (!isRecord(value) || typeof value.custom_id !== 'string' || value.custom_id === '') return undefined;
   const customId = value.custom_id;
+  if (isRecord(value.result)) return readAnthropicResult(customId, value.result, value);
   const error = value.error;
   if (isRecord(error)) {
     const code = typeof error.code === 'string' ? error.code : 'error';
@@ -53,6 +55,48 @@ export function readResultLine(value: unknown): ResultLine | undefined {
   const code = typeof err.code === 'string' ? err.code : undefined;
   const retryable = status === 408 || status === 429 || status >= 500 || status === 0;
   return { kind: 'errored', customId, retryable, status, ...(code ? { code } : {}), message, line: value };
+}
+
+/**
+ * Anthropic's result line: `{custom_id, result: {type: succeeded|errored|canceled|expired, …}}`.
+ * Errors split as OpenAI's 5xx/4xx do: `overloaded_error`, `api_error`, `rate_limit_error` and
+ * `timeout_error` are the provider's trouble (sent again); anything else needs a change.
+ */
+function readAnthropicResult(
+  customId: string,
+  result: Record<string, unknown>,
+  line: Record<string, unknown>,
+): ResultLine {
+  switch (result.type) {
+    case 'succeeded': {
+      const message = isRecord(result.message) ? result.message : {};
+      return { kind: 'succeeded', customId, line, text: messageText(message), usage: usageOf(message) };
+    }
+    case 'errored': {
+      const outer = isRecord(result.error) ? result.error : {};
+      const inner = isRecord(outer.error) ? outer.error : outer;
+      const code = typeof inner.type === 'string' ? inner.type : 'error';
+      const message = typeof inner.message === 'string' ? inner.message : code;
+      return { kind: 'errored', customId, retryable: ANTHROPIC_TRANSIENT.has(code), code, message, line };
+    }
+    case 'canceled':
+      return { kind: 'canceled', customId, code: 'canceled' };
+    case 'expired':
+      return { kind: 'expired', customId, code: 'expired' };
+    default:
+      return { kind: 'missing', customId, code: 'no_response' };
+  }
+}
+
+const ANTHROPIC_TRANSIENT = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
+
+/** The text blocks of an Anthropic message, joined. */
+function messageText(message: Record<string, unknown>): string | undefined {
+  if (!Array.isArray(message.content)) return undefined;
+  const texts = (message.content as unknown[])
+    .filter((c): c is Record<string, unknown> => isRecord(c) && c.type === 'text' && typeof c.text === 'string')
+    .map((c) => c.text as string);
+  return texts.length > 0 ? texts.join('') : undefined;
 }
 
 /** A provider output line that answered with HTTP 200. */
@@ -100,7 +144,11 @@ function replyText(body: Record<string, unknown>): string | undefined {
 function usageOf(body: Record<string, unknown>): LineUsage {
   const usage = isRecord(body.usage) ? body.usage : {};
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  const input = num(usage.prompt_tokens ?? usage.input_tokens);
+  // Anthropic bills cache writes and reads as input too (at their own rates; counted here as input).
+  const input =
+    num(usage.prompt_tokens ?? usage.input_tokens) +
+    num(usage.cache_creation_input_tokens) +
+    num(usage.cache_read_input_tokens);
   const output = num(usage.completion_tokens ?? usage.output_tokens);
   return { input, output, total: num(usage.total_tokens) || input + output };
 }

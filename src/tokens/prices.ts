@@ -22,14 +22,22 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-5-mini': { input: 0.25, output: 2.0 },
   'gpt-5-nano': { input: 0.05, output: 0.4 },
   'o4-mini': { input: 1.1, output: 4.4 },
+  // Anthropic (Message Batches bill 50% of these too). Cache writes and reads are billed at
+  // their own rates, not modelled here: they count as input.
+  'claude-opus-4-5': { input: 5.0, output: 25.0 },
+  'claude-opus-4-1': { input: 15.0, output: 75.0 },
+  'claude-sonnet-4-5': { input: 3.0, output: 15.0 },
+  'claude-sonnet-4': { input: 3.0, output: 15.0 },
+  'claude-haiku-4-5': { input: 1.0, output: 5.0 },
+  'claude-3-5-haiku': { input: 0.8, output: 4.0 },
 };
 
 export const BATCH_DISCOUNT = 0.5;
 
-/** The price of a model, matching dated snapshots (`gpt-4.1-2025-04-14`) to their base name. */
+/** The price of a model, matching dated snapshots (`gpt-4.1-2025-04-14`, `claude-sonnet-4-5-20250929`) to their base name. */
 export function priceFor(model: string, table: PriceTable = DEFAULT_PRICES): ModelPrice | undefined {
   if (table[model]) return table[model];
-  const base = model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  const base = model.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');
   return table[base];
 }
 

@@ -8,6 +8,7 @@ import { decodeLines, encodeLines } from '../../src/stages/batch/line-ranges.ts'
 import { splitIntoParts, tokensOf } from '../../src/stages/batch/plan.ts';
 import { readRequestFile, type RequestEntry } from '../../src/stages/batch/request-file.ts';
 import { Scheduler } from '../../src/stages/batch/scheduler.ts';
+import { partCaps } from '../../src/stages/batch/config.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import { requestLines } from './harness.ts';
 
@@ -138,12 +139,14 @@ describe('batch stage pieces', () => {
     expect(await batchStage.describe!(ctx, config)).toEqual({ state: 'none' });
     expect(await batchStage.cleanable!(ctx, config)).toEqual([ctx.marker]);
     expect(config).toMatchObject({
+      provider: 'openai',
       completionWindow: '24h',
-      maxRequestsPerBatch: 50_000,
-      maxBytesPerBatch: 200 * 1024 * 1024,
       maxAttempts: 3,
       outputTokenRatio: 0.55,
     });
+    expect(partCaps(config)).toEqual({ maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 });
     expect(batchStage.schema.safeParse({ kind: 'batch', maxRequestsPerBatch: 60_000 }).success).toBe(false);
+    const anthropic = batchStage.schema.parse({ kind: 'batch', provider: 'anthropic', maxRequestsPerBatch: 60_000 });
+    expect(partCaps(anthropic)).toEqual({ maxRequests: 60_000, maxBytes: 256 * 1024 * 1024 });
   });
 });

@@ -4,10 +4,12 @@
  * docs/RELIABILITY.md, and exits non-zero unless every failure column is zero.
  *
  *   RELIABILITY_KILLS=N (default 200) total SIGKILLs over the two crash scenarios.
+ *   RELIABILITY_ANTHROPIC_KILLS=N (default half of RELIABILITY_KILLS) the same on Anthropic.
  *   RELIABILITY_ONLY=name[,name…] (or the names as arguments) runs only those scenarios:
- *     crash, faults, bad-input, concurrency, secrets, lost-results, global-limits,
- *     endless-expiry, queue-limit, lagging-lists, lock-races; `holes` = the last six. A subset
- *     writes its report to a temp file (printed), never to docs/RELIABILITY.md.
+ *     crash, faults, crash-anthropic, faults-anthropic, bad-input, concurrency, secrets,
+ *     lost-results, global-limits, endless-expiry, queue-limit, lagging-lists, lock-races,
+ *     online-crash; `holes` = lost-results to lock-races; `anthropic` = crash-anthropic and
+ *     faults-anthropic. A subset writes its report to a temp file (printed), never to docs/RELIABILITY.md.
  *
  *   RELIABILITY_ONLY=holes npx tsx test/reliability/run.ts
  *   npx tsx test/reliability/run.ts lost-results endless-expiry
@@ -33,6 +35,7 @@ import { queueLimitCampaign } from './queue-limit.ts';
 import { REPO } from '../helpers/rig.ts';
 import { referenceRun, type JobSpec } from './lib.ts';
 import { secretsCheck } from './secrets.ts';
+import { onlineCrashCampaign } from './online-crash.ts';
 
 interface Row {
   scenario: string;
@@ -52,6 +55,14 @@ const loadAtStart = os.loadavg()[0]!;
 const log = (line: string) =>
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 const totalKills = Number(process.env.RELIABILITY_KILLS ?? 200);
+const anthropicKills = Number(process.env.RELIABILITY_ANTHROPIC_KILLS ?? Math.round(totalKills / 2));
+/**
+ * The fault row's wall-clock bound (RELIABILITY_FAULT_MINUTES scales it down to check the harness).
+ * 25 min: with 30% 5xx on create, a build whose last create got a 5xx leaves that part unconfirmable
+ * until the 10-minute adoption retry window passes (adoption.ts), so the job takes 20+ minutes
+ * (1302 s in the last campaign; 9 min cut it off).
+ */
+const faultMinutes = Number(process.env.RELIABILITY_FAULT_MINUTES ?? 25);
 
 const CRASH_SPEC: JobSpec = { subjects: 8, records: 20, seed: 11 };
 const FAULT_SPEC: JobSpec = { subjects: 8, records: 25, seed: 12 };
@@ -95,10 +106,13 @@ function crashRow(name: string, what: string, f: CrashFigures): Row {
   };
 }
 
-function faultRow(f: FaultFigures): Row {
+function faultRow(f: FaultFigures, provider: 'openai' | 'anthropic' = 'openai'): Row {
   return {
-    scenario: 'faults',
-    what: 'hostile emulator: 30% 5xx (500/502/503) on every API route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), "Cannot find file" for 1 s after upload, 20% of request lines failing once with 500, random forced expiries, an enqueued-token limit of 60,000 tokens',
+    scenario: provider === 'anthropic' ? 'faults (anthropic)' : 'faults',
+    what:
+      provider === 'anthropic'
+        ? `hostile emulator ${ANTHROPIC_NOTE}: 30% 5xx (500/529 overloaded/503) on every Message Batches route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), 10% of creates taking effect with their answer lost (adopted only once proven by custom ids), 20% of requests errored once (overloaded_error / api_error), random forced expiries`
+        : 'hostile emulator: 30% 5xx (500/502/503) on every API route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), "Cannot find file" for 1 s after upload, 20% of request lines failing once with 500, random forced expiries, an enqueued-token limit of 60,000 tokens',
     trials: f.runs,
     duplicates: f.duplicates,
     lost: f.rowsLost,
@@ -131,72 +145,92 @@ function caseRow(scenario: string, what: string, outcomes: CaseOutcome[]): Row {
   };
 }
 
-async function crashes(): Promise<void> {
-  const reference = await referenceRun(CRASH_SPEC);
-  const offlineKills = Math.round(totalKills * 0.25);
-  log(`crash (test-owned emulator): ${totalKills - offlineKills} kills`);
+/**
+ * Anthropic (Message Batches): requests inline in create, so no upload failpoints; no batch
+ * metadata, so a create whose answer a kill cut off is found by size and time and adopted only
+ * once its results prove it by custom ids — what these rows exercise. Orphans count any extra
+ * create (there is no intent in metadata to count duplicates by).
+ */
+const ANTHROPIC_NOTE = 'on Anthropic (Message Batches routes of the same emulator, @anthropic-ai/sdk)';
+
+async function crashes(provider: 'openai' | 'anthropic' = 'openai'): Promise<void> {
+  const spec: JobSpec = { ...CRASH_SPEC, provider };
+  const kills = provider === 'anthropic' ? anthropicKills : totalKills;
+  const suffix = provider === 'anthropic' ? ' (anthropic)' : '';
+  const reference = await referenceRun(spec);
+  const offlineKills = Math.round(kills * 0.25);
+  log(`crash${suffix} (test-owned emulator): ${kills - offlineKills} kills`);
   const online = await crashCampaign({
-    spec: CRASH_SPEC,
-    kills: totalKills - offlineKills,
-    seed: 101,
+    spec,
+    kills: kills - offlineKills,
+    seed: provider === 'anthropic' ? 303 : 101,
     reference,
     failpointShare: 0.3,
     log: (l) => l.startsWith('round') && log(`crash: ${l}`),
   });
+  const points =
+    provider === 'anthropic'
+      ? 'after-intent, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}; no upload steps'
+      : 'after-intent, after-upload, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}';
   rows.push(
     crashRow(
-      'crash',
-      `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${'after-intent, after-upload, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}'}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job`,
+      `crash${suffix}`,
+      `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${points}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job${provider === 'anthropic' ? `; ${ANTHROPIC_NOTE}` : ''}`,
       online,
     ),
   );
-  log(`crash (--offline): ${offlineKills} kills`);
+  log(`crash${suffix} (--offline): ${offlineKills} kills`);
   const offline = await crashCampaign({
-    spec: CRASH_SPEC,
+    spec,
     kills: offlineKills,
-    seed: 202,
+    seed: provider === 'anthropic' ? 404 : 202,
     reference,
     offline: true,
     failpointShare: 0.3,
-    log: (l) => l.startsWith('round') && log(`crash-offline: ${l}`),
+    log: (l) => l.startsWith('round') && log(`crash-offline${suffix}: ${l}`),
   });
   rows.push(
     crashRow(
-      'crash --offline',
+      `crash --offline${suffix}`,
       'the same with `build --offline`: the emulator runs inside the killed process, so it dies mid-request too; books counted from its durable state (batch list, executions.log)',
       offline,
     ),
   );
 }
 
-async function faults(): Promise<void> {
-  const reference = await referenceRun(FAULT_SPEC);
-  log('faults: hostile run');
+async function faults(provider: 'openai' | 'anthropic' = 'openai'): Promise<void> {
+  const spec: JobSpec = { ...FAULT_SPEC, provider };
+  const reference = await referenceRun(spec);
+  log(`faults${provider === 'anthropic' ? ' (anthropic)' : ''}: hostile run`);
+  const anthropic = provider === 'anthropic';
   const f = await faultCampaign({
-    spec: FAULT_SPEC,
+    spec,
     reference,
-    seed: 5,
-    deadlineMs: 25 * 60_000,
+    seed: anthropic ? 6 : 5,
+    deadlineMs: faultMinutes * 60_000,
     timeoutMs: 1000,
     burst429: 3,
     expireChance: 0.3,
     emulatorSpeed: 2,
-    enqueuedTokenLimit: 60_000,
+    // Anthropic has no enqueued-token limit of this kind, no uploads, and answers overload with 529.
+    ...(anthropic ? {} : { enqueuedTokenLimit: 60_000 }),
     faults: {
       http: [
         { status: 500, rate: 0.1 },
-        { status: 502, rate: 0.1 },
+        { status: anthropic ? 529 : 502, rate: 0.1 },
         { status: 503, rate: 0.1 },
       ],
       dropRate: 0.05,
       slowMs: 2500,
       slowRate: 0.05,
+      // Per request: 5xx lines on OpenAI, errored results of type overloaded_error / api_error on Anthropic.
       requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
-      fileNotFoundAfterUploadMs: 1000,
+      ...(anthropic ? { lostReplyRate: 0.1, lostReplyRoutes: ['POST /v1/messages/batches'] } : {}),
+      ...(anthropic ? {} : { fileNotFoundAfterUploadMs: 1000 }),
     },
-    log: (l) => log(`faults: ${l}`),
+    log: (l) => log(`faults${anthropic ? ' (anthropic)' : ''}: ${l}`),
   });
-  rows.push(faultRow(f));
+  rows.push(faultRow(f, provider));
 }
 
 async function badInput(): Promise<void> {
@@ -449,10 +483,38 @@ async function queueLimit(): Promise<void> {
   );
 }
 
+const ONLINE_KILLS = 50;
+
+async function onlineCrash(): Promise<void> {
+  log('online crash');
+  const f = await onlineCrashCampaign({
+    kills: ONLINE_KILLS,
+    seed: 21,
+    files: 4,
+    requestsPerFile: 150,
+    log: (l) => log(`online crash: ${l}`),
+  });
+  rows.push({
+    scenario: 'online crash',
+    what: `issue #13: the online runner (${f.requests} requests in 4 request files, 6 at a time, 40 ms + 1 ms per output token of emulator latency) SIGKILLed ${ONLINE_KILLS} times, each once the emulator had received 1–12 more requests, then \`build\` run to the end. A duplicate is a body answered more often than a kill lost its request in flight (those answers are lost with the process and the request is sent again: counted apart). Trials are kills`,
+    trials: f.kills,
+    duplicates: f.duplicates,
+    lost: f.rowsLost,
+    wrong: 0,
+    unclear: f.finished ? 0 : 1,
+    notes: [
+      `${f.finished ? 'finished' : 'DID NOT FINISH'} after ${f.runs} CLI runs; ${f.lostInFlight} requests were in flight at a kill, ${f.reanswered} of them had been answered by the server and were answered again`,
+    ],
+  });
+}
+
 const TASKS: Record<string, () => Promise<void>> = {
+  'online-crash': onlineCrash,
   'queue-limit': queueLimit,
-  crash: crashes,
-  faults,
+  crash: () => crashes('openai'),
+  faults: () => faults('openai'),
+  'crash-anthropic': () => crashes('anthropic'),
+  'faults-anthropic': () => faults('anthropic'),
   'lagging-lists': laggingLists,
   'lock-races': lockRaces,
   'lost-results': lostResults,
@@ -466,10 +528,12 @@ const HOLES = ['lost-results', 'global-limits', 'endless-expiry', 'queue-limit',
 const asked = [...(process.env.RELIABILITY_ONLY ?? '').split(','), ...process.argv.slice(2)]
   .map((s) => s.trim())
   .filter(Boolean)
-  .flatMap((s) => (s === 'holes' ? HOLES : [s]));
+  .flatMap((s) => (s === 'holes' ? HOLES : s === 'anthropic' ? ['crash-anthropic', 'faults-anthropic'] : [s]));
 const unknown = asked.filter((s) => !(s in TASKS));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(TASKS).join(', ')}, holes\n`);
+  process.stderr.write(
+    `unknown scenario ${unknown.join(', ')}; known: ${Object.keys(TASKS).join(', ')}, holes, anthropic\n`,
+  );
   process.exit(2);
 }
 const subset = asked.length > 0;
@@ -484,7 +548,10 @@ await Promise.all(
 const order = [
   'crash',
   'crash --offline',
+  'crash (anthropic)',
+  'crash --offline (anthropic)',
   'faults',
+  'faults (anthropic)',
   'lost result files',
   'global limits across selections',
   'endless expiry',
@@ -495,6 +562,7 @@ const order = [
   'bad input (property)',
   'concurrency',
   'secrets & exposure',
+  'online crash',
 ];
 rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
 const header = ['scenario', 'trials', 'duplicates', 'rows lost', 'rows wrong', 'errors unclear'];

@@ -24,10 +24,13 @@ export async function advancePart(run: BatchRun, part: Part, current: RequestFil
   part.counts = batch.value.requestCounts;
   if (!TERMINAL_STATUSES.has(batch.value.status)) {
     const c = batch.value.requestCounts;
-    return {
-      kind: 'waiting',
-      why: `part ${part.n} (${part.batchId}) ${batch.value.status}${c.total ? ` ${c.completed + c.failed}/${c.total}` : ''}`,
-    };
+    // Anthropic reports counts only once a batch has ended: say what is in flight, not a false 0/n.
+    const progress = run.svc.api.traits.countsOnlyAtEnd
+      ? `, ${part.requests} requests`
+      : c.total
+        ? ` ${c.completed + c.failed}/${c.total}`
+        : '';
+    return { kind: 'waiting', why: `part ${part.n} (${part.batchId}) ${batch.value.status}${progress}` };
   }
   return collectPart(run, part, batch.value, current);
 }

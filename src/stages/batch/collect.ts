@@ -11,17 +11,15 @@ import type { RemoteBatch } from '../../batch-api/types.ts';
 import { describeApiError } from '../../batch-api/types.ts';
 import { CacheAppender } from './cache.ts';
 import { isTokenLimitFailure } from './classify.ts';
+import { backOffOnTokenLimit } from './token-limit.ts';
 import { readResultLine, type ResultLine } from '../result-line.ts';
 import { afterError, afterUnanswered } from './request-failures.ts';
-import { iso, ms, recordEvent, type Part } from './ledger.ts';
+import { recordEvent, type Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
 import type { RequestFile } from './request-file.ts';
 import { partFile, partRequests } from './part-file.ts';
 import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
-import { parseEnqueuedLimit } from './learned-limits.ts';
 import { maybeCrash } from './services.ts';
-
-const TOKEN_LIMIT_BACKOFF_MAX_MS = 30 * 60_000;
 
 export async function collectPart(
   run: BatchRun,
@@ -181,22 +179,12 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
   part.state = 'collected';
   await rm(partFile(run, part.sha256), { force: true }).catch(() => undefined);
   if (isTokenLimitFailure(batch.errors)) {
-    // Not the input's fault: the requests are planned again after a growing pause, within the
-    // limit the provider stated (kept for every later build: parts are then cut to fit it).
-    const stated = batch.errors.map((e) => parseEnqueuedLimit(e.message)).find((n) => n !== undefined);
-    const learned = learnedLimits(run);
-    if (stated !== undefined) learned.learnLimit(part.model, stated, iso(now(run)));
-    if (part.budget !== undefined) learned.raiseRatio(part.model, batch.id);
-    await learned.save();
-    const count = (run.ledger.backoff?.count ?? 0) + 1;
-    // Jitter: targets that hit the limit together must not all come back at the same moment.
-    const wait =
-      Math.min(TOKEN_LIMIT_BACKOFF_MAX_MS, run.config.tokenLimitBackoffSeconds * 1000 * 2 ** (count - 1)) *
-      (1 + 0.25 * Math.random());
-    const until = Math.max(now(run) + Math.round(wait), run.ledger.backoff ? ms(run.ledger.backoff.until) : 0);
-    run.ledger.backoff = { until: iso(until), count, reason: batch.errors[0]?.message ?? 'token_limit_exceeded' };
-    part.note = `failed with token_limit_exceeded${stated !== undefined ? ` (limit ${stated.toLocaleString('en-US')})` : ''}; its requests are queued again after ${iso(until)}`;
-    await save(run);
+    await backOffOnTokenLimit(
+      run,
+      part,
+      batch.errors.map((e) => e.message ?? ''),
+      batch.id,
+    );
     return { kind: 'advanced' };
   }
   const lines = decodeLines(part.lines);

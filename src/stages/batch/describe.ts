@@ -1,16 +1,18 @@
 /** `describe()`: a batch target's remote progress for `status`, from its ledger plus the build's poll. */
+import { batchServicesFor } from '../services.ts';
 import type { RemoteStatus, TargetContext } from '../types.ts';
+import type { BatchStageConfig } from './config.ts';
 import { isInFlight, loadLedger, ms } from './ledger.ts';
 import { describeFailure } from './request-failures.ts';
 import { remoteState } from './state.ts';
 
-export async function describeBatch(ctx: TargetContext): Promise<RemoteStatus> {
+export async function describeBatch(ctx: TargetContext, config: BatchStageConfig): Promise<RemoteStatus> {
   if (!ctx.marker) return { state: 'none' };
   const loaded = await loadLedger(ctx.marker, ctx.root);
   if (!loaded.ok) return { state: 'failed', summary: loaded.error.message, failures: loaded.error.details ?? [] };
   const ledger = loaded.value;
   if (!ledger) return { state: 'none' };
-  const snap = ctx.services.batch?.poll;
+  const snap = batchServicesFor(ctx.services, config.provider)?.poll;
   const running = ledger.parts.filter(isInFlight).map((p) => {
     const b = p.batchId ? snap?.batches.get(p.batchId) : undefined;
     return b ? { ...p, status: b.status, counts: b.requestCounts } : p;

@@ -36,8 +36,16 @@ export function limitsFile(root: string): string {
 
 /** The limit stated in a provider's enqueued-token error, if it states one. */
 export function parseEnqueuedLimit(message: string | undefined): number | undefined {
-  const m = /limit:\s*([\d,_ ]+)\s*enqueued tokens/i.exec(message ?? '');
-  const n = m ? Number(m[1]!.replace(/[,_ ]/g, '')) : NaN;
+  // OpenAI: "… Limit: 200,000 enqueued tokens …"; Azure: "… the configured limit of 30K for the deployment …".
+  const openai = /limit:\s*([\d,_ ]+)\s*enqueued tokens/i.exec(message ?? '');
+  if (openai) return positive(Number(openai[1]!.replace(/[,_ ]/g, '')));
+  const azure = /configured limit of\s*([\d.]+)\s*([KMB]?)\b/i.exec(message ?? '');
+  if (!azure) return undefined;
+  const scale = { '': 1, K: 1e3, M: 1e6, B: 1e9 }[azure[2]!.toUpperCase() as '' | 'K' | 'M' | 'B'];
+  return positive(Math.round(Number(azure[1]) * scale));
+}
+
+function positive(n: number): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 

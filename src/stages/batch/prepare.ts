@@ -12,12 +12,22 @@ import type { BatchStageConfig } from './config.ts';
 import { LearnedLimits } from './learned-limits.ts';
 import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
 import { refreshBatches } from './poller.ts';
+import { batchServicesFor } from '../services.ts';
 
 type Item = { ctx: TargetContext; config: BatchStageConfig };
 
 export async function prepareBatches(selected: readonly Item[], everyTarget: readonly Item[]): Promise<void> {
+  // Each provider has its own list, limits and scheduler: prepared separately.
+  const providers = new Set([...selected, ...everyTarget].map((i) => i.config.provider));
+  for (const provider of providers) {
+    const mine = (items: readonly Item[]) => items.filter((i) => i.config.provider === provider);
+    await prepareProvider(mine(selected), mine(everyTarget));
+  }
+}
+
+async function prepareProvider(selected: readonly Item[], everyTarget: readonly Item[]): Promise<void> {
   const first = selected[0] ?? everyTarget[0];
-  const svc = first?.ctx.services.batch;
+  const svc = first && batchServicesFor(first.ctx.services, first.config.provider);
   if (!svc || !first) return;
   svc.scheduler.reset();
   delete svc.poll;
@@ -33,6 +43,7 @@ export async function prepareBatches(selected: readonly Item[], everyTarget: rea
     if (!loaded?.ok || !loaded.value) continue;
     ledgers.set(ctx.target, loaded.value);
     confirmedCreatesOf(loaded.value.parts, svc.confirmedCreates);
+    for (const p of loaded.value.parts) if (p.batchId) svc.claimed.add(p.batchId);
     for (const p of loaded.value.parts.filter(isInFlight)) {
       if (p.batchId && p.state === 'submitted') {
         ids.add(p.batchId);

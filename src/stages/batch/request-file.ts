@@ -6,6 +6,7 @@
 import { hashFile, hashText, canonicalJson } from '../../util/hash.ts';
 import { LineTooLongError, readJsonl } from '../../util/jsonl.ts';
 import { err, ok, type Result } from '../../util/result.ts';
+import type { ProviderName } from '../../batch-api/types.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
@@ -29,7 +30,16 @@ export interface RequestFile {
   entries: RequestEntry[];
 }
 
-export async function readRequestFile(file: string, root: string): Promise<Result<RequestFile, StageFailure>> {
+/**
+ * `provider`: the shape the lines must have (Anthropic's `{custom_id, params}` or OpenAI's
+ * `{custom_id, method, url, body}`); a line of the other shape is reported, naming the fix.
+ */
+export async function readRequestFile(
+  file: string,
+  root: string,
+  provider: ProviderName = 'openai',
+): Promise<Result<RequestFile, StageFailure>> {
+  const inline = provider === 'anthropic';
   await loadTokenizers();
   const problems: LineProblem[] & { total?: number } = [];
   problems.total = 0;
@@ -54,8 +64,15 @@ export async function readRequestFile(file: string, root: string): Promise<Resul
         report(entry.line, 'missing "custom_id"');
         continue;
       }
-      if (!isRecord(v.body)) {
-        report(entry.line, 'missing "body" (an object)');
+      const body = inline ? v.params : v.body;
+      if (!isRecord(body)) {
+        const other = inline ? isRecord(v.body) : isRecord(v.params);
+        report(
+          entry.line,
+          other
+            ? `a request line in ${inline ? "OpenAI's" : "Anthropic's"} shape, but this batch rule's provider is ${provider}: give the requests rule the same provider`
+            : `missing "${inline ? 'params' : 'body'}" (an object)`,
+        );
         continue;
       }
       const first = seen.get(v.custom_id);
@@ -64,15 +81,15 @@ export async function readRequestFile(file: string, root: string): Promise<Resul
         continue;
       }
       seen.set(v.custom_id, entry.line);
-      const endpoint = typeof v.url === 'string' ? v.url : '/v1/chat/completions';
+      const endpoint = inline ? ANTHROPIC_ENDPOINT : typeof v.url === 'string' ? v.url : '/v1/chat/completions';
       entries.push({
         line: entry.line,
         customId: v.custom_id,
-        hash: requestHash(v.method, v.url, v.body),
-        model: typeof v.body.model === 'string' ? v.body.model : '',
+        hash: lineHash(v),
+        model: typeof body.model === 'string' ? body.model : '',
         endpoint,
         text: entry.text.trim(),
-        body: v.body,
+        body,
       });
     }
   } catch (error) {
@@ -83,6 +100,16 @@ export async function readRequestFile(file: string, root: string): Promise<Resul
   return ok({ sha256: await hashFile(file), entries });
 }
 
+/** What Anthropic's request lines are sent to (they carry no url of their own). */
+export const ANTHROPIC_ENDPOINT = '/v1/messages';
+
+/** The request cache's key of a request line, in either provider shape (the one definition of it). */
+export function lineHash(line: Record<string, unknown>): string {
+  return isRecord(line.params) && line.body === undefined
+    ? requestHash('POST', ANTHROPIC_ENDPOINT, line.params)
+    : requestHash(line.method, line.url, line.body);
+}
+
 export function requestHash(method: unknown, url: unknown, body: unknown): string {
   return hashText(canonicalJson({ method: method ?? null, url: url ?? null, body }));
 }
@@ -90,7 +117,11 @@ export function requestHash(method: unknown, url: unknown, body: unknown): strin
 /** Estimated prompt tokens with the model's real tokenizer (chat bodies; other endpoints by text). */
 export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): number {
   const messages = entry.body.messages;
-  if (Array.isArray(messages)) return countChatPromptTokens(entry.model || 'gpt-4.1', messages as ChatMessageLike[]);
+  // Anthropic's system prompt is a top-level field; counted as a system message. (Claude's own
+  // tokenizer is not public: its counts are estimated with OpenAI's, see README.)
+  const system = typeof entry.body.system === 'string' ? [{ role: 'system', content: entry.body.system }] : [];
+  if (Array.isArray(messages))
+    return countChatPromptTokens(entry.model || 'gpt-4.1', [...system, ...(messages as ChatMessageLike[])]);
   const input = entry.body.input ?? entry.body.prompt;
   return countChatPromptTokens(entry.model || 'gpt-4.1', [
     { role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') },

@@ -8,7 +8,8 @@ import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { advancePart } from './advance.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
-import { priceTable, type BatchStageConfig } from './config.ts';
+import { keyVariable, priceTable, type BatchStageConfig } from './config.ts';
+import { batchServicesFor } from '../services.ts';
 import { emptyLedger, isInFlight, loadLedger, recordEvent } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
 import { readRequestFile, type RequestFile } from './request-file.ts';
@@ -21,17 +22,17 @@ import { remoteState } from './state.ts';
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
 export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Promise<StageOutcome> {
-  const svc = ctx.services.batch;
+  const svc = batchServicesFor(ctx.services, config.provider);
   if (!svc)
     return failed({
       reason: 'missing-credentials',
-      message: 'the batch stage needs the Batch API: set OPENAI_API_KEY (or run with --offline)',
+      message: `the batch stage needs the ${config.provider} batch API: set ${keyVariable(config)} (or run with --offline)`,
     });
   if (!ctx.marker)
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its batch ledger` });
   const loaded = await loadLedger(ctx.marker, ctx.root);
   if (!loaded.ok) return failed(loaded.error);
-  const request = await readRequestFile(ctx.inputs[0]!, ctx.root);
+  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, config.provider);
   if (!request.ok) return failed(request.error);
   const current = request.value;
   const run: BatchRun = {
@@ -45,6 +46,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   };
   if (loaded.value) markSaved(run);
   const { ledger } = run;
+  for (const p of ledger.parts) if (p.batchId) svc.claimed.add(p.batchId);
   const prices = priceTable(config, DEFAULT_PRICES);
   if (ctx.force) {
     ledger.requestFailures = {};

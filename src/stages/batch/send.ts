@@ -5,7 +5,7 @@
  */
 import { formatUsd } from '../../tokens/prices.ts';
 import type { StageFailure } from '../types.ts';
-import type { priceTable } from './config.ts';
+import { partCaps, type priceTable } from './config.ts';
 import { isInFlight, ms } from './ledger.ts';
 import { estimateCost, splitIntoParts, type PlannedPart } from './plan.ts';
 import type { RequestEntry, RequestFile } from './request-file.ts';
@@ -39,8 +39,7 @@ export async function sendOutstanding(
     .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
   const planned = splitIntoParts(needed, {
-    maxRequests: config.maxRequestsPerBatch,
-    maxBytes: config.maxBytesPerBatch,
+    ...partCaps(config),
     maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined,
   });
   const tooLarge = planned.find(

@@ -46,19 +46,26 @@ export interface BatchServices {
   scheduler: Scheduler;
   /** Creates known to have been answered (batch id → local attempt time): proof that a lagging list has caught up. */
   confirmedCreates: Map<string, number>;
+  /** Batch ids this pipeline's ledgers hold: a provider without metadata must not match them to another part. */
+  claimed: Set<string>;
   /** The provider's enqueued-token limits and count ratio learned so far (read once per build). */
   learned?: LearnedLimits;
   /** Test only: answer true to throw `SimulatedCrash` at that point, as if the process were killed. */
   crashAt?: (point: CrashPoint, info: { target: string; part: number }) => boolean;
 }
 
-export function createBatchServices(api: BatchApi, limits?: BatchLimits): BatchServices {
+export function createBatchServices(
+  api: BatchApi,
+  limits?: BatchLimits,
+  session = randomBytes(6).toString('hex'),
+): BatchServices {
   return {
     api,
-    session: randomBytes(6).toString('hex'),
+    session,
     ...(limits ? { limits } : {}),
     scheduler: new Scheduler(),
     confirmedCreates: new Map(),
+    claimed: new Set(),
   };
 }
 

@@ -32,7 +32,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
 
   async estimate(ctx, config): Promise<Estimate> {
     const zero = emptyEstimate();
-    const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);
+    const request = await readRequestFile(ctx.inputs[0]!, ctx.root, config.provider).catch(() => undefined);
     if (!request?.ok) return zero;
     const current = request.value;
     const files = targetFiles(ctx.root, ctx.target);

@@ -11,11 +11,12 @@ import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { hashText } from '../../util/hash.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { encodeLines } from './line-ranges.ts';
-import { partFile } from './part-file.ts';
+import { partCustomIds, partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
 import { confirmCreation } from './adoption.ts';
-import { now, save, type BatchRun, type StepResult } from './run-context.ts';
+import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
+import { backOffOnTokenLimit } from './token-limit.ts';
 
 const FILE_NOT_VISIBLE_RETRY_MS = 10_000;
 const RATE_LIMIT_RETRY_MS = 30_000;
@@ -66,6 +67,12 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       await save(run);
       return { kind: 'advanced' };
     }
+    if (!run.svc.api.traits.uploadsFiles) {
+      // Requests go inline in the create call (Anthropic): the local part file is the upload.
+      part.state = 'uploaded';
+      await save(run);
+      return advanceSubmit(run, part);
+    }
     const name = uploadName(run.ctx.target, part);
     // An earlier upload of these bytes whose answer was lost (crash, Ctrl-C mid-upload) is reused, not duplicated.
     const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name) : undefined;
@@ -101,7 +108,15 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     maybeCrash(run.svc, 'after-upload', crashInfo);
   }
   if (part.state === 'creating') {
-    const creation = await confirmCreation(run.svc.api, run.svc.poll, part, run.svc.confirmedCreates, now(run));
+    const creation = await confirmCreation(
+      run.svc.api,
+      run.svc.poll,
+      part,
+      run.svc.confirmedCreates,
+      now(run),
+      run.svc.claimed,
+      () => partCustomIds(run, part),
+    );
     if (!creation.ok)
       return {
         kind: 'waiting',
@@ -109,6 +124,11 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       };
     if (creation.value.kind === 'found')
       return adopt(run, part, creation.value.batch, 'adopted after an unconfirmed create');
+    if (creation.value.kind === 'unproven')
+      return {
+        kind: 'waiting',
+        why: `part ${part.n}: its create got no answer; ${creation.value.candidates.map((b) => `${b.id} (${b.status})`).join(', ')} may be its batch (same size, no metadata to tell): adopted once its results show this part's custom ids`,
+      };
     if (creation.value.kind === 'unsure')
       return {
         kind: 'waiting',
@@ -120,13 +140,22 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   if (part.retryAt && ms(part.retryAt) > now(run))
     return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
 
+  const inline = !run.svc.api.traits.uploadsFiles;
+  const inputData = inline ? await readFile(partFile(run, part.sha256)).catch(() => undefined) : undefined;
+  if (inline && (!inputData || hashText(inputData) !== part.sha256)) {
+    part.state = 'abandoned';
+    part.note = 'the local copy of the part was lost before its batch was created; its requests are planned again';
+    await save(run);
+    return { kind: 'advanced' };
+  }
   part.state = 'creating';
   part.createAttemptAt = iso(now(run));
   delete part.retryAt;
   await save(run);
   maybeCrash(run.svc, 'after-creating', crashInfo);
   const created = await run.svc.api.createBatch({
-    inputFileId: part.fileId!,
+    inputFileId: part.fileId,
+    inputData,
     endpoint: part.endpoint,
     completionWindow: run.config.completionWindow,
     metadata: {
@@ -140,6 +169,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     maybeCrash(run.svc, 'after-create', crashInfo);
     run.createdThisRun.add(created.value.id);
     run.svc.confirmedCreates.set(created.value.id, ms(part.createAttemptAt));
+    await learnFromQueueHeaders(run, part, created.value);
     return adopt(run, part, created.value);
   }
   const e = created.error;
@@ -149,6 +179,15 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     return { kind: 'waiting', why: `part ${part.n}: no answer to create (${e.message}); will look for it next run` };
   }
   // Every other answer is definitive: no batch was made.
+  if (e.kind === 'queue-full') {
+    // Azure refuses at create what OpenAI fails after validation: the same back-off, the same learning.
+    part.state = 'abandoned';
+    await save(run);
+    await rm(partFile(run, part.sha256), { force: true });
+    await discardUpload(run.svc.api, part);
+    await backOffOnTokenLimit(run, part, [e.message], undefined, e.queue);
+    return { kind: 'waiting', why: `part ${part.n}: ${part.note}` };
+  }
   part.state = 'uploaded';
   const fileNotVisible =
     (e.kind === 'bad-request' && /cannot find file|no such file/i.test(e.message)) || e.kind === 'not-found';
@@ -182,6 +221,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
 
 async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: string): Promise<StepResult> {
   part.batchId = batch.id;
+  run.svc.claimed.add(batch.id);
   part.createdAt = iso(batch.createdAt);
   part.status = batch.status;
   part.counts = batch.requestCounts;
@@ -206,4 +246,14 @@ function uploadName(target: string, part: Pick<Part, 'n' | 'intent'>): string {
 /** An uploaded file no batch will use is deleted, not left in the user's storage; failing that, it expires on its own. */
 export async function discardUpload(api: BatchRun['svc']['api'], part: Part): Promise<void> {
   if (part.fileId && !part.batchId) await api.deleteFile(part.fileId);
+}
+
+/** Azure states its queue limit and its count of each file on every create: learned as a refusal would teach them. */
+async function learnFromQueueHeaders(run: BatchRun, part: Part, batch: RemoteBatch): Promise<void> {
+  const queue = batch.queue;
+  if (!queue) return;
+  const learned = learnedLimits(run);
+  if (queue.maxEnqueuedTokens !== undefined) learned.learnLimit(part.model, queue.maxEnqueuedTokens, iso(now(run)));
+  if (queue.fileTokens !== undefined) learned.learnFromUsage(part.model, queue.fileTokens, part.inputTokens, batch.id);
+  await learned.save();
 }

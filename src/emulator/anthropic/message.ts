@@ -1,0 +1,72 @@
+/**
+ * The stand-in model answering a Messages request: the same paraphrase the OpenAI side gives for
+ * the same prompt (`replyFor`), shaped as a Message with Anthropic's `usage`. Tokens are counted
+ * with the project's tokenizer (Claude's own is not public): plausible, and deterministic.
+ */
+import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../../tokens/count.ts';
+import { isRecord } from '../http.ts';
+import { replyFor } from '../model.ts';
+import { derivedMessageId } from './ids.ts';
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((p): p is { text: string } => isRecord(p) && p.type === 'text' && typeof p.text === 'string')
+    .map((p) => p.text)
+    .join('\n');
+}
+
+function lastUserText(messages: readonly Record<string, unknown>[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return textOf(messages[i]?.content);
+  return '';
+}
+
+/** Input tokens as billed: the system prompt plus the messages with their framing. */
+export function inputTokensOf(params: Record<string, unknown>): number {
+  const model = String(params.model);
+  const messages = (Array.isArray(params.messages) ? params.messages : []) as ChatMessageLike[];
+  const system = textOf(params.system);
+  return countChatPromptTokens(model, messages) + (system ? countTextTokens(model, system) : 0);
+}
+
+export interface StandInMessage {
+  message: Record<string, unknown>;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** The reply to params already checked by `checkParams`. */
+export function answer(params: Record<string, unknown>, batchId: string, index: number): StandInMessage {
+  const model = String(params.model);
+  const maxTokens = Number(params.max_tokens);
+  let text = replyFor(lastUserText(params.messages as Record<string, unknown>[]));
+  let outputTokens = countTextTokens(model, text);
+  const cut = outputTokens > maxTokens;
+  if (cut) {
+    const enc = encodingFor(model);
+    text = enc.decode(enc.encode(text).slice(0, maxTokens));
+    outputTokens = maxTokens;
+  }
+  const inputTokens = inputTokensOf(params);
+  return {
+    inputTokens,
+    outputTokens,
+    message: {
+      id: derivedMessageId(batchId, index),
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text }],
+      stop_reason: cut ? 'max_tokens' : 'end_turn',
+      stop_sequence: null,
+      usage: {
+        input_tokens: inputTokens,
+        output_tokens: outputTokens,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        service_tier: 'batch',
+      },
+    },
+  };
+}
