@@ -1,5 +1,6 @@
 /** The `batch` rule's options, with the provider's limits as defaults (design §4). */
 import { z } from 'zod';
+import { pricingSchema } from '../pricing-schema.ts';
 import { PROVIDERS } from '../../batch-api/types.ts';
 import { PROVIDER_TRAITS } from '../../batch-api/traits.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
@@ -85,12 +86,9 @@ export const batchConfigSchema = z
       .max(100)
       .default(0.55)
       .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
-    pricing: z
-      .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
-      .optional()
-      .describe(
-        'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half).',
-      ),
+    pricing: pricingSchema.describe(
+      'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half).',
+    ),
   })
   .superRefine((config, ctx) => {
     const traits = PROVIDER_TRAITS[config.provider];

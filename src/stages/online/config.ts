@@ -3,6 +3,7 @@
  * API (vLLM, Ollama, llama.cpp, OpenAI with `service_tier: "flex"`).
  */
 import { z } from 'zod';
+import { pricingSchema } from '../pricing-schema.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
@@ -54,12 +55,9 @@ export const onlineConfigSchema = z.strictObject({
     .max(100)
     .default(0.55)
     .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
-  pricing: z
-    .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
-    .optional()
-    .describe(
-      'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half).',
-    ),
+  pricing: pricingSchema.describe(
+    'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half).',
+  ),
 });
 
 export type OnlineStageConfig = z.output<typeof onlineConfigSchema>;
