@@ -14,8 +14,10 @@ it('the job completes under faults with bounded retries, no duplicate and identi
     spec,
     reference,
     seed: 3,
-    deadlineMs: 200_000,
-    timeoutMs: 700,
+    // Generous against load: CI runs this beside the rest of the suite on 2 cores, where a tight
+    // client timeout turns ordinary slowness into extra timeouts and runs (failed at 700 ms / 200 s).
+    deadlineMs: 400_000,
+    timeoutMs: 2_500,
     burst429: 2,
     faults: {
       http: [
@@ -25,14 +27,14 @@ it('the job completes under faults with bounded retries, no duplicate and identi
       ],
       dropRate: 0.1,
       dropRoutes: ['GET /v1/batches', 'GET /v1/batches/{batch_id}'],
-      slowMs: 1200,
+      slowMs: 4_000,
       slowRate: 0.05,
       requestErrors: { rate5xx: 0.3, transientAttempts: 1 },
       expireAfterFraction: 0.5,
     },
   });
   expect(f.unexpected).toEqual([]);
-  expect(f.finished).toBe(true);
+  expect(f.finished, `runs ${f.runs}, exits ${JSON.stringify(f.exits)}, ${f.ms} ms`).toBe(true);
   expect({ duplicates: f.duplicates, lost: f.rowsLost, wrong: f.rowsWrong, identical: f.identical }).toEqual({
     duplicates: 0,
     lost: 0,
@@ -41,4 +43,4 @@ it('the job completes under faults with bounded retries, no duplicate and identi
   });
   expect(f.maxExecutionsPerRequest).toBeLessThanOrEqual(3);
   expect(f.runs).toBeLessThan(20);
-}, 260_000);
+}, 480_000);
