@@ -68,7 +68,7 @@ export async function runSamples(opts: {
       { root: opts.project.root, services: opts.services, clock: opts.clock, signal: opts.signal },
       node,
     );
-    const request = await readRequestFile(ctx.inputs[0]!, ctx.root);
+    const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
     if (!request.ok) {
       opts.out.write(`${target}: sample failed: ${request.error.message}\n`);
       code = 1;

@@ -72,9 +72,10 @@ describe('online runner', () => {
 
   it('--max-time stops sending with exit 75 and what is left; the next build sends only the rest', async () => {
     const lines = requestLines(40);
-    // 100 ms per answer at 2 at a time: the whole file needs 2 s, the budget is 0.5 s.
-    r = await startOnlineRig({ files: { a: lines }, stage: { maxConcurrency: 2 }, online: { baseLatencyMs: 100 } });
-    const stopped = await r.build(['--max-time', '0.5']);
+    // 1 s per answer at 2 at a time: the whole file needs 20 s, the budget is 5 s. The budget runs
+    // from the command's start, so it must outlast start-up on a loaded machine (0.5 s did not).
+    r = await startOnlineRig({ files: { a: lines }, stage: { maxConcurrency: 2 }, online: { baseLatencyMs: 1000 } });
+    const stopped = await r.build(['--max-time', '5']);
     expect(stopped.code, stopped.stderr).toBe(75);
     expect(stopped.stdout).toMatch(/answered; \d+ left \(time budget \(--max-time\) spent\)/);
     const status = await r.status(['--json']);

@@ -7,7 +7,7 @@
 import type { CachedLocation, MatchUnhashed } from './cache.ts';
 import { isInFlight, type Ledger } from './ledger.ts';
 import { partRequests } from './part-file.ts';
-import type { RequestEntry, RequestFile } from './request-file.ts';
+import type { RequestEntry, RequestFile, RequestRef } from './request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
 export function outstandingRequests(
@@ -47,7 +47,7 @@ export async function inFlightHashes(
 }
 
 /** Matches results cached without a hash (see cache.ts) to the current request file's entries. */
-export function matchUnhashed(current: RequestFile): MatchUnhashed {
+export function matchUnhashed(current: RequestFile<RequestRef>): MatchUnhashed {
   let byId: Map<string, string> | undefined;
   return (requestSha, customId) => {
     if (requestSha !== current.sha256) return undefined;

@@ -12,7 +12,8 @@ import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
 import { countChatPromptTokens, loadTokenizers, type ChatMessageLike } from '../../tokens/count.ts';
 
-export interface RequestEntry {
+/** What planning and bookkeeping need of a request line: everything but its text and body. */
+export interface RequestRef {
   /** 1-based line in the request file. */
   line: number;
   customId: string;
@@ -20,25 +21,48 @@ export interface RequestEntry {
   hash: string;
   model: string;
   endpoint: string;
+  /** Byte offset of the line in the file and its length, to read it again when it is sent. */
+  offset: number;
+  bytes: number;
+}
+
+export interface RequestEntry extends RequestRef {
   /** The line exactly as written (what is uploaded). */
   text: string;
   body: Record<string, unknown>;
 }
 
-export interface RequestFile {
+export interface RequestFile<E extends RequestRef = RequestEntry> {
   sha256: string;
-  entries: RequestEntry[];
+  entries: E[];
+}
+
+/** `keep: 'refs'` drops each line's text and body once checked (a few hundred bytes per line are kept). */
+export interface ReadRequestOptions<K extends 'entries' | 'refs'> {
+  keep: K;
 }
 
 /**
  * `provider`: the shape the lines must have (Anthropic's `{custom_id, params}` or OpenAI's
  * `{custom_id, method, url, body}`); a line of the other shape is reported, naming the fix.
  */
+export function readRequestFile(
+  file: string,
+  root: string,
+  provider?: ProviderName,
+): Promise<Result<RequestFile, StageFailure>>;
+export function readRequestFile(
+  file: string,
+  root: string,
+  provider: ProviderName,
+  opts: ReadRequestOptions<'refs'>,
+): Promise<Result<RequestFile<RequestRef>, StageFailure>>;
 export async function readRequestFile(
   file: string,
   root: string,
   provider: ProviderName = 'openai',
-): Promise<Result<RequestFile, StageFailure>> {
+  opts: ReadRequestOptions<'entries' | 'refs'> = { keep: 'entries' },
+): Promise<Result<RequestFile<RequestRef>, StageFailure>> {
   const inline = provider === 'anthropic';
   await loadTokenizers();
   const problems: LineProblem[] & { total?: number } = [];
@@ -47,7 +71,7 @@ export async function readRequestFile(
     problems.total! += 1;
     if (problems.length < 50) problems.push({ line, message });
   };
-  const entries: RequestEntry[] = [];
+  const entries: RequestRef[] = [];
   const seen = new Map<string, number>();
   try {
     for await (const entry of readJsonl(file)) {
@@ -81,16 +105,9 @@ export async function readRequestFile(
         continue;
       }
       seen.set(v.custom_id, entry.line);
-      const endpoint = inline ? ANTHROPIC_ENDPOINT : typeof v.url === 'string' ? v.url : '/v1/chat/completions';
-      entries.push({
-        line: entry.line,
-        customId: v.custom_id,
-        hash: lineHash(v),
-        model: typeof body.model === 'string' ? body.model : '',
-        endpoint,
-        text: entry.text.trim(),
-        body,
-      });
+      const ref = requestRef(v, body, entry);
+      const full: RequestEntry = { ...ref, text: entry.text.trim(), body };
+      entries.push(opts.keep === 'refs' ? ref : full);
     }
   } catch (error) {
     if (error instanceof LineTooLongError) report(error.line, error.message);
@@ -98,6 +115,24 @@ export async function readRequestFile(
   }
   if (problems.length > 0) return err(badInputFailure(root, file, problems));
   return ok({ sha256: await hashFile(file), entries });
+}
+
+/** A checked request line's ref (`line` has a string custom_id and its body). */
+export function requestRef(
+  line: Record<string, unknown>,
+  body: Record<string, unknown>,
+  at: { line: number; offset: number; bytes: number },
+): RequestRef {
+  const inline = line.body === undefined && isRecord(line.params);
+  return {
+    line: at.line,
+    customId: String(line.custom_id),
+    hash: lineHash(line),
+    model: typeof body.model === 'string' ? body.model : '',
+    endpoint: inline ? ANTHROPIC_ENDPOINT : typeof line.url === 'string' ? line.url : '/v1/chat/completions',
+    offset: at.offset,
+    bytes: at.bytes,
+  };
 }
 
 /** What Anthropic's request lines are sent to (they carry no url of their own). */

@@ -10,7 +10,7 @@ import { readResultLine } from '../result-line.ts';
 import { CacheReader, type CachedLocation } from './cache.ts';
 import type { RequestFailure } from './ledger.ts';
 import { describeFailure } from './request-failures.ts';
-import type { RequestEntry } from './request-file.ts';
+import type { RequestRef } from './request-file.ts';
 
 export interface Tally {
   total: number;
@@ -23,7 +23,7 @@ export interface Tally {
 }
 
 export async function tallyResults(opts: {
-  entries: readonly RequestEntry[];
+  entries: readonly RequestRef[];
   index: ReadonlyMap<string, CachedLocation>;
   failures: Readonly<Record<string, RequestFailure>>;
   cacheFile: string;

@@ -4,7 +4,7 @@
  */
 import { readCacheIndex, type CachedLocation } from '../batch/cache.ts';
 import { matchUnhashed } from '../batch/outstanding.ts';
-import type { RequestEntry, RequestFile } from '../batch/request-file.ts';
+import type { RequestEntry, RequestFile, RequestRef } from '../batch/request-file.ts';
 import { maxOutputTokens, promptTokens } from '../batch/request-file.ts';
 import { replayJournal, type FinalFailure, type JournalReplay } from './journal.ts';
 
@@ -14,15 +14,15 @@ export interface OnlinePlan {
   /** Failures that stop a request in this session: a 4xx (until it changes), or retries used up in this session. */
   stopping: Map<string, FinalFailure>;
   /** In request-file order. */
-  todo: RequestEntry[];
+  todo: RequestRef[];
   /** Of `todo`: sent by a run that died before the answer was journaled. */
   lostInFlight: number;
 }
 
 export async function planOnline(
-  current: RequestFile,
+  current: RequestFile<RequestRef>,
   files: { cache: string; journal: string },
-  opts: { session: string; force: boolean; entries?: readonly RequestEntry[] },
+  opts: { session: string; force: boolean; entries?: readonly RequestRef[] },
 ): Promise<OnlinePlan> {
   const index = await readCacheIndex(files.cache, matchUnhashed(current));
   const replay = await replayJournal(files.journal);

@@ -9,11 +9,12 @@ import { BATCH_DISCOUNT, DEFAULT_PRICES, type PriceTable } from '../../tokens/pr
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
-import { readRequestFile, type RequestEntry, type RequestFile } from '../batch/request-file.ts';
+import { readRequestFile, type RequestFile, type RequestRef } from '../batch/request-file.ts';
 import { tallyResults } from '../batch/results.ts';
 import { billedAtBatchPrice, onlinePriceTable, type OnlineStageConfig } from './config.ts';
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
+import { RequestSource } from './request-source.ts';
 import { runRequests } from './runner.ts';
 import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
@@ -22,7 +23,7 @@ const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failu
 
 export interface OnlineRunOptions {
   /** Send only these requests (a `--sample`), and write their results here instead of the output. */
-  only?: readonly RequestEntry[];
+  only?: readonly RequestRef[];
   writeTo?: string;
 }
 
@@ -41,7 +42,8 @@ export async function runOnline(
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its journal` });
   const endpoint = endpointFor(svc, config);
   if (!endpoint.ok) return failed(endpoint.failure);
-  const request = await readRequestFile(ctx.inputs[0]!, ctx.root);
+  // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
+  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
   if (!request.ok) return failed(request.error);
   const current = request.value;
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
@@ -51,6 +53,7 @@ export async function runOnline(
     ...(opts.only ? { entries: opts.only } : {}),
   });
   const sink = await JournalSink.open(files, ctx.clock, svc.session);
+  const source = await RequestSource.open(ctx.inputs[0]!, plan.todo);
   let stopped: 'max-time' | 'interrupted' | undefined;
   try {
     await sink.note({
@@ -73,7 +76,8 @@ export async function runOnline(
         ctx.clock,
       );
       const outcome = await runRequests({
-        entries: plan.todo,
+        total: plan.todo.length,
+        next: () => source.next(),
         api: svc.api(endpoint.value),
         limiter,
         clock: ctx.clock,
@@ -87,15 +91,21 @@ export async function runOnline(
     }
     await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (opts.only ? 'sample' : 'done') });
   } finally {
+    await source.close();
     await sink.close();
   }
+  if (source.changed)
+    return failed({
+      reason: 'bad-input',
+      message: `${relative(ctx.root, ctx.inputs[0]!)} changed while it was being sent (line ${source.changed.line} no longer reads as checked); run the build again`,
+    });
   return finish(ctx, config, current, files, svc.session, opts, stopped);
 }
 
 async function finish(
   ctx: TargetContext,
   config: OnlineStageConfig,
-  current: RequestFile,
+  current: RequestFile<RequestRef>,
   files: { cache: string; journal: string },
   session: string,
   opts: OnlineRunOptions,

@@ -34,7 +34,10 @@ export interface AnswerSink {
 }
 
 export interface RunnerJob {
-  entries: readonly RequestEntry[];
+  /** How many requests `next` yields in all. */
+  total: number;
+  /** The next request to send (undefined: none left). Workers call it concurrently. */
+  next: () => Promise<RequestEntry | undefined>;
   api: OnlineApi;
   limiter: Limiter;
   clock: Clock;
@@ -70,10 +73,10 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       .sleep(Math.max(0, job.deadline - job.clock.now()), timer.signal)
       .then(() => stop.abort(new Error('max-time')))
       .catch(() => undefined);
-  let next = 0;
   const worker = async () => {
-    while (!stop.signal.aborted && next < job.entries.length) {
-      const entry = job.entries[next++]!;
+    while (!stop.signal.aborted) {
+      const entry = await job.next();
+      if (!entry) return;
       await carry(entry);
     }
   };
@@ -141,12 +144,12 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(job.options.maxConcurrency, job.entries.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(job.options.maxConcurrency, job.total) }, worker));
   } finally {
     timer.abort();
     job.signal.removeEventListener('abort', onAbort);
   }
-  if (result.succeeded + result.failed < job.entries.length)
+  if (result.succeeded + result.failed < job.total && stop.signal.aborted)
     result.stopped = job.signal.aborted ? 'interrupted' : 'max-time';
   return result;
 }
