@@ -93,7 +93,7 @@ const PROMPT =
   'Paraphrase the following analysis of an MMLU {subject} question.\nKeep its meaning, reasoning and final answer exactly; use different wording and sentence structure.\nReply with the paraphrased analysis only.\n\n<text>\n{analysis}\n</text>';
 
 /** The MMLU job's requests rule (pipeline.config.ts's template), plus the online rule when given. */
-function projectConfig(online?: Record<string, unknown>): string {
+export function projectConfig(online?: Record<string, unknown>): string {
   const requests = {
     name: 'requests',
     inputs: ['original/{subject}.jsonl'],
