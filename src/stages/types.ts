@@ -6,6 +6,7 @@
  * them batch their polling, report progress, price work before paying and stop work.
  */
 import type { z } from 'zod';
+import type { OutputBasis } from '../tokens/output-ratio.ts';
 import type { Clock } from '../util/clock.ts';
 import type { StageServices } from './services.ts';
 
@@ -94,6 +95,8 @@ export interface Estimate {
   standardCostUsd: number;
   /** Requests that a cache already answers and will not be sent. */
   cachedRequests: number;
+  /** Where the expected output comes from, per rule and model (learned from answers, or configured). */
+  basis?: OutputBasis[];
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */

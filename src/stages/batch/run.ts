@@ -74,6 +74,12 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
+  // Collected parts are in the spend log now: only what is still in flight stays reserved.
+  svc.scheduler.reserveCost(
+    ctx.target,
+    inFlight.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
+    undefined,
+  );
   if (problems.length > 0)
     return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.

@@ -5,7 +5,7 @@
  * `pending` (exit 75), and the next build sends only what is left.
  */
 import { relative } from 'node:path';
-import { BATCH_DISCOUNT, DEFAULT_PRICES, type PriceTable } from '../../tokens/prices.ts';
+import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
@@ -103,13 +103,13 @@ async function finish(
 ): Promise<StageOutcome> {
   const entries = opts.only ?? current.entries;
   const after = await planOnline(current, files, { session, force: false, entries });
-  const prices = pricesAsBilled(config);
   const tally = await tallyResults({
     entries,
     index: after.index,
     failures: asRequestFailures(after.stopping),
     cacheFile: files.cache,
-    prices,
+    prices: onlinePriceTable(config, DEFAULT_PRICES),
+    tier: billedAtBatchPrice(config) ? 'batch' : 'standard',
     ...(after.todo.length === 0 ? { writeTo: opts.writeTo ?? ctx.tempOutput } : {}),
   });
   const cost = tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {};
@@ -165,21 +165,6 @@ function missingKey(url: string): StageFailure {
     reason: 'missing-credentials',
     message: `OPENAI_API_KEY environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
-}
-
-/**
- * tallyResults prices at the batch rate (half the standard one); an online answer is billed at
- * the standard rate unless the tier is flex, so the table is scaled to make its sum right.
- */
-function pricesAsBilled(config: OnlineStageConfig): PriceTable {
-  const table = onlinePriceTable(config, DEFAULT_PRICES);
-  if (billedAtBatchPrice(config)) return table;
-  return Object.fromEntries(
-    Object.entries(table).map(([model, p]) => [
-      model,
-      { input: p.input / BATCH_DISCOUNT, output: p.output / BATCH_DISCOUNT },
-    ]),
-  );
 }
 
 function asRequestFailures(stopping: ReadonlyMap<string, FinalFailure>): Record<string, RequestFailure> {

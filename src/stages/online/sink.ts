@@ -91,5 +91,5 @@ export class JournalSink implements AnswerSink {
 
 function usageOf(line: Record<string, unknown>): LineUsage {
   const read = readResultLine(line);
-  return read?.kind === 'succeeded' ? read.usage : { input: 0, output: 0, total: 0 };
+  return read?.kind === 'succeeded' ? read.usage : { input: 0, output: 0, total: 0, cached: 0, cacheWrite: 0 };
 }
