@@ -11,6 +11,8 @@ import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
 import { readRequestFile, type RequestEntry, type RequestFile } from '../batch/request-file.ts';
 import { tallyResults } from '../batch/results.ts';
+import { appendSpend } from '../spend-log.ts';
+import { billOf } from '../../tokens/bill.ts';
 import { billedAtBatchPrice, onlinePriceTable, type OnlineStageConfig } from './config.ts';
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
@@ -89,6 +91,7 @@ export async function runOnline(
   } finally {
     await sink.close();
   }
+  await recordOnlineSpend(ctx, config, sink, svc.session);
   return finish(ctx, config, current, files, svc.session, opts, stopped);
 }
 
@@ -165,6 +168,40 @@ function missingKey(url: string): StageFailure {
     reason: 'missing-credentials',
     message: `OPENAI_API_KEY environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
+}
+
+/**
+ * The answers of this run go into the spend log as one entry (a run killed before this point
+ * leaves its answers out of it: they stay in the request cache and are not paid again).
+ */
+async function recordOnlineSpend(
+  ctx: TargetContext,
+  config: OnlineStageConfig,
+  sink: JournalSink,
+  session: string,
+): Promise<void> {
+  if (sink.answered === 0) return;
+  const prices = onlinePriceTable(config, DEFAULT_PRICES);
+  const tier = billedAtBatchPrice(config) ? 'batch' : 'standard';
+  let costUsd: number | undefined = 0;
+  let standardCostUsd: number | undefined = 0;
+  for (const { model, usage } of sink.billed) {
+    const bill = billOf(model, usage, prices, tier);
+    costUsd = bill && costUsd !== undefined ? costUsd + bill.usd : undefined;
+    standardCostUsd = bill && standardCostUsd !== undefined ? standardCostUsd + bill.standardUsd : undefined;
+  }
+  await appendSpend(ctx.root, {
+    key: `online:${ctx.target}:${session}:${ctx.clock.now()}`,
+    at: new Date(ctx.clock.now()).toISOString(),
+    target: ctx.target,
+    rule: ctx.rule,
+    provider: 'online',
+    model: sink.billed[0]!.model,
+    requests: sink.answered,
+    usage: { ...sink.usage },
+    ...(costUsd !== undefined ? { costUsd } : {}),
+    ...(standardCostUsd !== undefined ? { standardCostUsd } : {}),
+  });
 }
 
 function asRequestFailures(stopping: ReadonlyMap<string, FinalFailure>): Record<string, RequestFailure> {
