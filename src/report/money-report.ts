@@ -22,6 +22,8 @@ export interface MoneyLine {
 
 export interface MoneyReport extends MoneyLine {
   basis: OutputBasis[];
+  /** Remote targets with nothing sent yet: `status` does not count their tokens (`build -n` does). */
+  notStarted: string[];
   byTarget: Record<string, MoneyLine & { rule: string }>;
   byRule: Record<string, MoneyLine>;
   /** Keyed `provider/model`. */
@@ -49,7 +51,7 @@ function addSpend(line: MoneyLine, e: SpendEntry): void {
 
 /** The report over the targets shown (their spend entries and their remote stages' outlook). */
 export function moneyReport(spend: readonly SpendEntry[], statuses: readonly TargetStatus[]): MoneyReport {
-  const report: MoneyReport = { ...empty(), basis: [], byTarget: {}, byRule: {}, byModel: {} };
+  const report: MoneyReport = { ...empty(), basis: [], notStarted: [], byTarget: {}, byRule: {}, byModel: {} };
   const shown = new Map(statuses.filter((s) => s.remoteStage).map((s) => [s.target, s]));
   const at = <K extends string>(map: Record<K, MoneyLine>, key: K) => (map[key] ??= empty());
   for (const s of shown.values()) report.byTarget[s.target] = { ...empty(), rule: s.rule };
@@ -66,7 +68,10 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
   const basis = new Map<string, OutputBasis>();
   for (const s of shown.values()) {
     const m = s.remote?.money;
-    if (!m) continue;
+    if (!m) {
+      if (s.state !== 'up-to-date' && !report.byTarget[s.target]!.requests) report.notStarted.push(s.target);
+      continue;
+    }
     for (const line of [report, report.byTarget[s.target]!, at(report.byRule, s.rule)]) {
       line.toGoUsd += m.toGoUsd;
       line.maxToGoUsd += m.maxToGoUsd;
@@ -74,12 +79,25 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
     for (const b of m.basis) basis.set(`${b.rule}\u0000${b.model}`, b);
   }
   report.basis = [...basis.values()];
+  for (const line of [
+    report,
+    ...Object.values(report.byTarget),
+    ...Object.values(report.byRule),
+    ...Object.values(report.byModel),
+  ])
+    roundDollars(line);
   return report;
+}
+
+/** Micro-dollars are plenty, and spare readers of the JSON the float noise of long sums. */
+function roundDollars(line: MoneyLine): void {
+  for (const k of ['spentUsd', 'standardUsd', 'toGoUsd', 'maxToGoUsd'] as const)
+    if (Number.isFinite(line[k])) line[k] = Math.round(line[k] * 1e6) / 1e6;
 }
 
 /** The lines under the status table. */
 export function formatMoney(report: MoneyReport): string {
-  if (report.spentUsd === 0 && report.toGoUsd === 0) return '';
+  if (report.spentUsd === 0 && report.toGoUsd === 0 && report.notStarted.length === 0) return '';
   const saved = report.standardUsd > report.spentUsd ? ` (${formatUsd(report.standardUsd)} at standard price)` : '';
   const cached =
     report.tokens.cached > 0
@@ -91,9 +109,14 @@ export function formatMoney(report: MoneyReport): string {
       ? `at most ${formatUsd(report.maxToGoUsd)} if every reply reaches max_tokens`
       : 'no ceiling: some requests set no max_tokens';
     lines.push(
-      `  ~${formatUsd(report.toGoUsd)} to go, ~${formatUsd(report.spentUsd + report.toGoUsd)} when finished (${most})`,
+      `  ~${formatUsd(report.toGoUsd)} to go (${most}), ~${formatUsd(report.spentUsd + report.toGoUsd)} when finished`,
     );
     for (const b of report.basis) lines.push(`  ${describeBasis(b)}`);
   }
+  const n = report.notStarted.length;
+  if (n > 0)
+    lines.push(
+      `  ${n} target${n > 1 ? 's' : ''} not started yet: \`pipeline build -n\` prices ${n > 1 ? 'them' : 'it'}`,
+    );
   return `${lines.join('\n')}\n`;
 }
