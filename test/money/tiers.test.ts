@@ -8,7 +8,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PipelineOptions } from '../../src/config/options.ts';
+import { answer, inputTokensOf } from '../../src/emulator/anthropic/message.ts';
 import { readResultLine } from '../../src/stages/result-line.ts';
+import { loadTokenizers } from '../../src/tokens/count.ts';
 import { billOf, billRequest } from '../../src/tokens/bill.ts';
 import { DEFAULT_PRICES, PRICE_SOURCES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
 import { toGo } from '../../src/tokens/to-go.ts';
@@ -149,5 +151,36 @@ describe('the price table', () => {
     }
     expect(models.size).toBeGreaterThanOrEqual(2);
     for (const model of models) expect(priceFor(model), model).toBeDefined();
+  });
+});
+
+describe("the emulator's prompt cache", () => {
+  it('Anthropic: a system prompt marked cache_control is read (or written) from the cache, billed at those rates', async () => {
+    await loadTokenizers();
+    const kinds = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const params = {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 256,
+        system: [{ type: 'text', text: 'You rewrite explanations. '.repeat(20), cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: `Paraphrase <text>answer ${i} follows from the definitions</text>` }],
+      };
+      const { message } = answer(params, 'msgbatch_x', i);
+      const usage = usageOf({ custom_id: `r${i}`, result: { type: 'succeeded', message } });
+      expect(usage.input).toBe(inputTokensOf(params));
+      expect(usage.cached + usage.cacheWrite).toBeGreaterThan(50);
+      kinds.add(usage.cached > 0 ? 'read' : 'written');
+      const plain = usage.input - usage.cached - usage.cacheWrite;
+      const byHand = (plain * 3 + usage.cached * 0.3 + usage.cacheWrite * 3.75 + usage.output * 15) / 1e6 / 2;
+      expect(billRequest(price('claude-sonnet-4-5'), usage, 'batch')).toBeCloseTo(byHand, 12);
+    }
+    expect([...kinds].sort()).toEqual(['read', 'written']);
+    // Unmarked: never cached.
+    const plain = answer(
+      { model: 'claude-sonnet-4-5', max_tokens: 256, system: 'x', messages: [{ role: 'user', content: 'hi' }] },
+      'msgbatch_x',
+      0,
+    );
+    expect(plain.message.usage).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
   });
 });
