@@ -68,9 +68,10 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
   const basis = new Map<string, OutputBasis>();
   for (const s of shown.values()) {
     const m = s.remote?.money;
-    if (!m) {
+    // No outlook (never sent, or held back before its request file was counted) and no spending yet.
+    if (!m || m.basis.length === 0) {
       if (s.state !== 'up-to-date' && !report.byTarget[s.target]!.requests) report.notStarted.push(s.target);
-      continue;
+      if (!m) continue;
     }
     for (const line of [report, report.byTarget[s.target]!, at(report.byRule, s.rule)]) {
       line.toGoUsd += m.toGoUsd;
