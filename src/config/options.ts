@@ -84,10 +84,25 @@ export type BatchStageOptions = {
   maxCostUsd?: number;
   /** First wait after a batch fails on the provider's enqueued-token limit; doubles per failure, up to 30 min. Must be > 0, ≤ 1,800. Default: `60`. */
   tokenLimitBackoffSeconds?: number;
-  /** Expected output tokens per input token, for estimates (capped by `max_tokens`). Must be > 0, ≤ 100. Default: `0.55`. */
+  /** Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model. Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
-  /** Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half). */
-  pricing?: Record<string, { input: number; output: number }>;
+  /** Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each. */
+  pricing?: Record<
+    string,
+    {
+      input: number;
+      output: number;
+      cachedInput?: number;
+      cacheWrite?: number;
+      longContext?: {
+        aboveInputTokens: number;
+        input: number;
+        output: number;
+        cachedInput?: number;
+        cacheWrite?: number;
+      };
+    }
+  >;
 };
 
 /** Stage online: `stage: online({ … })`. */
@@ -109,10 +124,25 @@ export type OnlineStageOptions = {
   timeoutSeconds?: number;
   /** Sent as the body's `service_tier` (`flex`: OpenAI's batch price, slower). Not part of the request's cache key. Must be non-empty. */
   serviceTier?: string;
-  /** Expected output tokens per input token, for estimates (capped by `max_tokens`). Must be > 0, ≤ 100. Default: `0.55`. */
+  /** Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model. Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
-  /** Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half). */
-  pricing?: Record<string, { input: number; output: number }>;
+  /** Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half. */
+  pricing?: Record<
+    string,
+    {
+      input: number;
+      output: number;
+      cachedInput?: number;
+      cacheWrite?: number;
+      longContext?: {
+        aboveInputTokens: number;
+        input: number;
+        output: number;
+        cachedInput?: number;
+        cacheWrite?: number;
+      };
+    }
+  >;
 };
 
 /** Stage merge: `stage: merge({ … })`. */

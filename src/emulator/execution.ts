@@ -69,6 +69,7 @@ export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target
         if (ctx.ledger.markSucceeded(hash)) ctx.stats.add('duplicateExecutions');
         ctx.stats.add('inputTokens', result.inputTokens);
         ctx.stats.add('outputTokens', result.outputTokens);
+        ctx.stats.add('cachedTokens', result.cachedTokens ?? 0);
         rec.inputTokens += result.inputTokens;
         rec.outputTokens += result.outputTokens;
         rec.completed++;

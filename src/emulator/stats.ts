@@ -15,6 +15,7 @@ type Counter =
   | 'duplicateExecutions'
   | 'inputTokens'
   | 'outputTokens'
+  | 'cachedTokens'
   | 'bytesIn'
   | 'bytesOut';
 
@@ -31,6 +32,7 @@ const empty = (): PersistedStats => ({
   tokensEnqueuedPeak: {},
   inputTokens: 0,
   outputTokens: 0,
+  cachedTokens: 0,
   routeCalls: {},
   bytesIn: 0,
   bytesOut: 0,
@@ -95,6 +97,7 @@ export class StatsKeeper {
         'duplicateExecutions',
         'inputTokens',
         'outputTokens',
+        'cachedTokens',
         'bytesIn',
         'bytesOut',
       ] as const) {

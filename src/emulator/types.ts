@@ -137,6 +137,8 @@ export interface EmulatorStats {
   tokensEnqueuedPeak: Record<string, number>;
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`: reported as read from the prompt cache (`cached_tokens`). */
+  cachedTokens: number;
   routeCalls: Record<string, number>;
   bytesIn: number;
   bytesOut: number;

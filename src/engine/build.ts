@@ -205,6 +205,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
                   progress: outcome.progress,
                   summary: outcome.summary,
                   ...(outcome.state ? { state: outcome.state } : {}),
+                  ...(outcome.money ? { money: outcome.money } : {}),
                 });
                 return { ...base, state: 'pending', progress: outcome.progress };
               case 'failed':

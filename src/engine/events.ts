@@ -2,7 +2,7 @@
  * Everything the engine has to say, as data. The engine never prints: reporters (src/report)
  * turn these into terminal lines, progress bars or JSON.
  */
-import type { Estimate, Progress, RemoteState, StageFailure, TokenUsage } from '../stages/types.ts';
+import type { Estimate, Progress, RemoteState, StageFailure, TargetMoney, TokenUsage } from '../stages/types.ts';
 
 export type BuildEvent =
   /** Up to date; nothing ran. */
@@ -11,7 +11,15 @@ export type BuildEvent =
   | { type: 'start'; target: string; rule: string; reasons: string[] }
   | { type: 'done'; target: string; rule: string; summary?: string; usage?: TokenUsage; costUsd?: number; ms: number }
   /** Remote work in flight; the target is not done and its dependents wait. */
-  | { type: 'pending'; target: string; rule: string; progress: Progress; summary: string; state?: RemoteState }
+  | {
+      type: 'pending';
+      target: string;
+      rule: string;
+      progress: Progress;
+      summary: string;
+      state?: RemoteState;
+      money?: TargetMoney;
+    }
   | { type: 'failed'; target: string; rule: string; failure: StageFailure }
   /** Not attempted because an input's target failed or is still pending. */
   | { type: 'blocked'; target: string; rule: string; waitingOn: string; because: 'failed' | 'pending' }

@@ -5,6 +5,7 @@
  */
 import type { BuildEvent, BuildSummary } from '../engine/events.ts';
 import { emptyEstimate, type Estimate } from '../stages/types.ts';
+import { describeBasis, type OutputBasis } from '../tokens/output-ratio.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { comparePrices, formatPriceComparison } from './price-comparison.ts';
 import { unreachable } from '../util/result.ts';
@@ -57,6 +58,7 @@ export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: 
       ].filter(Boolean);
       out.write(`${parts.join(', ') || 'nothing to do'}${hintFor(summary, code)}\n`);
       if (summaryOpts.recapFailures) out.write(failureRecap(out, summary));
+      out.write(heldBack(summary));
       const total = totalEstimate(summary);
       if (total) {
         const n = (v: number) => v.toLocaleString('en-US');
@@ -64,6 +66,7 @@ export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: 
         const tokens = `~${n(total.inputTokens)} input tokens, ~${n(total.outputTokens)} output tokens expected (at most ${n(total.maxOutputTokens)})`;
         const dollars = `${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price`;
         out.write(`${requests}: ${tokens}; ${dollars}\n`);
+        for (const b of total.basis ?? []) out.write(`  ${describeBasis(b)}\n`);
         if (opts.compare) out.write(formatPriceComparison(comparePrices(total), total));
       }
     },
@@ -82,6 +85,17 @@ function hintFor(summary: BuildSummary, code: number): string {
   return inFlight
     ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'
     : ' — fix the errors above and run again; finished work is kept';
+}
+
+/** The targets a cost limit held back, in one line under the summary (their own lines say why). */
+function heldBack(summary: BuildSummary): string {
+  const held = [...summary.results.values()].filter(
+    (r) => r.state === 'failed' && r.failure?.reason === 'budget-exceeded',
+  );
+  if (held.length === 0) return '';
+  const names = held.map((r) => r.target);
+  const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length - 10} more)` : '');
+  return `held back by the cost limit (${held.length} target${held.length > 1 ? 's' : ''}): ${shown}\n`;
 }
 
 function failureRecap(out: Output, summary: BuildSummary): string {
@@ -141,14 +155,28 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
 /** The dry run's estimates added up over all targets, or undefined when no stage estimated. */
 export function totalEstimate(summary: BuildSummary): Estimate | undefined {
   let total: Estimate | undefined;
+  const basis = new Map<string, OutputBasis>();
   for (const r of summary.results.values()) {
     const e = r.estimate;
     if (!e) continue;
     total ??= emptyEstimate();
-    for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] += e[key];
+    for (const key of NUMBERS) total[key] += e[key];
+    // Every target of a rule shares its rule's basis: listed once.
+    for (const b of e.basis ?? []) basis.set(`${b.rule}\u0000${b.model}`, b);
   }
+  if (total && basis.size > 0) total.basis = [...basis.values()];
   return total;
 }
+
+const NUMBERS = [
+  'requests',
+  'inputTokens',
+  'outputTokens',
+  'maxOutputTokens',
+  'costUsd',
+  'standardCostUsd',
+  'cachedRequests',
+] as const satisfies readonly (keyof Estimate)[];
 
 export function countStates(
   summary: BuildSummary,

@@ -5,6 +5,7 @@
  */
 import type { BuildEvent } from '../engine/events.ts';
 import type { Progress } from '../stages/types.ts';
+import { formatUsd } from '../tokens/prices.ts';
 import { formatDuration, paint, progressBar, type Output } from './terminal.ts';
 
 export class WaitDisplay {
@@ -13,6 +14,8 @@ export class WaitDisplay {
   /** Every target waited on in this run, with its last progress (finished ones at their total), so overall figures never go back. */
   readonly #overall = new Map<string, Progress>();
   readonly #history: { at: number; done: number }[] = [];
+  /** Per target: dollars paid so far and expected still to pay, as last reported. */
+  readonly #money = new Map<string, { spent: number; toGo: number }>();
   #drawnLines = 0;
 
   constructor(out: Output) {
@@ -24,7 +27,14 @@ export class WaitDisplay {
     if (event.type === 'pending') {
       this.#pending.set(event.target, { progress: event.progress, summary: event.summary });
       this.#overall.set(event.target, event.progress);
+      if (event.money) this.#money.set(event.target, { spent: event.money.spentUsd, toGo: event.money.toGoUsd });
     } else if (event.type === 'done' || event.type === 'failed' || event.type === 'fresh') {
+      const money = this.#money.get(event.target);
+      if (money)
+        this.#money.set(event.target, {
+          spent: event.type === 'done' && event.costUsd !== undefined ? event.costUsd : money.spent,
+          toGo: 0,
+        });
       this.#pending.delete(event.target);
       const last = this.#overall.get(event.target);
       if (last && event.type === 'done') this.#overall.set(event.target, { ...last, done: last.total });
@@ -49,7 +59,7 @@ export class WaitDisplay {
     const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
     const eta = rate > 0 ? formatDuration(((total - done) / rate) * 1000) : '?';
     const share = total ? ` (${((100 * done) / total).toFixed(1)}%)` : '';
-    const overall = `${this.#pending.size} pending, ${done}/${total} requests${share}, ${rate.toFixed(1)} req/s, ETA ${eta}; next poll in ${formatDuration(nextPollMs)}`;
+    const overall = `${this.#pending.size} pending, ${done}/${total} requests${share}, ${rate.toFixed(1)} req/s, ETA ${eta}${this.#dollars()}; next poll in ${formatDuration(nextPollMs)}`;
     if (!this.#out.isTTY) {
       this.#out.write(`waiting: ${overall}\n`);
       return;
@@ -62,6 +72,18 @@ export class WaitDisplay {
     lines.push(`${paint(this.#out, 'bold', 'overall')} ${progressBar(done, total, 30)} ${overall}`);
     this.#out.write(`${this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}A\x1b[J` : ''}${lines.join('\n')}\n`);
     this.#drawnLines = lines.length;
+  }
+
+  /** "; $3.10 spent, ~$16.20 to go" over every target waited on, when the stages priced them. */
+  #dollars(): string {
+    if (this.#money.size === 0) return '';
+    let spent = 0;
+    let toGo = 0;
+    for (const m of this.#money.values()) {
+      spent += m.spent;
+      toGo += m.toGo;
+    }
+    return `; ${formatUsd(spent)} spent, ~${formatUsd(toGo)} to go`;
   }
 
   /**

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatOf } from '../sources/format.ts';
 import { RecordWriter } from '../sources/record-writer.ts';
-import { readResultLine, whyUnusable } from './result-line.ts';
+import { readResultLine, whyUnusable, type LineUsage } from './result-line.ts';
 import { fillTemplate } from './record-template.ts';
 import { ResultLookup } from './result-lookup.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
@@ -84,7 +84,11 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         usage.input += parsed.usage.input;
         usage.output += parsed.usage.output;
         if (missing.length === 0 && problems.length === 0) {
-          await out.write({ ...record, [config.outputField]: parsed.text, [config.tokensField]: parsed.usage });
+          await out.write({
+            ...record,
+            [config.outputField]: parsed.text,
+            [config.tokensField]: tokensOf(parsed.usage),
+          });
         }
       }
     } finally {
@@ -106,3 +110,8 @@ export const mergeStage: StageDefinition<MergeConfig> = {
     return { kind: 'done', summary: `${out.records} records merged`, usage };
   },
 };
+
+/** The merged record's tokens field keeps the seed's shape: `{input, output, total}`. */
+function tokensOf(usage: LineUsage): { input: number; output: number; total: number } {
+  return { input: usage.input, output: usage.output, total: usage.total };
+}

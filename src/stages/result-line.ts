@@ -14,9 +14,14 @@
 import { isRecord } from './record-template.ts';
 
 export interface LineUsage {
+  /** Every input token billed: uncached, cache reads and cache writes. */
   input: number;
   output: number;
   total: number;
+  /** Of `input`: read from the prompt cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`). */
+  cached: number;
+  /** Of `input`: written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+  cacheWrite: number;
 }
 
 export type ResultLine =
@@ -144,11 +149,22 @@ function replyText(body: Record<string, unknown>): string | undefined {
 function usageOf(body: Record<string, unknown>): LineUsage {
   const usage = isRecord(body.usage) ? body.usage : {};
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  // Anthropic bills cache writes and reads as input too (at their own rates; counted here as input).
-  const input =
-    num(usage.prompt_tokens ?? usage.input_tokens) +
-    num(usage.cache_creation_input_tokens) +
-    num(usage.cache_read_input_tokens);
+  // OpenAI's prompt tokens include the cached ones; Anthropic's input_tokens leave out cache
+  // writes and reads, billed at their own rates: all are input here, with the cached shares apart.
+  const details = isRecord(usage.prompt_tokens_details)
+    ? usage.prompt_tokens_details
+    : isRecord(usage.input_tokens_details)
+      ? usage.input_tokens_details
+      : {};
+  const cacheWrite = num(usage.cache_creation_input_tokens);
+  const cacheRead = num(usage.cache_read_input_tokens);
+  const input = num(usage.prompt_tokens ?? usage.input_tokens) + cacheWrite + cacheRead;
   const output = num(usage.completion_tokens ?? usage.output_tokens);
-  return { input, output, total: num(usage.total_tokens) || input + output };
+  return {
+    input,
+    output,
+    total: num(usage.total_tokens) || input + output,
+    cached: cacheRead + num(details.cached_tokens),
+    cacheWrite,
+  };
 }

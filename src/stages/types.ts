@@ -6,6 +6,7 @@
  * them batch their polling, report progress, price work before paying and stop work.
  */
 import type { z } from 'zod';
+import type { OutputBasis } from '../tokens/output-ratio.ts';
 import type { Clock } from '../util/clock.ts';
 import type { StageServices } from './services.ts';
 
@@ -47,7 +48,7 @@ export interface StageFailure {
 export type StageOutcome =
   /** `retry`: the output is complete for now, but a later build must run the target again (and says why). */
   | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number; retry?: string }
-  | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState }
+  | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState; money?: TargetMoney }
   | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
 
 /** Where a remote target stands, for `status` and progress displays. */
@@ -94,6 +95,8 @@ export interface Estimate {
   standardCostUsd: number;
   /** Requests that a cache already answers and will not be sent. */
   cachedRequests: number;
+  /** Where the expected output comes from, per rule and model (learned from answers, or configured). */
+  basis?: OutputBasis[];
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */
@@ -109,11 +112,24 @@ export function emptyEstimate(): Estimate {
   };
 }
 
+/** A remote target's dollars from stored state: paid over every run, and still to pay. */
+export interface TargetMoney {
+  /** Billed so far for this target, every run (batch price where batched). */
+  spentUsd: number;
+  /** Expected cost of the requests not answered yet, output from the rule's learned ratio. */
+  toGoUsd: number;
+  /** The most they can cost, every reply at its `max_tokens` (Infinity: some requests set none). */
+  maxToGoUsd: number;
+  basis: OutputBasis[];
+  unpriced?: string[];
+}
+
 export interface RemoteStatus {
   state: RemoteState | 'complete' | 'failed' | 'none';
   progress?: Progress;
   usage?: TokenUsage;
   costUsd?: number;
+  money?: TargetMoney;
   /** When the oldest in-flight batch was created (ms), to show its age against the 24 h window. */
   inFlightSince?: number;
   summary?: string;

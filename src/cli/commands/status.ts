@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
+import { formatMoney, moneyReport } from '../../report/money-report.ts';
 import { renderStatus } from '../../report/status-table.ts';
+import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { connect } from '../connect.ts';
@@ -16,6 +18,11 @@ export const statusCommand: Command = {
   options: {
     json: { type: 'boolean', description: 'print the statuses as a JSON array' },
     offline: { type: 'boolean', description: 'refresh in-flight batches from the built-in emulator' },
+    money: {
+      type: 'boolean',
+      description:
+        'with --json: print the money report instead (spent, at standard price, to go; per target, rule, provider/model)',
+    },
     html: {
       type: 'string',
       value: 'FILE',
@@ -60,9 +67,14 @@ export const statusCommand: Command = {
         await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
         io.stderr.write(`status: wrote ${html}\n`);
       }
-      if (flag(args, 'json')) io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
-      else {
+      const money = moneyReport(await readSpend(project.root), statuses);
+      if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
+      else if (flag(args, 'json')) {
+        const rows = statuses.map((s) => (money.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
+        io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      } else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
+        io.stdout.write(formatMoney(money));
         if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
           io.stdout.write('(in-flight batches not refreshed: no OPENAI_API_KEY; add --offline for the emulator)\n');
       }

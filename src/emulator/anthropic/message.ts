@@ -7,6 +7,7 @@ import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLi
 import { isRecord } from '../http.ts';
 import { replyFor } from '../model.ts';
 import { derivedMessageId } from './ids.ts';
+import { seedFrom } from '../prng.ts';
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -49,6 +50,7 @@ export function answer(params: Record<string, unknown>, batchId: string, index: 
     outputTokens = maxTokens;
   }
   const inputTokens = inputTokensOf(params);
+  const cache = promptCache(params, inputTokens);
   return {
     inputTokens,
     outputTokens,
@@ -61,12 +63,27 @@ export function answer(params: Record<string, unknown>, batchId: string, index: 
       stop_reason: cut ? 'max_tokens' : 'end_turn',
       stop_sequence: null,
       usage: {
-        input_tokens: inputTokens,
+        input_tokens: inputTokens - cache.read - cache.written,
         output_tokens: outputTokens,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
+        cache_creation_input_tokens: cache.written,
+        cache_read_input_tokens: cache.read,
         service_tier: 'batch',
       },
     },
   };
+}
+
+/**
+ * Prompt caching as the real service bills it, deterministically: a system prompt marked with
+ * `cache_control` is read from the cache for three requests in four (chosen by the request's
+ * content) and written to it for the rest; `input_tokens` then counts only what follows it.
+ * Unmarked prompts are never cached, as on the real API.
+ */
+function promptCache(params: Record<string, unknown>, total: number): { read: number; written: number } {
+  const system = Array.isArray(params.system) ? (params.system as unknown[]) : [];
+  if (!system.some((b) => isRecord(b) && isRecord(b.cache_control))) return { read: 0, written: 0 };
+  const prefix = Math.min(total, countTextTokens(String(params.model), textOf(system)));
+  const messages = Array.isArray(params.messages) ? (params.messages as Record<string, unknown>[]) : [];
+  const hit = seedFrom('prompt-cache', lastUserText(messages)) % 4 !== 0;
+  return hit ? { read: prefix, written: 0 } : { read: 0, written: prefix };
 }

@@ -114,6 +114,7 @@ async function bill(ctx: EmulatorContext, request: OnlineRequest, result: ModelR
   ctx.stats.add('requestsExecuted');
   ctx.stats.add('inputTokens', result.inputTokens);
   ctx.stats.add('outputTokens', result.outputTokens);
+  ctx.stats.add('cachedTokens', result.cachedTokens ?? 0);
   ctx.online.stats.answered(ctx.clock.now(), request.hash, result.inputTokens, result.outputTokens);
 }
 

@@ -20,6 +20,10 @@ import type { RequestFile } from './request-file.ts';
 import { partFile, partRequests } from './part-file.ts';
 import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
+import { appendSpend } from '../spend-log.ts';
+import { billOf } from '../../tokens/bill.ts';
+import { DEFAULT_PRICES } from '../../tokens/prices.ts';
+import { priceTable } from './config.ts';
 
 export async function collectPart(
   run: BatchRun,
@@ -35,6 +39,8 @@ export async function collectPart(
   const ids = await partRequests(run, part, current);
   const answers = new Map<string, Answer>();
   let billed = 0;
+  const spend = newSpend();
+  const prices = priceTable(run.config, DEFAULT_PRICES);
   const lost: string[] = [];
   const appender = await CacheAppender.open(run.files.cache);
   try {
@@ -67,6 +73,7 @@ export async function collectPart(
           );
           answers.set(r.customId, 'succeeded');
           billed += r.usage.input;
+          addToSpend(spend, billOf(part.model, r.usage, prices, 'batch'), r.usage);
           if (answers.size === Math.ceil(part.requests / 2))
             maybeCrash(run.svc, 'during-download', { target: run.ctx.target, part: part.n });
         } else answers.set(r.customId, r.kind === 'errored' ? r : r.kind);
@@ -108,11 +115,51 @@ export async function collectPart(
         `${event}: ${tally.resent} requests re-sent${tally.exhausted ? `, ${tally.exhausted} failed after ${run.config.maxUnansweredAttempts} unanswered attempts` : ''}`,
       );
   }
+  // What this batch cost goes on record before the part is marked collected: a crash between
+  // the two collects it again and rewrites the same line (keyed by the batch id), never loses it.
+  if (spend.requests > 0)
+    await appendSpend(run.ctx.root, {
+      key: batch.id,
+      at: new Date(now(run)).toISOString(),
+      target: run.ctx.target,
+      rule: run.ctx.rule,
+      provider: run.config.provider,
+      model: part.model,
+      ...spend,
+    });
   part.state = 'collected';
   delete run.ledger.backoff;
   await save(run);
   await rm(partFile(run, part.sha256), { force: true });
   return { kind: 'advanced' };
+}
+
+interface BatchSpend {
+  requests: number;
+  usage: { input: number; output: number; cached: number; cacheWrite: number };
+  costUsd?: number;
+  standardCostUsd?: number;
+}
+
+function newSpend(): BatchSpend {
+  return { requests: 0, usage: { input: 0, output: 0, cached: 0, cacheWrite: 0 }, costUsd: 0, standardCostUsd: 0 };
+}
+
+/** Adds one answered request; a model with no price leaves the batch's dollars unknown. */
+function addToSpend(
+  spend: BatchSpend,
+  bill: { usd: number; standardUsd: number } | undefined,
+  usage: BatchSpend['usage'],
+): void {
+  spend.requests += 1;
+  for (const k of ['input', 'output', 'cached', 'cacheWrite'] as const) spend.usage[k] += usage[k];
+  if (!bill) {
+    delete spend.costUsd;
+    delete spend.standardCostUsd;
+  } else if (spend.costUsd !== undefined && spend.standardCostUsd !== undefined) {
+    spend.costUsd += bill.usd;
+    spend.standardCostUsd += bill.standardUsd;
+  }
 }
 
 /** What a result line said of a request: success, an error to record, or no answer at all. */

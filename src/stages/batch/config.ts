@@ -85,9 +85,11 @@ export const batchConfigSchema = z
       .positive()
       .max(100)
       .default(0.55)
-      .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
+      .describe(
+        'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
+      ),
     pricing: pricingSchema.describe(
-      'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half).',
+      'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
     ),
   })
   .superRefine((config, ctx) => {

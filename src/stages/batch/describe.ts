@@ -5,6 +5,7 @@ import type { BatchStageConfig } from './config.ts';
 import { isInFlight, loadLedger, ms } from './ledger.ts';
 import { describeFailure } from './request-failures.ts';
 import { remoteState } from './state.ts';
+import { targetMoney } from './target-money.ts';
 
 export async function describeBatch(ctx: TargetContext, config: BatchStageConfig): Promise<RemoteStatus> {
   if (!ctx.marker) return { state: 'none' };
@@ -46,6 +47,7 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
       : {}),
     ...(s?.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
     ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
+    money: await targetMoney(ctx.root, ctx.target, ctx.rule, config, s),
     summary: ledger.rejected
       ? ledger.rejected.message
       : [describeParts(running.length, s?.queued ?? 0, permanent.length), lastEvent].filter(Boolean).join('; '),

@@ -121,8 +121,31 @@ export const ledgerSchema = z.object({
       succeeded: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
       queued: z.number().int().nonnegative(),
-      usage: z.object({ input: z.number(), output: z.number() }),
+      usage: z.object({
+        input: z.number(),
+        output: z.number(),
+        cached: z.number().optional(),
+        cacheWrite: z.number().optional(),
+      }),
       costUsd: z.number().optional(),
+      /** The same answers at standard price. */
+      standardCostUsd: z.number().optional(),
+      /**
+       * The request file of `requestSha` per model: requests, estimated input tokens and the sum of
+       * their max_tokens. Counted once per version of the file, so `status` can price what is not
+       * answered yet without a tokenizer.
+       */
+      plan: z
+        .array(
+          z.object({
+            model: z.string(),
+            requests: z.number().int().nonnegative(),
+            inputTokens: z.number().nonnegative(),
+            maxOutputTokens: z.number().nonnegative(),
+            uncapped: z.number().int().nonnegative(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 });

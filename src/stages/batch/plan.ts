@@ -3,7 +3,8 @@
  * provider's limits. Parts hold one model and one endpoint each (a batch may not mix them) and
  * keep request-file order, so their line lists stay compact.
  */
-import { BATCH_DISCOUNT, priceFor, type PriceTable } from '../../tokens/prices.ts';
+import { billRequest, type PriceTier } from '../../tokens/bill.ts';
+import { priceFor, type PriceTable } from '../../tokens/prices.ts';
 import { hashText } from '../../util/hash.ts';
 import type { Estimate } from '../types.ts';
 import { maxOutputTokens, promptTokens, type RequestEntry } from './request-file.ts';
@@ -24,8 +25,21 @@ export interface CostEstimate extends Omit<Estimate, 'cachedRequests'> {
   unpriced: string[];
 }
 
-/** Tokens and dollars for sending these requests: output ≈ ratio × input, capped by max_tokens. */
-export function estimateCost(entries: readonly RequestEntry[], outputRatio: number, prices: PriceTable): CostEstimate {
+/** Output tokens per input token, per model (the configured ratio, or one learned from results). */
+export type RatioFor = number | ((model: string) => number);
+
+/**
+ * Tokens and dollars for sending these requests: output ≈ ratio × input, capped by max_tokens,
+ * each request priced at its tier (long-context rates above the model's threshold). No prompt is
+ * assumed cached: an estimate should not count on the provider's best-effort cache.
+ */
+export function estimateCost(
+  entries: readonly RequestEntry[],
+  outputRatio: RatioFor,
+  prices: PriceTable,
+  tier: PriceTier = 'batch',
+): CostEstimate {
+  const ratioOf = typeof outputRatio === 'number' ? () => outputRatio : outputRatio;
   const e: CostEstimate = {
     requests: entries.length,
     inputTokens: 0,
@@ -39,7 +53,8 @@ export function estimateCost(entries: readonly RequestEntry[], outputRatio: numb
   for (const entry of entries) {
     const input = tokensOf(entry);
     const cap = maxOutputTokens(entry.body);
-    const output = Math.round(cap === undefined ? input * outputRatio : Math.min(cap, input * outputRatio));
+    const expected = input * ratioOf(entry.model);
+    const output = Math.round(cap === undefined ? expected : Math.min(cap, expected));
     e.inputTokens += input;
     e.outputTokens += output;
     e.maxOutputTokens += cap ?? output;
@@ -48,9 +63,8 @@ export function estimateCost(entries: readonly RequestEntry[], outputRatio: numb
       unpriced.add(entry.model || '(no model)');
       continue;
     }
-    const standard = (input * price.input + output * price.output) / 1_000_000;
-    e.standardCostUsd += standard;
-    e.costUsd += standard * BATCH_DISCOUNT;
+    e.standardCostUsd += billRequest(price, { input, output }, 'standard');
+    e.costUsd += billRequest(price, { input, output }, tier);
   }
   e.unpriced = [...unpriced];
   return e;

@@ -53,18 +53,17 @@ async function prepareProvider(selected: readonly Item[], everyTarget: readonly 
   }
   const snap = await refreshBatches(svc.api, { ids, oldestCreatedAt: oldest, intentsSince }, first.ctx.clock.now());
   if (snap.ok) svc.poll = snap.value; // on failure each run retrieves its own batches
-  const chosen = new Set(selected.map((i) => i.ctx.target));
   for (const [target, ledger] of ledgers) {
     // A batch the provider has finished no longer holds enqueued tokens, collected or not.
     const running = ledger.parts.filter(
       (p) => isInFlight(p) && !(p.batchId && TERMINAL_STATUSES.has(svc.poll?.batches.get(p.batchId)?.status ?? '')),
     );
     svc.scheduler.setLoad(target, running);
-    if (chosen.has(target))
-      svc.scheduler.reserveCost(
-        target,
-        running.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
-        undefined,
-      );
+    // Every target's batches in flight count against --max-cost, selected or not: the budget is the job's.
+    svc.scheduler.reserveCost(
+      target,
+      ledger.parts.filter(isInFlight).reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
+      undefined,
+    );
   }
 }

@@ -3,7 +3,8 @@
  * output line for a success (from the request cache), its raw error line for a permanent failure.
  * The same pass adds up tokens and dollars from the results' `usage`.
  */
-import { batchCost, type PriceTable } from '../../tokens/prices.ts';
+import { billOf, type PriceTier } from '../../tokens/bill.ts';
+import type { PriceTable } from '../../tokens/prices.ts';
 import { JsonlWriter } from '../../util/jsonl-writer.ts';
 import { isRecord } from '../record-template.ts';
 import { readResultLine } from '../result-line.ts';
@@ -18,8 +19,11 @@ export interface Tally {
   /** Requests that failed permanently (4xx, or transient errors past maxAttempts). */
   failed: number;
   failures: string[];
-  usage: { input: number; output: number };
+  /** Billed tokens of the answered requests; `cached` and `cacheWrite` are shares of `input`. */
+  usage: { input: number; output: number; cached: number; cacheWrite: number };
+  /** What the answers cost at the tier they were billed at, and the same tokens at standard price (undefined: a model has no price). */
   costUsd: number | undefined;
+  standardCostUsd: number | undefined;
 }
 
 export async function tallyResults(opts: {
@@ -28,6 +32,8 @@ export async function tallyResults(opts: {
   failures: Readonly<Record<string, RequestFailure>>;
   cacheFile: string;
   prices: PriceTable;
+  /** How the answers were billed: `batch` (the default) or `standard` (an online answer off the flex tier). */
+  tier?: PriceTier;
   /** Write the results file here (only when every request has an answer). */
   writeTo?: string;
 }): Promise<Tally> {
@@ -36,8 +42,9 @@ export async function tallyResults(opts: {
     succeeded: 0,
     failed: 0,
     failures: [],
-    usage: { input: 0, output: 0 },
+    usage: { input: 0, output: 0, cached: 0, cacheWrite: 0 },
     costUsd: 0,
+    standardCostUsd: 0,
   };
   const reader = await CacheReader.open(opts.cacheFile);
   const out = opts.writeTo ? await JsonlWriter.open(opts.writeTo) : undefined;
@@ -50,8 +57,12 @@ export async function tallyResults(opts: {
         const usage = usageOf(result);
         t.usage.input += usage.input;
         t.usage.output += usage.output;
-        const cost = batchCost(entry.model, usage, opts.prices);
-        t.costUsd = cost === undefined || t.costUsd === undefined ? undefined : t.costUsd + cost;
+        t.usage.cached += usage.cached;
+        t.usage.cacheWrite += usage.cacheWrite;
+        const bill = billOf(entry.model, usage, opts.prices, opts.tier ?? 'batch');
+        t.costUsd = bill === undefined || t.costUsd === undefined ? undefined : t.costUsd + bill.usd;
+        t.standardCostUsd =
+          bill === undefined || t.standardCostUsd === undefined ? undefined : t.standardCostUsd + bill.standardUsd;
         await out?.write(result.custom_id === entry.customId ? result : { ...result, custom_id: entry.customId });
         continue;
       }
@@ -83,7 +94,7 @@ export async function tallyResults(opts: {
   return t;
 }
 
-function usageOf(line: Record<string, unknown>): { input: number; output: number } {
+function usageOf(line: Record<string, unknown>): { input: number; output: number; cached: number; cacheWrite: number } {
   const read = readResultLine(line);
-  return read?.kind === 'succeeded' ? { input: read.usage.input, output: read.usage.output } : { input: 0, output: 0 };
+  return read?.kind === 'succeeded' ? read.usage : { input: 0, output: 0, cached: 0, cacheWrite: 0 };
 }

@@ -10,11 +10,13 @@ import { advancePart } from './advance.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
 import { keyVariable, priceTable, type BatchStageConfig } from './config.ts';
 import { batchServicesFor } from '../services.ts';
-import { emptyLedger, isInFlight, loadLedger, recordEvent } from './ledger.ts';
+import { emptyLedger, isInFlight, loadLedger, recordEvent, type Ledger } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
 import { readRequestFile, type RequestFile } from './request-file.ts';
 import { grantFreshRounds } from './request-failures.ts';
-import { tallyResults } from './results.ts';
+import { tallyResults, type Tally } from './results.ts';
+import { requestPlan } from './request-plan.ts';
+import { targetMoney } from './target-money.ts';
 import { markSaved, now, save, type BatchRun } from './run-context.ts';
 import { sendOutstanding } from './send.ts';
 import { remoteState } from './state.ts';
@@ -74,6 +76,12 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
+  // Collected parts are in the spend log now: only what is still in flight stays reserved.
+  svc.scheduler.reserveCost(
+    ctx.target,
+    inFlight.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
+    undefined,
+  );
   if (problems.length > 0)
     return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.
@@ -111,16 +119,9 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   });
   const running = ledger.parts.filter(isInFlight);
   const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
-  ledger.summary = {
-    requestSha: current.sha256,
-    total: tally.total,
-    succeeded: tally.succeeded,
-    failed: tally.failed,
-    queued,
-    usage: tally.usage,
-    ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
-  };
+  ledger.summary = summaryOf(current, ledger.summary, tally, queued);
   await save(run);
+  const money = await targetMoney(ctx.root, ctx.target, ctx.rule, config, ledger.summary);
   const done = Math.min(tally.total, tally.succeeded + tally.failed + inBatches);
   const parts = [
     `${tally.succeeded}/${tally.total} answered`,
@@ -134,6 +135,27 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     progress: { done, total: tally.total, ...(tally.failed > 0 ? { failed: tally.failed } : {}) },
     summary: parts.filter(Boolean).join('; '),
     state: running.length === 0 ? 'queued' : remoteState(running),
+    money,
+  };
+}
+
+/** The ledger's summary of this run: answers, their tokens and dollars, and the request file's plan. */
+function summaryOf(
+  current: RequestFile,
+  previous: Ledger['summary'],
+  tally: Tally,
+  queued: number,
+): NonNullable<Ledger['summary']> {
+  return {
+    requestSha: current.sha256,
+    total: tally.total,
+    succeeded: tally.succeeded,
+    failed: tally.failed,
+    queued,
+    usage: tally.usage,
+    ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
+    ...(tally.standardCostUsd !== undefined ? { standardCostUsd: tally.standardCostUsd } : {}),
+    plan: requestPlan(current, previous),
   };
 }
 
@@ -157,15 +179,7 @@ async function finish(
     prices,
     writeTo: run.ctx.tempOutput,
   });
-  run.ledger.summary = {
-    requestSha: current.sha256,
-    total: tally.total,
-    succeeded: tally.succeeded,
-    failed: tally.failed,
-    queued: 0,
-    usage: tally.usage,
-    ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
-  };
+  run.ledger.summary = summaryOf(current, run.ledger.summary, tally, 0);
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
   const retried = failures.filter((f) => f.exhausted).length;

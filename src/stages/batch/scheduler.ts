@@ -68,12 +68,16 @@ export class Scheduler {
     return true;
   }
 
-  /** Registers a target's outstanding cost; false (nothing reserved) if the build total would pass `limit`. */
-  reserveCost(target: string, usd: number, limit: number | undefined): { ok: boolean; committed: number } {
+  /**
+   * Registers a target's outstanding cost (in flight + about to send); false (nothing reserved)
+   * if `spent` plus every target's outstanding cost would pass `limit`. `others`: what the other
+   * targets have reserved.
+   */
+  reserveCost(target: string, usd: number, limit: number | undefined, spent = 0): { ok: boolean; others: number } {
     let others = 0;
     for (const [t, c] of this.#cost) if (t !== target) others += c;
-    if (limit !== undefined && others + usd > limit) return { ok: false, committed: others };
+    if (limit !== undefined && spent + others + usd > limit + 1e-9) return { ok: false, others };
     this.#cost.set(target, usd);
-    return { ok: true, committed: others + usd };
+    return { ok: true, others };
   }
 }

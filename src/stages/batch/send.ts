@@ -7,7 +7,9 @@ import { formatUsd } from '../../tokens/prices.ts';
 import type { StageFailure } from '../types.ts';
 import { partCaps, type priceTable } from './config.ts';
 import { isInFlight, ms } from './ledger.ts';
-import { estimateCost, splitIntoParts, type PlannedPart } from './plan.ts';
+import { estimateCost, splitIntoParts, type PlannedPart, type RatioFor } from './plan.ts';
+import { learnedOutput } from '../learned-output.ts';
+import { readSpend, totalSpent } from '../spend-log.ts';
 import type { RequestEntry, RequestFile } from './request-file.ts';
 import path from 'node:path';
 import { SAFETY } from './learned-limits.ts';
@@ -47,8 +49,10 @@ export async function sendOutstanding(
   );
   if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
-  // Cost guard, all or nothing: this target's outstanding work (in flight + still to send).
-  const estimate = estimateCost(needed, config.outputTokenRatio, prices);
+  // Cost guard, all or nothing: this target's outstanding work (in flight + still to send), its
+  // output estimated from what the rule's answers so far were billed.
+  const learnedOut = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+  const estimate = estimateCost(needed, learnedOut.ratioOf, prices);
   const inFlightCost = ledger.parts.filter(isInFlight).reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0);
   const outstanding = inFlightCost + estimate.costUsd;
   const guard = config.maxCostUsd ?? svc.limits?.maxCostUsd;
@@ -62,15 +66,20 @@ export async function sendOutstanding(
   }
   if (config.maxCostUsd !== undefined && outstanding > config.maxCostUsd)
     return { failure: budgetFailure(outstanding, config.maxCostUsd, estimate.requests, "the rule's maxCostUsd") };
-  const reserved = svc.scheduler.reserveCost(ctx.target, outstanding, svc.limits?.maxCostUsd);
+  // --max-cost is a budget for the whole job over every run: what was paid (the spend log), what
+  // every target has in flight, and what this one would send.
+  const spent = svc.limits?.maxCostUsd !== undefined ? totalSpent(await readSpend(ctx.root)) : 0;
+  const reserved = svc.scheduler.reserveCost(ctx.target, outstanding, svc.limits?.maxCostUsd, spent);
   if (!reserved.ok)
     return {
-      failure: budgetFailure(
-        reserved.committed + outstanding,
-        svc.limits!.maxCostUsd!,
-        estimate.requests,
-        '--max-cost for this build',
-      ),
+      failure: jobBudgetFailure({
+        target: ctx.target,
+        limit: svc.limits!.maxCostUsd!,
+        spent,
+        inFlight: reserved.others + inFlightCost,
+        toSend: estimate.costUsd,
+        requests: estimate.requests,
+      }),
     };
 
   let queued = 0;
@@ -86,13 +95,7 @@ export async function sendOutstanding(
       continue;
     }
     const budget = learned.budget(part.model, configured);
-    const step = await submitNewPart(
-      run,
-      part,
-      current.sha256,
-      partCost(part, config.outputTokenRatio, prices),
-      budget,
-    );
+    const step = await submitNewPart(run, part, current.sha256, partCost(part, learnedOut.ratioOf, prices), budget);
     if (step.kind === 'failed')
       return {
         failure: {
@@ -129,7 +132,7 @@ function oversizedRequest(run: BatchRun, part: PlannedPart, configured: number |
   };
 }
 
-function partCost(part: PlannedPart, ratio: number, prices: ReturnType<typeof priceTable>): number | undefined {
+function partCost(part: PlannedPart, ratio: RatioFor, prices: ReturnType<typeof priceTable>): number | undefined {
   const e = estimateCost(part.entries, ratio, prices);
   return e.unpriced.length > 0 ? undefined : e.costUsd;
 }
@@ -139,5 +142,28 @@ function budgetFailure(estimate: number, limit: number, requests: number, which:
     reason: 'budget-exceeded',
     message: `estimated cost ${formatUsd(estimate)} is above the limit ${formatUsd(limit)} (${which}); nothing was submitted`,
     details: [`${requests} requests still to send, at batch price`, 'raise the limit, or send fewer requests'],
+  };
+}
+
+/**
+ * The job's budget would be passed: what was spent, what is in flight and what is left, so the
+ * person can tell whether to raise it. The reporter lists every target held back this way.
+ */
+function jobBudgetFailure(b: {
+  target: string;
+  limit: number;
+  spent: number;
+  inFlight: number;
+  toSend: number;
+  requests: number;
+}): StageFailure {
+  const left = Math.max(0, b.limit - b.spent - b.inFlight);
+  return {
+    reason: 'budget-exceeded',
+    message: `held back by --max-cost ${formatUsd(b.limit)}: ${formatUsd(b.spent)} spent, ${formatUsd(b.inFlight)} in flight, ${formatUsd(left)} left; ${b.target} would send ${formatUsd(b.toSend)} more; nothing was submitted`,
+    details: [
+      `${b.requests} requests still to send, at batch price; spent counts every earlier run (.pipeline/spend.jsonl)`,
+      'raise --max-cost, or build fewer targets',
+    ],
   };
 }

@@ -13,6 +13,7 @@ import { describeBatch } from './describe.ts';
 import { isInFlight, loadLedger } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
 import { estimateCost } from './plan.ts';
+import { learnedOutput } from '../learned-output.ts';
 import { prepareBatches } from './prepare.ts';
 import { readRequestFile } from './request-file.ts';
 import { runBatch } from './run.ts';
@@ -42,7 +43,8 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
-    const e = estimateCost(needed, config.outputTokenRatio, priceTable(config, DEFAULT_PRICES));
+    const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    const e = estimateCost(needed, learned.ratioOf, priceTable(config, DEFAULT_PRICES));
     return {
       requests: e.requests,
       inputTokens: e.inputTokens,
@@ -51,6 +53,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
       costUsd: e.costUsd,
       standardCostUsd: e.standardCostUsd,
       cachedRequests: cached,
+      ...(needed.length > 0 ? { basis: learned.basis(needed.map((n) => n.model)) } : {}),
     };
   },
 

@@ -54,9 +54,11 @@ export const onlineConfigSchema = z.strictObject({
     .positive()
     .max(100)
     .default(0.55)
-    .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
+    .describe(
+      'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
+    ),
   pricing: pricingSchema.describe(
-    'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half).',
+    'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half.',
   ),
 });
 

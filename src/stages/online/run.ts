@@ -5,12 +5,14 @@
  * `pending` (exit 75), and the next build sends only what is left.
  */
 import { relative } from 'node:path';
-import { BATCH_DISCOUNT, DEFAULT_PRICES, type PriceTable } from '../../tokens/prices.ts';
+import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
 import { readRequestFile, type RequestFile, type RequestRef } from '../batch/request-file.ts';
 import { tallyResults } from '../batch/results.ts';
+import { appendSpend } from '../spend-log.ts';
+import { billOf } from '../../tokens/bill.ts';
 import { billedAtBatchPrice, onlinePriceTable, type OnlineStageConfig } from './config.ts';
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
@@ -94,6 +96,7 @@ export async function runOnline(
     await source.close();
     await sink.close();
   }
+  await recordOnlineSpend(ctx, config, sink, svc.session);
   if (source.changed)
     return failed({
       reason: 'bad-input',
@@ -113,13 +116,13 @@ async function finish(
 ): Promise<StageOutcome> {
   const entries = opts.only ?? current.entries;
   const after = await planOnline(current, files, { session, force: false, entries });
-  const prices = pricesAsBilled(config);
   const tally = await tallyResults({
     entries,
     index: after.index,
     failures: asRequestFailures(after.stopping),
     cacheFile: files.cache,
-    prices,
+    prices: onlinePriceTable(config, DEFAULT_PRICES),
+    tier: billedAtBatchPrice(config) ? 'batch' : 'standard',
     ...(after.todo.length === 0 ? { writeTo: opts.writeTo ?? ctx.tempOutput } : {}),
   });
   const cost = tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {};
@@ -178,18 +181,37 @@ function missingKey(url: string): StageFailure {
 }
 
 /**
- * tallyResults prices at the batch rate (half the standard one); an online answer is billed at
- * the standard rate unless the tier is flex, so the table is scaled to make its sum right.
+ * The answers of this run go into the spend log as one entry (a run killed before this point
+ * leaves its answers out of it: they stay in the request cache and are not paid again).
  */
-function pricesAsBilled(config: OnlineStageConfig): PriceTable {
-  const table = onlinePriceTable(config, DEFAULT_PRICES);
-  if (billedAtBatchPrice(config)) return table;
-  return Object.fromEntries(
-    Object.entries(table).map(([model, p]) => [
-      model,
-      { input: p.input / BATCH_DISCOUNT, output: p.output / BATCH_DISCOUNT },
-    ]),
-  );
+async function recordOnlineSpend(
+  ctx: TargetContext,
+  config: OnlineStageConfig,
+  sink: JournalSink,
+  session: string,
+): Promise<void> {
+  if (sink.answered === 0) return;
+  const prices = onlinePriceTable(config, DEFAULT_PRICES);
+  const tier = billedAtBatchPrice(config) ? 'batch' : 'standard';
+  let costUsd: number | undefined = 0;
+  let standardCostUsd: number | undefined = 0;
+  for (const { model, usage } of sink.billed) {
+    const bill = billOf(model, usage, prices, tier);
+    costUsd = bill && costUsd !== undefined ? costUsd + bill.usd : undefined;
+    standardCostUsd = bill && standardCostUsd !== undefined ? standardCostUsd + bill.standardUsd : undefined;
+  }
+  await appendSpend(ctx.root, {
+    key: `online:${ctx.target}:${session}:${ctx.clock.now()}`,
+    at: new Date(ctx.clock.now()).toISOString(),
+    target: ctx.target,
+    rule: ctx.rule,
+    provider: 'online',
+    model: sink.billed[0]!.model,
+    requests: sink.answered,
+    usage: { ...sink.usage },
+    ...(costUsd !== undefined ? { costUsd } : {}),
+    ...(standardCostUsd !== undefined ? { standardCostUsd } : {}),
+  });
 }
 
 function asRequestFailures(stopping: ReadonlyMap<string, FinalFailure>): Record<string, RequestFailure> {

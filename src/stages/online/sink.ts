@@ -13,8 +13,11 @@ import type { AnswerSink } from './runner.ts';
 import type { Clock } from '../../util/clock.ts';
 
 export class JournalSink implements AnswerSink {
-  /** Tokens the server reported for the answers of this run. */
-  readonly usage = { input: 0, output: 0 };
+  /** Tokens the server reported for the answers of this run, and how many answers. */
+  readonly usage = { input: 0, output: 0, cached: 0, cacheWrite: 0 };
+  answered = 0;
+  /** Each answer's model and usage, for the spend log. */
+  readonly billed: { model: string; usage: LineUsage }[] = [];
 
   private constructor(
     private readonly cache: LineAppender,
@@ -46,6 +49,10 @@ export class JournalSink implements AnswerSink {
     const usage = usageOf(line);
     this.usage.input += usage.input;
     this.usage.output += usage.output;
+    this.usage.cached += usage.cached;
+    this.usage.cacheWrite += usage.cacheWrite;
+    this.answered += 1;
+    this.billed.push({ model: entry.model, usage });
     await this.journal.append({
       t: 'ok',
       h: entry.hash,
@@ -91,5 +98,5 @@ export class JournalSink implements AnswerSink {
 
 function usageOf(line: Record<string, unknown>): LineUsage {
   const read = readResultLine(line);
-  return read?.kind === 'succeeded' ? read.usage : { input: 0, output: 0, total: 0 };
+  return read?.kind === 'succeeded' ? read.usage : { input: 0, output: 0, total: 0, cached: 0, cacheWrite: 0 };
 }

@@ -9,6 +9,7 @@ import { emptyEstimate, type Estimate, type StageDefinition } from '../types.ts'
 import { readCacheIndex, targetFiles } from '../batch/cache.ts';
 import { matchUnhashed } from '../batch/outstanding.ts';
 import { estimateCost } from '../batch/plan.ts';
+import { learnedOutput } from '../learned-output.ts';
 import { readRequestFile } from '../batch/request-file.ts';
 import { billedAtBatchPrice, onlineConfigSchema, onlinePriceTable, type OnlineStageConfig } from './config.ts';
 import { describeOnline } from './describe.ts';
@@ -31,7 +32,8 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
     const current = request.value;
     const index = await readCacheIndex(targetFiles(ctx.root, ctx.target).cache, matchUnhashed(current));
     const needed = ctx.force ? current.entries : current.entries.filter((e) => !index.has(e.hash));
-    const e = estimateCost(needed, config.outputTokenRatio, onlinePriceTable(config, DEFAULT_PRICES));
+    const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    const e = estimateCost(needed, learned.ratioOf, onlinePriceTable(config, DEFAULT_PRICES));
     return {
       requests: e.requests,
       inputTokens: e.inputTokens,
@@ -41,6 +43,7 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
       costUsd: billedAtBatchPrice(config) ? e.costUsd : e.standardCostUsd,
       standardCostUsd: e.standardCostUsd,
       cachedRequests: current.entries.length - needed.length,
+      ...(needed.length > 0 ? { basis: learned.basis(needed.map((n) => n.model)) } : {}),
     };
   },
 

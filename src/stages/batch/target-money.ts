@@ -1,0 +1,38 @@
+/**
+ * A batch target's money from stored state only (its ledger summary and the spend log): what it
+ * has paid over every run, and what its unanswered requests should still cost — for `status` and
+ * the `--wait` display. No network, no tokenizer.
+ */
+import { DEFAULT_PRICES } from '../../tokens/prices.ts';
+import { toGo } from '../../tokens/to-go.ts';
+import { learnedOutput } from '../learned-output.ts';
+import { readSpend } from '../spend-log.ts';
+import type { TargetMoney } from '../types.ts';
+import { priceTable, type BatchStageConfig } from './config.ts';
+import type { Ledger } from './ledger.ts';
+import { remainingOf } from './request-plan.ts';
+
+export async function targetMoney(
+  root: string,
+  target: string,
+  rule: string,
+  config: BatchStageConfig,
+  summary: Ledger['summary'],
+): Promise<TargetMoney> {
+  const spend = (await readSpend(root)).filter((e) => e.target === target);
+  const spentUsd = spend.reduce((sum, e) => sum + (e.costUsd ?? 0), 0);
+  const money: TargetMoney = { spentUsd, toGoUsd: 0, maxToGoUsd: 0, basis: [] };
+  if (!summary?.plan) return money;
+  const unanswered = summary.total - summary.succeeded - summary.failed;
+  const remaining = remainingOf(summary.plan, summary.total, unanswered);
+  if (remaining.length === 0) return money;
+  const learned = await learnedOutput(root, rule, config.outputTokenRatio);
+  const t = toGo(remaining, learned.ratioOf, priceTable(config, DEFAULT_PRICES), 'batch');
+  return {
+    spentUsd,
+    toGoUsd: t.expectedUsd,
+    maxToGoUsd: t.maxUsd,
+    basis: learned.basis(remaining.map((r) => r.model)),
+    ...(t.unpriced.length > 0 ? { unpriced: t.unpriced } : {}),
+  };
+}
