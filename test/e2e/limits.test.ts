@@ -53,6 +53,9 @@ it('--max-cost refuses to submit past the budget, with the estimate and the limi
   const run = await e.build(['--max-cost', '0.001']);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/\$0\.0\d+.*\$0\.001|\$0\.001.*\$0\.0\d+/);
+  // Nothing to fix, a budget to raise: the closing hint says so.
+  expect(run.stdout).toMatch(/held back by the cost limit: raise --max-cost/);
+  expect(run.stdout).not.toMatch(/fix the errors above/);
   expect((await e.emulator.stats()).filesUploaded).toBe(0);
   expect((await e.build(['--max-cost', '5'])).code).toBe(75); // a sufficient budget submits
 });
