@@ -8,6 +8,7 @@ import type { batchConfigSchema } from '../stages/batch/config.ts';
 import type { mergeConfigSchema } from '../stages/merge.ts';
 import type { requestsConfigSchema } from '../stages/requests.ts';
 import type { shellConfigSchema } from '../stages/shell.ts';
+import type { transformConfigSchema } from '../stages/transform.ts';
 import type { PipelineConfigInput, RuleConfig } from './schema.ts';
 
 type Options<S extends z.ZodType> = Omit<z.input<S>, 'kind'>;
@@ -16,7 +17,8 @@ export type StageOptions =
   | z.input<typeof requestsConfigSchema>
   | z.input<typeof batchConfigSchema>
   | z.input<typeof mergeConfigSchema>
-  | z.input<typeof shellConfigSchema>;
+  | z.input<typeof shellConfigSchema>
+  | z.input<typeof transformConfigSchema>;
 
 export type RuleInput = Omit<RuleConfig, 'stage'> & { stage: StageOptions };
 
@@ -38,3 +40,15 @@ export const batch = (options: Options<typeof batchConfigSchema> = {}) => ({ kin
 export const merge = (options: Options<typeof mergeConfigSchema> = {}) => ({ kind: 'merge' as const, ...options });
 /** A command; `{input}`, `{inputs}`, `{output}` and wildcards are substituted. */
 export const shell = (command: string) => ({ kind: 'shell' as const, command });
+/**
+ * A step in TypeScript: `run` maps each record of the first input to zero or more records;
+ * `runFile` sees every input at once (and may return one JSON value for a `.json` output).
+ * Editing the function rebuilds this rule's targets; bump `version` for changes its text hides.
+ */
+export const transform = (options: Options<typeof transformConfigSchema>) => ({
+  kind: 'transform' as const,
+  ...options,
+});
+export type { JsonRecord, RecordAt, TransformFiles } from '../stages/transform-run.ts';
+/** zod, re-exported so a config needs no import of its own for `requests({ schema })`. */
+export { z } from 'zod';

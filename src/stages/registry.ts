@@ -3,8 +3,9 @@ import { batchStage } from './batch/stage.ts';
 import { mergeStage } from './merge.ts';
 import { requestsStage } from './requests.ts';
 import { shellStage } from './shell.ts';
+import { transformStage } from './transform.ts';
 import type { AnyStage } from './types.ts';
 
 export const stageRegistry: ReadonlyMap<string, AnyStage> = new Map<string, AnyStage>(
-  [requestsStage, batchStage, mergeStage, shellStage].map((s) => [s.kind, s]),
+  [requestsStage, batchStage, mergeStage, shellStage, transformStage].map((s) => [s.kind, s]),
 );

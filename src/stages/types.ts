@@ -31,6 +31,7 @@ export type FailureReason =
   | 'budget-exceeded' // maxCost guard
   | 'command-failed' // a shell stage exited non-zero
   | 'missing-credentials'
+  | 'transform-threw' // a transform's own function threw (the user's code, named by file and line)
   | 'stage-threw'; // a bug: an exception escaped a stage
 
 export interface StageFailure {
@@ -129,6 +130,11 @@ export interface StageDefinition<Config extends { kind: string }> {
   /** Local stages that are pure may run into a scratch directory during `--dry-run`. */
   readonly pure: boolean;
   readonly schema: z.ZodType<Config>;
+  /**
+   * What of the config the fingerprint sees, when the parsed config is not plain JSON (functions,
+   * zod schemas): a JSON value that changes exactly when the output would. Default: the config.
+   */
+  identity?(config: Config): unknown;
   run(ctx: TargetContext, config: Config): Promise<StageOutcome>;
   /**
    * Called once per build with every target of this stage that may run (poll in bulk, schedule),
