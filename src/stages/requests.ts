@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../batch-api/types.ts';
 import { JsonlWriter } from '../util/jsonl-writer.ts';
-import { customIdProblem, requestLine } from './request-line.ts';
+import { customIdProblem, requestLine, type LineSettings } from './request-line.ts';
+import { replyJsonSchema, strictSubsetIssues, zodSchemaOption } from './structured/reply-schema.ts';
 import { fillTemplate, templateFields } from './record-template.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
 import type { StageDefinition, StageOutcome } from './types.ts';
@@ -18,7 +19,7 @@ export const requestsConfigSchema = z
     /** Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's. Must match the batch rule's. */
     provider: z.enum(PROVIDERS).default('openai'),
     model: z.string().min(1).default('gpt-4.1'),
-    endpoint: z.literal('/v1/chat/completions').default('/v1/chat/completions'),
+    endpoint: z.enum(['/v1/chat/completions', '/v1/responses']).default('/v1/chat/completions'),
     /** System message; `{field}`s are filled from the record and the wildcards. */
     system: z.string().optional(),
     /** User message template; `{field}`s are filled from the record and the wildcards. */
@@ -29,8 +30,18 @@ export const requestsConfigSchema = z
     idField: z.string().default('question_number'),
     /** Template for the request's custom_id; must include the id field to be unique. */
     customId: z.string().default('{subject}-{question_number}'),
+    /** The reply's shape (zod): sent as the provider's structured-output request; the merge validates with it. */
+    schema: zodSchemaOption.optional(),
+    /** The schema's name in the request (OpenAI's json_schema name, Anthropic's tool name). */
+    schemaName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1–64 of A–Z, a–z, 0–9, '_' and '-'")
+      .default('reply'),
   })
   .superRefine((config, ctx) => {
+    if (config.schema)
+      for (const issue of strictSubsetIssues(replyJsonSchema(config.schema)))
+        ctx.addIssue({ code: 'custom', path: ['schema'], message: `${issue.at}: ${issue.message}` });
     if (config.provider === 'anthropic' && typeof config.params.max_tokens !== 'number')
       ctx.addIssue({
         code: 'custom',
@@ -48,7 +59,13 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
   remote: false,
   pure: true,
   schema: requestsConfigSchema,
+  // The zod schema is not JSON: the fingerprint sees the JSON Schema it sends.
+  identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
   async run(ctx, config): Promise<StageOutcome> {
+    const settings: LineSettings = {
+      ...config,
+      ...(config.schema ? { reply: { name: config.schemaName, schema: replyJsonSchema(config.schema) } } : {}),
+    };
     const source = ctx.inputs[0]!;
     const templateText = `${config.system ?? ''}${config.prompt}`;
     const required = templateFields(templateText).filter((f) => !(f in ctx.bindings));
@@ -71,7 +88,9 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
           problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
           continue;
         }
-        await out.write(requestLine(config, id, system?.ok ? system.text : undefined, (user as { text: string }).text));
+        await out.write(
+          requestLine(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
+        );
       }
     } finally {
       await out.close();

@@ -28,6 +28,7 @@ export type FailureReason =
   | 'provider-error' // the Batch API refused or failed the work
   | 'request-errors' // some requests failed permanently (4xx); listed in `details`
   | 'incomplete' // results are missing rows
+  | 'invalid-replies' // structured replies that fail their schema (named in `details`)
   | 'budget-exceeded' // maxCost guard
   | 'command-failed' // a shell stage exited non-zero
   | 'missing-credentials'
@@ -49,7 +50,11 @@ export type StageOutcome =
   /** `retry`: the output is complete for now, but a later build must run the target again (and says why). */
   | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number; retry?: string }
   | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState }
-  | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
+  /**
+   * `partialOutput`: the stage wrote the rows it could (the rest are named in the failure); the file
+   * is moved into place for the user to use, but the target stays failed and is run again next build.
+   */
+  | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number; partialOutput?: boolean };
 
 /** Where a remote target stands, for `status` and progress displays. */
 export type RemoteState =
