@@ -25,7 +25,10 @@ import {
   secs,
 } from './lib.ts';
 
+export type BenchProvider = 'openai' | 'anthropic' | 'azure';
+
 export interface PollRow {
+  provider: BenchProvider;
   inFlight: number;
   submit: { ms: number; calls: number };
   cycle: { ms: number; calls: number; byRoute: Record<string, number>; bytesIn: number; bytesOut: number };
@@ -53,7 +56,7 @@ function diffRoutes(after: EmulatorStats, before: EmulatorStats): Record<string,
 }
 
 /** A project of `n` one-record subjects. */
-async function smallProject(n: number): Promise<string> {
+async function smallProject(n: number, provider: BenchProvider): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-api-'));
   const made = await generateMmluDataset({
     outDir: path.join(dir, 'original'),
@@ -61,13 +64,13 @@ async function smallProject(n: number): Promise<string> {
     recordsPerSubject: 1,
   });
   await Promise.all(made.subjects.slice(n).map((s) => rm(path.join(dir, 'original', `${s}.jsonl`))));
-  await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
+  await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig(undefined, provider));
   return dir;
 }
 
 /** With the emulator's clock frozen, every batch stays `validating`: in flight for as long as we like. */
-export async function benchPolling(n: number): Promise<PollRow> {
-  const dir = await smallProject(n);
+export async function benchPolling(n: number, provider: BenchProvider = 'openai'): Promise<PollRow> {
+  const dir = await smallProject(n, provider);
   const frozen = systemClock.now();
   const emulator = await startEmulator({
     stateDir: path.join(dir, 'emulator-state'),
@@ -83,8 +86,9 @@ export async function benchPolling(n: number): Promise<PollRow> {
     const cycle = await runPipeline(dir, ['build'], { env });
     if (cycle.code !== 75) throw new Error(`poll build exited ${cycle.code}: ${cycle.stderr.slice(-1000)}`);
     const after = await emulator.stats();
-    const naive = await naiveCost(emulator, n);
+    const naive = await naiveCost(emulator, n, provider);
     return {
+      provider,
       inFlight: n,
       submit: { ms: submit.ms, calls: totalCalls(before) },
       cycle: {
@@ -102,14 +106,22 @@ export async function benchPolling(n: number): Promise<PollRow> {
   }
 }
 
-/** Bytes of one GET /v1/batches/{id} (request + response as counted by the emulator) × n. */
-async function naiveCost(emulator: RunningEmulator, n: number): Promise<{ calls: number; bytes: number }> {
-  const headers = { authorization: 'Bearer bench-key' };
-  const list = (await (await fetch(`${emulator.url}/batches?limit=1`, { headers })).json()) as {
-    data: { id: string }[];
-  };
+/** Bytes of one retrieve of one batch (request + response as counted by the emulator) × n. */
+async function naiveCost(
+  emulator: RunningEmulator,
+  n: number,
+  provider: BenchProvider,
+): Promise<{ calls: number; bytes: number }> {
+  const origin = new URL(emulator.url).origin;
+  const [base, headers] =
+    provider === 'anthropic'
+      ? [`${origin}/v1/messages/batches`, { 'x-api-key': 'bench-key', 'anthropic-version': '2023-06-01' }]
+      : provider === 'azure'
+        ? [`${origin}/openai/v1/batches`, { 'api-key': 'bench-key' }]
+        : [`${emulator.url}/batches`, { authorization: 'Bearer bench-key' }];
+  const list = (await (await fetch(`${base}?limit=1`, { headers })).json()) as { data: { id: string }[] };
   const before = await emulator.stats();
-  await (await fetch(`${emulator.url}/batches/${list.data[0]!.id}`, { headers })).text();
+  await (await fetch(`${base}/${list.data[0]!.id}`, { headers })).text();
   const after = await emulator.stats();
   return { calls: n, bytes: n * (after.bytesIn - before.bytesIn + after.bytesOut - before.bytesOut) };
 }
@@ -160,10 +172,11 @@ export function apiMarkdown(rows: PollRow[], e2e: CompletionResult): string {
       .join(', ');
   const s = e2e.stats;
   return [
-    'One `pipeline build` cycle (the second build, which only polls) with N batches in flight. The emulator\'s clock is frozen so every batch stays `validating`; calls and bytes are the emulator\'s own counters (request bytes in, response bytes out) before and after the cycle. "Per-batch retrieve" is what one `GET /v1/batches/{id}` per batch would cost, measured on one call × N.',
+    'One `pipeline build` cycle (the second build, which only polls) with N batches in flight, per provider (the same job; Anthropic and Azure served by the same emulator). The emulator\'s clock is frozen so every batch stays in flight; calls and bytes are the emulator\'s own counters (request bytes in, response bytes out) before and after the cycle. "Per-batch retrieve" is what one retrieve per batch would cost, measured on one call × N.',
     '',
     markdownTable(
       [
+        'provider',
         'in flight',
         'HTTP calls / cycle',
         'routes',
@@ -173,6 +186,7 @@ export function apiMarkdown(rows: PollRow[], e2e: CompletionResult): string {
         'submit build (calls, time)',
       ],
       rows.map((r) => [
+        r.provider,
         int(r.inFlight),
         int(r.cycle.calls),
         routes(r.cycle.byRoute),
@@ -216,14 +230,18 @@ export function apiMarkdown(rows: PollRow[], e2e: CompletionResult): string {
 
 export async function benchApi(opts: {
   inflight: number[];
+  /** Other providers are measured at the in-flight sizes up to 500 (their walk is the same shape). */
+  providers?: BenchProvider[];
   subjects?: number;
   records?: number;
   speed?: number;
 }): Promise<{ rows: PollRow[]; e2e: CompletionResult }> {
   const rows: PollRow[] = [];
-  for (const n of opts.inflight) {
-    rows.push(await benchPolling(n));
-    process.stderr.write(`api: ${n} in flight: ${rows.at(-1)!.cycle.calls} calls per cycle\n`);
+  for (const provider of opts.providers ?? ['openai', 'anthropic', 'azure']) {
+    for (const n of opts.inflight.filter((size) => provider === 'openai' || size <= 500)) {
+      rows.push(await benchPolling(n, provider));
+      process.stderr.write(`api: ${provider}, ${n} in flight: ${rows.at(-1)!.cycle.calls} calls per cycle\n`);
+    }
   }
   const e2e = await benchCompletion(opts);
   process.stderr.write(`api: ${e2e.records} records done in ${secs(e2e.ms)} (${e2e.runs} builds)\n`);
@@ -237,10 +255,12 @@ if (isMain(import.meta.url)) {
       subjects: { type: 'string', default: '57' },
       records: { type: 'string' },
       speed: { type: 'string', default: '1' },
+      providers: { type: 'string', default: 'openai,anthropic,azure' },
     },
   });
   const result = await benchApi({
     inflight: numbers(values.inflight),
+    providers: values.providers.split(',').filter(Boolean) as BenchProvider[],
     subjects: Number(values.subjects),
     ...(values.records ? { records: Number(values.records) } : {}),
     speed: Number(values.speed),

@@ -147,6 +147,11 @@ export function runPipeline(
 export const emulatorEnv = (url: string): NodeJS.ProcessEnv => ({
   OPENAI_BASE_URL: url,
   OPENAI_API_KEY: 'bench-key',
+  // The same emulator serves Anthropic's routes at its origin and Azure's under /openai/v1.
+  ANTHROPIC_BASE_URL: new URL(url).origin,
+  ANTHROPIC_API_KEY: 'bench-key',
+  AZURE_OPENAI_ENDPOINT: new URL(url).origin,
+  AZURE_OPENAI_API_KEY: 'bench-key',
   PIPELINE_FAILPOINT: '',
 });
 
@@ -185,15 +190,19 @@ export async function buildUntilDone(
 /** The default MMLU pipeline (pipeline.config.ts) rooted at the bench's temporary directory. */
 export function mmluConfig(
   prompt = 'Paraphrase the following analysis of an MMLU {subject} question.\nKeep its meaning, reasoning and final answer exactly; use different wording and sentence structure.\nReply with the paraphrased analysis only.\n\n<text>\n{analysis}\n</text>',
+  provider: 'openai' | 'anthropic' | 'azure' = 'openai',
 ): string {
+  const model = provider === 'anthropic' ? 'claude-sonnet-4-5' : 'gpt-4.1';
+  // Anthropic's API version 2026-10-21 refuses temperature.
+  const params = provider === 'anthropic' ? '{ max_tokens: 1024 }' : '{ temperature: 0.7, max_tokens: 1024 }';
   return `export default {
   root: '.',
   rules: [
     { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'paraphrase_batch/{subject}.jsonl',
-      stage: { kind: 'requests', model: 'gpt-4.1', system: 'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
-        prompt: ${JSON.stringify(prompt)}, params: { temperature: 0.7, max_tokens: 1024 }, customId: '{subject}-{question_number}' } },
+      stage: { kind: 'requests', provider: '${provider}', model: '${model}', system: 'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.',
+        prompt: ${JSON.stringify(prompt)}, params: ${params}, customId: '{subject}-{question_number}' } },
     { name: 'batch', inputs: ['paraphrase_batch/{subject}.jsonl'], output: 'paraphrase_batch/results/{subject}.jsonl',
-      marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', maxAttempts: 3 } },
+      marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', provider: '${provider}', maxAttempts: 3 } },
     { name: 'merge', inputs: ['original/{subject}.jsonl', 'paraphrase_batch/results/{subject}.jsonl'], output: 'paraphrased/{subject}.jsonl',
       stage: { kind: 'merge', customId: '{subject}-{question_number}', outputField: 'paraphrased_analysis', tokensField: 'paraphrase_tokens' } },
   ],

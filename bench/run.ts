@@ -17,6 +17,7 @@ import { benchBookkeeping, bookkeepingMarkdown } from './bookkeeping.ts';
 import { benchDatapath, datapathMarkdown, rate } from './datapath.ts';
 import { machineLine, markdownTable, mb, REPO, run, secs, usd, int, type Timing } from './lib.ts';
 import { benchMoney, moneyMarkdown } from './money.ts';
+import { benchOnline, DEFAULT_FACTOR, DEFAULT_SIZES, onlineSection, onlineSectionOf, QUICK_SIZES } from './online.ts';
 import { batchCost } from '../src/tokens/prices.ts';
 
 const { values } = parseArgs({
@@ -34,6 +35,7 @@ interface BenchRun {
   datapath?: Awaited<ReturnType<typeof benchDatapath>>;
   api?: Awaited<ReturnType<typeof benchApi>>;
   money?: Awaited<ReturnType<typeof benchMoney>>;
+  online?: Awaited<ReturnType<typeof benchOnline>>;
 }
 
 if (values.render) {
@@ -74,6 +76,15 @@ async function measureAll(quick: boolean): Promise<void> {
   );
   await writeResults(done);
   done.datapath = await section('data path', () => benchDatapath(quick ? [15, 30] : [250, 500, 1000]));
+  await writeResults(done);
+  const sizes = quick ? QUICK_SIZES : DEFAULT_SIZES;
+  done.online = await section('online', () =>
+    benchOnline({
+      sizes,
+      factor: DEFAULT_FACTOR,
+      command: `npm run bench${quick ? ' -- --quick' : ''} (bench/online.ts --sizes ${sizes.join(',')} --factor ${DEFAULT_FACTOR})`,
+    }),
+  );
   clearInterval(loadSampler);
   await writeResults(done);
   process.stdout.write(`${headlineTable(done)}\n`);
@@ -90,7 +101,7 @@ async function measureAll(quick: boolean): Promise<void> {
 }
 
 async function writeResults(done: BenchRun): Promise<void> {
-  const { bookkeeping, datapath, api, money, quick } = done;
+  const { bookkeeping, datapath, api, money, online, quick } = done;
   const version = (cmd: string, args: string[]) => {
     try {
       return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
@@ -122,12 +133,14 @@ async function writeResults(done: BenchRun): Promise<void> {
       `## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate\n\n${moneyMarkdown(money)}`,
   ];
 
-  // Keep the Emulator section (bench/emulator.ts replaces it in place below).
+  // Keep the Emulator section (bench/emulator.ts replaces it in place below), and the Online one
+  // until this run has measured it (`npx tsx bench/online.ts` replaces it in place too).
   // A quick run must not overwrite the figures of a full one.
   const outDir = quick ? path.join(REPO, 'bench', 'quick') : path.join(REPO, 'bench');
   await mkdir(outDir, { recursive: true });
   const resultsFile = path.join(outDir, 'RESULTS.md');
   const old = await readFile(resultsFile, 'utf8').catch(() => '');
+  sections.push(online ? onlineSection(online).trim() : onlineSectionOf(old));
   const at = old.indexOf('## Emulator: 50,000-request batch');
   const emulatorSection =
     at === -1
@@ -194,7 +207,7 @@ function headlineTable(done: BenchRun): string {
   }
   for (const p of api?.rows ?? []) {
     rows.push([
-      `Polling ${int(p.inFlight)} batches in flight (one build cycle)`,
+      `Polling ${int(p.inFlight)} batches in flight on ${p.provider} (one build cycle)`,
       `${plural(p.cycle.calls, 'HTTP call')}, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`,
       `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`,
     ]);

@@ -3,7 +3,7 @@
  * format), parameterised by where it runs: the examples in this folder call it with a provider,
  * a model and their own output directories, so the same declared job runs on every provider.
  */
-import { merge, requests, rule, type RuleInput } from '../src/config/define.ts';
+import { merge, requests, rule, type RuleOptions } from '../src/config/define.ts';
 import type { ProviderName } from '../src/batch-api/types.ts';
 
 export const MMLU_SYSTEM =
@@ -28,10 +28,10 @@ export interface MmluJob {
   /** Merged records go here. */
   outDir: string;
   /** The stage that runs the requests (for example `batch({ provider: 'anthropic' })`). */
-  runner: RuleInput['stage'];
+  runner: RuleOptions['stage'];
 }
 
-export function mmluParaphraseRules(job: MmluJob): RuleInput[] {
+export function mmluParaphraseRules(job: MmluJob): RuleOptions[] {
   return [
     rule({
       name: 'requests',

@@ -7,14 +7,17 @@
  *   `createBatch` receives the part's JSONL lines (`{custom_id, params}`) and sends them as JSON;
  * - no batch metadata: a create whose answer was lost is found by time and size (adoption.ts);
  * - `processing_status` `in_progress | canceling | ended` becomes OpenAI's statuses; an ended batch
- *   offers its results under its own id (`outputFileId` = the batch id), streamed from the results
- *   endpoint and written back as JSONL lines exactly as received;
+ *   offers its results at its `results_url` (`outputFileId` = that URL), streamed as the bytes
+ *   received. Fetched directly rather than through the SDK's `results(id)`, which retrieves the
+ *   batch first for the URL the poll already gave us: one call per batch collected, not two
+ *   (every batch endpoint shares one RPM limit, 50 at tier 1);
  * - request counts are final only once the batch has ended (traits say so, for progress displays).
  *
  * Retries: create and cancel run with `maxRetries: 0` (a retried create could make a second
  * batch); the other calls are idempotent and keep the SDK's retries.
  */
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
 import { err, ok } from '../util/result.ts';
@@ -92,14 +95,14 @@ export function createAnthropicApi(options: AnthropicApiOptions): BatchApi {
         return fail(error);
       }
     },
-    async downloadFile(id) {
+    async downloadFile(resultsUrl) {
       try {
-        const decoder = await client.messages.batches.results(id);
-        // Streamed line by line: results can be hundreds of MB.
-        async function* lines() {
-          for await (const result of decoder) yield `${JSON.stringify(result)}\n`;
-        }
-        return ok(Readable.from(lines()));
+        const response = await client
+          .get(resultsUrl, { headers: { Accept: 'application/binary' }, stream: true })
+          .asResponse();
+        // Streamed: results can be hundreds of MB.
+        if (!response.body) return ok(Readable.from([]));
+        return ok(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>));
       } catch (error) {
         return fail(error);
       }
@@ -115,7 +118,7 @@ function fromSdk(b: MessageBatch): RemoteBatch {
     status: statusOf(b),
     createdAt: Date.parse(b.created_at),
     inputFileId: '',
-    outputFileId: b.processing_status === 'ended' ? b.id : null,
+    outputFileId: b.processing_status === 'ended' ? (b.results_url ?? null) : null,
     errorFileId: null,
     errors: [],
     requestCounts: { total, completed: c.succeeded, failed: c.errored + c.canceled + c.expired },

@@ -10,6 +10,8 @@ import path from 'node:path';
 import type { ProviderName } from '../batch-api/types.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { UsageError } from './project.ts';
+import { keyNotNeeded } from './local-server.ts';
+import { NO_KEY } from '../stages/online/services.ts';
 
 export interface ProviderEndpoint {
   provider: ProviderName;
@@ -19,7 +21,10 @@ export interface ProviderEndpoint {
 }
 
 export interface Connection {
+  /** One per batch provider the project's batch rules name. */
   endpoints: ProviderEndpoint[];
+  /** The OpenAI-compatible online endpoint, when the project has `online` rules. */
+  online?: { apiKey: string; baseURL?: string };
   offline: boolean;
   /** One line telling the user where requests go. */
   description?: string;
@@ -50,8 +55,11 @@ function providersOf(project: ProjectPlace): ProviderUse[] {
     const provider = c.provider ?? 'openai';
     if (!uses.has(provider)) uses.set(provider, { provider, baseURL: c.baseURL, apiKeyEnv: c.apiKeyEnv });
   }
-  if (uses.size === 0) uses.set('openai', { provider: 'openai' });
   return [...uses.values()];
+}
+
+function hasOnlineRules(project: ProjectPlace): boolean {
+  return [...project.rules.values()].some((r) => (r.config as { kind?: unknown }).kind === 'online');
 }
 
 /** Models the project's rules name: the offline emulator answers them even if it does not know them (new or fine-tuned models). */
@@ -64,12 +72,15 @@ function modelsOf(project: ProjectPlace): string[] {
   return [...models];
 }
 
+/** `wantOnline`: the online endpoint is needed even without online rules (`build --sample` on batch rules). */
 export async function connect(
   project: ProjectPlace,
   offline: boolean,
   env: NodeJS.ProcessEnv,
+  wantOnline = false,
 ): Promise<Result<Connection, UsageError>> {
   const uses = providersOf(project);
+  const online = wantOnline || hasOnlineRules(project);
   if (offline) {
     const { startEmulator } = await import('../emulator/index.ts');
     const stateDir = path.join(project.root, project.stateDir, 'emulator');
@@ -93,6 +104,7 @@ export async function connect(
         apiKey: 'offline-emulator',
         baseURL: offlineURL[u.provider],
       })),
+      ...(online ? { online: { apiKey: 'offline-emulator', baseURL: emulator.url } } : {}),
       offline: true,
       description: `offline: using the built-in batch API emulator (no provider calls, nothing billed; state in ${path.relative(process.cwd(), stateDir) || stateDir})`,
       close: () => emulator.close(),
@@ -104,7 +116,22 @@ export async function connect(
     if (!endpoint.ok) return endpoint;
     endpoints.push(endpoint.value);
   }
-  return ok({ endpoints, offline: false, close: () => Promise.resolve() });
+  if (!online) return ok({ endpoints, offline: false, close: () => Promise.resolve() });
+  const apiKey = env.OPENAI_API_KEY?.trim();
+  const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
+  if (!apiKey && !keyNotNeeded(project.rules.values(), baseURL)) return err(missing('OPENAI_API_KEY', 'openai'));
+  return ok({
+    endpoints,
+    // A local server (vLLM, Ollama, llama.cpp) checks no key; the SDK still wants one.
+    online: { apiKey: apiKey ?? NO_KEY, ...(baseURL ? { baseURL } : {}) },
+    offline: false,
+    ...(apiKey
+      ? {}
+      : {
+          description: `no OPENAI_API_KEY: sending to the local server${baseURL ? ` at ${baseURL}` : 's named by the online rules'} without a key`,
+        }),
+    close: () => Promise.resolve(),
+  });
 }
 
 const KEY_VARIABLE: Record<ProviderName, string> = {

@@ -8,6 +8,7 @@ import { cancelCommand } from './commands/cancel.ts';
 import { cleanCommand } from './commands/clean.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { graphCommand } from './commands/graph.ts';
+import { initCommand } from './commands/init.ts';
 import { statusCommand } from './commands/status.ts';
 import { viewCommand } from './commands/view.ts';
 import { watchCommand } from './commands/watch.ts';
@@ -15,6 +16,7 @@ import { nearest } from '../graph/select.ts';
 import { EXIT_USAGE } from './errors.ts';
 
 const COMMANDS: readonly Command[] = [
+  initCommand,
   buildCommand,
   statusCommand,
   cancelCommand,

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchApi, ProviderName } from '../batch-api/types.ts';
 import { createBatchServices, type BatchServices } from '../stages/batch/services.ts';
+import { createOnlineServices } from '../stages/online/services.ts';
 import type { StageServices } from '../stages/services.ts';
 import { failpoint } from '../util/failpoint.ts';
 import type { Connection, ProviderEndpoint } from './connect.ts';
@@ -14,10 +15,13 @@ export interface Limits {
   maxCostUsd?: number | undefined;
   maxEnqueuedTokens?: number | undefined;
   maxInFlightBatches?: number | undefined;
+  /** `build --max-time`: clock time after which online stages send nothing new. */
+  onlineDeadline?: number | undefined;
 }
 
 export async function makeServices(connection: Connection, limits: Limits): Promise<StageServices> {
-  const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+  const { onlineDeadline, ...batchLimits } = limits;
+  const defined = Object.fromEntries(Object.entries(batchLimits).filter(([, v]) => v !== undefined));
   const session = randomBytes(6).toString('hex');
   const providers: Partial<Record<ProviderName, BatchServices>> = {};
   for (const endpoint of connection.endpoints) {
@@ -26,7 +30,13 @@ export async function makeServices(connection: Connection, limits: Limits): Prom
     if (process.env.PIPELINE_FAILPOINT) services.crashAt = (point) => failpoint(point);
     providers[endpoint.provider] = services;
   }
-  return { providers };
+  if (!connection.online) return { providers };
+  const { createOnlineApi } = await import('../online-api/client.ts');
+  const online = createOnlineServices(connection.online, createOnlineApi, {
+    offline: connection.offline,
+    deadline: onlineDeadline,
+  });
+  return { providers, online };
 }
 
 async function apiFor(endpoint: ProviderEndpoint): Promise<BatchApi> {

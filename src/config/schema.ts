@@ -17,16 +17,28 @@ export const stageConfigSchema = z.looseObject({ kind: z.string().min(1) });
 
 export const ruleSchema = z
   .strictObject({
-    /** Rule name: selects all its targets (`pipeline build requests`). */
-    name: z.string().regex(/^[A-Za-z][\w-]*$/, 'use letters, digits, "-" and "_"'),
-    /** Input patterns; sources are found by globbing the first one. */
-    inputs: z.array(pathPattern).min(1),
-    /** Output pattern; its wildcards must all appear in the first input. */
-    output: pathPattern,
-    /** A remote stage's durable ledger (batch ids, state), kept beside the output. */
-    marker: pathPattern.optional(),
-    description: z.string().optional(),
-    stage: stageConfigSchema,
+    name: z
+      .string()
+      .regex(/^[A-Za-z][\w-]*$/, 'use letters, digits, "-" and "_"')
+      .describe("The rule's name: `pipeline build NAME` selects all its targets."),
+    inputs: z
+      .array(pathPattern)
+      .min(1)
+      .describe(
+        'Input path patterns, relative to the root, with `{wildcard}`s (`original/{subject}.jsonl`). Sources are found by globbing the first one; the others are derived from its wildcards.',
+      ),
+    output: pathPattern.describe(
+      'The output path pattern, relative to the root; its wildcards must all appear in the first input.',
+    ),
+    marker: pathPattern
+      .optional()
+      .describe(
+        "A remote stage's durable ledger (batch ids and state), one per target; the `batch` and `online` stages need it.",
+      ),
+    description: z.string().optional().describe('One line saying what the rule does, for people reading the config.'),
+    stage: stageConfigSchema.describe(
+      'What the rule does: `requests(…)`, `batch(…)`, `online(…)`, `merge(…)` or `shell(…)`.',
+    ),
   })
   .superRefine((rule, ctx) => {
     const bound = new Set(wildcardsOf(rule.inputs[0] ?? ''));
@@ -58,11 +70,18 @@ export const ruleSchema = z
   });
 
 export const pipelineSchema = z.strictObject({
-  /** Directory the target paths are relative to, itself relative to the config file. */
-  root: z.string().min(1).default('.'),
-  rules: z.array(ruleSchema).min(1),
-  /** State, cache and lock live here, relative to the root. */
-  stateDir: z.string().default('.pipeline'),
+  root: z
+    .string()
+    .min(1)
+    .default('.')
+    .describe('The directory target paths are relative to, itself relative to the config file.'),
+  rules: z.array(ruleSchema).min(1).describe('The rules, each making files from files; their order does not matter.'),
+  stateDir: z
+    .string()
+    .default('.pipeline')
+    .describe(
+      'Where state, the request cache and the lock live, relative to the root (keep it out of version control).',
+    ),
 });
 
 export type RuleConfig = z.output<typeof ruleSchema>;

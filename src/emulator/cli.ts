@@ -7,12 +7,13 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
 import { ONLINE_FLAGS, ONLINE_USAGE, parseOnlineFlags } from './online/cli-flags.ts';
 import type { OnlineOptions } from './online/types.ts';
-import type { FaultOptions } from './types.ts';
+import type { AzureOptions, FaultOptions } from './types.ts';
 
 const USAGE = `Usage: pipeline emulator [options]
 
-Serve the built-in OpenAI Files + Batches API emulator on 127.0.0.1 (nothing leaves this machine),
-with online chat completions and embeddings beside it.
+Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine): OpenAI Files +
+Batches under /v1, Anthropic Message Batches under /v1/messages/batches, and an Azure OpenAI
+resource (v1 API) under /openai/v1, on one port; with online chat completions and embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -28,6 +29,12 @@ Options:
                                 --clock-skew-ms=-10800000); every timestamp shows it
   --extra-model NAME            accept this model in request lines too (repeatable); other
                                 unknown models fail validation with model_not_found
+Azure:
+  --azure-deployment NAME=MODEL a batch deployment of the emulated resource (repeatable; default:
+                                every known model, deployed under its own name)
+  --azure-max-enqueued-tokens N enqueued-token quota per deployment (default: unlimited)
+  --azure-no-fail-fast          over the quota, fail the batch at validation instead of
+                                refusing the create with 400 token_limit_exceeded
 Faults:
   --fail-rate R                 answer this fraction of API calls with --fail-status
   --fail-status S               500, 502 or 503 (default 500)
@@ -42,10 +49,13 @@ Faults:
   -h, --help                    show this help
 
 ${ONLINE_USAGE}
-Point the openai SDK at it with:
+Point the SDKs at it with:
   export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=emulator
+  export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=emulator
+  export AZURE_OPENAI_ENDPOINT=http://127.0.0.1:PORT AZURE_OPENAI_API_KEY=emulator
+  (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
-  POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire
+  POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire (any flavour's batch id)
 `;
 
 const OPTIONS = {
@@ -69,6 +79,9 @@ const OPTIONS = {
   'api-key': { type: 'string' },
   'clock-skew-ms': { type: 'string' },
   'extra-model': { type: 'string', multiple: true },
+  'azure-deployment': { type: 'string', multiple: true },
+  'azure-max-enqueued-tokens': { type: 'string' },
+  'azure-no-fail-fast': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...ONLINE_FLAGS,
 } as const;
@@ -90,6 +103,21 @@ function num(
 }
 
 const rate = (n: number) => n >= 0 && n <= 1;
+
+/** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
+function azureFlags(values: Record<string, unknown>): AzureOptions {
+  const azure: AzureOptions = {};
+  const pairs = Array.isArray(values['azure-deployment']) ? (values['azure-deployment'] as unknown[]) : [];
+  for (const pair of pairs) {
+    const m = typeof pair === 'string' ? /^([^=\s]+)=(\S+)$/.exec(pair) : null;
+    if (!m?.[1] || !m[2]) throw new FlagError(`--azure-deployment must be NAME=MODEL, got '${String(pair)}'`);
+    azure.deployments = { ...azure.deployments, [m[1]]: m[2] };
+  }
+  const max = num(values, 'azure-max-enqueued-tokens', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+  if (max !== undefined) azure.maxEnqueuedTokens = max;
+  if (values['azure-no-fail-fast'] === true) azure.failFast = false;
+  return azure;
+}
 
 export async function runEmulatorCommand(
   argv: string[],
@@ -117,7 +145,9 @@ export async function runEmulatorCommand(
     apiKey: string | undefined;
   const faults: FaultOptions = {};
   let online: OnlineOptions = {};
+  let azure: AzureOptions;
   try {
+    azure = azureFlags(values);
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
     tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -178,11 +208,17 @@ export async function runEmulatorCommand(
     ...(seed === undefined ? {} : { seed }),
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(clockSkewMs === undefined ? {} : { clockSkewMs }),
+    azure,
   });
+  const origin = `http://127.0.0.1:${emulator.port}`;
+  const key = apiKey ?? 'emulator';
   // One write (under PIPE_BUF, so atomic on a pipe): a script that reads the URL gets the export line with it.
   io.stdout.write(
     `Batch API emulator listening on ${emulator.url}\n` +
-      `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=${apiKey ?? 'emulator'}\n` +
+      `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=${key}\n` +
+      `  export ANTHROPIC_BASE_URL=${origin} ANTHROPIC_API_KEY=${key}\n` +
+      `  export AZURE_OPENAI_ENDPOINT=${origin} AZURE_OPENAI_API_KEY=${key}\n` +
+      `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key)\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,
   );
   await new Promise<void>((resolve) => {

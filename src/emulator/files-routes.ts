@@ -61,7 +61,7 @@ export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res
       throw new ApiError(400, 'Invalid file format for Batch API. Must be .jsonl');
     }
     const now = ctx.clock.now();
-    const expiresAt = expiry(fields, purpose, Math.floor(now / 1000));
+    const expiresAt = expiry(fields, purpose, Math.floor(now / 1000), ctx.azure ? AZURE_MIN_FILE_EXPIRY : 3600);
     // A batch file over the 200 MB Batch API limit still uploads (the Files API allows 512 MB);
     // batch create refuses it.
     const rec = await ctx.files.add(upload.tmp, { filename: upload.filename, purpose, createdMs: now, expiresAt });
@@ -73,14 +73,17 @@ export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res
   }
 }
 
+/** Azure accepts `expires_after.seconds` from 14 days (OpenAI: 1 hour) up to 30 days (providers.md B.4). */
+const AZURE_MIN_FILE_EXPIRY = 1_209_600;
+
 /** `expires_after[anchor]` / `expires_after[seconds]`; batch files default to 30 days. */
-function expiry(fields: Record<string, string>, purpose: string, createdAt: number): number | null {
+function expiry(fields: Record<string, string>, purpose: string, createdAt: number, minSeconds: number): number | null {
   const anchor = fields['expires_after[anchor]'];
   const seconds = fields['expires_after[seconds]'];
   if (anchor === undefined && seconds === undefined) return purpose === 'batch' ? createdAt + THIRTY_DAYS : null;
   if (anchor !== 'created_at')
     throw new ApiError(400, supported(anchor ?? '', ['created_at']), 'expires_after.anchor', 'invalid_value');
-  const n = intParam(seconds, 'expires_after.seconds', 3600, THIRTY_DAYS, 0);
+  const n = intParam(seconds, 'expires_after.seconds', minSeconds, THIRTY_DAYS, 0);
   return createdAt + n;
 }
 

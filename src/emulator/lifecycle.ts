@@ -42,7 +42,7 @@ async function validate(ctx: EmulatorContext, rec: BatchRecord, at: number): Pro
     ctx.isKnownModel,
     ctx.maxRequestsPerBatch,
   );
-  if (ctx.azure) v.errors = v.errors.map((e) => azureLineError(e, () => rec.model ?? v.model ?? ''));
+  if (ctx.azure) v.errors = v.errors.map(azureLineError);
   rec.model = v.model;
   if (v.errors.length > 0) return fail(ctx, rec, at, v.errors);
   const model = v.model ?? '';

@@ -8,7 +8,7 @@
  * with O_EXCL and writing it afterwards left a window in which a second build read an empty
  * file, took it for a dead holder's and removed it: two builds held the lock.)
  */
-import { link, open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, rm, type FileHandle } from 'node:fs/promises';
 import { tempPathFor } from '../util/fs-atomic.ts';
 
 export interface LockHolder {
@@ -47,20 +47,30 @@ export async function createLockFile(file: string, holder: LockHolder): Promise<
   }
 }
 
+/**
+ * Content and age are read through one handle, so both are of the same file: the lock may change
+ * hands between two looks by path, and the old torn lock's content with the new lock's mtime made
+ * a complete lock look like a young one still being written (the holder went unnamed).
+ */
 export async function readLockFile(file: string): Promise<LockFileState> {
-  let text: string;
+  let handle: FileHandle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
     throw error;
   }
   try {
-    const holder = JSON.parse(text) as LockHolder;
-    if (typeof holder.pid === 'number' && typeof holder.host === 'string') return { kind: 'held', holder };
-  } catch {
-    // torn: fall through
+    const text = await handle.readFile('utf8');
+    try {
+      const holder = JSON.parse(text) as LockHolder;
+      if (typeof holder.pid === 'number' && typeof holder.host === 'string') return { kind: 'held', holder };
+    } catch {
+      // torn: fall through
+    }
+    const st = await handle.stat();
+    return { kind: 'unreadable', mtimeMs: st.mtimeMs, ino: st.ino };
+  } finally {
+    await handle.close();
   }
-  const st = await stat(file).catch(() => undefined);
-  return st ? { kind: 'unreadable', mtimeMs: st.mtimeMs, ino: st.ino } : { kind: 'absent' };
 }

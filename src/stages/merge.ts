@@ -11,7 +11,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { JsonlWriter } from '../util/jsonl-writer.ts';
+import { formatOf } from '../sources/format.ts';
+import { RecordWriter } from '../sources/record-writer.ts';
 import { readResultLine, whyUnusable } from './result-line.ts';
 import { fillTemplate, isRecord } from './record-template.ts';
 import { ResultLookup } from './result-lookup.ts';
@@ -22,17 +23,34 @@ import type { StageDefinition, StageOutcome } from './types.ts';
 
 export const mergeConfigSchema = z.strictObject({
   kind: z.literal('merge'),
-  idField: z.string().default('question_number'),
-  /** Must match the requests stage's template. */
-  customId: z.string().default('{subject}-{question_number}'),
-  /** Field that receives the model's reply. */
-  outputField: z.string().default('paraphrased_analysis'),
-  /** Field that receives `{input, output, total}` tokens. */
-  tokensField: z.string().default('paraphrase_tokens'),
-  /** The reply's zod schema (the same one as the requests rule's): replies are parsed and validated. */
-  schema: zodSchemaOption.optional(),
-  /** With a schema: spread the reply's fields into the record instead of writing it to `outputField`. */
-  spread: z.boolean().default(false),
+  idField: z
+    .string()
+    .default('question_number')
+    .describe('The field that identifies a record; as in the requests rule.'),
+  customId: z
+    .string()
+    .default('{subject}-{question_number}')
+    .describe("Template of each record's `custom_id`; must match the requests rule's, to join results to records."),
+  outputField: z.string().default('paraphrased_analysis').describe("The field that receives the model's reply."),
+  tokensField: z
+    .string()
+    .default('paraphrase_tokens')
+    .describe('The field that receives the tokens the reply cost: `{input, output, total}`.'),
+  outputFormat: z
+    .enum(['jsonl', 'source'])
+    .optional()
+    .describe(
+      "The merged file's format: `jsonl` (the default), or `source` for the source's own (JSONL, JSON array or CSV; in CSV, the tokens are a JSON cell).",
+    ),
+  schema: zodSchemaOption
+    .optional()
+    .describe(
+      "The reply's zod schema (the requests rule's): every reply is parsed and validated, and the valid object (zod's output, so transforms and defaults apply) is what is written. A row whose reply stays invalid is named, and the others are written.",
+    ),
+  spread: z
+    .boolean()
+    .default(false)
+    .describe("With a `schema`: spread the reply's fields into the record instead of writing it to `outputField`."),
 });
 
 export type MergeConfig = z.output<typeof mergeConfigSchema>;
@@ -56,9 +74,9 @@ export const mergeStage: StageDefinition<MergeConfig> = {
     const invalid: string[] = [];
     const sourceName = path.relative(ctx.root, source);
     const usage = { input: 0, output: 0 };
-    let out: JsonlWriter | undefined;
+    let out: RecordWriter | undefined;
     try {
-      out = await JsonlWriter.open(ctx.tempOutput);
+      out = await RecordWriter.open(ctx.tempOutput, config.outputFormat === 'source' ? formatOf(source) : 'jsonl');
       for await (const { line: sourceLine, record } of readSourceRecords(
         source,
         { idField: config.idField, required: [] },
@@ -124,12 +142,12 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         usage,
         failure: {
           reason: 'invalid-replies',
-          message: `${invalid.length} row${invalid.length > 1 ? 's have' : ' has'} an invalid reply; the other ${out.lines} merged`,
+          message: `${invalid.length} row${invalid.length > 1 ? 's have' : ' has'} an invalid reply; the other ${out.records} merged`,
           file: resultsName,
           details: invalid.slice(0, 50).concat(invalid.length > 50 ? [`… and ${invalid.length - 50} more`] : []),
         },
       };
     }
-    return { kind: 'done', summary: `${out.lines} records merged`, usage };
+    return { kind: 'done', summary: `${out.records} records merged`, usage };
   },
 };

@@ -16,27 +16,53 @@ import type { StageDefinition, StageOutcome } from './types.ts';
 export const requestsConfigSchema = z
   .strictObject({
     kind: z.literal('requests'),
-    /** Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's. Must match the batch rule's. */
-    provider: z.enum(PROVIDERS).default('openai'),
-    model: z.string().min(1).default('gpt-4.1'),
-    endpoint: z.enum(['/v1/chat/completions', '/v1/responses']).default('/v1/chat/completions'),
-    /** System message; `{field}`s are filled from the record and the wildcards. */
-    system: z.string().optional(),
-    /** User message template; `{field}`s are filled from the record and the wildcards. */
-    prompt: z.string().min(1),
-    /** Extra body parameters (temperature, max_tokens, …), sent as given. */
-    params: z.record(z.string(), z.unknown()).default({}),
-    /** Field that identifies a record; must be present and unique in each source file. */
-    idField: z.string().default('question_number'),
-    /** Template for the request's custom_id; must include the id field to be unique. */
-    customId: z.string().default('{subject}-{question_number}'),
-    /** The reply's shape (zod): sent as the provider's structured-output request; the merge validates with it. */
-    schema: zodSchemaOption.optional(),
-    /** The schema's name in the request (OpenAI's json_schema name, Anthropic's tool name). */
+    provider: z
+      .enum(PROVIDERS)
+      .default('openai')
+      .describe(
+        "Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's.",
+      ),
+    model: z.string().min(1).default('gpt-4.1').describe('The model every request names.'),
+    endpoint: z
+      .enum(['/v1/chat/completions', '/v1/responses'])
+      .default('/v1/chat/completions')
+      .describe(
+        'The API endpoint the requests are for: chat completions, or `/v1/responses` (OpenAI; its messages go in `input`).',
+      ),
+    system: z
+      .string()
+      .optional()
+      .describe('The system message; `{field}`s are filled from the record and the wildcards.'),
+    prompt: z
+      .string()
+      .min(1)
+      .describe(
+        'The user message template; `{field}`s are filled from the record and the wildcards. A record without a field the template names is a bad-input error naming its line.',
+      ),
+    params: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('Extra request body parameters (`temperature`, `max_tokens`, …), sent as given.'),
+    idField: z
+      .string()
+      .default('question_number')
+      .describe('The field that identifies a record: present and unique in each source file.'),
+    customId: z
+      .string()
+      .default('{subject}-{question_number}')
+      .describe(
+        "Template of each request's `custom_id`; must name the id field (to be unique) and match the merge rule's `customId`.",
+      ),
+    schema: zodSchemaOption
+      .optional()
+      .describe(
+        "The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Give the merge rule the same schema.",
+      ),
     schemaName: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1–64 of A–Z, a–z, 0–9, '_' and '-'")
-      .default('reply'),
+      .default('reply')
+      .describe("The schema's name in the request (OpenAI's json_schema name, Anthropic's tool name)."),
   })
   .superRefine((config, ctx) => {
     if (config.schema)

@@ -5,12 +5,15 @@
  */
 import type { ProviderName } from '../batch-api/types.ts';
 import type { BatchServices } from './batch/services.ts';
+import type { OnlineServices } from './online/services.ts';
 
 export interface StageServices {
   /** One per provider the project's batch rules name, when the command may talk to them (build, status refresh, cancel). */
   readonly providers?: Partial<Record<ProviderName, BatchServices>>;
   /** Tests: a single Batch API connection, used for whichever provider it speaks. */
   readonly batch?: BatchServices;
+  /** Present when the command may send online requests (build with an `online` rule, or `--sample`). */
+  readonly online?: OnlineServices;
 }
 
 /** The connection to this provider's batch API, if the command has one. */

@@ -8,7 +8,12 @@ import type { StageDefinition, StageOutcome } from './types.ts';
 
 export const shellConfigSchema = z.strictObject({
   kind: z.literal('shell'),
-  command: z.string().min(1),
+  command: z
+    .string()
+    .min(1)
+    .describe(
+      'A bash command run in the root; `{input}` (the first input), `{inputs}`, `{output}` and the wildcards are substituted, shell-quoted. It writes `{output}`, which is moved into place only if it exits 0.',
+    ),
 });
 
 export type ShellConfig = z.output<typeof shellConfigSchema>;

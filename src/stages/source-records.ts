@@ -1,11 +1,12 @@
 /**
- * Reads a source JSONL file record by record, checking what both the requests and merge stages
+ * Reads a source file (JSONL, JSON array or CSV: see src/sources) record by record, checking what both the requests and merge stages
  * rely on: each line a JSON object, an id field present and unique, required text fields present.
  * Problems are collected (not thrown) with their line numbers; the caller fails the target with
  * all of them, so one run shows every bad line instead of one per run.
  */
 import path from 'node:path';
-import { LineTooLongError, readJsonl } from '../util/jsonl.ts';
+import { readSourceEntries } from '../sources/entries.ts';
+import { LineTooLongError } from '../util/jsonl.ts';
 import { isRecord } from './record-template.ts';
 import type { StageFailure } from './types.ts';
 
@@ -38,7 +39,7 @@ export async function* readSourceRecords(
     if (problems.length < 50) problems.push({ line, message });
   };
   try {
-    for await (const entry of readJsonl(file)) {
+    for await (const entry of readSourceEntries(file)) {
       if (entry.kind === 'error') {
         report(entry.line, entry.message);
         continue;

@@ -9,35 +9,10 @@ import { JsonlWriter } from '../util/jsonl-writer.ts';
 import { readJsonl } from '../util/jsonl.ts';
 import { isRecord } from './record-template.ts';
 import { badInputFailure } from './source-records.ts';
+import type { JsonRecord, RecordFn, RecordOutput, TransformFiles, WholeFileFn } from './transform-types.ts';
 import type { StageFailure, StageOutcome, TargetContext } from './types.ts';
 
-/** A record as the config's functions see it: any JSON object (loosely typed so configs read naturally). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JsonRecord = Record<string, any>;
-
-/** Where a record came from, for the function (and for messages). */
-export interface RecordAt {
-  /** Input path relative to the pipeline root. */
-  file: string;
-  /** 1-based line number. */
-  line: number;
-  /** The target's wildcard values (`{subject: 'anatomy'}`). */
-  bindings: Readonly<Record<string, string>>;
-}
-
-export type RecordOutput = JsonRecord | readonly JsonRecord[] | null | undefined;
-export type RecordFn = (record: JsonRecord, at: RecordAt) => RecordOutput | Promise<RecordOutput>;
-
-export interface TransformFiles {
-  /** The target's inputs, relative to the pipeline root, in the rule's order (all of them for a fan-in rule). */
-  inputs: readonly string[];
-  /** The records of one input (by index or root-relative path; the first by default), streamed. */
-  records(input?: number | string): AsyncIterable<JsonRecord>;
-  bindings: Readonly<Record<string, string>>;
-}
-
-/** Records (an array, an iterable or an async iterable), or any JSON value for a `.json` output. */
-export type WholeFileFn = (files: TransformFiles) => unknown;
+export type { RecordFn, WholeFileFn };
 
 /** A line of an input that is not a JSON object; thrown through the user's loop, caught below. */
 class BadInputLine extends Error {

@@ -15,18 +15,28 @@ import { z } from 'zod';
 import { runPerRecord, runWholeFile, type RecordFn, type WholeFileFn } from './transform-run.ts';
 import type { StageDefinition, StageOutcome } from './types.ts';
 
-const fn = <F>(what: string) =>
-  z.custom<F>((v) => typeof v === 'function', { message: `${what} must be a function` }).optional();
+// `tsType` tells the generated option types (scripts/config-reference.ts) what JSON Schema cannot say.
+const fn = <F>(what: string, tsType: string) =>
+  z
+    .custom<F>((v) => typeof v === 'function', { message: `${what} must be a function` })
+    .meta({ tsType })
+    .optional();
 
 export const transformConfigSchema = z
   .strictObject({
     kind: z.literal('transform'),
-    /** Per record: record → zero or more records. */
-    run: fn<RecordFn>('run'),
-    /** Whole file: every input → records, or one JSON value for a `.json` output. */
-    runFile: fn<WholeFileFn>('runFile'),
-    /** Bump when the output would change though the function's text did not. */
-    version: z.union([z.number(), z.string()]).default(1),
+    run: fn<RecordFn>('run', 'RecordFn').describe(
+      'Per record: `(record, at) => …` maps each record of the first input to zero or more records (one, an array, or null), sync or async. `at` has the file, line and wildcards.',
+    ),
+    runFile: fn<WholeFileFn>('runFile', 'WholeFileFn').describe(
+      'Whole file: `(files) => …` sees every input (`files.records(i)` streams one) and returns records (an array or async iterable, written as JSONL), or one JSON value when the output ends in `.json`. Give exactly one of `run` and `runFile`.',
+    ),
+    version: z
+      .union([z.number(), z.string()])
+      .default(1)
+      .describe(
+        "Bump it when the output would change though the function's text did not (a helper it calls, a file it reads): the fingerprint sees the text and this.",
+      ),
   })
   .superRefine((config, ctx) => {
     if ((config.run === undefined) === (config.runFile === undefined))

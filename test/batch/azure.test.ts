@@ -81,7 +81,10 @@ describe('Azure OpenAI', () => {
       parts: { state: string; note?: string }[];
       backoff?: { until: string };
     };
-    expect(marker.parts[0]).toMatchObject({ state: 'abandoned', note: expect.stringContaining('refused at create') as string });
+    expect(marker.parts[0]).toMatchObject({
+      state: 'abandoned',
+      note: expect.stringContaining('refused at create') as string,
+    });
     expect(marker.backoff).toBeDefined();
     expect(await learnedLimit(h)).toBe(300);
 

@@ -1,11 +1,14 @@
 /**
  * Drives `batchStage` the way the engine does — prepare() for all targets, then run() per target,
- * renaming tempOutput on `done` — against the real emulator over HTTP with the real SDK. Time is a
- * ManualClock shared by the emulator and the stage, so progress comes from `advance`, not sleeps.
+ * renaming tempOutput on `done` — against the real emulator over HTTP with the real SDK of the
+ * chosen provider (`openai` on the Files + Batches routes, `@anthropic-ai/sdk` on the Message
+ * Batches routes of the same server). Time is a ManualClock shared by the emulator and the stage,
+ * so progress comes from `advance`, not sleeps.
  */
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createAnthropicApi } from '../../src/batch-api/anthropic.ts';
 import { createBatchApi } from '../../src/batch-api/client.ts';
 import type { BatchApi } from '../../src/batch-api/types.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
@@ -31,11 +34,34 @@ export interface RequestLine {
   body: { model: string; messages: { role: string; content: string }[]; temperature: number; max_tokens: number };
 }
 
-export function requestLines(
-  subject: string,
-  n: number,
-  prompt = 'Paraphrase this analysis, keeping its meaning.',
-): RequestLine[] {
+/** The providers whose provider-independent behaviour the batch tests check alike (`describe.each`). */
+export const TEST_PROVIDERS = ['openai', 'anthropic'] as const;
+export type TestProvider = (typeof TEST_PROVIDERS)[number];
+
+/** Anthropic's request line: `{custom_id, params}`, the system prompt top-level. */
+export interface AnthropicRequestLine {
+  custom_id: string;
+  params: { model: string; system: string; messages: { role: string; content: string }[]; max_tokens: number };
+}
+
+const PROMPT = 'Paraphrase this analysis, keeping its meaning.';
+const SYSTEM = 'You rewrite explanations of exam questions.';
+const analysis = (subject: string, i: number, prompt: string) =>
+  `${prompt}\n<text>Analysis of ${subject} question ${i}: the answer follows from the definition.</text>`;
+
+export function anthropicRequestLines(subject: string, n: number, prompt = PROMPT): AnthropicRequestLine[] {
+  return Array.from({ length: n }, (_, i) => ({
+    custom_id: `${subject}-${i + 1}`,
+    params: {
+      model: 'claude-sonnet-4-5',
+      system: SYSTEM,
+      messages: [{ role: 'user', content: analysis(subject, i + 1, prompt) }],
+      max_tokens: 256,
+    },
+  }));
+}
+
+export function requestLines(subject: string, n: number, prompt = PROMPT): RequestLine[] {
   return Array.from({ length: n }, (_, i) => ({
     custom_id: `${subject}-${i + 1}`,
     method: 'POST',
@@ -43,11 +69,8 @@ export function requestLines(
     body: {
       model: 'gpt-4.1',
       messages: [
-        { role: 'system', content: 'You rewrite explanations of exam questions.' },
-        {
-          role: 'user',
-          content: `${prompt}\n<text>Analysis of ${subject} question ${i + 1}: the answer follows from the definition.</text>`,
-        },
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: analysis(subject, i + 1, prompt) },
       ],
       temperature: 0.7,
       max_tokens: 256,
@@ -55,7 +78,24 @@ export function requestLines(
   }));
 }
 
+/** Route keys of the calls tests count or fault, per provider (create and list are the same in the emulator's stats and fault knobs). */
+const ROUTES = {
+  openai: { create: 'POST /v1/batches', list: 'GET /v1/batches', retrieve: 'GET /v1/batches/{id}' },
+  anthropic: {
+    create: 'POST /v1/messages/batches',
+    list: 'GET /v1/messages/batches',
+    retrieve: 'GET /v1/messages/batches/{id}',
+  },
+} as const;
+
 export interface Harness {
+  provider: TestProvider;
+  /** Route keys as the client counts them (`api.calls.byRoute`). */
+  routes: (typeof ROUTES)[TestProvider];
+  /** Request lines in this provider's shape (custom ids `${subject}-1`…). */
+  lines(subject: string, n: number, prompt?: string): { custom_id: string }[];
+  /** Batches the emulator holds for this provider (by status, summed): with `batchesCreated`, proves where they went. */
+  providerBatches(): Promise<number>;
   root: string;
   clock: ManualClock;
   emulator: RunningEmulator;
@@ -78,6 +118,7 @@ export interface Harness {
 
 export async function createHarness(
   opts: {
+    provider?: TestProvider;
     emulator?: Partial<EmulatorOptions>;
     config?: Partial<BatchStageConfig>;
     limits?: BatchLimits;
@@ -88,9 +129,15 @@ export async function createHarness(
   const emuDir = await mkdtemp(path.join(os.tmpdir(), 'batch-emu-'));
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...opts.emulator });
-  const api = createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: opts.maxRetries ?? 0, env: {} });
+  const provider = opts.provider ?? 'openai';
+  const maxRetries = opts.maxRetries ?? 0;
+  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
+  const api =
+    provider === 'anthropic'
+      ? createAnthropicApi({ apiKey: API_KEY, baseURL: new URL(emulator.url).origin, maxRetries })
+      : createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries, env: {} });
   const services = createBatchServices(api, opts.limits);
-  const config = batchConfigSchema.parse({ kind: 'batch', ...opts.config });
+  const config = batchConfigSchema.parse({ kind: 'batch', provider, ...opts.config });
   const ctx = (subject: string, o: { force?: boolean } = {}): TargetContext => {
     const output = path.join(root, 'paraphrase_batch/results', `${subject}.jsonl`);
     return {
@@ -111,6 +158,15 @@ export async function createHarness(
   };
   const known = new Set<string>();
   const h: Harness = {
+    provider,
+    routes: ROUTES[provider],
+    lines: (subject, n, prompt) =>
+      provider === 'anthropic' ? anthropicRequestLines(subject, n, prompt) : requestLines(subject, n, prompt),
+    async providerBatches() {
+      const stats = await emulator.stats();
+      const byStatus = provider === 'anthropic' ? stats.messageBatchesByStatus : stats.batchesByStatus;
+      return Object.values(byStatus).reduce((a, b) => a + b, 0);
+    },
     root,
     clock,
     emulator,

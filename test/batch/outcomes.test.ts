@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import type { StageOutcome } from '../../src/stages/types.ts';
-import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';
+import { createHarness, expectDone, requestLines, TEST_PROVIDERS, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -15,10 +15,20 @@ const failedOf = (o: StageOutcome | 'crashed' | undefined) => {
   return o.failure;
 };
 
-describe('batch outcomes', () => {
+/** Whether a raw result line is a success, in either provider's shape. */
+const succeeded = (r: Record<string, unknown>) =>
+  (r.response as { status_code?: number } | undefined)?.status_code === 200 ||
+  (r.result as { type?: string } | undefined)?.type === 'succeeded';
+
+/** The HTTP-like status a failed raw result line carries: OpenAI's status_code, Anthropic's error type. */
+const failureOf = (r: Record<string, unknown>) =>
+  (r.response as { status_code?: number } | null | undefined)?.status_code ??
+  (r.result as { error?: { error?: { type?: string } } } | undefined)?.error?.error?.type;
+
+describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
   it('expired: finished results are kept and only the remainder is sent again', async () => {
-    h = await createHarness();
-    const lines = requestLines('geo', 20);
+    h = await createHarness({ provider });
+    const lines = h.lines('geo', 20);
     await h.writeRequests('geo', lines);
     await h.cycle(['geo']);
     h.clock.advance(1_200); // validated after 1 s, then 50 requests/s: about half done
@@ -34,9 +44,117 @@ describe('batch outcomes', () => {
     const stats = await h.emulator.stats();
     expect(stats.requestsExecuted).toBe(20);
     expect(stats.duplicateExecutions).toBe(0);
+    expect(await h.providerBatches()).toBe(2);
     expect((await h.results('geo')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
   });
 
+  it('per-request 5xx are retried in a follow-up part of only those requests', async () => {
+    h = await createHarness({
+      provider,
+      emulator: { faults: { requestErrors: { customIds5xx: ['bio-2', 'bio-5'], transientAttempts: 1 } } },
+    });
+    await h.writeRequests('bio', h.lines('bio', 8));
+    const { outcomes } = await h.untilSettled(['bio']);
+    const done = expectDone(outcomes.get('bio'));
+    expect(done.summary).toBe('8 results');
+    const ledger = await ledgerOf('bio');
+    expect(ledger.parts.map((p) => p.requests)).toEqual([8, 2]);
+    expect(ledger.parts[1]!.lines).toBe('2,5');
+    expect(Object.keys(ledger.requestFailures)).toHaveLength(0);
+    expect((await h.results('bio')).every(succeeded)).toBe(true);
+    expect(await h.providerBatches()).toBe(2);
+  });
+
+  it('transient failures past maxAttempts become permanent, with the provider error line', async () => {
+    h = await createHarness({
+      provider,
+      config: { maxAttempts: 2 },
+      emulator: { faults: { requestErrors: { customIds5xx: ['phys-3'], transientAttempts: 10 } } },
+    });
+    await h.writeRequests('phys', h.lines('phys', 4));
+    const done = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
+    const error = provider === 'openai' ? 'HTTP 500: .*' : '(overloaded_error|api_error): .*';
+    expect(done.summary).toMatch(
+      new RegExp(
+        `3 results, 1 failed: phys-3 \\(line 3\\): ${error} \\(after 2 attempts\\) — sent again by the next build`,
+      ),
+    );
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
+    expect(await h.providerBatches()).toBe(2);
+    const results = await h.results('phys');
+    expect(results[2]!.custom_id).toBe('phys-3');
+    expect(failureOf(results[2]!)).toEqual(
+      provider === 'openai' ? 500 : expect.stringMatching(/overloaded_error|api_error/),
+    );
+  });
+
+  it('per-request 4xx are permanent: recorded with status and message, never retried', async () => {
+    h = await createHarness({ provider, emulator: { faults: { requestErrors: { customIds4xx: ['law-3'] } } } });
+    await h.writeRequests('law', h.lines('law', 5));
+    const done = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
+    const error = provider === 'openai' ? 'HTTP 400: Invalid request' : 'invalid_request_error: Invalid request';
+    expect(done.summary).toMatch(
+      new RegExp(`4 results, 1 failed: law-3 \\(line 3\\): ${error}.* — needs a change to the request`),
+    );
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    const results = await h.results('law');
+    expect(results.map((r) => r.custom_id)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
+    expect(failureOf(results[2]!)).toBe(provider === 'openai' ? 400 : 'invalid_request_error');
+    const ledger = await ledgerOf('law');
+    expect(Object.values(ledger.requestFailures)).toMatchObject([{ customId: 'law-3', permanent: true }]);
+    const status = await batchStage.describe!(h.ctx('law'), h.config);
+    expect(status.failures?.[0]).toMatch(/law-3: /);
+
+    // --force sends the failed request again (and only it).
+    h.emulator.setFaults({});
+    await h.cycle(['law'], { force: true });
+    expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
+    const stats = await h.emulator.stats();
+    expect(stats.batchesCreated).toBe(2);
+    expect(await h.providerBatches()).toBe(2);
+    expect(stats.requestsExecuted).toBe(6);
+  });
+
+  it('cancel: the next build keeps finished results and sends only what is missing', async () => {
+    h = await createHarness({ provider });
+    const lines = h.lines('art', 200); // 4 s of emulated work
+    await h.writeRequests('art', lines);
+    await h.cycle(['art']);
+    h.clock.advance(2_000); // validated at 1 s, ~50 done by 2 s
+    const cancelled = await batchStage.cancel!(h.ctx('art'), h.config);
+    expect(cancelled.cancelled).toBe(1);
+    h.clock.advance(5_000);
+    await h.cycle(['art']);
+    const ledger = await ledgerOf('art');
+    expect(ledger.parts[0]!.status).toBe('cancelled');
+    const finished = ledger.parts[0]!.counts!.completed;
+    expect(finished).toBeGreaterThan(0);
+    expect(finished).toBeLessThan(200);
+    expect(ledger.parts[1]!.requests).toBe(200 - finished);
+    expectDone((await h.untilSettled(['art'])).outcomes.get('art'));
+    const stats = await h.emulator.stats();
+    expect(stats.requestsExecuted).toBe(200);
+    expect(stats.duplicateExecutions).toBe(0);
+    expect(await h.providerBatches()).toBe(2);
+    expect((await h.results('art')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+    // Cancelling when nothing is in flight is harmless.
+    expect((await batchStage.cancel!(h.ctx('art'), h.config)).cancelled).toBe(0);
+  });
+
+  it('create answered 429 waits and retries; no failure, one batch', async () => {
+    h = await createHarness({ provider });
+    h.emulator.setFaults({ http: [{ route: h.routes.create, status: 429, count: 1, retryAfterSeconds: 2 }] });
+    await h.writeRequests('med', h.lines('med', 3));
+    expect((await h.cycle(['med'])).get('med')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    expect((await ledgerOf('med')).parts[0]!.note).toMatch(/429/);
+    const { outcomes } = await h.untilSettled(['med'], { stepMs: 15_000 });
+    expectDone(outcomes.get('med'));
+    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    expect(await h.providerBatches()).toBe(1);
+  });
+});
+
+describe('batch outcomes', () => {
   it('a batch failing validation fails the target with request-file line numbers, and is not resent unchanged', async () => {
     h = await createHarness({ config: { maxRequestsPerBatch: 2 } });
     const lines: unknown[] = requestLines('chem', 5);
@@ -65,87 +183,6 @@ describe('batch outcomes', () => {
     const stats = await h.emulator.stats();
     expect(stats.batchesCreated).toBe(created + 1);
     expect(stats.requestsExecuted).toBe(5);
-  });
-
-  it('per-request 5xx are retried in a follow-up part of only those requests', async () => {
-    h = await createHarness({
-      emulator: { faults: { requestErrors: { customIds5xx: ['bio-2', 'bio-5'], transientAttempts: 1 } } },
-    });
-    const lines = requestLines('bio', 8);
-    await h.writeRequests('bio', lines);
-    const { outcomes } = await h.untilSettled(['bio']);
-    const done = expectDone(outcomes.get('bio'));
-    expect(done.summary).toBe('8 results');
-    const ledger = await ledgerOf('bio');
-    expect(ledger.parts.map((p) => p.requests)).toEqual([8, 2]);
-    expect(ledger.parts[1]!.lines).toBe('2,5');
-    expect(Object.keys(ledger.requestFailures)).toHaveLength(0);
-    const results = await h.results('bio');
-    expect(results.every((r) => (r.response as { status_code: number }).status_code === 200)).toBe(true);
-  });
-
-  it('transient failures past maxAttempts become permanent, with the provider error line', async () => {
-    h = await createHarness({
-      config: { maxAttempts: 2 },
-      emulator: { faults: { requestErrors: { customIds5xx: ['phys-3'], transientAttempts: 10 } } },
-    });
-    await h.writeRequests('phys', requestLines('phys', 4));
-    const done = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
-    expect(done.summary).toMatch(
-      /3 results, 1 failed: phys-3 \(line 3\): HTTP 500: .* \(after 2 attempts\) — sent again by the next build/,
-    );
-    expect((await h.emulator.stats()).batchesCreated).toBe(2);
-    const results = await h.results('phys');
-    expect(results[2]).toMatchObject({ custom_id: 'phys-3', response: { status_code: 500 } });
-  });
-
-  it('per-request 4xx are permanent: recorded with status and message, never retried', async () => {
-    h = await createHarness({ emulator: { faults: { requestErrors: { customIds4xx: ['law-3'] } } } });
-    await h.writeRequests('law', requestLines('law', 5));
-    const done = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
-    expect(done.summary).toMatch(
-      /4 results, 1 failed: law-3 \(line 3\): HTTP 400: Invalid request.* — needs a change to the request/,
-    );
-    expect((await h.emulator.stats()).batchesCreated).toBe(1);
-    const results = await h.results('law');
-    expect(results.map((r) => r.custom_id)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
-    expect(results[2]).toMatchObject({ response: { status_code: 400 } });
-    const ledger = await ledgerOf('law');
-    expect(Object.values(ledger.requestFailures)).toMatchObject([{ customId: 'law-3', permanent: true, status: 400 }]);
-    const status = await batchStage.describe!(h.ctx('law'), h.config);
-    expect(status.failures?.[0]).toMatch(/law-3: HTTP 400/);
-
-    // --force sends the failed request again (and only it).
-    h.emulator.setFaults({});
-    await h.cycle(['law'], { force: true });
-    expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
-    const stats = await h.emulator.stats();
-    expect(stats.batchesCreated).toBe(2);
-    expect(stats.requestsExecuted).toBe(6);
-  });
-
-  it('cancel: the next build keeps finished results and sends only what is missing', async () => {
-    h = await createHarness();
-    const lines = requestLines('art', 200); // 4 s of emulated work
-    await h.writeRequests('art', lines);
-    await h.cycle(['art']);
-    h.clock.advance(2_000); // validated at 1 s, ~50 done by 2 s
-    const cancelled = await batchStage.cancel!(h.ctx('art'), h.config);
-    expect(cancelled.cancelled).toBe(1);
-    h.clock.advance(5_000);
-    await h.cycle(['art']);
-    const ledger = await ledgerOf('art');
-    expect(ledger.parts[0]!.status).toBe('cancelled');
-    const finished = ledger.parts[0]!.counts!.completed;
-    expect(finished).toBeGreaterThan(0);
-    expect(finished).toBeLessThan(200);
-    expect(ledger.parts[1]!.requests).toBe(200 - finished);
-    expectDone((await h.untilSettled(['art'])).outcomes.get('art'));
-    const stats = await h.emulator.stats();
-    expect(stats.requestsExecuted).toBe(200);
-    expect(stats.duplicateExecutions).toBe(0);
-    // Cancelling when nothing is in flight is harmless.
-    expect((await batchStage.cancel!(h.ctx('art'), h.config)).cancelled).toBe(0);
   });
 
   it('token_limit_exceeded re-queues with backoff instead of failing', async () => {

@@ -1,21 +1,22 @@
 /** Bulk polling: one list call per 100 batches in flight, shared by every target of the build. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, requestLines, type Harness } from './harness.ts';
+import { createHarness, TEST_PROVIDERS, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
 
-describe('polling', () => {
+describe.each(TEST_PROVIDERS)('polling (%s)', (provider) => {
   it('polls n in-flight batches with at most ceil(n/100) list calls and no per-batch retrieve', async () => {
-    h = await createHarness();
+    h = await createHarness({ provider });
     const subjects = Array.from({ length: 120 }, (_, i) => `s${i}`);
-    for (const s of subjects) await h.writeRequests(s, requestLines(s, 1));
+    for (const s of subjects) await h.writeRequests(s, h.lines(s, 1));
     await h.cycle(subjects);
     expect((await h.emulator.stats()).batchesCreated).toBe(120);
+    expect(await h.providerBatches()).toBe(120);
     h.clock.advance(500); // still validating: everything stays in flight
     const calls = () => ({
-      list: h.api.calls.byRoute['GET /v1/batches'] ?? 0,
-      retrieve: h.api.calls.byRoute['GET /v1/batches/{id}'] ?? 0,
+      list: h.api.calls.byRoute[h.routes.list] ?? 0,
+      retrieve: h.api.calls.byRoute[h.routes.retrieve] ?? 0,
     });
     const before = calls();
     const out = await h.cycle(subjects);

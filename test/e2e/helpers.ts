@@ -1,9 +1,9 @@
 /**
- * End-to-end rig: the repo's own pipeline.config.ts in a temp dir, sources from the generator, a
- * test-owned emulator on loopback, and the real CLI in a subprocess pointed at it.
+ * End-to-end rig: the repo's own pipeline.config.ts in a temp dir (or, for another provider, the
+ * same MMLU job from examples/mmlu-paraphrase.ts on that provider, writing the same paths), sources
+ * from the generator, a test-owned emulator on loopback, and the real CLI in a subprocess pointed
+ * at it through that provider's own environment variables.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'vitest';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import {
@@ -12,11 +12,25 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../src/emulator/index.ts';
-import { REPO, Rig, type CliResult } from '../helpers/rig.ts';
+import { mmluConfig } from '../helpers/mmlu-config.ts';
+import { Rig, type CliResult } from '../helpers/rig.ts';
 
 export const FAKE_KEY = 'sk-test-DO-NOT-LEAK-5f1c2e9a';
 
+/** The providers the provider-independent e2e tests run on (`describe.each`). */
+export const E2E_PROVIDERS = ['openai', 'anthropic'] as const;
+export type E2eProvider = (typeof E2E_PROVIDERS)[number];
+
 export interface E2e {
+  provider: E2eProvider;
+  /** The environment that points the CLI at the emulator (the provider's key and base URL variables). */
+  env: NodeJS.ProcessEnv;
+  /** The emulator's control routes (`/_emulator/...`). */
+  control: string;
+  /** The batch ids the emulator holds for this provider, newest first. */
+  batchIds(): Promise<string[]>;
+  /** Batches the emulator holds for this provider: with `batchesCreated`, proves where they went. */
+  providerBatches(): Promise<number>;
   rig: Rig;
   emulator: RunningEmulator;
   subjects: string[];
@@ -31,24 +45,38 @@ export async function startE2e(
   data: { subjects?: number; recordsPerSubject?: number },
   emulatorOptions: Partial<EmulatorOptions> = {},
   batchOptions = '',
+  provider: E2eProvider = 'openai',
 ): Promise<E2e> {
   const rig = await Rig.create('pipeline-e2e-');
-  const config = (await readFile(path.join(REPO, 'pipeline.config.ts'), 'utf8')).replace(
-    "'./src/config/define.ts'",
-    JSON.stringify(path.join(REPO, 'src/config/define.ts')),
-  );
-  // Options given here come after the config's own, so they win.
-  const withOptions = config.replace(
-    /stage: batch\(\{ ?(.*?) ?\}\)/,
-    (_, own: string) => `stage: batch({ ${[own, batchOptions].filter(Boolean).join(', ')} })`,
-  );
-  await rig.write({ 'pipeline.config.ts': withOptions });
+  await rig.write({ 'pipeline.config.ts': await mmluConfig(provider, batchOptions) });
   const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), ...data });
   const emulator = await startEmulator({ stateDir: rig.path('emulator-state'), speed: 200, ...emulatorOptions });
-  const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emulator.url };
+  const origin = new URL(emulator.url).origin;
+  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
+  const env =
+    provider === 'anthropic'
+      ? { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: origin }
+      : { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emulator.url };
   const build = (args: string[] = [], extra: NodeJS.ProcessEnv = {}) =>
     rig.cli(['build', ...args], { env: { ...env, ...extra } });
   return {
+    provider,
+    env,
+    control: `${origin}/_emulator`,
+    async batchIds() {
+      const res =
+        provider === 'anthropic'
+          ? await fetch(`${origin}/v1/messages/batches?limit=1000`, {
+              headers: { 'x-api-key': FAKE_KEY, 'anthropic-version': '2023-06-01' },
+            })
+          : await fetch(`${emulator.url}/batches?limit=100`, { headers: { authorization: `Bearer ${FAKE_KEY}` } });
+      return ((await res.json()) as { data: { id: string }[] }).data.map((b) => b.id);
+    },
+    async providerBatches() {
+      const stats = await emulator.stats();
+      const byStatus = provider === 'anthropic' ? stats.messageBatchesByStatus : stats.batchesByStatus;
+      return Object.values(byStatus).reduce((a, b) => a + b, 0);
+    },
     rig,
     emulator,
     subjects: made.subjects,

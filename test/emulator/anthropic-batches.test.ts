@@ -182,3 +182,19 @@ describe('cancel and delete', () => {
     expect((await rig.emulator.stats()).messageBatchesByStatus).toEqual({});
   });
 });
+
+describe('restart', () => {
+  it('a batch stopped mid-run continues in a new server on the same state dir, nothing processed twice', async () => {
+    rig = await startAnthropicRig();
+    const b = await createBatch(rig.client, 100);
+    await later(rig, b.id, 1000 + 1000); // 50 processed
+    await rig.emulator.close();
+    const second = await startAnthropicRig({ stateDir: rig.stateDir, clock: rig.clock });
+    const ended = await later(second, b.id, 2000);
+    expect(ended.request_counts).toMatchObject({ succeeded: 100 });
+    const lines = await results(second.client, b.id);
+    expect(new Set(lines.map((l) => l.custom_id)).size).toBe(100);
+    expect(await second.emulator.stats()).toMatchObject({ requestsExecuted: 100, duplicateExecutions: 0 });
+    await second.close();
+  });
+});

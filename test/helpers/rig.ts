@@ -113,9 +113,14 @@ export interface CliRun extends Promise<CliResult> {
   child: ChildProcess;
 }
 
-export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): CliRun {
+/** `preload`: modules imported before the CLI (after tsx, so they may be TypeScript), e.g. a test's barrier. */
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; preload?: readonly string[] },
+): CliRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO, 'pipeline.ts'), ...args], {
+  const imports = [TSX_LOADER, ...(opts.preload ?? [])].flatMap((m) => ['--import', m]);
+  const child = spawn(process.execPath, [...imports, path.join(REPO, 'pipeline.ts'), ...args], {
     cwd: opts.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

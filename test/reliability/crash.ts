@@ -12,7 +12,7 @@ import {
   emulatorFor,
   envFor,
   executionLogDuplicates,
-  FAILPOINTS,
+  failpointsOf,
   makeJob,
   mergedFiles,
   prng,
@@ -72,6 +72,8 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
     unexpected: [],
   };
   const maxDelay = opts.maxDelayMs ?? 2500;
+  const provider = opts.spec.provider ?? 'openai';
+  const failpoints = failpointsOf(provider);
   while (f.kills < opts.kills) {
     f.rounds += 1;
     const job = await makeJob(opts.spec, 'pipeline-rel-crash-');
@@ -80,7 +82,7 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
     try {
       const env = opts.offline
         ? { OPENAI_API_KEY: 'unused-offline', PIPELINE_EMULATOR_SPEED: String(speed) }
-        : envFor(emu!);
+        : envFor(emu!, {}, provider);
       const args = ['build', ...(opts.offline ? ['--offline'] : [])];
       let done = false;
       let attempt = 0;
@@ -89,7 +91,7 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
         if (attempt > 200) throw new Error('round did not finish after 200 attempts');
         const wantKill = f.kills < opts.kills && random() < 0.8;
         const useFailpoint = wantKill && random() < (opts.failpointShare ?? 0.3);
-        const point = FAILPOINTS[Math.floor(random() * FAILPOINTS.length)]!;
+        const point = failpoints[Math.floor(random() * failpoints.length)]!;
         const delay = Math.floor(150 + random() * (maxDelay - 150));
         const r = await runCliKillable(
           args,
@@ -112,7 +114,7 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
       }
       if (opts.offline)
         emu = await startEmulator({ stateDir: path.join(job.rig.path(ROOT), '.pipeline', 'emulator'), speed });
-      const books: Books = await booksOf(emu!, job);
+      const books: Books = await booksOf(emu!, job, provider);
       if (opts.offline) {
         // Stats deltas die with a SIGKILLed process: count from the emulator's durable execution log.
         const log = await executionLogDuplicates(path.join(job.rig.path(ROOT), '.pipeline', 'emulator'));

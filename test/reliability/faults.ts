@@ -82,7 +82,8 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     ms: 0,
     unexpected: [],
   };
-  const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {});
+  const provider = opts.spec.provider ?? 'openai';
+  const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {}, provider);
   try {
     while (Date.now() - started < opts.deadlineMs) {
       const faults = structuredClone(opts.faults);
@@ -102,7 +103,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
       }
       if (opts.expireChance && random() < opts.expireChance) {
         emu.setFaults({});
-        const running = (await listAllBatches(emu.url)).filter(
+        const running = (await listAllBatches(emu.url, undefined, provider)).filter(
           (b) => b.status === 'in_progress' || b.status === 'validating',
         );
         const victim = running[Math.floor(random() * running.length)];
@@ -116,10 +117,10 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     emu.setFaults({});
     const stats = await emu.stats();
     f.apiCalls = Object.values(stats.routeCalls).reduce((a, b) => a + b, 0);
-    const remote = await listAllBatches(emu.url);
+    const remote = await listAllBatches(emu.url, undefined, provider);
     f.tokenLimitFailures = remote.filter((b) => b.status === 'failed').length;
     f.maxExecutionsPerRequest = await maxExecutions(job.rig.path('.emulator-state/executions.log'));
-    const books = await booksOf(emu, job);
+    const books = await booksOf(emu, job, provider);
     const rows = compareRows(opts.reference, await mergedFiles(job));
     Object.assign(f, {
       duplicates: books.duplicates,

@@ -1,7 +1,7 @@
 /**
- * The holes of the batch protocol found by review (issues #11 and #18), as real CLI campaigns
- * against a test-owned emulator, counted like the crash and fault campaigns (duplicates, rows
- * lost/wrong against an uninterrupted reference run, unclear answers):
+ * The holes of the batch protocol found by review (issue #11), as real CLI campaigns against a
+ * test-owned emulator, counted like the crash and fault campaigns (duplicates, rows lost/wrong
+ * against an uninterrupted reference run, unclear answers):
  *
  * - lost result files: finished batches lose their output and/or error file (deleted through the
  *   Files API) before the tool downloads them; the lost requests must be sent again, the loss
@@ -10,196 +10,41 @@
  *   subjects with `--max-enqueued-tokens` (or the rule's `maxInFlightBatches`): the limits hold
  *   over every in-flight batch of the pipeline, not only the selected target's;
  * - endless expiry: every batch expires before it runs; the build must end (exit 1 naming every
- *   row) after `maxUnansweredAttempts` batches per request, and finish once the provider recovers;
- * - queue limit below a request file (#18): the 57-subject job against an enqueued-token limit
- *   smaller than any request file, with no flag; after the limit is learned from the first
- *   failures, no batch may fail on it again.
+ *   row) after `maxUnansweredAttempts` batches per request, and finish once the provider recovers.
+ *
+ * The others live beside it: queue-limit.ts (#18), lagging-lists.ts, lock-races.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { estimateCost } from '../../src/stages/batch/plan.ts';
-import { readRequestFile } from '../../src/stages/batch/request-file.ts';
-import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
-import { runCli } from '../helpers/rig.ts';
 import {
-  booksOf,
-  compareRows,
+  addOutcome,
+  blank,
+  filesApi,
+  listed,
+  MODEL,
+  noteRun,
+  requestTokens,
+  buildRequests,
+  subjectOf,
+  TERMINAL,
+  untilSubmittedFinish,
+  withBatchOptions,
+  type HoleFigures,
+} from './campaign-figures.ts';
+import {
   emulatorFor,
   envFor,
-  FAKE_KEY,
-  listAllBatches,
   makeJob,
-  mergedFiles,
   prng,
   recordedBatches,
-  repoConfig,
   ROOT,
   runCliKillable,
   type Attempt,
-  type Job,
   type JobSpec,
-  type OutcomeFigures,
-  type RemoteBatchRow,
 } from './lib.ts';
 
-const MODEL = 'gpt-4.1';
-const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
-
-/** What every campaign here reports; `unclear` holds one line per unclear answer, stuck job or broken limit. */
-export interface HoleFigures extends OutcomeFigures {
-  runs: number;
-  exits: Record<string, number>;
-  intentDuplicates: number;
-  identical: boolean;
-  finished: boolean;
-  ms: number;
-  unclear: string[];
-}
-
-function blank(): HoleFigures {
-  return {
-    runs: 0,
-    exits: {},
-    duplicates: 0,
-    orphanBatches: 0,
-    intentDuplicates: 0,
-    duplicateExecutions: 0,
-    batchesCreated: 0,
-    batchesRecorded: 0,
-    rowsExpected: 0,
-    rowsLost: 0,
-    rowsWrong: 0,
-    identical: true,
-    finished: false,
-    ms: 0,
-    unclear: [],
-  };
-}
-
-/** Figures of several campaigns (or legs) as one row's. */
-export function combined(all: readonly HoleFigures[]): HoleFigures {
-  const sum = blank();
-  sum.finished = all.length > 0;
-  for (const f of all) {
-    for (const k of [
-      'runs',
-      'duplicates',
-      'orphanBatches',
-      'intentDuplicates',
-      'duplicateExecutions',
-      'batchesCreated',
-      'batchesRecorded',
-      'rowsExpected',
-      'rowsLost',
-      'rowsWrong',
-      'ms',
-    ] as const)
-      sum[k] += f[k];
-    for (const [code, n] of Object.entries(f.exits)) sum.exits[code] = (sum.exits[code] ?? 0) + n;
-    sum.identical &&= f.identical;
-    sum.finished &&= f.finished;
-    sum.unclear.push(...f.unclear);
-  }
-  return sum;
-}
-
-/** The batch list as the emulator serves it (more fields than lib's RemoteBatchRow). */
-interface ListedBatch extends RemoteBatchRow {
-  created_at: number;
-  output_file_id: string | null;
-  error_file_id: string | null;
-  errors?: { data?: { code?: string }[] } | null;
-}
-
-async function listed(emu: RunningEmulator): Promise<ListedBatch[]> {
-  return (await listAllBatches(emu.url)) as ListedBatch[];
-}
-
-/** The repo's config with extra options for the batch rule (they come last, so they win). */
-async function withBatchOptions(job: Job, options: string): Promise<void> {
-  const config = (await repoConfig()).replace(
-    /stage: batch\(\{ ?(.*?) ?\}\)/,
-    (_, own: string) => `stage: batch({ ${[own, options].filter(Boolean).join(', ')} })`,
-  );
-  if (!config.includes(options)) throw new Error('could not add batch options to the config');
-  await job.rig.write({ 'pipeline.config.ts': config });
-}
-
-/** Counts one CLI run: its exit code, and whatever makes its answer unclear (unexpected code, stack trace). */
-function noteRun(f: HoleFigures, r: Attempt, expected: readonly number[], label: string): void {
-  f.runs += 1;
-  f.exits[String(r.code)] = (f.exits[String(r.code)] ?? 0) + 1;
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (!expected.includes(r.code ?? -1))
-    f.unclear.push(
-      `${label}: exit ${String(r.code)} (${String(r.signal)}), expected ${expected.join('/')}\n${out.slice(-1500)}`,
-    );
-  else if (/\n\s+at .+:\d+:\d+\)?\n/.test(out))
-    f.unclear.push(`${label}: stack trace in the output\n${out.slice(-1500)}`);
-}
-
-/** Books and rows of a finished job, added to the figures. `legitReExecutions`: successes the campaign itself threw away. */
-async function addOutcome(
-  f: HoleFigures,
-  emu: RunningEmulator,
-  job: Job,
-  reference: Map<string, string | undefined>,
-  legitReExecutions = 0,
-): Promise<void> {
-  const books = await booksOf(emu, job);
-  const rows = compareRows(reference, await mergedFiles(job));
-  f.orphanBatches += books.orphanBatches;
-  f.intentDuplicates += books.intentDuplicates;
-  f.duplicateExecutions += books.duplicateExecutions;
-  // Bodies run again because the campaign deleted their results are paid twice by design; any other one is a duplicate.
-  f.duplicates +=
-    books.orphanBatches + books.intentDuplicates + Math.abs(books.duplicateExecutions - legitReExecutions);
-  f.batchesCreated += books.batchesCreated;
-  f.batchesRecorded += books.batchesRecorded;
-  f.rowsExpected += rows.expected;
-  f.rowsLost += rows.lost;
-  f.rowsWrong += rows.wrong;
-  f.identical &&= rows.identical;
-}
-
-async function filesApi(emu: RunningEmulator, method: 'GET' | 'DELETE', suffix: string): Promise<Response> {
-  return fetch(`${emu.url}/files/${suffix}`, { method, headers: { authorization: `Bearer ${FAKE_KEY}` } });
-}
-
-/** Waits until every batch a marker records as submitted has finished at the provider (listing advances them). */
-async function untilSubmittedFinish(emu: RunningEmulator, job: Job, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ids = (await recordedBatches(job)).parts
-      .filter((p) => p.state === 'submitted' && p.batchId)
-      .map((p) => p.batchId!);
-    const remote = new Map((await listed(emu)).map((b) => [b.id, b.status]));
-    if (ids.every((id) => TERMINAL.has(remote.get(id) ?? '')) || Date.now() > until) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Estimated input tokens of each subject's request file, as the tool counts them. */
-async function requestTokens(job: Job): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const s of job.subjects) {
-    const req = await readRequestFile(job.rig.path(`${ROOT}/paraphrase_batch/${s}.jsonl`), job.rig.path(ROOT));
-    if (!req.ok) throw new Error(`request file of ${s}: ${req.error.message}`);
-    out.set(s, estimateCost(req.value.entries, 0.55, DEFAULT_PRICES).inputTokens);
-  }
-  return out;
-}
-
-/** Runs the local `requests` rule through the CLI (no API needed). */
-async function buildRequests(job: Job, f: HoleFigures): Promise<void> {
-  const r = await runCliKillable(['build', 'requests'], job.rig.dir, {});
-  noteRun(f, r, [0], 'build requests');
-  if (r.code !== 0) throw new Error(`build requests exited ${String(r.code)}: ${r.stdout}${r.stderr}`);
-}
-
-const subjectOf = (b: RemoteBatchRow) =>
-  /paraphrase_batch\/results\/(.+)\.jsonl$/.exec(b.metadata?.pipeline_target ?? '')?.[1];
+export { combined, type HoleFigures } from './campaign-figures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // 1. Lost result files
@@ -557,164 +402,6 @@ export async function endlessExpiryCampaign(opts: EndlessExpiryOptions): Promise
     );
   } finally {
     await emu.close();
-    await job.dispose();
-    f.ms = Date.now() - started;
-  }
-  return f;
-}
-
-// ---------------------------------------------------------------------------------------------
-// 4. Queue limit below a request file (#18)
-
-export interface QueueLimitOptions {
-  /** The generator's default subjects (57), with few records each. */
-  spec: JobSpec;
-  reference: Map<string, string | undefined>;
-  /** The provider's enqueued-token limit as a share of the smallest request file (< 1). */
-  limitShare: number;
-  /** The rule's tokenLimitBackoffSeconds (the first round's pause; default 60 s). */
-  backoffSeconds?: number;
-  /** `build --wait --poll-interval` (the first wait; it grows ×1.5 per poll up to 60 s). */
-  pollSeconds?: number;
-  /** Each `build --wait` is interrupted (SIGINT, as Ctrl-C) after this long and started again. */
-  waitSliceMs?: number;
-  /** Give up (stuck) after this long. */
-  deadlineMs: number;
-  log?: (line: string) => void;
-}
-
-export interface QueueLimitFigures extends HoleFigures {
-  subjects: number;
-  records: number;
-  jobTokens: number;
-  fileTokens: { min: number; max: number };
-  limit: number;
-  learnedLimit: number | undefined;
-  /** Plain builds until .pipeline/provider-limits.json appeared. */
-  runsToLearn: number;
-  firstRoundFailures: number;
-  /** Batches failed after the limit was learned (each one is unclear). */
-  failuresAfterLearned: number;
-  batchesCompleted: number;
-  mostPartsPerSubject: number;
-  peakEnqueued: number;
-  waitRuns: number;
-}
-
-export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<QueueLimitFigures> {
-  const started = Date.now();
-  const f: QueueLimitFigures = {
-    ...blank(),
-    subjects: 0,
-    records: 0,
-    jobTokens: 0,
-    fileTokens: { min: 0, max: 0 },
-    limit: 0,
-    learnedLimit: undefined,
-    runsToLearn: 0,
-    firstRoundFailures: 0,
-    failuresAfterLearned: 0,
-    batchesCompleted: 0,
-    mostPartsPerSubject: 0,
-    peakEnqueued: 0,
-    waitRuns: 0,
-  };
-  const job = await makeJob(opts.spec, 'pipeline-rel-queue-');
-  f.subjects = job.subjects.length;
-  f.records = job.records;
-  let emu: RunningEmulator | undefined;
-  try {
-    if (opts.backoffSeconds !== undefined)
-      await withBatchOptions(job, `tokenLimitBackoffSeconds: ${opts.backoffSeconds}`);
-    await buildRequests(job, f);
-    const tokens = await requestTokens(job);
-    const sizes = [...tokens.values()];
-    f.jobTokens = sizes.reduce((a, b) => a + b, 0);
-    f.fileTokens = { min: Math.min(...sizes), max: Math.max(...sizes) };
-    f.limit = Math.floor(f.fileTokens.min * opts.limitShare);
-    emu = await emulatorFor(job, { speed: 50, enqueuedTokenLimit: f.limit });
-    const env = envFor(emu);
-    const limitsFile = job.rig.path(`${ROOT}/.pipeline/provider-limits.json`);
-    // Round 1: every request file alone is above the limit; the batches fail and the limit is learned.
-    let before: Set<string> | undefined;
-    let learnedAt = NaN;
-    while (!before && f.runsToLearn < 4) {
-      f.runsToLearn += 1;
-      const r = await runCliKillable(['build'], job.rig.dir, env);
-      noteRun(f, r, [75], `plain build ${f.runsToLearn}`);
-      const learned = await readFile(limitsFile, 'utf8').then(
-        (t) => JSON.parse(t) as { models: Record<string, { limit?: number; limitSeenAt?: string }> },
-        () => undefined,
-      );
-      if (learned) {
-        f.learnedLimit = learned.models[MODEL]?.limit;
-        learnedAt = Date.parse(learned.models[MODEL]?.limitSeenAt ?? '');
-        // What was created by now belongs to the round that taught the limit, unless created after it was learned (same build).
-        before = new Set((await listed(emu)).filter((b) => !(b.created_at * 1000 > learnedAt + 1000)).map((b) => b.id));
-      }
-    }
-    if (!before) f.unclear.push(`the limit was not learned after ${f.runsToLearn} builds`);
-    if (f.learnedLimit !== f.limit)
-      f.unclear.push(`learned limit ${String(f.learnedLimit)}, the provider's is ${f.limit}`);
-    opts.log?.(
-      `learned ${String(f.learnedLimit)} after ${f.runsToLearn} builds; job ${f.jobTokens} tokens, files ${f.fileTokens.min}–${f.fileTokens.max}, limit ${f.limit}`,
-    );
-    // Then `build --wait`, started again whenever the harness interrupts it (its polls back off to 60 s).
-    while (!f.finished && Date.now() - started < opts.deadlineMs) {
-      const run = runCli(['build', '--wait', '--poll-interval', String(opts.pollSeconds ?? 0.02)], {
-        cwd: job.rig.dir,
-        env,
-      });
-      let interrupted = false;
-      const slice = setTimeout(
-        () => {
-          interrupted = true;
-          try {
-            process.kill(-run.child.pid!, 'SIGINT');
-          } catch {
-            // already done
-          }
-        },
-        Math.min(opts.waitSliceMs ?? 20_000, Math.max(1000, opts.deadlineMs - (Date.now() - started))),
-      );
-      const r = await run;
-      clearTimeout(slice);
-      f.waitRuns += 1;
-      noteRun(f, { ...r, killed: false, ms: 0 }, interrupted ? [0, 130] : [0], `build --wait ${f.waitRuns}`);
-      if (r.code === 0) f.finished = true;
-      else if (!interrupted || r.code !== 130) break;
-      const s = await emu.stats();
-      opts.log?.(
-        `build --wait ${f.waitRuns}: exit ${String(r.code)}; ${s.batchesCreated} batches (${JSON.stringify(s.batchesByStatus)})`,
-      );
-    }
-    if (!f.finished)
-      f.unclear.push(
-        `stuck: not done after ${((Date.now() - started) / 1000).toFixed(0)} s (${f.waitRuns} build --wait runs)`,
-      );
-    const remote = await listed(emu);
-    const failed = remote.filter((b) => b.status === 'failed');
-    f.firstRoundFailures = failed.filter((b) => before?.has(b.id)).length;
-    const late = failed.filter((b) => !before?.has(b.id));
-    f.failuresAfterLearned = late.length;
-    for (const b of late)
-      f.unclear.push(
-        `${b.id} (${subjectOf(b) ?? '?'}) failed after the limit was learned: ${JSON.stringify(b.errors?.data?.map((e) => e.code))}`,
-      );
-    f.batchesCompleted = remote.filter((b) => b.status === 'completed').length;
-    const perSubject = new Map<string, number>();
-    for (const b of remote.filter((b) => b.status === 'completed'))
-      perSubject.set(subjectOf(b) ?? '?', (perSubject.get(subjectOf(b) ?? '?') ?? 0) + 1);
-    f.mostPartsPerSubject = Math.max(0, ...perSubject.values());
-    f.peakEnqueued = (await emu.stats()).tokensEnqueuedPeak[MODEL] ?? 0;
-    if (f.peakEnqueued > f.limit)
-      f.unclear.push(`the provider's enqueued-token peak ${f.peakEnqueued} is above its limit ${f.limit}`);
-    await addOutcome(f, emu, job, opts.reference);
-    opts.log?.(
-      `${f.finished ? 'done' : 'STUCK'} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${f.batchesCompleted} batches completed, ${f.firstRoundFailures} failed in the first round, ${f.failuresAfterLearned} after; dup ${f.duplicates}, lost ${f.rowsLost}, wrong ${f.rowsWrong}`,
-    );
-  } finally {
-    await emu?.close();
     await job.dispose();
     f.ms = Date.now() - started;
   }

@@ -14,7 +14,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
+import { createAnthropicApi } from '../../src/batch-api/anthropic.ts';
 import { createBatchApi } from '../../src/batch-api/client.ts';
+import { mmluConfig, type ConfigProvider } from '../helpers/mmlu-config.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
 import { REPO, Rig, runCli, type CliResult } from '../helpers/rig.ts';
 import { mulberry32 } from '../../src/util/prng.ts';
@@ -25,8 +27,11 @@ export const ROOT = 'results/mmlu';
 
 export interface JobSpec {
   subjects: number;
-  records: number;
+  /** Records per subject; omitted: each subject's real MMLU test-split size. */
+  records?: number;
   seed?: number;
+  /** Who runs the batches (default OpenAI): the same MMLU job on Anthropic writes the same paths. */
+  provider?: ConfigProvider;
 }
 
 export interface Job {
@@ -39,11 +44,11 @@ export interface Job {
 /** The repo's pipeline.config.ts (import made absolute) and generated sources in a temp dir. */
 export async function makeJob(spec: JobSpec, prefix = 'pipeline-rel-'): Promise<Job> {
   const rig = await Rig.create(prefix);
-  await rig.write({ 'pipeline.config.ts': await repoConfig() });
+  await rig.write({ 'pipeline.config.ts': await mmluConfig(spec.provider ?? 'openai') });
   const made = await generateMmluDataset({
     outDir: rig.path(`${ROOT}/original`),
     subjects: spec.subjects,
-    recordsPerSubject: spec.records,
+    ...(spec.records === undefined ? {} : { recordsPerSubject: spec.records }),
     seed: spec.seed ?? 7,
   });
   return { rig, subjects: made.subjects, records: made.records, dispose: () => rig.dispose() };
@@ -58,8 +63,15 @@ export function emulatorFor(job: Job, opts: Partial<EmulatorOptions> = {}): Prom
   return startEmulator({ stateDir: job.rig.path('.emulator-state'), speed: 50, ...opts });
 }
 
-export function envFor(emu: RunningEmulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emu.url, ...extra };
+export function envFor(
+  emu: RunningEmulator,
+  extra: NodeJS.ProcessEnv = {},
+  provider: ConfigProvider = 'openai',
+): NodeJS.ProcessEnv {
+  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
+  return provider === 'anthropic'
+    ? { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: new URL(emu.url).origin, ...extra }
+    : { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emu.url, ...extra };
 }
 
 export interface Attempt extends CliResult {
@@ -172,7 +184,12 @@ export interface RemoteBatchRow {
   request_counts?: { total: number; completed: number; failed: number };
 }
 
-export async function listAllBatches(url: string, key = FAKE_KEY): Promise<RemoteBatchRow[]> {
+export async function listAllBatches(
+  url: string,
+  key = FAKE_KEY,
+  provider: ConfigProvider = 'openai',
+): Promise<RemoteBatchRow[]> {
+  if (provider === 'anthropic') return listAllMessageBatches(new URL(url).origin, key);
   const all: RemoteBatchRow[] = [];
   let after: string | undefined;
   for (;;) {
@@ -187,11 +204,45 @@ export async function listAllBatches(url: string, key = FAKE_KEY): Promise<Remot
   }
 }
 
+/** Anthropic's message batches in the same rows (no metadata: extra creates for one intent show as orphans). */
+async function listAllMessageBatches(origin: string, key: string): Promise<RemoteBatchRow[]> {
+  const all: RemoteBatchRow[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const res = await fetch(`${origin}/v1/messages/batches?limit=1000${after ? `&after_id=${after}` : ''}`, {
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    });
+    if (!res.ok) throw new Error(`list message batches: HTTP ${res.status}`);
+    const page = (await res.json()) as {
+      data: { id: string; processing_status: string; request_counts: Record<string, number> }[];
+      has_more: boolean;
+    };
+    for (const b of page.data) {
+      const c = b.request_counts;
+      const total = Object.values(c).reduce((a, n) => a + n, 0);
+      all.push({
+        id: b.id,
+        status: b.processing_status,
+        metadata: null,
+        request_counts: {
+          total,
+          completed: c.succeeded ?? 0,
+          failed: total - (c.processing ?? 0) - (c.succeeded ?? 0),
+        },
+      });
+    }
+    if (!page.has_more || page.data.length === 0) return all;
+    after = page.data.at(-1)!.id;
+  }
+}
+
 interface MarkerPart {
   n: number;
   state: string;
   batchId?: string;
   intent: string;
+  createAttemptAt?: string;
+  adopted?: boolean;
 }
 
 /** Every batch id recorded in the job's markers (the ledger of what the tool knows it paid for). */
@@ -245,9 +296,9 @@ export interface Books {
   duplicates: number;
 }
 
-export async function booksOf(emu: RunningEmulator, job: Job): Promise<Books> {
+export async function booksOf(emu: RunningEmulator, job: Job, provider: ConfigProvider = 'openai'): Promise<Books> {
   const stats = await emu.stats();
-  const remote = await listAllBatches(emu.url);
+  const remote = await listAllBatches(emu.url, FAKE_KEY, provider);
   const { ids } = await recordedBatches(job);
   const orphans = remote.filter((b) => !ids.has(b.id)).length;
   const byIntent = new Map<string, number>();
@@ -276,7 +327,11 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
   const job = await makeJob(spec, 'pipeline-rel-ref-');
   const emu = await emulatorFor(job, { speed: 1000 });
   try {
-    const services = { batch: createBatchServices(createBatchApi({ apiKey: FAKE_KEY, baseURL: emu.url })) };
+    const api =
+      spec.provider === 'anthropic'
+        ? createAnthropicApi({ apiKey: FAKE_KEY, baseURL: new URL(emu.url).origin })
+        : createBatchApi({ apiKey: FAKE_KEY, baseURL: emu.url });
+    const services = { batch: createBatchServices(api) };
     for (let i = 0; ; i++) {
       const run = await job.rig.build([], { services });
       const states = [...run.summary.results.values()].map((r) => r.state);
@@ -310,6 +365,13 @@ export const FAILPOINTS = [
   'before-commit:batch',
   'before-commit:merge',
 ] as const;
+
+/** The failpoints a provider's protocol has: Anthropic takes requests inline, so it has no upload steps. */
+export function failpointsOf(provider: ConfigProvider = 'openai'): readonly string[] {
+  return provider === 'anthropic'
+    ? FAILPOINTS.filter((p) => p !== 'during-upload' && p !== 'after-upload')
+    : FAILPOINTS;
+}
 
 /** Request bodies that succeeded more than once, from an emulator state dir's execution log. */
 export async function executionLogDuplicates(stateDir: string): Promise<{ executed: number; duplicates: number }> {

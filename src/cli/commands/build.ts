@@ -15,6 +15,7 @@ import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
+import { runSamples, sampleTargets } from '../sample.ts';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -46,6 +47,17 @@ export const buildCommand: Command = {
       description: 'per model, keep estimated enqueued input tokens under N',
     },
     'max-batches': { type: 'string', value: 'N', description: 'per model, at most N batches in flight' },
+    'max-time': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'online rules: stop sending after this long, keep what was answered, exit 75 with what is left',
+    },
+    sample: {
+      type: 'string',
+      value: 'N',
+      description:
+        'send only the first N requests of each selected batch/online target online, into <output>.sample.jsonl',
+    },
     'poll-interval': {
       type: 'string',
       value: 'SECONDS',
@@ -68,6 +80,8 @@ export const buildCommand: Command = {
       maxEnqueuedTokens: numberOption(args, 'max-enqueued-tokens'),
       maxInFlightBatches: numberOption(args, 'max-batches'),
       poll: numberOption(args, 'poll-interval'),
+      maxTime: numberOption(args, 'max-time'),
+      sample: numberOption(args, 'sample'),
     };
     for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
     const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
@@ -78,9 +92,27 @@ export const buildCommand: Command = {
         new UsageError('--compare prices a dry run: use it with -n (build -n --compare)'),
       );
     const clock = io.clock ?? systemClock;
-    const wanted = withDependencies(project.graph, requested);
+    const sampleRows = value(limits.sample);
+    if (sampleRows !== undefined && (!Number.isInteger(sampleRows) || sampleRows < 1 || dryRun))
+      return reportUsageError(
+        io.stderr,
+        new UsageError(dryRun ? '--sample cannot be combined with --dry-run' : '--sample takes a whole number ≥ 1'),
+      );
+    const samples = sampleRows !== undefined ? sampleTargets(project, withDependencies(project.graph, requested)) : [];
+    if (sampleRows !== undefined && samples.length === 0)
+      return reportUsageError(
+        io.stderr,
+        new UsageError('--sample: none of the selected targets is a batch or online target'),
+      );
+    // A sample builds the sampled targets' inputs (the request files), then sends its rows itself.
+    const building =
+      sampleRows !== undefined
+        ? [...new Set(samples.flatMap((s) => project.graph.targets.get(s.target)!.deps))]
+        : requested;
+    const wanted = withDependencies(project.graph, building);
     const needsApi =
-      !dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote);
+      sampleRows !== undefined ||
+      (!dryRun && wanted.some((id) => project.rules.get(project.graph.targets.get(id)!.rule.name)!.stage.remote));
 
     // The lock first: with --offline the emulator's state lives under the root, and only the
     // lock holder may run an emulator on it (another one would not see the batches it creates).
@@ -96,7 +128,9 @@ export const buildCommand: Command = {
       );
       return EXIT_PENDING;
     }
-    const connection = needsApi ? await connect(project, flag(args, 'offline'), io.env) : undefined;
+    const connection = needsApi
+      ? await connect(project, flag(args, 'offline'), io.env, sampleRows !== undefined)
+      : undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);
@@ -109,6 +143,8 @@ export const buildCommand: Command = {
             maxCostUsd: value(limits.maxCostUsd),
             maxEnqueuedTokens: value(limits.maxEnqueuedTokens),
             maxInFlightBatches: value(limits.maxInFlightBatches),
+            onlineDeadline:
+              value(limits.maxTime) !== undefined ? clock.now() + value(limits.maxTime)! * 1000 : undefined,
           })
         : {};
       const cancelDesk = answersCancel
@@ -117,13 +153,13 @@ export const buildCommand: Command = {
             cancel: (ids: readonly string[]) => cancelTargets(project, ids, { services, clock, signal: io.signal }),
           }
         : undefined;
-      return await runCycles({
+      const code = await runCycles({
         build: {
           root: project.root,
           stateDir: project.stateDir,
           graph: project.graph,
           rules: project.rules,
-          requested,
+          requested: building,
           services,
           clock,
           signal: io.signal,
@@ -138,6 +174,16 @@ export const buildCommand: Command = {
         firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
         io,
         clock,
+      });
+      if (sampleRows === undefined || code !== 0) return code;
+      return await runSamples({
+        project,
+        targets: samples,
+        rows: sampleRows,
+        services,
+        clock,
+        signal: io.signal,
+        out: io.stdout,
       });
     } finally {
       if (lock?.ok) await lock.value.release();

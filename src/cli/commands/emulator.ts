@@ -3,7 +3,7 @@ import type { Command } from '../command.ts';
 
 export const emulatorCommand: Command = {
   name: 'emulator',
-  summary: 'Serve the built-in OpenAI Batch API emulator on a loopback port (see --help).',
+  summary: 'Serve the built-in emulator (OpenAI, Anthropic and Azure batch APIs, online endpoints) on a loopback port.',
   usage: 'emulator [--port N] [--state-dir DIR] [--speed X] [fault options]',
   options: {},
   async run(args, io) {

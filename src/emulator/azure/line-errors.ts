@@ -1,11 +1,12 @@
 /** Azure's names for two validation errors the OpenAI side words its own way (providers.md B.5). */
 import type { BatchErrorEntry } from '../types.ts';
 
-export function azureLineError(e: BatchErrorEntry, deployment: (line: number | null) => string): BatchErrorEntry {
+export function azureLineError(e: BatchErrorEntry): BatchErrorEntry {
   if (e.code === 'model_not_found')
     return {
       ...e,
-      message: `The model deployment '${deployment(e.line)}' specified in the model property of the input file was not found. Use the name of a Global Batch or Data Zone Batch deployment of this resource.`,
+      // The OpenAI wording names the model in backquotes: "The model `x` does not exist…".
+      message: `The model deployment '${/`([^`]*)`/.exec(e.message)?.[1] ?? ''}' specified in the model property of the input file was not found. Use the name of a Global Batch or Data Zone Batch deployment of this resource.`,
     };
   if (e.code === 'mismatched_model')
     return {

@@ -8,6 +8,8 @@ import type { TargetContext } from '../types.ts';
 import type { BatchStageConfig } from './config.ts';
 import { confirmCreation } from './adoption.ts';
 import { discardUpload } from './submit.ts';
+import { targetFiles } from './cache.ts';
+import { partCustomIds } from './part-file.ts';
 import { iso, isInFlight, loadLedger, saveLedger } from './ledger.ts';
 
 export async function cancelBatches(
@@ -22,9 +24,18 @@ export async function cancelBatches(
   const ledger = loaded.value;
   let cancelled = 0;
   const notes: string[] = [];
+  const files = targetFiles(ctx.root, ctx.target);
   for (const p of ledger.parts.filter(isInFlight)) {
     if (p.state === 'creating') {
-      const found = await confirmCreation(svc.api, svc.poll, p, svc.confirmedCreates, ctx.clock.now(), svc.claimed);
+      const found = await confirmCreation(
+        svc.api,
+        svc.poll,
+        p,
+        svc.confirmedCreates,
+        ctx.clock.now(),
+        svc.claimed,
+        () => partCustomIds({ files }, p),
+      );
       if (!found.ok) {
         notes.push(`part ${p.n}: cannot confirm whether it was created (${found.error.message}); cancel again later`);
         continue;
@@ -38,6 +49,12 @@ export async function cancelBatches(
           status: b.status,
           adopted: true,
         });
+      } else if (found.value.kind === 'unproven') {
+        // Cancelling a batch that may be another's is not ours to do: it is adopted (and then cancellable) once it proves ours.
+        notes.push(
+          `part ${p.n}: its create got no answer and ${found.value.candidates.map((b) => b.id).join(', ')} may be its batch (no metadata to tell until it ends); cancel again later`,
+        );
+        continue;
       } else if (found.value.kind === 'unsure') {
         // Too recent for the list to prove nothing was made: dropping it could orphan a paid batch.
         notes.push(`part ${p.n}: its creation is not confirmed yet; cancel again after ${iso(found.value.until)}`);

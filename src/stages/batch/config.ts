@@ -1,5 +1,6 @@
 /** The `batch` rule's options, with the provider's limits as defaults (design §4). */
 import { z } from 'zod';
+import { pricingSchema } from '../pricing-schema.ts';
 import { PROVIDERS } from '../../batch-api/types.ts';
 import { PROVIDER_TRAITS } from '../../batch-api/traits.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
@@ -9,47 +10,85 @@ const positiveInt = z.number().int().positive();
 export const batchConfigSchema = z
   .strictObject({
     kind: z.literal('batch'),
-    /**
-     * Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY,
-     * ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment
-     * names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`).
-     */
-    provider: z.enum(PROVIDERS).default('openai'),
-    /** `openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). */
-    baseURL: z.url().optional(),
-    /** The environment variable holding the key (default: the provider's own, e.g. OPENAI_API_KEY). */
+    provider: z
+      .enum(PROVIDERS)
+      .default('openai')
+      .describe(
+        "Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`). Must match the requests rule's.",
+      ),
+    baseURL: z
+      .url()
+      .optional()
+      .describe(
+        "`openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). Not for `anthropic` (set ANTHROPIC_BASE_URL).",
+      ),
     apiKeyEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-      .optional(),
-    /** OpenAI, Azure and Anthropic take 24h; compatible servers may offer longer windows (e.g. `7d`). */
+      .optional()
+      .describe("The environment variable holding the key (default: the provider's own, e.g. OPENAI_API_KEY)."),
     completionWindow: z
       .string()
       .regex(/^\d+[hd]$/)
-      .default('24h'),
-    /** Split a request file into parts within these limits (default and ceiling: the provider's, e.g. OpenAI 50,000 and 200 MB, Anthropic 100,000 and 256 MB). */
-    maxRequestsPerBatch: positiveInt.max(100_000).optional(),
-    maxBytesPerBatch: positiveInt.max(256 * 1024 * 1024).optional(),
-    /** Optional estimated-input-token budget per part. */
-    maxTokensPerBatch: positiveInt.optional(),
-    /** Attempts per request for transient failures (5xx, 429, request_timeout). */
-    maxAttempts: positiveInt.max(20).default(3),
-    /** Batches that may end having answered none of a part's requests (expired or cancelled at 0%), or whose results file is gone, before those requests fail. */
-    maxUnansweredAttempts: positiveInt.max(50).default(5),
-    /** Per model, across the targets of one build: estimated input tokens enqueued at once. */
-    maxEnqueuedTokens: positiveInt.optional(),
-    /** Per model, across the targets of one build: batches in flight at once. */
-    maxInFlightBatches: positiveInt.optional(),
-    /** Refuse to submit when this target's outstanding work is estimated above this. */
-    maxCostUsd: z.number().positive().optional(),
-    /** First wait after a batch fails on the provider's enqueued-token limit; doubles per failure, up to 30 min. */
-    tokenLimitBackoffSeconds: z.number().positive().max(1800).default(60),
-    /** Expected output tokens per input token, for estimates (capped by max_tokens). */
-    outputTokenRatio: z.number().positive().max(100).default(0.55),
-    /** Prices per 1M tokens (standard API); merged over the built-in table. */
-    pricing: z
-      .record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative() }))
-      .optional(),
+      .default('24h')
+      .describe(
+        "The provider's completion window: a batch not finished within it expires (its finished rows are kept). OpenAI, Azure and Anthropic take only `24h`; compatible servers may offer longer windows (e.g. `7d`).",
+      ),
+    maxRequestsPerBatch: positiveInt
+      .max(100_000)
+      .optional()
+      .describe(
+        "Split a request file into batches of at most this many requests (default and ceiling: the provider's, OpenAI 50,000, Anthropic 100,000).",
+      ),
+    maxBytesPerBatch: positiveInt
+      .max(256 * 1024 * 1024)
+      .optional()
+      .describe(
+        "Split a request file into batches of at most this many bytes (default and ceiling: the provider's, OpenAI 200 MB, Anthropic 256 MB).",
+      ),
+    maxTokensPerBatch: positiveInt.optional().describe('An optional budget of estimated input tokens per batch.'),
+    maxAttempts: positiveInt
+      .max(20)
+      .default(3)
+      .describe(
+        'Attempts per request for transient failures (5xx, 429, request timeouts); 4xx answers are not retried.',
+      ),
+    maxUnansweredAttempts: positiveInt
+      .max(50)
+      .default(5)
+      .describe(
+        'Batches that may end having answered none of their requests (expired or cancelled at 0%), or whose results file is gone, before those requests fail. A batch that answered some of them made progress and does not count.',
+      ),
+    maxEnqueuedTokens: positiveInt
+      .optional()
+      .describe(
+        "Per model, over every batch target of the pipeline: estimated input tokens enqueued at once (the rest wait as queued). Unset: learned from the provider's token-limit errors.",
+      ),
+    maxInFlightBatches: positiveInt
+      .optional()
+      .describe('Per model, over every batch target of the pipeline: batches in flight at once.'),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Refuse to submit when this target's outstanding work is estimated above this many dollars."),
+    tokenLimitBackoffSeconds: z
+      .number()
+      .positive()
+      .max(1800)
+      .default(60)
+      .describe(
+        "First wait after a batch fails on the provider's enqueued-token limit; doubles per failure, up to 30 min.",
+      ),
+    outputTokenRatio: z
+      .number()
+      .positive()
+      .max(100)
+      .default(0.55)
+      .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
+    pricing: pricingSchema.describe(
+      'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half).',
+    ),
   })
   .superRefine((config, ctx) => {
     const traits = PROVIDER_TRAITS[config.provider];

@@ -16,6 +16,22 @@ export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {
   return path.join(run.files.partsDir, `${sha256}.jsonl`);
 }
 
+/** The custom ids of a part's requests, from its local copy (undefined once that is gone). */
+export async function partCustomIds(run: Pick<BatchRun, 'files'>, part: Part): Promise<Set<string> | undefined> {
+  const text = await readFile(partFile(run, part.sha256), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const ids = new Set<string>();
+  for (const line of text.split('\n')) {
+    try {
+      const v: unknown = line.trim() ? JSON.parse(line) : undefined;
+      if (isRecord(v) && typeof v.custom_id === 'string') ids.add(v.custom_id);
+    } catch {
+      // A line we cannot read names no request.
+    }
+  }
+  return ids;
+}
+
 /** custom_id → request hash for the lines of a part: from its local copy, else from the unchanged request file. */
 export async function partRequests(
   run: Pick<BatchRun, 'files'>,

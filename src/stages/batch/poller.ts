@@ -17,8 +17,10 @@ const PAGE = 100;
 
 export interface PollSnapshot {
   takenAt: number;
-  /** Batches seen, by id. */
+  /** Batches seen, by id (in the list, or retrieved one by one when the walk did not reach them). */
   batches: Map<string, RemoteBatch>;
+  /** Ids seen in the list itself: only these show how current a lagging list is (adoption.ts). */
+  listed: Set<string>;
   /** Batches seen that carry `metadata.pipeline_intent`, by that intent. */
   byIntent: Map<string, RemoteBatch>;
   /** The walk saw every batch created at or after this time (-Infinity: the whole list). */
@@ -33,6 +35,7 @@ export function emptySnapshot(now: number): PollSnapshot {
   return {
     takenAt: now,
     batches: new Map(),
+    listed: new Set(),
     byIntent: new Map(),
     coveredSince: Number.POSITIVE_INFINITY,
     coveredIntentsSince: Number.POSITIVE_INFINITY,
@@ -70,6 +73,7 @@ export async function refreshBatches(
       if (!page.ok) return err(page.error);
       for (const b of page.value.data) {
         snap.batches.set(b.id, b);
+        snap.listed.add(b.id);
         unfound.delete(b.id);
         const intent = b.metadata.pipeline_intent;
         if (intent && !snap.byIntent.has(intent)) snap.byIntent.set(intent, b);

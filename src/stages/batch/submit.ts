@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { hashText } from '../../util/hash.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { encodeLines } from './line-ranges.ts';
-import { partFile } from './part-file.ts';
+import { partCustomIds, partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
 import { confirmCreation } from './adoption.ts';
 import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
@@ -115,6 +115,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       run.svc.confirmedCreates,
       now(run),
       run.svc.claimed,
+      () => partCustomIds(run, part),
     );
     if (!creation.ok)
       return {
@@ -123,6 +124,11 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       };
     if (creation.value.kind === 'found')
       return adopt(run, part, creation.value.batch, 'adopted after an unconfirmed create');
+    if (creation.value.kind === 'unproven')
+      return {
+        kind: 'waiting',
+        why: `part ${part.n}: its create got no answer; ${creation.value.candidates.map((b) => `${b.id} (${b.status})`).join(', ')} may be its batch (same size, no metadata to tell): adopted once its results show this part's custom ids`,
+      };
     if (creation.value.kind === 'unsure')
       return {
         kind: 'waiting',

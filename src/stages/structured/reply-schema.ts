@@ -41,7 +41,10 @@ export function isZodSchema(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && '_zod' in value && 'safeParse' in value;
 }
 
-export const zodSchemaOption = z.custom<z.ZodType>(isZodSchema, { message: 'must be a zod schema (z.object({...}))' });
+// `tsType` tells the generated option types (scripts/config-reference.ts) what JSON Schema cannot say.
+export const zodSchemaOption = z
+  .custom<z.ZodType>(isZodSchema, { message: 'must be a zod schema (z.object({...}))' })
+  .meta({ tsType: 'z.ZodType' });
 
 export function replyJsonSchema(schema: z.ZodType): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;

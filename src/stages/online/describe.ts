@@ -1,0 +1,51 @@
+/**
+ * `describe()`: an online target's progress for `status`, from its journal alone (no network):
+ * done/total, requests and tokens per second over the last run, and the time left at that pace.
+ * A build that is running appends to the journal as answers arrive, so `status` beside it is live.
+ */
+import type { RemoteStatus, TargetContext } from '../types.ts';
+import { replayJournal } from './journal.ts';
+
+export async function describeOnline(ctx: TargetContext, now = ctx.clock.now()): Promise<RemoteStatus> {
+  if (!ctx.marker) return { state: 'none' };
+  const r = await replayJournal(ctx.marker);
+  const run = r.lastRun;
+  if (!run) return { state: 'none' };
+  const s = r.sinceRun;
+  const total = run.total;
+  const done = Math.min(total, total - run.todo + s.ok + s.failed);
+  const finished = r.stopped?.why === 'done' || r.stopped?.why === 'sample';
+  const seconds = s.lastAt !== undefined && s.firstAt !== undefined ? (s.lastAt - s.firstAt) / 1000 : 0;
+  const perSecond = seconds > 0 ? s.ok / seconds : 0;
+  const tokensPerSecond = seconds > 0 ? (s.input + s.output) / seconds : 0;
+  const left = total - done;
+  const pace =
+    perSecond > 0
+      ? `${perSecond.toFixed(1)} requests/s, ${Math.round(tokensPerSecond).toLocaleString('en-US')} tokens/s`
+      : '';
+  const eta = perSecond > 0 && left > 0 && !r.stopped ? `ETA ${formatSeconds(left / perSecond)}` : '';
+  const stoppedWhy =
+    r.stopped?.why === 'max-time'
+      ? `stopped by --max-time with ${left} left`
+      : r.stopped?.why === 'interrupted'
+        ? `interrupted with ${left} left`
+        : '';
+  const running = !r.stopped ? `running since ${formatSeconds((now - run.at) / 1000)} ago` : '';
+  const failures = [...r.failures.values()]
+    .filter((f) => f.final)
+    .slice(0, 20)
+    .map((f) => `${f.id}: ${f.status !== undefined ? `HTTP ${f.status}` : (f.code ?? 'error')}: ${f.message}`);
+  return {
+    state: finished ? 'complete' : r.stopped ? 'queued' : 'in_progress',
+    progress: { done, total, ...(s.failed ? { failed: s.failed } : {}) },
+    usage: { input: s.input, output: s.output },
+    summary: [`${done}/${total} answered`, pace, eta, running, stoppedWhy].filter(Boolean).join(', '),
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

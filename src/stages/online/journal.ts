@@ -1,0 +1,103 @@
+/**
+ * The online target's journal (its rule's `marker`, JSON lines, append-only). Paid answers go to
+ * the request cache (cache.ts of the batch stage, keyed by request hash); the journal records
+ * around them what the cache cannot:
+ *
+ *   {"t":"run", "at", "session", "total", "todo", "lost"}   a run starts: requests in the file, still to send, answers lost in flight before
+ *   {"t":"sent", "h", "id", "at"}                            a request leaves (before the HTTP call)
+ *   {"t":"ok", "h", "id", "at", "in", "out"}                 its answer is in the cache
+ *   {"t":"err", "h", "id", "at", "status"?, "code"?, "message", "retry", "final", "result"?}
+ *   {"t":"stop", "at", "why"}                                a run ends (done, max-time, interrupted)
+ *
+ * `h` is the request hash (method, url and body: an edited request has a new one), `id` the custom_id.
+ * A request whose last line is `sent` was in flight when the process died: its answer, if the
+ * server sent one, is lost, and it is sent again (counted in the next `run` line as `lost`).
+ */
+import { readJsonl } from '../../util/jsonl.ts';
+import { isRecord } from '../record-template.ts';
+
+export type JournalLine =
+  | { t: 'run'; at: number; session: string; total: number; todo: number; lost: number }
+  | { t: 'sent'; h: string; id: string; at: number }
+  | { t: 'ok'; h: string; id: string; at: number; in: number; out: number }
+  | {
+      t: 'err';
+      h: string;
+      id: string;
+      at: number;
+      status?: number;
+      code?: string;
+      message: string;
+      /** A rate-limit answer (429/503/498/529): not the request's fault, not an attempt. */
+      throttled?: boolean;
+      /** Final for this session: a 4xx (needs a change), or retries ran out (`exhausted`). */
+      final: boolean;
+      exhausted?: boolean;
+      session: string;
+      /** The result line written for a final failure (batch output line shape). */
+      result?: Record<string, unknown>;
+    }
+  | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' };
+
+export type FinalFailure = Extract<JournalLine, { t: 'err' }>;
+
+export interface JournalReplay {
+  /** Last final failure per request hash (a later success or send clears it). */
+  failures: Map<string, FinalFailure>;
+  /** Requests sent whose answer never reached the journal (killed in flight). */
+  lostInFlight: Set<string>;
+  /** Lines since the last `run` line, for progress. */
+  lastRun?: Extract<JournalLine, { t: 'run' }>;
+  sinceRun: { ok: number; failed: number; input: number; output: number; firstAt?: number; lastAt?: number };
+  stopped?: Extract<JournalLine, { t: 'stop' }>;
+}
+
+export async function replayJournal(file: string): Promise<JournalReplay> {
+  const replay: JournalReplay = {
+    failures: new Map(),
+    lostInFlight: new Set(),
+    sinceRun: { ok: 0, failed: 0, input: 0, output: 0 },
+  };
+  try {
+    for await (const entry of readJsonl(file)) {
+      // A torn last line (killed mid-write) is skipped: its request is simply sent again.
+      if (entry.kind !== 'value' || !isRecord(entry.value) || typeof entry.value.t !== 'string') continue;
+      apply(replay, entry.value as JournalLine);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return replay;
+}
+
+function apply(r: JournalReplay, line: JournalLine): void {
+  switch (line.t) {
+    case 'run':
+      r.lastRun = line;
+      r.sinceRun = { ok: 0, failed: 0, input: 0, output: 0, firstAt: line.at };
+      delete r.stopped;
+      return;
+    case 'sent':
+      r.lostInFlight.add(line.h);
+      return;
+    case 'ok':
+      r.lostInFlight.delete(line.h);
+      r.failures.delete(line.h);
+      r.sinceRun.ok += 1;
+      r.sinceRun.input += line.in;
+      r.sinceRun.output += line.out;
+      r.sinceRun.lastAt = line.at;
+      return;
+    case 'err':
+      r.lostInFlight.delete(line.h);
+      if (line.final) {
+        r.failures.set(line.h, line);
+        r.sinceRun.failed += 1;
+      } else r.failures.delete(line.h);
+      r.sinceRun.lastAt = line.at;
+      return;
+    case 'stop':
+      r.stopped = line;
+      return;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Which requests of the request file an online run still sends, from the request cache (paid
+ * answers, shared with the batch stage) and the journal (final failures, requests lost in flight).
+ */
+import { readCacheIndex, type CachedLocation } from '../batch/cache.ts';
+import { matchUnhashed } from '../batch/outstanding.ts';
+import type { RequestEntry, RequestFile } from '../batch/request-file.ts';
+import { maxOutputTokens, promptTokens } from '../batch/request-file.ts';
+import { replayJournal, type FinalFailure, type JournalReplay } from './journal.ts';
+
+export interface OnlinePlan {
+  index: Map<string, CachedLocation>;
+  replay: JournalReplay;
+  /** Failures that stop a request in this session: a 4xx (until it changes), or retries used up in this session. */
+  stopping: Map<string, FinalFailure>;
+  /** In request-file order. */
+  todo: RequestEntry[];
+  /** Of `todo`: sent by a run that died before the answer was journaled. */
+  lostInFlight: number;
+}
+
+export async function planOnline(
+  current: RequestFile,
+  files: { cache: string; journal: string },
+  opts: { session: string; force: boolean; entries?: readonly RequestEntry[] },
+): Promise<OnlinePlan> {
+  const index = await readCacheIndex(files.cache, matchUnhashed(current));
+  const replay = await replayJournal(files.journal);
+  const stopping = new Map<string, FinalFailure>();
+  if (!opts.force)
+    for (const [hash, f] of replay.failures) if (!f.exhausted || f.session === opts.session) stopping.set(hash, f);
+  const todo = (opts.entries ?? current.entries).filter((e) => !index.has(e.hash) && !stopping.has(e.hash));
+  const lostInFlight = todo.filter((e) => replay.lostInFlight.has(e.hash)).length;
+  return { index, replay, stopping, todo, lostInFlight };
+}
+
+/** The token budget a request takes: its prompt (real tokenizer) plus the most it may write. */
+export function tokenCost(entry: RequestEntry, outputTokenRatio: number): number {
+  const prompt = promptTokens(entry);
+  return prompt + (maxOutputTokens(entry.body) ?? Math.ceil(prompt * outputTokenRatio));
+}

@@ -1,0 +1,152 @@
+/**
+ * Sends requests to an online endpoint until each has a final answer or the run must stop.
+ * Workers (one per concurrency slot) each carry one request to its end: an answer in the cache, a
+ * refusal (4xx), or retries used up. Everything passes through the shared `Limiter` (slots,
+ * budgets, global cool-down). Stopping (Ctrl-C, `--max-time`) sends nothing new; requests already
+ * in flight finish and are journaled, since the server bills them whether we listen or not.
+ */
+import type { OnlineApi } from '../../online-api/client.ts';
+import type { Clock } from '../../util/clock.ts';
+import type { RequestEntry } from '../batch/request-file.ts';
+import { meaningOf, type AnswerMeaning } from './answer.ts';
+import type { Limiter } from './limiter.ts';
+import { readRateLimits, retryAfterMs } from './rate-headers.ts';
+
+export interface RunnerOptions {
+  maxConcurrency: number;
+  maxAttempts: number;
+  maxThrottledAttempts: number;
+  timeoutSeconds: number;
+  serviceTier?: string | undefined;
+}
+
+/** Where answers go; each call resolves once the answer is durable. */
+export interface AnswerSink {
+  sent(entry: RequestEntry): Promise<void>;
+  succeeded(entry: RequestEntry, line: Record<string, unknown>): Promise<void>;
+  /** `final`: no more sending in this build (`exhausted`: retries ran out; otherwise refused). */
+  failed(
+    entry: RequestEntry,
+    meaning: Exclude<AnswerMeaning, { kind: 'succeeded' }>,
+    final: boolean,
+    exhausted: boolean,
+  ): Promise<void>;
+}
+
+export interface RunnerJob {
+  entries: readonly RequestEntry[];
+  api: OnlineApi;
+  limiter: Limiter;
+  clock: Clock;
+  /** Aborted: stop sending (Ctrl-C). */
+  signal: AbortSignal;
+  /** Clock time after which nothing new is sent (`--max-time`). */
+  deadline?: number | undefined;
+  options: RunnerOptions;
+  /** What a request costs in the token budget: prompt tokens plus its max_tokens. */
+  tokenCost: (entry: RequestEntry) => number;
+  sink: AnswerSink;
+}
+
+export interface RunnerResult {
+  /** Why sending stopped before every request had a final answer. */
+  stopped?: 'max-time' | 'interrupted';
+  sent: number;
+  succeeded: number;
+  failed: number;
+  throttled: number;
+}
+
+export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
+  const result: RunnerResult = { sent: 0, succeeded: 0, failed: 0, throttled: 0 };
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(job.signal.reason);
+  job.signal.addEventListener('abort', onAbort, { once: true });
+  if (job.signal.aborted) stop.abort(job.signal.reason);
+  // The deadline aborts the waits too (a worker may sleep in the limiter past it).
+  const timer = new AbortController();
+  if (job.deadline !== undefined)
+    job.clock
+      .sleep(Math.max(0, job.deadline - job.clock.now()), timer.signal)
+      .then(() => stop.abort(new Error('max-time')))
+      .catch(() => undefined);
+  let next = 0;
+  const worker = async () => {
+    while (!stop.signal.aborted && next < job.entries.length) {
+      const entry = job.entries[next++]!;
+      await carry(entry);
+    }
+  };
+  const carry = async (entry: RequestEntry) => {
+    let attempts = 0;
+    let throttles = 0;
+    const body = job.options.serviceTier ? { ...entry.body, service_tier: job.options.serviceTier } : entry.body;
+    const cost = job.tokenCost(entry);
+    for (;;) {
+      let permit;
+      try {
+        permit = await job.limiter.acquire(cost, stop.signal);
+      } catch {
+        return; // stopped while waiting: never sent
+      }
+      let meaning: AnswerMeaning;
+      try {
+        await job.sink.sent(entry);
+        result.sent += 1;
+        const answer = await job.api.send(entry.endpoint, body, { timeoutMs: job.options.timeoutSeconds * 1000 });
+        meaning = meaningOf(entry.customId, answer);
+        const now = job.clock.now();
+        if (answer.kind === 'response') {
+          const info = readRateLimits(answer.header);
+          if (meaning.kind === 'throttled')
+            job.limiter.throttled(retryAfterMs(answer.header, now), info, meaning.status);
+          else job.limiter.learn(info);
+        }
+      } finally {
+        permit.release();
+      }
+      switch (meaning.kind) {
+        case 'succeeded':
+          job.limiter.succeeded();
+          await job.sink.succeeded(entry, meaning.line);
+          result.succeeded += 1;
+          return;
+        case 'refused':
+          await job.sink.failed(entry, meaning, true, false);
+          result.failed += 1;
+          return;
+        case 'throttled': {
+          result.throttled += 1;
+          const exhausted = ++throttles >= job.options.maxThrottledAttempts;
+          await job.sink.failed(entry, meaning, exhausted, exhausted);
+          if (exhausted) {
+            result.failed += 1;
+            return;
+          }
+          break;
+        }
+        case 'transient': {
+          const exhausted = ++attempts >= job.options.maxAttempts;
+          await job.sink.failed(entry, meaning, exhausted, exhausted);
+          if (exhausted) {
+            result.failed += 1;
+            return;
+          }
+          // This request's own back-off (the server is not full, this request failed): 0.5 s, 1 s, 2 s… up to 30 s.
+          await job.clock.sleep(Math.min(30_000, 500 * 2 ** (attempts - 1)), stop.signal).catch(() => undefined);
+          break;
+        }
+      }
+      if (stop.signal.aborted) return;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(job.options.maxConcurrency, job.entries.length) }, worker));
+  } finally {
+    timer.abort();
+    job.signal.removeEventListener('abort', onAbort);
+  }
+  if (result.succeeded + result.failed < job.entries.length)
+    result.stopped = job.signal.aborted ? 'interrupted' : 'max-time';
+  return result;
+}

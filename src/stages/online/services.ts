@@ -1,0 +1,80 @@
+/**
+ * What the online stage needs from the CLI: a client per server, one `Limiter` per server and
+ * model shared by every online target of the build (the server's limits are per key and model,
+ * not per file), the build session, and the time budget of `build --max-time`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { OnlineApi } from '../../online-api/client.ts';
+import type { Clock } from '../../util/clock.ts';
+import { Limiter, type LimiterOptions } from './limiter.ts';
+
+export interface OnlineEndpoint {
+  /** Undefined: the SDK's default (OPENAI_BASE_URL or OpenAI). */
+  baseURL?: string | undefined;
+  apiKey: string;
+}
+
+export interface OnlineServices {
+  /** The server rules without their own `baseURL` use (the emulator with `--offline`). */
+  readonly endpoint: OnlineEndpoint;
+  /** `--offline`: every rule goes to the emulator, whatever its `baseURL`. */
+  readonly offline: boolean;
+  /** Names this build session: requests whose retries ran out in it are sent again only by a later one. */
+  readonly session: string;
+  /** Clock time after which nothing new is sent (`build --max-time`). */
+  readonly deadline?: number | undefined;
+  api(endpoint: OnlineEndpoint): OnlineApi;
+  limiter(key: string, options: LimiterOptions, clock: Clock): Limiter;
+}
+
+export function createOnlineServices(
+  endpoint: OnlineEndpoint,
+  makeApi: (endpoint: OnlineEndpoint) => OnlineApi,
+  opts: { offline: boolean; deadline?: number | undefined },
+): OnlineServices {
+  const apis = new Map<string, OnlineApi>();
+  const limiters = new Map<string, Limiter>();
+  return {
+    endpoint,
+    offline: opts.offline,
+    session: randomBytes(6).toString('hex'),
+    ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}),
+    api(e) {
+      const key = `${e.baseURL ?? ''}\u0000${e.apiKey}`;
+      let api = apis.get(key);
+      if (!api) apis.set(key, (api = makeApi(e)));
+      return api;
+    },
+    // The first rule to ask sets the limits; rules that share a server and model should agree on them.
+    limiter(key, options, clock) {
+      let limiter = limiters.get(key);
+      if (!limiter) limiters.set(key, (limiter = new Limiter(options, clock)));
+      return limiter;
+    },
+  };
+}
+
+/** Loopback and private-network servers (a local vLLM, Ollama, llama.cpp) usually need no key. */
+export function isLocalUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host.endsWith('.local') ||
+    host === '::1' ||
+    host === '0.0.0.0' ||
+    /^127\./.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+    !host.includes('.') // a bare host name on the local network (`gpu-box`)
+  );
+}
+
+/** The key sent to a local server that checks none (clients need one; Ollama ignores it). */
+export const NO_KEY = 'no-key';

@@ -1,0 +1,62 @@
+/**
+ * Every provider example runs offline end to end, as a user runs it (`build -C examples/X.config.ts
+ * --offline --wait`), from a copy of the repository's examples whose imports point back at the
+ * repository. (The Anthropic example has its own test, anthropic-example.test.ts, with more checks.)
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
+import { standInParaphrase } from '../../src/emulator/index.ts';
+import { REPO, Rig } from '../helpers/rig.ts';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.dispose();
+  rig = undefined;
+});
+
+/** The example, what it imports from the repository's top level, and a small MMLU sample. */
+async function exampleRig(files: readonly string[]): Promise<{ rig: Rig; subjects: string[] }> {
+  const r = await Rig.create('pipeline-example-');
+  const to = (dir: string) => JSON.stringify(path.join(REPO, dir)).slice(1, -1);
+  for (const file of files) {
+    const text = await readFile(path.join(REPO, file), 'utf8');
+    await r.write({
+      [file]: text
+        .replaceAll("'../src/", `'${to('src')}/`)
+        .replaceAll("'../pipeline.config.ts'", `'${to('pipeline.config.ts')}'`),
+    });
+  }
+  const made = await generateMmluDataset({
+    outDir: r.path('results/mmlu/original'),
+    subjects: 2,
+    recordsPerSubject: 4,
+  });
+  return { rig: r, subjects: made.subjects };
+}
+
+const EXAMPLES = [
+  { config: 'examples/azure.config.ts', uses: ['examples/mmlu-paraphrase.ts'], merged: 'paraphrased-azure' },
+  { config: 'examples/online.config.ts', uses: [], merged: 'paraphrased-online' },
+];
+
+describe.each(EXAMPLES)('$config', ({ config, uses, merged }) => {
+  it('runs offline to merged records in the seed format', { timeout: 240_000 }, async () => {
+    const made = await exampleRig([config, ...uses]);
+    rig = made.rig;
+    const run = await rig.cli(['build', '-C', config, '--offline', '--wait'], {
+      env: { PIPELINE_EMULATOR_SPEED: '200' },
+    });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    for (const subject of made.subjects) {
+      const source = (await rig.lines(`results/mmlu/original/${subject}.jsonl`)) as { analysis: string }[];
+      const out = (await rig.lines(`results/mmlu/${merged}/${subject}.jsonl`)) as {
+        analysis: string;
+        paraphrased_analysis: string;
+      }[];
+      expect(out).toHaveLength(source.length);
+      out.forEach((m, i) => expect(m.paraphrased_analysis).toBe(standInParaphrase(source[i]!.analysis)));
+    }
+  });
+});
