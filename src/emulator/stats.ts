@@ -13,6 +13,7 @@ type Counter =
   | 'filesUploaded'
   | 'requestsExecuted'
   | 'duplicateExecutions'
+  | 'invalidReplies'
   | 'inputTokens'
   | 'outputTokens'
   | 'bytesIn'
@@ -28,6 +29,7 @@ const empty = (): PersistedStats => ({
   filesUploaded: 0,
   requestsExecuted: 0,
   duplicateExecutions: 0,
+  invalidReplies: 0,
   tokensEnqueuedPeak: {},
   inputTokens: 0,
   outputTokens: 0,
@@ -93,6 +95,7 @@ export class StatsKeeper {
         'filesUploaded',
         'requestsExecuted',
         'duplicateExecutions',
+        'invalidReplies',
         'inputTokens',
         'outputTokens',
         'bytesIn',
