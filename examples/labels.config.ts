@@ -52,7 +52,8 @@ export default definePipeline({
       inputs: ['labels_batch/{subject}.jsonl'],
       output: 'labels_batch/results/{subject}.jsonl',
       marker: 'labels_batch/{subject}.batch.json',
-      stage: batch({ maxAttempts: 3 }),
+      // Replies are checked as they arrive: an invalid one is asked again (up to twice), with the error.
+      stage: batch({ maxAttempts: 3, schema: Label, maxInvalidAttempts: 2, repairPrompt: true }),
     }),
     rule({
       name: 'labels',

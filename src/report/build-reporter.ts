@@ -126,7 +126,9 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
         : undefined;
     case 'would-run': {
       const e = event.estimate;
-      const cached = e?.cachedRequests ? ` (+${e.cachedRequests} cached)` : '';
+      const cached =
+        (e?.cachedRequests ? ` (+${e.cachedRequests} cached)` : '') +
+        (e?.expectedReasks ? ` (incl. ~${e.expectedReasks} re-asks of invalid replies)` : '');
       const est = e
         ? ` — ${e.requests} requests${cached}, ~${e.inputTokens.toLocaleString('en-US')} in / ~${e.outputTokens.toLocaleString('en-US')} out tokens, ` +
           `${formatUsd(e.costUsd)} at batch price (standard ${formatUsd(e.standardCostUsd)})`
@@ -145,7 +147,7 @@ export function totalEstimate(summary: BuildSummary): Estimate | undefined {
     const e = r.estimate;
     if (!e) continue;
     total ??= emptyEstimate();
-    for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] += e[key];
+    for (const key of Object.keys(total) as (keyof Estimate)[]) total[key] = (total[key] ?? 0) + (e[key] ?? 0);
   }
   return total;
 }

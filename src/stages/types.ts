@@ -100,6 +100,8 @@ export interface Estimate {
   standardCostUsd: number;
   /** Requests that a cache already answers and will not be sent. */
   cachedRequests: number;
+  /** Of `requests`, re-asks of invalid structured replies expected from the invalid rate seen so far. */
+  expectedReasks?: number;
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */
@@ -124,6 +126,14 @@ export interface RemoteStatus {
   inFlightSince?: number;
   summary?: string;
   failures?: string[];
+  /** With a reply schema: answered rows with a valid / invalid final reply, and rows re-asked. */
+  replies?: ReplyCounts;
+}
+
+export interface ReplyCounts {
+  valid: number;
+  invalid: number;
+  reasked: number;
 }
 
 export interface StageDefinition<Config extends { kind: string }> {

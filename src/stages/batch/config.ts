@@ -1,6 +1,7 @@
 /** The `batch` rule's options, with the provider's limits as defaults (design §4). */
 import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
+import { reaskOptions } from '../structured/reask-options.ts';
 import { PROVIDERS } from '../../batch-api/types.ts';
 import { PROVIDER_TRAITS } from '../../batch-api/traits.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
@@ -86,6 +87,7 @@ export const batchConfigSchema = z
       .max(100)
       .default(0.55)
       .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
+    ...reaskOptions,
     pricing: pricingSchema.describe(
       'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (batch price is half).',
     ),
