@@ -129,6 +129,12 @@ export type OnlineStageOptions = {
   serviceTier?: string;
   /** Expected output tokens per input token, for estimates (capped by `max_tokens`). Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
+  /** The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
+  schema?: z.ZodType;
+  /** With a `schema`: how many times one request is asked again after an invalid reply. A row still invalid after that is named by the merge (file, line, custom id, first zod issue), which writes the others. Must be an integer, ≥ 0, ≤ 10. Default: `2`. */
+  maxInvalidAttempts?: number;
+  /** With a `schema`: append the validation error to the last user message of a re-ask, so the model sees what was wrong (the re-ask is then a different request, cached as such). Off: the same request is asked again, and cached as a re-ask of it. Default: `false`. */
+  repairPrompt?: boolean;
   /** Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half). */
   pricing?: Record<string, { input: number; output: number }>;
 };

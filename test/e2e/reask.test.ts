@@ -6,12 +6,12 @@
  * valid / invalid / re-asked; the dry run prices the re-asks it expects; and a SIGKILL during a
  * re-ask round loses nothing and duplicates no batch.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { FaultOptions } from '../../src/emulator/types.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
-import { REPO, Rig } from '../helpers/rig.ts';
+import { Rig } from '../helpers/rig.ts';
+import { structuredConfig } from '../helpers/structured-config.ts';
 
 const KEY = 'sk-test-reask';
 const RECORDS = 6;
@@ -28,26 +28,9 @@ afterEach(async () => {
   job = undefined;
 });
 
-function config(provider: 'openai' | 'anthropic', batchOptions: string): string {
-  const define = JSON.stringify(path.join(REPO, 'src/config/define.ts'));
-  const anthropic = provider === 'anthropic';
-  const model = anthropic ? 'claude-sonnet-4-5' : 'gpt-4.1-mini';
-  return `import { batch, definePipeline, merge, requests, z } from ${define};
-const Label = z.object({ difficulty: z.enum(['easy', 'medium', 'hard']), topics: z.array(z.string()).min(1).max(3), rationale: z.string() });
-export default definePipeline({ root: 'results/mmlu', rules: [
-  { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'b/{subject}.jsonl',
-    stage: requests({ provider: '${provider}', model: '${model}', prompt: 'Label: {question}', params: { max_tokens: 400 }, schema: Label }) },
-  { name: 'batch', inputs: ['b/{subject}.jsonl'], output: 'b/results/{subject}.jsonl', marker: 'b/{subject}.batch.json',
-    stage: batch({ provider: '${provider}', schema: Label, ${batchOptions} }) },
-  { name: 'merge', inputs: ['original/{subject}.jsonl', 'b/results/{subject}.jsonl'], output: 'out/{subject}.jsonl',
-    stage: merge({ schema: Label, spread: true }) },
-]});
-`;
-}
-
 async function start(provider: 'openai' | 'anthropic', faults: FaultOptions, batchOptions = ''): Promise<Job> {
   const rig = await Rig.create('pipeline-reask-');
-  await rig.write({ 'pipeline.config.ts': config(provider, batchOptions) });
+  await rig.write({ 'pipeline.config.ts': structuredConfig(provider, batchOptions) });
   await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 1, recordsPerSubject: RECORDS });
   const emulator = await startEmulator({ stateDir: rig.path('emulator-state'), speed: 200, faults });
   const env =
@@ -104,7 +87,7 @@ describe.each(['not-json', 'missing-field', 'truncated', 'refusal'] as const)('O
 });
 
 it('Anthropic: refusals, truncations (max_tokens), text instead of the tool and missing fields are re-asked', async () => {
-  job = await start('anthropic', { invalidReplies: { rate: 1 } }, 'repairPrompt: true');
+  job = await start('anthropic', { invalidReplies: { rate: 1 } });
   const run = await job.build(['--wait']);
   expect(run.code, run.stdout + run.stderr).toBe(0);
   const rows = await mergedRows(job);
@@ -124,7 +107,7 @@ it('a row still invalid after maxInvalidAttempts re-asks is named; the others ar
   const fresh = await job.build(['-n']);
   expect(fresh.stdout).not.toMatch(/re-asks/);
   const run = await job.build(['--wait']);
-  expect(run.code).toBe(1);
+  expect(run.code, run.stdout + run.stderr).toBe(1);
   expect(run.stdout + run.stderr).toMatch(
     /original\/abstract_algebra\.jsonl:2 question_number 2 \(abstract_algebra-2\): schema: difficulty: /,
   );
@@ -141,7 +124,7 @@ it('a row still invalid after maxInvalidAttempts re-asks is named; the others ar
     'pipeline.config.ts': (await job.rig.read('pipeline.config.ts')).replace('Label: {question}', 'Label {question}'),
   });
   const dry = await job.build(['-n']);
-  expect(dry.stdout).toMatch(/incl\. ~\d+ re-asks of invalid replies/);
+  expect(dry.stdout, dry.stdout).toMatch(/incl\. ~\d+ re-asks of invalid replies/);
 }, 180_000);
 
 describe.each(['after-create', 'during-download'])('killed %s in a re-ask round', (point) => {

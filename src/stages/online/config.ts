@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
+import { reaskOptions } from '../structured/reask-options.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
@@ -55,6 +56,7 @@ export const onlineConfigSchema = z.strictObject({
     .max(100)
     .default(0.55)
     .describe('Expected output tokens per input token, for estimates (capped by `max_tokens`).'),
+  ...reaskOptions,
   pricing: pricingSchema.describe(
     'Dollars per 1M input and output tokens at standard price, per model, over the built-in table (`serviceTier: "flex"` is billed at half).',
   ),

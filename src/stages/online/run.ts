@@ -17,6 +17,8 @@ import { planOnline, tokenCost } from './plan.ts';
 import { runRequests } from './runner.ts';
 import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
+import { replayJournal } from './journal.ts';
+import { effectiveEntries } from '../structured/reask.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -43,28 +45,58 @@ export async function runOnline(
   if (!endpoint.ok) return failed(endpoint.failure);
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root);
   if (!request.ok) return failed(request.error);
-  const current = request.value;
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
-  const plan = await planOnline(current, files, {
-    session: svc.session,
-    force: ctx.force,
-    ...(opts.only ? { entries: opts.only } : {}),
-  });
-  const sink = await JournalSink.open(files, ctx.clock, svc.session);
+  // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).
+  let current = request.value;
+  let stopped: 'max-time' | 'interrupted' | undefined;
+  for (let round = 0; round <= (config.schema ? config.maxInvalidAttempts : 0) && !stopped; round++) {
+    current = await withReasks(request.value, files.journal, config);
+    const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
+    const plan = await planOnline(current, files, {
+      session: svc.session,
+      force: ctx.force && round === 0,
+      ...(only ? { entries: only } : {}),
+    });
+    if (round > 0 && plan.todo.length === 0) break;
+    stopped = await sendRound(ctx, config, svc, endpoint.value, files, plan, (only ?? current.entries).length, !!only);
+  }
+  current = await withReasks(request.value, files.journal, config);
+  const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
+  return finish(ctx, config, current, files, svc.session, only ? { ...opts, only } : opts, stopped);
+}
+
+/** The request file with each line standing for its current re-ask (see structured/reask.ts). */
+async function withReasks(written: RequestFile, journal: string, config: OnlineStageConfig): Promise<RequestFile> {
+  if (!config.schema) return written;
+  const { invalid } = await replayJournal(journal);
+  return { sha256: written.sha256, entries: effectiveEntries(written.entries, invalid, config).entries };
+}
+
+async function sendRound(
+  ctx: TargetContext,
+  config: OnlineStageConfig,
+  svc: OnlineServices,
+  endpoint: OnlineEndpoint,
+  files: { cache: string; journal: string },
+  plan: Awaited<ReturnType<typeof planOnline>>,
+  total: number,
+  sample: boolean,
+): Promise<'max-time' | 'interrupted' | undefined> {
+  const sink = await JournalSink.open(files, ctx.clock, svc.session, config.schema);
   let stopped: 'max-time' | 'interrupted' | undefined;
   try {
     await sink.note({
       t: 'run',
       at: ctx.clock.now(),
       session: svc.session,
-      total: (opts.only ?? current.entries).length,
+      total,
       todo: plan.todo.length,
       lost: plan.lostInFlight,
     });
     if (plan.todo.length > 0) {
       const model = plan.todo[0]!.model;
       const limiter = svc.limiter(
-        `${endpoint.value.baseURL ?? ''}\u0000${model}`,
+        `${endpoint.baseURL ?? ''}\u0000${model}`,
         {
           maxConcurrency: config.maxConcurrency,
           requestsPerMinute: config.requestsPerMinute,
@@ -74,7 +106,7 @@ export async function runOnline(
       );
       const outcome = await runRequests({
         entries: plan.todo,
-        api: svc.api(endpoint.value),
+        api: svc.api(endpoint),
         limiter,
         clock: ctx.clock,
         signal: ctx.signal,
@@ -85,11 +117,11 @@ export async function runOnline(
       });
       stopped = outcome.stopped;
     }
-    await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (opts.only ? 'sample' : 'done') });
+    await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (sample ? 'sample' : 'done') });
   } finally {
     await sink.close();
   }
-  return finish(ctx, config, current, files, svc.session, opts, stopped);
+  return stopped;
 }
 
 async function finish(
