@@ -150,3 +150,27 @@ describe.each(['after-create', 'during-download'])('killed %s in a re-ask round'
     expect(stats.requestsExecuted).toBe(RECORDS + stats.invalidReplies);
   }, 180_000);
 });
+
+it('online: invalid replies are re-asked in the same build, and a re-run sends nothing', async () => {
+  const rig = await Rig.create('pipeline-reask-online-');
+  await rig.write({ 'pipeline.config.ts': structuredConfig('openai', 'repairPrompt: true', 'online') });
+  await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 1, recordsPerSubject: RECORDS });
+  const emulator = await startEmulator({
+    stateDir: rig.path('emulator-state'),
+    speed: 200,
+    faults: { invalidReplies: { rate: 0.5 } },
+  });
+  job = { rig, emulator, build: () => rig.cli(['build'], {}) };
+  const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: emulator.url };
+  const run = await rig.cli(['build'], { env });
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  const rows = await mergedRows(job);
+  expect(rows).toHaveLength(RECORDS);
+  expectLabelled(rows);
+  const stats = await emulator.stats();
+  expect(stats.invalidReplies).toBeGreaterThan(0);
+  expect(stats.duplicateExecutions).toBe(0);
+  const again = await rig.cli(['build'], { env });
+  expect(again.code).toBe(0);
+  expect((await emulator.stats()).requestsExecuted).toBe(stats.requestsExecuted);
+}, 120_000);

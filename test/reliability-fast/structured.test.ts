@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { structuredCampaign } from '../reliability/structured.ts';
 
 it('20% invalid replies with kills: every row valid or named, no duplicate execution, no duplicate batch', async () => {
-  const f = await structuredCampaign({ subjects: 2, records: 10, invalidRate: 0.2, kills: 2, seed: 14 });
+  const f = await structuredCampaign({ subjects: 1, records: 12, invalidRate: 0.2, kills: 1, seed: 14 });
   expect(f.finished).toBe(true);
   expect(f.invalidReplies).toBeGreaterThan(0);
   expect({ lost: f.lost, duplicates: f.duplicates }).toEqual({ lost: 0, duplicates: 0 });
