@@ -40,7 +40,10 @@ async function start(provider: 'openai' | 'anthropic', faults: FaultOptions, bat
   return {
     rig,
     emulator,
-    build: (args = [], extra = {}) => rig.cli(['build', ...args], { env: { ...env, ...extra } }),
+    build: (args = [], extra = {}) =>
+      rig.cli(['build', ...(args.includes('--wait') ? ['--poll-interval', '0.5'] : []), ...args], {
+        env: { ...env, ...extra },
+      }),
   };
 }
 

@@ -66,7 +66,7 @@ export async function structuredCampaign(opts: {
       for (let i = 0; i < opts.kills + 5; i++) {
         const point = i < opts.kills ? points[Math.floor(random() * points.length)]! : undefined;
         const env = envFor(emu, point ? { PIPELINE_FAILPOINT: point } : {});
-        const r = await runCliKillable(['build', '--wait'], rig.dir, env);
+        const r = await runCliKillable(['build', '--wait', '--poll-interval', '0.5'], rig.dir, env);
         runs += 1;
         if (r.signal === 'SIGKILL') kills += 1;
         last = r;
