@@ -173,6 +173,8 @@ it('online: invalid replies are re-asked in the same build, and a re-run sends n
   const stats = await emulator.stats();
   expect(stats.invalidReplies).toBeGreaterThan(0);
   expect(stats.duplicateExecutions).toBe(0);
+  const status = await rig.cli(['status'], { env });
+  expect(status.stdout).toMatch(new RegExp(`replies: ${RECORDS} valid, 0 invalid, [1-9]\\d* re-asked`));
   const again = await rig.cli(['build'], { env });
   expect(again.code).toBe(0);
   expect((await emulator.stats()).requestsExecuted).toBe(stats.requestsExecuted);
