@@ -6,7 +6,7 @@
  * Every option is documented where its schema is declared (hover in an editor), and listed in
  * docs/config.md.
  */
-export { batch, definePipeline, merge, online, requests, rule, shell } from './config/define.ts';
+export { batch, definePipeline, merge, online, requests, rule, shell, transform, z } from './config/define.ts';
 export type {
   BatchStageOptions,
   MergeStageOptions,
@@ -16,5 +16,9 @@ export type {
   RuleOptions,
   ShellStageOptions,
   StageOptions,
+  TransformStageOptions,
+  JsonRecord,
+  RecordAt,
+  TransformFiles,
 } from './config/define.ts';
 export type { PipelineConfig, PipelineConfigInput, RuleConfig } from './config/schema.ts';

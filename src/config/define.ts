@@ -13,6 +13,7 @@ import type {
   RuleOptions,
   ShellStageOptions,
   StageOptions,
+  TransformStageOptions,
 } from './options.ts';
 
 export type {
@@ -24,6 +25,7 @@ export type {
   RuleOptions,
   ShellStageOptions,
   StageOptions,
+  TransformStageOptions,
 };
 
 // Only the generated types are imported here: the package's declaration files for a config then
@@ -58,3 +60,15 @@ export const merge = (options: Omit<MergeStageOptions, 'kind'> = {}): MergeStage
 });
 /** A command; `{input}`, `{inputs}`, `{output}` and wildcards are substituted. */
 export const shell = (command: string): ShellStageOptions => ({ kind: 'shell', command });
+/**
+ * A step in TypeScript: `run` maps each record of the first input to zero or more records;
+ * `runFile` sees every input at once (and may return one JSON value for a `.json` output).
+ * Editing the function rebuilds this rule's targets; bump `version` for changes its text hides.
+ */
+export const transform = (options: Omit<TransformStageOptions, 'kind'>): TransformStageOptions => ({
+  kind: 'transform',
+  ...options,
+});
+export type { JsonRecord, RecordAt, TransformFiles } from '../stages/transform-types.ts';
+/** zod, re-exported so a config needs no import of its own for `requests({ schema })`. */
+export { z } from 'zod';

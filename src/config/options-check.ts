@@ -8,6 +8,7 @@ import type { mergeConfigSchema } from '../stages/merge.ts';
 import type { onlineConfigSchema } from '../stages/online/config.ts';
 import type { requestsConfigSchema } from '../stages/requests.ts';
 import type { shellConfigSchema } from '../stages/shell.ts';
+import type { transformConfigSchema } from '../stages/transform.ts';
 import type {
   BatchStageOptions,
   MergeStageOptions,
@@ -16,6 +17,7 @@ import type {
   RequestsStageOptions,
   RuleOptions,
   ShellStageOptions,
+  TransformStageOptions,
 } from './options.ts';
 import type { PipelineConfigInput, ruleSchema } from './schema.ts';
 
@@ -26,7 +28,8 @@ type Checks = [
   Same<OnlineStageOptions, z.input<typeof onlineConfigSchema>>,
   Same<MergeStageOptions, z.input<typeof mergeConfigSchema>>,
   Same<ShellStageOptions, z.input<typeof shellConfigSchema>>,
+  Same<TransformStageOptions, z.input<typeof transformConfigSchema>>,
   Same<Omit<RuleOptions, 'stage'>, Omit<z.input<typeof ruleSchema>, 'stage'>>,
   Same<Omit<PipelineOptions, 'rules'>, Omit<PipelineConfigInput, 'rules'>>,
 ];
-export const generatedTypesMatchSchemas: Checks = [true, true, true, true, true, true, true];
+export const generatedTypesMatchSchemas: Checks = [true, true, true, true, true, true, true, true];

@@ -42,6 +42,15 @@ export const ruleSchema = z
   })
   .superRefine((rule, ctx) => {
     const bound = new Set(wildcardsOf(rule.inputs[0] ?? ''));
+    const named = new Set(wildcardsOf(rule.output));
+    const fanIn = [...bound].some((w) => !named.has(w));
+    const unnamed = rule.marker ? wildcardsOf(rule.marker).filter((w) => !named.has(w)) : [];
+    if (fanIn && unnamed.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['marker'],
+        message: `wildcard {${unnamed[0]}} is not in the output "${rule.output}": one target gathers every input, so its marker is one file`,
+      });
     for (const [key, pattern] of [
       ['output', rule.output],
       ['marker', rule.marker],

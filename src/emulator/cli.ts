@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index.ts';
+import { INVALID_REPLY_KINDS, type InvalidReplyKind } from './invalid-replies.ts';
 import { ONLINE_FLAGS, ONLINE_USAGE, parseOnlineFlags } from './online/cli-flags.ts';
 import type { OnlineOptions } from './online/types.ts';
 import type { AzureOptions, FaultOptions } from './types.ts';
@@ -44,6 +45,9 @@ Faults:
   --slow-ms MS                  delay every reply by MS milliseconds
   --request-error-rate5xx R     fraction of request lines that fail once with 500 in the error file
   --request-error-rate4xx R     fraction of request lines that fail with 400 (permanently)
+  --invalid-reply-rate R        fraction of structured replies answered invalidly once (not JSON, a
+                                missing field, truncated, refused; the same body asked again is valid)
+  --invalid-reply-kinds K,…     only these kinds: not-json, missing-field, truncated, refusal
   --expire-after-fraction F     batches expire once this fraction of their requests is done
   --list-lag-ms MS              GET /v1/batches leaves out batches younger than MS
   -h, --help                    show this help
@@ -74,6 +78,8 @@ const OPTIONS = {
   'slow-ms': { type: 'string' },
   'request-error-rate5xx': { type: 'string' },
   'request-error-rate4xx': { type: 'string' },
+  'invalid-reply-rate': { type: 'string' },
+  'invalid-reply-kinds': { type: 'string' },
   'expire-after-fraction': { type: 'string' },
   'list-lag-ms': { type: 'string' },
   'api-key': { type: 'string' },
@@ -103,6 +109,16 @@ function num(
 }
 
 const rate = (n: number) => n >= 0 && n <= 1;
+
+/** `--invalid-reply-kinds not-json,refusal`: a comma list of the invalid-replies fault's kinds. */
+function invalidKinds(raw: unknown): InvalidReplyKind[] | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const kinds = raw.split(',').map((k) => k.trim());
+  const wrong = kinds.filter((k) => !(INVALID_REPLY_KINDS as readonly string[]).includes(k));
+  if (wrong.length > 0)
+    throw new FlagError(`--invalid-reply-kinds: unknown ${wrong.join(', ')} (use ${INVALID_REPLY_KINDS.join(', ')})`);
+  return kinds as InvalidReplyKind[];
+}
 
 /** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
 function azureFlags(values: Record<string, unknown>): AzureOptions {
@@ -177,6 +193,9 @@ export async function runEmulatorCommand(
         ...(r5 === undefined ? {} : { rate5xx: r5 }),
         ...(r4 === undefined ? {} : { rate4xx: r4 }),
       };
+    const invalidRate = num(values, 'invalid-reply-rate', rate, 'a rate between 0 and 1');
+    const kinds = invalidKinds(values['invalid-reply-kinds']);
+    if (invalidRate !== undefined) faults.invalidReplies = { rate: invalidRate, ...(kinds ? { kinds } : {}) };
     const fraction = num(values, 'expire-after-fraction', rate, 'a fraction between 0 and 1');
     if (fraction !== undefined) faults.expireAfterFraction = fraction;
     const lag = num(values, 'list-lag-ms', (n) => n >= 0, 'a number of milliseconds');

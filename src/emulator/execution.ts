@@ -9,6 +9,7 @@ import { canonicalJson, hashText } from '../util/hash.ts';
 import { REQUESTS_PER_SECOND, type EmulatorContext } from './context.ts';
 import { derivedHex } from './ids.ts';
 import { readLines } from './lines.ts';
+import { spoilIfChosen } from './invalid-answer.ts';
 import { runModel, type Body } from './model.ts';
 import { hashUniform } from './prng.ts';
 import type { BatchRecord } from './types.ts';
@@ -66,7 +67,7 @@ export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target
           ? runModel(rec.endpoint, servedBody(ctx, line.body), created, `${rec.id}/${index}`, tokens[index] ?? 0)
           : null;
       if (fate.kind === 'run' && result) {
-        if (ctx.ledger.markSucceeded(hash)) ctx.stats.add('duplicateExecutions');
+        spoilIfChosen(ctx, line.custom_id, hash, line.body, result);
         ctx.stats.add('inputTokens', result.inputTokens);
         ctx.stats.add('outputTokens', result.outputTokens);
         ctx.stats.add('cachedTokens', result.cachedTokens ?? 0);

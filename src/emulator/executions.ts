@@ -1,6 +1,6 @@
 /**
  * The execution ledger: an append-only log of request-body hashes that were executed (`s`) or
- * answered with an injected 5xx (`5`). It proves nothing is paid twice (duplicateExecutions) and
+ * answered with an injected 5xx (`5`) or an injected invalid reply (`i`, see invalid-replies.ts). It proves nothing is paid twice (duplicateExecutions) and
  * makes transient 5xx faults succeed on a later attempt. Other processes' appends are picked up
  * by reading the log's new tail before each use.
  */
@@ -12,6 +12,7 @@ export class ExecutionLedger {
   #offset = 0;
   #succeeded = new Set<string>();
   #failures = new Map<string, number>();
+  #invalid = new Map<string, number>();
   #pending: string[] = [];
 
   constructor(stateDir: string) {
@@ -45,6 +46,7 @@ export class ExecutionLedger {
     if (!hash) return;
     if (kind === 's') this.#succeeded.add(hash);
     else if (kind === '5') this.#failures.set(hash, (this.#failures.get(hash) ?? 0) + 1);
+    else if (kind === 'i') this.#invalid.set(hash, (this.#invalid.get(hash) ?? 0) + 1);
   }
 
   failures5xx(hash: string): number {
@@ -57,6 +59,19 @@ export class ExecutionLedger {
     this.#pending.push(`s ${hash}`);
     this.#succeeded.add(hash);
     return before;
+  }
+
+  invalidReplies(hash: string): number {
+    return this.#invalid.get(hash) ?? 0;
+  }
+
+  /**
+   * Notes an answer spoiled by the invalid-replies fault. Not a success: the client is right to ask
+   * the same body again, and that answer is no duplicate.
+   */
+  markInvalid(hash: string): void {
+    this.#pending.push(`i ${hash}`);
+    this.#invalid.set(hash, (this.#invalid.get(hash) ?? 0) + 1);
   }
 
   markFailed5xx(hash: string): void {

@@ -4,6 +4,7 @@
  * exactly; `count` rules fire on the next N matching calls.
  */
 import { z } from 'zod';
+import { INVALID_REPLY_KINDS } from './invalid-replies.ts';
 import { onlineFaultsSchema } from './online/faults.ts';
 import { mulberry32 } from './prng.ts';
 import type { FaultOptions, HttpFault } from './types.ts';
@@ -133,6 +134,15 @@ export const faultOptionsSchema = z
         customIds5xx: z.array(z.string()).optional(),
         customIds4xx: z.array(z.string()).optional(),
         transientAttempts: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    invalidReplies: z
+      .object({
+        rate: rate.optional(),
+        customIds: z.array(z.string()).optional(),
+        kinds: z.array(z.enum(INVALID_REPLY_KINDS)).optional(),
+        attempts: z.number().int().min(0).optional(),
       })
       .strict()
       .optional(),

@@ -8,6 +8,7 @@ import { derivedHex } from './ids.ts';
 import { DEFAULT_MODERATION_MODEL, moderationBody, moderationInputs } from './moderation.ts';
 import { seedFrom } from './prng.ts';
 import { standInParaphrase } from './paraphrase.ts';
+import { requestedSchema, standInObject } from './structured-answer.ts';
 
 export { standInParaphrase };
 
@@ -68,6 +69,12 @@ function textOf(content: unknown): string {
     .filter((p): p is { text: string } => isRecord(p) && typeof p.text === 'string')
     .map((p) => p.text)
     .join('\n');
+}
+
+/** A structured reply when the body asks for one (a JSON Schema), else the paraphrase. */
+function answerText(body: Body, userText: string): string {
+  const schema = requestedSchema(body);
+  return schema ? JSON.stringify(standInObject(schema, userText)) : replyFor(userText);
 }
 
 /** Paraphrase only what is inside `<text>…</text>` when present, else the whole message. */
@@ -132,7 +139,11 @@ export function runModel(
   const snapshot = snapshotOf(model);
   switch (endpoint) {
     case '/v1/chat/completions': {
-      const out = truncate(model, replyFor(lastUser(body.messages)), body.max_completion_tokens ?? body.max_tokens);
+      const out = truncate(
+        model,
+        answerText(body, lastUser(body.messages)),
+        body.max_completion_tokens ?? body.max_tokens,
+      );
       const cached = Math.min(prompt, cachedPrefixTokens(model, body.messages));
       return {
         inputTokens: prompt,
@@ -170,7 +181,7 @@ export function runModel(
     }
     case '/v1/responses': {
       const user = typeof body.input === 'string' ? body.input : lastUser(body.input);
-      const out = truncate(model, replyFor(user), body.max_output_tokens);
+      const out = truncate(model, answerText(body, user), body.max_output_tokens);
       return { inputTokens: prompt, outputTokens: out.tokens, body: responseBody(key, created, snapshot, out, prompt) };
     }
     case '/v1/embeddings': {

@@ -13,6 +13,7 @@ type Counter =
   | 'filesUploaded'
   | 'requestsExecuted'
   | 'duplicateExecutions'
+  | 'invalidReplies'
   | 'inputTokens'
   | 'outputTokens'
   | 'cachedTokens'
@@ -29,6 +30,7 @@ const empty = (): PersistedStats => ({
   filesUploaded: 0,
   requestsExecuted: 0,
   duplicateExecutions: 0,
+  invalidReplies: 0,
   tokensEnqueuedPeak: {},
   inputTokens: 0,
   outputTokens: 0,
@@ -95,6 +97,7 @@ export class StatsKeeper {
         'filesUploaded',
         'requestsExecuted',
         'duplicateExecutions',
+        'invalidReplies',
         'inputTokens',
         'outputTokens',
         'cachedTokens',

@@ -3,6 +3,7 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { InvalidReplyFaults } from './invalid-replies.ts';
 import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
 export interface HttpFault {
@@ -43,6 +44,8 @@ export interface FaultOptions {
   /** Probability a response is delayed by `slowMs` (default 1 when slowMs is set). */
   slowRate?: number;
   requestErrors?: RequestErrorFaults;
+  /** Structured replies (a JSON Schema asked for) answered unusably: see invalid-replies.ts. */
+  invalidReplies?: InvalidReplyFaults;
   /** Batches expire once this fraction (0..1) of their requests is done. */
   expireAfterFraction?: number;
   /** Batch create answers "Cannot find file" while the input file is younger than this. */
@@ -134,6 +137,8 @@ export interface EmulatorStats {
   filesUploaded: number;
   requestsExecuted: number;
   duplicateExecutions: number;
+  /** Structured replies spoiled by the invalid-replies fault. */
+  invalidReplies: number;
   tokensEnqueuedPeak: Record<string, number>;
   inputTokens: number;
   outputTokens: number;

@@ -18,7 +18,8 @@ export interface ResolvedRule {
 
 /** What the fingerprint knows of a rule's stage: kind, version, options. */
 export function stageIdentity(resolved: ResolvedRule): StageIdentity {
-  return { kind: resolved.config.kind, version: resolved.stage.version, config: resolved.config };
+  const config = resolved.stage.identity ? resolved.stage.identity(resolved.config) : resolved.config;
+  return { kind: resolved.config.kind, version: resolved.stage.version, config };
 }
 
 export function resolveStages(

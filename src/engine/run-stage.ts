@@ -1,7 +1,8 @@
 /**
  * Runs one stage for one target under the marker protocol: the stage writes a temp file, and only
  * a `done` answer moves it into place. Anything else removes the temp file, so an interrupted or
- * failed run never leaves a half-written output that looks done. An exception escaping a stage is
+ * failed run never leaves a half-written output that looks done (a stage that wrote the rows it
+ * could may ask for them to be kept: the file is complete, the target is recorded as failed). An exception escaping a stage is
  * a bug; it becomes a `stage-threw` failure tagged with the target instead of crashing the build.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
@@ -48,6 +49,11 @@ export async function runStage(
         },
       };
     }
+  }
+  if (outcome.kind === 'failed' && outcome.partialOutput) {
+    await commitFile(tempOutput, ctx.output);
+    stamps.invalidate(ctx.output);
+    return outcome;
   }
   await rm(tempOutput, { force: true });
   return outcome;

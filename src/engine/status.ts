@@ -4,7 +4,7 @@
  * their ledgers (refreshed by one shared poll when a key is available).
  */
 import path from 'node:path';
-import type { RemoteStatus } from '../stages/types.ts';
+import type { RemoteStatus, ReplyCounts } from '../stages/types.ts';
 import { contextFor, prepareRemoteStages, withDependencies, type BuildOptions } from './build.ts';
 import { FileStamps } from './file-stamps.ts';
 import { checkFreshness } from './freshness.ts';
@@ -26,6 +26,8 @@ export interface TargetStatus {
   reasons: string[];
   failure?: { reason: string; message: string; file?: string; line?: number; details?: string[] };
   remote?: RemoteStatus;
+  /** With a reply schema: how the target's replies stand (valid, invalid, re-asked). */
+  replies?: ReplyCounts;
   usage?: { input: number; output: number };
   costUsd?: number;
   builtAt?: number;
@@ -95,7 +97,12 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
         if (remote.summary)
           status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
       }
+    } else if (resolved.stage.describe) {
+      // Up to date: only the reply counts are news (how many replies were invalid, re-asked).
+      const remote = await resolved.stage.describe(contextFor(opts, node), resolved.config);
+      if (remote.replies) status.replies = remote.replies;
     }
+    if (status.remote?.replies) status.replies = status.remote.replies;
     statuses.set(id, status);
   }
   return [...statuses.values()];

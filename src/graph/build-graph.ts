@@ -2,11 +2,14 @@
  * Rules + files on disk → the target graph. Sources are the files that match a rule's first input
  * pattern and no rule's output pattern (a stale output whose source was deleted is not a source).
  * Targets are derived by chaining rules from the sources, like make's pattern rules.
+ *
+ * A rule whose output has fewer wildcards than its first input is a fan-in (`labels/{subject}.jsonl`
+ * → `labels/summary.json`): every file its first input matches becomes an input of one target.
  */
 import { glob } from 'tinyglobby';
 import type { RuleConfig } from '../config/schema.ts';
 import { err, ok, type Result } from '../util/result.ts';
-import { compilePattern, instantiate, matchPattern, type Pattern } from './pattern.ts';
+import { compilePattern, instantiate, matchPattern, wildcardsOf, type Pattern } from './pattern.ts';
 
 export interface TargetNode {
   /** The output path relative to the pipeline root; a target's name everywhere. */
@@ -74,7 +77,10 @@ export async function buildGraph(
             rules: [existing.rule.name, c.rule.name],
           });
         }
-        if (existing) continue;
+        if (existing) {
+          if (isFanIn(c.rule)) nodes.set(made.id, { ...existing, inputs: joinInputs(existing.inputs, made.inputs) });
+          continue;
+        }
         nodes.set(made.id, made);
         next.push(made.id);
       }
@@ -100,16 +106,29 @@ export function isSourcePath(rules: readonly RuleConfig[], file: string): boolea
 }
 
 function targetFor(rule: RuleConfig, first: Pattern, file: string): TargetNode | undefined {
-  const bindings = matchPattern(first, file);
-  if (!bindings) return undefined;
+  const matched = matchPattern(first, file);
+  if (!matched) return undefined;
+  // A fan-in target is named by the output's wildcards only: the others vary across its inputs.
+  const named = new Set(wildcardsOf(rule.output));
+  const bindings = isFanIn(rule) ? Object.fromEntries(Object.entries(matched).filter(([k]) => named.has(k))) : matched;
   return {
     id: instantiate(rule.output, bindings),
     rule,
-    inputs: rule.inputs.map((p) => instantiate(p, bindings)),
+    inputs: rule.inputs.map((p) => instantiate(p, matched)),
     ...(rule.marker ? { marker: instantiate(rule.marker, bindings) } : {}),
     bindings,
     deps: [],
   };
+}
+
+function isFanIn(rule: RuleConfig): boolean {
+  const named = new Set(wildcardsOf(rule.output));
+  return wildcardsOf(rule.inputs[0]!).some((w) => !named.has(w));
+}
+
+/** A fan-in target's inputs: each file once, sorted, so the order does not depend on discovery. */
+function joinInputs(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])].sort();
 }
 
 /** Depth-first topological sort; a cycle is reported as the path `a -> b -> a`. */

@@ -146,7 +146,9 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
         : undefined;
     case 'would-run': {
       const e = event.estimate;
-      const cached = e?.cachedRequests ? ` (+${e.cachedRequests} cached)` : '';
+      const cached =
+        (e?.cachedRequests ? ` (+${e.cachedRequests} cached)` : '') +
+        (e?.expectedReasks ? ` (incl. ~${e.expectedReasks} re-asks of invalid replies)` : '');
       const est = e
         ? ` — ${e.requests} requests${cached}, ~${e.inputTokens.toLocaleString('en-US')} in / ~${e.outputTokens.toLocaleString('en-US')} out tokens, ` +
           `${formatUsd(e.costUsd)} at batch price (standard ${formatUsd(e.standardCostUsd)})`
@@ -169,6 +171,7 @@ export function totalEstimate(summary: BuildSummary): Estimate | undefined {
     for (const key of NUMBERS) total[key] += e[key];
     // Every target of a rule shares its rule's basis: listed once.
     for (const b of e.basis ?? []) basis.set(`${b.rule}\u0000${b.model}`, b);
+    if (e.expectedReasks) total.expectedReasks = (total.expectedReasks ?? 0) + e.expectedReasks;
   }
   if (total && basis.size > 0) total.basis = [...basis.values()];
   return total;

@@ -65,7 +65,15 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
       ? ` — spent ${formatUsd(totalCost)} (batch price), ${totalTokens.toLocaleString('en-US')} tokens`
       : '';
   const head = table(['Target', 'Rule', 'Status', 'Progress', 'Tokens', 'Cost', 'Age', 'Why'], rows);
-  return `${head}\nSummary: ${summary}${spent}\n${failures}${failures ? '\n' : ''}`;
+  const replies = statuses
+    .filter((s) => s.replies)
+    .map(
+      (s) =>
+        `\n  ${s.target} replies: ${s.replies!.valid} valid, ${s.replies!.invalid} invalid, ${s.replies!.reasked} re-asked`,
+    )
+    .join('');
+  const repliesBlock = replies ? `\nStructured replies:${replies}\n` : '';
+  return `${head}\nSummary: ${summary}${spent}\n${repliesBlock}${failures}${failures ? '\n' : ''}`;
 }
 
 function truncate(text: string, max: number): string {

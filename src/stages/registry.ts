@@ -4,8 +4,9 @@ import { mergeStage } from './merge.ts';
 import { onlineStage } from './online/stage.ts';
 import { requestsStage } from './requests.ts';
 import { shellStage } from './shell.ts';
+import { transformStage } from './transform.ts';
 import type { AnyStage } from './types.ts';
 
 export const stageRegistry: ReadonlyMap<string, AnyStage> = new Map<string, AnyStage>(
-  [requestsStage, batchStage, onlineStage, mergeStage, shellStage].map((s) => [s.kind, s]),
+  [requestsStage, batchStage, onlineStage, mergeStage, shellStage, transformStage].map((s) => [s.kind, s]),
 );

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { PROVIDERS } from '../batch-api/types.ts';
 import { JsonlWriter } from '../util/jsonl-writer.ts';
-import { customIdProblem, requestLine } from './request-line.ts';
+import { customIdProblem, requestLine, type LineSettings } from './request-line.ts';
+import { replyJsonSchema, strictSubsetIssues, zodSchemaOption } from './structured/reply-schema.ts';
 import { fillTemplate, templateFields } from './record-template.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
 import type { StageDefinition, StageOutcome } from './types.ts';
@@ -23,9 +24,11 @@ export const requestsConfigSchema = z
       ),
     model: z.string().min(1).default('gpt-4.1').describe('The model every request names.'),
     endpoint: z
-      .literal('/v1/chat/completions')
+      .enum(['/v1/chat/completions', '/v1/responses'])
       .default('/v1/chat/completions')
-      .describe('The API endpoint the requests are for.'),
+      .describe(
+        'The API endpoint the requests are for: chat completions, or `/v1/responses` (OpenAI; its messages go in `input`).',
+      ),
     system: z
       .string()
       .optional()
@@ -50,8 +53,21 @@ export const requestsConfigSchema = z
       .describe(
         "Template of each request's `custom_id`; must name the id field (to be unique) and match the merge rule's `customId`.",
       ),
+    schema: zodSchemaOption
+      .optional()
+      .describe(
+        "The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Give the merge rule the same schema.",
+      ),
+    schemaName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1–64 of A–Z, a–z, 0–9, '_' and '-'")
+      .default('reply')
+      .describe("The schema's name in the request (OpenAI's json_schema name, Anthropic's tool name)."),
   })
   .superRefine((config, ctx) => {
+    if (config.schema)
+      for (const issue of strictSubsetIssues(replyJsonSchema(config.schema)))
+        ctx.addIssue({ code: 'custom', path: ['schema'], message: `${issue.at}: ${issue.message}` });
     if (config.provider === 'anthropic' && typeof config.params.max_tokens !== 'number')
       ctx.addIssue({
         code: 'custom',
@@ -69,7 +85,13 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
   remote: false,
   pure: true,
   schema: requestsConfigSchema,
+  // The zod schema is not JSON: the fingerprint sees the JSON Schema it sends.
+  identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
   async run(ctx, config): Promise<StageOutcome> {
+    const settings: LineSettings = {
+      ...config,
+      ...(config.schema ? { reply: { name: config.schemaName, schema: replyJsonSchema(config.schema) } } : {}),
+    };
     const source = ctx.inputs[0]!;
     const templateText = `${config.system ?? ''}${config.prompt}`;
     const required = templateFields(templateText).filter((f) => !(f in ctx.bindings));
@@ -92,7 +114,9 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
           problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
           continue;
         }
-        await out.write(requestLine(config, id, system?.ok ? system.text : undefined, (user as { text: string }).text));
+        await out.write(
+          requestLine(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
+        );
       }
     } finally {
       await out.close();

@@ -5,7 +5,9 @@
  * results tally, the merge and its lookup — asks this module, so the format is understood in one
  * place. Each line is normalised to one outcome per request key:
  *
- * - `succeeded`: HTTP 200, with the reply text (chat, responses or completions shape) and usage;
+ * - `succeeded`: HTTP 200, with the reply text (chat, responses or completions shape) and usage,
+ *   whether the reply was cut at the token limit or refused, and a forced tool's input (Anthropic's
+ *   structured-output form);
  * - `expired` / `canceled`: `batch_expired` / `batch_cancelled`, never ran: sent again;
  * - `missing`: a line with neither a response nor an error: treated as never run;
  * - `errored`: `retryable` for 5xx, 429, 408, `request_timeout` and unknown non-HTTP codes,
@@ -25,7 +27,13 @@ export interface LineUsage {
 }
 
 export type ResultLine =
-  | { kind: 'succeeded'; customId: string; line: Record<string, unknown>; text: string | undefined; usage: LineUsage }
+  | ({
+      kind: 'succeeded';
+      customId: string;
+      line: Record<string, unknown>;
+      text: string | undefined;
+      usage: LineUsage;
+    } & ReplyEnd)
   | { kind: 'expired' | 'canceled' | 'missing'; customId: string; code: string }
   | {
       kind: 'errored';
@@ -36,6 +44,16 @@ export type ResultLine =
       message: string;
       line: Record<string, unknown>;
     };
+
+/** How a successful reply ended, as far as the caller of a structured reply needs to know. */
+export interface ReplyEnd {
+  /** Cut at the token limit (`finish_reason: "length"`, an incomplete response, `stop_reason: "max_tokens"`). */
+  truncated: boolean;
+  /** The model's refusal text, when it refused. */
+  refusal: string | undefined;
+  /** The input of the first tool_use block (Anthropic forced tool use), when there is one. */
+  toolInput: unknown;
+}
 
 /** The normalised outcome of a result line, or undefined when it is not one (no custom_id). */
 export function readResultLine(value: unknown): ResultLine | undefined {
@@ -54,7 +72,15 @@ export function readResultLine(value: unknown): ResultLine | undefined {
   if (!isRecord(response)) return { kind: 'missing', customId, code: 'no_response' };
   const status = typeof response.status_code === 'number' ? response.status_code : 0;
   const body = isRecord(response.body) ? response.body : {};
-  if (status === 200) return { kind: 'succeeded', customId, line: value, text: replyText(body), usage: usageOf(body) };
+  if (status === 200)
+    return {
+      kind: 'succeeded',
+      customId,
+      line: value,
+      text: replyText(body),
+      usage: usageOf(body),
+      ...openAiEnd(body),
+    };
   const err = isRecord(body.error) ? body.error : {};
   const message = typeof err.message === 'string' ? err.message : `HTTP ${status}`;
   const code = typeof err.code === 'string' ? err.code : undefined;
@@ -75,7 +101,14 @@ function readAnthropicResult(
   switch (result.type) {
     case 'succeeded': {
       const message = isRecord(result.message) ? result.message : {};
-      return { kind: 'succeeded', customId, line, text: messageText(message), usage: usageOf(message) };
+      return {
+        kind: 'succeeded',
+        customId,
+        line,
+        text: messageText(message),
+        usage: usageOf(message),
+        ...anthropicEnd(message),
+      };
     }
     case 'errored': {
       const outer = isRecord(result.error) ? result.error : {};
@@ -94,6 +127,35 @@ function readAnthropicResult(
 }
 
 const ANTHROPIC_TRANSIENT = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
+
+function anthropicEnd(message: Record<string, unknown>): ReplyEnd {
+  const content = Array.isArray(message.content) ? (message.content as unknown[]) : [];
+  const tool = content.find((c) => isRecord(c) && c.type === 'tool_use');
+  return {
+    truncated: message.stop_reason === 'max_tokens',
+    refusal: message.stop_reason === 'refusal' ? (messageText(message) ?? 'refused') : undefined,
+    toolInput: isRecord(tool) ? tool.input : undefined,
+  };
+}
+
+/** Chat completions (`finish_reason`, `message.refusal`) and Responses (`status`, `refusal` content). */
+function openAiEnd(body: Record<string, unknown>): ReplyEnd {
+  const first: unknown = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  if (isRecord(first)) {
+    const message = isRecord(first.message) ? first.message : {};
+    return {
+      truncated: first.finish_reason === 'length',
+      refusal: typeof message.refusal === 'string' ? message.refusal : undefined,
+      toolInput: undefined,
+    };
+  }
+  let refusal: string | undefined;
+  for (const item of Array.isArray(body.output) ? (body.output as unknown[]) : [])
+    if (isRecord(item) && Array.isArray(item.content))
+      for (const c of item.content as unknown[])
+        if (isRecord(c) && c.type === 'refusal' && typeof c.refusal === 'string') refusal ??= c.refusal;
+  return { truncated: body.status === 'incomplete', refusal, toolInput: undefined };
+}
 
 /** The text blocks of an Anthropic message, joined. */
 function messageText(message: Record<string, unknown>): string | undefined {

@@ -29,9 +29,11 @@ export type FailureReason =
   | 'provider-error' // the Batch API refused or failed the work
   | 'request-errors' // some requests failed permanently (4xx); listed in `details`
   | 'incomplete' // results are missing rows
+  | 'invalid-replies' // structured replies that fail their schema (named in `details`)
   | 'budget-exceeded' // maxCost guard
   | 'command-failed' // a shell stage exited non-zero
   | 'missing-credentials'
+  | 'transform-threw' // a transform's own function threw (the user's code, named by file and line)
   | 'stage-threw'; // a bug: an exception escaped a stage
 
 export interface StageFailure {
@@ -49,7 +51,11 @@ export type StageOutcome =
   /** `retry`: the output is complete for now, but a later build must run the target again (and says why). */
   | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number; retry?: string }
   | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState; money?: TargetMoney }
-  | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number };
+  /**
+   * `partialOutput`: the stage wrote the rows it could (the rest are named in the failure); the file
+   * is moved into place for the user to use, but the target stays failed and is run again next build.
+   */
+  | { kind: 'failed'; failure: StageFailure; usage?: TokenUsage; costUsd?: number; partialOutput?: boolean };
 
 /** Where a remote target stands, for `status` and progress displays. */
 export type RemoteState =
@@ -97,6 +103,8 @@ export interface Estimate {
   cachedRequests: number;
   /** Where the expected output comes from, per rule and model (learned from answers, or configured). */
   basis?: OutputBasis[];
+  /** Of `requests`, re-asks of invalid structured replies expected from the invalid rate seen so far. */
+  expectedReasks?: number;
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */
@@ -134,6 +142,14 @@ export interface RemoteStatus {
   inFlightSince?: number;
   summary?: string;
   failures?: string[];
+  /** With a reply schema: answered rows with a valid / invalid final reply, and rows re-asked. */
+  replies?: ReplyCounts;
+}
+
+export interface ReplyCounts {
+  valid: number;
+  invalid: number;
+  reasked: number;
 }
 
 export interface StageDefinition<Config extends { kind: string }> {
@@ -145,6 +161,11 @@ export interface StageDefinition<Config extends { kind: string }> {
   /** Local stages that are pure may run into a scratch directory during `--dry-run`. */
   readonly pure: boolean;
   readonly schema: z.ZodType<Config>;
+  /**
+   * What of the config the fingerprint sees, when the parsed config is not plain JSON (functions,
+   * zod schemas): a JSON value that changes exactly when the output would. Default: the config.
+   */
+  identity?(config: Config): unknown;
   run(ctx: TargetContext, config: Config): Promise<StageOutcome>;
   /**
    * Called once per build with every target of this stage that may run (poll in bulk, schedule),

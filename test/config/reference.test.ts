@@ -3,8 +3,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { DOCS_FILE, REPO, TYPES_FILE, renderConfigDocs, renderOptionTypes } from '../../scripts/config-reference.ts';
+import type { z } from 'zod';
+import {
+  DOCS_FILE,
+  REPO,
+  TYPES_FILE,
+  jsonSchema,
+  renderConfigDocs,
+  renderOptionTypes,
+} from '../../scripts/config-reference.ts';
 import { pipelineSchema, ruleSchema } from '../../src/config/schema.ts';
 import { stageRegistry } from '../../src/stages/registry.ts';
 
@@ -28,7 +35,7 @@ describe('config reference', () => {
       ...[...stageRegistry.values()].map((s) => [s.kind, s.schema] as [string, z.ZodType]),
     ];
     for (const [name, schema] of schemas) {
-      const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, { description?: string }> };
+      const json = jsonSchema(schema) as { properties?: Record<string, { description?: string }> };
       for (const [key, option] of Object.entries(json.properties ?? {})) {
         if (key !== 'kind' && !option.description) undescribed.push(`${name}.${key}`);
       }

@@ -60,3 +60,22 @@ describe.each(EXAMPLES)('$config', ({ config, uses, merged }) => {
     }
   });
 });
+
+describe('examples/labels.config.ts', () => {
+  it('runs offline to labelled records, every one valid, and their summary', { timeout: 240_000 }, async () => {
+    const made = await exampleRig(['examples/labels.config.ts']);
+    rig = made.rig;
+    const run = await rig.cli(['build', '-C', 'examples/labels.config.ts', '--offline', '--wait'], {
+      env: { PIPELINE_EMULATOR_SPEED: '200' },
+    });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const { Label } = await import('../../examples/labels.config.ts');
+    const summary = JSON.parse(await rig.read('results/mmlu/labels/summary.json')) as Record<string, unknown>;
+    expect(Object.keys(summary).sort()).toEqual([...made.subjects].sort());
+    for (const subject of made.subjects) {
+      const rows = await rig.lines(`results/mmlu/labels/${subject}.jsonl`);
+      expect(rows).toHaveLength(4);
+      for (const row of rows) expect(Label.safeParse(row).success).toBe(true);
+    }
+  });
+});

@@ -36,6 +36,7 @@ import { REPO } from '../helpers/rig.ts';
 import { referenceRun, type JobSpec } from './lib.ts';
 import { secretsCheck } from './secrets.ts';
 import { onlineCrashCampaign } from './online-crash.ts';
+import { structuredCampaign } from './structured.ts';
 
 interface Row {
   scenario: string;
@@ -508,7 +509,27 @@ async function onlineCrash(): Promise<void> {
   });
 }
 
+const STRUCTURED_KILLS = 10;
+
+async function structured(): Promise<void> {
+  log('structured outputs');
+  const f = await structuredCampaign({ subjects: 4, records: 50, invalidRate: 0.2, kills: STRUCTURED_KILLS, seed: 14 });
+  rows.push({
+    scenario: 'structured outputs',
+    what: `issue #14: 20% of structured replies invalid (not JSON, a missing field, truncated, refused; fixed by the body), each re-asked up to 2 times with the validation error appended, ${STRUCTURED_KILLS} runs SIGKILLed at a random failpoint, then \`build\` to the end. A row is lost when it is neither valid in the merged file nor named by the merge; a duplicate is a body executed again other than to re-ask an invalid reply, or a batch created twice. Trials are rows`,
+    trials: f.rows,
+    duplicates: f.duplicates + Math.max(0, f.batchesCreated - f.batchesRecorded),
+    lost: f.lost,
+    wrong: 0,
+    unclear: f.finished ? 0 : 1,
+    notes: [
+      `${f.valid} rows valid, ${f.named} named as still invalid; ${f.invalidReplies} invalid replies re-asked; ${f.batchesCreated} batches; ${f.kills} kills in ${f.runs} CLI runs`,
+    ],
+  });
+}
+
 const TASKS: Record<string, () => Promise<void>> = {
+  structured,
   'online-crash': onlineCrash,
   'queue-limit': queueLimit,
   crash: () => crashes('openai'),
@@ -563,6 +584,7 @@ const order = [
   'concurrency',
   'secrets & exposure',
   'online crash',
+  'structured outputs',
 ];
 rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
 const header = ['scenario', 'trials', 'duplicates', 'rows lost', 'rows wrong', 'errors unclear'];

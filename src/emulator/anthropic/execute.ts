@@ -12,6 +12,7 @@ import { LineWriter } from '../writer.ts';
 import type { AnthropicContext } from './context.ts';
 import { errorObject, type AnthropicErrorType } from './errors.ts';
 import { derivedRequestId } from './ids.ts';
+import { spoilAnthropicIfChosen } from '../invalid-answer.ts';
 import { answer } from './message.ts';
 import { checkParams } from './request-params.ts';
 import type { MessageBatchRecord } from './types.ts';
@@ -75,7 +76,7 @@ export async function processUpTo(ctx: AnthropicContext, rec: MessageBatchRecord
         rec.counts.errored++;
       } else {
         const reply = answer(params, rec.id, index);
-        if (ctx.ledger.markSucceeded(hash)) ctx.stats.add('duplicateExecutions');
+        spoilAnthropicIfChosen(ctx, custom_id, hash, params, reply);
         ctx.stats.add('inputTokens', reply.inputTokens);
         ctx.stats.add('outputTokens', reply.outputTokens);
         result = { type: 'succeeded', message: reply.message };

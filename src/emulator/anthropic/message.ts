@@ -6,6 +6,7 @@
 import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../../tokens/count.ts';
 import { isRecord } from '../http.ts';
 import { replyFor } from '../model.ts';
+import { forcedTool, standInObject } from '../structured-answer.ts';
 import { derivedMessageId } from './ids.ts';
 import { seedFrom } from '../prng.ts';
 
@@ -41,7 +42,10 @@ export interface StandInMessage {
 export function answer(params: Record<string, unknown>, batchId: string, index: number): StandInMessage {
   const model = String(params.model);
   const maxTokens = Number(params.max_tokens);
-  let text = replyFor(lastUserText(params.messages as Record<string, unknown>[]));
+  const user = lastUserText(params.messages as Record<string, unknown>[]);
+  const tool = forcedTool(params);
+  const input = tool ? standInObject(tool.schema, user) : undefined;
+  let text = input !== undefined ? JSON.stringify(input) : replyFor(user);
   let outputTokens = countTextTokens(model, text);
   const cut = outputTokens > maxTokens;
   if (cut) {
@@ -59,8 +63,9 @@ export function answer(params: Record<string, unknown>, batchId: string, index: 
       type: 'message',
       role: 'assistant',
       model,
-      content: [{ type: 'text', text }],
-      stop_reason: cut ? 'max_tokens' : 'end_turn',
+      // A forced tool answers with a tool_use block (whole input even when cut: the stop reason says so).
+      content: tool ? [{ type: 'tool_use', id: `toolu_${index}`, name: tool.name, input }] : [{ type: 'text', text }],
+      stop_reason: cut ? 'max_tokens' : tool ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       usage: {
         input_tokens: inputTokens - cache.read - cache.written,

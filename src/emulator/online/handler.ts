@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context.ts';
 import { readJsonBody, sendError, sendJson } from '../http.ts';
 import { newRequestId } from '../ids.ts';
+import { spoilIfChosen } from '../invalid-answer.ts';
 import { runModel, type ModelResult } from '../model.ts';
 import { faultAnswer, queueFullAnswer, rateLimitAnswer, stormAnswer, type OnlineErrorAnswer } from './errors.ts';
 import { fateOf, stormLeft } from './faults.ts';
@@ -73,7 +74,7 @@ export async function serveOnline(
     const latency = online.latencyMs(result.outputTokens) / ctx.speed;
     if (latency > 0 && !(await sleepUnlessGone(ctx, latency, gone.signal))) return;
     if (gone.signal.aborted) return;
-    await bill(ctx, request, result);
+    await bill(ctx, request, result, endpoint);
     if (fate.kind === 'lose-reply') {
       online.stats.lostReply();
       req.socket.destroy();
@@ -105,10 +106,17 @@ function answerError(
 }
 
 /** Notes the answer as executed and paid, durably, before anyone can hear of it. */
-async function bill(ctx: EmulatorContext, request: OnlineRequest, result: ModelResult): Promise<void> {
+async function bill(
+  ctx: EmulatorContext,
+  request: OnlineRequest,
+  result: ModelResult,
+  endpoint: OnlineEndpoint,
+): Promise<void> {
   await ctx.locks.run(LEDGER_LOCK, async () => {
     await ctx.ledger.refresh();
-    if (ctx.ledger.markSucceeded(request.hash)) ctx.stats.add('duplicateExecutions');
+    // Online requests have no custom id: the invalid-replies fault draws by body only.
+    if (endpoint === '/v1/chat/completions') spoilIfChosen(ctx, '', request.hash, request.body, result);
+    else if (ctx.ledger.markSucceeded(request.hash)) ctx.stats.add('duplicateExecutions');
     await ctx.ledger.flush();
   });
   ctx.stats.add('requestsExecuted');

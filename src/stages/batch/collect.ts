@@ -13,6 +13,7 @@ import { CacheAppender } from './cache.ts';
 import { isTokenLimitFailure } from './classify.ts';
 import { backOffOnTokenLimit } from './token-limit.ts';
 import { readResultLine, type ResultLine } from '../result-line.ts';
+import { noteReply } from '../structured/note-reply.ts';
 import { afterError, afterUnanswered } from './request-failures.ts';
 import { recordEvent, type Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
@@ -72,6 +73,8 @@ export async function collectPart(
               : { hash: null, request_sha: part.requestSha, custom_id: r.customId, batch: batch.id, result: r.line },
           );
           answers.set(r.customId, 'succeeded');
+          // Checked now, recorded with the part's collection (one save): a crash repeats both.
+          if (hash && run.config.schema) noteReply(run.ledger, hash, r, run.config.schema);
           billed += r.usage.input;
           addToSpend(spend, billOf(part.model, r.usage, prices, 'batch'), r.usage);
           if (answers.size === Math.ceil(part.requests / 2))

@@ -1,6 +1,7 @@
 /** The `batch` rule's options, with the provider's limits as defaults (design §4). */
 import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
+import { reaskOptions } from '../structured/reask-options.ts';
 import { PROVIDERS } from '../../batch-api/types.ts';
 import { PROVIDER_TRAITS } from '../../batch-api/traits.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
@@ -88,6 +89,7 @@ export const batchConfigSchema = z
       .describe(
         'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
       ),
+    ...reaskOptions,
     pricing: pricingSchema.describe(
       'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
     ),

@@ -48,11 +48,22 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
     ...(s?.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
     ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
     money: await targetMoney(ctx.root, ctx.target, ctx.rule, config, s),
+    ...(s?.invalid !== undefined
+      ? { replies: { valid: s.succeeded - s.invalid, invalid: s.invalid, reasked: s.reasked ?? 0 } }
+      : {}),
     summary: ledger.rejected
       ? ledger.rejected.message
-      : [describeParts(running.length, s?.queued ?? 0, permanent.length), lastEvent].filter(Boolean).join('; '),
+      : [describeParts(running.length, s?.queued ?? 0, permanent.length), replyCounts(s), lastEvent]
+          .filter(Boolean)
+          .join('; '),
     ...(failures.length > 0 ? { failures } : {}),
   };
+}
+
+/** With a reply schema: how the answered rows' replies stand. */
+export function replyCounts(s: { succeeded: number; invalid?: number; reasked?: number } | undefined): string {
+  if (s?.invalid === undefined) return '';
+  return `replies: ${s.succeeded - s.invalid} valid, ${s.invalid} invalid, ${s.reasked ?? 0} re-asked`;
 }
 
 function describeParts(running: number, queued: number, permanent: number): string {

@@ -100,6 +100,13 @@ const requestFailureSchema = z.object({
   result: z.unknown().optional(),
 });
 
+const invalidReplySchema = z.object({
+  customId: z.string(),
+  attempt: z.number().int().nonnegative(),
+  kind: z.enum(['refusal', 'truncated', 'not-json', 'schema']),
+  message: z.string(),
+});
+
 export const ledgerSchema = z.object({
   version: z.literal(1),
   target: z.string(),
@@ -107,6 +114,11 @@ export const ledgerSchema = z.object({
   parts: z.array(partSchema),
   /** Requests (by body hash) that failed: transient ones with their attempts, permanent ones. */
   requestFailures: z.record(sha256, requestFailureSchema),
+  /**
+   * Structured replies that were invalid, by the cache key of the request that got them (a line's
+   * hash or a re-ask's key): each calls for the next re-ask (see structured/reask.ts).
+   */
+  invalidReplies: z.record(sha256, invalidReplySchema).optional(),
   /** A batch the provider refused as invalid: not resent until the request file changes (or --force). */
   rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
   /** After `token_limit_exceeded`: no new part before `until`. */
@@ -121,6 +133,9 @@ export const ledgerSchema = z.object({
       succeeded: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
       queued: z.number().int().nonnegative(),
+      /** With a reply schema: answered rows whose reply is invalid and final, and rows asked again. */
+      invalid: z.number().int().nonnegative().optional(),
+      reasked: z.number().int().nonnegative().optional(),
       usage: z.object({
         input: z.number(),
         output: z.number(),

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { isRecord } from '../record-template.ts';
 import type { Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
-import { lineHash, type RequestFile } from './request-file.ts';
+import { lineKey } from '../structured/reask.ts';
+import type { RequestFile } from './request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
 export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {
@@ -49,7 +50,7 @@ export async function partRequests(
       } catch {
         continue;
       }
-      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, lineHash(v));
+      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, lineKey(v));
     }
     return ids;
   }

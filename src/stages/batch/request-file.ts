@@ -30,6 +30,8 @@ export interface RequestEntry extends RequestRef {
   /** The line exactly as written (what is uploaded). */
   text: string;
   body: Record<string, unknown>;
+  /** Set on the k-th re-ask of an invalid structured reply (see structured/reask.ts); `customId` stays the line's. */
+  reask?: number;
 }
 
 export interface RequestFile<E extends RequestRef = RequestEntry> {

@@ -20,6 +20,8 @@ import { targetMoney } from './target-money.ts';
 import { markSaved, now, save, type BatchRun } from './run-context.ts';
 import { sendOutstanding } from './send.ts';
 import { remoteState } from './state.ts';
+import { replyCounts } from './describe.ts';
+import { effectiveRequests, structuredCounts } from './reasks.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -36,7 +38,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   if (!loaded.ok) return failed(loaded.error);
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root, config.provider);
   if (!request.ok) return failed(request.error);
-  const current = request.value;
+  const written = request.value;
   const run: BatchRun = {
     ctx,
     svc,
@@ -55,6 +57,8 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     delete ledger.rejected;
     delete ledger.backoff;
   }
+  // Lines whose reply was invalid stand for their re-ask; recomputed below once new results are in.
+  let current = effectiveRequests(ledger, config, written);
   const live = new Set(current.entries.map((e) => e.hash));
   for (const hash of Object.keys(ledger.requestFailures)) if (!live.has(hash)) delete ledger.requestFailures[hash];
   // Re-running is the user's "try again": requests whose attempts ran out in an earlier build get a fresh round.
@@ -95,6 +99,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     });
 
   // 2. Plan: what has no cached success, no failure that stops it and is not in flight.
+  current = effectiveRequests(ledger, config, written);
   const index = await readCacheIndex(run.files.cache, matchUnhashed(current));
   const flying = await inFlightHashes(run, ledger, current);
   let queued = 0;
@@ -119,12 +124,16 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   });
   const running = ledger.parts.filter(isInFlight);
   const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
-  ledger.summary = summaryOf(current, ledger.summary, tally, queued);
+  ledger.summary = {
+    ...summaryOf(current, ledger.summary, tally, queued),
+    ...structuredCounts(ledger, config, current, index),
+  };
   await save(run);
   const money = await targetMoney(ctx.root, ctx.target, ctx.rule, config, ledger.summary);
   const done = Math.min(tally.total, tally.succeeded + tally.failed + inBatches);
   const parts = [
     `${tally.succeeded}/${tally.total} answered`,
+    replyCounts(ledger.summary),
     running.length > 0 ? `${running.length} batch${running.length > 1 ? 'es' : ''} in flight` : '',
     queued > 0 ? `${queued} queued (${queuedWhy})` : '',
     ...recentEvents(run),
@@ -179,14 +188,18 @@ async function finish(
     prices,
     writeTo: run.ctx.tempOutput,
   });
-  run.ledger.summary = summaryOf(current, run.ledger.summary, tally, 0);
+  run.ledger.summary = {
+    ...summaryOf(current, run.ledger.summary, tally, 0),
+    ...structuredCounts(run.ledger, run.config, current, index),
+  };
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
   const retried = failures.filter((f) => f.exhausted).length;
+  const counts = replyCounts(run.ledger.summary);
   const summary =
-    tally.failed > 0
+    (tally.failed > 0
       ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
-      : `${tally.succeeded} results`;
+      : `${tally.succeeded} results`) + (counts ? ` (${counts})` : '');
   return {
     kind: 'done',
     summary,

@@ -17,6 +17,8 @@ import { learnedOutput } from '../learned-output.ts';
 import { prepareBatches } from './prepare.ts';
 import { readRequestFile } from './request-file.ts';
 import { runBatch } from './run.ts';
+import { effectiveRequests } from './reasks.ts';
+import { expectedReasks } from '../structured/expected-reasks.ts';
 
 export type { BatchStageConfig } from './config.ts';
 
@@ -35,25 +37,29 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const zero = emptyEstimate();
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root, config.provider).catch(() => undefined);
     if (!request?.ok) return zero;
-    const current = request.value;
     const files = targetFiles(ctx.root, ctx.target);
-    const index = await readCacheIndex(files.cache, matchUnhashed(current));
+    const index = await readCacheIndex(files.cache, matchUnhashed(request.value));
     const loaded = ctx.marker ? await loadLedger(ctx.marker, ctx.root) : undefined;
     const ledger = loaded?.ok ? loaded.value : undefined;
+    const current = effectiveRequests(ledger && structuredClone(ledger), config, request.value);
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
     const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
     const e = estimateCost(needed, learned.ratioOf, priceTable(config, DEFAULT_PRICES));
+    const reasks = config.schema ? expectedReasks(ledger?.invalidReplies, index.size, config.maxInvalidAttempts) : 0;
+    // Re-asks are priced as the average request to send (their bodies are the same or a little longer).
+    const scale = 1 + reasks;
     return {
-      requests: e.requests,
-      inputTokens: e.inputTokens,
-      outputTokens: e.outputTokens,
-      maxOutputTokens: e.maxOutputTokens,
-      costUsd: e.costUsd,
-      standardCostUsd: e.standardCostUsd,
+      requests: e.requests + Math.round(e.requests * reasks),
+      inputTokens: Math.round(e.inputTokens * scale),
+      outputTokens: Math.round(e.outputTokens * scale),
+      maxOutputTokens: Math.round(e.maxOutputTokens * scale),
+      costUsd: e.costUsd * scale,
+      standardCostUsd: e.standardCostUsd * scale,
       cachedRequests: cached,
       ...(needed.length > 0 ? { basis: learned.basis(needed.map((n) => n.model)) } : {}),
+      ...(reasks > 0 ? { expectedReasks: Math.round(e.requests * reasks) } : {}),
     };
   },
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
+import { reaskOptions } from '../structured/reask-options.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
@@ -57,6 +58,7 @@ export const onlineConfigSchema = z.strictObject({
     .describe(
       'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
     ),
+  ...reaskOptions,
   pricing: pricingSchema.describe(
     'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half.',
   ),

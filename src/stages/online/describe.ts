@@ -3,10 +3,15 @@
  * done/total, requests and tokens per second over the last run, and the time left at that pace.
  * A build that is running appends to the journal as answers arrive, so `status` beside it is live.
  */
-import type { RemoteStatus, TargetContext } from '../types.ts';
+import type { InvalidRecord } from '../structured/reask.ts';
+import type { RemoteStatus, ReplyCounts, TargetContext } from '../types.ts';
 import { replayJournal } from './journal.ts';
 
-export async function describeOnline(ctx: TargetContext, now = ctx.clock.now()): Promise<RemoteStatus> {
+export async function describeOnline(
+  ctx: TargetContext,
+  now = ctx.clock.now(),
+  config?: { schema?: unknown; maxInvalidAttempts: number },
+): Promise<RemoteStatus> {
   if (!ctx.marker) return { state: 'none' };
   const r = await replayJournal(ctx.marker);
   const run = r.lastRun;
@@ -41,7 +46,19 @@ export async function describeOnline(ctx: TargetContext, now = ctx.clock.now()):
     usage: { input: s.input, output: s.output },
     summary: [`${done}/${total} answered`, pace, eta, running, stoppedWhy].filter(Boolean).join(', '),
     ...(failures.length > 0 ? { failures } : {}),
+    ...(config?.schema && finished
+      ? { replies: replyCounts(r.invalid, total - s.failed, config.maxInvalidAttempts) }
+      : {}),
   };
+}
+
+/** From the journal's invalid records: rows re-asked, and rows whose last allowed re-ask was invalid too. */
+function replyCounts(invalid: Readonly<Record<string, InvalidRecord>>, answered: number, max: number): ReplyCounts {
+  const last = new Map<string, number>();
+  for (const r of Object.values(invalid)) last.set(r.customId, Math.max(last.get(r.customId) ?? 0, r.attempt));
+  const final = [...last.values()].filter((attempt) => attempt >= max).length;
+  const reasked = max > 0 ? last.size : 0;
+  return { valid: answered - final, invalid: final, reasked };
 }
 
 function formatSeconds(seconds: number): string {

@@ -8,6 +8,9 @@
  *   {"t":"ok", "h", "id", "at", "in", "out"}                 its answer is in the cache
  *   {"t":"err", "h", "id", "at", "status"?, "code"?, "message", "retry", "final", "result"?}
  *   {"t":"stop", "at", "why"}                                a run ends (done, max-time, interrupted)
+ *   {"t":"invalid", "h", "customId", "attempt", "kind", "message"}  its structured reply is invalid: re-asked
+ *                                                            (written before the answer is cached, so a kill between
+ *                                                            the two re-asks it rather than keeping it unchecked)
  *
  * `h` is the request hash (method, url and body: an edited request has a new one), `id` the custom_id.
  * A request whose last line is `sent` was in flight when the process died: its answer, if the
@@ -15,6 +18,7 @@
  */
 import { readJsonl } from '../../util/jsonl.ts';
 import { isRecord } from '../record-template.ts';
+import type { InvalidRecord } from '../structured/reask.ts';
 
 export type JournalLine =
   | { t: 'run'; at: number; session: string; total: number; todo: number; lost: number }
@@ -37,7 +41,8 @@ export type JournalLine =
       /** The result line written for a final failure (batch output line shape). */
       result?: Record<string, unknown>;
     }
-  | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' };
+  | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' }
+  | ({ t: 'invalid'; h: string } & InvalidRecord);
 
 export type FinalFailure = Extract<JournalLine, { t: 'err' }>;
 
@@ -50,12 +55,15 @@ export interface JournalReplay {
   lastRun?: Extract<JournalLine, { t: 'run' }>;
   sinceRun: { ok: number; failed: number; input: number; output: number; firstAt?: number; lastAt?: number };
   stopped?: Extract<JournalLine, { t: 'stop' }>;
+  /** Invalid structured replies, by the key of the request that got them (see structured/reask.ts). */
+  invalid: Record<string, InvalidRecord>;
 }
 
 export async function replayJournal(file: string): Promise<JournalReplay> {
   const replay: JournalReplay = {
     failures: new Map(),
     lostInFlight: new Set(),
+    invalid: {},
     sinceRun: { ok: 0, failed: 0, input: 0, output: 0 },
   };
   try {
@@ -99,5 +107,10 @@ function apply(r: JournalReplay, line: JournalLine): void {
     case 'stop':
       r.stopped = line;
       return;
+    case 'invalid': {
+      const { t: _t, h, ...record } = line;
+      r.invalid[h] = record;
+      return;
+    }
   }
 }

@@ -26,12 +26,15 @@ export class RequestSource {
     if (this.changed) return undefined;
     const ref = this.refs[this.#next++];
     if (!ref) return undefined;
-    const entry = await this.#read(ref);
+    // A re-ask comes whole (its body is not in the file); every other request is read back.
+    if (isEntry(ref)) return ref;
+    const entry = await this.read(ref);
     if (!entry) this.changed ??= ref;
     return entry;
   }
 
-  async #read(ref: RequestRef): Promise<RequestEntry | undefined> {
+  /** The line a ref points at, whole; undefined when it no longer reads as it did when checked. */
+  async read(ref: RequestRef): Promise<RequestEntry | undefined> {
     const buffer = Buffer.alloc(ref.bytes);
     const { bytesRead } = await this.handle.read(buffer, 0, ref.bytes, ref.offset);
     // The raw line may carry the file's BOM (line 1) and a CR (CRLF files), as when it was checked.
@@ -55,3 +58,5 @@ export class RequestSource {
     return this.handle.close();
   }
 }
+
+const isEntry = (ref: RequestRef): ref is RequestEntry => 'body' in ref;

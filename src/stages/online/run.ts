@@ -20,6 +20,8 @@ import { RequestSource } from './request-source.ts';
 import { runRequests } from './runner.ts';
 import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
+import { replayJournal } from './journal.ts';
+import { effectiveEntries } from '../structured/reask.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -47,14 +49,79 @@ export async function runOnline(
   // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
   if (!request.ok) return failed(request.error);
-  const current = request.value;
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
-  const plan = await planOnline(current, files, {
-    session: svc.session,
-    force: ctx.force,
-    ...(opts.only ? { entries: opts.only } : {}),
-  });
-  const sink = await JournalSink.open(files, ctx.clock, svc.session);
+  // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).
+  let current: RequestFile<RequestRef> = request.value;
+  let stopped: 'max-time' | 'interrupted' | undefined;
+  for (let round = 0; round <= (config.schema ? config.maxInvalidAttempts : 0) && !stopped; round++) {
+    current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
+    const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
+    const plan = await planOnline(current, files, {
+      session: svc.session,
+      force: ctx.force && round === 0,
+      ...(only ? { entries: only } : {}),
+    });
+    if (round > 0 && plan.todo.length === 0) break;
+    const sent = await sendRound(
+      ctx,
+      config,
+      svc,
+      endpoint.value,
+      files,
+      plan,
+      (only ?? current.entries).length,
+      !!only,
+    );
+    if (sent.changed)
+      return failed({
+        reason: 'bad-input',
+        message: `${relative(ctx.root, ctx.inputs[0]!)} changed while it was being sent (line ${sent.changed.line} no longer reads as checked); run the build again`,
+      });
+    stopped = sent.stopped;
+  }
+  current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
+  const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
+  return finish(ctx, config, current, files, svc.session, only ? { ...opts, only } : opts, stopped);
+}
+
+/**
+ * The request file with each line standing for its current re-ask (see structured/reask.ts). A
+ * re-ask's body is not in the file: only those lines are read whole, the rest stay refs.
+ */
+async function withReasks(
+  written: RequestFile<RequestRef>,
+  file: string,
+  journal: string,
+  config: OnlineStageConfig,
+): Promise<RequestFile<RequestRef>> {
+  if (!config.schema) return written;
+  const { invalid } = await replayJournal(journal);
+  if (Object.keys(invalid).length === 0) return written;
+  const reader = await RequestSource.open(file, []);
+  try {
+    const entries: RequestRef[] = [];
+    for (const ref of written.entries) {
+      const full = invalid[ref.hash] ? await reader.read(ref) : undefined;
+      // A line that no longer reads as checked stays a ref: sending it stops the run, naming it.
+      entries.push(full ? effectiveEntries([full], invalid, config).entries[0]! : ref);
+    }
+    return { sha256: written.sha256, entries };
+  } finally {
+    await reader.close();
+  }
+}
+
+async function sendRound(
+  ctx: TargetContext,
+  config: OnlineStageConfig,
+  svc: OnlineServices,
+  endpoint: OnlineEndpoint,
+  files: { cache: string; journal: string },
+  plan: Awaited<ReturnType<typeof planOnline>>,
+  total: number,
+  sample: boolean,
+): Promise<{ stopped?: 'max-time' | 'interrupted' | undefined; changed?: RequestRef | undefined }> {
+  const sink = await JournalSink.open(files, ctx.clock, svc.session, config.schema);
   const source = await RequestSource.open(ctx.inputs[0]!, plan.todo);
   let stopped: 'max-time' | 'interrupted' | undefined;
   try {
@@ -62,14 +129,14 @@ export async function runOnline(
       t: 'run',
       at: ctx.clock.now(),
       session: svc.session,
-      total: (opts.only ?? current.entries).length,
+      total,
       todo: plan.todo.length,
       lost: plan.lostInFlight,
     });
     if (plan.todo.length > 0) {
       const model = plan.todo[0]!.model;
       const limiter = svc.limiter(
-        `${endpoint.value.baseURL ?? ''}\u0000${model}`,
+        `${endpoint.baseURL ?? ''}\u0000${model}`,
         {
           maxConcurrency: config.maxConcurrency,
           requestsPerMinute: config.requestsPerMinute,
@@ -80,7 +147,7 @@ export async function runOnline(
       const outcome = await runRequests({
         total: plan.todo.length,
         next: () => source.next(),
-        api: svc.api(endpoint.value),
+        api: svc.api(endpoint),
         limiter,
         clock: ctx.clock,
         signal: ctx.signal,
@@ -91,18 +158,13 @@ export async function runOnline(
       });
       stopped = outcome.stopped;
     }
-    await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (opts.only ? 'sample' : 'done') });
+    await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (sample ? 'sample' : 'done') });
   } finally {
     await source.close();
     await sink.close();
   }
   await recordOnlineSpend(ctx, config, sink, svc.session);
-  if (source.changed)
-    return failed({
-      reason: 'bad-input',
-      message: `${relative(ctx.root, ctx.inputs[0]!)} changed while it was being sent (line ${source.changed.line} no longer reads as checked); run the build again`,
-    });
-  return finish(ctx, config, current, files, svc.session, opts, stopped);
+  return { stopped, changed: source.changed };
 }
 
 async function finish(

@@ -5,6 +5,8 @@
  */
 import type { LineUsage } from '../result-line.ts';
 import { readResultLine } from '../result-line.ts';
+import type { z } from 'zod';
+import { noteReply } from '../structured/note-reply.ts';
 import type { RequestEntry } from '../batch/request-file.ts';
 import type { AnswerMeaning } from './answer.ts';
 import type { JournalLine } from './journal.ts';
@@ -24,12 +26,18 @@ export class JournalSink implements AnswerSink {
     private readonly journal: LineAppender,
     private readonly clock: Clock,
     private readonly session: string,
+    private readonly schema: z.ZodType | undefined,
   ) {}
 
-  static async open(files: { cache: string; journal: string }, clock: Clock, session: string): Promise<JournalSink> {
+  static async open(
+    files: { cache: string; journal: string },
+    clock: Clock,
+    session: string,
+    schema?: z.ZodType,
+  ): Promise<JournalSink> {
     const cache = await LineAppender.open(files.cache);
     try {
-      return new JournalSink(cache, await LineAppender.open(files.journal), clock, session);
+      return new JournalSink(cache, await LineAppender.open(files.journal), clock, session, schema);
     } catch (error) {
       await cache.close();
       throw error;
@@ -45,6 +53,13 @@ export class JournalSink implements AnswerSink {
   }
 
   async succeeded(entry: RequestEntry, line: Record<string, unknown>): Promise<void> {
+    const read = this.schema ? readResultLine(line) : undefined;
+    if (this.schema && read?.kind === 'succeeded') {
+      // The row's custom id and the attempt, as the batch stage names them (see reask.ts).
+      const named = { ...read, customId: entry.reask ? `${entry.customId}__reask${entry.reask}` : entry.customId };
+      const invalid = noteReply({}, entry.hash, named, this.schema);
+      if (invalid) await this.journal.append({ t: 'invalid', h: entry.hash, ...invalid });
+    }
     await this.cache.append({ hash: entry.hash, custom_id: entry.customId, batch: 'online', result: line });
     const usage = usageOf(line);
     this.usage.input += usage.input;

@@ -24,7 +24,7 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
   pure: false,
   schema: onlineConfigSchema,
   run: (ctx, config) => runOnline(ctx, config),
-  describe: (ctx) => describeOnline(ctx),
+  describe: (ctx, config) => describeOnline(ctx, ctx.clock.now(), config),
 
   async estimate(ctx, config): Promise<Estimate> {
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);

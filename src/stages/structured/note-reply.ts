@@ -1,0 +1,33 @@
+/**
+ * A structured reply checked as it arrives: an invalid one is recorded under the key of the
+ * request that got it (which calls for the next re-ask, see reask.ts); a valid one clears any
+ * record under that key (a reply re-read after a crash is judged the same way).
+ */
+import type { z } from 'zod';
+import type { ResultLine } from '../result-line.ts';
+import type { InvalidRecord } from './reask.ts';
+import { checkReply } from './validate-reply.ts';
+
+const SUFFIX = /__reask(\d+)$/;
+
+export function noteReply(
+  holder: { invalidReplies?: Record<string, InvalidRecord> | undefined },
+  key: string,
+  result: Extract<ResultLine, { kind: 'succeeded' }>,
+  schema: z.ZodType,
+): InvalidRecord | undefined {
+  const checked = checkReply(result, schema);
+  if (checked.ok) {
+    if (holder.invalidReplies) delete holder.invalidReplies[key];
+    return undefined;
+  }
+  const m = SUFFIX.exec(result.customId);
+  const record: InvalidRecord = {
+    customId: m ? result.customId.slice(0, m.index) : result.customId,
+    attempt: m ? Number(m[1]) : 0,
+    kind: checked.kind,
+    message: checked.message,
+  };
+  (holder.invalidReplies ??= {})[key] = record;
+  return record;
+}

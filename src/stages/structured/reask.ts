@@ -1,0 +1,106 @@
+/**
+ * Re-asking invalid structured replies, as new requests. The request file stays as the requests
+ * rule wrote it; a results stage works on each line's *effective* request instead:
+ *
+ *   line ─ its reply invalid? ─► re-ask 1 ─ invalid? ─► re-ask 2 … up to maxInvalidAttempts
+ *
+ * A re-ask is its own request with its own cache key, so the cache stays honest: the first,
+ * invalid reply stays cached under the line's hash, and a re-ask's reply under
+ * `reaskKey(k, its line)`. Its body is the line's, plus the validation error appended to the last
+ * user message when `repairPrompt` is on; its custom_id is the line's with `__reask{k}`, which is
+ * how a results line (or a part's local copy) names its key again after a crash.
+ *
+ * Which replies were invalid is recorded by key (the ledger's `invalidReplies`), so the chain is a
+ * pure function of the request file and that record: recomputed each run, the same after a crash.
+ */
+import { hashText } from '../../util/hash.ts';
+import { isRecord } from '../record-template.ts';
+import type { RequestEntry } from '../batch/request-file.ts';
+import { lineHash } from '../batch/request-file.ts';
+import type { InvalidKind } from './validate-reply.ts';
+
+export interface InvalidRecord {
+  /** The custom id of the row (the request file's), for messages. */
+  customId: string;
+  /** 0 for the line itself, k for its k-th re-ask. */
+  attempt: number;
+  kind: InvalidKind;
+  message: string;
+}
+
+const SUFFIX = /__reask(\d+)$/;
+/** Anthropic's custom_id limit (OpenAI's is looser): a re-ask's id must fit it too. */
+const MAX_ID = 64;
+
+export function reaskKey(attempt: number, hash: string): string {
+  return hashText(`reask:${attempt}:${hash}`);
+}
+
+/** The cache key of a sent line: its request hash, or a re-ask's own key. */
+export function lineKey(line: Record<string, unknown>): string {
+  const hash = lineHash(line);
+  const m = typeof line.custom_id === 'string' ? SUFFIX.exec(line.custom_id) : null;
+  return m ? reaskKey(Number(m[1]), hash) : hash;
+}
+
+function reaskId(customId: string, attempt: number): string {
+  const suffix = `__reask${attempt}`;
+  if (customId.length + suffix.length <= MAX_ID) return `${customId}${suffix}`;
+  // Still unique: a short hash of the whole id stands in for its tail.
+  return `${customId.slice(0, MAX_ID - suffix.length - 13)}_${hashText(customId).slice(0, 12)}${suffix}`;
+}
+
+export function repairText(message: string): string {
+  return `\n\nYour previous reply was not valid (${message}). Reply again with only a JSON object that follows the schema.`;
+}
+
+/** The last user message's text with `extra` appended (chat `messages`, Responses `input`, Anthropic `messages`). */
+function withRepair(body: Record<string, unknown>, extra: string): Record<string, unknown> {
+  const key = Array.isArray(body.messages) ? 'messages' : Array.isArray(body.input) ? 'input' : undefined;
+  if (!key) return typeof body.input === 'string' ? { ...body, input: body.input + extra } : body;
+  const messages = [...(body[key] as unknown[])];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!isRecord(m) || m.role !== 'user') continue;
+    const content = Array.isArray(m.content)
+      ? [...(m.content as unknown[]), { type: 'text', text: extra.trim() }]
+      : `${typeof m.content === 'string' ? m.content : ''}${extra}`;
+    messages[i] = { ...m, content };
+    break;
+  }
+  return { ...body, [key]: messages };
+}
+
+function reaskEntry(e: RequestEntry, attempt: number, last: InvalidRecord, repair: boolean): RequestEntry {
+  const line = JSON.parse(e.text) as Record<string, unknown>;
+  const inline = isRecord(line.params) && line.body === undefined;
+  const body = repair ? withRepair(e.body, repairText(last.message)) : e.body;
+  const sent = { ...line, custom_id: reaskId(e.customId, attempt), [inline ? 'params' : 'body']: body };
+  return { ...e, hash: reaskKey(attempt, lineHash(sent)), text: JSON.stringify(sent), body, reask: attempt };
+}
+
+/**
+ * The request each line stands for now: itself, or the re-ask its invalid replies call for. The
+ * last re-ask is kept even when its reply is invalid too: that reply is final (the merge names it).
+ * `chain` holds every key the lines pass through: records under other keys belong to an older
+ * request file (or settings) and can go.
+ */
+export function effectiveEntries(
+  entries: readonly RequestEntry[],
+  invalid: Readonly<Record<string, InvalidRecord>> | undefined,
+  settings: { maxInvalidAttempts: number; repairPrompt: boolean },
+): { entries: RequestEntry[]; chain: Set<string> } {
+  const chain = new Set<string>();
+  const out = entries.map((e) => {
+    let current = e;
+    chain.add(e.hash);
+    for (let k = 1; invalid && k <= settings.maxInvalidAttempts; k++) {
+      const bad = invalid[current.hash];
+      if (!bad) break;
+      current = reaskEntry(e, k, bad, settings.repairPrompt);
+      chain.add(current.hash);
+    }
+    return current;
+  });
+  return { entries: out, chain };
+}
