@@ -1,32 +1,48 @@
 /**
  * Bookkeeping cost: how long `pipeline` takes to find that nothing (or one thing) needs doing,
- * beside GNU make and ninja on the equivalent graph, and beside bare node/tsx start-up. The graph
- * per subject: source → request file → a second in-process requests stage over it (a shell stage
- * here would spend the set-up build spawning 22,800 processes), so 2 targets per subject; make
- * and ninja get the same two-step graph (cp, wc). Run: `npx tsx bench/bookkeeping.ts [--sizes 57,1140,11400] [--runs 5]`.
+ * beside GNU make and ninja on the same graph, and beside bare node/tsx start-up.
+ *
+ * The graph is the pipeline's real one (pipeline.config.ts, `mmluConfig()`): per subject a
+ * requests file, a batch marker and its results (one rule, two outputs), and the merged file: 4
+ * derived files, 3 targets. The set-up build runs the batches on an in-process emulator; the
+ * timed runs point the CLI at a closed port, so a no-op that touched the network would show.
+ * make and ninja get the same 4 derived files per subject (cp stands in for each step), each
+ * tuned as its experts would: make without its built-in implicit rules and suffix list
+ * (`MAKEFLAGS += --no-builtin-rules`, `.SUFFIXES:`), which otherwise has it search RCS/SCCS and
+ * suffix rules for every file; ninja as generated (it has nothing to tune).
+ * Run: `npx tsx bench/bookkeeping.ts [--sizes 57,1140,11400] [--runs 5] [--keep]`.
  */
 import { spawnSync } from 'node:child_process';
 import { utimesSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateMmluDataset } from '../src/data/generate-mmlu.ts';
-import { fmt, isMain, markdownTable, pipelineArgs, REPO, timeCommand, TSX_LOADER, type Timing } from './lib.ts';
+import { startEmulator } from '../src/emulator/index.ts';
+import {
+  buildUntilDone,
+  emulatorEnv,
+  fmt,
+  isMain,
+  markdownTable,
+  mmluConfig,
+  pipelineArgs,
+  REPO,
+  timeCommand,
+  TSX_LOADER,
+  type Timing,
+} from './lib.ts';
 
-const CONFIG = `export default {
-  root: '.',
-  rules: [
-    { name: 'requests', inputs: ['original/{subject}.jsonl'], output: 'requests/{subject}.jsonl',
-      stage: { kind: 'requests', prompt: 'Paraphrase:\\n<text>\\n{analysis}\\n</text>' } },
-    { name: 'count', inputs: ['requests/{subject}.jsonl'], output: 'counts/{subject}.jsonl',
-      stage: { kind: 'requests', idField: 'custom_id', customId: '{custom_id}', prompt: '{custom_id}' } },
-  ],
-};
-`;
+/** Where the timed runs send API calls: nothing listens there (port 9, discard), so any call fails. */
+const NO_NETWORK = emulatorEnv('http://127.0.0.1:9/v1');
 
-/** What the tool's dependencies would cost at start-up; only zod is imported by every command, the rest lazily where needed. */
+/** Targets per subject in the pipeline's graph (requests, batch, merge); derived files are one more (the marker). */
+const TARGETS_PER_SUBJECT = 3;
+
+/** What the tool's dependencies would cost at start-up if a no-op loaded them; it loads none of them. */
 const HEAVY_DEPS = [
+  '@anthropic-ai/sdk',
   'gpt-tokenizer/encoding/o200k_base',
   'gpt-tokenizer/encoding/cl100k_base',
   'zx',
@@ -51,6 +67,8 @@ export interface BookkeepingRow {
 export async function benchBookkeeping(
   sizes: number[],
   runsWanted: number,
+  /** Leave the projects in place (their paths go to stderr) for profiling by hand. */
+  keep = false,
 ): Promise<{
   rows: BookkeepingRow[];
   node: Timing;
@@ -90,14 +108,24 @@ export async function benchBookkeeping(
       const scale = Math.max(1, Math.round(subjects / 57));
       const made = await generateMmluDataset({ outDir: path.join(dir, 'original'), scale, recordsPerSubject: 2 });
       const names = made.subjects;
-      await writeFile(path.join(dir, 'pipeline.config.ts'), CONFIG);
-      await writeFile(path.join(dir, 'Makefile'), makefile(names));
-      await writeFile(path.join(dir, 'build.ninja'), ninjaFile(names));
+      await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
+      // make and ninja each get their own copy of the sources and outputs (cp stands in for the steps).
+      for (const peer of ['make', 'ninja']) await mkdir(path.join(dir, peer));
+      spawnSync('cp', ['-r', path.join(dir, 'original'), path.join(dir, 'make', 'original')]);
+      spawnSync('cp', ['-r', path.join(dir, 'original'), path.join(dir, 'ninja', 'original')]);
+      await writeFile(path.join(dir, 'make', 'Makefile'), makefile(names));
+      await writeFile(path.join(dir, 'ninja', 'build.ninja'), ninjaFile(names));
+      // Set-up: the whole job, batches included, on a fast emulator, then make's and ninja's builds.
+      const emulator = await startEmulator({ stateDir: path.join(dir, 'emulator-state'), speed: 1000 });
+      try {
+        await buildUntilDone(dir, emulatorEnv(emulator.url), () => new Promise((r) => setTimeout(r, 200)));
+      } finally {
+        await emulator.close();
+      }
+      spawnSync('make', ['-s', '-j2', 'all'], { cwd: path.join(dir, 'make'), stdio: 'ignore' });
+      spawnSync('ninja', [], { cwd: path.join(dir, 'ninja'), stdio: 'ignore' });
       const [cmd, build] = pipelineArgs('build');
-      const first = spawnSync(cmd, build, { cwd: dir, stdio: 'ignore' });
-      if (first.status !== 0) throw new Error(`initial build failed (${first.status})`);
-      spawnSync('make', ['-s', '-j2', 'all'], { cwd: dir, stdio: 'ignore' });
-      spawnSync('ninja', [], { cwd: dir, stdio: 'ignore' });
+      const env = NO_NETWORK;
       const touchOne = () => {
         const t = new Date();
         utimesSync(path.join(dir, 'original', `${names[0]}.jsonl`), t, t);
@@ -106,42 +134,64 @@ export async function benchBookkeeping(
       const runs = subjects >= 10_000 ? Math.min(3, runsWanted) : runsWanted;
       const row: BookkeepingRow = {
         subjects: names.length,
-        targets: names.length * 2,
-        noopBuild: timeCommand(cmd, build, { cwd: dir, runs }),
-        status: timeCommand(...pipelineArgs('status', '--json'), { cwd: dir, runs }),
-        dryRun: timeCommand(...pipelineArgs('build', '-n'), { cwd: dir, runs }),
-        touched: timeCommand(cmd, build, { cwd: dir, runs, prepare: touchOne }),
-        make: timeCommand('make', ['-s', 'all'], { cwd: dir, runs }),
-        makeDry: timeCommand('make', ['-n', 'all'], { cwd: dir, runs }),
-        ninja: timeCommand('ninja', [], { cwd: dir, runs }),
-        ninjaDry: timeCommand('ninja', ['-n'], { cwd: dir, runs }),
+        targets: names.length * TARGETS_PER_SUBJECT,
+        noopBuild: timeCommand(cmd, build, { cwd: dir, runs, env }),
+        status: timeCommand(...pipelineArgs('status', '--json'), { cwd: dir, runs, env }),
+        dryRun: timeCommand(...pipelineArgs('build', '-n'), { cwd: dir, runs, env }),
+        touched: timeCommand(cmd, build, { cwd: dir, runs, env, prepare: touchOne }),
+        make: timeCommand('make', ['-s', 'all'], { cwd: path.join(dir, 'make'), runs }),
+        makeDry: timeCommand('make', ['-n', 'all'], { cwd: path.join(dir, 'make'), runs }),
+        ninja: timeCommand('ninja', [], { cwd: path.join(dir, 'ninja'), runs }),
+        ninjaDry: timeCommand('ninja', ['-n'], { cwd: path.join(dir, 'ninja'), runs }),
       };
       rows.push(row);
       process.stderr.write(`bookkeeping: ${names.length} subjects: no-op build ${fmt(row.noopBuild)}\n`);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      if (keep) process.stderr.write(`bookkeeping: kept ${dir}\n`);
+      else await rm(dir, { recursive: true, force: true });
     }
   }
   return { rows, node, tsx, modules, help, deps };
 }
 
+/**
+ * The pipeline's graph for GNU make, written as a careful author would: no built-in rules and no
+ * suffix list (otherwise make tries RCS/SCCS and suffix rules for every file and prerequisite).
+ * A pattern rule with two targets is made by one run of its recipe (marker + results).
+ */
 function makefile(subjects: string[]): string {
   return [
-    `all: ${subjects.map((s) => `counts/${s}.jsonl`).join(' ')}`,
-    'requests/%.jsonl: original/%.jsonl',
-    '\t@mkdir -p requests && cp $< $@',
-    'counts/%.jsonl: requests/%.jsonl',
-    '\t@mkdir -p counts && wc -l < $< > $@',
+    'MAKEFLAGS += --no-builtin-rules',
+    '.SUFFIXES:',
+    '.PHONY: all',
+    `all: ${subjects.map((s) => `paraphrased/${s}.jsonl`).join(' ')}`,
+    'paraphrase_batch/%.jsonl: original/%.jsonl',
+    '\t@mkdir -p paraphrase_batch && cp $< $@',
+    'paraphrase_batch/%.batch.json paraphrase_batch/results/%.jsonl: paraphrase_batch/%.jsonl',
+    '\t@mkdir -p paraphrase_batch/results && cp $< paraphrase_batch/$*.batch.json && cp $< paraphrase_batch/results/$*.jsonl',
+    'paraphrased/%.jsonl: original/%.jsonl paraphrase_batch/results/%.jsonl',
+    '\t@mkdir -p paraphrased && cat $^ > $@',
     '',
   ].join('\n');
 }
 
+/** The same graph for ninja: one build edge per step, the batch edge with its two outputs. */
 function ninjaFile(subjects: string[]): string {
-  const lines = ['rule copy', '  command = cp $in $out', 'rule count', '  command = wc -l < $in > $out'];
+  const lines = [
+    'rule copy',
+    '  command = cp $in $out',
+    'rule batch',
+    '  command = cp $in $marker && cp $in $results',
+    'rule merge',
+    '  command = cat $in > $out',
+  ];
   for (const s of subjects)
     lines.push(
-      `build requests/${s}.jsonl: copy original/${s}.jsonl`,
-      `build counts/${s}.jsonl: count requests/${s}.jsonl`,
+      `build paraphrase_batch/${s}.jsonl: copy original/${s}.jsonl`,
+      `build paraphrase_batch/${s}.batch.json paraphrase_batch/results/${s}.jsonl: batch paraphrase_batch/${s}.jsonl`,
+      `  marker = paraphrase_batch/${s}.batch.json`,
+      `  results = paraphrase_batch/results/${s}.jsonl`,
+      `build paraphrased/${s}.jsonl: merge original/${s}.jsonl paraphrase_batch/results/${s}.jsonl`,
     );
   return `${lines.join('\n')}\n`;
 }
@@ -196,8 +246,12 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
-    options: { sizes: { type: 'string', default: '57,1140,11400' }, runs: { type: 'string', default: '5' } },
+    options: {
+      sizes: { type: 'string', default: '57,1140,11400' },
+      runs: { type: 'string', default: '5' },
+      keep: { type: 'boolean', default: false },
+    },
   });
-  const result = await benchBookkeeping(values.sizes.split(',').map(Number), Number(values.runs));
+  const result = await benchBookkeeping(values.sizes.split(',').map(Number), Number(values.runs), values.keep);
   process.stdout.write(`${bookkeepingMarkdown(result)}\n`);
 }
