@@ -5,3 +5,4 @@ export declare const MANIFEST: string;
 export declare function sourceHash(inputs: readonly string[]): string | undefined;
 export declare function currentBundle(): string | undefined;
 export declare function packageVersion(): string;
+export declare function sourceStamps(inputs: readonly string[]): [number, number][] | undefined;

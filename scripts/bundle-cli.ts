@@ -11,11 +11,11 @@
  * external: it registers loader hooks from its own files, to load a config that is not cached.
  * A failure here is not fatal (the entries then run the sources): `npm ci` must not fail on it.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { BUNDLE_DIR, MANIFEST, packageVersion, REPO, sourceHash } from '../bin/current-bundle.js';
+import { BUNDLE_DIR, MANIFEST, packageVersion, REPO, sourceHash, sourceStamps } from '../bin/current-bundle.js';
 
 const ENTRY = 'src/cli/run.ts';
 /** Loaded from their own files at run time (loader hooks, data tables, or only ever lazily). */
@@ -29,7 +29,6 @@ const ownUrl: Plugin = {
   name: 'own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /\/src\/.*\.ts$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
       const text = await readFile(args.path, 'utf8');
       return {
         contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
@@ -43,6 +42,9 @@ async function bundle(): Promise<void> {
   const staging = `${BUNDLE_DIR}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
+  // Stamped before esbuild reads them: a file edited during the build then no longer matches its
+  // stamp afterwards, and this build is dropped rather than recorded as built from the new content.
+  const before = stampsOf(await listSources());
   const result = await build({
     absWorkingDir: REPO,
     entryPoints: { run: ENTRY },
@@ -65,14 +67,18 @@ async function bundle(): Promise<void> {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith('node_modules/'))
     .sort();
+  const stamps = sourceStamps(inputs);
   const hash = sourceHash(inputs);
-  if (!hash) throw new Error('a source file vanished during the build');
+  const changed = inputs.filter((rel, i) => String(before.get(rel)) !== String(stamps?.[i]));
+  if (!hash || !stamps || changed.length > 0)
+    throw new Error(`source files changed during the build: ${changed.slice(0, 3).join(', ') || 'one vanished'}`);
   const manifest = {
     entry: 'run.mjs',
     version: packageVersion(),
     node: process.versions.node.split('.')[0],
     hash,
     inputs,
+    stamps,
   };
   await writeFile(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   // Swap directories so a concurrent start never sees half a bundle (it sees none, and runs the sources).
@@ -81,6 +87,19 @@ async function bundle(): Promise<void> {
   await rename(staging, BUNDLE_DIR);
   await rm(old, { recursive: true, force: true });
   process.stdout.write(`bundled the CLI: ${inputs.length} source files → ${path.relative(REPO, BUNDLE_DIR)}\n`);
+}
+
+/** Every file the bundle could be built from: src/ (the entry and all it imports). */
+async function listSources(): Promise<string[]> {
+  const entries = await readdir(path.join(REPO, 'src'), { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(REPO, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
+
+function stampsOf(files: string[]): Map<string, [number, number]> {
+  const stamps = sourceStamps(files) ?? [];
+  return new Map(files.map((f, i) => [f, stamps[i]!]));
 }
 
 try {
