@@ -65,7 +65,7 @@ async function bundle(): Promise<void> {
     plugins: [ownUrl],
   });
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((f) => !f.startsWith('node_modules/'))
+    .filter((f) => !f.split('/').includes('node_modules'))
     .sort();
   const stamps = sourceStamps(inputs);
   const hash = sourceHash(inputs);
