@@ -17,8 +17,16 @@ export interface ResolvedRule {
 }
 
 /** What the fingerprint knows of a rule's stage: kind, version, options. */
+/** One identity object per resolved rule, so its config hash is computed once (fingerprint.ts). */
+const identities = new WeakMap<ResolvedRule, StageIdentity>();
+
 export function stageIdentity(resolved: ResolvedRule): StageIdentity {
-  return { kind: resolved.config.kind, version: resolved.stage.version, config: resolved.config };
+  let identity = identities.get(resolved);
+  if (!identity) {
+    identity = { kind: resolved.config.kind, version: resolved.stage.version, config: resolved.config };
+    identities.set(resolved, identity);
+  }
+  return identity;
 }
 
 export function resolveStages(
