@@ -161,7 +161,8 @@ export async function benchBookkeeping(
         ninjaDry: timeCommand('ninja', ['-n'], { cwd: path.join(dir, 'ninja'), runs }),
       };
       rows.push(row);
-      process.stderr.write(`bookkeeping: ${names.length} subjects: no-op build ${fmt(row.noopBuild)}\n`);
+      // The whole row, as soon as it is measured: a long run stopped later keeps what it measured.
+      process.stderr.write(`bookkeeping: ${names.length} subjects: ${JSON.stringify(row)}\n`);
     } finally {
       if (opts.keep) process.stderr.write(`bookkeeping: kept ${dir}\n`);
       else await rm(dir, { recursive: true, force: true });
