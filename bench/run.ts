@@ -182,8 +182,8 @@ function headlineTable(done: BenchRun): string {
         : '';
     rows.push([
       `No-op \`build\`, ${int(r.subjects)} subjects (${int(r.targets)} targets)`,
-      `${t(r.noopBuild)} (tsx start-up ${t(bookkeeping.tsx)}${perTarget})`,
-      `make ${t(r.make)}, ninja ${t(r.ninja)}`,
+      `${t(r.noopBuild)} (node start-up ${t(bookkeeping.node)}, tsx start-up ${t(bookkeeping.tsx)}${perTarget})`,
+      `make ${t(r.make)} (no built-in rules), ninja ${t(r.ninja)}; same 4 files per subject`,
     ]);
   }
   const big = datapath?.at(-1);

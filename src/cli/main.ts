@@ -2,30 +2,11 @@
  * The command line: argv → command → exit code. It only wires things together; commands hold
  * the logic and the engine never prints.
  */
-import { helpText, parseCommandArgs, type Command, type Io } from './command.ts';
-import { buildCommand } from './commands/build.ts';
-import { cancelCommand } from './commands/cancel.ts';
-import { cleanCommand } from './commands/clean.ts';
-import { emulatorCommand } from './commands/emulator.ts';
-import { graphCommand } from './commands/graph.ts';
-import { initCommand } from './commands/init.ts';
-import { statusCommand } from './commands/status.ts';
-import { viewCommand } from './commands/view.ts';
-import { watchCommand } from './commands/watch.ts';
-import { nearest } from '../graph/select.ts';
+import { helpText, parseCommandArgs, type Io } from './command.ts';
+import { COMMAND_LOADERS, COMMAND_SUMMARIES, type CommandName } from './command-list.ts';
 import { EXIT_USAGE } from './errors.ts';
 
-const COMMANDS: readonly Command[] = [
-  initCommand,
-  buildCommand,
-  statusCommand,
-  cancelCommand,
-  cleanCommand,
-  graphCommand,
-  watchCommand,
-  viewCommand,
-  emulatorCommand,
-];
+const COMMANDS = Object.entries(COMMAND_SUMMARIES).map(([name, summary]) => ({ name, summary }));
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -53,8 +34,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write('pipeline 0.1.0\n');
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  if (!Object.hasOwn(COMMAND_LOADERS, name)) {
+    const { nearest } = await import('../graph/select.ts');
     const hint = nearest(
       name,
       COMMANDS.map((c) => c.name),
@@ -64,6 +45,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     );
     return EXIT_USAGE;
   }
+  const command = await COMMAND_LOADERS[name as CommandName]();
   if (command.name === 'emulator') return command.run({ values: {}, positionals: rest }, io);
   const parsed = parseCommandArgs(command, rest);
   if (!parsed.ok) {

@@ -10,6 +10,7 @@ import { createOnlineServices } from '../stages/online/services.ts';
 import type { StageServices } from '../stages/services.ts';
 import { failpoint } from '../util/failpoint.ts';
 import type { Connection, ProviderEndpoint } from './connect.ts';
+import { lazyBatchApi } from './lazy-batch-api.ts';
 
 export interface Limits {
   maxCostUsd?: number | undefined;
@@ -40,6 +41,11 @@ export async function makeServices(connection: Connection, limits: Limits): Prom
 }
 
 async function apiFor(endpoint: ProviderEndpoint): Promise<BatchApi> {
+  const { PROVIDER_TRAITS } = await import('../batch-api/traits.ts');
+  return lazyBatchApi(PROVIDER_TRAITS[endpoint.provider], () => loadApi(endpoint));
+}
+
+async function loadApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
   // PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests.
   const timeout = Number(process.env.PIPELINE_API_TIMEOUT_MS);
   const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;

@@ -1,12 +1,15 @@
 /**
  * Loads `pipeline.config.ts` with tsx (TypeScript, no build step) and validates it. Every problem
- * comes back as a value naming the file and the key, never as a stack trace.
+ * comes back as a value naming the file and the key, never as a stack trace. A config whose value
+ * depends only on its files' content is evaluated once per content (config-cache.ts): tsx and its
+ * loader thread are then not started at all, which is most of a no-op's start-up.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { err, ok, type Result } from '../util/result.ts';
+import { cacheKey, readCachedConfig, writeCachedConfig } from './config-cache.ts';
+import { pureConfigSources } from './config-sources.ts';
 import { issuesFromZod, pipelineSchema, type ConfigIssue, type PipelineConfig } from './schema.ts';
 
 export interface LoadedConfig {
@@ -32,18 +35,19 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
   if (!existsSync(file)) {
     return err({ file, message: `config file not found: ${file}`, issues: [] });
   }
-  let exported: unknown;
-  try {
-    // A fresh query per load so `watch` sees edits instead of Node's cached module.
-    const url = `${pathToFileURL(file).href}?load=${++importCounter}`;
-    const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
-    exported = mod.default;
-    // Outside a `"type": "module"` package, tsx loads the config as CommonJS and nests the export.
-    if (typeof exported === 'object' && exported !== null && 'default' in exported && !('rules' in exported)) {
-      exported = exported.default;
+  const sources = pureConfigSources(file);
+  const key = sources && cacheKey(sources);
+  const cached = key ? readCachedConfig(file, key) : undefined;
+  let exported: unknown = cached?.exported;
+  if (!cached) {
+    try {
+      exported = await evaluate(file);
+    } catch (error) {
+      return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
     }
-  } catch (error) {
-    return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
+    // Cached only if the files did not change while it was evaluated.
+    const after = key && pureConfigSources(file);
+    if (key && after && cacheKey(after) === key && exported !== undefined) writeCachedConfig(file, key, exported);
   }
   if (exported === undefined) {
     return err({
@@ -58,6 +62,19 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
   }
   const root = path.resolve(path.dirname(file), parsed.data.root);
   return ok({ file, root, config: parsed.data });
+}
+
+async function evaluate(file: string): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api');
+  // A fresh query per load so `watch` sees edits instead of Node's cached module.
+  const url = `${pathToFileURL(file).href}?load=${++importCounter}`;
+  const mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+  let exported = mod.default;
+  // Outside a `"type": "module"` package, tsx loads the config as CommonJS and nests the export.
+  if (typeof exported === 'object' && exported !== null && 'default' in exported && !('rules' in exported)) {
+    exported = exported.default;
+  }
+  return exported;
 }
 
 function firstLine(error: unknown): string {

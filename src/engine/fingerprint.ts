@@ -17,10 +17,22 @@ export interface StageIdentity {
   config: unknown;
 }
 
+/**
+ * Computed once per identity object: every target of a rule shares one (stageIdentity memoizes
+ * it), and canonical JSON + sha256 of a stage config per target was a visible share of a no-op
+ * build over tens of thousands of targets. Identities are never mutated.
+ */
+const configHashes = new WeakMap<StageIdentity, string>();
+
 export function configHash(stage: StageIdentity): string {
-  return hashText(
-    canonicalJson({ format: FINGERPRINT_FORMAT, kind: stage.kind, version: stage.version, config: stage.config }),
-  );
+  let hash = configHashes.get(stage);
+  if (hash === undefined) {
+    hash = hashText(
+      canonicalJson({ format: FINGERPRINT_FORMAT, kind: stage.kind, version: stage.version, config: stage.config }),
+    );
+    configHashes.set(stage, hash);
+  }
+  return hash;
 }
 
 export function fingerprintOf(stage: StageIdentity, inputs: readonly { path: string; sha256: string }[]): string {

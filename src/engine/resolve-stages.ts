@@ -17,9 +17,18 @@ export interface ResolvedRule {
 }
 
 /** What the fingerprint knows of a rule's stage: kind, version, options. */
+/** One identity object per resolved rule, so its config hash is computed once (fingerprint.ts). */
+const identities = new WeakMap<ResolvedRule, StageIdentity>();
+
 export function stageIdentity(resolved: ResolvedRule): StageIdentity {
-  const config = resolved.stage.identity ? resolved.stage.identity(resolved.config) : resolved.config;
-  return { kind: resolved.config.kind, version: resolved.stage.version, config };
+  let identity = identities.get(resolved);
+  if (!identity) {
+    // A stage may say what of its options counts (a transform: its function's source, not the function).
+    const config = resolved.stage.identity ? resolved.stage.identity(resolved.config) : resolved.config;
+    identity = { kind: resolved.config.kind, version: resolved.stage.version, config };
+    identities.set(resolved, identity);
+  }
+  return identity;
 }
 
 export function resolveStages(

@@ -7,42 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
+import { isTargetRecord, type TargetRecord } from './target-record.ts';
 
-const fileStamp = z.object({ sha256: z.string(), mtimeMs: z.number(), size: z.number() });
-export type FileStamp = z.infer<typeof fileStamp>;
-
-const recordSchema = z.object({
-  version: z.literal(1),
-  target: z.string(),
-  rule: z.string(),
-  /** Hash of the stage's canonical config alone, to explain "config changed". */
-  configHash: z.string(),
-  /** Hash of config + input contents: the target is up to date when this still matches. */
-  fingerprint: z.string(),
-  inputs: z.record(z.string(), fileStamp),
-  output: fileStamp.optional(),
-  builtAt: z.number().optional(),
-  usage: z.object({ input: z.number(), output: z.number() }).optional(),
-  costUsd: z.number().optional(),
-  /** Built, but a later build must run it again (e.g. requests to retry), and why. */
-  retry: z.string().optional(),
-  /** Set when the last run failed; the target is then stale and retried by the next build. */
-  failure: z
-    .object({
-      reason: z.string(),
-      message: z.string(),
-      file: z.string().optional(),
-      line: z.number().optional(),
-      details: z.array(z.string()).optional(),
-      at: z.number(),
-    })
-    .optional(),
-});
-
-export type TargetRecord = z.infer<typeof recordSchema>;
+export type { FileStamp, TargetRecord } from './target-record.ts';
 
 export class StateStore {
   constructor(readonly dir: string) {}
@@ -63,8 +32,8 @@ export class StateStore {
       throw error;
     }
     try {
-      const parsed = recordSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
+      const parsed: unknown = JSON.parse(text);
+      return isTargetRecord(parsed) ? parsed : undefined;
     } catch {
       return undefined; // torn or hand-edited: stale, rebuilt
     }

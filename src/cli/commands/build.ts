@@ -6,6 +6,7 @@ import { withDependencies } from '../../engine/build.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect } from '../connect.ts';
 import { runCycles } from '../build-cycles.ts';
 import { cancelTargets } from '../cancel-targets.ts';
@@ -19,7 +20,7 @@ import { runSamples, sampleTargets } from '../sample.ts';
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'Advance targets: run local stages, submit batches, poll once, download, merge; then exit.',
+  summary: COMMAND_SUMMARIES.build,
   usage: 'build [targets...] [options]',
   options: {
     'dry-run': {

@@ -10,6 +10,7 @@ import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, type HeldLock, type LockHolder } from '../../engine/lock.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
 import { flag, type Command, type Io } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect } from '../connect.ts';
 import { askHolderToCancel, ANSWER_TIMEOUT_MS } from '../ask-holder-to-cancel.ts';
 import { cancellableTargets, cancelTargets } from '../cancel-targets.ts';
@@ -22,7 +23,7 @@ import { liveWatch } from '../watch-presence.ts';
 
 export const cancelCommand: Command = {
   name: 'cancel',
-  summary: 'Cancel in-flight batches of the selected targets (all by default).',
+  summary: COMMAND_SUMMARIES.cancel,
   usage: 'cancel [targets...] [options]',
   options: { offline: { type: 'boolean', description: 'talk to the built-in emulator' } },
   notes: [

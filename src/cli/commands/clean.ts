@@ -10,12 +10,13 @@ import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { StateStore } from '../../engine/state-store.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { EXIT_PENDING } from '../errors.ts';
 import { projectAndTargets } from '../targets.ts';
 
 export const cleanCommand: Command = {
   name: 'clean',
-  summary: 'Remove derived files (outputs, records) of the selected targets; sources are never touched.',
+  summary: COMMAND_SUMMARIES.clean,
   usage: 'clean [targets...] [options]',
   options: { 'dry-run': { type: 'boolean', short: 'n', description: 'list what would be removed' } },
   notes:

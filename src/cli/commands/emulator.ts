@@ -1,9 +1,10 @@
 /** `pipeline emulator`: serve the built-in Batch API emulator; it parses its own flags. */
 import type { Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 
 export const emulatorCommand: Command = {
   name: 'emulator',
-  summary: 'Serve the built-in emulator (OpenAI, Anthropic and Azure batch APIs, online endpoints) on a loopback port.',
+  summary: COMMAND_SUMMARIES.emulator,
   usage: 'emulator [--port N] [--state-dir DIR] [--speed X] [fault options]',
   options: {},
   async run(args, io) {

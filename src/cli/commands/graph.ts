@@ -2,13 +2,14 @@
 import { withDependencies } from '../../engine/build.ts';
 import { drawGraph } from '../../graph/drawing.ts';
 import { stringOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { projectAndTargets } from '../targets.ts';
 
 export const graphCommand: Command = {
   name: 'graph',
-  summary: 'Print the target graph (sources, targets and the rules between them) as DOT or Mermaid.',
+  summary: COMMAND_SUMMARIES.graph,
   usage: 'graph [targets...] [--format dot|mermaid]',
   options: { format: { type: 'string', value: 'dot|mermaid', description: 'output format (default: dot)' } },
   notes: 'Example: pipeline graph --format dot | dot -Tsvg > graph.svg',

@@ -7,11 +7,12 @@ import { PACKAGE_NAME } from '../../package-name.ts';
 import { describeFormat } from '../../sources/format.ts';
 import { DEFAULT_CONFIG_FILE } from '../../config/load.ts';
 import { flag, stringOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { EXIT_USAGE } from '../errors.ts';
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'write a pipeline.config.ts for your dataset (JSONL, JSON array or CSV)',
+  summary: COMMAND_SUMMARIES.init,
   usage: 'init [GLOB | FILE... | --from FILE] [--id FIELD] [--force]',
   options: {
     from: { type: 'string', value: 'FILE', description: 'the one dataset file to read (instead of a glob)' },

@@ -7,13 +7,14 @@ import { renderStatus } from '../../report/status-table.ts';
 import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect } from '../connect.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'Show each target: state, progress, tokens, cost, age of in-flight batches and why it is stale.',
+  summary: COMMAND_SUMMARIES.status,
   usage: 'status [targets...] [options]',
   options: {
     json: { type: 'boolean', description: 'print the statuses as a JSON array' },

@@ -4,6 +4,7 @@
  * lock, so it runs beside a build (see src/view/progress-source.ts for where progress comes from).
  */
 import { stringOption, flag, numberOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
@@ -13,7 +14,7 @@ import type { Connector } from '../../view/progress-source.ts';
 
 export const viewCommand: Command = {
   name: 'view',
-  summary: 'Serve a local web page of the job: progress, money, the graph and each answer beside its source.',
+  summary: COMMAND_SUMMARIES.view,
   usage: 'view [targets...] [--port N] [--open] [--offline]',
   options: {
     port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default 0: any free port)' },

@@ -17,6 +17,7 @@ import { selectTargets } from '../../graph/select.ts';
 import { humanReporter } from '../../report/build-reporter.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, stringOption, type Command } from '../command.ts';
+import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect, type Connection } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { loadProject, UsageError } from '../project.ts';
@@ -25,7 +26,7 @@ import { announceWatch } from '../watch-presence.ts';
 
 export const watchCommand: Command = {
   name: 'watch',
-  summary: 'Rebuild when sources or the config change; poll pending batches on an interval.',
+  summary: COMMAND_SUMMARIES.watch,
   usage: 'watch [targets...] [options]',
   options: {
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator' },

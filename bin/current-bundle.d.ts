@@ -1,0 +1,8 @@
+// Types of bin/current-bundle.js for the TypeScript entries (pipeline.ts, scripts/bundle-cli.ts).
+export declare const REPO: string;
+export declare const BUNDLE_DIR: string;
+export declare const MANIFEST: string;
+export declare function sourceHash(inputs: readonly string[]): string | undefined;
+export declare function currentBundle(): string | undefined;
+export declare function packageVersion(): string;
+export declare function sourceStamps(inputs: readonly string[]): [number, number][] | undefined;
