@@ -57,6 +57,16 @@ function claude(input: number, output: number, longContext?: { input: number; ou
   };
 }
 
+/** OpenAI's long-context tier (GPT-5.4, GPT-5.5): above 272K input tokens, 2× input and cached input, 1.5× output. */
+function openaiLong(input: number, cachedInput: number, output: number): ModelPrice {
+  return {
+    input,
+    cachedInput,
+    output,
+    longContext: { aboveInputTokens: 272_000, input: input * 2, cachedInput: cachedInput * 2, output: output * 1.5 },
+  };
+}
+
 /** The table, with the provider each model's rates were taken from. */
 export const PRICE_TABLE: Readonly<Record<string, { source: PriceSource; price: ModelPrice }>> = {
   'gpt-4.1': { source: 'openai', price: { input: 2.0, cachedInput: 0.5, output: 8.0 } },
@@ -67,6 +77,11 @@ export const PRICE_TABLE: Readonly<Record<string, { source: PriceSource; price: 
   'gpt-5': { source: 'openai', price: { input: 1.25, cachedInput: 0.125, output: 10.0 } },
   'gpt-5-mini': { source: 'openai', price: { input: 0.25, cachedInput: 0.025, output: 2.0 } },
   'gpt-5-nano': { source: 'openai', price: { input: 0.05, cachedInput: 0.005, output: 0.4 } },
+  // GPT-5.4 and GPT-5.5 bill a prompt above 272K input tokens at 2× input (and cached input) and
+  // 1.5× output for the whole request, on standard, batch and flex alike. These rates are the model
+  // pages' as quoted in public pricing fixes of 2026-08 (not read from the page here): check them.
+  'gpt-5.4': { source: 'openai', price: openaiLong(2.5, 0.25, 15.0) },
+  'gpt-5.5': { source: 'openai', price: openaiLong(5.0, 0.5, 30.0) },
   'o4-mini': { source: 'openai', price: { input: 1.1, cachedInput: 0.275, output: 4.4 } },
   'claude-opus-4-5': { source: 'anthropic', price: claude(5.0, 25.0) },
   'claude-opus-4-1': { source: 'anthropic', price: claude(15.0, 75.0) },

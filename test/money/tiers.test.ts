@@ -100,6 +100,16 @@ describe('tiers, by hand', () => {
     );
   });
 
+  it("OpenAI's long-context tier (gpt-5.5): above 272K input tokens, 2× input and cached input, 1.5× output", () => {
+    const gpt55 = price('gpt-5.5');
+    // 300,000 input of which 100,000 cached, 2,000 output: 200,000 × $10 + 100,000 × $1 + 2,000 × $45 per 1M
+    const long = (200_000 * 10 + 100_000 * 1 + 2_000 * 45) / 1e6;
+    expect(billRequest(gpt55, { input: 300_000, cached: 100_000, output: 2_000 }, 'standard')).toBeCloseTo(long, 12);
+    expect(billRequest(gpt55, { input: 300_000, cached: 100_000, output: 2_000 }, 'batch')).toBeCloseTo(long / 2, 12);
+    // exactly 272,000: the ordinary rates, 272,000 × $5 + 2,000 × $30
+    expect(billRequest(gpt55, { input: 272_000, output: 2_000 }, 'standard')).toBeCloseTo(1.42, 12);
+  });
+
   it("a rule's pricing overrides and extends the table; a model with no cached rate bills cached input at the input rate", () => {
     const table = withOverrides({
       'gpt-4.1': { input: 1, output: 1 },
