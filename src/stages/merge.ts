@@ -73,7 +73,8 @@ export const mergeStage: StageDefinition<MergeConfig> = {
     const missing: string[] = [];
     const invalid: string[] = [];
     const sourceName = path.relative(ctx.root, source);
-    const usage = { input: 0, output: 0 };
+    // The same four counts as the batch stage's tally, so the merge row shows the batch's tokens.
+    const usage = { input: 0, output: 0, cached: 0, cacheWrite: 0 };
     let out: RecordWriter | undefined;
     try {
       out = await RecordWriter.open(ctx.tempOutput, config.outputFormat === 'source' ? formatOf(source) : 'jsonl');
@@ -106,6 +107,8 @@ export const mergeStage: StageDefinition<MergeConfig> = {
         }
         usage.input += parsed.usage.input;
         usage.output += parsed.usage.output;
+        usage.cached += parsed.usage.cached;
+        usage.cacheWrite += parsed.usage.cacheWrite;
         let reply: Record<string, unknown> = { [config.outputField]: parsed.text };
         if (config.schema) {
           const checked = checkReply(parsed, config.schema);
