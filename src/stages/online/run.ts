@@ -158,7 +158,9 @@ async function sendRound(
       });
       stopped = outcome.stopped;
     }
-    await sink.note({ t: 'stop', at: ctx.clock.now(), why: stopped ?? (sample ? 'sample' : 'done') });
+    // A request file edited mid-run ends the round unfinished: never journaled as done.
+    const why = stopped ?? (source.changed ? 'interrupted' : sample ? 'sample' : 'done');
+    await sink.note({ t: 'stop', at: ctx.clock.now(), why });
   } finally {
     await source.close();
     await sink.close();
