@@ -24,7 +24,7 @@ import type { Clock } from '../util/clock.ts';
 import type { BuildEvent, BuildSummary, TargetResult } from './events.ts';
 import { FileStamps } from './file-stamps.ts';
 import { configHash } from './fingerprint.ts';
-import { checkFreshness } from './freshness.ts';
+import { checkFreshness, isFreshByStamps } from './freshness.ts';
 import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
 import { runStage } from './run-stage.ts';
 import { StateStore } from './state-store.ts';
@@ -75,7 +75,23 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const results = new Map<string, Promise<TargetResult>>();
   const force = new Set(opts.force ? opts.requested : []);
 
-  await prepareRemoteStages(opts, wanted, locate);
+  // A remote stage is prepared (its ledgers read, its batches polled) only when one of its targets
+  // is about to run or be estimated: a no-op never pays for it.
+  const prepare = remoteStagePreparer(opts, wanted, locate);
+
+  // The no-op fast path, in dependency order: a target whose inputs' targets are up to date and
+  // whose record still matches every file's mtime and size is up to date, decided synchronously
+  // (no promise, no hashing per target). Everything else takes the full path below.
+  for (const id of wanted) {
+    const node = opts.graph.targets.get(id)!;
+    if (force.has(id) || opts.carried?.has(id) || !node.deps.every((d) => results.has(d))) continue;
+    const stage = stageIdentity(opts.rules.get(node.rule.name)!);
+    const record = store.readSync(id);
+    if (!isFreshByStamps({ root: opts.root, target: id, inputs: node.inputs, stage, record, stamps })) continue;
+    const fresh = { target: id, rule: node.rule.name, state: 'fresh' } as const;
+    opts.onEvent({ type: 'fresh', target: id, rule: node.rule.name });
+    results.set(id, Promise.resolve(fresh));
+  }
 
   const settle = (node: TargetNode): Promise<TargetResult> => {
     let result = results.get(node.id);
@@ -143,6 +159,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
               fingerprint: freshness.fingerprint,
               force: force.has(node.id),
             };
+            await prepare(resolved.stage);
             if (opts.dryRun) {
               return await gate.run(async () => {
                 if (resolved.stage.pure && scratch) {
@@ -252,26 +269,42 @@ type ContextOptions = Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal
 /**
  * Lets each remote stage see all its targets of this build at once (bulk polling, scheduling),
  * and every target it has in the pipeline (limits that span the whole job, whatever is selected).
+ * The returned function prepares a stage on its first call and returns the same promise after.
  */
-export async function prepareRemoteStages(
+export function remoteStagePreparer(
   opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>,
   wanted: readonly string[],
   locate?: (p: string) => string,
+): (stage: ResolvedRule['stage']) => Promise<void> {
+  const prepared = new Map<ResolvedRule['stage'], Promise<void>>();
+  return (stage) => {
+    if (!stage.prepare) return Promise.resolve();
+    let done = prepared.get(stage);
+    if (!done) {
+      done = prepareStage(opts, stage, new Set(wanted), locate);
+      prepared.set(stage, done);
+    }
+    return done;
+  };
+}
+
+async function prepareStage(
+  opts: ContextOptions & Pick<BuildOptions, 'graph' | 'rules'>,
+  stage: ResolvedRule['stage'],
+  chosen: ReadonlySet<string>,
+  locate?: (p: string) => string,
 ): Promise<void> {
   type Items = { ctx: TargetContext; config: unknown }[];
-  const byStage = new Map<ResolvedRule['stage'], { selected: Items; every: Items }>();
-  const chosen = new Set(wanted);
+  const selected: Items = [];
+  const every: Items = [];
   for (const node of opts.graph.targets.values()) {
     const resolved = opts.rules.get(node.rule.name)!;
-    if (!resolved.stage.prepare) continue;
-    const lists = byStage.get(resolved.stage) ?? { selected: [], every: [] };
+    if (resolved.stage !== stage) continue;
     const item = { ctx: contextFor(opts, node, chosen.has(node.id) ? locate : undefined), config: resolved.config };
-    lists.every.push(item);
-    if (chosen.has(node.id)) lists.selected.push(item);
-    byStage.set(resolved.stage, lists);
+    every.push(item);
+    if (chosen.has(node.id)) selected.push(item);
   }
-  for (const [stage, lists] of byStage)
-    if (lists.selected.length > 0) await stage.prepare?.(lists.selected, lists.every);
+  if (selected.length > 0) await stage.prepare?.(selected, every);
 }
 
 export function contextFor(

@@ -11,19 +11,25 @@ import { statSync } from 'node:fs';
 import { hashFile } from '../util/hash.ts';
 import type { FileStamp } from './state-store.ts';
 
+type Stat = { mtimeMs: number; size: number };
+
 export class FileStamps {
-  readonly #stats = new Map<string, Promise<{ mtimeMs: number; size: number } | undefined>>();
+  readonly #stats = new Map<string, Stat | undefined>();
   readonly #hashes = new Map<string, Promise<string>>();
   /** How many files were hashed (tests prove the no-op fast path hashes nothing). */
   hashed = 0;
 
-  stat(file: string): Promise<{ mtimeMs: number; size: number } | undefined> {
-    let s = this.#stats.get(file);
-    if (!s) {
-      s = statNow(file);
-      this.#stats.set(file, s);
-    }
+  /** The file's mtime and size (undefined: no such file), from the first stat of this build. */
+  statSync(file: string): Stat | undefined {
+    if (this.#stats.has(file)) return this.#stats.get(file);
+    const s = statNow(file);
+    this.#stats.set(file, s);
     return s;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so an unexpected error (EACCES…) becomes a rejection
+  async stat(file: string): Promise<Stat | undefined> {
+    return this.statSync(file);
   }
 
   /** Forget what is known about a file that was just written. */
@@ -47,8 +53,7 @@ export class FileStamps {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- async so an unexpected error (EACCES…) becomes a rejection
-async function statNow(file: string): Promise<{ mtimeMs: number; size: number } | undefined> {
+function statNow(file: string): Stat | undefined {
   try {
     const st = statSync(file, { throwIfNoEntry: false });
     return st?.isFile() ? { mtimeMs: st.mtimeMs, size: st.size } : undefined;

@@ -36,5 +36,7 @@ export function configHash(stage: StageIdentity): string {
 }
 
 export function fingerprintOf(stage: StageIdentity, inputs: readonly { path: string; sha256: string }[]): string {
-  return hashText(canonicalJson({ config: configHash(stage), inputs: inputs.map((i) => [i.path, i.sha256]) }));
+  // The canonical JSON of this value, written directly: its keys are already in order and it holds
+  // only strings and arrays, so JSON.stringify gives the same bytes without the sorting replacer.
+  return hashText(JSON.stringify({ config: configHash(stage), inputs: inputs.map((i) => [i.path, i.sha256]) }));
 }

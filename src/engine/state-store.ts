@@ -1,46 +1,72 @@
 /**
- * One record per target under `<root>/<stateDir>/targets/`, written atomically only after the
- * target's output is complete (or, for a failure, after the failure is known). A missing, old or
- * unreadable record means "stale", never an error: the worst case is re-checking work, and remote
- * stages keep their own ledger, so nothing paid for is lost (ninja's build log rule).
+ * The targets' records, in one append-only log `<root>/<stateDir>/targets.log` (ninja's
+ * `.ninja_log`): one JSON line per record written or removed, the last line of a target wins. A
+ * no-op build reads one file instead of one per target. A record is written only after the
+ * target's output is complete (or, for a failure, after the failure is known), and each line is
+ * flushed to disk before the write returns, so a removal can never be lost behind a crash.
+ *
+ * A missing, old or unreadable record means "stale", never an error: the worst case is
+ * re-checking work, and remote stages keep their own ledger, so nothing paid for is lost (ninja's
+ * build log rule). A torn last line (a crash mid-append) is skipped, and the next append starts
+ * on a new line. Only the holder of the build lock writes; the first write of a process rewrites
+ * the log without its superseded lines when they outnumber the live ones, atomically, so a reader
+ * sees the old log or the new one. Records of older versions (one JSON file per target under
+ * `targets/`) are read when there is no log yet, and moved into it by the first write.
  */
-import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
-import { writeFileAtomic } from '../util/fs-atomic.ts';
+import { tempPathFor } from '../util/fs-atomic.ts';
 import { isTargetRecord, type TargetRecord } from './target-record.ts';
 
 export type { FileStamp, TargetRecord } from './target-record.ts';
 
+export const STATE_LOG = 'targets.log';
+/** Where records lived before the log: one JSON file per target. */
+const LEGACY_DIR = 'targets';
+
+interface Removal {
+  target: string;
+  removed: true;
+}
+
 export class StateStore {
+  #records: Map<string, TargetRecord> | undefined;
+  /** Lines in the log file, live or superseded (for compaction). */
+  #lines = 0;
+  /** The log does not end with a newline (a torn append): the next line must start on a fresh one. */
+  #torn = false;
+  /** The records came from the per-target files of an older version: the first write moves them. */
+  #legacy = false;
+  #compacted = false;
+
   constructor(readonly dir: string) {}
 
-  #file(target: string): string {
-    return path.join(this.dir, 'targets', `${target}.json`);
+  get logFile(): string {
+    return path.join(this.dir, STATE_LOG);
   }
 
-  /** Synchronous read (a record is a few hundred bytes): the promise form's round trips dominated no-op builds. */
   // eslint-disable-next-line @typescript-eslint/require-await -- async so callers always get a promise, errors included
   async read(target: string): Promise<TargetRecord | undefined> {
-    let text: string;
-    try {
-      text = readFileSync(this.#file(target), 'utf8');
-    } catch (error) {
-      // No record: never built. Anything else (EMFILE, EACCES…) must not pass for "no record".
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      return isTargetRecord(parsed) ? parsed : undefined;
-    } catch {
-      return undefined; // torn or hand-edited: stale, rebuilt
-    }
+    return this.readSync(target);
+  }
+
+  readSync(target: string): TargetRecord | undefined {
+    return this.#load().get(target);
   }
 
   async write(record: TargetRecord): Promise<void> {
-    await writeFileAtomic(this.#file(record.target), `${JSON.stringify(record, null, 2)}\n`);
+    await this.#append(record);
   }
 
   async recordFailure(
@@ -53,6 +79,112 @@ export class StateStore {
   }
 
   async remove(target: string): Promise<void> {
-    await rm(this.#file(target), { force: true });
+    if (!this.#load().has(target) && !this.#legacy) return;
+    await this.#append({ target, removed: true });
   }
+
+  /** Reads the log once per store (synchronously: one file, whatever the number of targets). */
+  #load(): Map<string, TargetRecord> {
+    if (this.#records) return this.#records;
+    const records = new Map<string, TargetRecord>();
+    let text: string | undefined;
+    try {
+      text = readFileSync(this.logFile, 'utf8');
+    } catch (error) {
+      // No log: never built (or built by an older version). Anything else (EACCES…) is not "no records".
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text === undefined) this.#legacy = readLegacyRecords(path.join(this.dir, LEGACY_DIR), records);
+    else {
+      this.#torn = text.length > 0 && !text.endsWith('\n');
+      for (const line of text.split('\n')) {
+        if (line.length === 0) continue;
+        this.#lines += 1;
+        const entry = parseLine(line);
+        if (entry === undefined) continue; // torn or hand-edited: that target reads as stale
+        if (isTargetRecord(entry)) records.set(entry.target, entry);
+        else records.delete(entry.target); // a removal, or a record this version cannot use
+      }
+    }
+    this.#records = records;
+    return records;
+  }
+
+  // Synchronous throughout: appends and the compaction of concurrent targets can never interleave.
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so callers always get a promise, errors included
+  async #append(entry: TargetRecord | Removal): Promise<void> {
+    const records = this.#load();
+    if ('removed' in entry) records.delete(entry.target);
+    else records.set(entry.target, entry);
+    if (!this.#compacted && (this.#legacy || this.#lines > 2 * records.size + 64)) {
+      // Rewrite with the live records only (this one included), then retire the old files.
+      this.#compacted = true;
+      const lines = [...records.values()].map((r) => `${JSON.stringify(r)}\n`).join('');
+      writeSynced(this.logFile, lines);
+      this.#lines = records.size;
+      this.#torn = false;
+      if (this.#legacy) rmSync(path.join(this.dir, LEGACY_DIR), { recursive: true, force: true });
+      this.#legacy = false;
+      return;
+    }
+    mkdirSync(this.dir, { recursive: true });
+    writeFlushed(this.logFile, 'a', `${this.#torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
+    this.#torn = false;
+    this.#lines += 1;
+  }
+}
+
+/** Writes (or appends) `data` and flushes it to disk before returning. */
+function writeFlushed(file: string, flags: 'a' | 'w', data: string): void {
+  const fd = openSync(file, flags, 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces `file` atomically: a flushed temp file beside it, renamed into place. */
+function writeSynced(file: string, data: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  try {
+    writeFlushed(tmp, 'w', data);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+function parseLine(line: string): { target: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null && typeof (v as { target?: unknown }).target === 'string'
+      ? (v as { target: string })
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The per-target record files of older versions; true when there were any. */
+function readLegacyRecords(dir: string, into: Map<string, TargetRecord>): boolean {
+  let files: string[];
+  try {
+    files = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return false;
+  }
+  for (const file of files) {
+    if (!file.endsWith('.json') || path.basename(file).startsWith('.')) continue;
+    try {
+      const v: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+      if (isTargetRecord(v)) into.set(v.target, v);
+    } catch {
+      // unreadable: that target reads as stale
+    }
+  }
+  return files.length > 0;
 }

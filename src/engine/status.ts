@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { RemoteStatus, ReplyCounts } from '../stages/types.ts';
-import { contextFor, prepareRemoteStages, withDependencies, type BuildOptions } from './build.ts';
+import { contextFor, remoteStagePreparer, withDependencies, type BuildOptions } from './build.ts';
 import { FileStamps } from './file-stamps.ts';
-import { checkFreshness } from './freshness.ts';
+import { checkFreshness, isFreshByStamps } from './freshness.ts';
 import { stageIdentity } from './resolve-stages.ts';
 import { StateStore } from './state-store.ts';
 
@@ -43,22 +43,19 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
   const store = new StateStore(path.join(opts.root, opts.stateDir));
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
-  await prepareRemoteStages(opts, wanted);
+  // The shared poll is needed only for targets that are not up to date: a no-op status never polls.
+  const prepare = remoteStagePreparer(opts, wanted);
 
   const statuses = new Map<string, TargetStatus>();
   for (const id of wanted) {
     const node = opts.graph.targets.get(id)!;
     const resolved = opts.rules.get(node.rule.name)!;
-    const record = await store.read(id);
-    const freshness = await checkFreshness({
-      root: opts.root,
-      target: id,
-      inputs: node.inputs,
-      locate: (p) => path.join(opts.root, p),
-      stage: stageIdentity(resolved),
-      record,
-      stamps,
-    });
+    const record = store.readSync(id);
+    const query = { root: opts.root, target: id, inputs: node.inputs, stage: stageIdentity(resolved), record, stamps };
+    // Up to date by mtime and size alone (the common case), or the full check with hashing.
+    const freshness = isFreshByStamps(query)
+      ? ({ fresh: true } as const)
+      : await checkFreshness({ ...query, locate: (p) => path.join(opts.root, p) });
     const base: TargetStatus = {
       target: id,
       rule: node.rule.name,
@@ -86,6 +83,7 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
       };
 
     if (resolved.stage.describe && status.state !== 'up-to-date') {
+      await prepare(resolved.stage);
       const remote = await resolved.stage.describe(contextFor(opts, node), resolved.config);
       if (remote.state !== 'none') {
         status.remote = remote;
@@ -97,7 +95,7 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
         if (remote.summary)
           status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
       }
-    } else if (resolved.stage.describe) {
+    } else if (resolved.stage.describe && resolved.stage.describesWhenFresh?.(resolved.config)) {
       // Up to date: only the reply counts are news (how many replies were invalid, re-asked).
       const remote = await resolved.stage.describe(contextFor(opts, node), resolved.config);
       if (remote.replies) status.replies = remote.replies;

@@ -49,6 +49,7 @@ export async function buildGraph(
     rule,
     first: compilePattern(rule.inputs[0]!),
     output: compilePattern(rule.output),
+    shape: ruleShape(rule),
   }));
   const files = await glob(
     compiled.map((c) => c.first.glob),
@@ -68,7 +69,7 @@ export async function buildGraph(
     const next: string[] = [];
     for (const file of frontier) {
       for (const c of compiled) {
-        const made = targetFor(c.rule, c.first, file);
+        const made = targetFor(c.rule, c.first, c.shape, file);
         if (!made) continue;
         const existing = nodes.get(made.id);
         if (existing && existing.rule !== c.rule) {
@@ -78,7 +79,7 @@ export async function buildGraph(
           });
         }
         if (existing) {
-          if (isFanIn(c.rule)) nodes.set(made.id, { ...existing, inputs: joinInputs(existing.inputs, made.inputs) });
+          if (c.shape.fanIn) nodes.set(made.id, { ...existing, inputs: joinInputs(existing.inputs, made.inputs) });
           continue;
         }
         nodes.set(made.id, made);
@@ -105,12 +106,24 @@ export function isSourcePath(rules: readonly RuleConfig[], file: string): boolea
   return reads && !rules.some((r) => compilePattern(r.output).regex.test(file));
 }
 
-function targetFor(rule: RuleConfig, first: Pattern, file: string): TargetNode | undefined {
+/** What targetFor needs of a rule, worked out once per rule rather than once per file. */
+interface RuleShape {
+  /** The output's wildcards: a fan-in target is named by these only (the others vary across its inputs). */
+  named: ReadonlySet<string>;
+  fanIn: boolean;
+}
+
+function ruleShape(rule: RuleConfig): RuleShape {
+  const named = new Set(wildcardsOf(rule.output));
+  return { named, fanIn: wildcardsOf(rule.inputs[0]!).some((w) => !named.has(w)) };
+}
+
+function targetFor(rule: RuleConfig, first: Pattern, shape: RuleShape, file: string): TargetNode | undefined {
   const matched = matchPattern(first, file);
   if (!matched) return undefined;
-  // A fan-in target is named by the output's wildcards only: the others vary across its inputs.
-  const named = new Set(wildcardsOf(rule.output));
-  const bindings = isFanIn(rule) ? Object.fromEntries(Object.entries(matched).filter(([k]) => named.has(k))) : matched;
+  const bindings = shape.fanIn
+    ? Object.fromEntries(Object.entries(matched).filter(([k]) => shape.named.has(k)))
+    : matched;
   return {
     id: instantiate(rule.output, bindings),
     rule,
@@ -119,11 +132,6 @@ function targetFor(rule: RuleConfig, first: Pattern, file: string): TargetNode |
     bindings,
     deps: [],
   };
-}
-
-function isFanIn(rule: RuleConfig): boolean {
-  const named = new Set(wildcardsOf(rule.output));
-  return wildcardsOf(rule.inputs[0]!).some((w) => !named.has(w));
 }
 
 /** A fan-in target's inputs: each file once, sorted, so the order does not depend on discovery. */

@@ -177,6 +177,8 @@ export interface StageDefinition<Config extends { kind: string }> {
   ): Promise<void>;
   /** Remote progress for `status`, from local state plus at most a shared poll. */
   describe?(ctx: TargetContext, config: Config): Promise<RemoteStatus>;
+  /** Whether `describe` has news for an up-to-date target (reply counts under a schema); else status skips it. */
+  describesWhenFresh?(config: Config): boolean;
   /** What running this target would send and cost (dry run). Inputs may live in a scratch dir. */
   estimate?(ctx: TargetContext, config: Config): Promise<Estimate>;
   /** Cancel in-flight remote work. */

@@ -67,14 +67,11 @@ export const MAX_PAGE = 200;
 export class RowsService {
   readonly #indexes = new LineIndexes();
   readonly #lookups = new ResultLookups();
-  readonly #store: StateStore;
 
   constructor(
     private readonly project: RowsProject,
     private readonly files: PipelineFiles,
-  ) {
-    this.#store = new StateStore(path.join(project.root, project.stateDir));
-  }
+  ) {}
 
   /** The merge targets whose rows can be shown. */
   targets(): string[] {
@@ -84,7 +81,8 @@ export class RowsService {
   async page(query: RowsQuery): Promise<Result<RowsPage, RowsError>> {
     const shape = rowShapeOf(this.project.graph, this.project.rules, query.target);
     if (!shape) return err({ status: 404, message: `${query.target} is not a merge target of this pipeline` });
-    const record = await this.#store.read(shape.target);
+    // A store per page: it reads the state log once, and a build may have written it since.
+    const record = await new StateStore(path.join(this.project.root, this.project.stateDir)).read(shape.target);
     const merged = this.files.file(shape.merged);
     const useMerged = merged.ok && !record?.failure;
     const file = useMerged ? merged : this.files.file(shape.source);

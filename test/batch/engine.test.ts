@@ -53,7 +53,7 @@ const config = pipelineSchema.parse({
   ],
 });
 
-async function setup(faults = {}) {
+async function setup(faults = {}, batch: AnyStage = batchStage) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'batch-engine-'));
   const emuDir = await mkdtemp(path.join(os.tmpdir(), 'batch-engine-emu-'));
   dirs.push(root, emuDir);
@@ -62,7 +62,7 @@ async function setup(faults = {}) {
   const services = {
     batch: createBatchServices(createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: 0 })),
   };
-  const registry = new Map<string, AnyStage>([requestsStage, batchStage, mergeStage].map((s) => [s.kind, s]));
+  const registry = new Map<string, AnyStage>([requestsStage, batch, mergeStage].map((s) => [s.kind, s]));
   const rules = resolveStages(config.rules, registry);
   if (!rules.ok) throw new Error(JSON.stringify(rules.error));
   await mkdir(path.join(root, 'original'), { recursive: true });
@@ -127,6 +127,34 @@ describe('batch stage in the engine', () => {
     expect(Object.values(again.states).every((s) => s === 'fresh')).toBe(true);
     await build(true);
     expect((await emulator!.stats()).requestsExecuted).toBe(12);
+  });
+
+  it('prepares the batch stage (ledgers read, batches polled) only in builds where a batch target runs', async () => {
+    let prepared = 0;
+    const counting: AnyStage = {
+      ...batchStage,
+      prepare: (items, every) => {
+        prepared += 1;
+        return batchStage.prepare!(items, every);
+      },
+    };
+    const { clock, build } = await setup({}, counting);
+    let last = await build();
+    expect(prepared).toBe(1);
+    for (
+      let i = 0;
+      i < 10 && [...last.summary.results.values()].some((r) => r.state !== 'built' && r.state !== 'fresh');
+      i++
+    ) {
+      clock.advance(60_000);
+      last = await build();
+    }
+    const whileWorking = prepared;
+    const noop = await build();
+    expect(Object.values(noop.states).every((s) => s === 'fresh')).toBe(true);
+    expect(prepared).toBe(whileWorking); // a no-op reads no ledger and polls nothing
+    await build(true);
+    expect(prepared).toBe(whileWorking + 1); // once per build, however many batch targets run
   });
 
   it('a permanent per-request failure reaches merge as a clear "rows missing and why" failure', async () => {

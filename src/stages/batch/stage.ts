@@ -31,6 +31,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   run: runBatch,
   prepare: prepareBatches,
   describe: describeBatch,
+  describesWhenFresh: (config) => config.schema !== undefined,
   cancel: cancelBatches,
 
   async estimate(ctx, config): Promise<Estimate> {

@@ -25,6 +25,7 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
   schema: onlineConfigSchema,
   run: (ctx, config) => runOnline(ctx, config),
   describe: (ctx, config) => describeOnline(ctx, ctx.clock.now(), config),
+  describesWhenFresh: (config) => config.schema !== undefined,
 
   async estimate(ctx, config): Promise<Estimate> {
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);
