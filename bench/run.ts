@@ -21,7 +21,12 @@ import { benchOnline, DEFAULT_FACTOR, DEFAULT_SIZES, onlineSection, onlineSectio
 import { batchCost } from '../src/tokens/prices.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, render: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
+    /** Re-measure only these sections (comma-separated: api, money, bookkeeping, datapath), keeping the others. */
+    only: { type: 'string' },
+  },
 });
 const RAW_FILE = path.join(REPO, 'bench', 'results.json');
 
@@ -36,11 +41,15 @@ interface BenchRun {
   api?: Awaited<ReturnType<typeof benchApi>>;
   money?: Awaited<ReturnType<typeof benchMoney>>;
   online?: Awaited<ReturnType<typeof benchOnline>>;
+  /** Sections measured again later by `--only`, each with its own date and load (the rest are from `started`). */
+  remeasured?: { section: string; started: string; load: { start: number; mean: number; max: number } }[];
 }
 
 if (values.render) {
   // Re-render RESULTS.md, HEADLINE.md and the README table from the last run's raw figures.
   await writeResults(JSON.parse(await readFile(RAW_FILE, 'utf8')) as BenchRun);
+} else if (values.only) {
+  await measureOnly(values.only.split(','));
 } else {
   await measureAll(values.quick);
 }
@@ -100,6 +109,39 @@ async function measureAll(quick: boolean): Promise<void> {
   }
 }
 
+/** Re-measures some sections of the last full run (bench/results.json) and re-renders everything. */
+async function measureOnly(names: string[]): Promise<void> {
+  const done = JSON.parse(await readFile(RAW_FILE, 'utf8')) as BenchRun;
+  const measure: Record<string, () => Promise<void>> = {
+    api: async () => void (done.api = await benchApi({ inflight: [57, 500, 5000] })),
+    money: async () => void (done.money = await benchMoney({})),
+    bookkeeping: async () => void (done.bookkeeping = await benchBookkeeping([57, 1140, 11400], 5)),
+    datapath: async () => void (done.datapath = await benchDatapath([250, 500, 1000])),
+  };
+  for (const name of names) {
+    if (!measure[name]) throw new Error(`--only: unknown section ${name} (${Object.keys(measure).join(', ')})`);
+    const loads: number[] = [];
+    const sampler = setInterval(() => loads.push(os.loadavg()[0]!), 10_000);
+    const start = os.loadavg()[0]!;
+    const started = new Date().toISOString();
+    const t = performance.now();
+    process.stderr.write(`== ${name}\n`);
+    await measure[name]();
+    clearInterval(sampler);
+    done.elapsed = [...done.elapsed.filter((e) => !e.startsWith(`${name} `)), `${name} ${secs(performance.now() - t)}`];
+    const all = [start, ...loads];
+    done.remeasured = [
+      ...(done.remeasured ?? []).filter((r) => r.section !== name),
+      {
+        section: name,
+        started,
+        load: { start, mean: all.reduce((a, b) => a + b, 0) / all.length, max: Math.max(...all) },
+      },
+    ];
+    await writeResults(done);
+  }
+}
+
 async function writeResults(done: BenchRun): Promise<void> {
   const { bookkeeping, datapath, api, money, online, quick } = done;
   const version = (cmd: string, args: string[]) => {
@@ -120,6 +162,10 @@ async function writeResults(done: BenchRun): Promise<void> {
     `- Machine: ${machineLine()}.`,
     `- Versions: tsx ${tsxVersion}; ${version('make', ['--version'])}; ninja ${version('ninja', ['--version'])}.`,
     `- Load: 1-minute load average ${done.load.start.toFixed(1)} at the start, mean ${done.load.mean.toFixed(1)} and max ${done.load.max.toFixed(1)} during the run (${os.cpus().length} cores; the benchmarks' own processes count, and nothing else was running). Times are medians with (min–max) after one untimed warm-up run; treat differences under ~20% as noise.`,
+    ...(done.remeasured ?? []).map(
+      (r) =>
+        `- Re-measured later with \`npx tsx bench/run.ts --only ${r.section}\`: ${r.section} on ${r.started.slice(0, 16).replace('T', ' ')} UTC, load average ${r.load.start.toFixed(1)} at the start, mean ${r.load.mean.toFixed(1)}, max ${r.load.max.toFixed(1)}.`,
+    ),
   ].join('\n');
 
   const sections = [

@@ -173,8 +173,12 @@ function missing(variable: string, provider: ProviderName): UsageError {
     azure: 'to use Azure OpenAI (AZURE_OPENAI_ENDPOINT is https://RESOURCE.openai.azure.com)',
   };
   const setting = /_ENDPOINT$/.test(variable) ? `"https://your-resource.openai.azure.com"` : `"your-api-key"`;
-  return new UsageError(`Error: ${variable} environment variable is not set`, [
-    `export ${variable}=${setting} ${what[provider]},`,
-    'or add --offline to run against the built-in batch API emulator (free, nothing leaves this machine).',
-  ]);
+  return new UsageError(
+    `Error: ${variable} environment variable is not set`,
+    [
+      `export ${variable}=${setting} ${what[provider]},`,
+      'or add --offline to run against the built-in batch API emulator (free, nothing leaves this machine).',
+    ],
+    'missing-setting',
+  );
 }

@@ -22,6 +22,8 @@ export class UsageError {
   constructor(
     readonly message: string,
     readonly details: string[] = [],
+    /** `missing-setting`: an API key or endpoint the environment lacks (a build with nothing to send goes on without it). */
+    readonly kind?: 'missing-setting',
   ) {}
 }
 

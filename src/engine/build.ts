@@ -79,18 +79,16 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   // is about to run or be estimated: a no-op never pays for it.
   const prepare = remoteStagePreparer(opts, wanted, locate);
 
-  // The no-op fast path, in dependency order: a target whose inputs' targets are up to date and
-  // whose record still matches every file's mtime and size is up to date, decided synchronously
-  // (no promise, no hashing per target). Everything else takes the full path below.
-  for (const id of wanted) {
-    const node = opts.graph.targets.get(id)!;
-    if (force.has(id) || opts.carried?.has(id) || !node.deps.every((d) => results.has(d))) continue;
-    const stage = stageIdentity(opts.rules.get(node.rule.name)!);
-    const record = store.readSync(id);
-    if (!isFreshByStamps({ root: opts.root, target: id, inputs: node.inputs, stage, record, stamps })) continue;
-    const fresh = { target: id, rule: node.rule.name, state: 'fresh' } as const;
-    opts.onEvent({ type: 'fresh', target: id, rule: node.rule.name });
-    results.set(id, Promise.resolve(fresh));
+  // The no-op fast path: targets proven up to date by their records alone emit `fresh` at once.
+  const excluded = new Set([...force, ...(opts.carried?.keys() ?? [])]);
+  for (const id of freshByStamps(
+    { root: opts.root, graph: opts.graph, rules: opts.rules, store, stamps },
+    wanted,
+    excluded,
+  )) {
+    const rule = opts.graph.targets.get(id)!.rule.name;
+    opts.onEvent({ type: 'fresh', target: id, rule });
+    results.set(id, Promise.resolve({ target: id, rule, state: 'fresh' }));
   }
 
   const settle = (node: TargetNode): Promise<TargetResult> => {
@@ -250,6 +248,29 @@ function pick(outcome: Extract<StageOutcome, { kind: 'done' }>) {
     ...(outcome.usage ? { usage: outcome.usage } : {}),
     ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
   };
+}
+
+/**
+ * The targets of `wanted` (in dependency order) that are up to date by their records alone, decided
+ * synchronously without hashing (isFreshByStamps): a target whose inputs' targets are all in the set
+ * and whose record still matches every file's mtime and size. The rest need the full check.
+ */
+export function freshByStamps(
+  opts: Pick<BuildOptions, 'root' | 'graph' | 'rules'> & { store: StateStore; stamps: FileStamps },
+  wanted: readonly string[],
+  /** Targets that must take the full path (forced, or carried from an earlier cycle), and so their dependents. */
+  excluded: ReadonlySet<string> = new Set(),
+): Set<string> {
+  const fresh = new Set<string>();
+  for (const id of wanted) {
+    const node = opts.graph.targets.get(id)!;
+    if (excluded.has(id) || !node.deps.every((d) => fresh.has(d))) continue;
+    const stage = stageIdentity(opts.rules.get(node.rule.name)!);
+    const record = opts.store.readSync(id);
+    if (isFreshByStamps({ root: opts.root, target: id, inputs: node.inputs, stage, record, stamps: opts.stamps }))
+      fresh.add(id);
+  }
+  return fresh;
 }
 
 /** The requested targets and everything they depend on, in graph (topological) order. */

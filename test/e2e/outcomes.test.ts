@@ -4,6 +4,7 @@
  * `pipeline cancel` stops in-flight batches and the next build submits only what is missing; no
  * key and no --offline gives the seed's message and the --offline hint.
  */
+import { appendFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2E_PROVIDERS, expectMergedCorrectly, startE2e, type E2e } from './helpers.ts';
 
@@ -105,4 +106,21 @@ it('no key and no --offline: the seed message, the --offline hint, exit 2, nothi
   expect(run.stdout).toBe('');
   expect(await e.rig.cli(['status'])).toMatchObject({ code: 0 }); // status needs no key
   expect((await e.rig.cli(['build', '-n'])).code).toBe(0); // nor does a dry run
+});
+
+it('no key, nothing to send or collect: a no-op build is up to date (exit 0); new work needs the key again', async () => {
+  e = await startE2e({ subjects: 1, recordsPerSubject: 2 });
+  await e.buildUntilDone();
+  const noop = await e.rig.cli(['build']);
+  expect(noop.code, noop.stderr).toBe(0);
+  expect(noop.stdout).toMatch(/3 up to date/);
+  expect(noop.stderr).not.toContain('OPENAI_API_KEY');
+  const forcedMerge = await e.rig.cli(['build', '-B', `paraphrased/${e.subjects[0]}.jsonl`]);
+  expect(forcedMerge.code, forcedMerge.stderr).toBe(0); // a forced local target needs no key either
+  const source = `results/mmlu/original/${e.subjects[0]}.jsonl`;
+  const first = (await e.rig.read(source)).split('\n')[0]!;
+  await appendFile(e.rig.path(source), `${first.replace('"question_number":1,', '"question_number":99,')}\n`);
+  const stale = await e.rig.cli(['build']);
+  expect(stale.code).toBe(2);
+  expect(stale.stderr).toContain('Error: OPENAI_API_KEY environment variable is not set');
 });

@@ -2,7 +2,10 @@
  * `pipeline build`: advance the selected targets as far as possible now, then exit. With
  * `--wait`, keep polling (with backoff) until nothing is pending. Safe to re-run at any time.
  */
-import { withDependencies } from '../../engine/build.ts';
+import { freshByStamps, withDependencies } from '../../engine/build.ts';
+import { FileStamps } from '../../engine/file-stamps.ts';
+import { StateStore } from '../../engine/state-store.ts';
+import type { Project } from '../project.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
@@ -129,9 +132,18 @@ export const buildCommand: Command = {
       );
       return EXIT_PENDING;
     }
-    const connection = needsApi
+    let connection = needsApi
       ? await connect(project, flag(args, 'offline'), io.env, sampleRows !== undefined)
       : undefined;
+    // No key, but nothing remote to send or collect (every remote target up to date): a no-op needs none.
+    if (
+      connection &&
+      !connection.ok &&
+      connection.error.kind === 'missing-setting' &&
+      sampleRows === undefined &&
+      !remoteWorkIn(project, wanted, flag(args, 'force') ? requested : [])
+    )
+      connection = undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);
@@ -192,3 +204,11 @@ export const buildCommand: Command = {
     }
   },
 };
+
+/** Whether any remote target of `wanted` may have work (anything not proven up to date by its record). */
+function remoteWorkIn(project: Project, wanted: readonly string[], forced: readonly string[]): boolean {
+  const { root, graph, rules } = project;
+  const store = new StateStore(path.join(root, project.stateDir));
+  const fresh = freshByStamps({ root, graph, rules, store, stamps: new FileStamps() }, wanted, new Set(forced));
+  return wanted.some((id) => rules.get(graph.targets.get(id)!.rule.name)!.stage.remote && !fresh.has(id));
+}
