@@ -138,8 +138,45 @@ async function measureOnly(names: string[]): Promise<void> {
         load: { start, mean: all.reduce((a, b) => a + b, 0) / all.length, max: Math.max(...all) },
       },
     ];
-    await writeResults(done);
+    await writeSection(done, name);
   }
+}
+
+const SECTION_HEADINGS: Record<string, string> = {
+  bookkeeping: '## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja',
+  datapath: '## Data path: request generation and merge throughput, peak RSS',
+  api: '## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator',
+  money: '## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate',
+};
+
+/**
+ * After `--only`: the raw figures, that one section of RESULTS.md (the rest of the file, notes
+ * written by hand included, stays as it is) with a line saying when it was re-measured, and the
+ * headline table in HEADLINE.md and the README.
+ */
+async function writeSection(done: BenchRun, name: string): Promise<void> {
+  await writeFile(RAW_FILE, `${JSON.stringify(done, null, 1)}\n`); // the figures first: nothing measured is lost
+  const body: Record<string, () => string | undefined> = {
+    bookkeeping: () => done.bookkeeping && bookkeepingMarkdown(done.bookkeeping),
+    datapath: () => done.datapath && datapathMarkdown(done.datapath),
+    api: () => done.api && apiMarkdown(done.api.rows, done.api.e2e),
+    money: () => done.money && moneyMarkdown(done.money),
+  };
+  const r = done.remeasured?.find((x) => x.section === name);
+  const when = r
+    ? `Re-measured with \`npx tsx bench/run.ts --only ${name}\` on ${r.started.slice(0, 16).replace('T', ' ')} UTC (${machineLine()}; 1-minute load average ${r.load.start.toFixed(1)} at the start, mean ${r.load.mean.toFixed(1)}, max ${r.load.max.toFixed(1)}; medians of 5 after one untimed warm-up).\n\n`
+    : '';
+  const heading = SECTION_HEADINGS[name]!;
+  const resultsFile = path.join(REPO, 'bench', 'RESULTS.md');
+  const old = await readFile(resultsFile, 'utf8');
+  const at = old.indexOf(heading);
+  const next = at === -1 ? -1 : old.indexOf('\n## ', at + 1);
+  const section = `${heading}\n\n${when}${body[name]!() ?? ''}\n`;
+  const text =
+    at === -1 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, at)}${section}${next === -1 ? '' : old.slice(next)}`;
+  await writeFile(resultsFile, text);
+  await writeFile(path.join(REPO, 'bench', 'HEADLINE.md'), `${headlineTable(done)}\n`);
+  await updateReadme(headlineTable(done));
 }
 
 async function writeResults(done: BenchRun): Promise<void> {
@@ -253,7 +290,7 @@ function headlineTable(done: BenchRun): string {
   }
   for (const p of api?.rows ?? []) {
     rows.push([
-      `Polling ${int(p.inFlight)} batches in flight on ${p.provider} (one build cycle)`,
+      `Polling ${int(p.inFlight)} batches in flight${p.provider ? ` on ${p.provider}` : ''} (one build cycle)`,
       `${plural(p.cycle.calls, 'HTTP call')}, ${((p.cycle.bytesIn + p.cycle.bytesOut) / 1024).toFixed(0)} KB`,
       `one retrieve per batch: ${int(p.naive.calls)} calls, ${(p.naive.bytes / 1024).toFixed(0)} KB`,
     ]);

@@ -119,8 +119,13 @@ export function runCli(
   opts: { cwd: string; env?: NodeJS.ProcessEnv; preload?: readonly string[] },
 ): CliRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
-  const imports = [TSX_LOADER, ...(opts.preload ?? [])].flatMap((m) => ['--import', m]);
-  const child = spawn(process.execPath, [...imports, path.join(REPO, 'pipeline.ts'), ...args], {
+  // The package's bin, as `npx pipeline` runs it: the prebuilt bundle when current, else the
+  // sources through tsx. Preloaded modules (TypeScript) need tsx loaded first, so they take the
+  // repository's entry through `--import tsx`.
+  const entry = opts.preload?.length
+    ? [...[TSX_LOADER, ...opts.preload].flatMap((m) => ['--import', m]), path.join(REPO, 'pipeline.ts')]
+    : [path.join(REPO, 'bin', 'pipeline.js')];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: opts.cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
