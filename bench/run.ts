@@ -45,7 +45,11 @@ interface BenchRun {
   remeasured?: { section: string; started: string; load: { start: number; mean: number; max: number } }[];
 }
 
-if (values.render) {
+if (values.render && values.only) {
+  // Re-render only these sections (and the headline) from the raw figures, without measuring.
+  const done = JSON.parse(await readFile(RAW_FILE, 'utf8')) as BenchRun;
+  for (const name of values.only.split(',')) await writeSection(done, name);
+} else if (values.render) {
   // Re-render RESULTS.md, HEADLINE.md and the README table from the last run's raw figures.
   await writeResults(JSON.parse(await readFile(RAW_FILE, 'utf8')) as BenchRun);
 } else if (values.only) {
@@ -142,12 +146,6 @@ async function measureOnly(names: string[]): Promise<void> {
   }
 }
 
-const SECTION_HEADINGS: Record<string, string> = {
-  bookkeeping: '## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja',
-  datapath: '## Data path: request generation and merge throughput, peak RSS',
-  api: '## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator',
-  money: '## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate',
-};
 
 /**
  * After `--only`: the raw figures, that one section of RESULTS.md (the rest of the file, notes
@@ -166,7 +164,13 @@ async function writeSection(done: BenchRun, name: string): Promise<void> {
   const when = r
     ? `Re-measured with \`npx tsx bench/run.ts --only ${name}\` on ${r.started.slice(0, 16).replace('T', ' ')} UTC (${machineLine()}; 1-minute load average ${r.load.start.toFixed(1)} at the start, mean ${r.load.mean.toFixed(1)}, max ${r.load.max.toFixed(1)}; medians of 5 after one untimed warm-up).\n\n`
     : '';
-  const heading = SECTION_HEADINGS[name]!;
+  const headings: Record<string, string> = {
+    bookkeeping: '## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja',
+    datapath: '## Data path: request generation and merge throughput, peak RSS',
+    api: '## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator',
+    money: '## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate',
+  };
+  const heading = headings[name]!;
   const resultsFile = path.join(REPO, 'bench', 'RESULTS.md');
   const old = await readFile(resultsFile, 'utf8');
   const at = old.indexOf(heading);
