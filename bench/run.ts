@@ -146,7 +146,6 @@ async function measureOnly(names: string[]): Promise<void> {
   }
 }
 
-
 /**
  * After `--only`: the raw figures, that one section of RESULTS.md (the rest of the file, notes
  * written by hand included, stays as it is) with a line saying when it was re-measured, and the
