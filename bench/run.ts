@@ -153,28 +153,16 @@ async function measureOnly(names: string[]): Promise<void> {
  */
 async function writeSection(done: BenchRun, name: string): Promise<void> {
   await writeFile(RAW_FILE, `${JSON.stringify(done, null, 1)}\n`); // the figures first: nothing measured is lost
-  const body: Record<string, () => string | undefined> = {
-    bookkeeping: () => done.bookkeeping && bookkeepingMarkdown(done.bookkeeping),
-    datapath: () => done.datapath && datapathMarkdown(done.datapath),
-    api: () => done.api && apiMarkdown(done.api.rows, done.api.e2e),
-    money: () => done.money && moneyMarkdown(done.money),
-  };
   const r = done.remeasured?.find((x) => x.section === name);
   const when = r
     ? `Re-measured with \`npx tsx bench/run.ts --only ${name}\` on ${r.started.slice(0, 16).replace('T', ' ')} UTC (${machineLine()}; 1-minute load average ${r.load.start.toFixed(1)} at the start, mean ${r.load.mean.toFixed(1)}, max ${r.load.max.toFixed(1)}; medians of 5 after one untimed warm-up).\n\n`
     : '';
-  const headings: Record<string, string> = {
-    bookkeeping: '## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja',
-    datapath: '## Data path: request generation and merge throughput, peak RSS',
-    api: '## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator',
-    money: '## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate',
-  };
-  const heading = headings[name]!;
+  const { heading, body } = sectionsOf(done)[name]!;
   const resultsFile = path.join(REPO, 'bench', 'RESULTS.md');
   const old = await readFile(resultsFile, 'utf8');
   const at = old.indexOf(heading);
   const next = at === -1 ? -1 : old.indexOf('\n## ', at + 1);
-  const section = `${heading}\n\n${when}${body[name]!() ?? ''}\n`;
+  const section = `${heading}\n\n${when}${body ?? ''}\n`;
   const text =
     at === -1 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, at)}${section}${next === -1 ? '' : old.slice(next)}`;
   await writeFile(resultsFile, text);
@@ -182,8 +170,31 @@ async function writeSection(done: BenchRun, name: string): Promise<void> {
   await updateReadme(headlineTable(done));
 }
 
+/** The measured sections, in RESULTS.md's order: each one's heading and its tables from the raw figures. */
+function sectionsOf(done: BenchRun): Record<string, { heading: string; body: string | undefined }> {
+  const { bookkeeping, datapath, api, money } = done;
+  return {
+    bookkeeping: {
+      heading: '## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja',
+      body: bookkeeping && bookkeepingMarkdown(bookkeeping),
+    },
+    datapath: {
+      heading: '## Data path: request generation and merge throughput, peak RSS',
+      body: datapath && datapathMarkdown(datapath),
+    },
+    api: {
+      heading: '## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator',
+      body: api && apiMarkdown(api.rows, api.e2e),
+    },
+    money: {
+      heading: '## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate',
+      body: money && moneyMarkdown(money),
+    },
+  };
+}
+
 async function writeResults(done: BenchRun): Promise<void> {
-  const { bookkeeping, datapath, api, money, online, quick } = done;
+  const { online, quick } = done;
   const version = (cmd: string, args: string[]) => {
     try {
       return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
@@ -208,16 +219,7 @@ async function writeResults(done: BenchRun): Promise<void> {
     ),
   ].join('\n');
 
-  const sections = [
-    header,
-    bookkeeping &&
-      `## Bookkeeping: no-op build, status, -n, one touched source vs make and ninja\n\n${bookkeepingMarkdown(bookkeeping)}`,
-    datapath && `## Data path: request generation and merge throughput, peak RSS\n\n${datapathMarkdown(datapath)}`,
-    api &&
-      `## API efficiency: HTTP calls per build cycle, end-to-end time on the emulator\n\n${apiMarkdown(api.rows, api.e2e)}`,
-    money &&
-      `## Money: what each scenario pays vs whole-subject resubmission; dry-run estimate\n\n${moneyMarkdown(money)}`,
-  ];
+  const sections = [header, ...Object.values(sectionsOf(done)).map((x) => x.body && `${x.heading}\n\n${x.body}`)];
 
   // Keep the Emulator section (bench/emulator.ts replaces it in place below), and the Online one
   // until this run has measured it (`npx tsx bench/online.ts` replaces it in place too).
