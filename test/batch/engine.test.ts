@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchApi } from '../../src/batch-api/client.ts';
 import { pipelineSchema } from '../../src/config/schema.ts';
 import { runBuild } from '../../src/engine/build.ts';
+import { collectStatus } from '../../src/engine/status.ts';
 import type { BuildEvent } from '../../src/engine/events.ts';
 import { resolveStages } from '../../src/engine/resolve-stages.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
@@ -95,7 +96,23 @@ async function setup(faults = {}, batch: AnyStage = batchStage) {
     });
     return { summary, events, states: Object.fromEntries([...summary.results].map(([t, r]) => [t, r.state])) };
   };
-  return { root, clock, build };
+  const status = async () => {
+    const graph = await buildGraph(root, config.rules, config.stateDir);
+    if (!graph.ok) throw new Error(graph.error.message);
+    const signal = new AbortController().signal;
+    const requested = [...graph.value.targets.keys()];
+    return collectStatus({
+      root,
+      stateDir: '.pipeline',
+      graph: graph.value,
+      rules: rules.value,
+      requested,
+      services,
+      clock,
+      signal,
+    });
+  };
+  return { root, clock, build, status };
 }
 
 describe('batch stage in the engine', () => {
@@ -138,9 +155,11 @@ describe('batch stage in the engine', () => {
         return batchStage.prepare!(items, every);
       },
     };
-    const { clock, build } = await setup({}, counting);
+    const { clock, build, status } = await setup({}, counting);
     let last = await build();
     expect(prepared).toBe(1);
+    await status(); // batches in flight: status polls them (one prepare)
+    expect(prepared).toBe(2);
     for (
       let i = 0;
       i < 10 && [...last.summary.results.values()].some((r) => r.state !== 'built' && r.state !== 'fresh');
@@ -153,6 +172,9 @@ describe('batch stage in the engine', () => {
     const noop = await build();
     expect(Object.values(noop.states).every((s) => s === 'fresh')).toBe(true);
     expect(prepared).toBe(whileWorking); // a no-op reads no ledger and polls nothing
+    const fresh = await status();
+    expect(fresh.every((t) => t.state === 'up-to-date')).toBe(true);
+    expect(prepared).toBe(whileWorking); // nor does a status with everything up to date
     await build(true);
     expect(prepared).toBe(whileWorking + 1); // once per build, however many batch targets run
   });
