@@ -3,17 +3,25 @@
  * The config cache (config-cache.ts) may re-use an evaluated config only then: its key is the
  * content of these files. The test is deliberately narrow, on the source text: a config (or a
  * module it imports) that reads the environment, the clock, randomness or any file, or imports
- * any package but this one, is evaluated every time. A false "not pure" only costs speed.
+ * any package but this one and zod, is evaluated every time. A false "not pure" only costs speed.
+ *
+ * zod is allowed because the authoring API re-exports it (`z`, for reply schemas) and it computes
+ * nothing from the outside world; its package.json is one of the sources, so its version is part
+ * of the key without reading zod's code. (A config holding a zod schema is never cached anyway:
+ * a schema does not survive JSON, see config-cache.ts.)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PACKAGE_NAME } from '../package-name.ts';
 
 /** Words that make a module's value depend on more than its source text. */
 const IMPURE =
   /\b(?:process|require|Date|Math\.random|performance|globalThis|eval|Function|fetch|readFile\w*|readdir\w*|existsSync|statSync|crypto)\b|import\.meta|\bimport\s*\(/;
 /** `import … from 'x'`, `export … from 'x'`, `import 'x'`; the leading keyword tells type-only ones. */
+/** Packages besides this one whose exports are a function of their version alone. */
+const PURE_PACKAGES = new Set(['zod']);
 const IMPORT = /\b(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]/g;
 
 export interface ConfigSources {
@@ -27,9 +35,10 @@ export interface ConfigSources {
 export function pureConfigSources(configFile: string): ConfigSources | undefined {
   const files: string[] = [];
   const contents: string[] = [];
-  const pending = [configFile];
+  // A package's manifest is read for its version only: neither checked for purity nor scanned.
+  const pending: { file: string; manifest: boolean }[] = [{ file: configFile, manifest: false }];
   while (pending.length > 0) {
-    const file = pending.pop()!;
+    const { file, manifest } = pending.pop()!;
     if (files.includes(file)) continue;
     let text: string;
     try {
@@ -37,22 +46,35 @@ export function pureConfigSources(configFile: string): ConfigSources | undefined
     } catch {
       return undefined;
     }
-    if (IMPURE.test(text)) return undefined;
     files.push(file);
     contents.push(text);
+    if (manifest) continue;
+    if (IMPURE.test(text)) return undefined;
     for (const [, , typeOnly, specifier] of text.matchAll(IMPORT)) {
       if (typeOnly || specifier === undefined) continue; // erased: no value comes from it
-      if (specifier.startsWith('./') || specifier.startsWith('../'))
-        pending.push(resolveRelative(path.dirname(file), specifier));
-      else if (specifier === PACKAGE_NAME) {
-        // The authoring API: followed into the installed package like any module, so its version counts.
-        const entry = resolvePackage(file, specifier);
-        if (!entry) return undefined;
-        pending.push(entry);
-      } else return undefined;
+      const next = dependency(file, specifier);
+      if (!next) return undefined;
+      pending.push(next);
     }
   }
   return { files, contents };
+}
+
+/** Where an import leads, or undefined when its value may depend on more than files we can key on. */
+function dependency(from: string, specifier: string): { file: string; manifest: boolean } | undefined {
+  if (specifier.startsWith('./') || specifier.startsWith('../') || path.isAbsolute(specifier))
+    return { file: resolveRelative(path.dirname(from), specifier), manifest: false };
+  if (specifier.startsWith('file://')) return { file: resolveRelative('/', fileURLToPath(specifier)), manifest: false };
+  if (PURE_PACKAGES.has(specifier)) {
+    const manifest = resolvePackage(from, `${specifier}/package.json`);
+    return manifest ? { file: manifest, manifest: true } : undefined;
+  }
+  // The authoring API: followed into the installed package like any module, so its version counts.
+  if (specifier === PACKAGE_NAME) {
+    const entry = resolvePackage(from, specifier);
+    return entry ? { file: entry, manifest: false } : undefined;
+  }
+  return undefined;
 }
 
 /** `./x.js` may name `./x.ts` (TypeScript's convention); an existing file wins. */

@@ -2,10 +2,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheKey, readCachedConfig, writeCachedConfig } from '../../src/config/config-cache.ts';
 import { pureConfigSources } from '../../src/config/config-sources.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { mmluConfig } from '../helpers/mmlu-config.ts';
+import { REPO } from '../helpers/rig.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -27,6 +30,29 @@ describe('config sources', () => {
       `import type { T } from './types.ts';\nimport { PROMPT } from './prompt.js';\nexport default { root: '.', ${RULES.replace("'{a}'", 'PROMPT')} };\n`,
     );
     expect(pureConfigSources(config)?.files).toEqual([config, path.join(dir, 'prompt.ts')]);
+  });
+
+  it('follow absolute imports and file URLs', async () => {
+    await writeFile(path.join(dir, 'prompt.ts'), `export const PROMPT = '{a}';\n`);
+    await writeFile(path.join(dir, 'model.ts'), `export const MODEL = 'gpt-4.1';\n`);
+    const config = path.join(dir, 'pipeline.config.ts');
+    await writeFile(
+      config,
+      `import { PROMPT } from ${JSON.stringify(path.join(dir, 'prompt.ts'))};\n` +
+        `import { MODEL } from ${JSON.stringify(pathToFileURL(path.join(dir, 'model.ts')).href)};\n` +
+        `export default { root: '.', ${RULES.replace("'{a}'", 'PROMPT')} };\n`,
+    );
+    const files = pureConfigSources(config)?.files ?? [];
+    expect(files.sort()).toEqual([path.join(dir, 'model.ts'), config, path.join(dir, 'prompt.ts')]);
+  });
+
+  it("the repository's own config and the e2e one (an absolute import of the authoring API, which re-exports zod) are pure; zod counts by its version", async () => {
+    expect(pureConfigSources(path.join(REPO, 'pipeline.config.ts'))).toBeDefined();
+    const config = path.join(dir, 'pipeline.config.ts');
+    await writeFile(config, await mmluConfig('openai'));
+    const files = pureConfigSources(config)?.files;
+    expect(files).toContain(path.join(REPO, 'src/config/define.ts'));
+    expect(files).toContain(path.join(REPO, 'node_modules/zod/package.json'));
   });
 
   it.each([

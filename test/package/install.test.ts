@@ -17,7 +17,7 @@ const MINUTES = 60_000;
 
 let dir: string;
 /** Only what a user's shell would have: no npm_* variables of the test runner, no tsx loader. */
-const env = {
+const env: NodeJS.ProcessEnv = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   NO_COLOR: '1',
@@ -52,6 +52,9 @@ beforeAll(async () => {
   expect(tarball).toBeDefined();
   await writeFile(path.join(dir, 'package.json'), '{ "name": "my-dataset-job", "private": true }\n');
   await run('npm', ['install', `./${tarball}`], { cwd: dir, env });
+  // The CLI's own temp dir (its config cache lives there), to see what it caches.
+  env.TMPDIR = path.join(dir, 'tmp');
+  await mkdir(env.TMPDIR);
 }, 10 * MINUTES);
 
 afterAll(async () => {
@@ -82,6 +85,10 @@ describe('the installed package', () => {
       const priced = await npx(dir, 'pipeline', 'build', '-n');
       expect(priced.code, priced.stderr).toBe(0);
       expect(priced.stdout).toMatch(/would send 6 requests .*\$[\d.]+ at batch price/);
+      // The config init wrote (importing the package, which re-exports zod) is evaluated once, then
+      // read from the cache: later commands start neither tsx nor the config's code.
+      const cached = await readdir(path.join(env.TMPDIR!, `llmake-${process.getuid!()}`, 'configs'));
+      expect(cached.filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
       const built = await npx(dir, 'pipeline', 'build', '--offline', '--wait');
       expect(built.code, built.stdout + built.stderr).toBe(0);
