@@ -7,27 +7,50 @@ import type * as O200k from 'gpt-tokenizer/encoding/o200k_base';
 type Encoding = typeof O200k;
 
 /**
- * The encodings' tables take seconds to build, so they are loaded on demand, not at start-up: a
- * no-op build or `status` never pays for them. Await `loadTokenizers()` before counting.
+ * The encodings' tables are megabytes of code that take a good part of a second to compile and
+ * build, so each is loaded on demand: a build that only polls or collects, a no-op and `status`
+ * never pay for them, and a job on gpt-4.1 never loads cl100k. Await `loadTokenizersFor(models)`
+ * (or `loadTokenizers()` for both) before counting; counting without it is a bug and throws.
  */
-let encodings: { o200k: Encoding; cl100k: Encoding } | undefined;
+type EncodingName = 'o200k' | 'cl100k';
+const encodings: Partial<Record<EncodingName, Encoding>> = {};
 
-export async function loadTokenizers(): Promise<void> {
-  if (encodings) return;
-  const [o200k, cl100k] = await Promise.all([
-    import('gpt-tokenizer/encoding/o200k_base'),
-    import('gpt-tokenizer/encoding/cl100k_base'),
-  ]);
-  encodings = { o200k, cl100k };
+const importers: Record<EncodingName, () => Promise<Encoding>> = {
+  o200k: () => import('gpt-tokenizer/encoding/o200k_base'),
+  cl100k: () => import('gpt-tokenizer/encoding/cl100k_base'),
+};
+
+/** Loads the encodings these models count with. */
+export async function loadTokenizersFor(models: Iterable<string>): Promise<void> {
+  const names = new Set<EncodingName>();
+  for (const model of models) names.add(encodingNameFor(model));
+  await Promise.all([...names].filter((n) => !encodings[n]).map(async (n) => (encodings[n] = await importers[n]())));
+}
+
+/** The encodings loaded so far (for tests of what a command loads). */
+export function loadedEncodings(): EncodingName[] {
+  return (Object.keys(encodings) as EncodingName[]).sort();
+}
+
+export function loadTokenizers(): Promise<void> {
+  return loadTokenizersFor(['gpt-4.1', 'gpt-4']);
 }
 
 /** Models of the gpt-4 / gpt-3.5 era use cl100k_base; gpt-4o, gpt-4.1, o-series and later use o200k_base. */
-export function encodingFor(model: string): Encoding {
-  if (!encodings) throw new Error('Internal error: loadTokenizers() was not awaited before counting tokens');
+function encodingNameFor(model: string): EncodingName {
   return /^(gpt-4(-|$)|gpt-4-turbo|gpt-3\.5|text-embedding-(ada|3))/.test(model) && !model.startsWith('gpt-4o')
-    ? encodings.cl100k
-    : encodings.o200k;
+    ? 'cl100k'
+    : 'o200k';
 }
+
+export function encodingFor(model: string): Encoding {
+  const encoding = encodings[encodingNameFor(model)];
+  if (!encoding) throw new Error(`Internal error: no tokenizer loaded for ${model} (await loadTokenizersFor first)`);
+  return encoding;
+}
+
+/** The default model requests without one are counted as (see request-file.ts). */
+export const DEFAULT_COUNTING_MODEL = 'gpt-4.1';
 
 export function countTextTokens(model: string, text: string): number {
   return encodingFor(model).countTokens(text);

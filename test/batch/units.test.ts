@@ -2,11 +2,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultLine } from '../../src/stages/result-line.ts';
 import { decodeLines, encodeLines } from '../../src/stages/batch/line-ranges.ts';
 import { splitIntoParts, tokensOf } from '../../src/stages/batch/plan.ts';
 import { readRequestFile, type RequestEntry } from '../../src/stages/batch/request-file.ts';
+import { loadTokenizers } from '../../src/tokens/count.ts';
 import { Scheduler } from '../../src/stages/batch/scheduler.ts';
 import { partCaps } from '../../src/stages/batch/config.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
@@ -22,6 +23,8 @@ async function entries(lines: readonly unknown[]): Promise<RequestEntry[]> {
   if (!r.ok) throw new Error(r.error.message);
   return r.value.entries;
 }
+
+beforeAll(() => loadTokenizers());
 
 describe('batch stage pieces', () => {
   it('encodes line lists compactly and back', () => {

@@ -120,10 +120,10 @@ export function runCli(
 ): CliRun {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
   // The package's bin, as `npx pipeline` runs it: the prebuilt bundle when current, else the
-  // sources through tsx. Preloaded modules (TypeScript) need tsx loaded first, so they take the
-  // repository's entry through `--import tsx`.
+  // sources through tsx. Preloaded modules (TypeScript) need tsx loaded first, and share module
+  // instances with the CLI only if it runs from the sources too, never from the bundle.
   const entry = opts.preload?.length
-    ? [...[TSX_LOADER, ...opts.preload].flatMap((m) => ['--import', m]), path.join(REPO, 'pipeline.ts')]
+    ? [...[TSX_LOADER, ...opts.preload].flatMap((m) => ['--import', m]), path.join(REPO, 'src/cli/run.ts')]
     : [path.join(REPO, 'bin', 'pipeline.js')];
   const child = spawn(process.execPath, [...entry, ...args], {
     cwd: opts.cwd,

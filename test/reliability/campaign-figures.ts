@@ -4,7 +4,7 @@
  * of a finished job, and small helpers around the emulator and the job's config.
  */
 import { estimateCost } from '../../src/stages/batch/plan.ts';
-import { readRequestFile } from '../../src/stages/batch/request-file.ts';
+import { loadTokenizersForRequests, readRequestFile } from '../../src/stages/batch/request-file.ts';
 import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import {
@@ -166,6 +166,7 @@ export async function requestTokens(job: Job): Promise<Map<string, number>> {
   for (const s of job.subjects) {
     const req = await readRequestFile(job.rig.path(`${ROOT}/paraphrase_batch/${s}.jsonl`), job.rig.path(ROOT));
     if (!req.ok) throw new Error(`request file of ${s}: ${req.error.message}`);
+    await loadTokenizersForRequests(req.value.entries);
     out.set(s, estimateCost(req.value.entries, 0.55, DEFAULT_PRICES).inputTokens);
   }
   return out;

@@ -10,7 +10,12 @@ import type { ProviderName } from '../../batch-api/types.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
-import { countChatPromptTokens, loadTokenizers, type ChatMessageLike } from '../../tokens/count.ts';
+import {
+  countChatPromptTokens,
+  DEFAULT_COUNTING_MODEL,
+  loadTokenizersFor,
+  type ChatMessageLike,
+} from '../../tokens/count.ts';
 
 /** What planning and bookkeeping need of a request line: everything but its text and body. */
 export interface RequestRef {
@@ -66,7 +71,6 @@ export async function readRequestFile(
   opts: ReadRequestOptions<'entries' | 'refs'> = { keep: 'entries' },
 ): Promise<Result<RequestFile<RequestRef>, StageFailure>> {
   const inline = provider === 'anthropic';
-  await loadTokenizers();
   const problems: LineProblem[] & { total?: number } = [];
   problems.total = 0;
   const report = (line: number, message: string) => {
@@ -151,6 +155,11 @@ export function requestHash(method: unknown, url: unknown, body: unknown): strin
   return hashText(canonicalJson({ method: method ?? null, url: url ?? null, body }));
 }
 
+/** Loads the tokenizers these requests are counted with: await before `promptTokens` and what calls it. */
+export function loadTokenizersForRequests(entries: readonly Pick<RequestRef, 'model'>[]): Promise<void> {
+  return loadTokenizersFor(new Set(entries.map((e) => e.model || DEFAULT_COUNTING_MODEL)));
+}
+
 /** Estimated prompt tokens with the model's real tokenizer (chat bodies; other endpoints by text). */
 export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): number {
   const messages = entry.body.messages;
@@ -158,9 +167,12 @@ export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): numbe
   // tokenizer is not public: its counts are estimated with OpenAI's, see README.)
   const system = typeof entry.body.system === 'string' ? [{ role: 'system', content: entry.body.system }] : [];
   if (Array.isArray(messages))
-    return countChatPromptTokens(entry.model || 'gpt-4.1', [...system, ...(messages as ChatMessageLike[])]);
+    return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
+      ...system,
+      ...(messages as ChatMessageLike[]),
+    ]);
   const input = entry.body.input ?? entry.body.prompt;
-  return countChatPromptTokens(entry.model || 'gpt-4.1', [
+  return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
     { role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') },
   ]);
 }

@@ -5,12 +5,13 @@
  */
 import type { Ledger } from './ledger.ts';
 import { tokensOf } from './plan.ts';
-import { maxOutputTokens, type RequestFile } from './request-file.ts';
+import { loadTokenizersForRequests, maxOutputTokens, type RequestFile } from './request-file.ts';
 
 export type RequestPlan = NonNullable<NonNullable<Ledger['summary']>['plan']>;
 
-export function requestPlan(current: RequestFile, previous: Ledger['summary']): RequestPlan {
+export async function requestPlan(current: RequestFile, previous: Ledger['summary']): Promise<RequestPlan> {
   if (previous?.plan && previous.requestSha === current.sha256) return previous.plan;
+  await loadTokenizersForRequests(current.entries);
   const byModel = new Map<string, RequestPlan[number]>();
   for (const e of current.entries) {
     const m = byModel.get(e.model) ?? { model: e.model, requests: 0, inputTokens: 0, maxOutputTokens: 0, uncapped: 0 };

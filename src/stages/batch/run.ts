@@ -125,7 +125,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   const running = ledger.parts.filter(isInFlight);
   const inBatches = running.reduce((sum, p) => sum + (p.counts ? p.counts.completed + p.counts.failed : 0), 0);
   ledger.summary = {
-    ...summaryOf(current, ledger.summary, tally, queued),
+    ...(await summaryOf(current, ledger.summary, tally, queued)),
     ...structuredCounts(ledger, config, current, index),
   };
   await save(run);
@@ -149,12 +149,12 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
 }
 
 /** The ledger's summary of this run: answers, their tokens and dollars, and the request file's plan. */
-function summaryOf(
+async function summaryOf(
   current: RequestFile,
   previous: Ledger['summary'],
   tally: Tally,
   queued: number,
-): NonNullable<Ledger['summary']> {
+): Promise<NonNullable<Ledger['summary']>> {
   return {
     requestSha: current.sha256,
     total: tally.total,
@@ -164,7 +164,7 @@ function summaryOf(
     usage: tally.usage,
     ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
     ...(tally.standardCostUsd !== undefined ? { standardCostUsd: tally.standardCostUsd } : {}),
-    plan: requestPlan(current, previous),
+    plan: await requestPlan(current, previous),
   };
 }
 
@@ -189,7 +189,7 @@ async function finish(
     writeTo: run.ctx.tempOutput,
   });
   run.ledger.summary = {
-    ...summaryOf(current, run.ledger.summary, tally, 0),
+    ...(await summaryOf(current, run.ledger.summary, tally, 0)),
     ...structuredCounts(run.ledger, run.config, current, index),
   };
   await save(run);

@@ -10,7 +10,7 @@ import { isInFlight, ms } from './ledger.ts';
 import { estimateCost, splitIntoParts, type PlannedPart, type RatioFor } from './plan.ts';
 import { learnedOutput } from '../learned-output.ts';
 import { readSpend, totalSpent } from '../spend-log.ts';
-import type { RequestEntry, RequestFile } from './request-file.ts';
+import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from './request-file.ts';
 import path from 'node:path';
 import { SAFETY } from './learned-limits.ts';
 import { learnedLimits, now, type BatchRun } from './run-context.ts';
@@ -32,6 +32,7 @@ export async function sendOutstanding(
       waits: [],
     };
   }
+  await loadTokenizersForRequests(needed);
   const configured = svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens;
   const maxInFlightBatches = svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches;
   // Per model: the configured limit or the one the provider stated, in units of our estimate.

@@ -15,7 +15,7 @@ import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstandin
 import { estimateCost } from './plan.ts';
 import { learnedOutput } from '../learned-output.ts';
 import { prepareBatches } from './prepare.ts';
-import { readRequestFile } from './request-file.ts';
+import { loadTokenizersForRequests, readRequestFile } from './request-file.ts';
 import { runBatch } from './run.ts';
 import { effectiveRequests } from './reasks.ts';
 import { expectedReasks } from '../structured/expected-reasks.ts';
@@ -47,6 +47,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
     const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    await loadTokenizersForRequests(needed);
     const e = estimateCost(needed, learned.ratioOf, priceTable(config, DEFAULT_PRICES));
     const reasks = config.schema ? expectedReasks(ledger?.invalidReplies, index.size, config.maxInvalidAttempts) : 0;
     // Re-asks are priced as the average request to send (their bodies are the same or a little longer).

@@ -9,7 +9,12 @@ import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
-import { readRequestFile, type RequestFile, type RequestRef } from '../batch/request-file.ts';
+import {
+  loadTokenizersForRequests,
+  readRequestFile,
+  type RequestFile,
+  type RequestRef,
+} from '../batch/request-file.ts';
 import { tallyResults } from '../batch/results.ts';
 import { appendSpend } from '../spend-log.ts';
 import { billOf } from '../../tokens/bill.ts';
@@ -144,6 +149,7 @@ async function sendRound(
         },
         ctx.clock,
       );
+      await loadTokenizersForRequests(plan.todo);
       const outcome = await runRequests({
         total: plan.todo.length,
         next: () => source.next(),

@@ -10,7 +10,7 @@ import { readCacheIndex, targetFiles } from '../batch/cache.ts';
 import { matchUnhashed } from '../batch/outstanding.ts';
 import { estimateCost } from '../batch/plan.ts';
 import { learnedOutput } from '../learned-output.ts';
-import { readRequestFile } from '../batch/request-file.ts';
+import { loadTokenizersForRequests, readRequestFile } from '../batch/request-file.ts';
 import { billedAtBatchPrice, onlineConfigSchema, onlinePriceTable, type OnlineStageConfig } from './config.ts';
 import { describeOnline } from './describe.ts';
 import { runOnline } from './run.ts';
@@ -34,6 +34,7 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
     const index = await readCacheIndex(targetFiles(ctx.root, ctx.target).cache, matchUnhashed(current));
     const needed = ctx.force ? current.entries : current.entries.filter((e) => !index.has(e.hash));
     const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    await loadTokenizersForRequests(needed);
     const e = estimateCost(needed, learned.ratioOf, onlinePriceTable(config, DEFAULT_PRICES));
     return {
       requests: e.requests,
