@@ -21,8 +21,15 @@ export default tseslint.config(
     files: ['src/engine/**', 'src/graph/**', 'src/config/**', 'src/stages/**', 'src/batch-api/**'],
     rules: { 'no-console': 'error' },
   },
-  // Plain JS run as written: the package's bin launcher.
-  { files: ['eslint.config.js', 'bin/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Plain JS run as written: the package's bin launcher, and modules tests preload into node.
+  {
+    files: ['eslint.config.js', 'bin/**/*.js', 'test/**/fixtures/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', globalThis: 'readonly' },
+    },
+  },
   {
     // The page of `pipeline view` runs in the browser as written (no build step): plain JS.
     files: ['src/view/assets/**/*.js'],

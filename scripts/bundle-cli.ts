@@ -16,6 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { BUNDLE_DIR, MANIFEST, packageVersion, REPO, sourceHash, sourceStamps } from '../bin/current-bundle.js';
+import { computeBuildId } from './build-id.ts';
 
 const ENTRY = 'src/cli/run.ts';
 /** Loaded from their own files at run time (loader hooks, data tables, or only ever lazily). */
@@ -60,6 +61,8 @@ async function bundle(): Promise<void> {
     banner: {
       js: "import { createRequire as __llmakeRequire } from 'node:module'; const require = __llmakeRequire(import.meta.url);",
     },
+    // The build's id (src/util/build-id.ts): caches of what this code computed are this build's only.
+    define: { __LLMAKE_BUILD_ID__: JSON.stringify(await computeBuildId(REPO)) },
     metafile: true,
     logLevel: 'error',
     plugins: [ownUrl],

@@ -13,6 +13,11 @@ import { z } from 'zod';
 import { pipelineSchema, ruleSchema } from '../src/config/schema.ts';
 import { stageRegistry } from '../src/stages/registry.ts';
 
+/** Each stage kind's option schema (stages load their code, and so their schema, on demand). */
+export const stageSchemas: [string, z.ZodType][] = await Promise.all(
+  [...stageRegistry.values()].map(async (s): Promise<[string, z.ZodType]> => [s.kind, (await s.validation()).schema]),
+);
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCS_FILE = 'docs/config.md';
 export const TYPES_FILE = 'src/config/options.ts';
@@ -54,11 +59,11 @@ export const jsonSchema = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 
 function sections(): Section[] {
-  const stages = [...stageRegistry.values()].map((stage) => ({
-    title: `Stage \`${stage.kind}\``,
-    usage: `stage: ${stage.kind}({ … })`,
-    typeName: `${pascal(stage.kind as string)}StageOptions`,
-    schema: jsonSchema(stage.schema),
+  const stages = stageSchemas.map(([kind, schema]) => ({
+    title: `Stage \`${kind}\``,
+    usage: `stage: ${kind}({ … })`,
+    typeName: `${pascal(kind)}StageOptions`,
+    schema: jsonSchema(schema),
     overrides: {},
   }));
   return [

@@ -6,7 +6,13 @@
 import path from 'node:path';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.ts';
 import { buildGraph, type TargetGraph } from '../graph/build-graph.ts';
-import { resolveStages, type ResolvedRule } from '../engine/resolve-stages.ts';
+import {
+  checkedStages,
+  resolvedFromCache,
+  resolveStages,
+  type CheckedStage,
+  type ResolvedRule,
+} from '../engine/resolve-stages.ts';
 import { stageRegistry } from '../stages/registry.ts';
 import { err, ok, type Result } from '../util/result.ts';
 
@@ -40,7 +46,10 @@ export async function loadProject(configPath: string | undefined, cwd: string): 
     );
   }
   const { file, root, config } = loaded.value;
-  const rules = resolveStages(config.rules, stageRegistry);
+  const cached =
+    loaded.value.checkedStages &&
+    resolvedFromCache(config.rules, loaded.value.checkedStages as CheckedStage[], stageRegistry);
+  const rules = cached ? ok(cached) : await resolveStages(config.rules, stageRegistry);
   if (!rules.ok)
     return err(
       new UsageError(
@@ -48,6 +57,7 @@ export async function loadProject(configPath: string | undefined, cwd: string): 
         rules.error.map((i) => `${i.path}: ${i.message}`),
       ),
     );
+  if (!cached) loaded.value.rememberChecked?.(checkedStages(rules.value));
   const graph = await buildGraph(root, config.rules, config.stateDir);
   if (!graph.ok)
     return err(

@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { err, ok, type Result } from '../util/result.ts';
+import { buildId } from '../util/build-id.ts';
 import { cacheKey, readCachedConfig, writeCachedConfig } from './config-cache.ts';
 import { pureConfigSources } from './config-sources.ts';
-import { issuesFromZod, pipelineSchema, type ConfigIssue, type PipelineConfig } from './schema.ts';
+import type { ConfigIssue, PipelineConfig } from './schema.ts';
 
 export interface LoadedConfig {
   /** Absolute path of the config file. */
@@ -18,6 +19,10 @@ export interface LoadedConfig {
   /** Absolute pipeline root. */
   root: string;
   config: PipelineConfig;
+  /** Each rule's checked stage options, when the cache had them from this build (resolve-stages.ts). */
+  checkedStages?: unknown[];
+  /** Keeps the rules' checked stage options with the config, for the next command; absent when it cannot be cached. */
+  rememberChecked?(stages: unknown[]): void;
 }
 
 export interface ConfigError {
@@ -38,16 +43,25 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
   const sources = pureConfigSources(file);
   const key = sources && cacheKey(sources);
   const cached = key ? readCachedConfig(file, key) : undefined;
+  const build = buildId();
+  const validated = build !== undefined && cached?.validated?.build === build ? cached.validated : undefined;
+  if (validated) {
+    // Checked by this very build before: no zod, no re-validation.
+    const config = validated.config as PipelineConfig;
+    return ok({ file, root: path.resolve(path.dirname(file), config.root), config, checkedStages: validated.stages });
+  }
   let exported: unknown = cached?.exported;
+  // Whether `exported` is the value of the files `key` names (they did not change while it was evaluated).
+  let keyed = cached !== undefined;
   if (!cached) {
     try {
       exported = await evaluate(file);
     } catch (error) {
       return err({ file, message: `cannot load the config: ${firstLine(error)}`, issues: [] });
     }
-    // Cached only if the files did not change while it was evaluated.
     const after = key && pureConfigSources(file);
-    if (key && after && cacheKey(after) === key && exported !== undefined) writeCachedConfig(file, key, exported);
+    keyed = !!key && !!after && cacheKey(after) === key;
+    if (key && keyed && exported !== undefined) writeCachedConfig(file, key, exported);
   }
   if (exported === undefined) {
     return err({
@@ -56,12 +70,22 @@ export async function loadConfig(configPath: string, cwd = process.cwd()): Promi
       issues: [],
     });
   }
+  // zod is loaded only here, when a config is validated.
+  const { issuesFromZod, pipelineSchema } = await import('./schema.ts');
   const parsed = pipelineSchema.safeParse(exported);
   if (!parsed.success) {
     return err({ file, message: 'invalid config', issues: issuesFromZod(parsed.error) });
   }
   const root = path.resolve(path.dirname(file), parsed.data.root);
-  return ok({ file, root, config: parsed.data });
+  const config = parsed.data;
+  return ok({
+    file,
+    root,
+    config,
+    ...(key && keyed && build !== undefined
+      ? { rememberChecked: (stages: unknown[]) => writeCachedConfig(file, key, exported, { build, config, stages }) }
+      : {}),
+  });
 }
 
 async function evaluate(file: string): Promise<unknown> {

@@ -60,8 +60,10 @@ export const mergeStage: StageDefinition<MergeConfig> = {
   version: 1,
   remote: false,
   pure: true,
-  schema: mergeConfigSchema,
-  identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
+  validation: () => ({
+    schema: mergeConfigSchema,
+    identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
+  }),
   async run(ctx, config): Promise<StageOutcome> {
     const [source, results] = [ctx.inputs[0]!, ctx.inputs[1]!];
     const resultsName = path.relative(ctx.root, results);

@@ -84,9 +84,11 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
   version: 1,
   remote: false,
   pure: true,
-  schema: requestsConfigSchema,
-  // The zod schema is not JSON: the fingerprint sees the JSON Schema it sends.
-  identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
+  validation: () => ({
+    schema: requestsConfigSchema,
+    // The zod schema is not JSON: the fingerprint sees the JSON Schema it sends.
+    identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
+  }),
   async run(ctx, config): Promise<StageOutcome> {
     const settings: LineSettings = {
       ...config,

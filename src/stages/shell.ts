@@ -23,7 +23,7 @@ export const shellStage: StageDefinition<ShellConfig> = {
   version: 1,
   remote: false,
   pure: false,
-  schema: shellConfigSchema,
+  validation: () => ({ schema: shellConfigSchema }),
   async run(ctx, config): Promise<StageOutcome> {
     // zx is loaded only when a shell rule runs: it is slow to import and most builds need none.
     const { $, quote } = await import('zx');

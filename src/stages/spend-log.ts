@@ -12,30 +12,53 @@
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 
-const spendSchema = z.object({
+export interface SpendEntry {
   /** The batch id (one line per batch; a repeated one replaces the earlier line). */
-  key: z.string().min(1),
-  at: z.string(),
-  target: z.string(),
-  rule: z.string(),
-  provider: z.string(),
-  model: z.string(),
+  key: string;
+  at: string;
+  target: string;
+  rule: string;
+  provider: string;
+  model: string;
   /** Requests answered (billed) by this batch. */
-  requests: z.number().int().nonnegative(),
-  usage: z.object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    cached: z.number().nonnegative(),
-    cacheWrite: z.number().nonnegative(),
-  }),
+  requests: number;
+  usage: { input: number; output: number; cached: number; cacheWrite: number };
   /** What was billed (batch price), and the same tokens at standard price; absent when the model has no price. */
-  costUsd: z.number().nonnegative().optional(),
-  standardCostUsd: z.number().nonnegative().optional(),
-});
+  costUsd?: number;
+  standardCostUsd?: number;
+}
 
-export type SpendEntry = z.output<typeof spendSchema>;
+const STRINGS = ['at', 'target', 'rule', 'provider', 'model'] as const;
+const USAGE = ['input', 'output', 'cached', 'cacheWrite'] as const;
+
+/**
+ * A line as an entry, its known fields only; undefined when it is not one. Checked by hand, not by
+ * a schema: `status` reads this file on every run and must not load zod for it.
+ */
+function spendEntry(v: unknown): SpendEntry | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const usage = r.usage as Record<string, unknown> | null | undefined;
+  const amount = (x: unknown) => typeof x === 'number' && x >= 0 && Number.isFinite(x);
+  const ok =
+    typeof r.key === 'string' &&
+    r.key !== '' &&
+    STRINGS.every((k) => typeof r[k] === 'string') &&
+    Number.isInteger(r.requests) &&
+    (r.requests as number) >= 0 &&
+    typeof usage === 'object' &&
+    usage !== null &&
+    USAGE.every((k) => amount(usage[k])) &&
+    (r.costUsd === undefined || amount(r.costUsd)) &&
+    (r.standardCostUsd === undefined || amount(r.standardCostUsd));
+  if (!ok) return undefined;
+  const entry = Object.fromEntries(['key', ...STRINGS, 'requests'].map((k) => [k, r[k]])) as unknown as SpendEntry;
+  entry.usage = Object.fromEntries(USAGE.map((k) => [k, usage[k]])) as SpendEntry['usage'];
+  if (r.costUsd !== undefined) entry.costUsd = r.costUsd as number;
+  if (r.standardCostUsd !== undefined) entry.standardCostUsd = r.standardCostUsd as number;
+  return entry;
+}
 
 export function spendFile(root: string): string {
   return path.join(root, '.pipeline', 'spend.jsonl');
@@ -77,10 +100,10 @@ export function parseSpend(text: string): SpendEntry[] {
     } catch {
       continue; // torn by a crash
     }
-    const parsed = spendSchema.safeParse(value);
-    if (!parsed.success) continue;
-    byKey.delete(parsed.data.key);
-    byKey.set(parsed.data.key, parsed.data);
+    const entry = spendEntry(value);
+    if (!entry) continue;
+    byKey.delete(entry.key);
+    byKey.set(entry.key, entry);
   }
   return [...byKey.values()];
 }

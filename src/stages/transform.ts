@@ -54,11 +54,13 @@ export const transformStage: StageDefinition<TransformConfig> = {
   version: 1,
   remote: false,
   pure: true,
-  schema: transformConfigSchema,
-  identity: (config) => ({
-    version: config.version,
-    run: config.run?.toString(),
-    runFile: config.runFile?.toString(),
+  validation: () => ({
+    schema: transformConfigSchema,
+    identity: (config) => ({
+      version: config.version,
+      run: config.run?.toString(),
+      runFile: config.runFile?.toString(),
+    }),
   }),
   run(ctx, config): Promise<StageOutcome> {
     if (config.run) return runPerRecord(ctx, config.run);

@@ -152,6 +152,15 @@ export interface ReplyCounts {
   reasked: number;
 }
 
+export interface StageValidation<Config> {
+  readonly schema: z.ZodType<Config>;
+  /**
+   * What of the config the fingerprint sees, when the parsed config is not plain JSON (functions,
+   * zod schemas): a JSON value that changes exactly when the output would. Default: the config.
+   */
+  identity?(config: Config): unknown;
+}
+
 export interface StageDefinition<Config extends { kind: string }> {
   readonly kind: Config['kind'];
   /** Bumped when the same inputs and config would give a different output. Part of the fingerprint. */
@@ -160,12 +169,11 @@ export interface StageDefinition<Config extends { kind: string }> {
   readonly remote: boolean;
   /** Local stages that are pure may run into a scratch directory during `--dry-run`. */
   readonly pure: boolean;
-  readonly schema: z.ZodType<Config>;
   /**
-   * What of the config the fingerprint sees, when the parsed config is not plain JSON (functions,
-   * zod schemas): a JSON value that changes exactly when the output would. Default: the config.
+   * The options' schema and what the fingerprint sees of them. Loaded only when a config must be
+   * validated: a command whose validated config is cached loads neither zod nor the stage's code.
    */
-  identity?(config: Config): unknown;
+  validation(): StageValidation<Config> | Promise<StageValidation<Config>>;
   run(ctx: TargetContext, config: Config): Promise<StageOutcome>;
   /**
    * Called once per build with every target of this stage that may run (poll in bulk, schedule),

@@ -64,7 +64,7 @@ async function setup(faults = {}, batch: AnyStage = batchStage) {
     batch: createBatchServices(createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries: 0 })),
   };
   const registry = new Map<string, AnyStage>([requestsStage, batch, mergeStage].map((s) => [s.kind, s]));
-  const rules = resolveStages(config.rules, registry);
+  const rules = await resolveStages(config.rules, registry);
   if (!rules.ok) throw new Error(JSON.stringify(rules.error));
   await mkdir(path.join(root, 'original'), { recursive: true });
   for (const subject of ['anatomy', 'virology']) {

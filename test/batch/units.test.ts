@@ -137,7 +137,8 @@ describe('batch stage pieces', () => {
       clock: { now: () => 0, sleep: () => Promise.resolve() },
       services: {},
     };
-    const config = batchStage.schema.parse({ kind: 'batch' });
+    const { schema } = await batchStage.validation();
+    const config = schema.parse({ kind: 'batch' });
     expect(await batchStage.run(ctx, config)).toMatchObject({
       kind: 'failed',
       failure: { reason: 'missing-credentials' },
@@ -151,8 +152,8 @@ describe('batch stage pieces', () => {
       outputTokenRatio: 0.55,
     });
     expect(partCaps(config)).toEqual({ maxRequests: 50_000, maxBytes: 200 * 1024 * 1024 });
-    expect(batchStage.schema.safeParse({ kind: 'batch', maxRequestsPerBatch: 60_000 }).success).toBe(false);
-    const anthropic = batchStage.schema.parse({ kind: 'batch', provider: 'anthropic', maxRequestsPerBatch: 60_000 });
+    expect(schema.safeParse({ kind: 'batch', maxRequestsPerBatch: 60_000 }).success).toBe(false);
+    const anthropic = schema.parse({ kind: 'batch', provider: 'anthropic', maxRequestsPerBatch: 60_000 });
     expect(partCaps(anthropic)).toEqual({ maxRequests: 60_000, maxBytes: 256 * 1024 * 1024 });
   });
 });

@@ -11,6 +11,7 @@ import {
   jsonSchema,
   renderConfigDocs,
   renderOptionTypes,
+  stageSchemas,
 } from '../../scripts/config-reference.ts';
 import { pipelineSchema, ruleSchema } from '../../src/config/schema.ts';
 import { stageRegistry } from '../../src/stages/registry.ts';
@@ -29,11 +30,7 @@ describe('config reference', () => {
 
   it('every option of every schema has a description', () => {
     const undescribed: string[] = [];
-    const schemas: [string, z.ZodType][] = [
-      ['pipeline', pipelineSchema],
-      ['rule', ruleSchema],
-      ...[...stageRegistry.values()].map((s) => [s.kind, s.schema] as [string, z.ZodType]),
-    ];
+    const schemas: [string, z.ZodType][] = [['pipeline', pipelineSchema], ['rule', ruleSchema], ...stageSchemas];
     for (const [name, schema] of schemas) {
       const json = jsonSchema(schema) as { properties?: Record<string, { description?: string }> };
       for (const [key, option] of Object.entries(json.properties ?? {})) {

@@ -36,6 +36,23 @@ it('the spend log keeps the last line per batch and skips a line torn by a crash
   expect(totalSpent(spend)).toBeCloseTo(0.75, 12);
 });
 
+it('the spend log skips lines that are not entries and keeps only the known fields', () => {
+  const { costUsd: _, ...unpriced } = entry('b3', 'r/c.jsonl', 0);
+  const text = [
+    JSON.stringify({ ...entry('b1', 'r/a.jsonl', 0.5), note: 'extra', usage: { ...entry('', '', 0).usage, more: 1 } }),
+    JSON.stringify(entry('b2', 'r/b.jsonl', -1)), // a negative cost
+    JSON.stringify({ ...entry('b4', 'r/d.jsonl', 1), requests: 2.5 }),
+    JSON.stringify({ ...entry('b5', 'r/e.jsonl', 1), usage: { input: 1, output: 1, cached: 0 } }),
+    JSON.stringify({ ...entry('', 'r/f.jsonl', 1) }), // no key
+    JSON.stringify({ ...entry('b6', 'r/g.jsonl', 1), model: 4 }),
+    '[1,2]',
+    'null',
+    JSON.stringify(unpriced),
+  ].join('\n');
+  const spend = parseSpend(text);
+  expect(spend).toEqual([entry('b1', 'r/a.jsonl', 0.5), { ...unpriced, standardCostUsd: 0 }]);
+});
+
 it('the report: per target, per rule, per provider/model, at standard price, and what is to go', () => {
   const status = (target: string, rule: string, extra: Partial<TargetStatus> = {}): TargetStatus => ({
     target,

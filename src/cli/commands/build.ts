@@ -19,7 +19,6 @@ import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
-import { runSamples, sampleTargets } from '../sample.ts';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -102,7 +101,9 @@ export const buildCommand: Command = {
         io.stderr,
         new UsageError(dryRun ? '--sample cannot be combined with --dry-run' : '--sample takes a whole number ≥ 1'),
       );
-    const samples = sampleRows !== undefined ? sampleTargets(project, withDependencies(project.graph, requested)) : [];
+    // Loaded only for --sample (it brings the online stage's code and zod).
+    const sampling = sampleRows !== undefined ? await import('../sample.ts') : undefined;
+    const samples = sampling ? sampling.sampleTargets(project, withDependencies(project.graph, requested)) : [];
     if (sampleRows !== undefined && samples.length === 0)
       return reportUsageError(
         io.stderr,
@@ -189,7 +190,7 @@ export const buildCommand: Command = {
         clock,
       });
       if (sampleRows === undefined || code !== 0) return code;
-      return await runSamples({
+      return await sampling!.runSamples({
         project,
         targets: samples,
         rows: sampleRows,

@@ -27,7 +27,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   version: 1,
   remote: true,
   pure: false,
-  schema: batchConfigSchema,
+  validation: () => ({ schema: batchConfigSchema }),
   run: runBatch,
   prepare: prepareBatches,
   describe: describeBatch,

@@ -22,7 +22,7 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
   version: 1,
   remote: true,
   pure: false,
-  schema: onlineConfigSchema,
+  validation: () => ({ schema: onlineConfigSchema }),
   run: (ctx, config) => runOnline(ctx, config),
   describe: (ctx, config) => describeOnline(ctx, ctx.clock.now(), config),
   describesWhenFresh: (config) => config.schema !== undefined,

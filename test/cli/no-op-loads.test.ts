@@ -1,0 +1,34 @@
+/**
+ * What a no-op loads, through the real bin as a user runs it (the prebuilt bundle): a `build` or
+ * `status` with everything up to date loads neither zod nor any stage's code, because the config
+ * this build validated before is in the config cache; a changed config is validated again.
+ */
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { currentBundle } from '../../bin/current-bundle.js';
+import { startE2e, type E2e } from '../e2e/helpers.ts';
+
+const REPORT = path.join(import.meta.dirname, 'fixtures/report-loaded.mjs');
+
+let e: E2e | undefined;
+afterEach(async () => {
+  await e?.dispose();
+  e = undefined;
+});
+
+it('a no-op build and status load no zod; an edited config is validated (and so loads it) once', async () => {
+  expect(currentBundle(), 'the CLI bundle is stale: run `npm run bundle` (npm ci does)').toBeDefined();
+  e = await startE2e({ subjects: 2, recordsPerSubject: 3 });
+  await e.buildUntilDone();
+  const run = async (args: string[]) => {
+    const r = await e!.rig.cli(args, { env: { ...e!.env, NODE_OPTIONS: `--import=${REPORT}` } });
+    expect(r.code, r.stderr).toBe(0);
+    return /zod loaded: (\w+)/.exec(r.stderr)?.[1];
+  };
+  expect(await run(['build'])).toBe('false');
+  expect(await run(['status'])).toBe('false');
+  const config = await e.rig.read('pipeline.config.ts');
+  await e.rig.write({ 'pipeline.config.ts': config.replace('max_tokens: 1024', 'max_tokens: 1000') });
+  expect(await run(['build', '-n'])).toBe('true'); // validated again (and it prices the prompt change)
+  expect(await run(['status'])).toBe('false');
+});
