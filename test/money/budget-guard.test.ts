@@ -20,9 +20,12 @@ const BUDGET = 0.05; // about 3 of the 6 subjects (~$0.0145 each at gpt-4.1 batc
 it('the budget holds across three interrupted runs', async () => {
   // A ratio near the stand-in model's, so the first run's estimates (before any answer) are fair.
   e = await startE2e({ subjects: 6, recordsPerSubject: 8 }, {}, 'outputTokenRatio: 0.8');
-  const build = (extra: NodeJS.ProcessEnv = {}) => e!.build(['--max-cost', String(BUDGET)], extra);
+  const build = (extra: NodeJS.ProcessEnv = {}, args: string[] = []) =>
+    e!.build(['--max-cost', String(BUDGET), ...args], extra);
 
-  const first = await build({ PIPELINE_FAILPOINT: 'after-create' });
+  // One target at a time (-j 1): the kill never catches a sibling's create in flight (its part
+  // would rightly wait out the 10-minute adoption window, as no list may show it yet).
+  const first = await build({ PIPELINE_FAILPOINT: 'after-create' }, ['-j', '1']);
   expect(first.signal).toBe('SIGKILL');
   const second = await build();
   expect([1, 75], second.stdout + second.stderr).toContain(second.code);

@@ -36,6 +36,12 @@ export const buildCommand: Command = {
     },
     force: { type: 'boolean', short: 'B', description: 'rebuild the named targets even if up to date' },
     wait: { type: 'boolean', description: 'keep polling until nothing is pending' },
+    jobs: {
+      type: 'string',
+      short: 'j',
+      value: 'N',
+      description: 'run at most N targets at once (default: twice the CPU count, at least 4)',
+    },
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
     json: { type: 'boolean', description: 'one JSON object per event on stdout' },
     verbose: { type: 'boolean', short: 'v', description: 'also list up-to-date and waiting targets' },
@@ -85,6 +91,7 @@ export const buildCommand: Command = {
       poll: numberOption(args, 'poll-interval'),
       maxTime: numberOption(args, 'max-time'),
       sample: numberOption(args, 'sample'),
+      jobs: numberOption(args, 'jobs'),
     };
     for (const v of Object.values(limits)) if (!v.ok) return reportUsageError(io.stderr, new UsageError(v.message));
     const value = (o: (typeof limits)['poll']) => (o.ok ? o.value : undefined);
@@ -95,6 +102,9 @@ export const buildCommand: Command = {
         new UsageError('--compare prices a dry run: use it with -n (build -n --compare)'),
       );
     const clock = io.clock ?? systemClock;
+    const jobs = value(limits.jobs);
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
+      return reportUsageError(io.stderr, new UsageError('--jobs takes a whole number ≥ 1'));
     const sampleRows = value(limits.sample);
     if (sampleRows !== undefined && (!Number.isInteger(sampleRows) || sampleRows < 1 || dryRun))
       return reportUsageError(
@@ -178,6 +188,7 @@ export const buildCommand: Command = {
           clock,
           signal: io.signal,
           dryRun,
+          ...(jobs !== undefined ? { concurrency: jobs } : {}),
         },
         force: flag(args, 'force'),
         wait: flag(args, 'wait'),
