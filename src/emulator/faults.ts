@@ -77,9 +77,9 @@ export class FaultState {
   }
 
   /** Milliseconds to hold this response back (0 = none). */
-  delay(): number {
-    const { slowMs, slowRate } = this.#options;
-    if (!slowMs) return 0;
+  delay(key: string, literal: string): number {
+    const { slowMs, slowRate, slowRoutes } = this.#options;
+    if (!slowMs || (slowRoutes && !slowRoutes.some((r) => matches(r, key, literal)))) return 0;
     return this.#random() < (slowRate ?? 1) ? slowMs : 0;
   }
 }
@@ -127,6 +127,7 @@ export const faultOptionsSchema = z
     lostReplyRoutes: z.array(z.string()).optional(),
     slowMs: z.number().min(0).optional(),
     slowRate: rate.optional(),
+    slowRoutes: z.array(z.string()).optional(),
     requestErrors: z
       .object({
         rate5xx: rate.optional(),

@@ -119,7 +119,7 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
             };
       return sendError(res, new ApiError(status, text.message, null, text.code, text.type), ctx.counter, headers);
     }
-    const delay = ctx.faults.delay();
+    const delay = ctx.faults.delay(key, literal);
     // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (!route) {

@@ -43,6 +43,8 @@ export interface FaultOptions {
   slowMs?: number;
   /** Probability a response is delayed by `slowMs` (default 1 when slowMs is set). */
   slowRate?: number;
+  /** Route keys `slowMs` applies to; omitted = every route. */
+  slowRoutes?: string[];
   requestErrors?: RequestErrorFaults;
   /** Structured replies (a JSON Schema asked for) answered unusably: see invalid-replies.ts. */
   invalidReplies?: InvalidReplyFaults;

@@ -77,6 +77,9 @@ describe('HTTP faults', () => {
     rig.emulator.setFaults({ slowMs: 400 });
     await expect(rig.client.batches.list({}, { timeout: 100 })).rejects.toBeInstanceOf(APIConnectionTimeoutError);
     await expect(rig.client.batches.list({}, { timeout: 5000 })).resolves.toBeDefined();
+    rig.emulator.setFaults({ slowMs: 400, slowRoutes: ['GET /v1/files'] }); // slow on the routes named only
+    await expect(rig.client.files.list({}, { timeout: 100 })).rejects.toBeInstanceOf(APIConnectionTimeoutError);
+    await expect(rig.client.batches.list({}, { timeout: 100 })).resolves.toBeDefined();
   });
 
   it('eventual consistency: "Cannot find file" right after upload', async () => {

@@ -1,7 +1,10 @@
 /**
  * A short fault run: 5xx and dropped connections on reads and uploads, a 429 burst with
  * retry-after on create, replies slower than the client timeout, per-request 5xx lines, an expiry.
- * (Faults on create itself and the token limit cost real-time waits of 10–60 s: the long run has them.)
+ * (Faults on create itself and the token limit cost real-time waits of 10–60 s: the long run has them.
+ * A create slower than the client's timeout is one: the tool cannot know whether the batch exists,
+ * and waits out the 10-minute adoption window before it creates again. So slow replies here are
+ * on reads and uploads only.)
  */
 import { expect, it } from 'vitest';
 import { faultCampaign } from '../reliability/faults.ts';
@@ -29,6 +32,12 @@ it('the job completes under faults with bounded retries, no duplicate and identi
       dropRoutes: ['GET /v1/batches', 'GET /v1/batches/{batch_id}'],
       slowMs: 4_000,
       slowRate: 0.05,
+      slowRoutes: [
+        'GET /v1/batches',
+        'GET /v1/batches/{batch_id}',
+        'GET /v1/files/{file_id}/content',
+        'POST /v1/files',
+      ],
       requestErrors: { rate5xx: 0.3, transientAttempts: 1 },
       expireAfterFraction: 0.5,
     },

@@ -111,7 +111,7 @@ export async function handleMessageBatches(
           : { 'retry-after': String(seconds), 'retry-after-ms': String(Math.round(seconds * 1000)) };
       return sendAnthropicError(res, faultError(decision.fault.status), ctx.counter, headers);
     }
-    const delay = ctx.faults.delay();
+    const delay = ctx.faults.delay(key, `${method} ${pathname}`);
     // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (!route) {
