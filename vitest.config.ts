@@ -7,9 +7,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One worker (vitest's default on 2 cores). Three overlap the waits (901 s instead of 1,343 s,
-    // measured), but the emulators inside the workers then answer late enough that a SIGKILL at
-    // `after-create` more often catches a sibling target's create in flight; that part then waits
-    // out the 10-minute adoption window, which the crash and budget tests cannot (a CI run failed so).
+    // Two workers on the 2-core machine. Most of the suite's time is the CLI in subprocesses and
+    // emulators answering them, so two files side by side overlap their waits. (Three failed the
+    // crash and budget tests once: a SIGKILL at `after-create` caught a sibling target's create in
+    // flight, whose part then waits out the 10-minute adoption window. Those runs now kill a
+    // `-j 1` build, which has no sibling in flight.)
+    maxWorkers: 2,
   },
 });
