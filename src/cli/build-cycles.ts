@@ -26,6 +26,8 @@ export interface CycleOptions {
   /** Dry run: also price the job on every model of the price table. */
   compare?: boolean;
   firstDelayMs: number;
+  /** What the command already read for its first check (stats, records), reused by the first cycle only. */
+  first?: Pick<BuildOptions, 'stamps' | 'store' | 'provenFresh'>;
   /** Set for a `build --wait` that answers `pipeline cancel` while it holds the lock. */
   cancelDesk?: CancelDesk;
   io: Io;
@@ -54,7 +56,13 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
       if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
       reporter.event(e);
     };
-    const summary = await runBuild({ ...opts.build, force: opts.force && cycle === 0, carried, onEvent });
+    const summary = await runBuild({
+      ...opts.build,
+      ...(cycle === 0 ? opts.first : {}),
+      force: opts.force && cycle === 0,
+      carried,
+      onEvent,
+    });
     for (const r of summary.results.values()) if (r.state === 'failed') carried.set(r.target, r);
     const code = exitCodeOf(summary);
     const finish = (exit: number) => {

@@ -58,7 +58,7 @@ export async function loadProject(configPath: string | undefined, cwd: string): 
       ),
     );
   if (!cached) loaded.value.rememberChecked?.(checkedStages(rules.value));
-  const graph = await buildGraph(root, config.rules, config.stateDir);
+  const graph = buildGraph(root, config.rules, config.stateDir);
   if (!graph.ok)
     return err(
       new UsageError(`${shown(file)}: ${graph.error.message}`, [`rules involved: ${graph.error.rules.join(', ')}`]),

@@ -46,8 +46,15 @@ export interface BuildOptions {
   dryRun?: boolean;
   concurrency?: number;
   onEvent: (event: BuildEvent) => void;
-  /** Shared with the caller so tests can count hashing work. */
+  /** Shared with the caller so tests can count hashing work, or so a first check's stats are reused. */
   stamps?: FileStamps;
+  /** The targets' records, when the caller has read them already (under the build lock): one read per command. */
+  store?: StateStore;
+  /**
+   * The wanted targets the caller already proved up to date by their records (freshByStamps with
+   * these `stamps` and `store`, the forced ones excluded), so a no-op checks each target once.
+   */
+  provenFresh?: ReadonlySet<string>;
   /**
    * Results that stand for this run: these targets are neither checked nor run again, and emit
    * no event; their dependents see them as they are. `build --wait` carries a target that
@@ -59,7 +66,7 @@ export interface BuildOptions {
 }
 
 export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
-  const store = new StateStore(path.join(opts.root, opts.stateDir));
+  const store = opts.store ?? new StateStore(path.join(opts.root, opts.stateDir));
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
   const gate = new Semaphore(opts.concurrency ?? Math.max(4, os.availableParallelism() * 2));
@@ -81,11 +88,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
 
   // The no-op fast path: targets proven up to date by their records alone emit `fresh` at once.
   const excluded = new Set([...force, ...(opts.carried?.keys() ?? [])]);
-  for (const id of freshByStamps(
-    { root: opts.root, graph: opts.graph, rules: opts.rules, store, stamps },
-    wanted,
-    excluded,
-  )) {
+  const proven =
+    opts.provenFresh ??
+    freshByStamps({ root: opts.root, graph: opts.graph, rules: opts.rules, store, stamps }, wanted, excluded);
+  for (const id of proven) {
     const rule = opts.graph.targets.get(id)!.rule.name;
     opts.onEvent({ type: 'fresh', target: id, rule });
     results.set(id, Promise.resolve({ target: id, rule, state: 'fresh' }));

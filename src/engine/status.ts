@@ -36,11 +36,11 @@ export interface TargetStatus {
 /** The build's options, less what only running needs. */
 export type StatusOptions = Pick<
   BuildOptions,
-  'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps'
+  'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps' | 'store'
 >;
 
 export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]> {
-  const store = new StateStore(path.join(opts.root, opts.stateDir));
+  const store = opts.store ?? new StateStore(path.join(opts.root, opts.stateDir));
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
   // The shared poll is needed only for targets that are not up to date: a no-op status never polls.

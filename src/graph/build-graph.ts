@@ -6,9 +6,9 @@
  * A rule whose output has fewer wildcards than its first input is a fan-in (`labels/{subject}.jsonl`
  * → `labels/summary.json`): every file its first input matches becomes an input of one target.
  */
-import { glob } from 'tinyglobby';
 import type { RuleConfig } from '../config/schema.ts';
 import { err, ok, type Result } from '../util/result.ts';
+import { findFiles } from './find-files.ts';
 import { compilePattern, instantiate, matchPattern, wildcardsOf, type Pattern } from './pattern.ts';
 
 export interface TargetNode {
@@ -40,20 +40,21 @@ export interface GraphError {
 
 const MAX_CHAIN_DEPTH = 32;
 
-export async function buildGraph(
+export function buildGraph(
   root: string,
   rules: readonly RuleConfig[],
   stateDir: string,
-): Promise<Result<TargetGraph, GraphError>> {
+): Result<TargetGraph, GraphError> {
   const compiled = rules.map((rule) => ({
     rule,
     first: compilePattern(rule.inputs[0]!),
     output: compilePattern(rule.output),
     shape: ruleShape(rule),
   }));
-  const files = await glob(
-    compiled.map((c) => c.first.glob),
-    { cwd: root, onlyFiles: true, dot: false, ignore: [`${stateDir}/**`] },
+  const files = findFiles(
+    root,
+    compiled.map((c) => c.first),
+    stateDir,
   );
   const sources = new Set(files.filter((f) => !compiled.some((c) => c.output.regex.test(f))).sort());
 

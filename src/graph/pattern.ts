@@ -6,8 +6,6 @@ export interface Pattern {
   readonly source: string;
   readonly wildcards: readonly string[];
   readonly regex: RegExp;
-  /** The pattern as a glob (`original/*.jsonl`), for finding sources on disk. */
-  readonly glob: string;
 }
 
 const WILDCARD = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -27,7 +25,7 @@ export function compilePattern(source: string): Pattern {
     last = m.index + m[0].length;
   }
   regex += escapeRegex(source.slice(last));
-  return { source, wildcards, regex: new RegExp(`^${regex}$`), glob: source.replace(WILDCARD, '*') };
+  return { source, wildcards, regex: new RegExp(`^${regex}$`) };
 }
 
 export function matchPattern(pattern: Pattern, path: string): Record<string, string> | undefined {

@@ -79,7 +79,7 @@ async function setup(faults = {}, batch: AnyStage = batchStage) {
     );
   }
   const build = async (force = false) => {
-    const graph = await buildGraph(root, config.rules, config.stateDir);
+    const graph = buildGraph(root, config.rules, config.stateDir);
     if (!graph.ok) throw new Error(graph.error.message);
     const events: BuildEvent[] = [];
     const summary = await runBuild({
@@ -97,7 +97,7 @@ async function setup(faults = {}, batch: AnyStage = batchStage) {
     return { summary, events, states: Object.fromEntries([...summary.results].map(([t, r]) => [t, r.state])) };
   };
   const status = async () => {
-    const graph = await buildGraph(root, config.rules, config.stateDir);
+    const graph = buildGraph(root, config.rules, config.stateDir);
     if (!graph.ok) throw new Error(graph.error.message);
     const signal = new AbortController().signal;
     const requested = [...graph.value.targets.keys()];

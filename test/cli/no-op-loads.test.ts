@@ -1,7 +1,9 @@
 /**
- * What a no-op loads, through the real bin as a user runs it (the prebuilt bundle): a `build` or
- * `status` with everything up to date loads neither zod nor any stage's code, because the config
- * this build validated before is in the config cache; a changed config is validated again.
+ * What a no-op loads and reads, through the real bin as a user runs it (the prebuilt bundle): a
+ * `build` or `status` with everything up to date loads neither zod nor any stage's code, because
+ * the config this build validated before is in the config cache (a changed config is validated
+ * again); it stats each file once and reads the state log once, and it neither needs a key nor,
+ * with `--offline`, starts the emulator.
  */
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { currentBundle } from '../../bin/current-bundle.js';
 import { startE2e, type E2e } from '../e2e/helpers.ts';
 
 const REPORT = path.join(import.meta.dirname, 'fixtures/report-loaded.mjs');
+const COUNT_READS = path.join(import.meta.dirname, 'fixtures/count-file-reads.mjs');
 
 let e: E2e | undefined;
 afterEach(async () => {
@@ -31,4 +34,32 @@ it('a no-op build and status load no zod; an edited config is validated (and so 
   await e.rig.write({ 'pipeline.config.ts': config.replace('max_tokens: 1024', 'max_tokens: 1000') });
   expect(await run(['build', '-n'])).toBe('true'); // validated again (and it prices the prompt change)
   expect(await run(['status'])).toBe('false');
+});
+
+it('a no-op build or status stats each file once and reads the state log once, with or without a key; with --offline it starts no emulator', async () => {
+  expect(currentBundle(), 'the CLI bundle is stale: run `npm run bundle` (npm ci does)').toBeDefined();
+  e = await startE2e({ subjects: 2, recordsPerSubject: 3 });
+  await e.buildUntilDone();
+  const noKey = { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+  for (const [args, env] of [
+    [['build'], e.env],
+    [['build'], noKey],
+    [['build', '--offline', '--wait'], noKey],
+    [['status'], e.env],
+    [['status', '--offline'], noKey],
+  ] as const) {
+    const r = await e.rig.cli([...args], { env: { ...env, NODE_OPTIONS: `--import=${COUNT_READS}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/6 up(-| )to(-| )date/);
+    const [, stats, files, logReads, servers] = /stats: (\d+) files: (\d+) log reads: (\d+) servers: (\d+)/
+      .exec(r.stderr)!
+      .map(Number);
+    // 2 subjects: the source, the request file, the results and the merged file (the marker is the batch stage's).
+    expect({ stats, files, logReads, servers }, args.join(' ')).toEqual({
+      stats: 8,
+      files: 8,
+      logReads: 1,
+      servers: 0,
+    });
+  }
 });

@@ -2,10 +2,7 @@
  * `pipeline build`: advance the selected targets as far as possible now, then exit. With
  * `--wait`, keep polling (with backoff) until nothing is pending. Safe to re-run at any time.
  */
-import { freshByStamps, withDependencies } from '../../engine/build.ts';
-import { FileStamps } from '../../engine/file-stamps.ts';
-import { StateStore } from '../../engine/state-store.ts';
-import type { Project } from '../project.ts';
+import { withDependencies } from '../../engine/build.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, numberOption, type Command } from '../command.ts';
@@ -16,6 +13,7 @@ import { cancelTargets } from '../cancel-targets.ts';
 import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
 import { EXIT_PENDING, reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
+import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
@@ -143,18 +141,15 @@ export const buildCommand: Command = {
       );
       return EXIT_PENDING;
     }
-    let connection = needsApi
-      ? await connect(project, flag(args, 'offline'), io.env, sampleRows !== undefined)
-      : undefined;
-    // No key, but nothing remote to send or collect (every remote target up to date): a no-op needs none.
-    if (
-      connection &&
-      !connection.ok &&
-      connection.error.kind === 'missing-setting' &&
-      sampleRows === undefined &&
-      !remoteWorkIn(project, wanted, flag(args, 'force') ? requested : [])
-    )
-      connection = undefined;
+    // Nothing remote to send or collect (every remote target proven up to date by its record): a
+    // no-op needs no key, no connection and, with --offline, no emulator. The stats and records
+    // read for that check are the first cycle's.
+    const first = firstRead(project);
+    const connection =
+      needsApi &&
+      (sampleRows !== undefined || remoteWorkIn(project, wanted, first, flag(args, 'force') ? requested : []))
+        ? await connect(project, flag(args, 'offline'), io.env, sampleRows !== undefined)
+        : undefined;
     if (connection && !connection.ok) {
       if (lock?.ok) await lock.value.release();
       return reportUsageError(io.stderr, connection.error);
@@ -197,6 +192,7 @@ export const buildCommand: Command = {
         compare: flag(args, 'compare'),
         ...(cancelDesk ? { cancelDesk } : {}),
         firstDelayMs: (value(limits.poll) ?? (conn?.offline ? 1 : 5)) * 1000,
+        first,
         io,
         clock,
       });
@@ -216,11 +212,3 @@ export const buildCommand: Command = {
     }
   },
 };
-
-/** Whether any remote target of `wanted` may have work (anything not proven up to date by its record). */
-function remoteWorkIn(project: Project, wanted: readonly string[], forced: readonly string[]): boolean {
-  const { root, graph, rules } = project;
-  const store = new StateStore(path.join(root, project.stateDir));
-  const fresh = freshByStamps({ root, graph, rules, store, stamps: new FileStamps() }, wanted, new Set(forced));
-  return wanted.some((id) => rules.get(graph.targets.get(id)!.rule.name)!.stage.remote && !fresh.has(id));
-}

@@ -1,5 +1,6 @@
 /** `pipeline status`: each target's state, progress, tokens, cost and why; no lock, no changes. */
 import path from 'node:path';
+import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
 import { formatMoney, moneyReport } from '../../report/money-report.ts';
@@ -9,6 +10,7 @@ import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect } from '../connect.ts';
+import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 
@@ -43,8 +45,12 @@ export const statusCommand: Command = {
       io.stderr.write(
         `status: not refreshing from the emulator while ${describeHolder(busy)} runs; showing the last known state\n`,
       );
+    // Nothing remote that is not up to date: nothing in flight to refresh, so no connection (and
+    // no emulator with --offline). The stats and records read for that are the status pass's.
+    const first = firstRead(project);
     const canConnect =
-      (flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim()));
+      remoteWorkIn(project, withDependencies(project.graph, requested), first) &&
+      ((flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim())));
     const connection = canConnect ? await connect(project, flag(args, 'offline'), io.env) : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
@@ -58,6 +64,7 @@ export const statusCommand: Command = {
         services,
         clock: systemClock,
         signal: io.signal,
+        ...first,
       });
       const html = stringOption(args, 'html');
       if (html) {
