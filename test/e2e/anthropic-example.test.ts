@@ -34,7 +34,7 @@ async function exampleRig(subjects: number, recordsPerSubject: number): Promise<
 it('build -C examples/anthropic.config.ts --offline --wait: every subject merged, in the seed format', async () => {
   const made = await exampleRig(2, 5);
   rig = made.rig;
-  const run = await rig.cli(['build', '-C', CONFIG, '--offline', '--wait'], {
+  const run = await rig.run(['build', '-C', CONFIG, '--offline', '--wait'], {
     env: { PIPELINE_EMULATOR_SPEED: '200' },
   });
   expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -65,7 +65,7 @@ it('build -C examples/anthropic.config.ts --offline --wait: every subject merged
     expect(raw.map((r) => r.custom_id)).toEqual(source.map((s) => `${subject}-${s.question_number}`));
     expect(raw.every((r) => r.result.type === 'succeeded')).toBe(true);
   }
-  const again = await rig.cli(['build', '-C', CONFIG, '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '200' } });
+  const again = await rig.run(['build', '-C', CONFIG, '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '200' } });
   expect(again.code).toBe(0);
   expect(again.stdout).toMatch(/up to date/);
   expect(again.stdout).not.toMatch(/built/);
@@ -75,7 +75,7 @@ it('no ANTHROPIC_API_KEY and no --offline: exit 2 naming the variable and the --
   const made = await exampleRig(1, 2);
   rig = made.rig;
   // An OpenAI key is no substitute: the rule's provider reads its own variable.
-  const run = await rig.cli(['build', '-C', CONFIG], { env: { OPENAI_API_KEY: 'sk-test-not-this-one' } });
+  const run = await rig.run(['build', '-C', CONFIG], { env: { OPENAI_API_KEY: 'sk-test-not-this-one' } });
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('Error: ANTHROPIC_API_KEY environment variable is not set');
   expect(run.stderr).toContain('--offline');

@@ -45,7 +45,7 @@ describe.each(EXAMPLES)('$config', ({ config, uses, merged }) => {
   it('runs offline to merged records in the seed format', { timeout: 240_000 }, async () => {
     const made = await exampleRig([config, ...uses]);
     rig = made.rig;
-    const run = await rig.cli(['build', '-C', config, '--offline', '--wait'], {
+    const run = await rig.run(['build', '-C', config, '--offline', '--wait'], {
       env: { PIPELINE_EMULATOR_SPEED: '200' },
     });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -65,7 +65,7 @@ describe('examples/labels.config.ts', () => {
   it('runs offline to labelled records, every one valid, and their summary', { timeout: 240_000 }, async () => {
     const made = await exampleRig(['examples/labels.config.ts']);
     rig = made.rig;
-    const run = await rig.cli(['build', '-C', 'examples/labels.config.ts', '--offline', '--wait'], {
+    const run = await rig.run(['build', '-C', 'examples/labels.config.ts', '--offline', '--wait'], {
       env: { PIPELINE_EMULATOR_SPEED: '200' },
     });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);

@@ -21,7 +21,7 @@ it('a fine-tuned model name the emulator has never heard of runs offline end to 
     .replace("const MODEL = 'gpt-4.1';", "const MODEL = 'ft:gpt-4.1-mini-2025-04-14:acme::b7xq2';");
   await rig.write({ 'pipeline.config.ts': config });
   await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 1, recordsPerSubject: 3 });
-  const run = await rig.cli(['build', '--offline', '--wait'], { env: { PIPELINE_EMULATOR_SPEED: '50' } });
+  const run = await rig.run(['build', '--offline', '--wait'], { env: { PIPELINE_EMULATOR_SPEED: '50' } });
   expect(run.code, run.stdout + run.stderr).toBe(0);
   expect((await rig.lines('results/mmlu/paraphrased/abstract_algebra.jsonl')).length).toBe(3);
 });

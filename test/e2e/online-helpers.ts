@@ -12,7 +12,7 @@ import {
   type RunningEmulator,
 } from '../../src/emulator/index.ts';
 import { canonicalJson, hashText } from '../../src/util/hash.ts';
-import { Rig, type CliRun } from '../helpers/rig.ts';
+import { Rig, type CliResult, type CliRun } from '../helpers/rig.ts';
 import { FAKE_KEY } from './helpers.ts';
 
 export interface RequestLine {
@@ -47,8 +47,10 @@ export const bodyHash = (line: RequestLine): string => hashText(canonicalJson(li
 export interface OnlineRig {
   rig: Rig;
   emulator: RunningEmulator;
-  build(args?: string[], env?: NodeJS.ProcessEnv): CliRun;
-  status(args?: string[]): CliRun;
+  build(args?: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** `build` in a subprocess, to kill. */
+  buildProcess(args?: string[]): CliRun;
+  status(args?: string[]): Promise<CliResult>;
   results(name: string): Promise<Record<string, unknown>[]>;
   dispose(): Promise<void>;
 }
@@ -82,8 +84,9 @@ export async function startOnlineRig(opts: {
   return {
     rig,
     emulator,
-    build: (args = [], extra = {}) => rig.cli(['build', ...args], { env: { ...env, ...extra } }),
-    status: (args = []) => rig.cli(['status', ...args], { env }),
+    build: (args = [], extra = {}) => rig.run(['build', ...args], { env: { ...env, ...extra } }),
+    buildProcess: (args = []) => rig.cli(['build', ...args], { env }),
+    status: (args = []) => rig.run(['status', ...args], { env }),
     async results(name) {
       return (await rig.lines(`data/results/${name}.jsonl`)) as Record<string, unknown>[];
     },

@@ -133,11 +133,11 @@ describe('online runner', () => {
 
   it('a remote server needs OPENAI_API_KEY (exit 2 with the --offline hint); a local one does not', async () => {
     r = await startOnlineRig({ files: { a: requestLines(3) } });
-    const remote = await r.rig.cli(['build'], { env: { OPENAI_BASE_URL: 'https://api.example.org/v1' } });
+    const remote = await r.rig.run(['build'], { env: { OPENAI_BASE_URL: 'https://api.example.org/v1' } });
     expect(remote.code).toBe(2);
     expect(remote.stderr).toContain('OPENAI_API_KEY environment variable is not set');
     expect(remote.stderr).toContain('--offline');
-    const local = await r.rig.cli(['build'], { env: { OPENAI_BASE_URL: r.emulator.url } });
+    const local = await r.rig.run(['build'], { env: { OPENAI_BASE_URL: r.emulator.url } });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stderr).toContain('no OPENAI_API_KEY');
   });

@@ -60,7 +60,7 @@ describe.each(E2E_PROVIDERS)('%s', (provider) => {
     const permanent = provider === 'openai' ? 'HTTP 400' : 'invalid_request_error';
     expect(last.stdout).toMatch(new RegExp(`question_number 4 \\(abstract_algebra-4\\): ${permanent}`));
     expect(last.stdout).toContain('✓ built       paraphrased/anatomy.jsonl'); // the 500s were retried
-    const status = await e.rig.cli(['status', '--json'], { env: e.env });
+    const status = await e.rig.run(['status', '--json'], { env: e.env });
     const failed = (
       JSON.parse(status.stdout) as { target: string; state: string; failure?: { details?: string[] } }[]
     ).find((s) => s.target === 'paraphrased/abstract_algebra.jsonl');
@@ -78,7 +78,7 @@ describe.each(E2E_PROVIDERS)('%s', (provider) => {
     e = await startE2e({ subjects: 2, recordsPerSubject: 30 }, { speed: 0.02 }, '', provider);
     expect((await e.build()).code).toBe(75);
     await advance(53_000); // a few rows done
-    const cancel = await e.rig.cli(['cancel'], { env: e.env });
+    const cancel = await e.rig.run(['cancel'], { env: e.env });
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toContain('2 batches cancelled');
     await advance(60_000); // cancelled
@@ -99,28 +99,28 @@ describe.each(E2E_PROVIDERS)('%s', (provider) => {
 
 it('no key and no --offline: the seed message, the --offline hint, exit 2, nothing done', async () => {
   e = await startE2e({ subjects: 1, recordsPerSubject: 2 });
-  const run = await e.rig.cli(['build']);
+  const run = await e.rig.run(['build']);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('Error: OPENAI_API_KEY environment variable is not set');
   expect(run.stderr).toContain('--offline');
   expect(run.stdout).toBe('');
-  expect(await e.rig.cli(['status'])).toMatchObject({ code: 0 }); // status needs no key
-  expect((await e.rig.cli(['build', '-n'])).code).toBe(0); // nor does a dry run
+  expect(await e.rig.run(['status'])).toMatchObject({ code: 0 }); // status needs no key
+  expect((await e.rig.run(['build', '-n'])).code).toBe(0); // nor does a dry run
 });
 
 it('no key, nothing to send or collect: a no-op build is up to date (exit 0); new work needs the key again', async () => {
   e = await startE2e({ subjects: 1, recordsPerSubject: 2 });
   await e.buildUntilDone();
-  const noop = await e.rig.cli(['build']);
+  const noop = await e.rig.run(['build']);
   expect(noop.code, noop.stderr).toBe(0);
   expect(noop.stdout).toMatch(/3 up to date/);
   expect(noop.stderr).not.toContain('OPENAI_API_KEY');
-  const forcedMerge = await e.rig.cli(['build', '-B', `paraphrased/${e.subjects[0]}.jsonl`]);
+  const forcedMerge = await e.rig.run(['build', '-B', `paraphrased/${e.subjects[0]}.jsonl`]);
   expect(forcedMerge.code, forcedMerge.stderr).toBe(0); // a forced local target needs no key either
   const source = `results/mmlu/original/${e.subjects[0]}.jsonl`;
   const first = (await e.rig.read(source)).split('\n')[0]!;
   await appendFile(e.rig.path(source), `${first.replace('"question_number":1,', '"question_number":99,')}\n`);
-  const stale = await e.rig.cli(['build']);
+  const stale = await e.rig.run(['build']);
   expect(stale.code).toBe(2);
   expect(stale.stderr).toContain('Error: OPENAI_API_KEY environment variable is not set');
 });

@@ -19,7 +19,7 @@ const RECORDS = 6;
 interface Job {
   rig: Rig;
   emulator: RunningEmulator;
-  build(args?: string[], env?: NodeJS.ProcessEnv): ReturnType<Rig['cli']>;
+  build(args?: string[], env?: NodeJS.ProcessEnv): ReturnType<Rig['run']>;
 }
 let job: Job | undefined;
 afterEach(async () => {
@@ -41,7 +41,7 @@ async function start(provider: 'openai' | 'anthropic', faults: FaultOptions, bat
     rig,
     emulator,
     build: (args = [], extra = {}) =>
-      rig.cli(['build', ...(args.includes('--wait') ? ['--poll-interval', '0.5'] : []), ...args], {
+      rig.run(['build', ...(args.includes('--wait') ? ['--poll-interval', '0.5'] : []), ...args], {
         env: { ...env, ...extra },
       }),
   };
@@ -84,7 +84,7 @@ describe.each(['not-json', 'missing-field', 'truncated', 'refusal'] as const)('O
     expect(stats.batchesCreated).toBe(2);
     // The re-ask is the same body (no repairPrompt) asked again on purpose: no duplicate execution.
     expect(stats.duplicateExecutions).toBe(0);
-    const status = await job.rig.cli(['status'], {});
+    const status = await job.rig.run(['status'], {});
     expect(status.stdout).toMatch(new RegExp(`replies: ${RECORDS} valid, 0 invalid, ${RECORDS} re-asked`));
   }, 120_000);
 });
@@ -120,7 +120,7 @@ it('a row still invalid after maxInvalidAttempts re-asks is named; the others ar
   expect(stats.invalidReplies).toBe(3); // asked, then re-asked twice
   expect(stats.batchesCreated).toBe(3);
   expect(stats.duplicateExecutions).toBe(0);
-  const status = await job.rig.cli(['status'], {});
+  const status = await job.rig.run(['status'], {});
   expect(status.stdout).toMatch(/replies: 5 valid, 1 invalid, 1 re-asked/);
   // Edit the requests: a fresh job at the seen invalid rate (3 of 8 replies) prices its re-asks.
   await job.rig.write({
@@ -163,9 +163,9 @@ it('online: invalid replies are re-asked in the same build, and a re-run sends n
     speed: 200,
     faults: { invalidReplies: { rate: 0.5 } },
   });
-  job = { rig, emulator, build: () => rig.cli(['build'], {}) };
+  job = { rig, emulator, build: () => rig.run(['build'], {}) };
   const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: emulator.url };
-  const run = await rig.cli(['build'], { env });
+  const run = await rig.run(['build'], { env });
   expect(run.code, run.stdout + run.stderr).toBe(0);
   const rows = await mergedRows(job);
   expect(rows).toHaveLength(RECORDS);
@@ -173,9 +173,9 @@ it('online: invalid replies are re-asked in the same build, and a re-run sends n
   const stats = await emulator.stats();
   expect(stats.invalidReplies).toBeGreaterThan(0);
   expect(stats.duplicateExecutions).toBe(0);
-  const status = await rig.cli(['status'], { env });
+  const status = await rig.run(['status'], { env });
   expect(status.stdout).toMatch(new RegExp(`replies: ${RECORDS} valid, 0 invalid, [1-9]\\d* re-asked`));
-  const again = await rig.cli(['build'], { env });
+  const again = await rig.run(['build'], { env });
   expect(again.code).toBe(0);
   expect((await emulator.stats()).requestsExecuted).toBe(stats.requestsExecuted);
 }, 120_000);

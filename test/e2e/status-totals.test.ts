@@ -26,14 +26,14 @@ for (const mergeRule of ['merge', 'combine']) {
     await e.rig.write({ 'pipeline.config.ts': config.replace("name: 'merge'", `name: '${mergeRule}'`) });
     await e.buildUntilDone();
     const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: e.emulator.url };
-    const rows = JSON.parse((await e.rig.cli(['status', '--json'], { env })).stdout) as Row[];
+    const rows = JSON.parse((await e.rig.run(['status', '--json'], { env })).stdout) as Row[];
     const batch = rows.find((r) => r.rule === 'batch')!;
     const merged = rows.find((r) => r.rule === mergeRule)!;
     expect(batch.remoteStage).toBe(true);
     expect(merged.remoteStage).toBe(false);
     expect(merged.usage).toEqual(batch.usage); // the merge row shows the same tokens…
     const tokens = batch.usage!.input + batch.usage!.output;
-    const table = (await e.rig.cli(['status'], { env })).stdout;
+    const table = (await e.rig.run(['status'], { env })).stdout;
     expect(table).toMatch(
       new RegExp(
         `Summary: 3 up-to-date — spent \\$[0-9.]+ \\(batch price\\), ${tokens.toLocaleString('en-US')} tokens\\n`,

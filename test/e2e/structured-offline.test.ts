@@ -21,7 +21,7 @@ describe('structured outputs offline', () => {
         JSON.stringify(`${REPO}/src/config/define.ts`),
       ),
     });
-    const result = await rig.cli(['build', '-C', 'examples/labels.config.ts', '--offline', '--wait']);
+    const result = await rig.run(['build', '-C', 'examples/labels.config.ts', '--offline', '--wait']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const summary = JSON.parse(await rig.read('results/mmlu/labels/summary.json')) as Record<
       string,
@@ -53,7 +53,7 @@ export default definePipeline({ root: 'results/mmlu', rules: [
 ]});
 `,
     });
-    const result = await rig.cli(['build', 'out/anatomy.jsonl', '--offline', '--wait']);
+    const result = await rig.run(['build', 'out/anatomy.jsonl', '--offline', '--wait']);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     const rows = (await rig.lines('results/mmlu/out/anatomy.jsonl')) as Record<string, unknown>[];
     expect(rows.length).toBe(5);

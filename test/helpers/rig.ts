@@ -92,7 +92,12 @@ export class Rig {
     };
   }
 
-  /** Runs the real CLI in a subprocess (node + tsx loader), as a user would. */
+  /** Runs the CLI in this process, or in a subprocess when a process-level hook is asked for (runCliAuto). */
+  run(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+    return runCliAuto(args, { cwd: opts.cwd ?? this.dir, env: opts.env ?? {} });
+  }
+
+  /** Runs the real CLI in a subprocess (the package's bin), as a user would. */
   cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
     return runCli(args, { cwd: opts.cwd ?? this.dir, env: opts.env ?? {} });
   }
@@ -111,6 +116,48 @@ export interface CliResult {
 
 export interface CliRun extends Promise<CliResult> {
   child: ChildProcess;
+}
+
+/**
+ * Runs the CLI's `main` in this process (the test worker) with the environment and working
+ * directory a subprocess would get, collecting what it writes: what a subprocess run shows, without
+ * starting Node and loading the tool each time (most of an end-to-end test's time). Not for what
+ * only a process shows (signals, SIGKILL at a failpoint, exit codes of the real binary, the
+ * bundle): `runCli` is.
+ */
+export async function runCliInProcess(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.ts');
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
+  const text = { stdout: '', stderr: '' };
+  const output = (stream: keyof typeof text) => ({
+    write: (t: string) => void (text[stream] += t),
+    isTTY: false,
+    color: false,
+    columns: 100,
+  });
+  const code = await main(args, {
+    stdout: output('stdout'),
+    stderr: output('stderr'),
+    cwd: opts.cwd,
+    env,
+    signal: new AbortController().signal,
+  });
+  return { code, signal: null, ...text };
+}
+
+/**
+ * In this process when nothing in `env` asks for process-level behaviour (the PIPELINE_* test
+ * hooks: failpoints that kill the process, API timeouts read at start-up; NODE_OPTIONS), else a
+ * subprocess.
+ */
+export function runCliAuto(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const hooks = Object.entries(opts.env ?? {}).some(
+    ([k, v]) => (k.startsWith('PIPELINE_') || k === 'NODE_OPTIONS') && v,
+  );
+  return hooks ? runCli(args, opts) : runCliInProcess(args, opts);
 }
 
 /** `preload`: modules imported before the CLI (after tsx, so they may be TypeScript), e.g. a test's barrier. */

@@ -54,7 +54,7 @@ it('the budget holds across three interrupted runs', async () => {
   expect(bill).toBeGreaterThan(BUDGET / 2); // it did spend: 2 or 3 subjects, not nothing
   expect(stats.duplicateExecutions).toBe(0);
 
-  const money = JSON.parse((await e.rig.cli(['status', '--json', '--money'], { env: e.env })).stdout) as {
+  const money = JSON.parse((await e.rig.run(['status', '--json', '--money'], { env: e.env })).stdout) as {
     spentUsd: number;
   };
   // status --json rounds dollars to micro-dollars: at most half a micro-dollar off.

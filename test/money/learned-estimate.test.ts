@@ -44,7 +44,7 @@ it('after 5 of 57 subjects, spent + the learned estimate of the rest is within 1
     e,
     e.subjects.slice(0, 5).map((s) => `paraphrased/${s}.jsonl`),
   );
-  const early = JSON.parse((await e.rig.cli(['status', '--json', '--money'], { env: e.env })).stdout) as {
+  const early = JSON.parse((await e.rig.run(['status', '--json', '--money'], { env: e.env })).stdout) as {
     spentUsd: number;
   };
   const learned = await dryRun(e);
@@ -66,7 +66,7 @@ it('after 5 of 57 subjects, spent + the learned estimate of the rest is within 1
     ),
   ).toBeCloseTo(bill, 9);
 
-  const report = JSON.parse((await e.rig.cli(['status', '--json', '--money'], { env: e.env })).stdout) as {
+  const report = JSON.parse((await e.rig.run(['status', '--json', '--money'], { env: e.env })).stdout) as {
     spentUsd: number;
     standardUsd: number;
   };

@@ -59,7 +59,7 @@ export async function onlineCrashCampaign(opts: {
     while (kills < opts.kills) {
       const before = (await r.emulator.stats()).online.received;
       if (before >= all.length * 3) break; // nothing left to interrupt
-      const run = r.build();
+      const run = r.buildProcess();
       runs += 1;
       // A random moment: after 1–12 more requests have reached the server (start-up time varies too much to use a delay).
       const target = before + 1 + Math.floor(next() * 12);

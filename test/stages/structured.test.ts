@@ -112,7 +112,7 @@ describe('structured requests', () => {
         schema: `z.object({ a: z.string().optional(), b: z.object({ c: z.string().min(3) }), d: z.record(z.string(), z.number()) })`,
       }),
     });
-    const result = await rig.cli(['build']);
+    const result = await rig.run(['build']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('rules[0].stage.schema');
     expect(result.stderr).toContain('a: is optional; strict mode requires every property');

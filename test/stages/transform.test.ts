@@ -159,7 +159,7 @@ export default definePipeline({ root: 'data', rules: [
 ]});
 `,
     });
-    const result = await rig.cli(['build']);
+    const result = await rig.run(['build']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('rules[0].stage.run');
     expect(result.stderr).toContain('exactly one of run (per record) or runFile (whole file)');
