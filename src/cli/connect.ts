@@ -18,6 +18,8 @@ export interface ProviderEndpoint {
   apiKey: string;
   /** Undefined: the SDK's default (api.openai.com, api.anthropic.com). */
   baseURL?: string;
+  /** Per-attempt timeout of API calls; undefined: the client's default (60 s). */
+  timeoutMs?: number;
 }
 
 export interface Connection {
@@ -103,6 +105,7 @@ export async function connect(
         provider: u.provider,
         apiKey: 'offline-emulator',
         baseURL: offlineURL[u.provider],
+        ...apiTimeout(env),
       })),
       ...(online ? { online: { apiKey: 'offline-emulator', baseURL: emulator.url } } : {}),
       offline: true,
@@ -114,7 +117,7 @@ export async function connect(
   for (const use of uses) {
     const endpoint = endpointFromEnv(use, env);
     if (!endpoint.ok) return endpoint;
-    endpoints.push(endpoint.value);
+    endpoints.push({ ...endpoint.value, ...apiTimeout(env) });
   }
   if (!online) return ok({ endpoints, offline: false, close: () => Promise.resolve() });
   const apiKey = env.OPENAI_API_KEY?.trim();
@@ -132,6 +135,12 @@ export async function connect(
         }),
     close: () => Promise.resolve(),
   });
+}
+
+/** PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests. */
+function apiTimeout(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
+  const timeout = Number(env.PIPELINE_API_TIMEOUT_MS);
+  return Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
 }
 
 const KEY_VARIABLE: Record<ProviderName, string> = {

@@ -46,10 +46,7 @@ async function apiFor(endpoint: ProviderEndpoint): Promise<BatchApi> {
 }
 
 async function loadApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
-  // PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests.
-  const timeout = Number(process.env.PIPELINE_API_TIMEOUT_MS);
-  const timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
-  const { apiKey, baseURL } = endpoint;
+  const { apiKey, baseURL, timeoutMs } = endpoint;
   if (endpoint.provider === 'anthropic') {
     const { createAnthropicApi } = await import('../batch-api/anthropic.ts');
     return createAnthropicApi({ apiKey, baseURL, timeoutMs });

@@ -149,14 +149,11 @@ export async function runCliInProcess(
 }
 
 /**
- * In this process when nothing in `env` asks for process-level behaviour (the PIPELINE_* test
- * hooks: failpoints that kill the process, API timeouts read at start-up; NODE_OPTIONS), else a
- * subprocess.
+ * In this process when nothing in `env` asks for process-level behaviour (a failpoint, where the
+ * process kills itself; NODE_OPTIONS preloads), else a subprocess.
  */
 export function runCliAuto(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
-  const hooks = Object.entries(opts.env ?? {}).some(
-    ([k, v]) => (k.startsWith('PIPELINE_') || k === 'NODE_OPTIONS') && v,
-  );
+  const hooks = Boolean(opts.env?.PIPELINE_FAILPOINT || opts.env?.NODE_OPTIONS);
   return hooks ? runCli(args, opts) : runCliInProcess(args, opts);
 }
 

@@ -14,7 +14,7 @@ import {
   makeJob,
   prng,
   ROOT,
-  runCliKillable,
+  runCliUnkilled,
   type Attempt,
   type Job,
 } from './lib.ts';
@@ -83,7 +83,7 @@ export const SOURCE_CASES: { name: string; content: Buffer; line?: number; messa
 async function settle(job: Job, env: NodeJS.ProcessEnv, max = 15): Promise<Attempt> {
   // A failed target makes the exit 1 even while other targets are still pending: go on until none is.
   for (let i = 0; ; i++) {
-    const r = await runCliKillable(['build'], job.rig.dir, env);
+    const r = await runCliUnkilled(['build'], job.rig.dir, env);
     if ((r.code !== 75 && !/\bpending\b/.test(r.stdout)) || i >= max) return r;
   }
 }
@@ -171,7 +171,7 @@ export async function damageCases(): Promise<CaseOutcome[]> {
     // 1. Garbage lines in a results file: rebuilt from the request cache, no new batch.
     const results = job.rig.path(`${ROOT}/paraphrase_batch/results/${a}.jsonl`);
     await writeFile(results, `${await readFile(results, 'utf8')}not json at all\n{"half": \n`);
-    let r = await runCliKillable(['build'], job.rig.dir, env);
+    let r = await runCliUnkilled(['build'], job.rig.dir, env);
     const after = await readFile(job.rig.path(`${ROOT}/paraphrased/${a}.jsonl`), 'utf8');
     const okGarbage = r.code === 0 && after === mergedBefore && (await emu.stats()).batchesCreated === created;
     out.push({
@@ -190,7 +190,7 @@ export async function damageCases(): Promise<CaseOutcome[]> {
     const text = await readFile(marker, 'utf8');
     const cut = text.slice(0, Math.floor(text.length / 2));
     await writeFile(marker, cut);
-    r = await runCliKillable(['build'], job.rig.dir, env);
+    r = await runCliUnkilled(['build'], job.rig.dir, env);
     let o = r.stdout + r.stderr;
     const okCut =
       r.code === 1 &&
@@ -203,7 +203,7 @@ export async function damageCases(): Promise<CaseOutcome[]> {
     const ledger = JSON.parse(text) as { parts: { state: string }[] };
     ledger.parts[0]!.state = 'done-by-hand';
     await writeFile(marker, JSON.stringify(ledger, null, 2));
-    r = await runCliKillable(['build'], job.rig.dir, env);
+    r = await runCliUnkilled(['build'], job.rig.dir, env);
     o = r.stdout + r.stderr;
     const okEdit = r.code === 1 && o.includes(`paraphrase_batch/${b}.batch.json is not a valid ledger: parts.0.state`);
     out.push({ name: 'hand-edited marker', ok: okEdit, why: okEdit ? '' : `exit ${String(r.code)}\n${o}` });
@@ -231,7 +231,7 @@ export async function damageCases(): Promise<CaseOutcome[]> {
       config,
       `export default { root: '${ROOT}', rules: [{ name: 'batch', inputs: ['paraphrase_batch/{subject}.jsonl'], output: 'paraphrase_batch/results/{subject}.jsonl', marker: 'paraphrase_batch/{subject}.batch.json', stage: { kind: 'batch', maxAttempts: 0 } }] };\n`,
     );
-    r = await runCliKillable(['build'], job.rig.dir, env);
+    r = await runCliUnkilled(['build'], job.rig.dir, env);
     o = r.stdout + r.stderr;
     const okConfig =
       r.code === 2 &&
@@ -373,7 +373,7 @@ export async function fuzzSources(seed: number, files: number, emuIn?: RunningEm
 async function settleAll(job: Job, env: NodeJS.ProcessEnv): Promise<Attempt> {
   let all = '';
   for (let i = 0; i < 20; i++) {
-    const r = await runCliKillable(['build'], job.rig.dir, env);
+    const r = await runCliUnkilled(['build'], job.rig.dir, env);
     all += r.stdout + r.stderr;
     if (r.code !== 75 && !/\bpending\b/.test(r.stdout)) return { ...r, stdout: all, stderr: '' };
   }

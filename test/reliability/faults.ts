@@ -15,7 +15,7 @@ import {
   makeJob,
   mergedFiles,
   prng,
-  runCliKillable,
+  runCliUnkilled,
   type JobSpec,
   type OutcomeFigures,
 } from './lib.ts';
@@ -90,7 +90,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
       if (opts.burst429)
         faults.http = [{ status: 429, count: opts.burst429, retryAfterSeconds: 1 }, ...(faults.http ?? [])];
       emu.setFaults(faults);
-      const r = await runCliKillable(['build'], job.rig.dir, env);
+      const r = await runCliUnkilled(['build'], job.rig.dir, env);
       f.runs += 1;
       f.exits[String(r.code)] = (f.exits[String(r.code)] ?? 0) + 1;
       if (r.code === 0) {

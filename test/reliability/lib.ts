@@ -2,7 +2,8 @@
  * Reliability harness shared by the fast tests (test/reliability-fast) and the long campaign
  * (test/reliability/run.ts): a job in a temp dir (the repo's own pipeline.config.ts, generated
  * MMLU sources), a test-owned emulator on 127.0.0.1, the real CLI in a subprocess that can be
- * SIGKILLed as a whole process group at any moment, and the figures:
+ * SIGKILLed as a whole process group at any moment (runs that nobody kills are in-process), and
+ * the figures:
  *
  * - duplicates: batches the provider holds that no marker records (orphans: paid, not used),
  *   extra batches for one submission intent, and request bodies executed twice after a success
@@ -18,7 +19,7 @@ import { createAnthropicApi } from '../../src/batch-api/anthropic.ts';
 import { createBatchApi } from '../../src/batch-api/client.ts';
 import { mmluConfig, type ConfigProvider } from '../helpers/mmlu-config.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
-import { REPO, Rig, runCli, type CliResult } from '../helpers/rig.ts';
+import { REPO, Rig, runCli, runCliAuto, type CliResult } from '../helpers/rig.ts';
 import { mulberry32 } from '../../src/util/prng.ts';
 
 /** Distinctive, so a search of everything written finds it if it ever leaks. */
@@ -79,7 +80,14 @@ export interface Attempt extends CliResult {
   ms: number;
 }
 
-/** Runs the CLI; with `killAfterMs`, SIGKILLs its whole process group then (if still running). */
+/** Runs the CLI where nothing will kill it: in this process unless `env` asks for a process-level hook. */
+export async function runCliUnkilled(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Attempt> {
+  const started = Date.now();
+  const result = await runCliAuto(args, { cwd, env });
+  return { ...result, killed: false, ms: Date.now() - started };
+}
+
+/** Runs the CLI in a subprocess; with `killAfterMs`, SIGKILLs its whole process group then (if still running). */
 export async function runCliKillable(
   args: string[],
   cwd: string,
@@ -103,22 +111,30 @@ export async function runCliKillable(
   return { ...result, killed: result.signal === 'SIGKILL', ms: Date.now() - started };
 }
 
-/** Builds until exit 0 (every run must exit 0 or 75); returns the runs and the last result. */
+/**
+ * Builds until exit 0 (every run must exit 0 or 75), within `maxSeconds`; returns the runs and the
+ * last result. Nothing is killed here, so the runs are in this process (a subprocess when `env`
+ * asks for a process-level hook such as a failpoint), a short pause between them while batches run.
+ */
 export async function buildUntilDone(
   cwd: string,
   env: NodeJS.ProcessEnv,
   args: string[] = [],
-  maxRuns = 40,
+  maxSeconds = 180,
 ): Promise<{ runs: number; last: Attempt; codes: number[] }> {
   const codes: number[] = [];
-  for (let run = 1; run <= maxRuns; run++) {
-    const r = await runCliKillable(['build', ...args], cwd, env);
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (let run = 1; ; run++) {
+    const started = Date.now();
+    const r = await runCliAuto(['build', ...args], { cwd, env });
     codes.push(r.code ?? -1);
-    if (r.code === 0) return { runs: run, last: r, codes };
+    if (r.code === 0) return { runs: run, last: { ...r, killed: false, ms: Date.now() - started }, codes };
     if (r.code !== 75)
       throw new Error(`build run ${run} exited ${String(r.code)} (${String(r.signal)}):\n${r.stdout}\n${r.stderr}`);
+    if (Date.now() > deadline)
+      throw new Error(`not done after ${run} runs in ${maxSeconds} s (codes ${codes.join(',')})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`not done after ${maxRuns} runs (codes ${codes.join(',')})`);
 }
 
 /** Merged output of each subject, as bytes-as-text. */

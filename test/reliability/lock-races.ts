@@ -137,7 +137,7 @@ export async function lockRaceCampaign(opts: LockRaceOptions): Promise<LockRaceF
             `${label}: expected one racer to proceed and the others to name it (proceeded: ${proceeded.join(', ') || 'none'}; lock created by: ${[...creators].join(', ') || 'none'}; refusals: ${JSON.stringify(refused)})`,
           );
       }
-      const rest = await buildUntilDone(job.rig.dir, env, [], 20).catch((e: Error) => e);
+      const rest = await buildUntilDone(job.rig.dir, env, [], 60).catch((e: Error) => e);
       if (rest instanceof Error) {
         f.finished = false;
         f.unclear.push(`${label}: ${rest.message.slice(0, 800)}`);
