@@ -23,6 +23,9 @@ it('a no-op build and status load no zod; an edited config is validated (and so 
   expect(currentBundle(), 'the CLI bundle is stale: run `npm run bundle` (npm ci does)').toBeDefined();
   e = await startE2e({ subjects: 2, recordsPerSubject: 3 });
   await e.buildUntilDone();
+  // buildUntilDone runs from the sources, in this process: the bundle's first run validates the
+  // config (and caches what it checked under its build's id), as a user's first run would.
+  expect((await e.rig.cli(['build'], { env: e.env })).code).toBe(0);
   const run = async (args: string[]) => {
     const r = await e!.rig.cli(args, { env: { ...e!.env, NODE_OPTIONS: `--import=${REPORT}` } });
     expect(r.code, r.stderr).toBe(0);

@@ -94,12 +94,12 @@ describe.skipIf(!hasChromium)('pipeline view in Chromium', () => {
         .toMatch(/^\$0\.\d+$/);
       expect(await page.locator(`tr[data-target="${batchTarget}"] .expected`).textContent()).toMatch(/^\$0\.\d+$/);
 
-      // Builds run beside the page, each polling once, against slow emulated batches (at speed 0.1
-      // 100 requests take 20 s in progress): the page must follow without a reload.
+      // Builds run beside the page, each polling once, against slow emulated batches (at speed 0.25
+      // 100 requests take 8 s in progress, after 4 s validating): the page must follow without a reload.
       await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
       const builds = (async () => {
         for (let run = 1; run <= 60; run++) {
-          const r = await rig.cli(['build', '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '0.1' } });
+          const r = await rig.cli(['build', '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '0.25' } });
           if (r.code !== 75) return r;
         }
         throw new Error('the build did not finish in 60 runs');
