@@ -19,7 +19,7 @@ const HAS_WILDCARD = /\{[A-Za-z_][A-Za-z0-9_]*\}/;
 /** Root-relative paths (with `/`) of the files that match any of `patterns`, each once, unsorted. */
 export function findFiles(root: string, patterns: readonly Pattern[], stateDir: string): string[] {
   const found = new Set<string>();
-  const skip = `${stateDir.replace(/\/+$/, '')}/`;
+  const skip = `${path.posix.normalize(stateDir).replace(/\/+$/, '')}/`; // `./state/` and `state` alike
   for (const pattern of patterns) {
     const segments = pattern.source.split('/');
     walk(root, '', segments, 0, (rel) => {

@@ -55,6 +55,7 @@ it('ignores the state dir, missing directories and a literal file that is absent
   await files('.pipeline/a.jsonl', 'state/b.jsonl', 'fixed.jsonl', 'in/a.jsonl');
   expect(find(['{name}.jsonl', 'fixed.jsonl', 'missing/{x}.jsonl', 'absent.jsonl'])).toEqual(['fixed.jsonl']);
   expect(find(['state/{s}.jsonl'], 'state')).toEqual([]);
+  expect(find(['state/{s}.jsonl'], './state/')).toEqual([]);
   expect(find(['in/{s}.jsonl', 'in/{t}.jsonl'])).toEqual(['in/a.jsonl']);
 });
 
