@@ -118,6 +118,11 @@ export interface CliRun extends Promise<CliResult> {
   child: ChildProcess;
 }
 
+/** What a CLI run sees of the environment, in-process or not: the test's own, plus PATH and HOME. */
+function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env };
+}
+
 /**
  * Runs the CLI's `main` in this process (the test worker) with the environment and working
  * directory a subprocess would get, collecting what it writes: what a subprocess run shows, without
@@ -130,7 +135,7 @@ export async function runCliInProcess(
   opts: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<CliResult> {
   const { main } = await import('../../src/cli/main.ts');
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
+  const env = cliEnv(opts.env);
   const text = { stdout: '', stderr: '' };
   const output = (stream: keyof typeof text) => ({
     write: (t: string) => void (text[stream] += t),
@@ -162,7 +167,7 @@ export function runCli(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; preload?: readonly string[] },
 ): CliRun {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env };
+  const env = cliEnv(opts.env);
   // The package's bin, as `npx pipeline` runs it: the prebuilt bundle when current, else the
   // sources through tsx. Preloaded modules (TypeScript) need tsx loaded first, and share module
   // instances with the CLI only if it runs from the sources too, never from the bundle.

@@ -125,10 +125,9 @@ export async function buildUntilDone(
   const codes: number[] = [];
   const deadline = Date.now() + maxSeconds * 1000;
   for (let run = 1; ; run++) {
-    const started = Date.now();
-    const r = await runCliAuto(['build', ...args], { cwd, env });
+    const r = await runCliUnkilled(['build', ...args], cwd, env);
     codes.push(r.code ?? -1);
-    if (r.code === 0) return { runs: run, last: { ...r, killed: false, ms: Date.now() - started }, codes };
+    if (r.code === 0) return { runs: run, last: r, codes };
     if (r.code !== 75)
       throw new Error(`build run ${run} exited ${String(r.code)} (${String(r.signal)}):\n${r.stdout}\n${r.stderr}`);
     if (Date.now() > deadline)
