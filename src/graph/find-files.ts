@@ -12,9 +12,7 @@
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import type { Pattern } from './pattern.ts';
-
-const HAS_WILDCARD = /\{[A-Za-z_][A-Za-z0-9_]*\}/;
+import { escapeRegex, hasWildcard, literalParts, type Pattern } from './pattern.ts';
 
 /** Root-relative paths (with `/`) of the files that match any of `patterns`, each once, unsorted. */
 export function findFiles(root: string, patterns: readonly Pattern[], stateDir: string): string[] {
@@ -33,7 +31,7 @@ function walk(root: string, rel: string, segments: readonly string[], at: number
   const segment = segments[at]!;
   const last = at === segments.length - 1;
   const join = (name: string) => (rel === '' ? name : `${rel}/${name}`);
-  if (!HAS_WILDCARD.test(segment)) {
+  if (!hasWildcard(segment)) {
     const next = join(segment);
     if (last) {
       if (kindOf(path.join(root, next)) === 'file') emit(next);
@@ -60,8 +58,7 @@ function walk(root: string, rel: string, segments: readonly string[], at: number
 
 /** One segment's names: each wildcard stands for one or more characters (the full pattern decides repeats). */
 function segmentRegex(segment: string): RegExp {
-  const parts = segment.split(/\{[A-Za-z_][A-Za-z0-9_]*\}/g).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.+?')}$`);
+  return new RegExp(`^${literalParts(segment).map(escapeRegex).join('.+?')}$`);
 }
 
 function list(dir: string): Dirent[] {

@@ -43,10 +43,20 @@ export function instantiate(source: string, bindings: Readonly<Record<string, st
   });
 }
 
+/** Whether a pattern (or one of its path segments) has a `{wildcard}`. */
+export function hasWildcard(source: string): boolean {
+  return source.search(WILDCARD) !== -1;
+}
+
+/** Splits a pattern at its wildcards: `{a}-{b}.jsonl` → `['', '-', '.jsonl']`. */
+export function literalParts(source: string): string[] {
+  return source.split(WILDCARD).filter((_, i) => i % 2 === 0);
+}
+
 export function wildcardsOf(source: string): string[] {
   return [...new Set([...source.matchAll(WILDCARD)].map((m) => m[1]!))];
 }
 
-function escapeRegex(text: string): string {
+export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
