@@ -36,7 +36,17 @@ export interface TargetStatus {
 /** The build's options, less what only running needs. */
 export type StatusOptions = Pick<
   BuildOptions,
-  'root' | 'stateDir' | 'graph' | 'rules' | 'requested' | 'services' | 'clock' | 'signal' | 'stamps' | 'store'
+  | 'root'
+  | 'stateDir'
+  | 'graph'
+  | 'rules'
+  | 'requested'
+  | 'services'
+  | 'clock'
+  | 'signal'
+  | 'stamps'
+  | 'store'
+  | 'provenFresh'
 >;
 
 export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]> {
@@ -53,9 +63,10 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
     const record = store.readSync(id);
     const query = { root: opts.root, target: id, inputs: node.inputs, stage: stageIdentity(resolved), record, stamps };
     // Up to date by mtime and size alone (the common case), or the full check with hashing.
-    const freshness = isFreshByStamps(query)
-      ? ({ fresh: true } as const)
-      : await checkFreshness({ ...query, locate: (p) => path.join(opts.root, p) });
+    const freshness =
+      opts.provenFresh?.has(id) || isFreshByStamps(query)
+        ? ({ fresh: true } as const)
+        : await checkFreshness({ ...query, locate: (p) => path.join(opts.root, p) });
     const base: TargetStatus = {
       target: id,
       rule: node.rule.name,

@@ -46,7 +46,7 @@ export const statusCommand: Command = {
         `status: not refreshing from the emulator while ${describeHolder(busy)} runs; showing the last known state\n`,
       );
     // Nothing remote that is not up to date: nothing in flight to refresh, so no connection (and
-    // no emulator with --offline). The stats and records read for that are the status pass's.
+    // no emulator with --offline). The stats, records and results of that check are the status pass's.
     const first = firstRead(project);
     const canConnect =
       remoteWorkIn(project, withDependencies(project.graph, requested), first) &&
