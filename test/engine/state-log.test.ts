@@ -30,6 +30,18 @@ const lines = () =>
     .filter((l) => l.length > 0);
 
 describe('the state log', () => {
+  it('reads back records with non-ASCII text (paths, failure messages) exactly, beside ASCII ones', async () => {
+    const store = new StateStore(dir);
+    await store.write(record('plain.jsonl'));
+    await store.write({
+      ...record('données/élève.jsonl'),
+      failure: { reason: 'bad-input', message: 'ligne 3 : « € »', at: 6 },
+    });
+    const again = new StateStore(dir);
+    expect((await again.read('données/élève.jsonl'))?.failure?.message).toBe('ligne 3 : « € »');
+    expect(await again.read('plain.jsonl')).toEqual(record('plain.jsonl'));
+  });
+
   it('keeps the last record of each target, forgets removed ones, across stores', async () => {
     const store = new StateStore(dir);
     await store.write(record('a', 'f1'));
