@@ -272,9 +272,16 @@ export function freshByStamps(
     const node = opts.graph.targets.get(id)!;
     if (excluded.has(id) || !node.deps.every((d) => fresh.has(d))) continue;
     const stage = stageIdentity(opts.rules.get(node.rule.name)!);
-    const record = opts.store.readSync(id);
-    if (isFreshByStamps({ root: opts.root, target: id, inputs: node.inputs, stage, record, stamps: opts.stamps }))
-      fresh.add(id);
+    const query = {
+      root: opts.root,
+      target: id,
+      inputs: node.inputs,
+      stage,
+      recorded: opts.store.stampsSync(id),
+      record: () => opts.store.readSync(id),
+      stamps: opts.stamps,
+    };
+    if (isFreshByStamps(query)) fresh.add(id);
   }
   return fresh;
 }

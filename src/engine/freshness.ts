@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { FileStamps } from './file-stamps.ts';
 import { configHash, fingerprintOf, type StageIdentity } from './fingerprint.ts';
-import type { FileStamp, TargetRecord } from './state-store.ts';
+import type { FileStamp, RecordStamps, TargetRecord } from './state-store.ts';
 
 export type Freshness =
   | {
@@ -36,30 +36,76 @@ export interface FreshnessQuery {
   stamps: FileStamps;
 }
 
+/** What the fast path reads of a target: its record's stamps, and the whole record when input hashes are needed. */
+export interface StampsQuery {
+  root: string;
+  target: string;
+  /** Input paths relative to the root, in the rule's order. */
+  inputs: readonly string[];
+  stage: StageIdentity;
+  /** The record's stamps (undefined: no record, or one that failed or must be retried). */
+  recorded: RecordStamps | undefined;
+  /** The whole record, read only when its inputs are recorded in another order than the rule's. */
+  record: () => TargetRecord | undefined;
+  stamps: FileStamps;
+}
+
 /**
  * The no-op fast path, synchronous and without hashing: true when the record proves the target up
  * to date because every input and the output still has the mtime and size it recorded (so the
  * recorded hashes stand) and the fingerprint of those still matches. False means "run the full
  * check" (which may find it fresh after hashing), never "stale".
  */
-export function isFreshByStamps(q: Omit<FreshnessQuery, 'locate'>): boolean {
-  const record = q.record;
-  if (!record?.output || record.failure || record.retry || record.configHash !== configHash(q.stage)) return false;
-  for (const input of q.inputs) {
-    const known = record.inputs[input];
-    if (!known || !sameStat(q.stamps.statSync(path.join(q.root, input)), known)) return false;
-  }
-  if (!sameStat(q.stamps.statSync(path.join(q.root, q.target)), record.output)) return false;
+export function isFreshByStamps(q: StampsQuery): boolean {
+  const recorded = q.recorded;
+  if (!recorded || recorded.configHash !== configHash(q.stage)) return false;
+  if (!sameStat(q.stamps.statSync(under(q.root, q.target)), recorded.output)) return false;
   // A record's fingerprint is the one of its config hash and its inputs, in the order they are
   // recorded (the rule's order). When both match, so does the fingerprint: hashing it again per
   // target was a visible share of a large no-op. Inputs recorded otherwise are checked in full.
-  const recorded = Object.keys(record.inputs);
-  if (recorded.length === q.inputs.length && recorded.every((input, i) => input === q.inputs[i])) return true;
+  let inOrder = recorded.inputs.length === q.inputs.length;
+  for (let i = 0; i < q.inputs.length; i++) {
+    const input = q.inputs[i]!;
+    let known: { mtimeMs: number; size: number } | undefined = recorded.inputs[i];
+    if (recorded.inputs[i]?.path !== input) {
+      inOrder = false;
+      known = recorded.inputs.find((r) => r.path === input);
+    }
+    if (!known || !sameStat(q.stamps.statSync(under(q.root, input)), known)) return false;
+  }
+  if (inOrder) return true;
+  const record = q.record();
+  if (!record) return false;
   const inputs = q.inputs.map((input) => ({ path: input, sha256: record.inputs[input]!.sha256 }));
   return fingerprintOf(q.stage, inputs) === record.fingerprint;
 }
 
-function sameStat(stat: { mtimeMs: number; size: number } | undefined, known: FileStamp): boolean {
+/**
+ * `path.join(root, rel)` for the graph's paths, which are already normal (relative, no `.` or `..`
+ * segments): concatenation gives the same string without normalizing it again, which was a
+ * visible share of a large no-op (several joins per target). Anything else goes through join.
+ */
+function under(root: string, rel: string): string {
+  const plain =
+    isNormalRoot(root) &&
+    rel.length > 0 &&
+    !rel.startsWith('/') &&
+    !rel.startsWith('.') &&
+    !rel.includes('/.') &&
+    !rel.includes('//') &&
+    !rel.endsWith('/');
+  return plain ? `${root}/${rel}` : path.join(root, rel);
+}
+
+let normalRoot: string | undefined;
+function isNormalRoot(root: string): boolean {
+  if (root === normalRoot) return true;
+  const normal = path.sep === '/' && path.isAbsolute(root) && path.normalize(root) === root && !root.endsWith('/');
+  if (normal) normalRoot = root;
+  return normal;
+}
+
+function sameStat(stat: { mtimeMs: number; size: number } | undefined, known: Omit<FileStamp, 'sha256'>): boolean {
   return stat !== undefined && stat.mtimeMs === known.mtimeMs && stat.size === known.size;
 }
 

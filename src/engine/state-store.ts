@@ -28,9 +28,12 @@ import { isAscii } from 'node:buffer';
 import path from 'node:path';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
 import { tempPathFor } from '../util/fs-atomic.ts';
+import { decodeStamps, encodeRecordLine, recordJson, stampedTarget, stampsOfRecord } from './state-line.ts';
+import type { RecordStamps } from './state-line.ts';
 import { isTargetRecord, type TargetRecord } from './target-record.ts';
 
 export type { FileStamp, TargetRecord } from './target-record.ts';
+export type { RecordStamps } from './state-line.ts';
 
 export const STATE_LOG = 'targets.log';
 /** Where records lived before the log: one JSON file per target. */
@@ -42,7 +45,8 @@ interface Removal {
 }
 
 export class StateStore {
-  #records: Map<string, TargetRecord> | undefined;
+  /** The live record of each target: parsed, or still the log line it was read from (parsed on demand). */
+  #records: Map<string, TargetRecord | string> | undefined;
   /** Lines in the log file, live or superseded (for compaction). */
   #lines = 0;
   /** The log does not end with a newline (a torn append): the next line must start on a fresh one. */
@@ -63,7 +67,26 @@ export class StateStore {
   }
 
   readSync(target: string): TargetRecord | undefined {
-    return this.#load().get(target);
+    const records = this.#load();
+    const entry = records.get(target);
+    if (typeof entry !== 'string') return entry;
+    const record = parseRecord(recordJson(entry));
+    // A damaged line reads as no record: that target is stale.
+    if (record?.target === target) records.set(target, record);
+    else records.delete(target);
+    return record?.target === target ? record : undefined;
+  }
+
+  /**
+   * What a no-op needs of a target's record (its stamps, config hash and spend), without parsing
+   * the record's JSON; undefined when there is no record, or it is a failure or a retry (then
+   * readSync has the whole story).
+   */
+  stampsSync(target: string): RecordStamps | undefined {
+    const entry = this.#load().get(target);
+    if (entry === undefined) return undefined;
+    if (typeof entry !== 'string') return stampsOfRecord(entry);
+    return decodeStamps(entry) ?? (this.readSync(target) ? this.stampsSync(target) : undefined);
   }
 
   async write(record: TargetRecord): Promise<void> {
@@ -85,9 +108,9 @@ export class StateStore {
   }
 
   /** Reads the log once per store (synchronously: one file, whatever the number of targets). */
-  #load(): Map<string, TargetRecord> {
+  #load(): Map<string, TargetRecord | string> {
     if (this.#records) return this.#records;
-    const records = new Map<string, TargetRecord>();
+    const records = new Map<string, TargetRecord | string>();
     let text: string | undefined;
     try {
       text = decode(readFileSync(this.logFile));
@@ -98,9 +121,17 @@ export class StateStore {
     if (text === undefined) this.#legacy = readLegacyRecords(path.join(this.dir, LEGACY_DIR), records);
     else {
       this.#torn = text.length > 0 && !text.endsWith('\n');
-      for (const line of text.split('\n')) {
+      const lines = text.split('\n');
+      // A torn last line (a crash mid-append) is not a record, whatever its prefix says.
+      if (this.#torn) lines.pop();
+      for (const line of lines) {
         if (line.length === 0) continue;
         this.#lines += 1;
+        const stamped = stampedTarget(line);
+        if (stamped !== undefined) {
+          records.set(stamped, line);
+          continue;
+        }
         const entry = parseLine(line);
         if (entry === undefined) continue; // torn or hand-edited: that target reads as stale
         if (isTargetRecord(entry)) records.set(entry.target, entry);
@@ -120,7 +151,7 @@ export class StateStore {
     if (!this.#compacted && (this.#legacy || this.#lines > 2 * records.size + 64)) {
       // Rewrite with the live records only (this one included), then retire the old files.
       this.#compacted = true;
-      const lines = [...records.values()].map((r) => `${JSON.stringify(r)}\n`).join('');
+      const lines = [...records.values()].map((r) => `${typeof r === 'string' ? r : encodeRecordLine(r)}\n`).join('');
       writeSynced(this.logFile, lines);
       this.#lines = records.size;
       this.#torn = false;
@@ -129,7 +160,8 @@ export class StateStore {
       return;
     }
     mkdirSync(this.dir, { recursive: true });
-    writeFlushed(this.logFile, 'a', `${this.#torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
+    const line = 'removed' in entry ? JSON.stringify(entry) : encodeRecordLine(entry);
+    writeFlushed(this.logFile, 'a', `${this.#torn ? '\n' : ''}${line}\n`);
     this.#torn = false;
     this.#lines += 1;
   }
@@ -167,6 +199,11 @@ function decode(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
+function parseRecord(json: string): TargetRecord | undefined {
+  const entry = parseLine(json);
+  return entry && isTargetRecord(entry) ? entry : undefined;
+}
+
 function parseLine(line: string): { target: string } | undefined {
   try {
     const v: unknown = JSON.parse(line);
@@ -179,7 +216,7 @@ function parseLine(line: string): { target: string } | undefined {
 }
 
 /** The per-target record files of older versions; true when there were any. */
-function readLegacyRecords(dir: string, into: Map<string, TargetRecord>): boolean {
+function readLegacyRecords(dir: string, into: Map<string, TargetRecord | string>): boolean {
   let files: string[];
   try {
     files = readdirSync(dir, { recursive: true, encoding: 'utf8' });

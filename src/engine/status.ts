@@ -60,22 +60,27 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
   for (const id of wanted) {
     const node = opts.graph.targets.get(id)!;
     const resolved = opts.rules.get(node.rule.name)!;
-    const record = store.readSync(id);
-    const query = { root: opts.root, target: id, inputs: node.inputs, stage: stageIdentity(resolved), record, stamps };
+    // A clean record's stamps and spend are read without parsing the record (the common case).
+    const recorded = store.stampsSync(id);
+    const stage = stageIdentity(resolved);
+    const query = { root: opts.root, target: id, inputs: node.inputs, stage, stamps };
     // Up to date by mtime and size alone (the common case), or the full check with hashing.
-    const freshness =
-      opts.provenFresh?.has(id) || isFreshByStamps(query)
-        ? ({ fresh: true } as const)
-        : await checkFreshness({ ...query, locate: (p) => path.join(opts.root, p) });
+    const fresh =
+      opts.provenFresh?.has(id) || isFreshByStamps({ ...query, recorded, record: () => store.readSync(id) });
+    const record = fresh ? undefined : store.readSync(id);
+    const freshness = fresh
+      ? ({ fresh: true } as const)
+      : await checkFreshness({ ...query, record, locate: (p) => path.join(opts.root, p) });
+    const spent = recorded ?? record;
     const base: TargetStatus = {
       target: id,
       rule: node.rule.name,
       remoteStage: resolved.stage.remote,
       state: 'up-to-date',
       reasons: [],
-      ...(record?.usage ? { usage: record.usage } : {}),
-      ...(record?.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
-      ...(record?.builtAt ? { builtAt: record.builtAt } : {}),
+      ...(spent?.usage ? { usage: spent.usage } : {}),
+      ...(spent?.costUsd !== undefined ? { costUsd: spent.costUsd } : {}),
+      ...(spent?.builtAt ? { builtAt: spent.builtAt } : {}),
     };
     const upstream = node.deps.map((d) => statuses.get(d)!).find((s) => s.state !== 'up-to-date');
     let status: TargetStatus;

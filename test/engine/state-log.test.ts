@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StateStore, STATE_LOG, type TargetRecord } from '../../src/engine/state-store.ts';
 
 const record = (target: string, fingerprint = 'f1'): TargetRecord => ({
@@ -97,5 +97,65 @@ describe('the state log', () => {
     const again = new StateStore(dir);
     expect(await again.read('paraphrased/anatomy.jsonl')).toBeDefined();
     expect(await again.read('requests.jsonl')).toBeUndefined();
+  });
+
+  it('a built record is read for a no-op without parsing its JSON: stamps, config hash and spend come first on its line', async () => {
+    const built = { ...record('out/a.jsonl'), usage: { input: 7, output: 9 }, costUsd: 0.25 };
+    const inputs = {
+      'in/1.jsonl': { sha256: 'h1', mtimeMs: 1764748800123.4568, size: 10 },
+      'in/0.jsonl': { sha256: 'h0', mtimeMs: 2, size: 0 },
+    };
+    await new StateStore(dir).write({ ...built, inputs });
+    const failed = { ...record('out/b.jsonl'), failure: { reason: 'bad-input', message: 'line 3', at: 6 } };
+    await new StateStore(dir).write(failed);
+    const [stamped, plain] = lines();
+    expect(stamped).toMatch(
+      /^out\/a\.jsonl\tc\t5\t7\t9\t0\.25\t3\t4\t2\tin\/1\.jsonl\t1764748800123\.4568\t10\tin\/0\.jsonl\t2\t0\t\{/,
+    );
+    expect(plain!.startsWith('{')).toBe(true); // a failure is not provable by stamps: plain JSON
+
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const store = new StateStore(dir);
+      expect(store.stampsSync('out/a.jsonl')).toEqual({
+        configHash: 'c',
+        builtAt: 5,
+        usage: { input: 7, output: 9 },
+        costUsd: 0.25,
+        output: { mtimeMs: 3, size: 4 },
+        inputs: [
+          { path: 'in/1.jsonl', mtimeMs: 1764748800123.4568, size: 10 },
+          { path: 'in/0.jsonl', mtimeMs: 2, size: 0 },
+        ],
+      });
+      expect(parse).toHaveBeenCalledTimes(1); // the failure's line only
+      expect(store.stampsSync('out/b.jsonl')).toBeUndefined();
+      expect(store.readSync('out/a.jsonl')).toEqual({ ...built, inputs }); // the whole record, on demand
+      expect(store.readSync('out/b.jsonl')).toEqual(failed);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('a record whose paths hold a tab is written as plain JSON, and reads back whole', async () => {
+    const odd = { ...record('out/a\tb.jsonl'), inputs: { 'in\n.jsonl': { sha256: 'x', mtimeMs: 1, size: 1 } } };
+    await new StateStore(dir).write(odd);
+    expect(lines()[0]!.startsWith('{')).toBe(true);
+    const again = new StateStore(dir);
+    expect(again.readSync('out/a\tb.jsonl')).toEqual(odd);
+    expect(again.stampsSync('out/a\tb.jsonl')?.inputs).toEqual([{ path: 'in\n.jsonl', mtimeMs: 1, size: 1 }]);
+  });
+
+  it('a stamped line cut short is no record, even where its stamps are whole', async () => {
+    await new StateStore(dir).write(record('a'));
+    const store = new StateStore(dir);
+    await store.write(record('b'));
+    const log = path.join(dir, STATE_LOG);
+    const text = readFileSync(log, 'utf8');
+    writeFileSync(log, text.slice(0, text.length - 20)); // the crash cut b's JSON short
+    const again = new StateStore(dir);
+    expect(again.stampsSync('b')).toBeUndefined();
+    expect(again.readSync('b')).toBeUndefined();
+    expect(again.readSync('a')).toEqual(record('a'));
   });
 });
