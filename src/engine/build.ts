@@ -91,11 +91,18 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const proven =
     opts.provenFresh ??
     freshByStamps({ root: opts.root, graph: opts.graph, rules: opts.rules, store, stamps }, wanted, excluded);
+  const settledFresh = new Map<string, TargetResult>();
   for (const id of proven) {
     const rule = opts.graph.targets.get(id)!.rule.name;
     opts.onEvent({ type: 'fresh', target: id, rule });
-    results.set(id, Promise.resolve({ target: id, rule, state: 'fresh' }));
+    settledFresh.set(id, { target: id, rule, state: 'fresh' });
   }
+  // Everything up to date (the common re-run): no promise per target.
+  if (settledFresh.size === wanted.length) {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    return { results: settledFresh, requested: [...opts.requested] };
+  }
+  for (const [id, result] of settledFresh) results.set(id, Promise.resolve(result));
 
   const settle = (node: TargetNode): Promise<TargetResult> => {
     let result = results.get(node.id);
@@ -288,6 +295,9 @@ export function freshByStamps(
 
 /** The requested targets and everything they depend on, in graph (topological) order. */
 export function withDependencies(graph: TargetGraph, requested: readonly string[]): string[] {
+  // The whole graph (a plain `build` or `status`): nothing to walk.
+  const all = requested.length >= graph.targets.size && new Set(requested).size === graph.targets.size;
+  if (all && requested.every((id) => graph.targets.has(id))) return [...graph.targets.keys()];
   const want = new Set<string>();
   const add = (id: string) => {
     if (want.has(id)) return;

@@ -9,7 +9,7 @@
 import type { RuleConfig } from '../config/schema.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { findFiles } from './find-files.ts';
-import { compilePattern, instantiate, matchPattern, wildcardsOf, type Pattern } from './pattern.ts';
+import { compilePattern, instantiate, literalParts, matchPattern, wildcardsOf, type Pattern } from './pattern.ts';
 
 export interface TargetNode {
   /** The output path relative to the pipeline root; a target's name everywhere. */
@@ -45,17 +45,24 @@ export function buildGraph(
   rules: readonly RuleConfig[],
   stateDir: string,
 ): Result<TargetGraph, GraphError> {
-  const compiled = rules.map((rule) => ({
-    rule,
-    first: compilePattern(rule.inputs[0]!),
-    output: compilePattern(rule.output),
-    shape: ruleShape(rule),
-  }));
-  const files = findFiles(
-    root,
-    compiled.map((c) => c.first),
-    stateDir,
-  );
+  const compiled = rules.map((rule) => {
+    const literal = literalParts(rule.inputs[0]!);
+    return {
+      rule,
+      first: compilePattern(rule.inputs[0]!),
+      // A file that does not start and end as the first input does is no match: checked before
+      // the regex, as most pairs of file and rule in a large graph are not.
+      prefix: literal[0]!,
+      suffix: literal.length > 1 ? literal.at(-1)! : '',
+      output: compilePattern(rule.output),
+      shape: ruleShape(rule),
+    };
+  });
+  // A first input that is exactly another rule's output (the usual chain: `requests/{s}.jsonl`
+  // made by one rule, read by the next) matches outputs only, never a source: not listed at all.
+  const outputs = new Set(rules.map((r) => r.output));
+  const listed = new Map(compiled.filter((c) => !outputs.has(c.first.source)).map((c) => [c.first.source, c.first]));
+  const files = findFiles(root, [...listed.values()], stateDir);
   const sources = new Set(files.filter((f) => !compiled.some((c) => c.output.regex.test(f))).sort());
 
   const nodes = new Map<string, TargetNode>();
@@ -70,6 +77,7 @@ export function buildGraph(
     const next: string[] = [];
     for (const file of frontier) {
       for (const c of compiled) {
+        if (!file.startsWith(c.prefix) || !file.endsWith(c.suffix)) continue;
         const made = targetFor(c.rule, c.first, c.shape, file);
         if (!made) continue;
         const existing = nodes.get(made.id);
@@ -90,11 +98,10 @@ export function buildGraph(
     frontier = next;
   }
 
-  const withDeps = new Map<string, TargetNode>();
-  for (const node of nodes.values()) {
-    withDeps.set(node.id, { ...node, deps: node.inputs.filter((input) => nodes.has(input)) });
-  }
-  const ordered = topologicalOrder(withDeps);
+  // Each node is this function's own until returned: its dependencies are filled in place.
+  for (const node of nodes.values())
+    (node as { deps: readonly string[] }).deps = node.inputs.filter((input) => nodes.has(input));
+  const ordered = topologicalOrder(nodes);
   if (!ordered.ok) return ordered;
   const markers = new Map<string, string>();
   for (const node of ordered.value.values()) if (node.marker) markers.set(node.marker, node.id);

@@ -31,7 +31,11 @@ export function compilePattern(source: string): Pattern {
 export function matchPattern(pattern: Pattern, path: string): Record<string, string> | undefined {
   const m = pattern.regex.exec(path);
   if (!m) return undefined;
-  return { ...(m.groups ?? {}) };
+  // Copied name by name: spreading the match's groups object was several times slower, and a
+  // visible share of building a graph of tens of thousands of targets.
+  const bindings: Record<string, string> = {};
+  for (const name of pattern.wildcards) bindings[name] = m.groups![name]!;
+  return bindings;
 }
 
 /**
