@@ -60,9 +60,15 @@ it('two SIGINTs a few ms apart are one Ctrl-C: build --wait stops waiting cleanl
   await new Promise((r) => setTimeout(r, 5));
   process.kill(run.child.pid!, 'SIGINT'); // the launcher's relayed copy
   const done = await run;
-  expect(done.code, done.stdout + done.stderr).toBe(EXIT_INTERRUPTED);
+  // The copy normally lands while the build is stopping, and the build exits with 130. On a loaded
+  // machine the test's 5 ms can stretch past the clean stop (≈ 50 ms), so the copy lands while Node
+  // tears the process down with no handler left and ends it by signal (a shell shows 130 either
+  // way). Both are one Ctrl-C; what must not happen is the hard exit ("exiting now", no summary).
+  if (done.signal === null) expect(done.code, done.stdout + done.stderr).toBe(EXIT_INTERRUPTED);
+  else expect(done.signal, done.stdout + done.stderr).toBe('SIGINT');
   expect(done.stdout).toMatch(/1 built, 1 pending, 1 waiting — batches are still running/);
   expect(done.stderr).toContain('SIGINT: stopping (Ctrl-C again');
+  expect(done.stderr).not.toContain('exiting now');
   expect(existsSync(rig.path('results/mmlu/.pipeline/lock'))).toBe(false);
 });
 
