@@ -1,7 +1,7 @@
 // Types of bin/current-bundle.js for the TypeScript entries (pipeline.ts, scripts/bundle-cli.ts).
 export declare const REPO: string;
-export declare const BUNDLE_DIR: string;
-export declare const MANIFEST: string;
+export declare const BUNDLE_ROOT: string;
+export declare const POINTER: string;
 export declare function sourceHash(inputs: readonly string[]): string | undefined;
 export declare function currentBundle(): string | undefined;
 export declare function packageVersion(): string;

@@ -14,8 +14,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const BUNDLE_DIR = path.join(REPO, 'node_modules', '.cache', 'llmake', 'cli');
-export const MANIFEST = 'manifest.json';
+/**
+ * Each build of the bundle gets a directory of its own here (cli-<id>/), and cli.json names the
+ * current one with its manifest. A rebuild (`npm ci`, `npm run bundle`, `npm pack`'s prepare) never
+ * moves or deletes the directory a running process loads its lazy chunks from
+ * (scripts/publish-bundle.ts).
+ */
+export const BUNDLE_ROOT = path.join(REPO, 'node_modules', '.cache', 'llmake');
+export const POINTER = 'cli.json';
 
 /** sha256 over each input's path and content; undefined when one is missing. */
 export function sourceHash(inputs) {
@@ -36,16 +42,17 @@ export function sourceHash(inputs) {
 export function currentBundle() {
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(path.join(BUNDLE_DIR, MANIFEST), 'utf8'));
+    manifest = JSON.parse(readFileSync(path.join(BUNDLE_ROOT, POINTER), 'utf8'));
   } catch {
-    return undefined; // never built (or being replaced): run the sources
+    return undefined; // never built: run the sources
   }
+  if (typeof manifest.dir !== 'string' || typeof manifest.entry !== 'string') return undefined;
   if (manifest.node !== process.versions.node.split('.')[0]) return undefined;
   if (manifest.version !== packageVersion()) return undefined;
   if (!Array.isArray(manifest.inputs)) return undefined;
   if (!unchangedStamps(manifest.inputs, manifest.stamps) && sourceHash(manifest.inputs) !== manifest.hash)
     return undefined;
-  return pathToFileURL(path.join(BUNDLE_DIR, manifest.entry)).href;
+  return pathToFileURL(path.join(BUNDLE_ROOT, manifest.dir, manifest.entry)).href;
 }
 
 /** `[size, mtimeMs]` of each input, as the bundler records them; undefined when one is missing. */

@@ -1,8 +1,8 @@
 /**
  * Builds the CLI bundle a checkout runs (`npm run bundle`; `npm ci` runs it through `prepare`):
  * src/cli/run.ts and everything it imports bundled by esbuild (installed with tsx) into
- * node_modules/.cache/llmake/cli/, with a manifest of the source files it was built from and
- * their hash. The entries (pipeline.ts, bin/pipeline.js) run it only while that hash still
+ * a directory of its own under node_modules/.cache/llmake/, named current by cli.json with a
+ * manifest of the source files it was built from and their hash (scripts/publish-bundle.ts). The entries (pipeline.ts, bin/pipeline.js) run it only while that hash still
  * matches (bin/current-bundle.js). Loading one bundled file with plain node takes a fraction of
  * loading ~200 TypeScript modules through tsx's hooks, which is most of a no-op build's time.
  *
@@ -11,12 +11,13 @@
  * external: it registers loader hooks from its own files, to load a config that is not cached.
  * A failure here is not fatal (the entries then run the sources): `npm ci` must not fail on it.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { BUNDLE_DIR, MANIFEST, packageVersion, REPO, sourceHash, sourceStamps } from '../bin/current-bundle.js';
+import { BUNDLE_ROOT, packageVersion, REPO, sourceHash, sourceStamps } from '../bin/current-bundle.js';
 import { computeBuildId } from './build-id.ts';
+import { publishBundle } from './publish-bundle.ts';
 
 const ENTRY = 'src/cli/run.ts';
 /** Loaded from their own files at run time (loader hooks, data tables, or only ever lazily). */
@@ -40,16 +41,25 @@ const ownUrl: Plugin = {
 };
 
 async function bundle(): Promise<void> {
-  const staging = `${BUNDLE_DIR}.tmp-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  const name = `cli-${Date.now().toString(36)}-${process.pid}`;
+  const outdir = path.join(BUNDLE_ROOT, name);
+  await mkdir(outdir, { recursive: true });
+  try {
+    await buildInto(outdir, name);
+  } catch (error) {
+    await rm(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function buildInto(outdir: string, name: string): Promise<void> {
   // Stamped before esbuild reads them: a file edited during the build then no longer matches its
   // stamp afterwards, and this build is dropped rather than recorded as built from the new content.
   const before = stampsOf(await listSources());
   const result = await build({
     absWorkingDir: REPO,
     entryPoints: { run: ENTRY },
-    outdir: staging,
+    outdir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -83,13 +93,8 @@ async function bundle(): Promise<void> {
     inputs,
     stamps,
   };
-  await writeFile(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  // Swap directories so a concurrent start never sees half a bundle (it sees none, and runs the sources).
-  const old = `${BUNDLE_DIR}.old-${process.pid}`;
-  await rename(BUNDLE_DIR, old).catch(() => undefined);
-  await rename(staging, BUNDLE_DIR);
-  await rm(old, { recursive: true, force: true });
-  process.stdout.write(`bundled the CLI: ${inputs.length} source files → ${path.relative(REPO, BUNDLE_DIR)}\n`);
+  await publishBundle(BUNDLE_ROOT, name, manifest);
+  process.stdout.write(`bundled the CLI: ${inputs.length} source files → ${path.relative(REPO, outdir)}\n`);
 }
 
 /** Every file the bundle could be built from: src/ (the entry and all it imports). */
