@@ -45,12 +45,12 @@ export type RuleOptions = {
 /** Stage requests: `stage: requests({ … })`. */
 export type RequestsStageOptions = {
   kind: 'requests';
-  /** Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's. Default: `"openai"`. */
-  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
+  /** Whose request line format to write (the provider's, see the provider table in the README; some require `params.max_tokens`). Must match the batch rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible' | 'groq' | 'xai';
   /** The model every request names. Must be non-empty. Default: `"gpt-4.1"`. */
   model?: string;
-  /** The API endpoint the requests are for: chat completions, or `/v1/responses` (OpenAI; its messages go in `input`). Default: `"/v1/chat/completions"`. */
-  endpoint?: '/v1/chat/completions' | '/v1/responses';
+  /** The API endpoint the requests are for; default: the provider's first. OpenAI's are `/v1/chat/completions` and `/v1/responses` (its messages go in `input`). */
+  endpoint?: string;
   /** The system message; `{field}`s are filled from the record and the wildcards. */
   system?: string;
   /** The user message template; `{field}`s are filled from the record and the wildcards. A record without a field the template names is a bad-input error naming its line. Must be non-empty. */
@@ -70,17 +70,17 @@ export type RequestsStageOptions = {
 /** Stage batch: `stage: batch({ … })`. */
 export type BatchStageOptions = {
   kind: 'batch';
-  /** Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`). Must match the requests rule's. Default: `"openai"`. */
-  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
-  /** `openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). Not for `anthropic` (set ANTHROPIC_BASE_URL). */
+  /** Who runs the batches (`openai`, `anthropic`, `azure`, `openai-compatible`, `groq`, `xai`; the README's provider table says what each needs: openai: OPENAI_API_KEY (OPENAI_BASE_URL for another server; OPENAI_ORG_ID, OPENAI_PROJECT_ID); anthropic: ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server); azure: AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (https://RESOURCE.openai.azure.com); openai-compatible: the rule's baseURL and apiKeyEnv (default OPENAI_API_KEY, OPENAI_BASE_URL); groq: GROQ_API_KEY (GROQ_BASE_URL for another server); xai: XAI_API_KEY (XAI_BASE_URL for another server)). Must match the requests rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible' | 'groq' | 'xai';
+  /** The API's base URL including `/v1`, for providers whose rules may point elsewhere (`openai`, `openai-compatible`); else the provider's environment variable says where calls go. */
   baseURL?: string;
   /** The environment variable holding the key (default: the provider's own, e.g. OPENAI_API_KEY). Must be matching `^[A-Za-z_][A-Za-z0-9_]*$`. */
   apiKeyEnv?: string;
-  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). OpenAI, Azure and Anthropic take only `24h`; compatible servers may offer longer windows (e.g. `7d`). Must be matching `^\d+[hd]$`. Default: `"24h"`. */
+  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). Most providers take only `24h`; some take longer windows (Groq up to `7d`, compatible servers what they offer). Must be matching `^\d+[hd]$`. Default: `"24h"`. */
   completionWindow?: string;
-  /** Split a request file into batches of at most this many requests (default and ceiling: the provider's, OpenAI 50,000, Anthropic 100,000). Must be an integer, > 0, ≤ 100,000. */
+  /** Split a request file into batches of at most this many requests (default and ceiling: the provider's, openai 50,000, anthropic 100,000, azure 100,000, openai-compatible 50,000, groq 50,000, xai 50,000). Must be an integer, > 0, ≤ 100,000. */
   maxRequestsPerBatch?: number;
-  /** Split a request file into batches of at most this many bytes (default and ceiling: the provider's, OpenAI 200 MB, Anthropic 256 MB). Must be an integer, > 0, ≤ 268,435,456. */
+  /** Split a request file into batches of at most this many bytes (default and ceiling: the provider's, openai 200 MB, anthropic 256 MB, azure 200 MB, openai-compatible 200 MB, groq 200 MB, xai 200 MB). Must be an integer, > 0, ≤ 268,435,456. */
   maxBytesPerBatch?: number;
   /** An optional budget of estimated input tokens per batch. Must be an integer, > 0. */
   maxTokensPerBatch?: number;

@@ -305,7 +305,13 @@ describe('adoption without batch metadata (Anthropic)', () => {
         .map((l) => `${JSON.stringify(l)}\n`)
         .join(''),
     );
-    const made = await h.api.createBatch({ inputData: foreign, endpoint: '', completionWindow: '24h', metadata: {} });
+    const made = await h.api.createBatch({
+      inputData: foreign,
+      endpoint: '',
+      model: '',
+      completionWindow: '24h',
+      metadata: {},
+    });
     if (!made.ok) throw new Error(made.error.message);
     await h.writeRequests('solo', h.lines('solo', 3));
     // Our create never reaches the provider; nothing is made.

@@ -54,7 +54,7 @@ export const statusCommand: Command = {
     const connection = canConnect ? await connect(project, flag(args, 'offline'), io.env) : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
-      const services = conn ? await makeServices(conn, {}) : {};
+      const services = conn ? makeServices(conn, {}) : {};
       const statuses = await collectStatus({
         root: project.root,
         stateDir: project.stateDir,

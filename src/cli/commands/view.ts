@@ -58,7 +58,7 @@ export const viewCommand: Command = {
               if (!connection.ok) return { ok: false, error: connection.error.message };
               return {
                 ok: true,
-                value: { services: await makeServices(connection.value, {}), close: () => connection.value.close() },
+                value: { services: makeServices(connection.value, {}), close: () => connection.value.close() },
               };
             },
           }

@@ -79,7 +79,7 @@ export const watchCommand: Command = {
           if (connection.description && !described) io.stderr.write(`${connection.description}\n`);
           described = true;
         }
-        const services = connection ? await makeServices(connection, {}) : {};
+        const services = connection ? makeServices(connection, {}) : {};
         const summary = await runBuild({
           root: p.root,
           stateDir: p.stateDir,

@@ -52,7 +52,7 @@ export function estimateCost(
   const unpriced = new Set<string>();
   for (const entry of entries) {
     const input = tokensOf(entry);
-    const cap = maxOutputTokens(entry.body);
+    const cap = maxOutputTokens(entry);
     const expected = input * ratioOf(entry.model);
     const output = Math.round(cap === undefined ? expected : Math.min(cap, expected));
     e.inputTokens += input;

@@ -4,7 +4,7 @@
  * finds batches whose creation was never confirmed (by `metadata.pipeline_intent`). Only ids the
  * walk did not reach are retrieved one by one.
  */
-import type { ApiError, BatchApi, RemoteBatch } from '../../batch-api/types.ts';
+import type { ApiError, BatchApi, RemoteBatch } from '../../providers/batch-api.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 
 /**

@@ -27,6 +27,7 @@ import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
 import { effectiveEntries } from '../structured/reask.ts';
+import { DEFAULT_PROVIDER } from '../../providers/registry.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -52,7 +53,7 @@ export async function runOnline(
   const endpoint = endpointFor(svc, config);
   if (!endpoint.ok) return failed(endpoint.failure);
   // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
-  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
+  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
   if (!request.ok) return failed(request.error);
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
   // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).

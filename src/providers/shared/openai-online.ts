@@ -1,35 +1,28 @@
 /**
- * Online (synchronous) calls to an OpenAI-compatible server — OpenAI itself, vLLM `serve`,
+ * The online transport of the providers that speak OpenAI's chat API: one request at a time to an
+ * OpenAI-compatible server — OpenAI itself, vLLM `serve`,
  * Ollama, llama.cpp `llama-server`, the built-in emulator — through the official SDK, the only
  * importer of it for online calls. One method: send one request line's body to its endpoint and
  * say what came back, as data. SDK retries are off: the runner decides what is retried, when, and
  * how often, and keeps the count.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { scrubSecrets } from '../batch-api/client.ts';
-
-export type HeaderReader = (name: string) => string | null | undefined;
-
-export type OnlineAnswer =
-  /** The server answered (any status): its body (an error envelope for non-2xx) and headers. */
-  | { kind: 'response'; status: number; body: Record<string, unknown>; requestId?: string; header: HeaderReader }
-  /** No answer: the request timed out or the connection failed (it may or may not have run). */
-  | { kind: 'no-response'; code: 'request_timeout' | 'connection_error'; message: string };
-
-export interface OnlineApi {
-  send(endpoint: string, body: Record<string, unknown>, opts: { timeoutMs: number }): Promise<OnlineAnswer>;
-}
+import type { OnlineAnswer, OnlineApi } from '../online-api.ts';
+import { scrubSecrets } from './http-errors.ts';
 
 export interface OnlineApiOptions {
   apiKey: string;
   /** Undefined: the SDK's default (OPENAI_BASE_URL or https://api.openai.com/v1). */
-  baseURL?: string;
+  baseURL?: string | undefined;
+  /** Azure's `api-key` header, for example. */
+  defaultHeaders?: Record<string, string> | undefined;
 }
 
 export function createOnlineApi(options: OnlineApiOptions): OnlineApi {
   const client = new OpenAI({
     apiKey: options.apiKey,
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    ...(options.defaultHeaders ? { defaultHeaders: options.defaultHeaders } : {}),
     maxRetries: 0,
   });
   return {

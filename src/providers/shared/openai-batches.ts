@@ -1,5 +1,7 @@
 /**
- * The Batch API through the official `openai` SDK — the only module that imports it. Everything
+ * OpenAI's Files + Batches transport through the official `openai` SDK, for every provider that
+ * speaks it (OpenAI, Azure's v1 API, the OpenAI-compatible servers). Loaded only when a command
+ * first calls the API (the provider specs import it lazily). Everything
  * the SDK throws becomes a typed `ApiError`; the API key is scrubbed from every message so it can
  * never reach a marker, a log or a status line.
  *
@@ -12,21 +14,22 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { err, ok } from '../util/result.ts';
-import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './errors.ts';
-import { PROVIDER_TRAITS } from './traits.ts';
-import type { ApiError, BatchApi, CallStats, ProviderTraits, RemoteBatch } from './types.ts';
+import { err, ok } from '../../util/result.ts';
+import type { ApiError, BatchApi, CallStats, RemoteBatch } from '../batch-api.ts';
+import type { ProviderTraits } from '../spec.ts';
+import { openai } from '../openai.ts';
+import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './http-errors.ts';
 
-export { scrubSecrets } from './errors.ts';
+export { scrubSecrets } from './http-errors.ts';
 
 export interface BatchApiOptions {
   /** Defaults to OPENAI_API_KEY. */
   apiKey?: string;
   /** Defaults to OPENAI_BASE_URL, else the SDK's default (api.openai.com). Include `/v1`. */
   baseURL?: string;
-  /** Defaults to OPENAI_ORG_ID / OPENAI_PROJECT_ID. */
-  organization?: string;
-  project?: string;
+  /** Defaults to OPENAI_ORG_ID / OPENAI_PROJECT_ID; null: none. */
+  organization?: string | null;
+  project?: string | null;
   /** Per-attempt timeout; 60 s (the SDK's 10 min would stall a build on a dead connection). */
   timeoutMs?: number;
   /** SDK retries for idempotent calls (upload, retrieve, list, download); default 2. */
@@ -34,9 +37,12 @@ export interface BatchApiOptions {
   env?: NodeJS.ProcessEnv;
   /** Azure's `api-key` header, for example. */
   defaultHeaders?: Record<string, string>;
-  /** Which provider this client speaks to (Azure and compatible servers share OpenAI's wire format). */
-  traits?: ProviderTraits;
+  /** Which provider this client speaks to (Azure and compatible servers share OpenAI's wire format); default OpenAI's. */
+  provider?: { name: string; traits: ProviderTraits };
 }
+
+/** Files listed per page while looking for an upload by name (the API's maximum). */
+const FILES_PAGE = 10_000;
 
 export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
   const env = options.env ?? process.env;
@@ -46,20 +52,21 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
   const client = new OpenAI({
     apiKey,
     baseURL: options.baseURL ?? (env.OPENAI_BASE_URL?.trim() || undefined),
-    organization: options.organization ?? (env.OPENAI_ORG_ID?.trim() || null),
-    project: options.project ?? (env.OPENAI_PROJECT_ID?.trim() || null),
+    organization: options.organization === undefined ? env.OPENAI_ORG_ID?.trim() || null : options.organization,
+    project: options.project === undefined ? env.OPENAI_PROJECT_ID?.trim() || null : options.project,
     timeout: options.timeoutMs ?? 60_000,
     maxRetries: options.maxRetries ?? 2,
     fetch: countingFetch(calls),
     logLevel: 'off',
     ...(options.defaultHeaders ? { defaultHeaders: options.defaultHeaders } : {}),
   });
-  const traits = options.traits ?? PROVIDER_TRAITS.openai;
+  const provider = options.provider ?? { name: 'openai', traits: openai.traits };
   const fail = (error: unknown, ambiguous = false) => err(toApiError(error, apiKey, ambiguous));
 
   return {
+    provider: provider.name,
     calls,
-    traits,
+    traits: provider.traits,
     async upload(data, filename) {
       try {
         const file = await client.files.create({
@@ -110,11 +117,13 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
         return fail(error);
       }
     },
-    async findUpload(filename, limit = 100) {
+    async findUpload(filename) {
       try {
-        const page = await client.files.list({ purpose: 'batch', order: 'desc', limit });
-        const file = page.data.find((f) => f.filename === filename);
-        return ok(file ? { id: file.id, bytes: file.bytes } : undefined);
+        // Every page, newest first: an upload whose answer was lost may sit behind thousands of
+        // newer files (another job's), and stopping at the first page would upload it again.
+        for await (const f of client.files.list({ purpose: 'batch', order: 'desc', limit: FILES_PAGE }))
+          if (f.filename === filename) return ok({ id: f.id, bytes: f.bytes });
+        return ok(undefined);
       } catch (error) {
         return fail(error);
       }

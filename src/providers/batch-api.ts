@@ -1,10 +1,13 @@
 /**
- * What the batch stage needs from a Files + Batches provider, independent of the SDK. Every call
- * answers a Result: expected failures (rate limits, outages, a batch that may or may not exist)
- * are values the protocol reasons about, never exceptions.
+ * A provider's batch transport: what the batch stage needs from any batch API, independent of the
+ * SDK and of the wire format. Every call answers a Result: expected failures (rate limits,
+ * outages, a batch that may or may not exist) are values the protocol reasons about, never
+ * exceptions. Statuses are said in OpenAI's words (the protocol's vocabulary); each transport maps
+ * its provider's own to them.
  */
 import type { Readable } from 'node:stream';
 import type { Result } from '../util/result.ts';
+import type { ProviderTraits } from './spec.ts';
 
 export type RemoteBatchStatus =
   'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
@@ -68,32 +71,21 @@ export function isTransient(error: ApiError): boolean {
 }
 
 export interface CreateBatchParams {
-  /** The uploaded input file (providers that take files). */
+  /** The uploaded input file (parts above the provider's inline size). */
   inputFileId?: string | undefined;
-  /** The part's request lines themselves (providers that take requests inline, see `ProviderTraits.uploadsFiles`). */
+  /** The part's request lines themselves (parts the provider takes inline, see `ProviderTraits.inlineUpToBytes`). */
   inputData?: Buffer | undefined;
   endpoint: string;
+  /** Every request of a part names the same model; providers that take it per batch (Gemini, Mistral, Bedrock) send it. */
+  model: string;
   completionWindow: string;
-  /** Our intent id and part hash; providers without batch metadata drop it (see `ProviderTraits.metadata`). */
+  /**
+   * Our intent id, part hash and target. Providers keep it as metadata, or in a name they keep
+   * (Gemini's displayName, Bedrock's jobName and idempotency token), or drop it (Anthropic).
+   */
   metadata: Record<string, string>;
-}
-
-/** The providers a batch rule may name. */
-export const PROVIDERS = ['openai', 'anthropic', 'azure', 'openai-compatible'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-/** What differs between providers in ways the protocol must know (everything else is the adapter's business). */
-export interface ProviderTraits {
-  name: ProviderName;
-  /** Requests go in a separately uploaded file (OpenAI, Azure) rather than inline in the create call (Anthropic). */
-  uploadsFiles: boolean;
-  /** Batches carry our metadata, so a create whose answer was lost is found by its intent id; otherwise by time and size. */
-  metadata: boolean;
-  /** Per batch: the provider's request and byte caps. */
-  maxRequestsPerBatch: number;
-  maxBytesPerBatch: number;
-  /** Request counts stay 0 until the batch ends, so progress is shown as "n requests in progress", not a false 0%. */
-  countsOnlyAtEnd: boolean;
+  /** The rule's provider-specific settings (Bedrock's `s3Uri`, `roleArn`). */
+  rule?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface BatchPage {
@@ -109,9 +101,15 @@ export interface CallStats {
 }
 
 export interface BatchApi {
+  /** The provider's name (a spec in the registry). */
+  readonly provider: string;
   readonly traits: ProviderTraits;
-  /** Uploads batch input bytes (purpose `batch`); retried by the SDK (the bytes are in memory). */
-  upload(data: Buffer, filename: string): Promise<Result<{ id: string }, ApiError>>;
+  /** Uploads batch input bytes (purpose `batch`); retried by the SDK (the bytes are in memory). `rule`: where it goes, for providers that need a place (Bedrock's `s3Uri`). */
+  upload(
+    data: Buffer,
+    filename: string,
+    rule?: Readonly<Record<string, unknown>>,
+  ): Promise<Result<{ id: string }, ApiError>>;
   /** Creates a batch with SDK retries off: a lost answer is `ambiguous`, never a silent second batch. */
   createBatch(params: CreateBatchParams): Promise<Result<RemoteBatch, ApiError>>;
   retrieveBatch(id: string): Promise<Result<RemoteBatch, ApiError>>;
@@ -119,8 +117,11 @@ export interface BatchApi {
   listBatches(params: { limit: number; after?: string }): Promise<Result<BatchPage, ApiError>>;
   /** Cancels a batch; a 409 (already terminal) is `alreadyTerminal`, not an error. */
   cancelBatch(id: string): Promise<Result<{ alreadyTerminal: boolean; batch?: RemoteBatch }, ApiError>>;
-  /** The newest `purpose=batch` file with this exact name, if one of the newest `limit` has it (finds an upload whose answer was lost). */
-  findUpload(filename: string, limit?: number): Promise<Result<{ id: string; bytes: number } | undefined, ApiError>>;
+  /** The newest batch input file with this exact name, if the provider has one (finds an upload whose answer was lost). */
+  findUpload(
+    filename: string,
+    rule?: Readonly<Record<string, unknown>>,
+  ): Promise<Result<{ id: string; bytes: number } | undefined, ApiError>>;
   /** Deletes a file (an upload no batch will use); a 404 counts as deleted. */
   deleteFile(id: string): Promise<Result<void, ApiError>>;
   /** A file's content as a byte stream (result files can be hundreds of MB). */

@@ -3,7 +3,7 @@
  * should do depends on the status, not on which SDK threw. Secrets are scrubbed from messages
  * before they can reach a marker, a log or a status line.
  */
-import type { ApiError, QueueHeaders } from './types.ts';
+import type { ApiError, QueueHeaders } from '../batch-api.ts';
 
 export interface HttpFailure {
   /** Undefined: no answer at all (connection refused, reset, timeout). */
