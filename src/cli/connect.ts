@@ -119,6 +119,18 @@ export async function connect(
   });
 }
 
+/**
+ * The first setting a connection would lack (a key, an endpoint), without connecting: commands
+ * that can do without the API (`status`, `view`) show the last recorded state and name it.
+ */
+export function missingSetting(project: ProjectPlace, env: NodeJS.ProcessEnv): string | undefined {
+  for (const use of providersOf(project)) {
+    const endpoint = providerSpec(use.provider).endpoint(use, env);
+    if (!endpoint.ok) return endpoint.error.variable;
+  }
+  return undefined;
+}
+
 /** PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests. */
 function apiTimeout(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   const timeout = Number(env.PIPELINE_API_TIMEOUT_MS);

@@ -27,7 +27,10 @@ import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
 import { effectiveEntries } from '../structured/reask.ts';
-import { DEFAULT_PROVIDER } from '../../providers/registry.ts';
+import { DEFAULT_PROVIDER, providerSpec } from '../../providers/registry.ts';
+
+/** The variables that say where online requests go (the default provider's). */
+const ONLINE_ENV = providerSpec(DEFAULT_PROVIDER).env;
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -46,7 +49,7 @@ export async function runOnline(
   if (!svc)
     return failed({
       reason: 'missing-credentials',
-      message: 'the online stage needs a server: set OPENAI_BASE_URL (and OPENAI_API_KEY), or run with --offline',
+      message: `the online stage needs a server: set ${ONLINE_ENV.baseURL} (and ${ONLINE_ENV.key}), or run with --offline`,
     });
   if (!ctx.marker)
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its journal` });
@@ -247,7 +250,7 @@ function endpointFor(
 function missingKey(url: string): StageFailure {
   return {
     reason: 'missing-credentials',
-    message: `OPENAI_API_KEY environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
+    message: `${ONLINE_ENV.key} environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
 }
 
