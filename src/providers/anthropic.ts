@@ -17,8 +17,6 @@
  * Retries: create and cancel run with `maxRetries: 0` (a retried create could make a second
  * batch); the other calls are idempotent and keep the SDK's retries.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type Anthropic from '@anthropic-ai/sdk';
 import type * as AnthropicModule from '@anthropic-ai/sdk';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches';
@@ -35,6 +33,7 @@ import {
   messageText,
   messagesWithRepair,
 } from './shared/anthropic-messages.ts';
+import { bodyFrom, rangeHeader } from './shared/byte-range.ts';
 import { keyedEndpoint, OFFLINE_KEY } from './shared/env.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from './shared/http-errors.ts';
 import { requestHash, usageOf } from './shared/line-tools.ts';
@@ -180,7 +179,8 @@ export async function createAnthropicApi(endpoint: ProviderEndpoint): Promise<Ba
     async listBatches({ limit, after }) {
       try {
         const page = await client.messages.batches.list({ limit, ...(after ? { after_id: after } : {}) });
-        return ok({ data: page.data.map(fromSdk), hasMore: page.has_more === true });
+        const data = page.data.map(fromSdk);
+        return ok({ data, ...(page.has_more === true && data.length > 0 ? { next: data.at(-1)!.id } : {}) });
       } catch (error) {
         return fail(error);
       }
@@ -199,14 +199,13 @@ export async function createAnthropicApi(endpoint: ProviderEndpoint): Promise<Ba
         return fail(error);
       }
     },
-    async downloadFile(resultsUrl) {
+    async downloadFile(resultsUrl, from = 0) {
       try {
         const response = await client
-          .get(resultsUrl, { headers: { Accept: 'application/binary' }, stream: true })
+          .get(resultsUrl, { headers: { Accept: 'application/binary', ...rangeHeader(from) }, stream: true })
           .asResponse();
         // Streamed: results can be hundreds of MB.
-        if (!response.body) return ok(Readable.from([]));
-        return ok(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>));
+        return ok(bodyFrom(response.body, from, response.status === 206));
       } catch (error) {
         return fail(error);
       }

@@ -90,7 +90,8 @@ export interface CreateBatchParams {
 
 export interface BatchPage {
   data: RemoteBatch[];
-  hasMore: boolean;
+  /** The cursor of the next page (opaque: a last id, a page token, a page number); undefined on the last page. */
+  next?: string | undefined;
 }
 
 /** HTTP calls actually made (SDK retries included), for tests and benchmarks. */
@@ -113,7 +114,7 @@ export interface BatchApi {
   /** Creates a batch with SDK retries off: a lost answer is `ambiguous`, never a silent second batch. */
   createBatch(params: CreateBatchParams): Promise<Result<RemoteBatch, ApiError>>;
   retrieveBatch(id: string): Promise<Result<RemoteBatch, ApiError>>;
-  /** One page of the batch list, newest first. */
+  /** One page of the batch list (newest first where the provider says so); `after`: the previous page's `next`. */
   listBatches(params: { limit: number; after?: string }): Promise<Result<BatchPage, ApiError>>;
   /** Cancels a batch; a 409 (already terminal) is `alreadyTerminal`, not an error. */
   cancelBatch(id: string): Promise<Result<{ alreadyTerminal: boolean; batch?: RemoteBatch }, ApiError>>;
@@ -124,8 +125,11 @@ export interface BatchApi {
   ): Promise<Result<{ id: string; bytes: number } | undefined, ApiError>>;
   /** Deletes a file (an upload no batch will use); a 404 counts as deleted. */
   deleteFile(id: string): Promise<Result<void, ApiError>>;
-  /** A file's content as a byte stream (result files can be hundreds of MB). */
-  downloadFile(id: string): Promise<Result<Readable, ApiError>>;
+  /**
+   * A file's content as a byte stream (result files can be hundreds of MB), from byte `from` on
+   * (default 0): a download cut short is asked for again from where it stopped.
+   */
+  downloadFile(id: string, from?: number): Promise<Result<Readable, ApiError>>;
   readonly calls: CallStats;
 }
 

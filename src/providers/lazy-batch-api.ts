@@ -25,6 +25,6 @@ export function lazyBatchApi(provider: string, traits: ProviderTraits, load: () 
     cancelBatch: async (id) => (await real()).cancelBatch(id),
     findUpload: async (filename, rule) => (await real()).findUpload(filename, rule),
     deleteFile: async (id) => (await real()).deleteFile(id),
-    downloadFile: async (id) => (await real()).downloadFile(id),
+    downloadFile: async (id, from) => (await real()).downloadFile(id, from),
   };
 }

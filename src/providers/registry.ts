@@ -40,15 +40,8 @@ export function allProviders(): readonly ProviderSpec[] {
   return SPECS;
 }
 
-/** Each line format once, the most specific first (a line of one format never reads as another's). */
-const WIRES: readonly WireFormat[] = [...new Set(SPECS.map((s) => s.wire))].sort(
-  (a, b) => specificity(a) - specificity(b),
-);
-
-/** OpenAI's reader takes any line with a `custom_id` (one without an answer is "missing"): it goes last. */
-function specificity(wire: WireFormat): number {
-  return wire === openai.wire ? 1 : 0;
-}
+/** Each line format once (each reads only its own lines: a line never reads as another's). */
+const WIRES: readonly WireFormat[] = [...new Set(SPECS.map((s) => s.wire))];
 
 /** The normalised outcome of a result line of any provider, or undefined when it is not one. */
 export function readAnyResult(line: Record<string, unknown>): ResultLine | undefined {

@@ -58,6 +58,8 @@ export interface ProviderTraits {
    * file first. 0: always a file (OpenAI); Infinity: always inline (Anthropic).
    */
   inlineUpToBytes: number;
+  /** Whether a part small enough to go inline can (Gemini's SDK carries only some request fields unchanged); default yes. */
+  inlineable?: ((data: Buffer) => boolean) | undefined;
   /**
    * How a create whose answer was lost is found again:
    * - `metadata`: the batch carries our intent id (in metadata, or in a name the provider keeps);

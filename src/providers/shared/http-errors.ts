@@ -57,14 +57,16 @@ export function scrubSecrets(text: string, apiKey?: string): string {
 
 /** `/v1/batches/batch_123/cancel` → `/v1/batches/{id}/cancel`, for per-route call counts. */
 export function routeOf(pathname: string): string {
-  return pathname.replace(/\/(batches|files)\/[^/]+/g, '/$1/{id}');
+  return pathname.replace(/\/(batches|files|jobs|model-invocation-job)\/[^/:]+/g, '/$1/{id}');
 }
 
 /** A fetch that counts the calls it makes (SDK retries included), for tests and benchmarks. */
 export function countingFetch(calls: { total: number; byRoute: Record<string, number> }): typeof fetch {
   return (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
-    const route = `${(init?.method ?? 'GET').toUpperCase()} ${routeOf(url.pathname)}`;
+    // SDKs built on Request objects (Mistral's) pass the method on the request, not in init.
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    const route = `${method.toUpperCase()} ${routeOf(url.pathname)}`;
     calls.total += 1;
     calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
     return fetch(input, init);

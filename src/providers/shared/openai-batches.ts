@@ -10,14 +10,13 @@
  * `batches.cancel` run with `maxRetries: 0` — a retried create could make a second batch, and a
  * retried 409 on cancel only wastes time.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { err, ok } from '../../util/result.ts';
 import type { ApiError, BatchApi, CallStats, RemoteBatch } from '../batch-api.ts';
 import type { ProviderTraits } from '../spec.ts';
 import { openai } from '../openai.ts';
+import { bodyFrom, rangeHeader } from './byte-range.ts';
 import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './http-errors.ts';
 
 export { scrubSecrets } from './http-errors.ts';
@@ -104,7 +103,8 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
     async listBatches({ limit, after }) {
       try {
         const page = await client.batches.list({ limit, ...(after ? { after } : {}) });
-        return ok({ data: page.data.map(fromSdk), hasMore: page.has_more === true });
+        const data = page.data.map(fromSdk);
+        return ok({ data, ...(page.has_more === true && data.length > 0 ? { next: data.at(-1)!.id } : {}) });
       } catch (error) {
         return fail(error);
       }
@@ -137,12 +137,11 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
         return fail(error);
       }
     },
-    async downloadFile(id) {
+    async downloadFile(id, from = 0) {
       try {
-        const response = await client.files.content(id);
+        const response = await client.files.content(id, { headers: rangeHeader(from) });
         // Stream it: result files can be hundreds of MB (never `response.text()`).
-        if (!response.body) return ok(Readable.from([]));
-        return ok(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>));
+        return ok(bodyFrom(response.body, from, response.status === 206));
       } catch (error) {
         return fail(error);
       }

@@ -20,11 +20,11 @@ export const openaiLines: WireFormat = {
   idField: 'custom_id',
   writeRequest,
   readRequest(line): ReadRequest | undefined {
-    if (!isRecord(line.body)) return undefined;
-    const endpoint = typeof line.url === 'string' ? line.url : '/v1/chat/completions';
-    return { body: line.body, model: typeof line.body.model === 'string' ? line.body.model : '', endpoint };
+    if (!isRecord(line.body) || typeof line.url !== 'string') return undefined;
+    return { body: line.body, model: typeof line.body.model === 'string' ? line.body.model : '', endpoint: line.url };
   },
-  requestProblem: () => 'missing "body" (an object)',
+  requestProblem: (line) =>
+    isRecord(line.body) ? 'missing "url" (the endpoint, e.g. /v1/chat/completions)' : 'missing "body" (an object)',
   withBody: (line, body) => ({ ...line, body }),
   hash: (line) => requestHash(line.method, line.url, line.body),
   prompt(body): ChatMessageLike[] {
@@ -80,7 +80,8 @@ function writeRequest(
 
 function readResult(value: Record<string, unknown>): ResultLine | undefined {
   const customId = value.custom_id;
-  if (typeof customId !== 'string' || customId === '') return undefined;
+  // Only lines that carry an answer or an error (either may be null) are this format's.
+  if (typeof customId !== 'string' || customId === '' || !('response' in value || 'error' in value)) return undefined;
   const error = value.error;
   if (isRecord(error)) {
     const code = typeof error.code === 'string' ? error.code : 'error';

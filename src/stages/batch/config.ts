@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
 import { reaskOptions } from '../structured/reask-options.ts';
 import { allProviders, DEFAULT_PROVIDER, PROVIDER_NAMES, providerSpec } from '../../providers/registry.ts';
+import { windowHours } from '../../providers/shared/window.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
@@ -133,12 +134,6 @@ export const batchConfigSchema = z
     for (const issue of spec.checkBatch?.(config) ?? [])
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
-
-/** `24h` → 24, `7d` → 168. */
-export function windowHours(window: string): number {
-  const n = Number(window.slice(0, -1));
-  return window.endsWith('d') ? n * 24 : n;
-}
 
 /** "openai 50,000, anthropic 100,000, …" for the option's description. */
 function capsText(key: 'maxRequestsPerBatch' | 'maxBytesPerBatch', unit: number, suffix: string): string {

@@ -67,7 +67,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       await save(run);
       return { kind: 'advanced' };
     }
-    if (goesInline(run, part)) {
+    if (goesInline(run, part, data)) {
       // Requests go inline in the create call (Anthropic; small parts on Gemini): the local part file is the upload.
       part.state = 'uploaded';
       await save(run);
@@ -142,7 +142,8 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   if (part.retryAt && ms(part.retryAt) > now(run))
     return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
 
-  const inline = goesInline(run, part);
+  // No file was uploaded for it: its requests go in the create call.
+  const inline = part.fileId === undefined;
   const inputData = inline ? await readFile(partFile(run, part.sha256)).catch(() => undefined) : undefined;
   if (inline && (!inputData || hashText(inputData) !== part.sha256)) {
     part.state = 'abandoned';
@@ -239,8 +240,9 @@ async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: strin
 }
 
 /** The part's requests go in the create call itself rather than in an uploaded file. */
-function goesInline(run: BatchRun, part: Part): boolean {
-  return part.bytes <= run.svc.api.traits.inlineUpToBytes;
+function goesInline(run: BatchRun, part: Part, data: Buffer): boolean {
+  const traits = run.svc.api.traits;
+  return part.bytes <= traits.inlineUpToBytes && (traits.inlineable?.(data) ?? true);
 }
 
 /** Unique per intent, so an upload whose answer was lost can be found again by name. */
