@@ -17,7 +17,7 @@ function dropping(bytes: Buffer, cut?: number): Readable {
   return Readable.from(
     (async function* () {
       const end = cut ?? bytes.length;
-      for (let i = 0; i < end; i += 97) yield bytes.subarray(i, Math.min(i + 97, end));
+      for (let i = 0; i < end; i += 97) yield await Promise.resolve(bytes.subarray(i, Math.min(i + 97, end)));
       if (cut !== undefined) throw new Error('socket hang up');
     })(),
   );
