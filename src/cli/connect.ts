@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_PROVIDER, providerSpec } from '../providers/registry.ts';
-import type { MissingSetting, ProviderEndpoint } from '../providers/spec.ts';
+import type { BatchRuleView, MissingSetting, ProviderEndpoint } from '../providers/spec.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { UsageError } from './project.ts';
 import { keyNotNeeded } from './local-server.ts';
@@ -38,6 +38,8 @@ interface ProviderUse {
   provider: string;
   baseURL?: string | undefined;
   apiKeyEnv?: string | undefined;
+  /** Every batch rule of this provider, for the settings a rule needs beyond the endpoint (Bedrock's role). */
+  rules: BatchRuleView[];
 }
 
 /** The providers the project's batch rules name (the first rule's endpoint settings win for each). */
@@ -47,9 +49,23 @@ function providersOf(project: ProjectPlace): ProviderUse[] {
     const c = config as { kind?: unknown; provider?: string; baseURL?: string; apiKeyEnv?: string };
     if (c.kind !== 'batch') continue;
     const provider = c.provider ?? DEFAULT_PROVIDER;
-    if (!uses.has(provider)) uses.set(provider, { provider, baseURL: c.baseURL, apiKeyEnv: c.apiKeyEnv });
+    const use = uses.get(provider) ?? { provider, baseURL: c.baseURL, apiKeyEnv: c.apiKeyEnv, rules: [] };
+    use.rules.push(config as BatchRuleView);
+    uses.set(provider, use);
   }
   return [...uses.values()];
+}
+
+/** The endpoint of a provider from the environment, or the first setting it or one of its rules lacks. */
+function endpointOf(use: ProviderUse, env: NodeJS.ProcessEnv): Result<ProviderEndpoint, MissingSetting> {
+  const spec = providerSpec(use.provider);
+  const endpoint = spec.endpoint(use, env);
+  if (!endpoint.ok) return endpoint;
+  for (const rule of use.rules) {
+    const lacking = spec.missingSetting?.(rule, endpoint.value);
+    if (lacking) return err(lacking);
+  }
+  return endpoint;
 }
 
 function hasOnlineRules(project: ProjectPlace): boolean {
@@ -96,7 +112,7 @@ export async function connect(
   }
   const endpoints: ProviderEndpoint[] = [];
   for (const use of uses) {
-    const endpoint = providerSpec(use.provider).endpoint(use, env);
+    const endpoint = endpointOf(use, env);
     if (!endpoint.ok) return err(missing(endpoint.error));
     endpoints.push({ ...endpoint.value, ...apiTimeout(env) });
   }
@@ -125,7 +141,7 @@ export async function connect(
  */
 export function missingSetting(project: ProjectPlace, env: NodeJS.ProcessEnv): string | undefined {
   for (const use of providersOf(project)) {
-    const endpoint = providerSpec(use.provider).endpoint(use, env);
+    const endpoint = endpointOf(use, env);
     if (!endpoint.ok) return endpoint.error.variable;
   }
   return undefined;

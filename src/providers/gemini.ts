@@ -184,6 +184,8 @@ export const gemini: ProviderSpec = {
     // The whole create call must stay under 20 MB; the envelope adds a few bytes per request.
     inlineUpToBytes: 19 * MB,
     inlineable,
+    // 100 concurrent batch jobs per project.
+    maxConcurrentBatches: 100,
     findsLostCreates: 'metadata',
     countsOnlyAtEnd: false,
     // No window is asked for: batches run until done or expire after 48 h.

@@ -5,7 +5,10 @@
  */
 import { anthropic } from './anthropic.ts';
 import { azure } from './azure.ts';
+import { bedrock } from './bedrock.ts';
+import { gemini } from './gemini.ts';
 import { groq } from './groq.ts';
+import { mistral } from './mistral.ts';
 import { openai } from './openai.ts';
 import { openaiCompatible } from './openai-compatible.ts';
 import type { ResultLine } from './outcome.ts';
@@ -19,6 +22,9 @@ const REGISTRY = {
   'openai-compatible': openaiCompatible,
   groq,
   xai,
+  gemini,
+  mistral,
+  bedrock,
 } satisfies Record<string, ProviderSpec>;
 
 export type ProviderName = keyof typeof REGISTRY;

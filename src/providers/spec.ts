@@ -15,6 +15,7 @@
  * A spec must not import an SDK at module level: specs are loaded to validate configs and read
  * result lines, which a no-op build must do without paying for an SDK's start-up.
  */
+import type { ZodType } from 'zod';
 import type { ChatMessageLike } from '../tokens/count.ts';
 import type { Result } from '../util/result.ts';
 import type { BatchApi } from './batch-api.ts';
@@ -45,7 +46,11 @@ export interface ProviderSpec {
   /** Checks of a `requests` rule written for this provider (e.g. a required `max_tokens`). */
   checkRequests?: ((rule: RequestsRuleView) => RuleIssue[]) | undefined;
   /** Checks of a `batch` rule (beyond the traits' limits and windows, which are checked for every provider). */
-  checkBatch?: ((rule: BatchRuleView, env?: NodeJS.ProcessEnv) => RuleIssue[]) | undefined;
+  checkBatch?: ((rule: BatchRuleView) => RuleIssue[]) | undefined;
+  /** Options a `batch` rule takes for this provider only (Bedrock's `s3Uri`, `roleArn`), as zod schemas. */
+  ruleOptions?: Readonly<Record<string, ZodType>> | undefined;
+  /** A setting a batch rule needs from the environment or itself that neither gives (Bedrock's role), checked before connecting. */
+  missingSetting?: ((rule: BatchRuleView, endpoint: ProviderEndpoint) => MissingSetting | undefined) | undefined;
 }
 
 export interface ProviderTraits {
@@ -53,6 +58,8 @@ export interface ProviderTraits {
   maxRequestsPerBatch: number;
   maxBytesPerBatch: number;
   minRequestsPerBatch?: number | undefined;
+  /** Batches in flight at once per model that the provider allows (Bedrock 20 jobs, Gemini 100): the default of `maxInFlightBatches`. */
+  maxConcurrentBatches?: number | undefined;
   /**
    * Parts of at most this many bytes go inline in the create call; bigger ones are uploaded as a
    * file first. 0: always a file (OpenAI); Infinity: always inline (Anthropic).
@@ -78,8 +85,6 @@ export interface ProviderTraits {
   customId?: { pattern: RegExp; rule: string } | undefined;
   /** A rule may set `baseURL` (compatible servers); else the environment says where calls go. */
   ruleBaseURL: boolean;
-  /** A batch rule must name where its files go (Bedrock's `s3Uri`); listed for the config checks. */
-  ruleSettings?: readonly string[] | undefined;
   /** The tokenizer is public (OpenAI's): token estimates are exact, not corrected by what was billed. */
   publicTokenizer: boolean;
 }
@@ -131,8 +136,11 @@ export interface RuleIssue {
 }
 
 export interface RequestsRuleView {
+  model: string;
   params: Readonly<Record<string, unknown>>;
   endpoint: string;
+  /** A reply schema is asked for. */
+  schema: boolean;
 }
 
 export interface BatchRuleView {

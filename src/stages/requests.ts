@@ -77,7 +77,12 @@ export const requestsConfigSchema = z
         message: `${spec.title} takes ${endpoints.map((e) => `"${e}"`).join(' or ')}`,
       });
     const endpoint = config.endpoint ?? endpoints[0]!;
-    for (const issue of spec.checkRequests?.({ params: config.params, endpoint }) ?? [])
+    for (const issue of spec.checkRequests?.({
+      model: config.model,
+      params: config.params,
+      endpoint,
+      schema: config.schema !== undefined,
+    }) ?? [])
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   })
   .transform((config) => ({

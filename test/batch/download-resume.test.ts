@@ -43,7 +43,7 @@ function clock() {
   return { slept, clock: { now: () => 0, sleep: (ms: number) => (slept.push(ms), Promise.resolve()) } };
 }
 
-async function read(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+async function read(stream: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of stream) parts.push(c);
   return Buffer.concat(parts);

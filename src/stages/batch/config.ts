@@ -54,6 +54,11 @@ export const batchConfigSchema = z
         `Split a request file into batches of at most this many bytes (default and ceiling: the provider's, ${capsText('maxBytesPerBatch', MB, ' MB')}).`,
       ),
     maxTokensPerBatch: positiveInt.optional().describe('An optional budget of estimated input tokens per batch.'),
+    minRequestsPerBatch: positiveInt
+      .optional()
+      .describe(
+        "The provider's minimum of requests per batch as your account has it (Bedrock: 100 records per job unless AWS lowered the quota for you); fewer are never padded: the build says so.",
+      ),
     maxAttempts: positiveInt
       .max(20)
       .default(3)
@@ -96,6 +101,7 @@ export const batchConfigSchema = z
         'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
       ),
     ...reaskOptions,
+    ...providerRuleOptions(),
     pricing: pricingSchema.describe(
       'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
     ),
@@ -133,7 +139,25 @@ export const batchConfigSchema = z
       });
     for (const issue of spec.checkBatch?.(config) ?? [])
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    // A provider's own options are for rules of that provider only.
+    for (const other of allProviders())
+      for (const key of Object.keys(other.ruleOptions ?? {}))
+        if (
+          other !== spec &&
+          !(key in (spec.ruleOptions ?? {})) &&
+          (config as Record<string, unknown>)[key] !== undefined
+        )
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} is a ${other.name} option (this rule's provider is ${config.provider})`,
+          });
   });
+
+/** The options providers take in their own batch rules (Bedrock's `s3Uri`, `roleArn`), all optional here. */
+function providerRuleOptions(): Record<string, z.ZodType> {
+  return Object.assign({}, ...allProviders().map((p) => p.ruleOptions ?? {})) as Record<string, z.ZodType>;
+}
 
 /** "openai 50,000, anthropic 100,000, …" for the option's description. */
 function capsText(key: 'maxRequestsPerBatch' | 'maxBytesPerBatch', unit: number, suffix: string): string {
@@ -149,11 +173,12 @@ export function priceTable(config: BatchStageConfig, defaults: PriceTable): Pric
 }
 
 /** The part caps in force: the rule's, within the provider's. */
-export function partCaps(config: BatchStageConfig): { maxRequests: number; maxBytes: number } {
+export function partCaps(config: BatchStageConfig): { maxRequests: number; maxBytes: number; minRequests: number } {
   const traits = providerSpec(config.provider).traits;
   return {
     maxRequests: Math.min(config.maxRequestsPerBatch ?? traits.maxRequestsPerBatch, traits.maxRequestsPerBatch),
     maxBytes: Math.min(config.maxBytesPerBatch ?? traits.maxBytesPerBatch, traits.maxBytesPerBatch),
+    minRequests: config.minRequestsPerBatch ?? traits.minRequestsPerBatch ?? 1,
   };
 }
 
