@@ -64,7 +64,9 @@ export function claudeRecord(i: number, extra: Record<string, unknown> = {}): Re
     modelInput: {
       anthropic_version: 'bedrock-2023-05-31',
       max_tokens: 200,
-      messages: [{ role: 'user', content: [{ type: 'text', text: `Paraphrase: <text>Question ${i}: what is ${i}?</text>` }] }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: `Paraphrase: <text>Question ${i}: what is ${i}?</text>` }] },
+      ],
       ...extra,
     },
   };

@@ -59,17 +59,25 @@ describe('CreateModelInvocationJob', () => {
     );
     expect(bad).toBeInstanceOf(ValidationException);
     expect(bad.$metadata.httpStatusCode).toBe(400);
-    expect(bad.message).toMatch(/^3 validation errors detected: Value 'bad_name' at 'jobName' failed to satisfy constraint/);
+    expect(bad.message).toMatch(
+      /^3 validation errors detected: Value 'bad_name' at 'jobName' failed to satisfy constraint/,
+    );
     expect(bad.message).toContain("Value 'not-an-arn' at 'roleArn'");
-    expect(bad.message).toContain("at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value less than or equal to 168");
+    expect(bad.message).toContain(
+      "at 'timeoutDurationInHours' failed to satisfy constraint: Member must have value less than or equal to 168",
+    );
     const model = await rejected(
-      rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('m1', { modelId: 'meta.llama3-70b-instruct-v1:0' }))),
+      rig.bedrock.send(
+        new CreateModelInvocationJobCommand(jobInput('m1', { modelId: 'meta.llama3-70b-instruct-v1:0' })),
+      ),
     );
     expect(model).toBeInstanceOf(ValidationException);
     expect(model.message).toBe('The provided model identifier is invalid.');
     const s3 = await rejected(
       rig.bedrock.send(
-        new CreateModelInvocationJobCommand(jobInput('s1', { inputDataConfig: { s3InputDataConfig: { s3Uri: 'https://x/y' } } })),
+        new CreateModelInvocationJobCommand(
+          jobInput('s1', { inputDataConfig: { s3InputDataConfig: { s3Uri: 'https://x/y' } } }),
+        ),
       ),
     );
     expect(s3.message).toContain("at 'inputDataConfig.s3InputDataConfig.s3Uri'");
@@ -132,7 +140,9 @@ describe('CreateModelInvocationJob', () => {
   it('refuses a role the caller may not pass (AccessDeniedException)', async () => {
     rig = await startAwsRig({ bedrock: { passableRoles: [ROLE] } });
     const other = 'arn:aws:iam::123456789012:role/Other';
-    const denied = await rejected(rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('r1', { roleArn: other }))));
+    const denied = await rejected(
+      rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('r1', { roleArn: other }))),
+    );
     expect(denied).toBeInstanceOf(AccessDeniedException);
     expect(denied.$metadata.httpStatusCode).toBe(403);
     expect(denied.message).toContain('iam:PassRole');
@@ -158,7 +168,9 @@ describe('CreateModelInvocationJob', () => {
 describe('Get, List and Stop', () => {
   it('gets a job by ARN or bare id; an unknown one is ResourceNotFoundException', async () => {
     rig = await startAwsRig();
-    const { jobArn } = await rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('g1', { timeoutDurationInHours: 48 })));
+    const { jobArn } = await rig.bedrock.send(
+      new CreateModelInvocationJobCommand(jobInput('g1', { timeoutDurationInHours: 48 })),
+    );
     const id = jobArn!.split('/').pop()!;
     const byArn = await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
     const byId = await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: id }));
@@ -166,7 +178,9 @@ describe('Get, List and Stop', () => {
     expect(byArn.submitTime).toEqual(new Date(rig.clock.now()));
     expect(byArn.jobExpirationTime).toEqual(new Date(rig.clock.now() + 48 * 3_600_000));
     expect(byArn).toMatchObject({ totalRecordCount: 0, processedRecordCount: 0, modelInvocationType: 'InvokeModel' });
-    const missing = await rejected(rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: 'abcdefghijkl' })));
+    const missing = await rejected(
+      rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: 'abcdefghijkl' })),
+    );
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
     expect(missing.$metadata.httpStatusCode).toBe(404);
     const malformed = await rejected(rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: 'job name' })));
@@ -177,7 +191,9 @@ describe('Get, List and Stop', () => {
     rig = await startAwsRig();
     const arns: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const { jobArn } = await rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput(`list-${i % 2 ? 'odd' : 'even'}-${i}`)));
+      const { jobArn } = await rig.bedrock.send(
+        new CreateModelInvocationJobCommand(jobInput(`list-${i % 2 ? 'odd' : 'even'}-${i}`)),
+      );
       arns.push(jobArn!);
       rig.clock.advance(1000);
     }
@@ -193,14 +209,20 @@ describe('Get, List and Stop', () => {
     expect(calls).toBe(3);
     expect(seen).toEqual([...arns].reverse());
     const paged: string[] = [];
-    for await (const page of paginateListModelInvocationJobs({ client: rig.bedrock, pageSize: 2 }, { sortOrder: 'Ascending' }))
+    for await (const page of paginateListModelInvocationJobs(
+      { client: rig.bedrock, pageSize: 2 },
+      { sortOrder: 'Ascending' },
+    ))
       paged.push(...(page.invocationJobSummaries ?? []).map((j) => j.jobArn!));
     expect(paged).toEqual(arns);
     const odd = await rig.bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'odd' }));
     expect(odd.invocationJobSummaries?.map((j) => j.jobName)).toEqual(['list-odd-5', 'list-odd-3', 'list-odd-1']);
     const start = rig.clock.now() - 7000;
     const window = await rig.bedrock.send(
-      new ListModelInvocationJobsCommand({ submitTimeAfter: new Date(start + 2000), submitTimeBefore: new Date(start + 4000) }),
+      new ListModelInvocationJobsCommand({
+        submitTimeAfter: new Date(start + 2000),
+        submitTimeBefore: new Date(start + 4000),
+      }),
     );
     expect(window.invocationJobSummaries?.map((j) => j.jobArn)).toEqual([arns[4], arns[3], arns[2]]);
     // No input was uploaded, so they have all failed at validation by now.
@@ -218,7 +240,9 @@ describe('Get, List and Stop', () => {
     await rig.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
     // A second stop while Stopping is fine.
     await rig.bedrock.send(new StopModelInvocationJobCommand({ jobIdentifier: jobArn }));
-    expect((await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status).toBe('Stopping');
+    expect((await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }))).status).toBe(
+      'Stopping',
+    );
     rig.clock.advance(1000);
     const stopped = await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
     expect(stopped).toMatchObject({ status: 'Stopped', processedRecordCount: 0 });

@@ -47,14 +47,21 @@ describe('multipart upload', () => {
     rig = await startAwsRig();
     await createBucket(rig, 'big');
     const data = body(12 * MB);
-    const done = await new Upload({ client: rig.s3, params: { Bucket: 'big', Key: 'requests.jsonl', Body: data } }).done();
+    const done = await new Upload({
+      client: rig.s3,
+      params: { Bucket: 'big', Key: 'requests.jsonl', Body: data },
+    }).done();
     const partMd5s = [data.subarray(0, 5 * MB), data.subarray(5 * MB, 10 * MB), data.subarray(10 * MB)].map((p) =>
       Buffer.from(md5(p), 'hex'),
     );
     expect(done.ETag).toBe(`"${md5(Buffer.concat(partMd5s))}-3"`);
     const streamed = await new Upload({
       client: rig.s3,
-      params: { Bucket: 'big', Key: 'streamed.jsonl', Body: Readable.from([data.subarray(0, 7 * MB), data.subarray(7 * MB)]) },
+      params: {
+        Bucket: 'big',
+        Key: 'streamed.jsonl',
+        Body: Readable.from([data.subarray(0, 7 * MB), data.subarray(7 * MB)]),
+      },
     }).done();
     expect(streamed.ETag).toBe(done.ETag);
     for (const key of ['requests.jsonl', 'streamed.jsonl']) {
@@ -69,15 +76,21 @@ describe('multipart upload', () => {
     rig = await startAwsRig();
     await createBucket(rig, 'mpu');
     const { UploadId } = await rig.s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'k' }));
-    const p1 = await rig.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'k', UploadId, PartNumber: 1, Body: 'small' }));
-    const p2 = await rig.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'k', UploadId, PartNumber: 2, Body: 'tail' }));
+    const p1 = await rig.s3.send(
+      new UploadPartCommand({ Bucket: 'mpu', Key: 'k', UploadId, PartNumber: 1, Body: 'small' }),
+    );
+    const p2 = await rig.s3.send(
+      new UploadPartCommand({ Bucket: 'mpu', Key: 'k', UploadId, PartNumber: 2, Body: 'tail' }),
+    );
     const parts = await rig.s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'k', UploadId }));
     expect(parts.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
       [1, 5, p1.ETag],
       [2, 4, p2.ETag],
     ]);
     const complete = (list: { PartNumber: number; ETag: string | undefined }[]) =>
-      rig.s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'k', UploadId, MultipartUpload: { Parts: list } }));
+      rig.s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'k', UploadId, MultipartUpload: { Parts: list } }),
+      );
     expect(await errorOf(complete([{ PartNumber: 1, ETag: '"0000"' }]))).toBe('InvalidPart');
     expect(
       await errorOf(
@@ -99,13 +112,17 @@ describe('multipart upload', () => {
     await complete([{ PartNumber: 2, ETag: p2.ETag }]);
     const got = await rig.s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'k' }));
     expect(await got.Body?.transformToString()).toBe('tail');
-    expect(await errorOf(rig.s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'k', UploadId })))).toBe('NoSuchUpload');
+    expect(await errorOf(rig.s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'k', UploadId })))).toBe(
+      'NoSuchUpload',
+    );
 
     const second = await rig.s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'gone' }));
     await rig.s3.send(new AbortMultipartUploadCommand({ Bucket: 'mpu', Key: 'gone', UploadId: second.UploadId }));
     expect(
       await errorOf(
-        rig.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'gone', UploadId: second.UploadId, PartNumber: 1, Body: 'x' })),
+        rig.s3.send(
+          new UploadPartCommand({ Bucket: 'mpu', Key: 'gone', UploadId: second.UploadId, PartNumber: 1, Body: 'x' }),
+        ),
       ),
     ).toBe('NoSuchUpload');
   });
@@ -114,8 +131,15 @@ describe('multipart upload', () => {
     rig = await startAwsRig();
     await createBucket(rig, 'retry');
     const { UploadId } = await rig.s3.send(new CreateMultipartUploadCommand({ Bucket: 'retry', Key: 'k' }));
-    const part = await rig.s3.send(new UploadPartCommand({ Bucket: 'retry', Key: 'k', UploadId, PartNumber: 1, Body: 'x' }));
-    const args = { Bucket: 'retry', Key: 'k', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+    const part = await rig.s3.send(
+      new UploadPartCommand({ Bucket: 'retry', Key: 'k', UploadId, PartNumber: 1, Body: 'x' }),
+    );
+    const args = {
+      Bucket: 'retry',
+      Key: 'k',
+      UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    };
     const first = await rig.s3.send(new CompleteMultipartUploadCommand(args));
     const again = await rig.s3.send(new CompleteMultipartUploadCommand(args));
     expect(again.ETag).toBe(first.ETag);
@@ -158,15 +182,18 @@ describe('ListObjectsV2', () => {
     expect(first.Contents?.map((c) => c.Key)).toEqual(['c']);
     expect(first.IsTruncated).toBe(true);
     const second = await rig.s3.send(
-      new ListObjectsV2Command({ Bucket: 'tree', Delimiter: '/', MaxKeys: 3, ContinuationToken: first.NextContinuationToken }),
+      new ListObjectsV2Command({
+        Bucket: 'tree',
+        Delimiter: '/',
+        MaxKeys: 3,
+        ContinuationToken: first.NextContinuationToken,
+      }),
     );
     expect(second.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['d/']);
     expect(second.Contents?.map((c) => c.Key)).toEqual(['e']);
     expect(second.IsTruncated).toBe(false);
     const nested = await rig.s3.send(new ListObjectsV2Command({ Bucket: 'tree', Prefix: 'd/', Delimiter: '/' }));
     expect(nested.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['d/x/']);
-    expect(
-      await errorOf(rig.s3.send(new ListObjectsV2Command({ Bucket: 'no-such-bucket' }))),
-    ).toBe('NoSuchBucket');
+    expect(await errorOf(rig.s3.send(new ListObjectsV2Command({ Bucket: 'no-such-bucket' })))).toBe('NoSuchBucket');
   });
 });

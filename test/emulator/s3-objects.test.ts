@@ -68,7 +68,9 @@ describe('S3 buckets', () => {
   it('answers BucketAlreadyOwnedByYou outside us-east-1', async () => {
     rig = await startAwsRig();
     const eu = s3Client(rig.emulator.awsUrl, { region: 'eu-west-1' });
-    await eu.send(new CreateBucketCommand({ Bucket: 'eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await eu.send(
+      new CreateBucketCommand({ Bucket: 'eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+    );
     expect((await eu.send(new HeadBucketCommand({ Bucket: 'eu-bucket' }))).BucketRegion).toBe('eu-west-1');
     expect(await failure(eu.send(new CreateBucketCommand({ Bucket: 'eu-bucket' })))).toMatchObject({
       name: 'BucketAlreadyOwnedByYou',
@@ -83,16 +85,25 @@ describe('S3 objects', () => {
     rig = await startAwsRig();
     await createBucket(rig, 'objects');
     const put = await rig.s3.send(
-      new PutObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Body: '0123456789', Metadata: { origin: 'test' } }),
+      new PutObjectCommand({
+        Bucket: 'objects',
+        Key: 'dir/a b+c.txt',
+        Body: '0123456789',
+        Metadata: { origin: 'test' },
+      }),
     );
     // MD5 of "0123456789".
     expect(put.ETag).toBe('"781e5e245d69b566979b86e28d23f2c7"');
     expect(put.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
     expect(await getText(rig.s3, 'objects', 'dir/a b+c.txt')).toBe('0123456789');
-    const range = await rig.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Range: 'bytes=2-4' }));
+    const range = await rig.s3.send(
+      new GetObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Range: 'bytes=2-4' }),
+    );
     expect(range.ContentRange).toBe('bytes 2-4/10');
     expect(await range.Body?.transformToString()).toBe('234');
-    const suffix = await rig.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Range: 'bytes=-3' }));
+    const suffix = await rig.s3.send(
+      new GetObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Range: 'bytes=-3' }),
+    );
     expect(await suffix.Body?.transformToString()).toBe('789');
     expect(
       await failure(rig.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt', Range: 'bytes=10-' }))),
@@ -112,7 +123,9 @@ describe('S3 objects', () => {
     expect(await getText(rig.s3, 'objects', 'dir/a b+c.txt')).toBe('new');
     await rig.s3.send(new DeleteObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt' }));
     await rig.s3.send(new DeleteObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt' }));
-    expect(await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt' })))).toMatchObject({
+    expect(
+      await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'dir/a b+c.txt' }))),
+    ).toMatchObject({
       status: 404,
     });
   });
@@ -121,7 +134,8 @@ describe('S3 objects', () => {
     rig = await startAwsRig();
     await createBucket(rig, 'keys');
     for (const key of ['a//b', 'x/../y', 'folder/', 'ünïcode ✓.jsonl']) await putText(rig, 'keys', key, key);
-    for (const key of ['a//b', 'x/../y', 'folder/', 'ünïcode ✓.jsonl']) expect(await getText(rig.s3, 'keys', key)).toBe(key);
+    for (const key of ['a//b', 'x/../y', 'folder/', 'ünïcode ✓.jsonl'])
+      expect(await getText(rig.s3, 'keys', key)).toBe(key);
   });
 
   it('DeleteObjects removes many keys in one call', async () => {
@@ -129,11 +143,16 @@ describe('S3 objects', () => {
     await createBucket(rig, 'many');
     for (const k of ['a', 'b', 'c']) await putText(rig, 'many', k, k);
     const out = await rig.s3.send(
-      new DeleteObjectsCommand({ Bucket: 'many', Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }, { Key: 'missing' }] } }),
+      new DeleteObjectsCommand({
+        Bucket: 'many',
+        Delete: { Objects: [{ Key: 'a' }, { Key: 'b' }, { Key: 'missing' }] },
+      }),
     );
     expect(out.Deleted?.map((d) => d.Key)).toEqual(['a', 'b', 'missing']);
     expect(await getText(rig.s3, 'many', 'c')).toBe('c');
-    expect(await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'many', Key: 'a' })))).toMatchObject({ status: 404 });
+    expect(await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'many', Key: 'a' })))).toMatchObject({
+      status: 404,
+    });
   });
 
   it('If-None-Match: * creates only when the key is free (412 PreconditionFailed otherwise)', async () => {
@@ -141,7 +160,9 @@ describe('S3 objects', () => {
     await createBucket(rig, 'cond');
     await rig.s3.send(new PutObjectCommand({ Bucket: 'cond', Key: 'once', Body: 'first', IfNoneMatch: '*' }));
     expect(
-      await failure(rig.s3.send(new PutObjectCommand({ Bucket: 'cond', Key: 'once', Body: 'second', IfNoneMatch: '*' }))),
+      await failure(
+        rig.s3.send(new PutObjectCommand({ Bucket: 'cond', Key: 'once', Body: 'second', IfNoneMatch: '*' })),
+      ),
     ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
     expect(await getText(rig.s3, 'cond', 'once')).toBe('first');
   });
@@ -153,10 +174,17 @@ describe('S3 checksums', () => {
     await createBucket(rig, 'sums');
     const text = 'streamed line\n'.repeat(10_000);
     const put = await rig.s3.send(
-      new PutObjectCommand({ Bucket: 'sums', Key: 'stream.jsonl', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }),
+      new PutObjectCommand({
+        Bucket: 'sums',
+        Key: 'stream.jsonl',
+        Body: Readable.from([Buffer.from(text)]),
+        ContentLength: text.length,
+      }),
     );
     expect(put.ChecksumCRC32).toMatch(/==$/);
-    const got = await rig.s3.send(new GetObjectCommand({ Bucket: 'sums', Key: 'stream.jsonl', ChecksumMode: 'ENABLED' }));
+    const got = await rig.s3.send(
+      new GetObjectCommand({ Bucket: 'sums', Key: 'stream.jsonl', ChecksumMode: 'ENABLED' }),
+    );
     expect(got.ChecksumCRC32).toBe(put.ChecksumCRC32);
     expect(await got.Body?.transformToString()).toBe(text);
   });
@@ -169,7 +197,12 @@ describe('S3 checksums', () => {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const put = await plain.send(
-      new PutObjectCommand({ Bucket: 'plain', Key: 'p.txt', Body: Readable.from([Buffer.from('abc')]), ContentLength: 3 }),
+      new PutObjectCommand({
+        Bucket: 'plain',
+        Key: 'p.txt',
+        Body: Readable.from([Buffer.from('abc')]),
+        ContentLength: 3,
+      }),
     );
     expect(put.ChecksumCRC32).toBeUndefined();
     expect(await getText(plain, 'plain', 'p.txt')).toBe('abc');
@@ -185,14 +218,17 @@ describe('S3 checksums', () => {
       method: 'PUT',
       body: 'hello',
       headers: {
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
         'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
         'x-amz-checksum-crc32': 'AAAAAA==',
       },
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('<Code>BadDigest</Code>');
-    expect(await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'bad', Key: 'x.txt' })))).toMatchObject({ status: 404 });
+    expect(await failure(rig.s3.send(new HeadObjectCommand({ Bucket: 'bad', Key: 'x.txt' })))).toMatchObject({
+      status: 404,
+    });
   });
 });
 

@@ -16,7 +16,9 @@ describe('AWS routing by SigV4', () => {
   it('refuses unsigned S3 and Bedrock calls the way AWS does', async () => {
     rig = await startAwsRig();
     await createBucket(rig, 'private');
-    const s3 = await fetch(`${rig.emulator.awsUrl}/private/key.txt`, { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    const s3 = await fetch(`${rig.emulator.awsUrl}/private/key.txt`, {
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
     expect(s3.status).toBe(403);
     expect(await s3.text()).toContain('<Code>AccessDenied</Code>');
     const bedrock = await fetch(`${rig.emulator.awsUrl}/model-invocation-jobs`);
@@ -34,7 +36,9 @@ describe('AWS routing by SigV4', () => {
 
   it('accepts any access key and secret: the signature is required, not verified', async () => {
     rig = await startAwsRig();
-    const other = s3Client(rig.emulator.awsUrl, { credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'wrong' } });
+    const other = s3Client(rig.emulator.awsUrl, {
+      credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'wrong' },
+    });
     await other.send(new ListBucketsCommand({}));
     other.destroy();
   });

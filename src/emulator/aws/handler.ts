@@ -31,7 +31,11 @@ export interface AwsContext {
   bedrock: BedrockContext;
 }
 
-export async function startAws(main: EmulatorContext, stateDir: string, opts: BedrockOptions = {}): Promise<AwsContext> {
+export async function startAws(
+  main: EmulatorContext,
+  stateDir: string,
+  opts: BedrockOptions = {},
+): Promise<AwsContext> {
   const store = new S3Store(stateDir, main.locks);
   const uploads = new UploadStore(stateDir);
   const jobs = new JobStore(stateDir);
@@ -40,7 +44,13 @@ export async function startAws(main: EmulatorContext, stateDir: string, opts: Be
   await mkdir(tmpDir, { recursive: true });
   await Promise.all([store.load(), uploads.load(), jobs.load()]);
   await ledger.refresh();
-  const shared = { clock: main.clock, stats: main.stats, faults: main.faults, locks: main.locks, counter: main.counter };
+  const shared = {
+    clock: main.clock,
+    stats: main.stats,
+    faults: main.faults,
+    locks: main.locks,
+    counter: main.counter,
+  };
   const bedrock: BedrockContext = {
     ...shared,
     seed: main.seed,

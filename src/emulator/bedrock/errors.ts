@@ -54,7 +54,8 @@ export interface Violation {
 /** AWS's validation message for one or more violated constraints. */
 export function validationError(violations: Violation[]): BedrockError {
   const clauses = violations.map(({ field, value, constraint }) => {
-    const shown = value === undefined || value === null ? 'null' : `'${String(value)}'`;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = value === undefined || value === null ? 'null' : `'${text}'`;
     return `Value ${shown} at '${field}' failed to satisfy constraint: ${constraint}`;
   });
   const n = violations.length;
@@ -66,7 +67,8 @@ export function validationError(violations: Violation[]): BedrockError {
 
 /** What an injected HTTP fault answers on Bedrock. */
 export function bedrockFaultError(status: number): BedrockError {
-  if (status === 429) return new BedrockError('ThrottlingException', 'Too many requests, please wait before trying again.');
+  if (status === 429)
+    return new BedrockError('ThrottlingException', 'Too many requests, please wait before trying again.');
   if (status === 503 || status === 529)
     return new BedrockError('ServiceUnavailableException', 'Service temporarily unavailable, please try again.', 503);
   return new BedrockError('InternalServerException', 'Internal server error. Please try again.', status);

@@ -26,8 +26,7 @@ export const deadlineOf = (job: JobRecord): number => job.submitMs + job.timeout
 /** When processing is cut short: the timeout, or the `expireAfterFraction` fault. */
 function cutOf(ctx: BedrockContext, job: JobRecord, start: number): number {
   const fraction = ctx.faults.options.expireAfterFraction;
-  const byFraction =
-    fraction === undefined ? Infinity : start + Math.ceil(fraction * (job.total ?? 0)) / perMsOf(job);
+  const byFraction = fraction === undefined ? Infinity : start + Math.ceil(fraction * (job.total ?? 0)) / perMsOf(job);
   return Math.min(deadlineOf(job), byFraction);
 }
 

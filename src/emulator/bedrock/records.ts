@@ -33,7 +33,7 @@ const anyClaude = { isKnown: () => true, maxOutputTokens: (m: string) => known.m
 function claude(model: ModelRef, input: Record<string, unknown>, jobId: string, index: number): RecordResult {
   if (input.anthropic_version === undefined) return malformed('#: required key [anthropic_version] not found');
   if (input.anthropic_version !== BEDROCK_ANTHROPIC_VERSION)
-    return malformed(`#/anthropic_version: ${String(input.anthropic_version)} is not a valid enum value`);
+    return malformed(`#/anthropic_version: ${JSON.stringify(input.anthropic_version)} is not a valid enum value`);
   if (input.max_tokens === undefined) return malformed('#: required key [max_tokens] not found');
   if (input.messages === undefined) return malformed('#: required key [messages] not found');
   if ('model' in input) return malformed('#: extraneous key [model] is not permitted');
@@ -74,9 +74,10 @@ function messagesApi(model: ModelRef, input: Record<string, unknown>, converse: 
   if (maxTokens !== undefined && (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1))
     return malformed('#/inferenceConfig/maxTokens: expected a positive integer');
   const counting = model.name;
-  const chat = (messages as Record<string, unknown>[]).map(
-    (m): ChatMessageLike => ({ role: String(m.role), content: [{ type: 'text', text: blocksText(m.content) }] }),
-  );
+  const chat = (messages as Record<string, unknown>[]).map((m): ChatMessageLike => ({
+    role: String(m.role),
+    content: [{ type: 'text', text: blocksText(m.content) }],
+  }));
   const system = blocksText(input.system);
   const inputTokens = countChatPromptTokens(counting, chat) + (system ? countTextTokens(counting, system) : 0);
   const lastUser = [...(messages as Record<string, unknown>[])].reverse().find((m) => m.role === 'user');

@@ -38,7 +38,12 @@ const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }
     key: 'GET /model-invocation-jobs',
     handler: (c, _q, s, _i, u) => listJobs(c, s, u),
   },
-  { method: 'GET', pattern: /^\/model-invocation-job\/([^/]+)$/, key: `GET ${JOB}`, handler: (c, _q, s, i) => getJob(c, s, i) },
+  {
+    method: 'GET',
+    pattern: /^\/model-invocation-job\/([^/]+)$/,
+    key: `GET ${JOB}`,
+    handler: (c, _q, s, i) => getJob(c, s, i),
+  },
   {
     method: 'POST',
     pattern: /^\/model-invocation-job\/([^/]+)\/stop$/,
@@ -91,7 +96,10 @@ export async function handleBedrock(
     }
     if (!route) {
       await drain(req, ctx.counter);
-      throw new BedrockError('UnknownOperationException', `The emulator serves no Bedrock operation at ${method} ${rawPath}.`);
+      throw new BedrockError(
+        'UnknownOperationException',
+        `The emulator serves no Bedrock operation at ${method} ${rawPath}.`,
+      );
     }
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
     await route.handler(ctx, req, res, id, new URLSearchParams(rawQuery), { region: scope.region });

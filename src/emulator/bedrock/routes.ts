@@ -60,9 +60,7 @@ export async function createJob(
     const original =
       token === undefined
         ? undefined
-        : ctx.jobs
-            .all()
-            .find((j) => j.clientRequestToken === token && now - j.submitMs < ctx.idempotencyWindowMs);
+        : ctx.jobs.all().find((j) => j.clientRequestToken === token && now - j.submitMs < ctx.idempotencyWindowMs);
     if (original) {
       original.replays++;
       await ctx.locks.run(jobLock(original.id), () => ctx.jobs.save(original));
@@ -137,7 +135,8 @@ export function foundJob(ctx: BedrockContext, identifier: string): JobRecord {
       },
     ]);
   const job = ctx.jobs.get(id);
-  if (!job) throw new BedrockError('ResourceNotFoundException', `The model invocation job ${identifier} was not found.`);
+  if (!job)
+    throw new BedrockError('ResourceNotFoundException', `The model invocation job ${identifier} was not found.`);
   return job;
 }
 
@@ -153,10 +152,7 @@ export async function stopJob(ctx: BedrockContext, res: ServerResponse, identifi
     await advance(ctx, job, now);
     if (job.status === 'Stopping') return;
     if (TERMINAL_STATUSES.has(job.status))
-      throw new BedrockError(
-        'ConflictException',
-        `The job ${job.arn} is ${job.status} and can no longer be stopped.`,
-      );
+      throw new BedrockError('ConflictException', `The job ${job.arn} is ${job.status} and can no longer be stopped.`);
     job.status = 'Stopping';
     job.stopMs = now;
     job.lastModifiedMs = now;
@@ -187,11 +183,17 @@ export async function listJobs(ctx: BedrockContext, res: ServerResponse, query: 
   const status = query.get('statusEquals');
   if (status !== null && !STATUSES.includes(status as JobStatus))
     throw validationError([
-      { field: 'statusEquals', value: status, constraint: `Member must satisfy enum value set: [${STATUSES.join(', ')}]` },
+      {
+        field: 'statusEquals',
+        value: status,
+        constraint: `Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+      },
     ]);
   const sortBy = query.get('sortBy');
   if (sortBy !== null && sortBy !== 'CreationTime')
-    throw validationError([{ field: 'sortBy', value: sortBy, constraint: 'Member must satisfy enum value set: [CreationTime]' }]);
+    throw validationError([
+      { field: 'sortBy', value: sortBy, constraint: 'Member must satisfy enum value set: [CreationTime]' },
+    ]);
   const order = query.get('sortOrder') ?? 'Descending';
   if (order !== 'Ascending' && order !== 'Descending')
     throw validationError([

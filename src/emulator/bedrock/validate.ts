@@ -63,7 +63,13 @@ export function parseCreate(body: unknown): CreateRequest {
   checkString(v, 'roleArn', body.roleArn, ROLE_ARN, 2048);
   checkString(v, 'modelId', body.modelId, MODEL_ID_PATTERN, 2048);
   checkString(v, 'inputDataConfig.s3InputDataConfig.s3Uri', isRecord(input) ? input.s3Uri : undefined, S3_URI, 1024);
-  checkString(v, 'outputDataConfig.s3OutputDataConfig.s3Uri', isRecord(output) ? output.s3Uri : undefined, S3_URI, 1024);
+  checkString(
+    v,
+    'outputDataConfig.s3OutputDataConfig.s3Uri',
+    isRecord(output) ? output.s3Uri : undefined,
+    S3_URI,
+    1024,
+  );
   checkString(v, 'clientRequestToken', body.clientRequestToken, TOKEN, 256, false);
   if (isRecord(input) && input.s3InputFormat !== undefined && input.s3InputFormat !== 'JSONL')
     v.push({
@@ -75,9 +81,17 @@ export function parseCreate(body: unknown): CreateRequest {
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout)))
     v.push({ field: 'timeoutDurationInHours', value: timeout, constraint: 'Member must be an integer' });
   else if (typeof timeout === 'number' && timeout < 24)
-    v.push({ field: 'timeoutDurationInHours', value: timeout, constraint: 'Member must have value greater than or equal to 24' });
+    v.push({
+      field: 'timeoutDurationInHours',
+      value: timeout,
+      constraint: 'Member must have value greater than or equal to 24',
+    });
   else if (typeof timeout === 'number' && timeout > 168)
-    v.push({ field: 'timeoutDurationInHours', value: timeout, constraint: 'Member must have value less than or equal to 168' });
+    v.push({
+      field: 'timeoutDurationInHours',
+      value: timeout,
+      constraint: 'Member must have value less than or equal to 168',
+    });
   const type = body.modelInvocationType ?? 'InvokeModel';
   if (!INVOCATION_TYPES.includes(type as InvocationType))
     v.push({

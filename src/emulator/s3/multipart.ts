@@ -121,12 +121,17 @@ function chosenParts(body: string, uploaded: PartRecord[]): PartRecord[] {
   }
   for (const part of chosen.slice(0, -1))
     if (part.size < MIN_PART_BYTES)
-      throw new S3Error(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', [
-        ['ProposedSize', part.size],
-        ['MinSizeAllowed', MIN_PART_BYTES],
-        ['PartNumber', part.partNumber],
-        ['ETag', part.etag],
-      ]);
+      throw new S3Error(
+        400,
+        'EntityTooSmall',
+        'Your proposed upload is smaller than the minimum allowed object size.',
+        [
+          ['ProposedSize', part.size],
+          ['MinSizeAllowed', MIN_PART_BYTES],
+          ['PartNumber', part.partNumber],
+          ['ETag', part.etag],
+        ],
+      );
   return chosen;
 }
 

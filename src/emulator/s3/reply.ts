@@ -44,7 +44,7 @@ export function objectHeaders(rec: ObjectRecord): Record<string, string> {
 
 /** `x-amz-meta-*` request headers, as stored. */
 export function userMetadata(req: IncomingMessage): Record<string, string> | undefined {
-  const entries = Object.entries(req.headers)
+  const entries: [string, string][] = Object.entries(req.headers)
     .filter(([name, v]) => name.startsWith('x-amz-meta-') && typeof v === 'string')
     .map(([name, v]) => [name.slice('x-amz-meta-'.length), v as string]);
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;

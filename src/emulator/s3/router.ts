@@ -62,7 +62,8 @@ function operationOf(
     if (method === 'PUT' && !sub) return op('CreateBucket', createBucket);
     if (method === 'HEAD') return op('HeadBucket', (c, _q, s, l) => headBucket(c, s, l));
     if (method === 'DELETE' && !sub) return op('DeleteBucket', (c, _q, s, l) => deleteBucket(c, s, l));
-    if (method === 'GET' && sub === 'location') return op('GetBucketLocation', (c, _q, s, l) => getBucketLocation(c, s, l));
+    if (method === 'GET' && sub === 'location')
+      return op('GetBucketLocation', (c, _q, s, l) => getBucketLocation(c, s, l));
     if (method === 'GET' && !sub)
       return q.get('list-type') === '2'
         ? op('ListObjectsV2', (c, _q, s, l) => listObjects(c, s, l, true))
