@@ -6,6 +6,7 @@
  */
 import {
   AccessDeniedException,
+  BedrockClient,
   ConflictException,
   CreateModelInvocationJobCommand,
   GetModelInvocationJobCommand,
@@ -18,7 +19,17 @@ import {
   type CreateModelInvocationJobCommandInput,
 } from '@aws-sdk/client-bedrock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLAUDE, claudeRecord, createBucket, jsonl, putText, ROLE, startAwsRig, type AwsRig } from './aws-helpers.ts';
+import {
+  CLAUDE,
+  claudeRecord,
+  createBucket,
+  credentials,
+  jsonl,
+  putText,
+  ROLE,
+  startAwsRig,
+  type AwsRig,
+} from './aws-helpers.ts';
 
 let rig: AwsRig;
 afterEach(async () => rig?.close());
@@ -112,6 +123,26 @@ describe('CreateModelInvocationJob', () => {
     expect(stats?.idempotentReplays).toBe(2);
     const job = await rig.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: first.jobArn }));
     expect(job.clientRequestToken).toBe('intent-abc123');
+  });
+
+  it('a create whose answers are all lost (the SDK retrying) and a later re-run make one job, found by its token', async () => {
+    rig = await startAwsRig({ faults: { lostReplyRate: 1, lostReplyRoutes: ['POST /model-invocation-job'] } });
+    const input = jobInput('lost', { clientRequestToken: 'intent-lost' });
+    const retrying = new BedrockClient({
+      region: 'us-east-1',
+      endpoint: rig.emulator.awsUrl,
+      credentials,
+      maxAttempts: 3,
+    });
+    await rejected(retrying.send(new CreateModelInvocationJobCommand(input)));
+    retrying.destroy();
+    expect((await rig.emulator.stats()).routeCalls['POST /model-invocation-job']).toBe(3);
+    rig.emulator.setFaults({});
+    const { jobArn } = await rig.bedrock.send(new CreateModelInvocationJobCommand(input));
+    const stats = (await rig.emulator.stats()).aws;
+    expect(stats).toMatchObject({ jobsCreated: 1, jobsPerToken: { 'intent-lost': 1 }, idempotentReplays: 3 });
+    const listed = await rig.bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'lost' }));
+    expect(listed.invocationJobSummaries?.map((j) => j.jobArn)).toEqual([jobArn]);
   });
 
   it('forgets a token after the idempotency window (then the duplicate name is what refuses it)', async () => {

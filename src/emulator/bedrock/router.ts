@@ -12,7 +12,8 @@ import { drain } from '../http.ts';
 import { loseReply } from '../router.ts';
 import type { BedrockContext } from './context.ts';
 import { bedrockFaultError, BedrockError, sendBedrockError } from './errors.ts';
-import { createJob, getJob, listJobs, stopJob, type BedrockCall } from './routes.ts';
+import { listJobs } from './list.ts';
+import { createJob, getJob, stopJob, type BedrockCall } from './routes.ts';
 
 type Handler = (
   ctx: BedrockContext,
