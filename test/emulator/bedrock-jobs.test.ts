@@ -180,6 +180,14 @@ describe('CreateModelInvocationJob', () => {
     await rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('r2')));
   });
 
+  it('allows 20 submitted or running jobs per base model by default', async () => {
+    rig = await startAwsRig();
+    for (let i = 0; i < 20; i++) await rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput(`d${i}`)));
+    const over = await rejected(rig.bedrock.send(new CreateModelInvocationJobCommand(jobInput('d20'))));
+    expect(over).toBeInstanceOf(ServiceQuotaExceededException);
+    expect(over.message).toContain('quota of 20 in-progress and submitted batch inference jobs');
+  });
+
   it('refuses a job over the per-model quota of submitted and in-progress jobs (ServiceQuotaExceededException)', async () => {
     rig = await startAwsRig({ bedrock: { quotas: { maxConcurrentJobsPerModel: 2 } } });
     await withInput();

@@ -172,6 +172,17 @@ describe('a job from upload to manifest', () => {
   });
 });
 
+describe('speed', () => {
+  it('runs the whole life faster at --speed 10 (the timeout is not scaled)', async () => {
+    rig = await startAwsRig({ speed: 10 });
+    await buckets();
+    await putText(rig, 'batch-data', 'in/records.jsonl', jsonl(records(100)));
+    const { arn } = await submit('fast');
+    expect((await jobAfter(rig, arn, 300)).status).toBe('InProgress');
+    expect(await jobAfter(rig, arn, 250)).toMatchObject({ status: 'Completed', processedRecordCount: 100 });
+  });
+});
+
 describe('ending early', () => {
   it('stop keeps what was processed: partial .out, a manifest, Stopped', async () => {
     rig = await startAwsRig();
@@ -234,7 +245,9 @@ describe('validation', () => {
   });
 
   it('fails over the records-per-file and file-size quotas, and on a line that is not a record', async () => {
-    rig = await startAwsRig({ bedrock: { quotas: { maxRecordsPerFile: 120, maxInputFileBytes: 100_000 } } });
+    rig = await startAwsRig({
+      bedrock: { quotas: { maxRecordsPerFile: 120, maxInputFileBytes: 100_000, maxJobBytes: 40_000 } },
+    });
     await buckets();
     await putText(rig, 'batch-data', 'in/records.jsonl', jsonl(records(121)));
     const perFile = await submit('per-file');
@@ -247,6 +260,21 @@ describe('validation', () => {
     });
     expect((await jobAfter(rig, big.arn, 10_000)).message).toMatch(
       /larger than the .* quota for a batch inference input file/,
+    );
+    await putText(rig, 'batch-data', 'two/a.jsonl', jsonl(records(100)));
+    await putText(rig, 'batch-data', 'two/b.jsonl', jsonl(records(100)));
+    rig.emulator.setFaults({});
+    const job = await rig.bedrock.send(
+      new CreateModelInvocationJobCommand({
+        jobName: 'job-size',
+        roleArn: ROLE,
+        modelId: CLAUDE,
+        inputDataConfig: { s3InputDataConfig: { s3Uri: 's3://batch-data/two/' } },
+        outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://batch-results/out/' } },
+      }),
+    );
+    expect((await jobAfter(rig, job.jobArn!, 10_000)).message).toMatch(
+      /add up to more than the .* quota for a batch inference job/,
     );
     await putText(rig, 'batch-data', 'bad/records.jsonl', jsonl(records(3)) + '{"recordId": "x"}\n');
     const bad = await submit('bad-line', { inputDataConfig: { s3InputDataConfig: { s3Uri: 's3://batch-data/bad/' } } });

@@ -4,7 +4,13 @@
  * the other flavours on the same port are untouched. Faults and route counting reach AWS calls.
  */
 import { BedrockClient, BedrockServiceException, ListModelInvocationJobsCommand } from '@aws-sdk/client-bedrock';
-import { ListBucketsCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBucket, credentials, s3Client, startAwsRig, type AwsRig } from './aws-helpers.ts';
@@ -32,6 +38,26 @@ describe('AWS routing by SigV4', () => {
       'X-Amz-Signature': 'x',
     });
     expect((await fetch(`${rig.emulator.awsUrl}/?${q.toString()}`)).status).toBe(200);
+  });
+
+  it('the SDKs surface the refusal of an unsigned call (a client whose signer does nothing)', async () => {
+    rig = await startAwsRig();
+    await createBucket(rig, 'private');
+    const noSigner = { sign: (request: unknown) => Promise.resolve(request) } as never;
+    const base = { region: 'us-east-1', endpoint: rig.emulator.awsUrl, credentials, maxAttempts: 1, signer: noSigner };
+    const bedrock = new BedrockClient(base);
+    const brError = await bedrock.send(new ListModelInvocationJobsCommand({})).catch((e: unknown) => e);
+    expect(brError).toBeInstanceOf(BedrockServiceException);
+    expect(brError).toMatchObject({ name: 'MissingAuthenticationTokenException', $metadata: { httpStatusCode: 403 } });
+    const s3 = new S3Client({ ...base, forcePathStyle: true });
+    const s3Error = await s3.send(new ListObjectsV2Command({ Bucket: 'private' })).catch((e: unknown) => e);
+    expect(s3Error).toMatchObject({
+      name: 'AccessDenied',
+      message: 'Access Denied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    bedrock.destroy();
+    s3.destroy();
   });
 
   it('accepts any access key and secret: the signature is required, not verified', async () => {

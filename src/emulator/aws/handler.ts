@@ -4,7 +4,7 @@
  * service its credential scope names. State lives under `<stateDir>/s3` and `<stateDir>/bedrock`;
  * clock, speed, seed, faults, locks and stats are the emulator's.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { EmulatorContext } from '../context.ts';
@@ -41,6 +41,8 @@ export async function startAws(
   const jobs = new JobStore(stateDir);
   const ledger = new ExecutionLedger(path.join(stateDir, 'bedrock'));
   const tmpDir = path.join(stateDir, 's3', 'tmp');
+  // Small request bodies in flight when a previous server stopped: nobody will read them.
+  await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
   await Promise.all([store.load(), uploads.load(), jobs.load()]);
   await ledger.refresh();
