@@ -8,12 +8,11 @@ import { S3Error } from '../../src/emulator/s3/errors.ts';
 
 async function decode(wire: string, split: number): Promise<{ body: string; trailers: Map<string, string> }> {
   const bytes = Buffer.from(wire, 'latin1');
-  async function* pieces(): AsyncGenerator<Buffer> {
-    for (let i = 0; i < bytes.length; i += split) yield bytes.subarray(i, i + split);
-  }
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += split) pieces.push(bytes.subarray(i, i + split));
   const trailers = new Map<string, string>();
   const out: Buffer[] = [];
-  for await (const chunk of decodeAwsChunked(pieces(), trailers)) out.push(Buffer.from(chunk));
+  for await (const chunk of decodeAwsChunked(pieces, trailers)) out.push(Buffer.from(chunk));
   return { body: Buffer.concat(out).toString('latin1'), trailers };
 }
 

@@ -13,7 +13,7 @@ const incomplete = (why: string) =>
 
 /** Yields the payload bytes; fills `trailers` (lower-cased names) once the final chunk is read. */
 export async function* decodeAwsChunked(
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
   trailers: Map<string, string>,
 ): AsyncGenerator<Buffer> {
   let pending: Buffer = Buffer.alloc(0);
