@@ -138,6 +138,15 @@ describe('S3 objects', () => {
       expect(await getText(rig.s3, 'keys', key)).toBe(key);
   });
 
+  it('refuses a key over 1024 bytes (KeyTooLongError)', async () => {
+    rig = await startAwsRig();
+    await createBucket(rig, 'long-keys');
+    expect(
+      await failure(rig.s3.send(new PutObjectCommand({ Bucket: 'long-keys', Key: 'k'.repeat(1025), Body: 'x' }))),
+    ).toMatchObject({ name: 'KeyTooLongError', status: 400 });
+    await putText(rig, 'long-keys', 'k'.repeat(1024), 'fits');
+  });
+
   it('DeleteObjects removes many keys in one call', async () => {
     rig = await startAwsRig();
     await createBucket(rig, 'many');

@@ -46,6 +46,9 @@ const PLAIN_PARAMS = new Set([
 
 const SUBRESOURCES = new Set(['uploads', 'delete', 'location']);
 
+/** S3's longest key, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
+
 /** The S3 operation a request is, with its handler; NotImplemented for what the subset lacks. */
 function operationOf(
   method: string,
@@ -71,6 +74,10 @@ function operationOf(
     if (method === 'POST' && sub === 'delete') return op('DeleteObjects', deleteObjects);
   } else {
     const uploadId = q.has('uploadId');
+    if (Buffer.byteLength(call.key) > MAX_KEY_BYTES)
+      return { name: `${method} (key too long)`, error: new S3Error(400, 'KeyTooLongError', 'Your key is too long') };
+    if ((method === 'GET' || method === 'HEAD') && q.has('partNumber') && !uploadId)
+      return { name: 'GetObject ?partNumber', error: notImplemented('GetObject by partNumber') };
     if (copy && method === 'PUT') return { name: 'CopyObject', error: notImplemented('CopyObject, UploadPartCopy') };
     if (method === 'PUT') return uploadId ? op('UploadPart', uploadPart) : op('PutObject', putObject);
     if (method === 'GET')
