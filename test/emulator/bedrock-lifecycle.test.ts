@@ -183,6 +183,50 @@ describe('speed', () => {
   });
 });
 
+describe('structured replies', () => {
+  it('answers a forced tool with a tool_use block; the invalid-replies fault spoils it once per body', async () => {
+    rig = await startAwsRig({ faults: { invalidReplies: { customIds: ['rec-00001'], kinds: ['refusal'] } } });
+    await buckets();
+    const tool = {
+      name: 'answer',
+      description: 'The paraphrase',
+      input_schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    };
+    const lines = records(100).map((r) => ({
+      ...r,
+      modelInput: { ...(r.modelInput as object), tools: [tool], tool_choice: { type: 'tool', name: 'answer' } },
+    }));
+    await putText(rig, 'batch-data', 'in/records.jsonl', jsonl(lines));
+    const first = await submit('tools');
+    expect((await jobAfter(rig, first.arn, 60_000)).successRecordCount).toBe(100);
+    const out = new Map(
+      (await readJsonl(rig.s3, 'batch-results', `out/${first.id}/records.jsonl.out`)).map((l) => [
+        l.recordId,
+        l.modelOutput as { stop_reason: string; content: { type: string; input?: { text?: unknown } }[] },
+      ]),
+    );
+    expect(out.get('rec-00000')).toMatchObject({
+      stop_reason: 'tool_use',
+      content: [{ type: 'tool_use', name: 'answer' }],
+    });
+    expect(typeof out.get('rec-00000')?.content[0]?.input?.text).toBe('string');
+    expect(out.get('rec-00001')).toMatchObject({ stop_reason: 'refusal', content: [{ type: 'text' }] });
+    // The same body again is answered validly, and is no duplicate payment.
+    await putText(rig, 'batch-data', 'again/records.jsonl', jsonl([...lines.slice(1, 2), ...records(200).slice(100)]));
+    const again = await submit('tools-again', {
+      inputDataConfig: { s3InputDataConfig: { s3Uri: 's3://batch-data/again/' } },
+    });
+    await jobAfter(rig, again.arn, 60_000);
+    const [retried] = (await readJsonl(rig.s3, 'batch-results', `out/${again.id}/records.jsonl.out`)).filter(
+      (l) => l.recordId === 'rec-00001',
+    );
+    expect(retried?.modelOutput).toMatchObject({ stop_reason: 'tool_use' });
+    const stats = await rig.emulator.stats();
+    expect(stats.invalidReplies).toBe(1);
+    expect(stats.aws?.duplicateRecordExecutions).toBe(0);
+  });
+});
+
 describe('ending early', () => {
   it('stop keeps what was processed: partial .out, a manifest, Stopped', async () => {
     rig = await startAwsRig();

@@ -8,8 +8,11 @@
  * window, so a restart resumes exactly and never doubles a line.
  */
 import { canonicalJson, hashText } from '../../util/hash.ts';
+import { isRecord } from '../http.ts';
 import { derivedHex } from '../ids.ts';
+import { invalidReplyFor, spoilAnthropic } from '../invalid-replies.ts';
 import { readLines } from '../lines.ts';
+import { forcedTool } from '../structured-answer.ts';
 import { hashUniform, mulberry32, seedFrom, shuffleInPlace } from '../prng.ts';
 import type { BedrockContext } from './context.ts';
 import { modelRef, type ModelRef } from './models.ts';
@@ -41,6 +44,34 @@ function injected(ctx: BedrockContext, recordId: string, hash: string): RecordRe
     : { ok: false, errorCode: 500, errorMessage: 'Internal server error' };
 }
 
+/**
+ * Notes an answer in the ledger: spoiled by the invalid-replies fault (a Claude record forcing a
+ * tool, as on the Message Batches flavour; the same body asked again is answered validly), or a
+ * success — counted as paid twice when this exact body had succeeded before.
+ */
+function noteAnswer(
+  ctx: BedrockContext,
+  job: JobRecord,
+  model: ModelRef,
+  line: { recordId: string; hash: string; modelInput: unknown },
+  result: RecordResult & { ok: true },
+): void {
+  const params = isRecord(line.modelInput) ? line.modelInput : {};
+  const structured = model.family === 'anthropic' && job.invocationType === 'InvokeModel' && !!forcedTool(params);
+  const faults = ctx.faults.options.invalidReplies;
+  const invalidSoFar = ctx.ledger.invalidReplies(line.hash);
+  const kind = structured ? invalidReplyFor(faults, ctx.seed, line.recordId, line.hash, invalidSoFar) : undefined;
+  if (kind) {
+    result.outputTokens = spoilAnthropic(result.output, kind, model.name);
+    (result.output.usage as Record<string, number>).output_tokens = result.outputTokens;
+    ctx.ledger.markInvalid(line.hash);
+    ctx.stats.add('invalidReplies');
+  } else if (ctx.ledger.markSucceeded(line.hash)) {
+    job.duplicates++;
+    ctx.stats.add('duplicateExecutions');
+  }
+}
+
 interface Record_ {
   recordId?: unknown;
   modelInput?: unknown;
@@ -60,15 +91,12 @@ function processRecord(ctx: BedrockContext, job: JobRecord, model: ModelRef, tex
     const error = { errorCode: result.errorCode, errorMessage: result.errorMessage };
     return JSON.stringify({ recordId, modelInput: record.modelInput, error });
   }
+  noteAnswer(ctx, job, model, { recordId, hash, modelInput: record.modelInput }, result);
   job.succeeded++;
   job.inputTokens += result.inputTokens;
   job.outputTokens += result.outputTokens;
   ctx.stats.add('inputTokens', result.inputTokens);
   ctx.stats.add('outputTokens', result.outputTokens);
-  if (ctx.ledger.markSucceeded(hash)) {
-    job.duplicates++;
-    ctx.stats.add('duplicateExecutions');
-  }
   return JSON.stringify({ recordId, modelInput: record.modelInput, modelOutput: result.output });
 }
 
