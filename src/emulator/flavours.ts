@@ -68,7 +68,7 @@ async function startAzure(openai: EmulatorContext, opts: EmulatorOptions): Promi
   };
 }
 
-/** Loads both flavours' state and links them to the main context (for stats and test controls). */
+/** Loads every flavour's state and links them to the main context (for stats and test controls). */
 export async function startFlavours(openai: EmulatorContext, opts: EmulatorOptions): Promise<Flavours> {
   const [anthropic, azure, aws] = await Promise.all([
     startAnthropic(openai, opts),
