@@ -100,6 +100,8 @@ export async function connect(
       port: 0,
       speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
       extraModels: modelsOf(project),
+      // What the rules say of their accounts (a quota AWS lowered, say): the emulator holds to it.
+      ...Object.assign({}, ...uses.map((u) => providerSpec(u.provider).emulatorOptions?.(u.rules) ?? {})),
     });
     const origin = new URL(emulator.url).origin;
     return ok({

@@ -122,6 +122,10 @@ export const bedrock: ProviderSpec = {
       ? []
       : [{ path: ['s3Uri'], message: 'Bedrock needs an S3 location for its files: s3Uri: "s3://your-bucket/llmake"' }];
   },
+  emulatorOptions(rules) {
+    const mins = rules.map((r) => r.minRequestsPerBatch).filter((n): n is number => typeof n === 'number');
+    return mins.length > 0 ? { bedrock: { quotas: { minRecordsPerJob: Math.min(...mins) } } } : {};
+  },
   missingSetting(rule, endpoint) {
     if (typeof rule.roleArn === 'string' || endpoint.settings?.roleArn) return undefined;
     return {

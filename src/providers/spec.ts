@@ -49,6 +49,12 @@ export interface ProviderSpec {
   checkBatch?: ((rule: BatchRuleView) => RuleIssue[]) | undefined;
   /** Options a `batch` rule takes for this provider only (Bedrock's `s3Uri`, `roleArn`), as zod schemas. */
   ruleOptions?: Readonly<Record<string, ZodType>> | undefined;
+  /**
+   * Options for the built-in emulator under `--offline`, from this provider's rules: what the
+   * account the rules describe has (Bedrock's minimum records per job when a rule says its quota
+   * was lowered). Keys are the emulator's options.
+   */
+  emulatorOptions?: ((rules: readonly BatchRuleView[]) => Record<string, unknown>) | undefined;
   /** A setting a batch rule needs from the environment or itself that neither gives (Bedrock's role), checked before connecting. */
   missingSetting?: ((rule: BatchRuleView, endpoint: ProviderEndpoint) => MissingSetting | undefined) | undefined;
 }

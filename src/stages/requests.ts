@@ -115,36 +115,42 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
       ...config,
       ...(config.schema ? { reply: { name: config.schemaName, schema: replyJsonSchema(config.schema) } } : {}),
     };
-    const source = ctx.inputs[0]!;
     const templateText = `${config.system ?? ''}${config.prompt}`;
     const required = templateFields(templateText).filter((f) => !(f in ctx.bindings));
-    const problems: LineProblem[] = [];
     const out = await JsonlWriter.open(ctx.tempOutput);
+    // One source, or every source of a gathering rule (an output without the input's wildcards), in order.
     try {
-      for await (const { line, record } of readSourceRecords(source, { idField: config.idField, required }, problems)) {
-        const customId = fillTemplate(config.customId, record, ctx.bindings);
-        const user = fillTemplate(config.prompt, record, ctx.bindings);
-        const system = config.system === undefined ? undefined : fillTemplate(config.system, record, ctx.bindings);
-        const missing = [customId, user, system].find((r) => r && !r.ok);
-        if (missing && !missing.ok) {
-          problems.push({ line, message: `missing "${missing.missing}"` });
-          continue;
+      for (const source of ctx.inputs) {
+        const problems: LineProblem[] = [];
+        for await (const { line, record } of readSourceRecords(
+          source,
+          { idField: config.idField, required },
+          problems,
+        )) {
+          const customId = fillTemplate(config.customId, record, ctx.bindings);
+          const user = fillTemplate(config.prompt, record, ctx.bindings);
+          const system = config.system === undefined ? undefined : fillTemplate(config.system, record, ctx.bindings);
+          const missing = [customId, user, system].find((r) => r && !r.ok);
+          if (missing && !missing.ok) {
+            problems.push({ line, message: `missing "${missing.missing}"` });
+            continue;
+          }
+          if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
+          const id = (customId as { text: string }).text;
+          const idProblem = customIdProblem(config.provider, id);
+          if (idProblem) {
+            problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
+            continue;
+          }
+          await out.write(
+            wire.writeRequest(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
+          );
         }
-        if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
-        const id = (customId as { text: string }).text;
-        const idProblem = customIdProblem(config.provider, id);
-        if (idProblem) {
-          problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
-          continue;
-        }
-        await out.write(
-          wire.writeRequest(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
-        );
+        if (problems.length > 0) return { kind: 'failed', failure: badInputFailure(ctx.root, source, problems) };
       }
     } finally {
       await out.close();
     }
-    if (problems.length > 0) return { kind: 'failed', failure: badInputFailure(ctx.root, source, problems) };
     return { kind: 'done', summary: `${out.lines} requests` };
   },
 };
