@@ -101,7 +101,7 @@ export async function connect(
       speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
       extraModels: modelsOf(project),
       // What the rules say of their accounts (a quota AWS lowered, say): the emulator holds to it.
-      ...Object.assign({}, ...uses.map((u) => providerSpec(u.provider).emulatorOptions?.(u.rules) ?? {})),
+      ...(Object.assign({}, ...uses.map((u) => providerSpec(u.provider).emulatorOptions?.(u.rules) ?? {})) as object),
     });
     const origin = new URL(emulator.url).origin;
     return ok({

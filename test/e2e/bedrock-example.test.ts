@@ -86,7 +86,8 @@ it('build -C examples/bedrock.config.ts --offline --wait: every subject merged f
   await expectMerged(rig, made.subjects);
   const raw = await rig.lines('results/mmlu/paraphrase_batch_bedrock/results/all.jsonl');
   expect(raw).toHaveLength(20);
-  expect(raw[0]).toMatchObject({ recordId: expect.any(String), modelOutput: { usage: expect.any(Object) } });
+  expect(raw[0]).toHaveProperty('recordId');
+  expect(raw[0]).toHaveProperty('modelOutput.usage.input_tokens');
 });
 
 it('killed after create, before the job is recorded: the re-run gets the same job back, nothing paid twice', async () => {
