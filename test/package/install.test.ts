@@ -99,6 +99,21 @@ afterAll(async () => {
 });
 
 describe('the installed package', () => {
+  it('is what the README installs: the tarball of this version, packed from a clone', async () => {
+    const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(tarball).toBe(`${manifest.name}-${manifest.version}.tgz`);
+    expect(firstBlock).toMatch(/^git clone .+ (\S+) && \(cd \1 && npm ci && npm pack\)/m);
+    expect(firstBlock).toContain(`npm install --save-dev ~/llmake/${tarball}`);
+    expect(firstBlock).toContain(`once published: npm install --save-dev ${manifest.name}`);
+    for (const command of [
+      "npx pipeline init 'data/*.csv'",
+      'npx pipeline build -n',
+      'npx pipeline build --offline --wait',
+    ])
+      expect(firstBlock).toContain(command);
+  });
+
   it('holds what a user needs and nothing else; npm publish --dry-run has nothing to correct', async () => {
     for (const file of packed)
       expect(file).toMatch(
