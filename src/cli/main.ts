@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import { helpText, parseCommandArgs, type Io } from './command.ts';
 import { COMMAND_LOADERS, COMMAND_SUMMARIES, type CommandName } from './command-list.ts';
-import { EXIT_USAGE } from './errors.ts';
+import { EXIT_USAGE, reportNewerState } from './errors.ts';
+import { NewerStateError } from '../util/state-format.ts';
 import { PACKAGE_NAME } from '../package-name.ts';
 
 const COMMANDS = Object.entries(COMMAND_SUMMARIES).map(([name, summary]) => ({ name, summary }));
@@ -65,5 +66,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(helpText(command));
     return 0;
   }
-  return command.run(parsed.args, io);
+  try {
+    return await command.run(parsed.args, io);
+  } catch (error) {
+    // Met in a state file after the command began (a journal, the spend log…); nothing was written to it.
+    if (error instanceof NewerStateError) return reportNewerState(io.stderr, error, io.cwd);
+    throw error;
+  }
 }
