@@ -19,7 +19,6 @@
  *   AWS_ENDPOINT_URL_BEDROCK) to reach another server, S3 then addressed path-style. Nothing of
  *   them is written anywhere.
  */
-import { z } from 'zod';
 import { ok } from '../util/result.ts';
 import type { BatchApi } from './batch-api.ts';
 import { bedrockLines, familyOf, INVOKE } from './aws/lines.ts';
@@ -57,7 +56,7 @@ export const bedrock: ProviderSpec = {
     hint: "AWS credentials as the AWS CLI takes them (AWS_PROFILE, AWS_ACCESS_KEY_ID…), AWS_REGION, the rule's s3Uri and roleArn (or BEDROCK_ROLE_ARN); AWS_ENDPOINT_URL for another server",
   },
   wire: bedrockLines,
-  ruleOptions: {
+  ruleOptions: (z) => ({
     s3Uri: z
       .string()
       .regex(S3_URI, 's3://BUCKET/PREFIX (a bucket name of 3–63 lowercase letters, digits, dots and dashes)')
@@ -70,7 +69,7 @@ export const bedrock: ProviderSpec = {
       .regex(ROLE_ARN, 'an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)')
       .optional()
       .describe('`bedrock`: the IAM service role jobs run as (default: BEDROCK_ROLE_ARN).'),
-  },
+  }),
   endpoint(_use, env) {
     const settings: Record<string, string> = {};
     const set = (key: string, value: string | undefined) => value && (settings[key] = value);

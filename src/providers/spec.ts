@@ -15,7 +15,7 @@
  * A spec must not import an SDK at module level: specs are loaded to validate configs and read
  * result lines, which a no-op build must do without paying for an SDK's start-up.
  */
-import type { ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
 import type { ChatMessageLike } from '../tokens/count.ts';
 import type { Result } from '../util/result.ts';
 import type { BatchApi } from './batch-api.ts';
@@ -47,8 +47,11 @@ export interface ProviderSpec {
   checkRequests?: ((rule: RequestsRuleView) => RuleIssue[]) | undefined;
   /** Checks of a `batch` rule (beyond the traits' limits and windows, which are checked for every provider). */
   checkBatch?: ((rule: BatchRuleView) => RuleIssue[]) | undefined;
-  /** Options a `batch` rule takes for this provider only (Bedrock's `s3Uri`, `roleArn`), as zod schemas. */
-  ruleOptions?: Readonly<Record<string, ZodType>> | undefined;
+  /**
+   * Options a `batch` rule takes for this provider only (Bedrock's `s3Uri`, `roleArn`), as zod
+   * schemas made with the zod it is given: a spec imports no zod, which a no-op build never loads.
+   */
+  ruleOptions?: ((zod: typeof z) => Readonly<Record<string, ZodType>>) | undefined;
   /**
    * Options for the built-in emulator under `--offline`, from this provider's rules: what the
    * account the rules describe has (Bedrock's minimum records per job when a rule says its quota

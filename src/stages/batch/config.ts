@@ -140,13 +140,10 @@ export const batchConfigSchema = z
     for (const issue of spec.checkBatch?.(config) ?? [])
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     // A provider's own options are for rules of that provider only.
+    const own = new Set(Object.keys(spec.ruleOptions?.(z) ?? {}));
     for (const other of allProviders())
-      for (const key of Object.keys(other.ruleOptions ?? {}))
-        if (
-          other !== spec &&
-          !(key in (spec.ruleOptions ?? {})) &&
-          (config as Record<string, unknown>)[key] !== undefined
-        )
+      for (const key of Object.keys(other.ruleOptions?.(z) ?? {}))
+        if (other !== spec && !own.has(key) && (config as Record<string, unknown>)[key] !== undefined)
           ctx.addIssue({
             code: 'custom',
             path: [key],
@@ -156,7 +153,7 @@ export const batchConfigSchema = z
 
 /** The options providers take in their own batch rules (Bedrock's `s3Uri`, `roleArn`), all optional here. */
 function providerRuleOptions(): Record<string, z.ZodType> {
-  return Object.assign({}, ...allProviders().map((p) => p.ruleOptions ?? {})) as Record<string, z.ZodType>;
+  return Object.assign({}, ...allProviders().map((p) => p.ruleOptions?.(z) ?? {})) as Record<string, z.ZodType>;
 }
 
 /** "openai 50,000, anthropic 100,000, …" for the option's description. */
