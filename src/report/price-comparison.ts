@@ -4,6 +4,7 @@
  * way, so their figures are estimates of an estimate — said under the table).
  */
 import type { Estimate } from '../stages/types.ts';
+import { tableEntryFor } from '../tokens/price-table.ts';
 import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, type PriceTable } from '../tokens/prices.ts';
 
 export interface PriceRow {
@@ -13,9 +14,10 @@ export interface PriceRow {
   standardUsd: number;
 }
 
-/** Which providers serve a model of the table (Azure serves OpenAI's models as deployments). */
+/** Which providers serve a model of the table, from its entry (Azure serves OpenAI's models as deployments). */
 function providersOf(model: string): string {
-  return model.startsWith('claude-') ? 'anthropic' : 'openai, azure';
+  const provider = tableEntryFor(model)?.provider ?? 'your pricing';
+  return provider === 'openai' ? 'openai, azure' : provider;
 }
 
 export function comparePrices(

@@ -12,7 +12,7 @@ import { answer, inputTokensOf } from '../../src/emulator/anthropic/message.ts';
 import { readResultLine } from '../../src/stages/result-line.ts';
 import { loadTokenizers } from '../../src/tokens/count.ts';
 import { billOf, billRequest } from '../../src/tokens/bill.ts';
-import { DEFAULT_PRICES, PRICE_SOURCES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
+import { DEFAULT_PRICES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
 import { toGo } from '../../src/tokens/to-go.ts';
 import { REPO } from '../helpers/rig.ts';
 
@@ -139,10 +139,12 @@ describe('tiers, by hand', () => {
 });
 
 describe('the price table', () => {
-  it('names its source page and the date for every model', () => {
-    for (const [model, { source }] of Object.entries(PRICE_TABLE)) {
-      expect(PRICE_SOURCES[source].page, model).toMatch(/^https:\/\//);
-      expect(PRICE_SOURCES[source].takenAt, model).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  it('names the provider, its source page and the date the rates were read, for every model', () => {
+    for (const [model, entry] of Object.entries(PRICE_TABLE)) {
+      expect(['openai', 'anthropic'], model).toContain(entry.provider);
+      expect(entry.page, model).toMatch(/^https:\/\//);
+      expect(entry.readAt, model).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
+      expect(Number.isFinite(Date.parse(entry.readAt)), model).toBe(true);
     }
   });
 
