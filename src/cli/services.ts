@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BatchApi, ProviderName } from '../batch-api/types.ts';
 import { createBatchServices, type BatchServices } from '../stages/batch/services.ts';
+import { Budget } from '../stages/budget.ts';
 import { createOnlineServices } from '../stages/online/services.ts';
 import type { StageServices } from '../stages/services.ts';
 import { failpoint } from '../util/failpoint.ts';
@@ -24,9 +25,11 @@ export async function makeServices(connection: Connection, limits: Limits): Prom
   const { onlineDeadline, ...batchLimits } = limits;
   const defined = Object.fromEntries(Object.entries(batchLimits).filter(([, v]) => v !== undefined));
   const session = randomBytes(6).toString('hex');
+  // One budget for the whole job: every provider and the online stage spend from it.
+  const budget = new Budget(limits.maxCostUsd);
   const providers: Partial<Record<ProviderName, BatchServices>> = {};
   for (const endpoint of connection.endpoints) {
-    const services = createBatchServices(await apiFor(endpoint), defined, session);
+    const services = createBatchServices(await apiFor(endpoint), defined, session, budget);
     // Crash tests name a protocol point in PIPELINE_FAILPOINT; the process kills itself there.
     if (process.env.PIPELINE_FAILPOINT) services.crashAt = (point) => failpoint(point);
     providers[endpoint.provider] = services;
@@ -36,6 +39,7 @@ export async function makeServices(connection: Connection, limits: Limits): Prom
   const online = createOnlineServices(connection.online, createOnlineApi, {
     offline: connection.offline,
     deadline: onlineDeadline,
+    budget,
   });
   return { providers, online };
 }

@@ -22,6 +22,10 @@ export interface MoneyLine {
 
 export interface MoneyReport extends MoneyLine {
   basis: OutputBasis[];
+  /** Unanswered requests without a bound on their output: no ceiling, a budget is an estimate for them. */
+  unbounded: number;
+  /** Requests a cost limit held back in the last build. */
+  held: number;
   /** Remote targets with nothing sent yet: `status` does not count their tokens (`build -n` does). */
   notStarted: string[];
   byTarget: Record<string, MoneyLine & { rule: string }>;
@@ -51,7 +55,16 @@ function addSpend(line: MoneyLine, e: SpendEntry): void {
 
 /** The report over the targets shown (their spend entries and their remote stages' outlook). */
 export function moneyReport(spend: readonly SpendEntry[], statuses: readonly TargetStatus[]): MoneyReport {
-  const report: MoneyReport = { ...empty(), basis: [], notStarted: [], byTarget: {}, byRule: {}, byModel: {} };
+  const report: MoneyReport = {
+    ...empty(),
+    basis: [],
+    unbounded: 0,
+    held: 0,
+    notStarted: [],
+    byTarget: {},
+    byRule: {},
+    byModel: {},
+  };
   const shown = new Map(statuses.filter((s) => s.remoteStage).map((s) => [s.target, s]));
   const at = <K extends string>(map: Record<K, MoneyLine>, key: K) => (map[key] ??= empty());
   for (const s of shown.values()) report.byTarget[s.target] = { ...empty(), rule: s.rule };
@@ -78,6 +91,8 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
       line.maxToGoUsd += m.maxToGoUsd;
     }
     for (const b of m.basis) basis.set(`${b.rule}\u0000${b.model}`, b);
+    report.unbounded += m.unbounded ?? 0;
+    report.held += m.held ?? 0;
   }
   report.basis = [...basis.values()];
   for (const line of [
@@ -113,6 +128,14 @@ export function formatMoney(report: MoneyReport): string {
       `  ~${formatUsd(report.toGoUsd)} to go (${most}), ~${formatUsd(report.spentUsd + report.toGoUsd)} when finished`,
     );
     for (const b of report.basis) lines.push(`  ${describeBasis(b)}`);
+    if (report.unbounded > 0)
+      lines.push(
+        `  ${report.unbounded} unanswered request${report.unbounded > 1 ? 's set' : ' sets'} no max_tokens: a --max-cost budget is only an estimate for them (their replies may run longer than the ratio above); set max_tokens to make it a promise`,
+      );
+    if (report.held > 0)
+      lines.push(
+        `  ${report.held} request${report.held > 1 ? 's' : ''} held back by a cost limit in the last build: a larger --max-cost (or maxCostUsd) sends ${report.held > 1 ? 'them' : 'it'}`,
+      );
   }
   const n = report.notStarted.length;
   if (n > 0)

@@ -15,6 +15,7 @@ import { EXIT_PENDING, reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
+import { anyRuleBudget, boundHint, unboundedRequestRules } from '../bound-hint.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
 
@@ -46,7 +47,8 @@ export const buildCommand: Command = {
     'max-cost': {
       type: 'string',
       value: 'USD',
-      description: 'refuse to submit work estimated above this many dollars',
+      description:
+        "the job's budget over every run: send only what keeps spent + in flight + to send (each reply at its max_tokens) within USD",
     },
     'max-enqueued-tokens': {
       type: 'string',
@@ -100,6 +102,10 @@ export const buildCommand: Command = {
         new UsageError('--compare prices a dry run: use it with -n (build -n --compare)'),
       );
     const clock = io.clock ?? systemClock;
+    // Once per run: where money is counted (a dry run, a cost limit), say which requests have no ceiling.
+    const unbounded = unboundedRequestRules(project);
+    if (unbounded.length > 0 && (dryRun || value(limits.maxCostUsd) !== undefined || anyRuleBudget(project)))
+      io.stderr.write(boundHint(unbounded));
     const jobs = value(limits.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
       return reportUsageError(io.stderr, new UsageError('--jobs takes a whole number ≥ 1'));

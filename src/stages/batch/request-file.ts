@@ -10,12 +10,7 @@ import type { ProviderName } from '../../batch-api/types.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
-import {
-  countChatPromptTokens,
-  DEFAULT_COUNTING_MODEL,
-  loadTokenizersFor,
-  type ChatMessageLike,
-} from '../../tokens/count.ts';
+import { DEFAULT_COUNTING_MODEL, loadTokenizersFor } from '../../tokens/count.ts';
 
 /** What planning and bookkeeping need of a request line: everything but its text and body. */
 export interface RequestRef {
@@ -160,28 +155,8 @@ export function loadTokenizersForRequests(entries: readonly Pick<RequestRef, 'mo
   return loadTokenizersFor(new Set(entries.map((e) => e.model || DEFAULT_COUNTING_MODEL)));
 }
 
-/** Estimated prompt tokens with the model's real tokenizer (chat bodies; other endpoints by text). */
-export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): number {
-  const messages = entry.body.messages;
-  // Anthropic's system prompt is a top-level field; counted as a system message. (Claude's own
-  // tokenizer is not public: its counts are estimated with OpenAI's, see README.)
-  const system = typeof entry.body.system === 'string' ? [{ role: 'system', content: entry.body.system }] : [];
-  if (Array.isArray(messages))
-    return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
-      ...system,
-      ...(messages as ChatMessageLike[]),
-    ]);
-  const input = entry.body.input ?? entry.body.prompt;
-  return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
-    { role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') },
-  ]);
-}
+/** Estimated prompt tokens, as the provider bills them: one definition, in tokens/request-tokens.ts. */
+export { promptTokens } from '../../tokens/request-tokens.ts';
 
-/** The reply ceiling a request sets (`max_tokens` / `max_completion_tokens` / `max_output_tokens`). */
-export function maxOutputTokens(body: Record<string, unknown>): number | undefined {
-  for (const key of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
-    const v = body[key];
-    if (typeof v === 'number' && v > 0) return v;
-  }
-  return undefined;
-}
+/** The reply ceiling a request sets: one definition for every provider, in tokens/output-bound.ts. */
+export { maxOutputTokens } from '../../tokens/output-bound.ts';

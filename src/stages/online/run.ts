@@ -5,7 +5,6 @@
  * `pending` (exit 75), and the next build sends only what is left.
  */
 import { relative } from 'node:path';
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
@@ -18,7 +17,8 @@ import {
 import { tallyResults } from '../batch/results.ts';
 import { appendSpend } from '../spend-log.ts';
 import { billOf } from '../../tokens/bill.ts';
-import { billedAtBatchPrice, onlinePriceTable, type OnlineStageConfig } from './config.ts';
+import { billedAtBatchPrice, type OnlineStageConfig } from './config.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
 import { RequestSource } from './request-source.ts';
@@ -191,7 +191,7 @@ async function finish(
     index: after.index,
     failures: asRequestFailures(after.stopping),
     cacheFile: files.cache,
-    prices: onlinePriceTable(config, DEFAULT_PRICES),
+    prices: rulePrices(config),
     tier: billedAtBatchPrice(config) ? 'batch' : 'standard',
     ...(after.todo.length === 0 ? { writeTo: opts.writeTo ?? ctx.tempOutput } : {}),
   });
@@ -261,7 +261,7 @@ async function recordOnlineSpend(
   session: string,
 ): Promise<void> {
   if (sink.answered === 0) return;
-  const prices = onlinePriceTable(config, DEFAULT_PRICES);
+  const prices = rulePrices(config);
   const tier = billedAtBatchPrice(config) ? 'batch' : 'standard';
   let costUsd: number | undefined = 0;
   let standardCostUsd: number | undefined = 0;
