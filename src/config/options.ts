@@ -146,6 +146,8 @@ export type OnlineStageOptions = {
   serviceTier?: string;
   /** Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model. Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
+  /** This target's budget over every run, in dollars: what it spent plus its requests in flight, each reply at its max_tokens, stays within it; a request that does not fit waits for answers in flight, and is held once none are. `--max-cost` is the same for the whole job. Must be > 0. */
+  maxCostUsd?: number;
   /** The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
   schema?: z.ZodType;
   /** With a `schema`: how many times one request is asked again after an invalid reply. A row still invalid after that is named by the merge (file, line, custom id, first zod issue), which writes the others. Must be an integer, ≥ 0, ≤ 10. Default: `2`. */

@@ -63,6 +63,13 @@ export const onlineConfigSchema = z
       .describe(
         'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
       ),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "This target's budget over every run, in dollars: what it spent plus its requests in flight, each reply at its max_tokens, stays within it; a request that does not fit waits for answers in flight, and is held once none are. `--max-cost` is the same for the whole job.",
+      ),
     ...reaskOptions,
     pricing: pricingSchema.describe(
       'Dollars per 1M tokens at standard price, per model, over the built-in table (`pipeline prices`): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half.',
