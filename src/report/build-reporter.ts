@@ -87,8 +87,8 @@ function hintFor(summary: BuildSummary, code: number): string {
   // Only held back by the budget: nothing to fix, a decision to make.
   if (failed.length > 0 && failed.every((r) => r.failure?.reason === 'budget-exceeded'))
     return inFlight
-      ? ' — held back by the cost limit: raise --max-cost (or maxCost) to send them; batches are still running: run again later to finish the pending ones'
-      : ' — held back by the cost limit: raise --max-cost (or maxCost) to send them; finished work is kept';
+      ? ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; batches are still running: run again later to finish the pending ones'
+      : ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; finished work is kept';
   // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
   return inFlight
     ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'

@@ -143,7 +143,7 @@ export function heldFailure(target: string, held: Held, b: Binding): StageFailur
     details: [
       'at worst: every reply at its max_tokens, so the bill cannot pass the limit; in flight: unanswered batches at their worst case until they are billed; spent counts every earlier run (.pipeline/spend.jsonl)',
       ...heldNotes(held),
-      `batches in flight billed below their worst case leave room for the next build; to send all of this target's now, raise ${b.flag === '--max-cost' ? '--max-cost' : 'maxCostUsd'} to ${formatUsd(raiseTo)} (or build fewer targets)`,
+      `${b.inFlight > 0 ? 'batches in flight billed below their worst case leave room for the next build; ' : ''}to send all of this target's requests now, raise ${b.flag === '--max-cost' ? '--max-cost' : 'maxCostUsd'} to ${formatUsd(raiseTo)} (or build fewer targets)`,
     ],
   };
 }
