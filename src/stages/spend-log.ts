@@ -9,7 +9,7 @@
  * re-running cannot creep past a budget, and the output/input ratio learned per rule and model
  * comes from it. Reading it is one small file, no network, no tokenizer: fit for `status`.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -87,8 +87,9 @@ export async function appendSpend(root: string, entry: SpendEntry): Promise<void
 const memo = new Map<string, { size: number; mtimeMs: number; entries: SpendEntry[] }>();
 
 /** Every entry, the last one per key, in file order; a missing file is no spending. */
-export function readSpend(root: string): Promise<SpendEntry[]> {
-  return Promise.resolve(readSpendNow(root));
+export async function readSpend(root: string): Promise<SpendEntry[]> {
+  const file = spendFile(root);
+  return fromMemo(file, await stat(file).catch(() => undefined));
 }
 
 /**
@@ -101,8 +102,13 @@ export function readSpendNow(root: string): SpendEntry[] {
   try {
     st = statSync(file);
   } catch {
-    return [];
+    st = undefined;
   }
+  return fromMemo(file, st);
+}
+
+function fromMemo(file: string, st: { size: number; mtimeMs: number } | undefined): SpendEntry[] {
+  if (!st) return [];
   const known = memo.get(file);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.entries;
   const entries = parseSpend(readFileSync(file, 'utf8'));
