@@ -26,6 +26,8 @@ export interface MoneyReport extends MoneyLine {
   unbounded: number;
   /** Requests a cost limit held back in the last build. */
   held: number;
+  /** Of `spentUsd`: sends whose answers were lost, counted at their worst case (they may have been billed). */
+  presumed: { requests: number; usd: number };
   /** Remote targets with nothing sent yet: `status` does not count their tokens (`build -n` does). */
   notStarted: string[];
   byTarget: Record<string, MoneyLine & { rule: string }>;
@@ -60,6 +62,7 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
     basis: [],
     unbounded: 0,
     held: 0,
+    presumed: { requests: 0, usd: 0 },
     notStarted: [],
     byTarget: {},
     byRule: {},
@@ -77,6 +80,10 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
       at(report.byModel, `${e.provider}/${e.model}`),
     ])
       addSpend(line, e);
+    if (e.presumed) {
+      report.presumed.requests += e.requests;
+      report.presumed.usd += e.costUsd ?? 0;
+    }
   }
   const basis = new Map<string, OutputBasis>();
   for (const s of shown.values()) {
@@ -120,6 +127,11 @@ export function formatMoney(report: MoneyReport): string {
       ? `, ${report.tokens.cached.toLocaleString('en-US')} input tokens from the prompt cache`
       : '';
   const lines = [`Money: ${formatUsd(report.spentUsd)} spent${saved}${cached}`];
+  const p = report.presumed;
+  if (p.requests > 0)
+    lines.push(
+      `  of which ${formatUsd(p.usd)} for ${p.requests} send${p.requests > 1 ? 's' : ''} whose answer was lost (a timeout, a dropped connection, a killed run): counted at the worst case, as the server may have billed ${p.requests > 1 ? 'them' : 'it'}`,
+    );
   if (report.toGoUsd > 0) {
     const most = Number.isFinite(report.maxToGoUsd)
       ? `at most ${formatUsd(report.maxToGoUsd)} if every reply reaches max_tokens`
