@@ -30,7 +30,13 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
   const out: SampleTarget[] = [];
   for (const id of wanted) {
     const resolved = project.rules.get(project.graph.targets.get(id)!.rule.name)!;
-    const config = resolved.config as { kind: string; maxAttempts?: number; pricing?: unknown };
+    const config = resolved.config as {
+      kind: string;
+      maxAttempts?: number;
+      pricing?: unknown;
+      deployments?: unknown;
+      maxCostUsd?: number;
+    };
     if (config.kind === 'online') out.push({ target: id, config: config as OnlineStageConfig });
     // Anthropic's request lines are not chat completions: an online sample of them has no endpoint to go to.
     else if (config.kind === 'batch' && (config as { provider?: string }).provider !== 'anthropic')
@@ -39,7 +45,10 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
         config: onlineConfigSchema.parse({
           kind: 'online',
           maxAttempts: config.maxAttempts,
+          // Priced, and limited, as the batch rule is: a sample spends from the target's budget.
           ...(config.pricing ? { pricing: config.pricing } : {}),
+          ...(config.deployments ? { deployments: config.deployments } : {}),
+          ...(config.maxCostUsd !== undefined ? { maxCostUsd: config.maxCostUsd } : {}),
         }),
       });
   }
