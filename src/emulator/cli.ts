@@ -8,13 +8,16 @@ import { startEmulator } from './index.ts';
 import { INVALID_REPLY_KINDS, type InvalidReplyKind } from './invalid-replies.ts';
 import { ONLINE_FLAGS, ONLINE_USAGE, parseOnlineFlags } from './online/cli-flags.ts';
 import type { OnlineOptions } from './online/types.ts';
+import type { BedrockOptions } from './bedrock/options.ts';
 import type { AzureOptions, FaultOptions } from './types.ts';
 
 const USAGE = `Usage: pipeline emulator [options]
 
 Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine): OpenAI Files +
-Batches under /v1, Anthropic Message Batches under /v1/messages/batches, and an Azure OpenAI
-resource (v1 API) under /openai/v1, on one port; with online chat completions and embeddings beside them.
+Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI
+resource (v1 API) under /openai/v1, and AWS (an S3 subset and Bedrock batch inference, told apart
+by their SigV4 signature: any key, but signed), on one port; with online chat completions and
+embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -36,6 +39,9 @@ Azure:
   --azure-max-enqueued-tokens N enqueued-token quota per deployment (default: unlimited)
   --azure-no-fail-fast          over the quota, fail the batch at validation instead of
                                 refusing the create with 400 token_limit_exceeded
+AWS:
+  --bedrock-min-records N       minimum records per Bedrock batch job (default 100, the quota)
+  --bedrock-scheduled-ms MS     how long a validated job waits in Scheduled (default 1000)
 Faults:
   --fail-rate R                 answer this fraction of API calls with --fail-status
   --fail-status S               500, 502 or 503 (default 500)
@@ -58,6 +64,8 @@ Point the SDKs at it with:
   export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=emulator
   export AZURE_OPENAI_ENDPOINT=http://127.0.0.1:PORT AZURE_OPENAI_API_KEY=emulator
   (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key)
+  export AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator
+  (S3 path-style: forcePathStyle: true; buckets must be created first)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
   POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire (any flavour's batch id)
 `;
@@ -88,6 +96,8 @@ const OPTIONS = {
   'azure-deployment': { type: 'string', multiple: true },
   'azure-max-enqueued-tokens': { type: 'string' },
   'azure-no-fail-fast': { type: 'boolean' },
+  'bedrock-min-records': { type: 'string' },
+  'bedrock-scheduled-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...ONLINE_FLAGS,
 } as const;
@@ -135,6 +145,16 @@ function azureFlags(values: Record<string, unknown>): AzureOptions {
   return azure;
 }
 
+/** `--bedrock-min-records N`, `--bedrock-scheduled-ms MS`. */
+function bedrockFlags(values: Record<string, unknown>): BedrockOptions {
+  const min = num(values, 'bedrock-min-records', (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+  const scheduled = num(values, 'bedrock-scheduled-ms', (n) => n >= 0, 'a number of milliseconds');
+  return {
+    ...(min === undefined ? {} : { quotas: { minRecordsPerJob: min } }),
+    ...(scheduled === undefined ? {} : { scheduledMs: scheduled }),
+  };
+}
+
 export async function runEmulatorCommand(
   argv: string[],
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -162,8 +182,10 @@ export async function runEmulatorCommand(
   const faults: FaultOptions = {};
   let online: OnlineOptions = {};
   let azure: AzureOptions;
+  let bedrock: BedrockOptions;
   try {
     azure = azureFlags(values);
+    bedrock = bedrockFlags(values);
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
     tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -228,6 +250,7 @@ export async function runEmulatorCommand(
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(clockSkewMs === undefined ? {} : { clockSkewMs }),
     azure,
+    bedrock,
   });
   const origin = `http://127.0.0.1:${emulator.port}`;
   const key = apiKey ?? 'emulator';
@@ -238,6 +261,8 @@ export async function runEmulatorCommand(
       `  export ANTHROPIC_BASE_URL=${origin} ANTHROPIC_API_KEY=${key}\n` +
       `  export AZURE_OPENAI_ENDPOINT=${origin} AZURE_OPENAI_API_KEY=${key}\n` +
       `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key)\n` +
+      `  export AWS_ENDPOINT_URL=${emulator.awsUrl} AWS_ACCESS_KEY_ID=${key} AWS_SECRET_ACCESS_KEY=${key}\n` +
+      `  (AWS: S3 path-style, forcePathStyle: true; any SigV4 signature is accepted, but one is required)\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,
   );
   await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 /** Everything a route handler needs, assembled once by `startEmulator`. */
 import type { Clock } from '../util/clock.ts';
 import type { AnthropicContext } from './anthropic/context.ts';
+import type { AwsContext } from './aws/handler.ts';
 import type { AzureSettings } from './azure/settings.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { ExecutionLedger } from './executions.ts';
@@ -39,7 +40,7 @@ export interface EmulatorContext {
   /** Set when this context serves the Azure OpenAI flavour. */
   azure?: AzureSettings;
   /** The other flavours served beside this one (set on the main context only): for stats and test controls. */
-  siblings?: { anthropic: AnthropicContext; azure: EmulatorContext };
+  siblings?: { anthropic: AnthropicContext; azure: EmulatorContext; aws?: AwsContext };
 }
 
 /** Requests per second each batch executes at speed 1 (a 100-request batch runs ~2 s). */

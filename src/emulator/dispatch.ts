@@ -6,11 +6,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleMessageBatches, isMessageBatchesPath } from './anthropic/router.ts';
+import { handleAws } from './aws/handler.ts';
+import { isAwsRequest } from './aws/signature.ts';
 import { isAzurePath } from './azure/settings.ts';
 import type { Flavours } from './flavours.ts';
 import { handle } from './router.ts';
 
 export function dispatch(flavours: Flavours, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // AWS (S3, Bedrock) by its SigV4 signature, before any path: S3's paths could be anyone's.
+  if (isAwsRequest(req)) return handleAws(flavours.aws, req, res);
   const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
   if (isMessageBatchesPath(pathname)) return handleMessageBatches(flavours.anthropic, req, res);
   if (isAzurePath(pathname)) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, type AnthropicContext } from './anthropic/context.ts';
 import { claudeModels } from './anthropic/models.ts';
 import { MessageBatchStore } from './anthropic/store.ts';
+import { startAws, type AwsContext } from './aws/handler.ts';
 import { AZURE_MAX_REQUESTS, azureSettings } from './azure/settings.ts';
 import { BatchStore } from './batch-store.ts';
 import type { EmulatorContext } from './context.ts';
@@ -19,6 +20,7 @@ export interface Flavours {
   openai: EmulatorContext;
   anthropic: AnthropicContext;
   azure: EmulatorContext;
+  aws: AwsContext;
 }
 
 async function startAnthropic(openai: EmulatorContext, opts: EmulatorOptions): Promise<AnthropicContext> {
@@ -66,9 +68,13 @@ async function startAzure(openai: EmulatorContext, opts: EmulatorOptions): Promi
   };
 }
 
-/** Loads both flavours' state and links them to the main context (for stats and test controls). */
+/** Loads every flavour's state and links them to the main context (for stats and test controls). */
 export async function startFlavours(openai: EmulatorContext, opts: EmulatorOptions): Promise<Flavours> {
-  const [anthropic, azure] = await Promise.all([startAnthropic(openai, opts), startAzure(openai, opts)]);
-  openai.siblings = { anthropic, azure };
-  return { openai, anthropic, azure };
+  const [anthropic, azure, aws] = await Promise.all([
+    startAnthropic(openai, opts),
+    startAzure(openai, opts),
+    startAws(openai, opts.stateDir, opts.bedrock),
+  ]);
+  openai.siblings = { anthropic, azure, aws };
+  return { openai, anthropic, azure, aws };
 }

@@ -34,6 +34,8 @@ export type {
   RequestErrorFaults,
 } from './types.ts';
 export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
+export type { BedrockOptions, BedrockQuotas } from './bedrock/options.ts';
+export type { AwsStats } from './aws/stats.ts';
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT/v1': the OpenAI SDK's baseURL. */
@@ -42,6 +44,11 @@ export interface RunningEmulator {
   anthropicUrl: string;
   /** 'http://127.0.0.1:PORT/openai/v1': the OpenAI SDK's baseURL for the Azure flavour (send `api-key`). */
   azureUrl: string;
+  /**
+   * 'http://127.0.0.1:PORT': the AWS SDKs' `endpoint` (S3 with `forcePathStyle: true`) or
+   * `AWS_ENDPOINT_URL`; requests are told apart by their SigV4 signature (any key, but signed).
+   */
+  awsUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -103,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     url: `http://127.0.0.1:${port}/v1`,
     anthropicUrl: `http://127.0.0.1:${port}`,
     azureUrl: `http://127.0.0.1:${port}/openai/v1`,
+    awsUrl: `http://127.0.0.1:${port}`,
     port,
     stats: () => collectStats(ctx),
     setFaults: (f) => ctx.faults.set(f),

@@ -1,5 +1,6 @@
 /** The full stats view: persisted counters plus the current batch counts by status. */
 import { refreshAll as refreshMessageBatches } from './anthropic/lifecycle.ts';
+import { awsStats } from './aws/stats.ts';
 import type { EmulatorContext } from './context.ts';
 import { refreshAll } from './lifecycle.ts';
 import type { EmulatorStats } from './types.ts';
@@ -28,5 +29,6 @@ export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats>
     messageBatchesByStatus,
     azureBatchesByStatus,
     online: ctx.online.view(),
+    ...(ctx.siblings?.aws ? { aws: await awsStats(ctx.siblings.aws) } : {}),
   };
 }

@@ -3,6 +3,8 @@
  * the records it persists (internal; the wire objects are built from them in `wire.ts`).
  */
 import type { Clock } from '../util/clock.ts';
+import type { AwsStats } from './aws/stats.ts';
+import type { BedrockOptions } from './bedrock/options.ts';
 import type { InvalidReplyFaults } from './invalid-replies.ts';
 import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
@@ -105,6 +107,8 @@ export interface EmulatorOptions {
   anthropic?: AnthropicOptions;
   /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
   azure?: AzureOptions;
+  /** The AWS flavour's Bedrock batch inference (S3 is always served beside it; see bedrock/options.ts). */
+  bedrock?: BedrockOptions;
 }
 
 export interface AzureOptions {
@@ -156,6 +160,8 @@ export interface EmulatorStats {
   azureBatchesByStatus: Record<string, number>;
   /** What the online endpoints did in this server's life (not persisted; executions also count above). */
   online: OnlineStats;
+  /** The AWS flavour: Bedrock jobs (by status, per clientRequestToken) and S3 usage. */
+  aws?: AwsStats;
 }
 
 export type BatchStatus =

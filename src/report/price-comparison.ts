@@ -3,6 +3,7 @@
  * by side. Token counts are the dry run's (OpenAI's tokenizers; other providers count their own
  * way, so their figures are estimates of an estimate — said under the table).
  */
+import { allProviders } from '../providers/registry.ts';
 import type { Estimate } from '../stages/types.ts';
 import { tableEntryFor } from '../tokens/price-table.ts';
 import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, type PriceTable } from '../tokens/prices.ts';
@@ -14,10 +15,16 @@ export interface PriceRow {
   standardUsd: number;
 }
 
-/** Which providers serve a model of the table, from its entry (Azure serves OpenAI's models as deployments). */
+/** Which providers serve a model of the table: the one its entry names, and those that run its models (Azure's deployments run OpenAI's). */
 function providersOf(model: string): string {
-  const provider = tableEntryFor(model)?.provider ?? 'your pricing';
-  return provider === 'openai' ? 'openai, azure' : provider;
+  const provider = tableEntryFor(model)?.provider;
+  if (!provider) return 'your pricing';
+  return [
+    provider,
+    ...allProviders()
+      .filter((p) => p.servesModelsOf === provider)
+      .map((p) => p.name),
+  ].join(', ');
 }
 
 export function comparePrices(

@@ -7,10 +7,9 @@
  * its "worst" is an estimate (output at the ratio × `UNBOUNDED_MARGIN`), and it is flagged so.
  */
 import { billRequest, type PriceTier } from '../tokens/bill.ts';
-import { maxOutputTokens } from '../tokens/output-bound.ts';
 import { worstInputFactor, type InputBasis } from '../tokens/input-ratio.ts';
 import { priceFor, type PriceTable } from '../tokens/prices.ts';
-import { countedTokens } from '../tokens/request-tokens.ts';
+import { countedTokens, type CountableRequest } from '../tokens/request-tokens.ts';
 
 /** Output of a request without a bound, for a budget: the learned (or configured) ratio plus half. */
 export const UNBOUNDED_MARGIN = 1.5;
@@ -33,7 +32,14 @@ export interface RequestCost {
 
 export interface CostModel {
   readonly tier: PriceTier;
-  of(entry: { model: string; body: Readonly<Record<string, unknown>>; text?: string }): RequestCost;
+  of(entry: PricedRequest): RequestCost;
+}
+
+/** A request as its line format reads it (the bound on its output is its format's). */
+export interface PricedRequest extends CountableRequest {
+  wire: CountableRequest['wire'] & { maxOutputTokens(body: Record<string, unknown>): number | undefined };
+  /** The line as written, when at hand (searched for `cache_control`). */
+  text?: string;
 }
 
 export interface CostModelOptions {
@@ -56,7 +62,7 @@ export function costModel(opts: CostModelOptions): CostModel {
       const basis = basisOf(entry.model);
       const input = Math.round(raw * basis.ratio);
       const worstInput = Math.ceil(raw * worstInputFactor(basis));
-      const cap = maxOutputTokens(entry.body);
+      const cap = entry.wire.maxOutputTokens(entry.body);
       const ratio = ratioOf(entry.model);
       const expectedOutput = Math.round(Math.min(cap ?? Infinity, input * ratio));
       const worstOutput = cap ?? Math.ceil(worstInput * ratio * UNBOUNDED_MARGIN);
@@ -78,6 +84,6 @@ export function costModel(opts: CostModelOptions): CostModel {
   };
 }
 
-function hasCacheControl(body: Readonly<Record<string, unknown>>): boolean {
+function hasCacheControl(body: Record<string, unknown>): boolean {
   return JSON.stringify(body).includes('"cache_control"');
 }

@@ -8,16 +8,20 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { Budget, spentIn } from '../../src/stages/budget.ts';
 import { costModel, UNBOUNDED_MARGIN } from '../../src/stages/cost-model.ts';
 import { parseSpend } from '../../src/stages/spend-log.ts';
 import { loadTokenizers } from '../../src/tokens/count.ts';
-import { maxOutputTokens } from '../../src/tokens/output-bound.ts';
 import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { promptTokens } from '../../src/tokens/request-tokens.ts';
 import { rulePrices } from '../../src/tokens/rule-prices.ts';
 
 beforeAll(() => loadTokenizers());
+
+const OPENAI = providerSpec('openai').wire;
+const ANTHROPIC = providerSpec('anthropic').wire;
+const GEMINI = providerSpec('gemini').wire;
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -38,14 +42,15 @@ const spendLine = (key: string, model: string, costUsd?: number) => ({
 });
 
 describe('the bound a request sets on its output', () => {
-  it('in every provider shape, times the choices it asks for', () => {
-    expect(maxOutputTokens({ max_tokens: 100 })).toBe(100);
-    expect(maxOutputTokens({ max_completion_tokens: 300, max_tokens: 100 })).toBe(300);
-    expect(maxOutputTokens({ max_output_tokens: 50 })).toBe(50);
-    expect(maxOutputTokens({ max_tokens: 100, n: 3 })).toBe(300);
-    expect(maxOutputTokens({ generationConfig: { maxOutputTokens: 64, candidateCount: 2 } })).toBe(128);
-    expect(maxOutputTokens({ generationConfig: { temperature: 0 } })).toBeUndefined();
-    expect(maxOutputTokens({ temperature: 0.7 })).toBeUndefined();
+  it("in each provider's line format, times the choices it asks for", () => {
+    expect(OPENAI.maxOutputTokens({ max_tokens: 100 })).toBe(100);
+    expect(OPENAI.maxOutputTokens({ max_completion_tokens: 300, max_tokens: 100 })).toBe(300);
+    expect(OPENAI.maxOutputTokens({ max_output_tokens: 50 })).toBe(50);
+    expect(OPENAI.maxOutputTokens({ max_tokens: 100, n: 3 })).toBe(300);
+    expect(OPENAI.maxOutputTokens({ temperature: 0.7 })).toBeUndefined();
+    expect(ANTHROPIC.maxOutputTokens({ max_tokens: 64 })).toBe(64);
+    expect(GEMINI.maxOutputTokens({ generationConfig: { maxOutputTokens: 64, candidateCount: 2 } })).toBe(128);
+    expect(GEMINI.maxOutputTokens({ generationConfig: { temperature: 0 } })).toBeUndefined();
   });
 });
 
@@ -55,11 +60,11 @@ describe("a request's worst case", () => {
   it('is its input and its bound at the tier; with no bound, the ratio with a margin', () => {
     const model = costModel({ outputRatio: 0.5, prices: DEFAULT_PRICES, tier: 'batch' });
     const body = { model: 'gpt-4.1', messages, max_tokens: 1000 };
-    const input = promptTokens({ model: 'gpt-4.1', body });
-    const c = model.of({ model: 'gpt-4.1', body });
+    const input = promptTokens({ model: 'gpt-4.1', wire: OPENAI, body });
+    const c = model.of({ model: 'gpt-4.1', wire: OPENAI, body });
     expect(c.usd!.worst).toBeCloseTo((input * 1 + 1000 * 4) / 1e6, 12);
     expect(c.usd!.expected).toBeCloseTo((input * 1 + Math.round(input * 0.5) * 4) / 1e6, 12);
-    const open = model.of({ model: 'gpt-4.1', body: { model: 'gpt-4.1', messages } });
+    const open = model.of({ model: 'gpt-4.1', wire: OPENAI, body: { model: 'gpt-4.1', messages } });
     expect(open.maxOutput).toBeUndefined();
     expect(open.usd!.worst).toBeCloseTo((input + Math.ceil(input * 0.5 * UNBOUNDED_MARGIN) * 4) / 1e6, 12);
   });
@@ -73,9 +78,10 @@ describe("a request's worst case", () => {
       max_tokens: 10,
     };
     const plain = { ...cached, system: 'You rewrite explanations.' };
-    const worstOf = (body: Record<string, unknown>) => model.of({ model: 'claude-haiku-4-5', body }).usd!.worst;
+    const worstOf = (body: Record<string, unknown>) =>
+      model.of({ model: 'claude-haiku-4-5', wire: ANTHROPIC, body }).usd!.worst;
     // Writes at 1.25 × $1 per 1M input tokens, output $5 (both halved at batch price).
-    const input = promptTokens({ model: 'claude-haiku-4-5', body: cached });
+    const input = promptTokens({ model: 'claude-haiku-4-5', wire: ANTHROPIC, body: cached });
     expect(worstOf(plain)).toBeCloseTo((input * 1 + 10 * 5) / 2e6, 12);
     expect(worstOf(cached)).toBeCloseTo((input * 1.25 + 10 * 5) / 2e6, 12);
   });
@@ -83,11 +89,19 @@ describe("a request's worst case", () => {
   it('has no dollars for a model with no price: unknown, not free; a deployment is priced as its model', () => {
     const body = { model: 'my-gpt41', messages, max_tokens: 10 };
     expect(
-      costModel({ outputRatio: 0.5, prices: DEFAULT_PRICES, tier: 'batch' }).of({ model: 'my-gpt41', body }).usd,
+      costModel({ outputRatio: 0.5, prices: DEFAULT_PRICES, tier: 'batch' }).of({
+        model: 'my-gpt41',
+        wire: OPENAI,
+        body,
+      }).usd,
     ).toBeUndefined();
     const prices = rulePrices({ deployments: { 'my-gpt41': 'gpt-4.1' } });
-    const deployed = costModel({ outputRatio: 0.5, prices, tier: 'batch' }).of({ model: 'my-gpt41', body });
-    const direct = costModel({ outputRatio: 0.5, prices, tier: 'batch' }).of({ model: 'gpt-4.1', body });
+    const deployed = costModel({ outputRatio: 0.5, prices, tier: 'batch' }).of({
+      model: 'my-gpt41',
+      wire: OPENAI,
+      body,
+    });
+    const direct = costModel({ outputRatio: 0.5, prices, tier: 'batch' }).of({ model: 'gpt-4.1', wire: OPENAI, body });
     expect(deployed.usd).toEqual(direct.usd);
   });
 });

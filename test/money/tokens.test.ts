@@ -8,6 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { promptTokens } from '../../src/stages/batch/request-file.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import { ruleCosts } from '../../src/stages/rule-costs.ts';
@@ -17,6 +18,9 @@ import { describeInputBasis } from '../../src/tokens/input-ratio.ts';
 import { createHarness, expectDone, type Harness } from '../batch/harness.ts';
 
 beforeAll(() => loadTokenizers());
+
+const OPENAI = providerSpec('openai').wire;
+const ANTHROPIC = providerSpec('anthropic').wire;
 
 let h: Harness | undefined;
 let dir: string | undefined;
@@ -41,32 +45,35 @@ const schema = {
 
 describe('what a request is billed for besides its messages', () => {
   it('OpenAI: the response_format schema (chat) and text.format (Responses), and function tools', () => {
-    const plain = promptTokens({ model: 'gpt-4.1', body: { model: 'gpt-4.1', messages } });
+    const plain = promptTokens({ model: 'gpt-4.1', wire: OPENAI, body: { model: 'gpt-4.1', messages } });
     const structured = promptTokens({
       model: 'gpt-4.1',
+      wire: OPENAI,
       body: { model: 'gpt-4.1', messages, response_format: { type: 'json_schema', json_schema: schema } },
     });
     expect(structured - plain).toBe(countTextTokens('gpt-4.1', JSON.stringify(schema)));
     const responses = promptTokens({
       model: 'gpt-4.1',
+      wire: OPENAI,
       body: { model: 'gpt-4.1', input: messages, text: { format: { type: 'json_schema', ...schema } } },
     });
     expect(responses).toBeGreaterThan(plain + 30);
     const tools = [{ type: 'function', function: { name: 'reply', parameters: schema.schema } }];
-    const withTools = promptTokens({ model: 'gpt-4.1', body: { model: 'gpt-4.1', messages, tools } });
+    const withTools = promptTokens({ model: 'gpt-4.1', wire: OPENAI, body: { model: 'gpt-4.1', messages, tools } });
     expect(withTools - plain).toBe(countTextTokens('gpt-4.1', JSON.stringify(tools)));
   });
 
   it('Anthropic: tool definitions plus the tool-use system prompt, and a system prompt given as blocks', () => {
     const model = 'claude-sonnet-4-5';
-    const plain = promptTokens({ model, body: { model, messages, max_tokens: 64 } });
+    const plain = promptTokens({ model, wire: ANTHROPIC, body: { model, messages, max_tokens: 64 } });
     const tools = [{ name: 'reply', description: 'the reply', input_schema: schema.schema }];
-    const withTools = promptTokens({ model, body: { model, messages, max_tokens: 64, tools } });
+    const withTools = promptTokens({ model, wire: ANTHROPIC, body: { model, messages, max_tokens: 64, tools } });
     expect(withTools - plain).toBe(countTextTokens(model, JSON.stringify(tools)) + 346);
     const system = 'You classify explanations of exam questions. '.repeat(10);
-    const asString = promptTokens({ model, body: { model, system, messages, max_tokens: 64 } });
+    const asString = promptTokens({ model, wire: ANTHROPIC, body: { model, system, messages, max_tokens: 64 } });
     const asBlocks = promptTokens({
       model,
+      wire: ANTHROPIC,
       body: {
         model,
         system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }],
@@ -113,8 +120,8 @@ describe('the input ratio learned from billed requests', () => {
     expect(costs.input.basisOf('gpt-4.1')).toMatchObject({ ratio: 1, exact: true });
 
     const body = { model: 'claude-sonnet-4-5', messages, max_tokens: 100 };
-    const counted = promptTokens({ model: body.model, body });
-    const c = costs.model.of({ model: body.model, body });
+    const counted = promptTokens({ model: body.model, wire: ANTHROPIC, body });
+    const c = costs.model.of({ model: body.model, wire: ANTHROPIC, body });
     expect(c.input).toBe(Math.round(counted * 1.25));
     // Worst case: the learned ratio with a 10% margin, every reply at max_tokens, at batch price ($1.50 / $7.50 per 1M).
     expect(c.usd!.worst).toBeCloseTo((Math.ceil(counted * 1.25 * 1.1) * 1.5 + 100 * 7.5) / 1e6, 12);

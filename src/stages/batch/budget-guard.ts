@@ -41,9 +41,9 @@ export interface Binding {
   followed: number;
 }
 
+/** What may be sent: a prefix of the outstanding requests (all of them under no limit), and the limit that cut it. */
 export type Admission =
-  | { kind: 'all'; costs: Map<RequestEntry, RequestCost> }
-  | { kind: 'some'; admitted: RequestEntry[]; costs: Map<RequestEntry, RequestCost>; held: Held; binding: Binding }
+  | { kind: 'admitted'; admitted: RequestEntry[]; costs: Map<RequestEntry, RequestCost>; binding?: Binding }
   | { kind: 'refused'; failure: StageFailure };
 
 /** What a part can still be billed at most, as fixed when it was admitted. */
@@ -65,7 +65,8 @@ export function admitWithinLimits(run: BatchRun, needed: readonly RequestEntry[]
   const perRequest = new Map(needed.map((e) => [e, costs.model.of(e)]));
   const jobLimit = svc.budget.limit;
   const ruleLimit = config.maxCostUsd;
-  if (jobLimit === undefined && ruleLimit === undefined) return { kind: 'all', costs: perRequest };
+  if (jobLimit === undefined && ruleLimit === undefined)
+    return { kind: 'admitted', admitted: [...needed], costs: perRequest };
   const unpriced = [...new Set(needed.filter((e) => !perRequest.get(e)!.usd).map((e) => e.model || '(no model)'))];
   const limitText = formatUsd(jobLimit ?? ruleLimit);
   if (unpriced.length > 0)
@@ -122,16 +123,19 @@ export function admitWithinLimits(run: BatchRun, needed: readonly RequestEntry[]
     n += 1;
   }
   svc.budget.set(ctx.target, own + used);
-  if (n === needed.length) return { kind: 'all', costs: perRequest };
-  const rest = needed.slice(n);
-  const held: Held = { requests: rest.length, worstUsd: 0, expectedUsd: 0, unbounded: 0 };
-  for (const e of rest) {
-    const c = perRequest.get(e)!;
-    held.worstUsd += c.usd!.worst;
-    held.expectedUsd += c.usd!.expected;
+  return { kind: 'admitted', admitted: needed.slice(0, n), costs: perRequest, binding };
+}
+
+/** What holding these requests back leaves unsent, at worst and expected. */
+export function heldOf(entries: readonly RequestEntry[], costs: ReadonlyMap<RequestEntry, RequestCost>): Held {
+  const held: Held = { requests: entries.length, worstUsd: 0, expectedUsd: 0, unbounded: 0 };
+  for (const e of entries) {
+    const c = costs.get(e)!;
+    held.worstUsd += c.usd?.worst ?? 0;
+    held.expectedUsd += c.usd?.expected ?? 0;
     if (c.maxOutput === undefined) held.unbounded += 1;
   }
-  return { kind: 'some', admitted: needed.slice(0, n), costs: perRequest, held, binding };
+  return held;
 }
 
 /** A target that could send nothing: what was spent, what is in flight, what is left, and what it would take. */

@@ -1,18 +1,18 @@
 /**
- * Sending what is still needed: check the cost limits (the requests whose worst cases fit are
- * admitted, in request-file order; see budget-guard.ts), cut what is admitted into parts within the
- * provider's limits, then submit each part the scheduler has room for; the rest waits as queued.
+ * Sending what is still needed: cut it into parts within the provider's limits, check the cost
+ * limits (the requests whose worst cases fit are admitted, in request-file order; see
+ * budget-guard.ts), then submit each part the scheduler has room for; the rest waits as queued.
  */
 import path from 'node:path';
 import type { StageFailure } from '../types.ts';
 import { partCaps } from './config.ts';
-import { ms } from './ledger.ts';
+import { isInFlight, ms } from './ledger.ts';
 import { splitIntoParts, type PlannedPart } from './plan.ts';
 import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from './request-file.ts';
 import { SAFETY } from './learned-limits.ts';
 import { learnedLimits, now, type BatchRun } from './run-context.ts';
 import { submitNewPart } from './submit.ts';
-import { admitWithinLimits, inFlightWorst, type Binding, type Held } from './budget-guard.ts';
+import { admitWithinLimits, heldOf, inFlightWorst, type Binding, type Held } from './budget-guard.ts';
 import type { RuleCosts } from '../rule-costs.ts';
 import type { RequestCost } from '../cost-model.ts';
 
@@ -35,28 +35,43 @@ export async function sendOutstanding(
   }
   await loadTokenizersForRequests(needed);
   const configured = svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens;
-  const maxInFlightBatches = svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches;
+  const maxInFlightBatches =
+    svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches ?? svc.api.traits.maxConcurrentBatches;
   // Per model: the configured limit or the one the provider stated, in units of our estimate.
   const learned = learnedLimits(run);
   const budgets = [...new Set(needed.map((e) => e.model))]
     .map((m) => learned.budget(m, configured))
     .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
-  const caps = { ...partCaps(config), maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined };
-  const tooLarge = splitIntoParts(needed, caps).find(
+  const caps = partCaps(config);
+  const splitCaps = { ...caps, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined };
+  const split = splitIntoParts(needed, splitCaps);
+  // Below the provider's minimum per batch (Bedrock's 100 records): never padded with paid filler.
+  const small = split.filter((p) => p.entries.length < caps.minRequests);
+  const planned = split.filter((p) => p.entries.length >= caps.minRequests);
+  if (small.length > 0 && planned.length === 0 && !ledger.parts.some(isInFlight))
+    return { failure: belowMinimum(run, small, caps.minRequests) };
+  const tooLarge = planned.find(
     (p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens,
   );
   if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
-  const admission = admitWithinLimits(run, needed, costs);
+  const sendable = planned.flatMap((p) => p.entries);
+  const admission = admitWithinLimits(run, sendable, costs);
   if (admission.kind === 'refused') return { failure: admission.failure };
-  const admitted = admission.kind === 'all' ? needed : admission.admitted;
-  const held = admission.kind === 'some' ? { held: admission.held, binding: admission.binding } : undefined;
+  // A cut that leaves a part below the provider's minimum holds that part back too.
+  const parts = splitIntoParts(admission.admitted, splitCaps);
+  const cut = parts.filter((p) => p.entries.length < caps.minRequests).flatMap((p) => p.entries);
+  const heldEntries = [...sendable.slice(admission.admitted.length), ...cut];
+  const held =
+    admission.binding && heldEntries.length > 0
+      ? { held: heldOf(heldEntries, admission.costs), binding: admission.binding }
+      : undefined;
 
   let queued = held?.held.requests ?? 0;
   const waits: string[] = [];
   try {
-    for (const part of splitIntoParts(admitted, caps)) {
+    for (const part of parts.filter((p) => p.entries.length >= caps.minRequests)) {
       if (
         !svc.scheduler.admit(ctx.target, part.model, part.inputTokens, {
           maxEnqueuedTokens: learned.budget(part.model, configured),
@@ -79,7 +94,7 @@ export async function sendOutstanding(
       if (step.kind === 'waiting') waits.push(step.why);
     }
   } finally {
-    // What was reserved for parts not submitted (queued, or a failure) is released: only the
+    // What was reserved for parts not submitted (queued, held, or a failure) is released: only the
     // parts now in the ledger stay reserved, at their worst case.
     svc.budget.set(ctx.target, inFlightWorst(ledger, costs.prices));
   }
@@ -105,6 +120,24 @@ function partMoney(part: PlannedPart, costs: ReadonlyMap<RequestEntry, RequestCo
   }
   const priced = part.entries.every((e) => costs.get(e)!.usd);
   return priced ? { expectedUsd, worstUsd, unbounded } : { unbounded };
+}
+
+/** Requests too few for one batch of this provider, and nothing in flight that could bring more: said, with what to do. */
+function belowMinimum(run: BatchRun, small: readonly PlannedPart[], min: number): StageFailure {
+  const requests = small.reduce((n, p) => n + p.entries.length, 0);
+  const rel = path.relative(run.ctx.root, run.ctx.inputs[0]!);
+  return {
+    reason: 'provider-error',
+    message: `${requests} request${requests > 1 ? 's' : ''} of ${rel} to send, fewer than ${run.config.provider}'s minimum of ${min.toLocaleString('en-US')} per batch: nothing was submitted`,
+    file: rel,
+    details: [
+      `rows: ${small
+        .flatMap((p) => p.entries.map((e) => e.customId))
+        .slice(0, 10)
+        .join(', ')}${requests > 10 ? ', …' : ''}`,
+      "gather small request files into one (a requests rule whose output has no {wildcard} of its input, as examples/bedrock.config.ts does), send these rows with another provider, or, if your account has a lower quota, set the rule's minRequestsPerBatch",
+    ],
+  };
 }
 
 /** One request alone is above what the provider lets us enqueue: it can never be sent. */
