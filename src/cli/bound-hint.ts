@@ -29,11 +29,6 @@ export function unboundedRequestRules(project: RuleConfigs): string[] {
   return out;
 }
 
-/** Whether any rule limits its own cost (`maxCostUsd`). */
-export function anyRuleBudget(project: RuleConfigs): boolean {
-  return [...project.rules.values()].some((r) => (r.config as { maxCostUsd?: number }).maxCostUsd !== undefined);
-}
-
 export function boundHint(rules: readonly string[]): string {
   const names = rules.map((r) => `\`${r}\``).join(', ');
   return `hint: requests rule${rules.length > 1 ? 's' : ''} ${names} set${rules.length > 1 ? '' : 's'} no bound on the reply in params, so its requests have no worst case: a cost limit is only an estimate for them (output at the learned ratio plus a margin), not a promise; set the provider's bound (max_tokens for OpenAI and Anthropic, max_completion_tokens, maxOutputTokens for Gemini), e.g. params: { max_tokens: 1024 }\n`;

@@ -142,7 +142,8 @@ it('the bill never passes --max-cost: worst cases admitted part by part, replies
   const spend = (await e.rig.read('results/mmlu/.pipeline/spend.jsonl'))
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { target: string; requests: number; usage: { output: number } });
+    .map((l) => JSON.parse(l) as { key?: string; target: string; requests: number; usage: { output: number } })
+    .filter((l) => l.key !== undefined); // the state header is not a spend line
   const perRequest = (short: boolean) => {
     const lines = spend.filter(
       (l) => short === e!.subjects.slice(0, SHORT_SUBJECTS).some((s) => l.target.endsWith(`/${s}.jsonl`)),

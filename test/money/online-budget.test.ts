@@ -61,7 +61,8 @@ async function spendLines(job: OnlineRig): Promise<SpendLine[]> {
     .filter(Boolean)
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as SpendLine];
+        const line = JSON.parse(l) as Partial<SpendLine>;
+        return typeof line.key === 'string' ? [line as SpendLine] : []; // not the state header
       } catch {
         return []; // a line torn by the kill
       }

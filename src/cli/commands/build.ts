@@ -15,9 +15,13 @@ import { EXIT_PENDING, reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
-import { anyRuleBudget, boundHint, unboundedRequestRules } from '../bound-hint.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
+
+/** Whether any rule limits its own cost (`maxCostUsd`). */
+function anyRuleBudget(project: { rules: ReadonlyMap<string, { config: unknown }> }): boolean {
+  return [...project.rules.values()].some((r) => (r.config as { maxCostUsd?: number }).maxCostUsd !== undefined);
+}
 
 export const buildCommand: Command = {
   name: 'build',
@@ -103,9 +107,13 @@ export const buildCommand: Command = {
       );
     const clock = io.clock ?? systemClock;
     // Once per run: where money is counted (a dry run, a cost limit), say which requests have no ceiling.
-    const unbounded = unboundedRequestRules(project);
-    if (unbounded.length > 0 && (dryRun || value(limits.maxCostUsd) !== undefined || anyRuleBudget(project)))
-      io.stderr.write(boundHint(unbounded));
+    // Loaded only then: the provider registry it reads brings zod, which a no-op build never loads.
+    const budgeted = value(limits.maxCostUsd) !== undefined || anyRuleBudget(project);
+    if (dryRun || budgeted) {
+      const { boundHint, unboundedRequestRules } = await import('../bound-hint.ts');
+      const unbounded = unboundedRequestRules(project);
+      if (unbounded.length > 0) io.stderr.write(boundHint(unbounded));
+    }
     const jobs = value(limits.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
       return reportUsageError(io.stderr, new UsageError('--jobs takes a whole number ≥ 1'));
