@@ -149,6 +149,6 @@ describe('batch stage pieces', () => {
     expect(partCaps(config)).toEqual({ maxRequests: 50_000, maxBytes: 200 * 1024 * 1024, minRequests: 1 });
     expect(schema.safeParse({ kind: 'batch', maxRequestsPerBatch: 60_000 }).success).toBe(false);
     const anthropic = schema.parse({ kind: 'batch', provider: 'anthropic', maxRequestsPerBatch: 60_000 });
-    expect(partCaps(anthropic)).toEqual({ maxRequests: 60_000, maxBytes: 256 * 1024 * 1024 });
+    expect(partCaps(anthropic)).toEqual({ maxRequests: 60_000, maxBytes: 256 * 1024 * 1024, minRequests: 1 });
   });
 });

@@ -81,13 +81,14 @@ it('holds --max-cost while sending, under SIGKILL; every answer is in the spend 
 
   // Killed while requests are in flight.
   const killed = job.buildProcess(['--max-cost', String(budget)]);
-  await until(job, (s) => s.answered >= 6);
+  await until(job, (s) => s.answered >= 8);
   killed.child.kill('SIGKILL');
   expect((await killed).signal).toBe('SIGKILL');
   expect(await bill(job)).toBeLessThanOrEqual(budget);
-  // Every answer the killed run received is on record, each once.
+  // Every answer the killed run received is on record, each once: at most the 4 in flight at the
+  // kill were billed by the server without reaching it.
   const afterKill = await spendLines(job);
-  expect(afterKill.length).toBeGreaterThanOrEqual(5);
+  expect(afterKill.length).toBeGreaterThanOrEqual((await job.emulator.stats()).online.answered - 4);
   expect(new Set(afterKill.map((l) => l.key)).size).toBe(afterKill.length);
 
   // Re-runs until the budget holds the rest back.
