@@ -13,6 +13,7 @@ export const COMMAND_SUMMARIES = {
   clean: 'Remove derived files (outputs, records) of the selected targets; sources are never touched.',
   graph: 'Print the target graph (sources, targets and the rules between them) as DOT or Mermaid.',
   watch: 'Rebuild when sources or the config change; poll pending batches on an interval.',
+  prices: 'Print the price table: standard and batch rates at every tier, with each model’s source page and date.',
   view: 'Serve a local web page of the job: progress, money, the graph and each answer beside its source.',
   emulator:
     'Serve the built-in emulator (OpenAI, Anthropic and Azure batch APIs, online endpoints) on a loopback port.',
@@ -29,6 +30,7 @@ export const COMMAND_LOADERS: Readonly<Record<CommandName, () => Promise<Command
   clean: async () => (await import('./commands/clean.ts')).cleanCommand,
   graph: async () => (await import('./commands/graph.ts')).graphCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
+  prices: async () => (await import('./commands/prices.ts')).pricesCommand,
   view: async () => (await import('./commands/view.ts')).viewCommand,
   emulator: async () => (await import('./commands/emulator.ts')).emulatorCommand,
 };

@@ -31,7 +31,13 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
   const out: SampleTarget[] = [];
   for (const id of wanted) {
     const resolved = project.rules.get(project.graph.targets.get(id)!.rule.name)!;
-    const config = resolved.config as { kind: string; maxAttempts?: number; pricing?: unknown };
+    const config = resolved.config as {
+      kind: string;
+      maxAttempts?: number;
+      pricing?: unknown;
+      deployments?: unknown;
+      maxCostUsd?: number;
+    };
     if (config.kind === 'online') out.push({ target: id, config: config as OnlineStageConfig });
     // The sample goes to the online endpoint: only lines in the format it speaks can (not Anthropic's, say).
     else if (config.kind === 'batch' && speaksOnline((config as { provider?: string }).provider ?? DEFAULT_PROVIDER))
@@ -40,7 +46,10 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
         config: onlineConfigSchema.parse({
           kind: 'online',
           maxAttempts: config.maxAttempts,
+          // Priced, and limited, as the batch rule is: a sample spends from the target's budget.
           ...(config.pricing ? { pricing: config.pricing } : {}),
+          ...(config.deployments ? { deployments: config.deployments } : {}),
+          ...(config.maxCostUsd !== undefined ? { maxCostUsd: config.maxCostUsd } : {}),
         }),
       });
   }

@@ -8,6 +8,7 @@ import { lazyBatchApi } from '../providers/lazy-batch-api.ts';
 import { lazyOnlineApi } from '../providers/online-api.ts';
 import { providerSpec } from '../providers/registry.ts';
 import { createBatchServices, type BatchServices } from '../stages/batch/services.ts';
+import { Budget } from '../stages/budget.ts';
 import { createOnlineServices } from '../stages/online/services.ts';
 import type { StageServices } from '../stages/services.ts';
 import { failpoint } from '../util/failpoint.ts';
@@ -25,11 +26,13 @@ export function makeServices(connection: Connection, limits: Limits): StageServi
   const { onlineDeadline, ...batchLimits } = limits;
   const defined = Object.fromEntries(Object.entries(batchLimits).filter(([, v]) => v !== undefined));
   const session = randomBytes(6).toString('hex');
+  // One budget for the whole job: every provider and the online stage spend from it.
+  const budget = new Budget(limits.maxCostUsd);
   const providers: Record<string, BatchServices> = {};
   for (const endpoint of connection.endpoints) {
     const spec = providerSpec(endpoint.provider);
     const api = lazyBatchApi(spec.name, spec.traits, () => spec.batch(endpoint));
-    const services = createBatchServices(api, defined, session);
+    const services = createBatchServices(api, defined, session, budget);
     // Crash tests name a protocol point in PIPELINE_FAILPOINT; the process kills itself there.
     if (process.env.PIPELINE_FAILPOINT) services.crashAt = (point) => failpoint(point);
     providers[endpoint.provider] = services;
@@ -43,6 +46,7 @@ export function makeServices(connection: Connection, limits: Limits): StageServi
   const online = createOnlineServices(base, (e) => lazyOnlineApi(() => transport({ ...base, ...e })), {
     offline: connection.offline,
     deadline: onlineDeadline,
+    budget,
   });
   return { providers, online };
 }

@@ -94,7 +94,7 @@ export type BatchStageOptions = {
   maxEnqueuedTokens?: number;
   /** Per model, over every batch target of the pipeline: batches in flight at once. Must be an integer, > 0. */
   maxInFlightBatches?: number;
-  /** Refuse to submit when this target's outstanding work is estimated above this many dollars. Must be > 0. */
+  /** This target's budget over every run, in dollars: what it spent plus its batches in flight and the requests it sends, each reply at its max_tokens, stays within it; requests that do not fit are held back (in request-file order), the rest are sent. `--max-cost` is the same for the whole job. Must be > 0. */
   maxCostUsd?: number;
   /** First wait after a batch fails on the provider's enqueued-token limit; doubles per failure, up to 30 min. Must be > 0, ≤ 1,800. Default: `60`. */
   tokenLimitBackoffSeconds?: number;
@@ -110,7 +110,7 @@ export type BatchStageOptions = {
   s3Uri?: string;
   /** `bedrock`: the IAM service role jobs run as (default: BEDROCK_ROLE_ARN). Must be matching `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$`. */
   roleArn?: string;
-  /** Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each. */
+  /** Dollars per 1M tokens at standard price, per model, over the built-in table (`pipeline prices`): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each. */
   pricing?: Record<
     string,
     {
@@ -127,6 +127,8 @@ export type BatchStageOptions = {
       };
     }
   >;
+  /** Deployment (or served model) names → the model each runs, e.g. `{ 'my-gpt41': 'gpt-4.1' }`: requests naming a deployment are priced as its model (the built-in table or `pricing`). A model priced by neither is unknown, and `--max-cost` refuses to send it. */
+  deployments?: Record<string, string>;
 };
 
 /** Stage online: `stage: online({ … })`. */
@@ -150,13 +152,15 @@ export type OnlineStageOptions = {
   serviceTier?: string;
   /** Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model. Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
+  /** This target's budget over every run, in dollars: what it spent plus its requests in flight, each reply at its max_tokens, stays within it; a request that does not fit waits for answers in flight, and is held once none are. `--max-cost` is the same for the whole job. Must be > 0. */
+  maxCostUsd?: number;
   /** The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
   schema?: z.ZodType;
   /** With a `schema`: how many times one request is asked again after an invalid reply. A row still invalid after that is named by the merge (file, line, custom id, first zod issue), which writes the others. Must be an integer, ≥ 0, ≤ 10. Default: `2`. */
   maxInvalidAttempts?: number;
   /** With a `schema`: append the validation error to the last user message of a re-ask, so the model sees what was wrong (the re-ask is then a different request, cached as such). Off: the same request is asked again, and cached as a re-ask of it. Default: `false`. */
   repairPrompt?: boolean;
-  /** Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half. */
+  /** Dollars per 1M tokens at standard price, per model, over the built-in table (`pipeline prices`): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half. */
   pricing?: Record<
     string,
     {
@@ -173,6 +177,8 @@ export type OnlineStageOptions = {
       };
     }
   >;
+  /** Deployment (or served model) names → the model each runs, e.g. `{ 'my-gpt41': 'gpt-4.1' }`: requests naming a deployment are priced as its model (the built-in table or `pricing`). A model priced by neither is unknown, and `--max-cost` refuses to send it. */
+  deployments?: Record<string, string>;
 };
 
 /** Stage merge: `stage: merge({ … })`. */

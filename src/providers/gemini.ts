@@ -100,8 +100,12 @@ const geminiLines: WireFormat = {
     ];
   },
   maxOutputTokens(body) {
-    const max = isRecord(body.generationConfig) ? body.generationConfig.maxOutputTokens : undefined;
-    return typeof max === 'number' && max > 0 ? max : undefined;
+    const config = isRecord(body.generationConfig) ? body.generationConfig : {};
+    const max = config.maxOutputTokens;
+    // Each candidate may run to the bound (the budget's worst case counts them all).
+    const candidates =
+      typeof config.candidateCount === 'number' && config.candidateCount > 1 ? config.candidateCount : 1;
+    return typeof max === 'number' && max > 0 ? max * candidates : undefined;
   },
   appendToPrompt(body, text) {
     const contents = Array.isArray(body.contents) ? [...(body.contents as unknown[])] : [];

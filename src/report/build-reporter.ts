@@ -8,6 +8,7 @@ import { emptyEstimate, type Estimate } from '../stages/types.ts';
 import { describeBasis, type OutputBasis } from '../tokens/output-ratio.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { comparePrices, formatPriceComparison } from './price-comparison.ts';
+import { addEstimateNotes, estimateNoteLines, worstClause } from './estimate-notes.ts';
 import { unreachable } from '../util/result.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
 
@@ -65,8 +66,9 @@ export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: 
         const requests = `would send ${n(total.requests)} requests (${n(total.cachedRequests)} answered from cache)`;
         const tokens = `~${n(total.inputTokens)} input tokens, ~${n(total.outputTokens)} output tokens expected (at most ${n(total.maxOutputTokens)})`;
         const dollars = `${formatUsd(total.costUsd)} at batch price, ${formatUsd(total.standardCostUsd)} at standard price`;
-        out.write(`${requests}: ${tokens}; ${dollars}\n`);
+        out.write(`${requests}: ${tokens}; ${dollars}${worstClause(total)}\n`);
         for (const b of total.basis ?? []) out.write(`  ${describeBasis(b)}\n`);
+        for (const line of estimateNoteLines(total)) out.write(`  ${line}\n`);
         if (opts.compare) out.write(formatPriceComparison(comparePrices(total), total));
       }
     },
@@ -85,8 +87,8 @@ function hintFor(summary: BuildSummary, code: number): string {
   // Only held back by the budget: nothing to fix, a decision to make.
   if (failed.length > 0 && failed.every((r) => r.failure?.reason === 'budget-exceeded'))
     return inFlight
-      ? ' — held back by the cost limit: raise --max-cost (or maxCost) to send them; batches are still running: run again later to finish the pending ones'
-      : ' — held back by the cost limit: raise --max-cost (or maxCost) to send them; finished work is kept';
+      ? ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; batches are still running: run again later to finish the pending ones'
+      : ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; finished work is kept';
   // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
   return inFlight
     ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'
@@ -172,6 +174,7 @@ export function totalEstimate(summary: BuildSummary): Estimate | undefined {
     // Every target of a rule shares its rule's basis: listed once.
     for (const b of e.basis ?? []) basis.set(`${b.rule}\u0000${b.model}`, b);
     if (e.expectedReasks) total.expectedReasks = (total.expectedReasks ?? 0) + e.expectedReasks;
+    addEstimateNotes(total, e);
   }
   if (total && basis.size > 0) total.basis = [...basis.values()];
   return total;

@@ -22,6 +22,12 @@ export interface MoneyLine {
 
 export interface MoneyReport extends MoneyLine {
   basis: OutputBasis[];
+  /** Unanswered requests without a bound on their output: no ceiling, a budget is an estimate for them. */
+  unbounded: number;
+  /** Requests a cost limit held back in the last build. */
+  held: number;
+  /** Of `spentUsd`: sends whose answers were lost, counted at their worst case (they may have been billed). */
+  presumed: { requests: number; usd: number };
   /** Remote targets with nothing sent yet: `status` does not count their tokens (`build -n` does). */
   notStarted: string[];
   byTarget: Record<string, MoneyLine & { rule: string }>;
@@ -51,7 +57,17 @@ function addSpend(line: MoneyLine, e: SpendEntry): void {
 
 /** The report over the targets shown (their spend entries and their remote stages' outlook). */
 export function moneyReport(spend: readonly SpendEntry[], statuses: readonly TargetStatus[]): MoneyReport {
-  const report: MoneyReport = { ...empty(), basis: [], notStarted: [], byTarget: {}, byRule: {}, byModel: {} };
+  const report: MoneyReport = {
+    ...empty(),
+    basis: [],
+    unbounded: 0,
+    held: 0,
+    presumed: { requests: 0, usd: 0 },
+    notStarted: [],
+    byTarget: {},
+    byRule: {},
+    byModel: {},
+  };
   const shown = new Map(statuses.filter((s) => s.remoteStage).map((s) => [s.target, s]));
   const at = <K extends string>(map: Record<K, MoneyLine>, key: K) => (map[key] ??= empty());
   for (const s of shown.values()) report.byTarget[s.target] = { ...empty(), rule: s.rule };
@@ -64,6 +80,10 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
       at(report.byModel, `${e.provider}/${e.model}`),
     ])
       addSpend(line, e);
+    if (e.presumed) {
+      report.presumed.requests += e.requests;
+      report.presumed.usd += e.costUsd ?? 0;
+    }
   }
   const basis = new Map<string, OutputBasis>();
   for (const s of shown.values()) {
@@ -78,6 +98,8 @@ export function moneyReport(spend: readonly SpendEntry[], statuses: readonly Tar
       line.maxToGoUsd += m.maxToGoUsd;
     }
     for (const b of m.basis) basis.set(`${b.rule}\u0000${b.model}`, b);
+    report.unbounded += m.unbounded ?? 0;
+    report.held += m.held ?? 0;
   }
   report.basis = [...basis.values()];
   for (const line of [
@@ -105,6 +127,11 @@ export function formatMoney(report: MoneyReport): string {
       ? `, ${report.tokens.cached.toLocaleString('en-US')} input tokens from the prompt cache`
       : '';
   const lines = [`Money: ${formatUsd(report.spentUsd)} spent${saved}${cached}`];
+  const p = report.presumed;
+  if (p.requests > 0)
+    lines.push(
+      `  of which ${formatUsd(p.usd)} for ${p.requests} send${p.requests > 1 ? 's' : ''} whose answer was lost (a timeout, a dropped connection, a killed run): counted at the worst case, as the server may have billed ${p.requests > 1 ? 'them' : 'it'}`,
+    );
   if (report.toGoUsd > 0) {
     const most = Number.isFinite(report.maxToGoUsd)
       ? `at most ${formatUsd(report.maxToGoUsd)} if every reply reaches max_tokens`
@@ -113,6 +140,14 @@ export function formatMoney(report: MoneyReport): string {
       `  ~${formatUsd(report.toGoUsd)} to go (${most}), ~${formatUsd(report.spentUsd + report.toGoUsd)} when finished`,
     );
     for (const b of report.basis) lines.push(`  ${describeBasis(b)}`);
+    if (report.unbounded > 0)
+      lines.push(
+        `  ${report.unbounded} unanswered request${report.unbounded > 1 ? 's set' : ' sets'} no max_tokens: a --max-cost budget is only an estimate for them (their replies may run longer than the ratio above); set max_tokens to make it a promise`,
+      );
+    if (report.held > 0)
+      lines.push(
+        `  ${report.held} request${report.held > 1 ? 's' : ''} held back by a cost limit in the last build: a larger --max-cost (or maxCostUsd) sends ${report.held > 1 ? 'them' : 'it'}`,
+      );
   }
   const n = report.notStarted.length;
   if (n > 0)

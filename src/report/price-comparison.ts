@@ -5,7 +5,8 @@
  */
 import { allProviders } from '../providers/registry.ts';
 import type { Estimate } from '../stages/types.ts';
-import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, PRICE_TABLE, type PriceTable } from '../tokens/prices.ts';
+import { tableEntryFor } from '../tokens/price-table.ts';
+import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, type PriceTable } from '../tokens/prices.ts';
 
 export interface PriceRow {
   providers: string;
@@ -14,14 +15,14 @@ export interface PriceRow {
   standardUsd: number;
 }
 
-/** Which providers serve a model of the table: the one its price was taken from, and those that run its models (Azure's deployments run OpenAI's). */
+/** Which providers serve a model of the table: the one its entry names, and those that run its models (Azure's deployments run OpenAI's). */
 function providersOf(model: string): string {
-  const source = PRICE_TABLE[model]?.source;
-  if (!source) return 'your pricing';
+  const provider = tableEntryFor(model)?.provider;
+  if (!provider) return 'your pricing';
   return [
-    source,
+    provider,
     ...allProviders()
-      .filter((p) => p.servesModelsOf === source)
+      .filter((p) => p.servesModelsOf === provider)
       .map((p) => p.name),
   ].join(', ');
 }

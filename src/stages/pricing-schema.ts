@@ -1,4 +1,4 @@
-/** The `pricing` option of remote stages (batch, online): per-model standard prices over the built-in table. */
+/** The `pricing` and `deployments` options of remote stages (batch, online): what a rule's requests are priced at. */
 import { z } from 'zod';
 
 const rate = z.number().nonnegative();
@@ -24,3 +24,15 @@ export const pricingSchema = z
     }),
   )
   .optional();
+
+/**
+ * The `deployments` option: names a provider lets you choose (Azure deployments, a server's
+ * served-model names) mapped to the model each runs, so requests naming them are priced as that
+ * model. A name priced by neither is unknown, never free.
+ */
+export const deploymentsSchema = z
+  .record(z.string().min(1), z.string().min(1))
+  .optional()
+  .describe(
+    "Deployment (or served model) names → the model each runs, e.g. `{ 'my-gpt41': 'gpt-4.1' }`: requests naming a deployment are priced as its model (the built-in table or `pricing`). A model priced by neither is unknown, and `--max-cost` refuses to send it.",
+  );

@@ -12,7 +12,7 @@
  * line is empty).
  */
 import { stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isStateHeaderLine } from '../util/state-format.ts';
 import { openStateLines } from '../util/state-lines.ts';
@@ -31,6 +31,14 @@ export interface SpendEntry {
   /** What was billed (batch price), and the same tokens at standard price; absent when the model has no price. */
   costUsd?: number;
   standardCostUsd?: number;
+  /** Our count of the same requests' input tokens (OpenAI's tokenizer): billed / this is the learned input ratio. */
+  estimatedInput?: number;
+  /**
+   * Not a bill but a presumption: a request sent by a process killed before its answer arrived,
+   * counted at its worst case (the server may have answered and billed it). Its own key, so an
+   * answer that did arrive for it replaces this line (see online/spend.ts).
+   */
+  presumed?: boolean;
 }
 
 const STRINGS = ['at', 'target', 'rule', 'provider', 'model'] as const;
@@ -55,12 +63,16 @@ function spendEntry(v: unknown): SpendEntry | undefined {
     usage !== null &&
     USAGE.every((k) => amount(usage[k])) &&
     (r.costUsd === undefined || amount(r.costUsd)) &&
-    (r.standardCostUsd === undefined || amount(r.standardCostUsd));
+    (r.standardCostUsd === undefined || amount(r.standardCostUsd)) &&
+    (r.estimatedInput === undefined || amount(r.estimatedInput)) &&
+    (r.presumed === undefined || r.presumed === true);
   if (!ok) return undefined;
   const entry = Object.fromEntries(['key', ...STRINGS, 'requests'].map((k) => [k, r[k]])) as unknown as SpendEntry;
   entry.usage = Object.fromEntries(USAGE.map((k) => [k, usage[k]])) as SpendEntry['usage'];
   if (r.costUsd !== undefined) entry.costUsd = r.costUsd as number;
   if (r.standardCostUsd !== undefined) entry.standardCostUsd = r.standardCostUsd as number;
+  if (r.estimatedInput !== undefined) entry.estimatedInput = r.estimatedInput as number;
+  if (r.presumed) entry.presumed = true;
   return entry;
 }
 
@@ -92,12 +104,26 @@ const memo = new Map<string, { size: number; mtimeMs: number; entries: SpendEntr
 /** Every entry, the last one per key, in file order; a missing file is no spending. */
 export async function readSpend(root: string): Promise<SpendEntry[]> {
   const file = spendFile(root);
+  return fromMemo(file, await stat(file).catch(() => undefined));
+}
+
+/**
+ * The same, synchronously: the budget reads what was spent and what is reserved in one step, so
+ * no collection can move money from one to the other between the two reads (see budget.ts).
+ */
+export function readSpendNow(root: string): SpendEntry[] {
+  const file = spendFile(root);
   let st;
   try {
-    st = await stat(file);
+    st = statSync(file);
   } catch {
-    return [];
+    st = undefined;
   }
+  return fromMemo(file, st);
+}
+
+function fromMemo(file: string, st: { size: number; mtimeMs: number } | undefined): SpendEntry[] {
+  if (!st) return [];
   const known = memo.get(file);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.entries;
   const entries = parseSpend(readFileSync(file, 'utf8'), file);
@@ -142,10 +168,31 @@ export interface Observed {
 export function observedBy(entries: readonly SpendEntry[], rule: string, model: string): Observed {
   const o: Observed = { requests: 0, input: 0, output: 0 };
   for (const e of entries) {
-    if (e.rule !== rule || e.model !== model) continue;
+    // A presumed line is a worst case, not what the provider counted.
+    if (e.rule !== rule || e.model !== model || e.presumed) continue;
     o.requests += e.requests;
     o.input += e.usage.input;
     o.output += e.usage.output;
+  }
+  return o;
+}
+
+/** Requests whose billed input can be set against our count of it: what the learned input ratio is made of. */
+export interface InputObserved {
+  requests: number;
+  /** Our count (OpenAI's tokenizer). */
+  counted: number;
+  billed: number;
+}
+
+/** Per model over every rule: a tokenizer's ratio to ours is the model's, not the rule's. */
+export function inputObservedBy(entries: readonly SpendEntry[], model: string): InputObserved {
+  const o: InputObserved = { requests: 0, counted: 0, billed: 0 };
+  for (const e of entries) {
+    if (e.model !== model || e.presumed || !e.estimatedInput) continue;
+    o.requests += e.requests;
+    o.counted += e.estimatedInput;
+    o.billed += e.usage.input;
   }
   return o;
 }

@@ -6,6 +6,7 @@
  * them batch their polling, report progress, price work before paying and stop work.
  */
 import type { z } from 'zod';
+import type { InputBasis } from '../tokens/input-ratio.ts';
 import type { OutputBasis } from '../tokens/output-ratio.ts';
 import type { Clock } from '../util/clock.ts';
 import type { StageServices } from './services.ts';
@@ -105,6 +106,23 @@ export interface Estimate {
   basis?: OutputBasis[];
   /** Of `requests`, re-asks of invalid structured replies expected from the invalid rate seen so far. */
   expectedReasks?: number;
+  /** The most the requests can cost (at the tier of `costUsd`): every reply at its bound. */
+  worstCostUsd?: number;
+  /** Requests that set no bound on their output: their worst case is only an estimate. */
+  unboundedRequests?: number;
+  /** Models with no price: their requests are not in the dollars above (unknown, not free). */
+  unpriced?: string[];
+  /** Models priced from built-in table entries read long ago (see tokens/price-table.ts). */
+  stalePrices?: StalePrice[];
+  /** How the input of models whose tokenizer is not public is estimated. */
+  inputBasis?: InputBasis[];
+}
+
+export interface StalePrice {
+  model: string;
+  readAt: string;
+  page: string;
+  ageDays: number;
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */
@@ -130,6 +148,10 @@ export interface TargetMoney {
   maxToGoUsd: number;
   basis: OutputBasis[];
   unpriced?: string[];
+  /** Unanswered requests that set no bound on their output (why `maxToGoUsd` is Infinity). */
+  unbounded?: number;
+  /** Requests held back by a cost limit in the last build (included in `toGoUsd`). */
+  held?: number;
 }
 
 export interface RemoteStatus {

@@ -24,6 +24,8 @@ export interface ToGo {
   maxUsd: number;
   /** Models with no price (their dollars count 0 above). */
   unpriced: string[];
+  /** Requests with no bound on their output (why `maxUsd` is Infinity). */
+  unbounded: number;
 }
 
 export function toGo(
@@ -31,8 +33,10 @@ export function toGo(
   ratioOf: (model: string) => number,
   prices: PriceTable,
   tier: PriceTier,
+  /** Billed input tokens per counted one (a model whose tokenizer is not public); default 1. */
+  inputRatioOf: (model: string) => number = () => 1,
 ): ToGo {
-  const out: ToGo = { expectedUsd: 0, maxUsd: 0, unpriced: [] };
+  const out: ToGo = { expectedUsd: 0, maxUsd: 0, unpriced: [], unbounded: 0 };
   for (const r of remaining) {
     if (r.requests <= 0) continue;
     const price = priceFor(r.model, prices);
@@ -41,8 +45,9 @@ export function toGo(
       continue;
     }
     const uncapped = r.uncapped ?? 0;
+    out.unbounded += uncapped;
     const capped = r.requests - uncapped;
-    const input = r.inputTokens / r.requests;
+    const input = (r.inputTokens / r.requests) * inputRatioOf(r.model);
     const cap = capped > 0 ? r.maxOutputTokens / capped : Infinity;
     const expected = Math.min(cap, input * ratioOf(r.model));
     out.expectedUsd += billRequest(price, { input, output: expected }, tier) * r.requests;

@@ -66,31 +66,41 @@ describe('scheduling and cost guards', () => {
     expect((await h.emulator.stats()).batchesCreated).toBe(4);
   });
 
-  it('refuses to submit past maxCostUsd, with the estimate and the limit', async () => {
+  it('refuses to submit past maxCostUsd, with what it would take at worst and the limit', async () => {
     h = await createHarness({ config: { maxCostUsd: 0.0001 } });
     await h.writeRequests('big', requestLines('big', 50));
     const out = (await h.cycle(['big'])).get('big');
     expect(out).toMatchObject({ kind: 'failed', failure: { reason: 'budget-exceeded' } });
     if (out === 'crashed' || out?.kind !== 'failed') throw new Error('unreachable');
-    expect(out.failure.message).toMatch(/estimated cost \$0\.\d+ is above the limit \$0\.0001/);
+    expect(out.failure.message).toMatch(
+      /^held back by the rule's maxCostUsd \$0\.0001: \$0\.00 spent, \$0\.00 in flight, \$0\.0001 left; .*big\.jsonl needs \$0\.\d+ more at worst \(~\$0\.\d+ expected\) for its 50 requests/,
+    );
     const stats = await h.emulator.stats();
     expect(stats.filesUploaded).toBe(0);
     expect(stats.batchesCreated).toBe(0);
   });
 
-  it('--max-cost (services.limits.maxCostUsd) bounds the whole build: the target that would pass it fails', async () => {
+  it('--max-cost bounds the whole build at worst case, request by request: the second target sends what fits', async () => {
     h = await createHarness();
     await h.writeRequests('one', requestLines('one', 10));
     await h.writeRequests('two', requestLines('two', 10));
-    const each = (await fileEstimate('one')).costUsd;
+    const each = (await fileEstimate('one')).worstCostUsd / 10; // the requests are alike
     await h.close();
-    h = await createHarness({ limits: { maxCostUsd: each * 1.5 } });
+    h = await createHarness({ limits: { maxCostUsd: each * 15.5 } });
     await h.writeRequests('one', requestLines('one', 10));
     await h.writeRequests('two', requestLines('two', 10));
     const out = await h.cycle(['one', 'two']);
     expect(out.get('one')).toMatchObject({ kind: 'pending' });
-    expect(out.get('two')).toMatchObject({ kind: 'failed', failure: { reason: 'budget-exceeded' } });
-    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    expect(out.get('two')).toMatchObject({ kind: 'pending' });
+    if (out.get('two') === 'crashed') throw new Error('unreachable');
+    expect((out.get('two') as { summary: string }).summary).toMatch(
+      /5 held back by --max-cost \$0\.\d+ \(\$0\.\d+ to finish at worst, ~\$0\.\d+ expected\)/,
+    );
+    const two = ledgerSchema.parse(JSON.parse(await readFile(h.marker('two'), 'utf8')));
+    expect(two.parts.map((p) => p.requests)).toEqual([5]);
+    expect(two.parts[0]!.worstCostUsd).toBeCloseTo(each * 5, 9);
+    expect(two.summary?.held).toMatchObject({ requests: 5 });
+    expect((await h.emulator.stats()).batchesCreated).toBe(2);
   });
 
   it('estimate() prices what would be sent, with the real tokenizer and max_tokens as ceiling', async () => {

@@ -118,3 +118,17 @@ it('--wait shows "$3.10 spent, ~$16.20 to go" over the targets it waits on', () 
   display.draw(1000, 1000);
   expect(out.text.trim().split('\n').at(-1)).toContain('$13.10 spent, ~$6.20 to go');
 });
+
+it('says how much of what was spent is presumed: sends whose answers were lost, at their worst case', () => {
+  const spend = [
+    entry('online:r/a.jsonl:k1', 'r/a.jsonl', 0.5, { provider: 'online', requests: 1 }),
+    entry('online:r/a.jsonl:k2', 'r/a.jsonl', 0.25, { provider: 'online', requests: 1, presumed: true }),
+  ];
+  const status = { target: 'r/a.jsonl', rule: 'online', state: 'up-to-date', remoteStage: true } as TargetStatus;
+  const report = moneyReport(spend, [status]);
+  expect(report.presumed).toEqual({ requests: 1, usd: 0.25 });
+  expect(report.spentUsd).toBeCloseTo(0.75, 12);
+  expect(formatMoney(report)).toMatch(
+    /^Money: \$0\.75 spent.*\n {2}of which \$0\.25 for 1 send whose answer was lost \(a timeout, a dropped connection, a killed run\): counted at the worst case/,
+  );
+});

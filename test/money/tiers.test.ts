@@ -3,7 +3,8 @@
  * `cached_tokens`, Anthropic's cache reads and writes), the long-context tier, per-model
  * overrides; what is still to go; and that every model the examples use has a price.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +13,10 @@ import { answer, inputTokensOf } from '../../src/emulator/anthropic/message.ts';
 import { readResultLine } from '../../src/stages/result-line.ts';
 import { loadTokenizers } from '../../src/tokens/count.ts';
 import { billOf, billRequest } from '../../src/tokens/bill.ts';
-import { DEFAULT_PRICES, PRICE_SOURCES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
+import { DEFAULT_PRICES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
+import { stalePrices } from '../../src/tokens/rule-prices.ts';
 import { toGo } from '../../src/tokens/to-go.ts';
-import { REPO } from '../helpers/rig.ts';
+import { REPO, runCliAuto } from '../helpers/rig.ts';
 
 const price = (model: string) => DEFAULT_PRICES[model]!;
 const usageOf = (line: unknown) => {
@@ -139,10 +141,12 @@ describe('tiers, by hand', () => {
 });
 
 describe('the price table', () => {
-  it('names its source page and the date for every model', () => {
-    for (const [model, { source }] of Object.entries(PRICE_TABLE)) {
-      expect(PRICE_SOURCES[source].page, model).toMatch(/^https:\/\//);
-      expect(PRICE_SOURCES[source].takenAt, model).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  it('names the provider, its source page and the date the rates were read, for every model', () => {
+    for (const [model, entry] of Object.entries(PRICE_TABLE)) {
+      expect(['openai', 'anthropic'], model).toContain(entry.provider);
+      expect(entry.page, model).toMatch(/^https:\/\//);
+      expect(entry.readAt, model).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
+      expect(Number.isFinite(Date.parse(entry.readAt)), model).toBe(true);
     }
   });
 
@@ -192,5 +196,57 @@ describe("the emulator's prompt cache", () => {
       0,
     );
     expect(plain.message.usage).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+  });
+});
+
+describe('pipeline prices', () => {
+  it('prints every model with its provider, source and date, batch and standard rates and every tier; --json, --provider', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'prices-'));
+    try {
+      const human = await runCliAuto(['prices'], { cwd: dir });
+      expect(human.code, human.stderr).toBe(0);
+      for (const [model, entry] of Object.entries(PRICE_TABLE)) {
+        expect(human.stdout).toContain(`  ${model} `);
+        expect(human.stdout).toContain(entry.readAt);
+        expect(human.stdout).toContain(entry.page);
+      }
+      expect(human.stdout).toMatch(/above 200,000 input/);
+
+      const json = await runCliAuto(['prices', '--json', '--provider', 'anthropic'], { cwd: dir });
+      const rows = JSON.parse(json.stdout) as {
+        model: string;
+        provider: string;
+        readAt: string;
+        standard: { input: number; cacheWrite: number };
+        batch: { input: number; output: number };
+        longContext?: { aboveInputTokens: number };
+      }[];
+      expect(rows.every((r) => r.provider === 'anthropic')).toBe(true);
+      const sonnet = rows.find((r) => r.model === 'claude-sonnet-4-5')!;
+      expect(sonnet).toMatchObject({ standard: { input: 3, cacheWrite: 3.75 }, batch: { input: 1.5, output: 7.5 } });
+      expect(sonnet.longContext?.aboveInputTokens).toBe(200_000);
+
+      const unknown = await runCliAuto(['prices', '--provider', 'nobody'], { cwd: dir });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/no prices for provider 'nobody'/);
+      expect((await runCliAuto(['prices', '--help'], { cwd: dir })).stdout).toMatch(/Usage: pipeline prices/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('entries read long ago', () => {
+  it('are named for the models a rule prices from them, not for its own pricing; deployments by their model', () => {
+    const day = 86_400_000;
+    const models = ['gpt-4.1-2025-04-14', 'claude-sonnet-4-5', 'my-gpt', 'unknown-model'];
+    const rule = { pricing: { 'claude-sonnet-4-5': { input: 3, output: 15 } }, deployments: { 'my-gpt': 'gpt-4o' } };
+    expect(stalePrices(models, rule, Date.parse('2025-08-07') + 180 * day)).toEqual([]);
+    const later = stalePrices(models, rule, Date.parse('2025-08-07') + 181 * day);
+    expect(later.map((s) => [s.model, s.ageDays])).toEqual([
+      ['gpt-4.1', 181],
+      ['gpt-4o', 181],
+    ]);
+    expect(later[0]).toMatchObject({ readAt: '2025-08-07', page: 'https://openai.com/api/pricing/' });
   });
 });

@@ -18,6 +18,11 @@ import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
 import path from 'node:path';
 
+/** Whether any rule limits its own cost (`maxCostUsd`). */
+function anyRuleBudget(project: { rules: ReadonlyMap<string, { config: unknown }> }): boolean {
+  return [...project.rules.values()].some((r) => (r.config as { maxCostUsd?: number }).maxCostUsd !== undefined);
+}
+
 export const buildCommand: Command = {
   name: 'build',
   summary: COMMAND_SUMMARIES.build,
@@ -46,7 +51,8 @@ export const buildCommand: Command = {
     'max-cost': {
       type: 'string',
       value: 'USD',
-      description: 'refuse to submit work estimated above this many dollars',
+      description:
+        "the job's budget over every run: send only what keeps spent + in flight + to send (each reply at its max_tokens) within USD",
     },
     'max-enqueued-tokens': {
       type: 'string',
@@ -100,6 +106,14 @@ export const buildCommand: Command = {
         new UsageError('--compare prices a dry run: use it with -n (build -n --compare)'),
       );
     const clock = io.clock ?? systemClock;
+    // Once per run: where money is counted (a dry run, a cost limit), say which requests have no ceiling.
+    // Loaded only then: the provider registry it reads brings zod, which a no-op build never loads.
+    const budgeted = value(limits.maxCostUsd) !== undefined || anyRuleBudget(project);
+    if (dryRun || budgeted) {
+      const { boundHint, unboundedRequestRules } = await import('../bound-hint.ts');
+      const unbounded = unboundedRequestRules(project);
+      if (unbounded.length > 0) io.stderr.write(boundHint(unbounded));
+    }
     const jobs = value(limits.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1))
       return reportUsageError(io.stderr, new UsageError('--jobs takes a whole number ≥ 1'));

@@ -33,9 +33,11 @@ export const openaiLines: WireFormat = {
     return [{ role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') }];
   },
   maxOutputTokens(body) {
+    // Each of the `n` choices may run to the bound (the budget's worst case counts them all).
+    const choices = typeof body.n === 'number' && body.n > 1 ? body.n : 1;
     for (const key of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
       const v = body[key];
-      if (typeof v === 'number' && v > 0) return v;
+      if (typeof v === 'number' && v > 0) return v * choices;
     }
     return undefined;
   },

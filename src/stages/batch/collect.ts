@@ -24,8 +24,7 @@ import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-
 import { maybeCrash } from './services.ts';
 import { appendSpend } from '../spend-log.ts';
 import { billOf } from '../../tokens/bill.ts';
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
-import { priceTable } from './config.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
 
 export async function collectPart(
   run: BatchRun,
@@ -42,7 +41,7 @@ export async function collectPart(
   const answers = new Map<string, Answer>();
   let billed = 0;
   const spend = newSpend();
-  const prices = priceTable(run.config, DEFAULT_PRICES);
+  const prices = rulePrices(run.config);
   const lost: string[] = [];
   const appender = await CacheAppender.open(run.files.cache);
   try {
@@ -138,6 +137,8 @@ export async function collectPart(
       provider: run.config.provider,
       model: part.model,
       ...spend,
+      // Our count of the answered requests' input (the part's, in proportion): what the input ratio is learned from.
+      estimatedInput: Math.round((part.inputTokens * spend.requests) / Math.max(1, part.requests)),
     });
   part.state = 'collected';
   delete run.ledger.backoff;

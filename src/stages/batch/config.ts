@@ -1,10 +1,10 @@
 /** The `batch` rule's options, with the provider's limits as defaults (design §4). */
 import { z } from 'zod';
-import { pricingSchema } from '../pricing-schema.ts';
+import { deploymentsSchema, pricingSchema } from '../pricing-schema.ts';
+import { deploymentIssues } from '../../tokens/rule-prices.ts';
 import { reaskOptions } from '../structured/reask-options.ts';
 import { allProviders, DEFAULT_PROVIDER, PROVIDER_NAMES, providerSpec } from '../../providers/registry.ts';
 import { windowHours } from '../../providers/shared/window.ts';
-import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
 /** The largest caps any provider has: a rule's own cap is then checked against its provider's. */
@@ -83,7 +83,9 @@ export const batchConfigSchema = z
       .number()
       .positive()
       .optional()
-      .describe("Refuse to submit when this target's outstanding work is estimated above this many dollars."),
+      .describe(
+        "This target's budget over every run, in dollars: what it spent plus its batches in flight and the requests it sends, each reply at its max_tokens, stays within it; requests that do not fit are held back (in request-file order), the rest are sent. `--max-cost` is the same for the whole job.",
+      ),
     tokenLimitBackoffSeconds: z
       .number()
       .positive()
@@ -103,8 +105,9 @@ export const batchConfigSchema = z
     ...reaskOptions,
     ...providerRuleOptions(),
     pricing: pricingSchema.describe(
-      'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
+      'Dollars per 1M tokens at standard price, per model, over the built-in table (`pipeline prices`): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
     ),
+    deployments: deploymentsSchema,
   })
   .superRefine((config, ctx) => {
     const spec = providerSpec(config.provider);
@@ -149,6 +152,7 @@ export const batchConfigSchema = z
             path: [key],
             message: `${key} is a ${other.name} option (this rule's provider is ${config.provider})`,
           });
+    for (const issue of deploymentIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 /** The options providers take in their own batch rules (Bedrock's `s3Uri`, `roleArn`), all optional here. */
@@ -164,10 +168,6 @@ function capsText(key: 'maxRequestsPerBatch' | 'maxBytesPerBatch', unit: number,
 }
 
 export type BatchStageConfig = z.output<typeof batchConfigSchema>;
-
-export function priceTable(config: BatchStageConfig, defaults: PriceTable): PriceTable {
-  return config.pricing ? { ...defaults, ...config.pricing } : defaults;
-}
 
 /** The part caps in force: the rule's, within the provider's. */
 export function partCaps(config: BatchStageConfig): { maxRequests: number; maxBytes: number; minRequests: number } {

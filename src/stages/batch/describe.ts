@@ -2,7 +2,8 @@
 import { batchServicesFor } from '../services.ts';
 import type { RemoteStatus, TargetContext } from '../types.ts';
 import type { BatchStageConfig } from './config.ts';
-import { isInFlight, loadLedger, ms } from './ledger.ts';
+import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
+import { formatUsd } from '../../tokens/prices.ts';
 import { describeFailure } from './request-failures.ts';
 import { remoteState } from './state.ts';
 import { targetMoney } from './target-money.ts';
@@ -53,9 +54,7 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
       : {}),
     summary: ledger.rejected
       ? ledger.rejected.message
-      : [describeParts(running.length, s?.queued ?? 0, permanent.length), replyCounts(s), lastEvent]
-          .filter(Boolean)
-          .join('; '),
+      : [describeParts(running.length, s, permanent.length), replyCounts(s), lastEvent].filter(Boolean).join('; '),
     ...(failures.length > 0 ? { failures } : {}),
   };
 }
@@ -66,10 +65,15 @@ export function replyCounts(s: { succeeded: number; invalid?: number; reasked?: 
   return `replies: ${s.succeeded - s.invalid} valid, ${s.invalid} invalid, ${s.reasked ?? 0} re-asked`;
 }
 
-function describeParts(running: number, queued: number, permanent: number): string {
+function describeParts(running: number, s: Ledger['summary'], permanent: number): string {
+  const held = s?.held;
+  const queued = (s?.queued ?? 0) - (held?.requests ?? 0);
   const bits = [
     running > 0 ? `${running} batch${running > 1 ? 'es' : ''} in flight` : '',
     queued > 0 ? `${queued} requests queued` : '',
+    held
+      ? `${held.requests} requests held back by a cost limit (${formatUsd(held.worstUsd)} to finish at worst, ~${formatUsd(held.expectedUsd)} expected)`
+      : '',
     permanent > 0 ? `${permanent} requests failed` : '',
   ];
   return bits.filter(Boolean).join(', ') || 'all requests answered';

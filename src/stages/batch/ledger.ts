@@ -59,6 +59,13 @@ const partSchema = z.object({
   bytes: z.number().int().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   estCostUsd: z.number().nonnegative().optional(),
+  /**
+   * The most the part can be billed (every reply at its bound), fixed when it was admitted: the
+   * budget counts it in flight at this until its bill is in the spend log. Requests without a
+   * bound make it an estimate (`unbounded` of them).
+   */
+  worstCostUsd: z.number().nonnegative().optional(),
+  unbounded: z.number().int().nonnegative().optional(),
   /** The estimated-token budget per model in force when it was admitted (none: no limit was known). */
   budget: z.number().nonnegative().optional(),
   /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
@@ -135,6 +142,10 @@ export const ledgerSchema = z.object({
       succeeded: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
       queued: z.number().int().nonnegative(),
+      /** Of those, held back by a cost limit (`--max-cost`, `maxCostUsd`), with what they would cost at worst. */
+      held: z
+        .object({ requests: z.number().int().nonnegative(), worstUsd: z.number(), expectedUsd: z.number() })
+        .optional(),
       /** With a reply schema: answered rows whose reply is invalid and final, and rows asked again. */
       invalid: z.number().int().nonnegative().optional(),
       reasked: z.number().int().nonnegative().optional(),

@@ -3,35 +3,35 @@
  * provider's limits. Parts hold one model and one endpoint each (a batch may not mix them) and
  * keep request-file order, so their line lists stay compact.
  */
-import { billRequest, type PriceTier } from '../../tokens/bill.ts';
-import { priceFor, type PriceTable } from '../../tokens/prices.ts';
+import type { PriceTier } from '../../tokens/bill.ts';
+import type { PriceTable } from '../../tokens/prices.ts';
+import { costModel, type CostModel } from '../cost-model.ts';
 import { hashText } from '../../util/hash.ts';
 import type { Estimate } from '../types.ts';
-import { maxOutputTokens, promptTokens, type RequestEntry } from './request-file.ts';
+import { maxOutputTokens, type RequestEntry } from './request-file.ts';
+import { countedTokens } from '../../tokens/request-tokens.ts';
 
-const tokenMemo = new WeakMap<RequestEntry, number>();
-
+/** A request's prompt tokens as we count them (memoized). */
 export function tokensOf(entry: RequestEntry): number {
-  let t = tokenMemo.get(entry);
-  if (t === undefined) {
-    t = promptTokens(entry);
-    tokenMemo.set(entry, t);
-  }
-  return t;
+  return countedTokens(entry);
 }
 
 export interface CostEstimate extends Omit<Estimate, 'cachedRequests'> {
-  /** Models missing from the price table (their cost counts as 0 above). */
+  /** Models with no price: their requests are counted in tokens, not in dollars (never as free). */
   unpriced: string[];
+  /** The most the priced requests can cost (every reply at its bound; unbounded ones estimated). */
+  worstCostUsd: number;
+  /** Requests that set no bound on their output: their worst case is an estimate. */
+  unbounded: number;
 }
 
 /** Output tokens per input token, per model (the configured ratio, or one learned from results). */
 export type RatioFor = number | ((model: string) => number);
 
 /**
- * Tokens and dollars for sending these requests: output ≈ ratio × input, capped by max_tokens,
- * each request priced at its tier (long-context rates above the model's threshold). No prompt is
- * assumed cached: an estimate should not count on the provider's best-effort cache.
+ * Tokens and dollars for sending these requests at the configured or learned ratio (see
+ * cost-model.ts); no prompt is assumed cached: an estimate should not count on the provider's
+ * best-effort cache.
  */
 export function estimateCost(
   entries: readonly RequestEntry[],
@@ -39,7 +39,10 @@ export function estimateCost(
   prices: PriceTable,
   tier: PriceTier = 'batch',
 ): CostEstimate {
-  const ratioOf = typeof outputRatio === 'number' ? () => outputRatio : outputRatio;
+  return estimateWith(entries, costModel({ outputRatio, prices, tier }));
+}
+
+export function estimateWith(entries: readonly RequestEntry[], model: CostModel): CostEstimate {
   const e: CostEstimate = {
     requests: entries.length,
     inputTokens: 0,
@@ -47,24 +50,25 @@ export function estimateCost(
     maxOutputTokens: 0,
     costUsd: 0,
     standardCostUsd: 0,
+    worstCostUsd: 0,
+    unbounded: 0,
     unpriced: [],
   };
   const unpriced = new Set<string>();
   for (const entry of entries) {
-    const input = tokensOf(entry);
     const cap = maxOutputTokens(entry);
-    const expected = input * ratioOf(entry.model);
-    const output = Math.round(cap === undefined ? expected : Math.min(cap, expected));
-    e.inputTokens += input;
-    e.outputTokens += output;
-    e.maxOutputTokens += cap ?? output;
-    const price = priceFor(entry.model, prices);
-    if (!price) {
+    if (cap === undefined) e.unbounded += 1;
+    const c = model.of(entry);
+    e.inputTokens += c.input;
+    e.outputTokens += c.expectedOutput;
+    e.maxOutputTokens += cap ?? c.expectedOutput;
+    if (!c.usd) {
       unpriced.add(entry.model || '(no model)');
       continue;
     }
-    e.standardCostUsd += billRequest(price, { input, output }, 'standard');
-    e.costUsd += billRequest(price, { input, output }, tier);
+    e.costUsd += c.usd.expected;
+    e.standardCostUsd += c.usd.standard;
+    e.worstCostUsd += c.usd.worst;
   }
   e.unpriced = [...unpriced];
   return e;

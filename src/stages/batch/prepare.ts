@@ -13,6 +13,8 @@ import { LearnedLimits } from './learned-limits.ts';
 import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
 import { refreshBatches } from './poller.ts';
 import { batchServicesFor } from '../services.ts';
+import { inFlightWorst } from './budget-guard.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
 
 type Item = { ctx: TargetContext; config: BatchStageConfig };
 
@@ -59,11 +61,18 @@ async function prepareProvider(selected: readonly Item[], everyTarget: readonly 
       (p) => isInFlight(p) && !(p.batchId && TERMINAL_STATUSES.has(svc.poll?.batches.get(p.batchId)?.status ?? '')),
     );
     svc.scheduler.setLoad(target, running);
-    // Every target's batches in flight count against --max-cost, selected or not: the budget is the job's.
-    svc.scheduler.reserveCost(
-      target,
-      ledger.parts.filter(isInFlight).reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
-      undefined,
-    );
   }
+  // Every target's batches in flight count against --max-cost at their worst case, selected or
+  // not (the budget is the job's): a target with none reserves nothing, whatever an earlier cycle left.
+  for (const { ctx, config } of all.values()) {
+    const ledger = ledgers.get(ctx.target);
+    svc.budget.set(ctx.target, ledger ? inFlightWorst(ledger, rulePrices(config)) : 0);
+  }
+  // The selected targets' batches are collected by this build: room they free may be used by its next cycle.
+  const chosen = new Set(selected.map((i) => i.ctx.target));
+  svc.budget.follow(
+    [...all.keys()].filter((t) => !chosen.has(t)),
+    false,
+  );
+  svc.budget.follow(chosen);
 }

@@ -12,7 +12,7 @@ import type { WireFormat } from '../../providers/spec.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
-import { countChatPromptTokens, DEFAULT_COUNTING_MODEL, loadTokenizersFor } from '../../tokens/count.ts';
+import { DEFAULT_COUNTING_MODEL, loadTokenizersFor } from '../../tokens/count.ts';
 
 /** What planning and bookkeeping need of a request line: everything but its text and body. */
 export interface RequestRef {
@@ -138,10 +138,11 @@ export function loadTokenizersForRequests(entries: readonly Pick<RequestRef, 'mo
   return loadTokenizersFor(new Set(entries.map((e) => e.model || DEFAULT_COUNTING_MODEL)));
 }
 
-/** Estimated prompt tokens with the model's real tokenizer (the prompt as its format's chat messages). */
-export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body' | 'wire'>): number {
-  return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, entry.wire.prompt(entry.body));
-}
+/**
+ * Estimated prompt tokens with the model's real tokenizer: the prompt as its format's chat
+ * messages, and the schema and tool definitions providers bill (one definition, in tokens/request-tokens.ts).
+ */
+export { promptTokens } from '../../tokens/request-tokens.ts';
 
 /** The reply ceiling a request sets (`max_tokens`, `max_completion_tokens`, … in its format), if any. */
 export function maxOutputTokens(entry: Pick<RequestEntry, 'body' | 'wire'>): number | undefined {

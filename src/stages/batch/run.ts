@@ -4,11 +4,12 @@
  * results file once every request has a cached success or a failure that stops it.
  */
 import path from 'node:path';
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
+import type { PriceTable } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { advancePart } from './advance.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
-import { whatToSet, priceTable, type BatchStageConfig } from './config.ts';
+import { whatToSet, type BatchStageConfig } from './config.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
 import { batchServicesFor } from '../services.ts';
 import { emptyLedger, isInFlight, loadLedger, recordEvent, type Ledger } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
@@ -18,7 +19,9 @@ import { tallyResults, type Tally } from './results.ts';
 import { requestPlan } from './request-plan.ts';
 import { targetMoney } from './target-money.ts';
 import { markSaved, now, save, type BatchRun } from './run-context.ts';
-import { sendOutstanding } from './send.ts';
+import { sendOutstanding, type SendOutcome } from './send.ts';
+import { describeHeld, heldFailure, inFlightWorst } from './budget-guard.ts';
+import { ruleCosts } from '../rule-costs.ts';
 import { remoteState } from './state.ts';
 import { replyCounts } from './describe.ts';
 import { effectiveRequests, structuredCounts } from './reasks.ts';
@@ -51,7 +54,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   if (loaded.value) markSaved(run);
   const { ledger } = run;
   for (const p of ledger.parts) if (p.batchId) svc.claimed.add(p.batchId);
-  const prices = priceTable(config, DEFAULT_PRICES);
+  const prices = rulePrices(config);
   if (ctx.force) {
     ledger.requestFailures = {};
     delete ledger.rejected;
@@ -80,12 +83,8 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
-  // Collected parts are in the spend log now: only what is still in flight stays reserved.
-  svc.scheduler.reserveCost(
-    ctx.target,
-    inFlight.reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0),
-    undefined,
-  );
+  // Collected parts are in the spend log now: only what is still in flight stays reserved, at its worst.
+  svc.budget.set(ctx.target, inFlightWorst(ledger, prices));
   if (problems.length > 0)
     return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.
@@ -104,13 +103,15 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   const flying = await inFlightHashes(run, ledger, current);
   let queued = 0;
   let queuedWhy = '';
+  let held: Extract<SendOutcome, { queued: number }>['held'];
   if (flying) {
     const needed = outstandingRequests(current.entries, { index, ledger, flying });
     if (needed.length === 0 && inFlight.length === 0) return finish(run, current, index, prices);
     if (needed.length > 0) {
-      const sent = await sendOutstanding(run, current, needed, prices);
+      const costs = await ruleCosts(ctx.root, ctx.rule, config, 'batch');
+      const sent = await sendOutstanding(run, current, needed, costs);
       if ('failure' in sent) return failWith(run, sent.failure);
-      ({ queued, why: queuedWhy } = sent);
+      ({ queued, why: queuedWhy, held } = sent);
       waits.push(...sent.waits);
     }
   } else waits.push('a part in flight cannot be matched to its requests; nothing new is sent until it is collected');
@@ -127,15 +128,24 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   ledger.summary = {
     ...(await summaryOf(current, ledger.summary, tally, queued)),
     ...structuredCounts(ledger, config, current, index),
+    ...(held
+      ? { held: { requests: held.held.requests, worstUsd: held.held.worstUsd, expectedUsd: held.held.expectedUsd } }
+      : {}),
   };
   await save(run);
+  // Held back with nothing of this target in flight: while batches this build follows may still be
+  // billed below their worst case it waits for them; once none are, nothing changes until the limit
+  // is raised — a failure naming what it would take.
+  const stuck = held !== undefined && running.length === 0 && queued === held.held.requests;
+  if (held && stuck && held.binding.followed <= 0) return failed(heldFailure(ctx.target, held.held, held.binding));
   const money = await targetMoney(ctx.root, ctx.target, ctx.rule, config, ledger.summary);
   const done = Math.min(tally.total, tally.succeeded + tally.failed + inBatches);
   const parts = [
     `${tally.succeeded}/${tally.total} answered`,
     replyCounts(ledger.summary),
     running.length > 0 ? `${running.length} batch${running.length > 1 ? 'es' : ''} in flight` : '',
-    queued > 0 ? `${queued} queued (${queuedWhy})` : '',
+    held ? describeHeld(held.held, held.binding, stuck) : '',
+    queued - (held?.held.requests ?? 0) > 0 ? `${queued - (held?.held.requests ?? 0)} queued (${queuedWhy})` : '',
     ...recentEvents(run),
     ...waits.slice(0, 3),
   ];
@@ -178,7 +188,7 @@ async function finish(
   run: BatchRun,
   current: RequestFile,
   index: Awaited<ReturnType<typeof readCacheIndex>>,
-  prices: ReturnType<typeof priceTable>,
+  prices: PriceTable,
 ): Promise<StageOutcome> {
   const tally = await tallyResults({
     entries: current.entries,

@@ -2,7 +2,7 @@
  * Per build, per model: how many estimated input tokens and batches are enqueued across all the
  * build's batch targets, so parts are submitted only while under `maxEnqueuedTokens` and
  * `maxInFlightBatches` (the provider fails a batch past its enqueued-token limit; design §4).
- * Also the build-wide cost reservation behind `--max-cost`. All checks and reservations are
+ * (The job's cost reservations are in ../budget.ts.) All checks and reservations are
  * synchronous, so concurrent target runs cannot both take the last slot.
  */
 export interface ModelLoad {
@@ -18,13 +18,10 @@ export interface AdmitLimits {
 export class Scheduler {
   /** target → model → what that target has in flight. */
   readonly #load = new Map<string, Map<string, ModelLoad>>();
-  /** target → dollars of outstanding work it has been allowed to commit in this build. */
-  readonly #cost = new Map<string, number>();
 
   /** A new build: forget everything (prepare() registers the targets again). */
   reset(): void {
     this.#load.clear();
-    this.#cost.clear();
   }
 
   /** Replaces a target's in-flight load (after it polled and collected its parts). */
@@ -66,18 +63,5 @@ export class Scheduler {
     byModel.set(model, { tokens: l.tokens + tokens, batches: l.batches + 1 });
     this.#load.set(target, byModel);
     return true;
-  }
-
-  /**
-   * Registers a target's outstanding cost (in flight + about to send); false (nothing reserved)
-   * if `spent` plus every target's outstanding cost would pass `limit`. `others`: what the other
-   * targets have reserved.
-   */
-  reserveCost(target: string, usd: number, limit: number | undefined, spent = 0): { ok: boolean; others: number } {
-    let others = 0;
-    for (const [t, c] of this.#cost) if (t !== target) others += c;
-    if (limit !== undefined && spent + others + usd > limit + 1e-9) return { ok: false, others };
-    this.#cost.set(target, usd);
-    return { ok: true, others };
   }
 }

@@ -1,28 +1,29 @@
 /**
  * Sending what is still needed: cut it into parts within the provider's limits, check the cost
- * guard (all or nothing for the target), then submit each part the scheduler has room for; the
- * rest waits as queued.
+ * limits (the requests whose worst cases fit are admitted, in request-file order; see
+ * budget-guard.ts), then submit each part the scheduler has room for; the rest waits as queued.
  */
-import { formatUsd } from '../../tokens/prices.ts';
-import type { StageFailure } from '../types.ts';
-import { partCaps, type priceTable } from './config.ts';
-import { isInFlight, ms } from './ledger.ts';
-import { estimateCost, splitIntoParts, type PlannedPart, type RatioFor } from './plan.ts';
-import { learnedOutput } from '../learned-output.ts';
-import { readSpend, totalSpent } from '../spend-log.ts';
-import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from './request-file.ts';
 import path from 'node:path';
+import type { StageFailure } from '../types.ts';
+import { partCaps } from './config.ts';
+import { isInFlight, ms } from './ledger.ts';
+import { splitIntoParts, type PlannedPart } from './plan.ts';
+import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from './request-file.ts';
 import { SAFETY } from './learned-limits.ts';
 import { learnedLimits, now, type BatchRun } from './run-context.ts';
 import { submitNewPart } from './submit.ts';
+import { admitWithinLimits, heldOf, inFlightWorst, type Binding, type Held } from './budget-guard.ts';
+import type { RuleCosts } from '../rule-costs.ts';
+import type { RequestCost } from '../cost-model.ts';
 
-export type SendOutcome = { queued: number; why: string; waits: string[] } | { failure: StageFailure };
+export type SendOutcome =
+  { queued: number; why: string; waits: string[]; held?: { held: Held; binding: Binding } } | { failure: StageFailure };
 
 export async function sendOutstanding(
   run: BatchRun,
   current: RequestFile,
   needed: RequestEntry[],
-  prices: ReturnType<typeof priceTable>,
+  costs: RuleCosts,
 ): Promise<SendOutcome> {
   const { ledger, config, svc, ctx } = run;
   if (ledger.backoff && ms(ledger.backoff.until) > now(run)) {
@@ -43,7 +44,8 @@ export async function sendOutstanding(
     .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
   const caps = partCaps(config);
-  const split = splitIntoParts(needed, { ...caps, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined });
+  const splitCaps = { ...caps, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined };
+  const split = splitIntoParts(needed, splitCaps);
   // Below the provider's minimum per batch (Bedrock's 100 records): never padded with paid filler.
   const small = split.filter((p) => p.entries.length < caps.minRequests);
   const planned = split.filter((p) => p.entries.length >= caps.minRequests);
@@ -54,69 +56,70 @@ export async function sendOutstanding(
   );
   if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
-  // Cost guard, all or nothing: this target's outstanding work (in flight + still to send), its
-  // output estimated from what the rule's answers so far were billed.
-  const learnedOut = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
-  const estimate = estimateCost(needed, learnedOut.ratioOf, prices);
-  const inFlightCost = ledger.parts.filter(isInFlight).reduce((sum, p) => sum + (p.estCostUsd ?? 0), 0);
-  const outstanding = inFlightCost + estimate.costUsd;
-  const guard = config.maxCostUsd ?? svc.limits?.maxCostUsd;
-  if (guard !== undefined && estimate.unpriced.length > 0) {
-    return {
-      failure: {
-        reason: 'budget-exceeded',
-        message: `cannot check the cost limit (${formatUsd(guard)}): no price for model ${estimate.unpriced.join(', ')}; add it to the rule's \`pricing\``,
-      },
-    };
-  }
-  if (config.maxCostUsd !== undefined && outstanding > config.maxCostUsd)
-    return { failure: budgetFailure(outstanding, config.maxCostUsd, estimate.requests, "the rule's maxCostUsd") };
-  // --max-cost is a budget for the whole job over every run: what was paid (the spend log), what
-  // every target has in flight, and what this one would send.
-  const spent = svc.limits?.maxCostUsd !== undefined ? totalSpent(await readSpend(ctx.root)) : 0;
-  const reserved = svc.scheduler.reserveCost(ctx.target, outstanding, svc.limits?.maxCostUsd, spent);
-  if (!reserved.ok)
-    return {
-      failure: jobBudgetFailure({
-        target: ctx.target,
-        limit: svc.limits!.maxCostUsd!,
-        spent,
-        inFlight: reserved.others + inFlightCost,
-        toSend: estimate.costUsd,
-        requests: estimate.requests,
-      }),
-    };
+  const sendable = planned.flatMap((p) => p.entries);
+  const admission = admitWithinLimits(run, sendable, costs);
+  if (admission.kind === 'refused') return { failure: admission.failure };
+  // A cut that leaves a part below the provider's minimum holds that part back too.
+  const parts = splitIntoParts(admission.admitted, splitCaps);
+  const cut = parts.filter((p) => p.entries.length < caps.minRequests).flatMap((p) => p.entries);
+  const heldEntries = [...sendable.slice(admission.admitted.length), ...cut];
+  const held =
+    admission.binding && heldEntries.length > 0
+      ? { held: heldOf(heldEntries, admission.costs), binding: admission.binding }
+      : undefined;
 
-  let queued = 0;
+  let queued = held?.held.requests ?? 0;
   const waits: string[] = [];
-  for (const part of planned) {
-    if (
-      !svc.scheduler.admit(ctx.target, part.model, part.inputTokens, {
-        maxEnqueuedTokens: learned.budget(part.model, configured),
-        maxInFlightBatches,
-      })
-    ) {
-      queued += part.entries.length;
-      continue;
+  try {
+    for (const part of parts.filter((p) => p.entries.length >= caps.minRequests)) {
+      if (
+        !svc.scheduler.admit(ctx.target, part.model, part.inputTokens, {
+          maxEnqueuedTokens: learned.budget(part.model, configured),
+          maxInFlightBatches,
+        })
+      ) {
+        queued += part.entries.length;
+        continue;
+      }
+      const budget = learned.budget(part.model, configured);
+      const step = await submitNewPart(run, part, current.sha256, partMoney(part, admission.costs), budget);
+      if (step.kind === 'failed')
+        return {
+          failure: {
+            reason: 'provider-error',
+            message: step.message,
+            ...(step.details ? { details: step.details } : {}),
+          },
+        };
+      if (step.kind === 'waiting') waits.push(step.why);
     }
-    const budget = learned.budget(part.model, configured);
-    const step = await submitNewPart(run, part, current.sha256, partCost(part, learnedOut.ratioOf, prices), budget);
-    if (step.kind === 'failed')
-      return {
-        failure: {
-          reason: 'provider-error',
-          message: step.message,
-          ...(step.details ? { details: step.details } : {}),
-        },
-      };
-    if (step.kind === 'waiting') waits.push(step.why);
+  } finally {
+    // What was reserved for parts not submitted (queued, held, or a failure) is released: only the
+    // parts now in the ledger stay reserved, at their worst case.
+    svc.budget.set(ctx.target, inFlightWorst(ledger, costs.prices));
   }
   const tokens = budgets.length > 0 ? Math.min(...budgets).toLocaleString('en-US') : '∞';
   return {
     queued,
     why: `waiting for room: ${maxInFlightBatches ?? '∞'} batches / ${tokens} estimated enqueued tokens per model`,
     waits,
+    ...(held ? { held } : {}),
   };
+}
+
+/** A part's expected and worst-case dollars, and how many of its requests set no bound. */
+function partMoney(part: PlannedPart, costs: ReadonlyMap<RequestEntry, RequestCost>) {
+  let expectedUsd = 0;
+  let worstUsd = 0;
+  let unbounded = 0;
+  for (const e of part.entries) {
+    const c = costs.get(e)!;
+    expectedUsd += c.usd?.expected ?? 0;
+    worstUsd += c.usd?.worst ?? 0;
+    if (c.maxOutput === undefined) unbounded += 1;
+  }
+  const priced = part.entries.every((e) => costs.get(e)!.usd);
+  return priced ? { expectedUsd, worstUsd, unbounded } : { unbounded };
 }
 
 /** Requests too few for one batch of this provider, and nothing in flight that could bring more: said, with what to do. */
@@ -152,41 +155,5 @@ function oversizedRequest(run: BatchRun, part: PlannedPart, configured: number |
     file: path.relative(run.ctx.root, run.ctx.inputs[0]!),
     line: e.line,
     details: ['shorten that request (or its prompt), or use a model with a higher limit'],
-  };
-}
-
-function partCost(part: PlannedPart, ratio: RatioFor, prices: ReturnType<typeof priceTable>): number | undefined {
-  const e = estimateCost(part.entries, ratio, prices);
-  return e.unpriced.length > 0 ? undefined : e.costUsd;
-}
-
-function budgetFailure(estimate: number, limit: number, requests: number, which: string): StageFailure {
-  return {
-    reason: 'budget-exceeded',
-    message: `estimated cost ${formatUsd(estimate)} is above the limit ${formatUsd(limit)} (${which}); nothing was submitted`,
-    details: [`${requests} requests still to send, at batch price`, 'raise the limit, or send fewer requests'],
-  };
-}
-
-/**
- * The job's budget would be passed: what was spent, what is in flight and what is left, so the
- * person can tell whether to raise it. The reporter lists every target held back this way.
- */
-function jobBudgetFailure(b: {
-  target: string;
-  limit: number;
-  spent: number;
-  inFlight: number;
-  toSend: number;
-  requests: number;
-}): StageFailure {
-  const left = Math.max(0, b.limit - b.spent - b.inFlight);
-  return {
-    reason: 'budget-exceeded',
-    message: `held back by --max-cost ${formatUsd(b.limit)}: ${formatUsd(b.spent)} spent, ${formatUsd(b.inFlight)} in flight, ${formatUsd(left)} left; ${b.target} would send ${formatUsd(b.toSend)} more; nothing was submitted`,
-    details: [
-      `${b.requests} requests still to send, at batch price; spent counts every earlier run (.pipeline/spend.jsonl)`,
-      'raise --max-cost, or build fewer targets',
-    ],
   };
 }

@@ -8,12 +8,13 @@ import type { BatchApi } from '../../providers/batch-api.ts';
 import type { LearnedLimits } from './learned-limits.ts';
 import type { PollSnapshot } from './poller.ts';
 import { Scheduler } from './scheduler.ts';
+import { Budget } from '../budget.ts';
 
 export interface BatchLimits {
   /** Override the rules' `maxEnqueuedTokens` / `maxInFlightBatches` (per model, whole build). */
   maxEnqueuedTokens?: number | undefined;
   maxInFlightBatches?: number | undefined;
-  /** Refuse to submit when the build's outstanding work is estimated above this (USD). */
+  /** `--max-cost`: the job's budget in USD, over every run (see ../budget.ts). */
   maxCostUsd?: number | undefined;
 }
 
@@ -44,6 +45,8 @@ export interface BatchServices {
   /** Per build: the list walk of `prepare()`; `run()` and `describe()` read it. */
   poll?: PollSnapshot;
   scheduler: Scheduler;
+  /** The job's budget, shared with every other provider's services and the online stage. */
+  budget: Budget;
   /** Creates known to have been answered (batch id → local attempt time): proof that a lagging list has caught up. */
   confirmedCreates: Map<string, number>;
   /** Batch ids this pipeline's ledgers hold: a provider without metadata must not match them to another part. */
@@ -58,12 +61,14 @@ export function createBatchServices(
   api: BatchApi,
   limits?: BatchLimits,
   session = randomBytes(6).toString('hex'),
+  budget = new Budget(limits?.maxCostUsd),
 ): BatchServices {
   return {
     api,
     session,
     ...(limits ? { limits } : {}),
     scheduler: new Scheduler(),
+    budget,
     confirmedCreates: new Map(),
     claimed: new Set(),
   };

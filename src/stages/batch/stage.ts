@@ -4,16 +4,15 @@
  * prepare.ts (bulk polling and the scheduler), describe.ts (status), cancel.ts; ledger.ts has
  * the part lifecycle.
  */
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import { emptyEstimate, type Estimate, type StageDefinition, type TargetContext } from '../types.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
 import { cancelBatches } from './cancel.ts';
-import { batchConfigSchema, priceTable, type BatchStageConfig } from './config.ts';
+import { batchConfigSchema, type BatchStageConfig } from './config.ts';
 import { describeBatch } from './describe.ts';
 import { isInFlight, loadLedger } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
-import { estimateCost } from './plan.ts';
-import { learnedOutput } from '../learned-output.ts';
+import { estimateWith } from './plan.ts';
+import { estimateNotes, ruleCosts } from '../rule-costs.ts';
 import { prepareBatches } from './prepare.ts';
 import { loadTokenizersForRequests, readRequestFile } from './request-file.ts';
 import { runBatch } from './run.ts';
@@ -46,12 +45,19 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
-    const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    const costs = await ruleCosts(ctx.root, ctx.rule, config, 'batch');
     await loadTokenizersForRequests(needed);
-    const e = estimateCost(needed, learned.ratioOf, priceTable(config, DEFAULT_PRICES));
+    const e = estimateWith(needed, costs.model);
     const reasks = config.schema ? expectedReasks(ledger?.invalidReplies, index.size, config.maxInvalidAttempts) : 0;
     // Re-asks are priced as the average request to send (their bodies are the same or a little longer).
     const scale = 1 + reasks;
+    const notes = estimateNotes(
+      e,
+      costs,
+      needed.map((n) => n.model),
+      config,
+      ctx.clock.now(),
+    );
     return {
       requests: e.requests + Math.round(e.requests * reasks),
       inputTokens: Math.round(e.inputTokens * scale),
@@ -60,7 +66,8 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
       costUsd: e.costUsd * scale,
       standardCostUsd: e.standardCostUsd * scale,
       cachedRequests: cached,
-      ...(needed.length > 0 ? { basis: learned.basis(needed.map((n) => n.model)) } : {}),
+      ...notes,
+      ...(notes.worstCostUsd !== undefined ? { worstCostUsd: notes.worstCostUsd * scale } : {}),
       ...(reasks > 0 ? { expectedReasks: Math.round(e.requests * reasks) } : {}),
     };
   },

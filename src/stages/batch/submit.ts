@@ -22,12 +22,15 @@ const FILE_NOT_VISIBLE_RETRY_MS = 10_000;
 const RATE_LIMIT_RETRY_MS = 30_000;
 const FILE_REUPLOAD_AFTER_MS = 10 * 60_000;
 
-/** Records the intent for a planned part (its bytes kept locally first), then drives it as far as it goes. */
+/**
+ * Records the intent for a planned part (its bytes kept locally first, its expected and worst-case
+ * cost with it: the budget counts it from that moment), then drives it as far as it goes.
+ */
 export async function submitNewPart(
   run: BatchRun,
   planned: PlannedPart,
   requestSha: string,
-  estCostUsd: number | undefined,
+  money: { expectedUsd?: number; worstUsd?: number; unbounded: number },
   budget?: number,
 ): Promise<StepResult> {
   await mkdir(run.files.partsDir, { recursive: true });
@@ -44,7 +47,10 @@ export async function submitNewPart(
     requests: planned.entries.length,
     bytes: planned.data.length,
     inputTokens: planned.inputTokens,
-    ...(estCostUsd !== undefined ? { estCostUsd: Math.round(estCostUsd * 1e6) / 1e6 } : {}),
+    ...(money.expectedUsd !== undefined ? { estCostUsd: Math.round(money.expectedUsd * 1e6) / 1e6 } : {}),
+    // Rounded up: the budget must never count a part below its worst case.
+    ...(money.worstUsd !== undefined ? { worstCostUsd: Math.ceil(money.worstUsd * 1e9) / 1e9 } : {}),
+    ...(money.unbounded > 0 ? { unbounded: money.unbounded } : {}),
     ...(budget !== undefined ? { budget } : {}),
     requestSha,
     lines: encodeLines(planned.entries.map((e) => e.line)),

@@ -3,12 +3,13 @@
  * has paid over every run, and what its unanswered requests should still cost — for `status` and
  * the `--wait` display. No network, no tokenizer.
  */
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import { toGo } from '../../tokens/to-go.ts';
 import { learnedOutput } from '../learned-output.ts';
+import { learnedInput } from '../learned-input.ts';
 import { readSpend } from '../spend-log.ts';
 import type { TargetMoney } from '../types.ts';
-import { priceTable, type BatchStageConfig } from './config.ts';
+import type { BatchStageConfig } from './config.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
 import type { Ledger } from './ledger.ts';
 import { remainingOf } from './request-plan.ts';
 
@@ -27,12 +28,15 @@ export async function targetMoney(
   const remaining = remainingOf(summary.plan, summary.total, unanswered);
   if (remaining.length === 0) return money;
   const learned = await learnedOutput(root, rule, config.outputTokenRatio);
-  const t = toGo(remaining, learned.ratioOf, priceTable(config, DEFAULT_PRICES), 'batch');
+  const input = await learnedInput(root, (m) => config.deployments?.[m] ?? m);
+  const t = toGo(remaining, learned.ratioOf, rulePrices(config), 'batch', (m) => input.basisOf(m).ratio);
   return {
     spentUsd,
     toGoUsd: t.expectedUsd,
     maxToGoUsd: t.maxUsd,
     basis: learned.basis(remaining.map((r) => r.model)),
     ...(t.unpriced.length > 0 ? { unpriced: t.unpriced } : {}),
+    ...(t.unbounded > 0 ? { unbounded: Math.round(t.unbounded) } : {}),
+    ...(summary.held ? { held: summary.held.requests } : {}),
   };
 }

@@ -3,72 +3,84 @@
  * API (vLLM, Ollama, llama.cpp, OpenAI with `service_tier: "flex"`).
  */
 import { z } from 'zod';
-import { pricingSchema } from '../pricing-schema.ts';
+import { deploymentsSchema, pricingSchema } from '../pricing-schema.ts';
+import { deploymentIssues } from '../../tokens/rule-prices.ts';
 import { reaskOptions } from '../structured/reask-options.ts';
-import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
 
-export const onlineConfigSchema = z.strictObject({
-  kind: z.literal('online'),
-  baseURL: z
-    .url()
-    .optional()
-    .describe(
-      'Server for this rule (`http://127.0.0.1:8000/v1` for vLLM). Default: OPENAI_BASE_URL, else OpenAI. `--offline` always uses the built-in emulator.',
+export const onlineConfigSchema = z
+  .strictObject({
+    kind: z.literal('online'),
+    baseURL: z
+      .url()
+      .optional()
+      .describe(
+        'Server for this rule (`http://127.0.0.1:8000/v1` for vLLM). Default: OPENAI_BASE_URL, else OpenAI. `--offline` always uses the built-in emulator.',
+      ),
+    maxConcurrency: positiveInt
+      .max(4096)
+      .default(16)
+      .describe('Requests in flight at once, over every target of the build that uses the same server and model.'),
+    requestsPerMinute: positiveInt
+      .optional()
+      .describe(
+        "Requests per minute (refilled continuously); the server's `x-ratelimit-limit-*` headers may lower it.",
+      ),
+    tokensPerMinute: positiveInt
+      .optional()
+      .describe(
+        "Tokens per minute (refilled continuously; the server's `x-ratelimit-limit-*` headers may lower it). A request costs its prompt tokens (the model's real tokenizer) plus its `max_tokens`.",
+      ),
+    maxAttempts: positiveInt
+      .max(50)
+      .default(5)
+      .describe('Attempts per request for answers that may succeed later (5xx, timeouts, dropped connections).'),
+    maxThrottledAttempts: positiveInt
+      .max(10_000)
+      .default(100)
+      .describe(
+        'Rate-limit answers (429, 503, 498, 529) a request may get in one build before it is left for the next.',
+      ),
+    timeoutSeconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(600)
+      .describe('Per request; OpenAI suggests 15 minutes for flex.'),
+    serviceTier: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Sent as the body's `service_tier` (`flex`: OpenAI's batch price, slower). Not part of the request's cache key.",
+      ),
+    outputTokenRatio: z
+      .number()
+      .positive()
+      .max(100)
+      .default(0.55)
+      .describe(
+        'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
+      ),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "This target's budget over every run, in dollars: what it spent plus its requests in flight, each reply at its max_tokens, stays within it; a request that does not fit waits for answers in flight, and is held once none are. `--max-cost` is the same for the whole job.",
+      ),
+    ...reaskOptions,
+    pricing: pricingSchema.describe(
+      'Dollars per 1M tokens at standard price, per model, over the built-in table (`pipeline prices`): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half.',
     ),
-  maxConcurrency: positiveInt
-    .max(4096)
-    .default(16)
-    .describe('Requests in flight at once, over every target of the build that uses the same server and model.'),
-  requestsPerMinute: positiveInt
-    .optional()
-    .describe("Requests per minute (refilled continuously); the server's `x-ratelimit-limit-*` headers may lower it."),
-  tokensPerMinute: positiveInt
-    .optional()
-    .describe(
-      "Tokens per minute (refilled continuously; the server's `x-ratelimit-limit-*` headers may lower it). A request costs its prompt tokens (the model's real tokenizer) plus its `max_tokens`.",
-    ),
-  maxAttempts: positiveInt
-    .max(50)
-    .default(5)
-    .describe('Attempts per request for answers that may succeed later (5xx, timeouts, dropped connections).'),
-  maxThrottledAttempts: positiveInt
-    .max(10_000)
-    .default(100)
-    .describe('Rate-limit answers (429, 503, 498, 529) a request may get in one build before it is left for the next.'),
-  timeoutSeconds: z
-    .number()
-    .positive()
-    .max(3600)
-    .default(600)
-    .describe('Per request; OpenAI suggests 15 minutes for flex.'),
-  serviceTier: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Sent as the body's `service_tier` (`flex`: OpenAI's batch price, slower). Not part of the request's cache key.",
-    ),
-  outputTokenRatio: z
-    .number()
-    .positive()
-    .max(100)
-    .default(0.55)
-    .describe(
-      'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
-    ),
-  ...reaskOptions,
-  pricing: pricingSchema.describe(
-    'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. `serviceTier: "flex"` is billed at half.',
-  ),
-});
+    deployments: deploymentsSchema,
+  })
+  .superRefine((config, ctx) => {
+    for (const issue of deploymentIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 
 export type OnlineStageConfig = z.output<typeof onlineConfigSchema>;
-
-export function onlinePriceTable(config: OnlineStageConfig, defaults: PriceTable): PriceTable {
-  return config.pricing ? { ...defaults, ...config.pricing } : defaults;
-}
 
 /** Flex is billed at the Batch API's price; every other tier at the standard price. */
 export function billedAtBatchPrice(config: Pick<OnlineStageConfig, 'serviceTier'>): boolean {

@@ -34,7 +34,9 @@ export async function describeOnline(
       ? `stopped by --max-time with ${left} left`
       : r.stopped?.why === 'interrupted'
         ? `interrupted with ${left} left`
-        : '';
+        : r.stopped?.why === 'budget'
+          ? `${left} held back by a cost limit (raise it and build again)`
+          : '';
   const running = !r.stopped ? `running since ${formatSeconds((now - run.at) / 1000)} ago` : '';
   const failures = [...r.failures.values()]
     .filter((f) => f.final)

@@ -4,10 +4,10 @@
  * around them what the cache cannot:
  *
  *   {"t":"run", "at", "session", "total", "todo", "lost"}   a run starts: requests in the file, still to send, answers lost in flight before
- *   {"t":"sent", "h", "id", "at"}                            a request leaves (before the HTTP call)
+ *   {"t":"sent", "h", "id", "at", "k"}                       a request leaves (before the HTTP call); `k` keys its spend line
  *   {"t":"ok", "h", "id", "at", "in", "out"}                 its answer is in the cache
  *   {"t":"err", "h", "id", "at", "status"?, "code"?, "message", "retry", "final", "result"?}
- *   {"t":"stop", "at", "why"}                                a run ends (done, max-time, interrupted)
+ *   {"t":"stop", "at", "why"}                                a run ends (done, max-time, interrupted, sample, budget)
  *   {"t":"invalid", "h", "customId", "attempt", "kind", "message"}  its structured reply is invalid: re-asked
  *                                                            (written before the answer is cached, so a kill between
  *                                                            the two re-asks it rather than keeping it unchecked)
@@ -16,7 +16,9 @@
  *
  * `h` is the request hash (method, url and body: an edited request has a new one), `id` the custom_id.
  * A request whose last line is `sent` was in flight when the process died: its answer, if the
- * server sent one, is lost, and it is sent again (counted in the next `run` line as `lost`).
+ * server sent one, is lost, and it is sent again (counted in the next `run` line as `lost`). The
+ * server may have billed it: unless its spend line (key `k`) made it to the spend log, the next
+ * run records it there at its worst case (see spend.ts).
  */
 import { readJsonl } from '../../util/jsonl.ts';
 import { isStateHeader } from '../../util/state-format.ts';
@@ -25,7 +27,7 @@ import type { InvalidRecord } from '../structured/reask.ts';
 
 export type JournalLine =
   | { t: 'run'; at: number; session: string; total: number; todo: number; lost: number }
-  | { t: 'sent'; h: string; id: string; at: number }
+  | { t: 'sent'; h: string; id: string; at: number; k?: string }
   | { t: 'ok'; h: string; id: string; at: number; in: number; out: number }
   | {
       t: 'err';
@@ -44,7 +46,7 @@ export type JournalLine =
       /** The result line written for a final failure (batch output line shape). */
       result?: Record<string, unknown>;
     }
-  | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' }
+  | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' | 'budget' }
   | ({ t: 'invalid'; h: string } & InvalidRecord);
 
 export type FinalFailure = Extract<JournalLine, { t: 'err' }>;
@@ -54,6 +56,8 @@ export interface JournalReplay {
   failures: Map<string, FinalFailure>;
   /** Requests sent whose answer never reached the journal (killed in flight). */
   lostInFlight: Set<string>;
+  /** Of those, the spend key of the last send, by request hash. */
+  lostSends: Map<string, string>;
   /** Lines since the last `run` line, for progress. */
   lastRun?: Extract<JournalLine, { t: 'run' }>;
   sinceRun: { ok: number; failed: number; input: number; output: number; firstAt?: number; lastAt?: number };
@@ -66,6 +70,7 @@ export async function replayJournal(file: string): Promise<JournalReplay> {
   const replay: JournalReplay = {
     failures: new Map(),
     lostInFlight: new Set(),
+    lostSends: new Map(),
     invalid: {},
     sinceRun: { ok: 0, failed: 0, input: 0, output: 0 },
   };
@@ -91,9 +96,12 @@ function apply(r: JournalReplay, line: JournalLine): void {
       return;
     case 'sent':
       r.lostInFlight.add(line.h);
+      if (line.k) r.lostSends.set(line.h, line.k);
+      else r.lostSends.delete(line.h);
       return;
     case 'ok':
       r.lostInFlight.delete(line.h);
+      r.lostSends.delete(line.h);
       r.failures.delete(line.h);
       r.sinceRun.ok += 1;
       r.sinceRun.input += line.in;
@@ -102,6 +110,7 @@ function apply(r: JournalReplay, line: JournalLine): void {
       return;
     case 'err':
       r.lostInFlight.delete(line.h);
+      r.lostSends.delete(line.h);
       if (line.final) {
         r.failures.set(line.h, line);
         r.sinceRun.failed += 1;

@@ -26,11 +26,14 @@ export class RequestSource {
     if (this.changed) return undefined;
     const ref = this.refs[this.#next++];
     if (!ref) return undefined;
-    // A re-ask comes whole (its body is not in the file); every other request is read back.
-    if (isEntry(ref)) return ref;
-    const entry = await this.read(ref);
+    const entry = await this.whole(ref);
     if (!entry) this.changed ??= ref;
     return entry;
+  }
+
+  /** A ref with its body: a re-ask comes whole (its body is not in the file); any other is read back. */
+  whole(ref: RequestRef): Promise<RequestEntry | undefined> {
+    return isEntry(ref) ? Promise.resolve(ref) : this.read(ref);
   }
 
   /** The line a ref points at, whole; undefined when it no longer reads as it did when checked. */

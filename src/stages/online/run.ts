@@ -5,7 +5,6 @@
  * `pending` (exit 75), and the next build sends only what is left.
  */
 import { relative } from 'node:path';
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../batch/cache.ts';
 import type { RequestFailure } from '../batch/ledger.ts';
@@ -16,9 +15,11 @@ import {
   type RequestRef,
 } from '../batch/request-file.ts';
 import { tallyResults } from '../batch/results.ts';
-import { appendSpend } from '../spend-log.ts';
-import { billOf } from '../../tokens/bill.ts';
-import { billedAtBatchPrice, onlinePriceTable, type OnlineStageConfig } from './config.ts';
+import { billedAtBatchPrice, type OnlineStageConfig } from './config.ts';
+import { rulePrices } from '../../tokens/rule-prices.ts';
+import { ruleCosts, type RuleCosts } from '../rule-costs.ts';
+import { OnlineSpend, presumeLostSends } from './spend.ts';
+import { BudgetGate, heldOf, onlineHeldFailure, unpricedUnderLimit } from './budget-gate.ts';
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
 import { RequestSource } from './request-source.ts';
@@ -59,9 +60,18 @@ export async function runOnline(
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
   if (!request.ok) return failed(request.error);
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
+  // What this rule pays: flex at the batch price, any other tier at the standard one.
+  const costs = await ruleCosts(ctx.root, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
+  const money: RoundMoney = {
+    costs,
+    spend: new OnlineSpend({ root: ctx.root, target: ctx.target, rule: ctx.rule, clock: ctx.clock }, costs),
+    gate: new BudgetGate(svc.budget, { root: ctx.root, target: ctx.target }, costs, config.maxCostUsd),
+  };
+  // Sends a killed run left unanswered may have been billed: on record before anything new is sent.
+  await presumeLostSends(money.spend, (await replayJournal(files.journal)).lostSends, request.value, ctx.inputs[0]!);
   // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).
   let current: RequestFile<RequestRef> = request.value;
-  let stopped: 'max-time' | 'interrupted' | undefined;
+  let stopped: Stop | undefined;
   for (let round = 0; round <= (config.schema ? config.maxInvalidAttempts : 0) && !stopped; round++) {
     current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
     const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
@@ -71,6 +81,14 @@ export async function runOnline(
       ...(only ? { entries: only } : {}),
     });
     if (round > 0 && plan.todo.length === 0) break;
+    if (money.gate.limited) {
+      const refused = unpricedUnderLimit(
+        plan.todo.map((e) => e.model),
+        costs,
+        money.gate.flag,
+      );
+      if (refused) return failed(refused);
+    }
     const sent = await sendRound(
       ctx,
       config,
@@ -80,6 +98,7 @@ export async function runOnline(
       plan,
       (only ?? current.entries).length,
       !!only,
+      money,
     );
     if (sent.changed)
       return failed({
@@ -90,7 +109,16 @@ export async function runOnline(
   }
   current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
   const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
-  return finish(ctx, config, current, files, svc.session, only ? { ...opts, only } : opts, stopped);
+  return finish(ctx, config, current, files, svc.session, only ? { ...opts, only } : opts, stopped, money);
+}
+
+type Stop = 'max-time' | 'interrupted' | 'budget';
+
+/** A run's money: its rule's costs, its spend lines, and the cost limits it sends under. */
+interface RoundMoney {
+  costs: RuleCosts;
+  spend: OnlineSpend;
+  gate: BudgetGate;
 }
 
 /**
@@ -129,10 +157,11 @@ async function sendRound(
   plan: Awaited<ReturnType<typeof planOnline>>,
   total: number,
   sample: boolean,
-): Promise<{ stopped?: 'max-time' | 'interrupted' | undefined; changed?: RequestRef | undefined }> {
-  const sink = await JournalSink.open(files, ctx.clock, svc.session, config.schema);
+  money: RoundMoney,
+): Promise<{ stopped?: Stop | undefined; changed?: RequestRef | undefined }> {
+  const sink = await JournalSink.open(files, ctx.clock, svc.session, money.spend, config.schema);
   const source = await RequestSource.open(ctx.inputs[0]!, plan.todo);
-  let stopped: 'max-time' | 'interrupted' | undefined;
+  let stopped: Stop | undefined;
   try {
     await sink.note({
       t: 'run',
@@ -165,6 +194,7 @@ async function sendRound(
         options: config,
         tokenCost: (e) => tokenCost(e, config.outputTokenRatio),
         sink,
+        ...(money.gate.limited ? { gate: money.gate } : {}),
       });
       stopped = outcome.stopped;
     }
@@ -175,7 +205,6 @@ async function sendRound(
     await source.close();
     await sink.close();
   }
-  await recordOnlineSpend(ctx, config, sink, svc.session);
   return { stopped, changed: source.changed };
 }
 
@@ -186,7 +215,8 @@ async function finish(
   files: { cache: string; journal: string },
   session: string,
   opts: OnlineRunOptions,
-  stopped: 'max-time' | 'interrupted' | undefined,
+  stopped: Stop | undefined,
+  money: RoundMoney,
 ): Promise<StageOutcome> {
   const entries = opts.only ?? current.entries;
   const after = await planOnline(current, files, { session, force: false, entries });
@@ -195,11 +225,15 @@ async function finish(
     index: after.index,
     failures: asRequestFailures(after.stopping),
     cacheFile: files.cache,
-    prices: onlinePriceTable(config, DEFAULT_PRICES),
+    prices: rulePrices(config),
     tier: billedAtBatchPrice(config) ? 'batch' : 'standard',
     ...(after.todo.length === 0 ? { writeTo: opts.writeTo ?? ctx.tempOutput } : {}),
   });
   const cost = tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {};
+  if (after.todo.length > 0 && stopped === 'budget') {
+    const held = await heldOf(after.todo, ctx.inputs[0]!, money.costs);
+    return failed(onlineHeldFailure(ctx.target, money.gate.flag, held, money.gate.standing()));
+  }
   if (after.todo.length > 0) {
     const why =
       stopped === 'interrupted' ? 'interrupted' : stopped === 'max-time' ? 'time budget (--max-time) spent' : 'stopped';
@@ -252,40 +286,6 @@ function missingKey(url: string): StageFailure {
     reason: 'missing-credentials',
     message: `${ONLINE_ENV.key} environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
-}
-
-/**
- * The answers of this run go into the spend log as one entry (a run killed before this point
- * leaves its answers out of it: they stay in the request cache and are not paid again).
- */
-async function recordOnlineSpend(
-  ctx: TargetContext,
-  config: OnlineStageConfig,
-  sink: JournalSink,
-  session: string,
-): Promise<void> {
-  if (sink.answered === 0) return;
-  const prices = onlinePriceTable(config, DEFAULT_PRICES);
-  const tier = billedAtBatchPrice(config) ? 'batch' : 'standard';
-  let costUsd: number | undefined = 0;
-  let standardCostUsd: number | undefined = 0;
-  for (const { model, usage } of sink.billed) {
-    const bill = billOf(model, usage, prices, tier);
-    costUsd = bill && costUsd !== undefined ? costUsd + bill.usd : undefined;
-    standardCostUsd = bill && standardCostUsd !== undefined ? standardCostUsd + bill.standardUsd : undefined;
-  }
-  await appendSpend(ctx.root, {
-    key: `online:${ctx.target}:${session}:${ctx.clock.now()}`,
-    at: new Date(ctx.clock.now()).toISOString(),
-    target: ctx.target,
-    rule: ctx.rule,
-    provider: 'online',
-    model: sink.billed[0]!.model,
-    requests: sink.answered,
-    usage: { ...sink.usage },
-    ...(costUsd !== undefined ? { costUsd } : {}),
-    ...(standardCostUsd !== undefined ? { standardCostUsd } : {}),
-  });
 }
 
 function asRequestFailures(stopping: ReadonlyMap<string, FinalFailure>): Record<string, RequestFailure> {

@@ -20,17 +20,26 @@ export interface RunnerOptions {
   serviceTier?: string | undefined;
 }
 
-/** Where answers go; each call resolves once the answer is durable. */
+/** Where answers go; each call resolves once the answer (and what it cost) is durable. */
 export interface AnswerSink {
-  sent(entry: RequestEntry): Promise<void>;
-  succeeded(entry: RequestEntry, line: Record<string, unknown>): Promise<void>;
+  /** A request leaves; resolves with the key of this send (its spend line's). */
+  sent(entry: RequestEntry): Promise<string>;
+  succeeded(entry: RequestEntry, line: Record<string, unknown>, send: string): Promise<void>;
   /** `final`: no more sending in this build (`exhausted`: retries ran out; otherwise refused). */
   failed(
     entry: RequestEntry,
     meaning: Exclude<AnswerMeaning, { kind: 'succeeded' }>,
     final: boolean,
     exhausted: boolean,
+    send: string,
   ): Promise<void>;
+}
+
+/** The cost limits: a request's worst case is reserved before it leaves, released once it is billed. */
+export interface CostGate {
+  /** False: it does not fit, and nothing this run has in flight can make room (held). */
+  enter(entry: RequestEntry, signal: AbortSignal): Promise<boolean>;
+  leave(entry: RequestEntry): void;
 }
 
 export interface RunnerJob {
@@ -49,11 +58,12 @@ export interface RunnerJob {
   /** What a request costs in the token budget: prompt tokens plus its max_tokens. */
   tokenCost: (entry: RequestEntry) => number;
   sink: AnswerSink;
+  gate?: CostGate;
 }
 
 export interface RunnerResult {
-  /** Why sending stopped before every request had a final answer. */
-  stopped?: 'max-time' | 'interrupted';
+  /** Why sending stopped before every request had a final answer (`budget`: a cost limit held the rest). */
+  stopped?: 'max-time' | 'interrupted' | 'budget';
   sent: number;
   succeeded: number;
   failed: number;
@@ -73,8 +83,9 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       .sleep(Math.max(0, job.deadline - job.clock.now()), timer.signal)
       .then(() => stop.abort(new Error('max-time')))
       .catch(() => undefined);
+  let held = false;
   const worker = async () => {
-    while (!stop.signal.aborted) {
+    while (!stop.signal.aborted && !held) {
       const entry = await job.next();
       if (!entry) return;
       await carry(entry);
@@ -86,15 +97,22 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
     const body = job.options.serviceTier ? { ...entry.body, service_tier: job.options.serviceTier } : entry.body;
     const cost = job.tokenCost(entry);
     for (;;) {
+      // The budget first (it may wait for answers in flight), then the server's limits.
+      if (job.gate && !(await job.gate.enter(entry, stop.signal))) {
+        if (!stop.signal.aborted) held = true; // never sent; nor is anything after it
+        return;
+      }
       let permit;
       try {
         permit = await job.limiter.acquire(cost, stop.signal);
       } catch {
+        job.gate?.leave(entry);
         return; // stopped while waiting: never sent
       }
       let meaning: AnswerMeaning;
+      let send: string;
       try {
-        await job.sink.sent(entry);
+        send = await job.sink.sent(entry);
         result.sent += 1;
         const answer = await job.api.send(entry.endpoint, body, { timeoutMs: job.options.timeoutSeconds * 1000 });
         meaning = meaningOf(entry.customId, answer);
@@ -108,20 +126,28 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       } finally {
         permit.release();
       }
+      // What it cost is in the spend log once the sink has it: only then is its reservation released.
+      const settle = async (done: Promise<void>) => {
+        try {
+          await done;
+        } finally {
+          job.gate?.leave(entry);
+        }
+      };
       switch (meaning.kind) {
         case 'succeeded':
           job.limiter.succeeded();
-          await job.sink.succeeded(entry, meaning.line);
+          await settle(job.sink.succeeded(entry, meaning.line, send));
           result.succeeded += 1;
           return;
         case 'refused':
-          await job.sink.failed(entry, meaning, true, false);
+          await settle(job.sink.failed(entry, meaning, true, false, send));
           result.failed += 1;
           return;
         case 'throttled': {
           result.throttled += 1;
           const exhausted = ++throttles >= job.options.maxThrottledAttempts;
-          await job.sink.failed(entry, meaning, exhausted, exhausted);
+          await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
           if (exhausted) {
             result.failed += 1;
             return;
@@ -130,7 +156,7 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
         }
         case 'transient': {
           const exhausted = ++attempts >= job.options.maxAttempts;
-          await job.sink.failed(entry, meaning, exhausted, exhausted);
+          await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
           if (exhausted) {
             result.failed += 1;
             return;
@@ -151,5 +177,6 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   }
   if (result.succeeded + result.failed < job.total && stop.signal.aborted)
     result.stopped = job.signal.aborted ? 'interrupted' : 'max-time';
+  else if (held) result.stopped = 'budget';
   return result;
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import { Limiter, type LimiterOptions } from './limiter.ts';
+import { Budget } from '../budget.ts';
 
 export interface OnlineEndpoint {
   /** Undefined: the SDK's default (OPENAI_BASE_URL or OpenAI). */
@@ -23,6 +24,8 @@ export interface OnlineServices {
   readonly session: string;
   /** Clock time after which nothing new is sent (`build --max-time`). */
   readonly deadline?: number | undefined;
+  /** The job's budget (`--max-cost`), shared with the batch stage. */
+  readonly budget: Budget;
   api(endpoint: OnlineEndpoint): OnlineApi;
   limiter(key: string, options: LimiterOptions, clock: Clock): Limiter;
 }
@@ -30,7 +33,7 @@ export interface OnlineServices {
 export function createOnlineServices(
   endpoint: OnlineEndpoint,
   makeApi: (endpoint: OnlineEndpoint) => OnlineApi,
-  opts: { offline: boolean; deadline?: number | undefined },
+  opts: { offline: boolean; deadline?: number | undefined; budget?: Budget },
 ): OnlineServices {
   const apis = new Map<string, OnlineApi>();
   const limiters = new Map<string, Limiter>();
@@ -39,6 +42,7 @@ export function createOnlineServices(
     offline: opts.offline,
     session: randomBytes(6).toString('hex'),
     ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}),
+    budget: opts.budget ?? new Budget(undefined),
     api(e) {
       const key = `${e.baseURL ?? ''}\u0000${e.apiKey}`;
       let api = apis.get(key);

@@ -1,9 +1,12 @@
 /**
- * Where the runner's answers go: a success into the request cache first (the paid answer is what
- * must survive), then a line in the journal; failures and sends into the journal only. Each
- * method resolves once its lines are written, so a kill after it loses nothing.
+ * Where the runner's answers go: a success's bill into the spend log first, then the answer into
+ * the request cache (the paid answer is what must survive), then a line in the journal; failures
+ * and sends into the journal only (a send that got no answer at all may have been billed: its
+ * worst case goes into the spend log, see spend.ts). Each method resolves once its lines are
+ * written, so a kill after it loses nothing.
  */
 import type { LineUsage } from '../result-line.ts';
+import { OnlineSpend } from './spend.ts';
 import { readResultLine } from '../result-line.ts';
 import type { z } from 'zod';
 import { noteReply } from '../structured/note-reply.ts';
@@ -15,29 +18,25 @@ import type { AnswerSink } from './runner.ts';
 import type { Clock } from '../../util/clock.ts';
 
 export class JournalSink implements AnswerSink {
-  /** Tokens the server reported for the answers of this run, and how many answers. */
-  readonly usage = { input: 0, output: 0, cached: 0, cacheWrite: 0 };
-  answered = 0;
-  /** Each answer's model and usage, for the spend log. */
-  readonly billed: { model: string; usage: LineUsage }[] = [];
-
   private constructor(
     private readonly cache: LineAppender,
     private readonly journal: LineAppender,
     private readonly clock: Clock,
     private readonly session: string,
     private readonly schema: z.ZodType | undefined,
+    private readonly spend: OnlineSpend,
   ) {}
 
   static async open(
     files: { cache: string; journal: string },
     clock: Clock,
     session: string,
+    spend: OnlineSpend,
     schema?: z.ZodType,
   ): Promise<JournalSink> {
     const cache = await LineAppender.open(files.cache);
     try {
-      return new JournalSink(cache, await LineAppender.open(files.journal), clock, session, schema);
+      return new JournalSink(cache, await LineAppender.open(files.journal), clock, session, schema, spend);
     } catch (error) {
       await cache.close();
       throw error;
@@ -48,11 +47,15 @@ export class JournalSink implements AnswerSink {
     return this.journal.append(line);
   }
 
-  sent(entry: RequestEntry): Promise<void> {
-    return this.journal.append({ t: 'sent', h: entry.hash, id: entry.customId, at: this.clock.now() });
+  async sent(entry: RequestEntry): Promise<string> {
+    const k = OnlineSpend.newKey();
+    await this.journal.append({ t: 'sent', h: entry.hash, id: entry.customId, at: this.clock.now(), k });
+    return k;
   }
 
-  async succeeded(entry: RequestEntry, line: Record<string, unknown>): Promise<void> {
+  async succeeded(entry: RequestEntry, line: Record<string, unknown>, send: string): Promise<void> {
+    const usage = usageOf(line);
+    await this.spend.answered(entry, send, usage);
     const read = this.schema ? readResultLine(line) : undefined;
     if (this.schema && read?.kind === 'succeeded') {
       // The row's custom id and the attempt, as the batch stage names them (see reask.ts).
@@ -61,13 +64,6 @@ export class JournalSink implements AnswerSink {
       if (invalid) await this.journal.append({ t: 'invalid', h: entry.hash, ...invalid });
     }
     await this.cache.append({ hash: entry.hash, custom_id: entry.customId, batch: 'online', result: line });
-    const usage = usageOf(line);
-    this.usage.input += usage.input;
-    this.usage.output += usage.output;
-    this.usage.cached += usage.cached;
-    this.usage.cacheWrite += usage.cacheWrite;
-    this.answered += 1;
-    this.billed.push({ model: entry.model, usage });
     await this.journal.append({
       t: 'ok',
       h: entry.hash,
@@ -78,15 +74,18 @@ export class JournalSink implements AnswerSink {
     });
   }
 
-  failed(
+  async failed(
     entry: RequestEntry,
     meaning: Exclude<AnswerMeaning, { kind: 'succeeded' }>,
     final: boolean,
     exhausted: boolean,
+    send: string,
   ): Promise<void> {
+    // No answer at all (a timeout, a dropped connection): the server may have run it and billed it.
+    if (meaning.kind === 'transient' && meaning.status === undefined) await this.spend.presume(entry, send);
     const status = 'status' in meaning ? meaning.status : undefined;
     const code = 'code' in meaning ? meaning.code : undefined;
-    return this.journal.append({
+    await this.journal.append({
       t: 'err',
       h: entry.hash,
       id: entry.customId,

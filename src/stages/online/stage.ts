@@ -4,14 +4,13 @@
  * with no Batch API. Same input and output formats as `batch`, same request cache (switching a
  * rule between the two never pays twice for an answered request), a journal in the rule's marker.
  */
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import { emptyEstimate, type Estimate, type StageDefinition } from '../types.ts';
 import { readCacheIndex, targetFiles } from '../batch/cache.ts';
 import { matchUnhashed } from '../batch/outstanding.ts';
-import { estimateCost } from '../batch/plan.ts';
-import { learnedOutput } from '../learned-output.ts';
+import { estimateWith } from '../batch/plan.ts';
+import { estimateNotes, ruleCosts } from '../rule-costs.ts';
 import { loadTokenizersForRequests, readRequestFile } from '../batch/request-file.ts';
-import { billedAtBatchPrice, onlineConfigSchema, onlinePriceTable, type OnlineStageConfig } from './config.ts';
+import { billedAtBatchPrice, onlineConfigSchema, type OnlineStageConfig } from './config.ts';
 import { describeOnline } from './describe.ts';
 import { runOnline } from './run.ts';
 
@@ -33,19 +32,25 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
     const current = request.value;
     const index = await readCacheIndex(targetFiles(ctx.root, ctx.target).cache, matchUnhashed(current));
     const needed = ctx.force ? current.entries : current.entries.filter((e) => !index.has(e.hash));
-    const learned = await learnedOutput(ctx.root, ctx.rule, config.outputTokenRatio);
+    // What this rule pays: flex is billed at the batch price, any other tier at the standard one.
+    const costs = await ruleCosts(ctx.root, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
     await loadTokenizersForRequests(needed);
-    const e = estimateCost(needed, learned.ratioOf, onlinePriceTable(config, DEFAULT_PRICES));
+    const e = estimateWith(needed, costs.model);
     return {
       requests: e.requests,
       inputTokens: e.inputTokens,
       outputTokens: e.outputTokens,
       maxOutputTokens: e.maxOutputTokens,
-      // What this rule pays: flex is billed at the batch price, any other tier at the standard one.
-      costUsd: billedAtBatchPrice(config) ? e.costUsd : e.standardCostUsd,
+      costUsd: e.costUsd,
       standardCostUsd: e.standardCostUsd,
       cachedRequests: current.entries.length - needed.length,
-      ...(needed.length > 0 ? { basis: learned.basis(needed.map((n) => n.model)) } : {}),
+      ...estimateNotes(
+        e,
+        costs,
+        needed.map((n) => n.model),
+        config,
+        ctx.clock.now(),
+      ),
     };
   },
 
