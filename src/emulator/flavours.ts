@@ -1,74 +1,48 @@
 /**
- * The providers served beside the OpenAI routes, on the same server: Anthropic's Message Batches
- * and an Azure OpenAI resource. Each has its own state (under `<stateDir>/anthropic` and
- * `<stateDir>/azure`: a provider's batches, files and paid requests are its own) and shares the
- * emulator's clock, faults, speed, locks and stats.
+ * The providers served on one port, each a flavour: the OpenAI routes (the default), Azure
+ * OpenAI under `/openai/v1/`, Anthropic's Message Batches under `/v1/messages/batches`, Gemini's
+ * Batch Mode under `/v1beta/` (and its upload and download prefixes), Mistral's batch API under
+ * `/mistral/`. Each keeps its own state (a subfolder of the state dir: a provider's batches, files
+ * and paid requests are its own) and shares the emulator's clock, faults, speed, locks and stats.
  */
-import path from 'node:path';
-import { MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, type AnthropicContext } from './anthropic/context.ts';
-import { claudeModels } from './anthropic/models.ts';
-import { MessageBatchStore } from './anthropic/store.ts';
-import { AZURE_MAX_REQUESTS, azureSettings } from './azure/settings.ts';
-import { BatchStore } from './batch-store.ts';
-import type { EmulatorContext } from './context.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CoreContext } from './context.ts';
 import { ExecutionLedger } from './executions.ts';
-import { FilesStore } from './files-store.ts';
-import type { EmulatorOptions } from './types.ts';
+import type { StatsKeeper } from './stats.ts';
 
-export interface Flavours {
-  openai: EmulatorContext;
-  anthropic: AnthropicContext;
-  azure: EmulatorContext;
+export type FlavourName = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mistral';
+
+export interface ServedFlavour {
+  name: FlavourName;
+  /** Whether a path is this flavour's (the OpenAI flavour takes what no other owns). */
+  owns(pathname: string): boolean;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Its batches by the status its API shows, brought up to now. */
+  statusCounts(): Promise<Record<string, number>>;
+  /**
+   * Test control (POST /_emulator/batches/ID/expire): expires one of its batches now and returns
+   * the object its API shows for it; undefined when the id is not one of its batches.
+   */
+  forceExpire(id: string, origin: string): Promise<unknown>;
 }
 
-async function startAnthropic(openai: EmulatorContext, opts: EmulatorOptions): Promise<AnthropicContext> {
-  const store = new MessageBatchStore(opts.stateDir);
-  await store.load();
-  const ledger = new ExecutionLedger(path.join(opts.stateDir, 'anthropic'));
-  await ledger.refresh();
-  return {
-    clock: openai.clock,
-    stats: openai.stats,
-    faults: openai.faults,
-    locks: openai.locks,
-    counter: openai.counter,
-    seed: openai.seed,
-    speed: openai.speed,
-    apiKey: opts.apiKey,
-    store,
-    ledger,
-    models: claudeModels([...(opts.extraModels ?? []), ...(opts.anthropic?.extraModels ?? [])]),
-    maxRequestsPerBatch: opts.anthropic?.maxRequestsPerBatch ?? MAX_REQUESTS_PER_BATCH,
-    maxBatchBytes: opts.anthropic?.maxBatchBytes ?? MAX_BATCH_BYTES,
-  };
+/** What every flavour is started with: the parts all of them share. */
+export interface Shared extends Omit<CoreContext, 'stats' | 'ledger'> {
+  stateDir: string;
+  stats: StatsKeeper;
 }
 
-async function startAzure(openai: EmulatorContext, opts: EmulatorOptions): Promise<EmulatorContext> {
-  const dir = path.join(opts.stateDir, 'azure');
-  const files = new FilesStore(dir);
-  const batches = new BatchStore(dir);
+/** A flavour's core context: the shared parts, its stats scope and its own execution ledger in `dir`. */
+export async function coreContext(shared: Shared, name: FlavourName, dir: string): Promise<CoreContext> {
   const ledger = new ExecutionLedger(dir);
-  await Promise.all([files.load(), batches.load()]);
   await ledger.refresh();
-  const azure = azureSettings(opts.azure ?? {}, openai.isKnownModel);
-  return {
-    ...openai,
-    files,
-    batches,
-    ledger,
-    apiKey: opts.azure?.apiKey ?? opts.apiKey,
-    isKnownModel: (name) => azure.isDeployment(name),
-    // Fail-fast regions refuse at create (azure/admission.ts); the others fail the batch at validation.
-    tokenLimit: (deployment) => (azure.failFast ? undefined : azure.maxEnqueuedTokens(deployment)),
-    maxRequestsPerBatch: AZURE_MAX_REQUESTS,
-    azure,
-    siblings: undefined,
-  };
+  const { clock, faults, locks, counter, seed, speed } = shared;
+  return { clock, faults, locks, counter, seed, speed, stats: shared.stats.scoped(name), ledger };
 }
 
-/** Loads both flavours' state and links them to the main context (for stats and test controls). */
-export async function startFlavours(openai: EmulatorContext, opts: EmulatorOptions): Promise<Flavours> {
-  const [anthropic, azure] = await Promise.all([startAnthropic(openai, opts), startAzure(openai, opts)]);
-  openai.siblings = { anthropic, azure };
-  return { openai, anthropic, azure };
+/** Counts records by the status `statusOf` gives them. */
+export function countBy<T>(records: readonly T[], statusOf: (r: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[statusOf(r)] = (counts[statusOf(r)] ?? 0) + 1;
+  return counts;
 }

@@ -7,12 +7,12 @@ import type { ExecutionLedger } from './executions.ts';
 import type { FaultState } from './faults.ts';
 import { forcedTool, requestedSchema } from './structured-answer.ts';
 import { invalidReplyFor, spoilAnthropic, spoilOpenAi } from './invalid-replies.ts';
-import type { StatsKeeper } from './stats.ts';
+import type { StatsSink } from './stats.ts';
 
 interface Parts {
   faults: FaultState;
   ledger: ExecutionLedger;
-  stats: StatsKeeper;
+  stats: StatsSink;
   seed: number;
 }
 

@@ -1,32 +1,31 @@
-/** The full stats view: persisted counters plus the current batch counts by status. */
-import { refreshAll as refreshMessageBatches } from './anthropic/lifecycle.ts';
-import type { EmulatorContext } from './context.ts';
-import { refreshAll } from './lifecycle.ts';
+/** The full stats view: persisted counters plus every flavour's batches by status, brought up to now. */
+import type { ServedFlavour } from './flavours.ts';
+import type { OnlineServer } from './online/server.ts';
+import type { StatsKeeper } from './stats.ts';
 import type { EmulatorStats } from './types.ts';
 
-export async function collectStats(ctx: EmulatorContext): Promise<EmulatorStats> {
-  // Statuses are lazy; bring unfinished batches up to now so the counts are current.
-  await refreshAll(ctx);
-  const batchesByStatus: Record<string, number> = {};
-  for (const b of ctx.batches.all()) batchesByStatus[b.status] = (batchesByStatus[b.status] ?? 0) + 1;
-  const messageBatchesByStatus: Record<string, number> = {};
-  const anthropic = ctx.siblings?.anthropic;
-  if (anthropic) {
-    await refreshMessageBatches(anthropic);
-    for (const b of anthropic.store.all())
-      messageBatchesByStatus[b.status] = (messageBatchesByStatus[b.status] ?? 0) + 1;
-  }
-  const azureBatchesByStatus: Record<string, number> = {};
-  const azure = ctx.siblings?.azure;
-  if (azure) {
-    await refreshAll(azure);
-    for (const b of azure.batches.all()) azureBatchesByStatus[b.status] = (azureBatchesByStatus[b.status] ?? 0) + 1;
-  }
-  return {
-    ...(await ctx.stats.flush()),
-    batchesByStatus,
-    messageBatchesByStatus,
-    azureBatchesByStatus,
-    online: ctx.online.view(),
+/** Where each flavour's counts by status appear in the stats. */
+const STATUS_KEY = {
+  openai: 'batchesByStatus',
+  anthropic: 'messageBatchesByStatus',
+  azure: 'azureBatchesByStatus',
+  gemini: 'geminiBatchesByState',
+  mistral: 'mistralJobsByStatus',
+} as const;
+
+export async function collectStats(
+  stats: StatsKeeper,
+  flavours: readonly ServedFlavour[],
+  online: OnlineServer,
+): Promise<EmulatorStats> {
+  const byStatus = {
+    batchesByStatus: {},
+    messageBatchesByStatus: {},
+    azureBatchesByStatus: {},
+    geminiBatchesByState: {},
+    mistralJobsByStatus: {},
   };
+  // Statuses are lazy; bringing unfinished batches up to now runs what is due (and counts it).
+  for (const f of flavours) byStatus[STATUS_KEY[f.name]] = await f.statusCounts();
+  return { ...(await stats.flush()), ...byStatus, online: online.view() };
 }

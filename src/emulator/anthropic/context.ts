@@ -1,28 +1,15 @@
-/**
- * What the Message Batches routes need: the parts shared with the OpenAI flavour (clock, faults,
- * stats, locks, byte counter, speed, seed, key) plus their own store, ledger and limits.
- */
-import type { Clock } from '../../util/clock.ts';
-import type { ExecutionLedger } from '../executions.ts';
-import type { FaultState } from '../faults.ts';
-import type { ByteCounter } from '../http.ts';
-import type { KeyedMutex } from '../mutex.ts';
-import type { StatsKeeper } from '../stats.ts';
+/** What the Message Batches routes need: the core context plus their own store, lifecycle, models and limits. */
+import type { CoreContext } from '../context.ts';
+import type { JobStore } from '../job-store.ts';
+import type { Lifecycle } from '../lifecycle.ts';
 import type { ClaudeModels } from './models.ts';
-import type { MessageBatchStore } from './store.ts';
+import type { MessageBatchRecord } from './types.ts';
 
-export interface AnthropicContext {
-  clock: Clock;
-  stats: StatsKeeper;
-  faults: FaultState;
-  locks: KeyedMutex;
-  counter: ByteCounter;
-  seed: number;
-  speed: number;
+export interface AnthropicContext extends CoreContext {
   /** Unset: any `x-api-key` is accepted. */
   apiKey: string | undefined;
-  store: MessageBatchStore;
-  ledger: ExecutionLedger;
+  store: JobStore<MessageBatchRecord>;
+  jobs: Lifecycle<MessageBatchRecord>;
   models: ClaudeModels;
   maxRequestsPerBatch: number;
   maxBatchBytes: number;
