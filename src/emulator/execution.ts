@@ -36,24 +36,28 @@ async function closeParts<J extends Job>(job: J, writers: Map<string, LineWriter
   }
 }
 
+/** What a line gives: a row, several (in different parts), or nothing to write. */
+export type Rows = Row | readonly Row[] | null;
+
 /**
  * Feeds the batch's lines not yet consumed to `rowFor` until `stop()` says so, appending the rows
- * it returns (null: nothing to write) to their parts. Does not save the record.
+ * it returns to their parts. Does not save the record.
  */
 async function consume<J extends Job>(
   store: JobStore<J>,
   job: J,
   parts: readonly string[],
   stop: () => boolean,
-  rowFor: (text: string) => Promise<Row | null>,
+  rowFor: (text: string) => Promise<Rows>,
 ): Promise<void> {
   const writers = await openParts(store, job, parts);
   try {
     for await (const { text, end } of readLines(store.input(job.id), job.inputOffset)) {
       if (stop()) break;
       if (text.trim() !== '') {
-        const row = await rowFor(text);
-        if (row) await writers.get(row.part)?.line(row.line);
+        const rows = await rowFor(text);
+        for (const row of rows === null ? [] : 'part' in rows ? [rows] : rows)
+          await writers.get(row.part)?.line(row.line);
       }
       job.inputOffset = end;
     }
@@ -69,7 +73,7 @@ export async function executeUpTo<J extends Job>(
   job: J,
   target: number,
   parts: readonly string[],
-  step: (text: string, index: number) => Row | Promise<Row>,
+  step: (text: string, index: number) => Rows | Promise<Rows>,
 ): Promise<void> {
   if (target <= job.executed) return;
   await ctx.ledger.refresh();
@@ -97,7 +101,7 @@ export async function closeUnrun<J extends Job>(
   store: JobStore<J>,
   job: J,
   parts: readonly string[],
-  rowFor: (text: string, index: number) => Row | null,
+  rowFor: (text: string, index: number) => Rows,
 ): Promise<void> {
   let index = job.executed;
   await consume(

@@ -8,6 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from './context.ts';
 import { ExecutionLedger } from './executions.ts';
+import type { Job } from './job.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import { serve, type Flavour } from './router.ts';
 import type { StatsKeeper } from './stats.ts';
 
 export type FlavourName = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mistral';
@@ -40,9 +43,51 @@ export async function coreContext(shared: Shared, name: FlavourName, dir: string
   return { clock, faults, locks, counter, seed, speed, stats: shared.stats.scoped(name), ledger };
 }
 
-/** Counts records by the status `statusOf` gives them. */
-export function countBy<T>(records: readonly T[], statusOf: (r: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of records) counts[statusOf(r)] = (counts[statusOf(r)] ?? 0) + 1;
-  return counts;
+/** A flavour's context made whole: `jobs`, its batches' lifecycle, built on the context itself. */
+export function withJobs<C extends { jobs: Lifecycle<J> }, J extends Job>(
+  partial: Omit<C, 'jobs'>,
+  lifecycle: (ctx: C) => Lifecycle<J>,
+): C {
+  const ctx = partial as C;
+  ctx.jobs = lifecycle(ctx);
+  return ctx;
+}
+
+/** How a flavour shows its batches to the stats and the expire control. */
+export interface BatchView<J extends Job> {
+  /** The status a batch shows in its API. */
+  statusOf(job: J): string;
+  /** The object its API shows for a batch (what the expire control answers). */
+  show(job: J, origin: string): unknown;
+  /** A prefix of its paths its routes do not name (Azure's `/openai`), taken off before routing. */
+  prefix?: string;
+  /** A batch's store id from the id the control is given (default: the same). */
+  idOf?(id: string): string;
+}
+
+/** A flavour whose batches run on the shared lifecycle, as the server dispatches to it. */
+export function served<C extends CoreContext & { jobs: Lifecycle<J> }, A, J extends Job>(
+  flavour: Flavour<C, A>,
+  ctx: C,
+  view: BatchView<J>,
+): ServedFlavour {
+  const jobs = ctx.jobs;
+  return {
+    name: flavour.name,
+    owns: (pathname) => flavour.owns(pathname),
+    serve: (req, res) => {
+      if (view.prefix) req.url = (req.url ?? '/').slice(view.prefix.length);
+      return serve(flavour, ctx, req, res);
+    },
+    statusCounts: async () => {
+      await jobs.refreshAll();
+      const counts: Record<string, number> = {};
+      for (const job of jobs.store.all()) counts[view.statusOf(job)] = (counts[view.statusOf(job)] ?? 0) + 1;
+      return counts;
+    },
+    forceExpire: async (id, origin) => {
+      const job = jobs.store.get(view.idOf?.(id) ?? id);
+      return job && view.show(await jobs.forceExpire(job), origin);
+    },
+  };
 }

@@ -13,6 +13,7 @@ import type { Controls } from './control.ts';
 import { dispatch } from './dispatch.ts';
 import { FaultState } from './faults.ts';
 import type { ServedFlavour, Shared } from './flavours.ts';
+import { startGemini } from './gemini/start.ts';
 import { KeyedMutex } from './mutex.ts';
 import { startAzure, startOpenAi } from './openai/start.ts';
 import { StatsKeeper } from './stats.ts';
@@ -41,6 +42,8 @@ export interface RunningEmulator {
   anthropicUrl: string;
   /** 'http://127.0.0.1:PORT/openai/v1': the OpenAI SDK's baseURL for the Azure flavour (send `api-key`). */
   azureUrl: string;
+  /** 'http://127.0.0.1:PORT': @google/genai's `httpOptions.baseUrl` (it adds `/v1beta/…`, `/upload/v1beta/…`). */
+  geminiUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -71,6 +74,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const flavours: ServedFlavour[] = [
     await startAnthropic(shared, opts),
     await startAzure(openai.ctx, shared, opts),
+    await startGemini(shared, opts),
     openai.flavour,
   ];
   const controls: Controls = {
@@ -100,6 +104,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     url: `http://127.0.0.1:${port}/v1`,
     anthropicUrl: `http://127.0.0.1:${port}`,
     azureUrl: `http://127.0.0.1:${port}/openai/v1`,
+    geminiUrl: `http://127.0.0.1:${port}`,
     port,
     stats: () => controls.stats(),
     setFaults: (f) => shared.faults.set(f),

@@ -21,7 +21,7 @@ export interface LifecycleHooks<J extends Job> {
   /** Records the requests that never ran, as the batch ends expired or cancelled. */
   close?(job: J, outcome: 'expired' | 'cancelled'): Promise<void>;
   /** Makes the results visible as the batch ends at `at` (not for a batch that failed admission). */
-  publish?(job: J, at: number): Promise<void>;
+  publish?(job: J, at: number, outcome: Exclude<Outcome, 'failed'>): Promise<void>;
 }
 
 export class Lifecycle<J extends Job> {
@@ -46,7 +46,7 @@ export class Lifecycle<J extends Job> {
 
   async #end(job: J, outcome: Outcome, at: number): Promise<void> {
     if ((outcome === 'expired' || outcome === 'cancelled') && this.#hooks.close) await this.#hooks.close(job, outcome);
-    if (outcome !== 'failed' && this.#hooks.publish) await this.#hooks.publish(job, at);
+    if (outcome !== 'failed' && this.#hooks.publish) await this.#hooks.publish(job, at, outcome);
     job.phase = 'ended';
     job.outcome = outcome;
     job.endedMs = at;

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from './context.ts';
+import type { FlavourName } from './flavours.ts';
 import { drain, HttpError, retryHeaders, sendError } from './http.ts';
 
 /** What a handler gets: its context, the call, the path's id, the query and what auth found. */
@@ -32,6 +33,9 @@ export interface Route<C, A> {
 }
 
 export interface Flavour<C, A> {
+  name: FlavourName;
+  /** Whether a path is this flavour's (dispatch asks each in turn; the OpenAI flavour owns every path). */
+  owns(pathname: string): boolean;
   routes: readonly Route<C, A>[];
   /** Sets the headers every answer of this flavour carries (its request id). */
   stamp(res: ServerResponse): void;

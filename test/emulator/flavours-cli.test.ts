@@ -3,6 +3,7 @@
  * carries the export line of each provider, and the Azure flags take effect.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,9 +66,37 @@ describe('pipeline emulator', () => {
     }
   });
 
+  it('prints the Gemini base URL and takes the --gemini-* flags', async () => {
+    const { child, key, output } = await spawnEmulator([
+      '--state-dir',
+      stateDir,
+      '--gemini-max-concurrent-batches',
+      '1',
+      '--gemini-list-order',
+      'oldest',
+    ]);
+    try {
+      const baseUrl = /export GEMINI_BASE_URL=(\S+) GEMINI_API_KEY=(\S+)\n/.exec(output());
+      expect(baseUrl?.[2]).toBe(key);
+      const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: baseUrl?.[1] as string } });
+      const src = [{ contents: [{ role: 'user', parts: [{ text: 'hello' }] }] }];
+      const job = await ai.batches.create({ model: 'gemini-2.5-flash', src, config: { displayName: 'one' } });
+      expect(job.state).toBe('JOB_STATE_PENDING');
+      await expect(
+        ai.batches.create({ model: 'gemini-2.5-flash', src, config: { displayName: 'two' } }),
+      ).rejects.toMatchObject({ status: 429 });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('refuses a malformed --azure-deployment before serving', async () => {
     await expect(spawnEmulator(['--state-dir', stateDir, '--azure-deployment', 'no-model'])).rejects.toThrow(
       /--azure-deployment must be NAME=MODEL, got 'no-model'/,
+    );
+    await expect(spawnEmulator(['--state-dir', stateDir, '--gemini-list-order', 'random'])).rejects.toThrow(
+      /--gemini-list-order must be shuffled, newest, oldest, got '"random"'/,
     );
   });
 });

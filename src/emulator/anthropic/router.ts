@@ -20,6 +20,8 @@ import {
 const BATCH = '/v1/messages/batches/{message_batch_id}';
 
 export const anthropicFlavour: Flavour<AnthropicContext, string> = {
+  name: 'anthropic',
+  owns: (pathname) => /^\/v1\/messages\/batches(\/|$)/.test(pathname),
   routes: [
     {
       method: 'POST',
@@ -64,6 +66,3 @@ export const anthropicFlavour: Flavour<AnthropicContext, string> = {
   notFound: () => new AnthropicApiError('not_found_error', 'Not Found'),
   internalError: (message) => new AnthropicApiError('api_error', message),
 };
-
-/** Whether a path belongs to this flavour. */
-export const isMessageBatchesPath = (pathname: string): boolean => /^\/v1\/messages\/batches(\/|$)/.test(pathname);

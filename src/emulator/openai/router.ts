@@ -5,7 +5,7 @@
  * counted apart (see ../router.ts for what every flavour shares).
  */
 import { azureAuthError } from '../azure/auth.ts';
-import { azureRouteKey } from '../azure/settings.ts';
+import { azureRouteKey, isAzurePath } from '../azure/settings.ts';
 import { serveOnline } from '../online/handler.ts';
 import type { Flavour, Route } from '../router.ts';
 import { authError } from './auth.ts';
@@ -79,10 +79,12 @@ const answers = {
   faultError,
   notFound: (method, pathname) => new ApiError(404, `Invalid URL (${method} ${pathname})`),
   internalError: (message) => new ApiError(500, message, null, null, 'server_error'),
-} satisfies Omit<Flavour<EmulatorContext, void>, 'authenticate'>;
+} satisfies Omit<Flavour<EmulatorContext, void>, 'authenticate' | 'name' | 'owns'>;
 
 export const openaiFlavour: Flavour<EmulatorContext, void> = {
   ...answers,
+  name: 'openai',
+  owns: () => true,
   authenticate(ctx, req) {
     const denied = authError(req.headers.authorization, ctx.apiKey);
     if (denied) throw denied;
@@ -92,6 +94,8 @@ export const openaiFlavour: Flavour<EmulatorContext, void> = {
 /** Reached with the `/openai` prefix taken off the path (dispatch.ts); counted and matched with it. */
 export const azureFlavour: Flavour<EmulatorContext, void> = {
   ...answers,
+  name: 'azure',
+  owns: isAzurePath,
   countedAs: azureRouteKey,
   literalPath: (pathname) => `/openai${pathname}`,
   authenticate(ctx, req) {

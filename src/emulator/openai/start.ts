@@ -1,11 +1,11 @@
 /** Starting the OpenAI flavour (state at the state dir's top level) and the Azure one built on it. */
 import path from 'node:path';
-import { AZURE_MAX_REQUESTS, azureSettings, isAzurePath } from '../azure/settings.ts';
-import { coreContext, countBy, type ServedFlavour, type Shared } from '../flavours.ts';
+import { AZURE_MAX_REQUESTS, azureSettings } from '../azure/settings.ts';
+import { coreContext, served, withJobs, type ServedFlavour, type Shared } from '../flavours.ts';
 import { FilesStore } from '../files-store.ts';
 import { JobStore } from '../job-store.ts';
 import { OnlineServer } from '../online/server.ts';
-import { serve, type Flavour } from '../router.ts';
+import type { Flavour } from '../router.ts';
 import type { EmulatorOptions } from '../types.ts';
 import { MAX_BATCH_FILE_BYTES, MAX_UPLOAD_BYTES, type EmulatorContext } from './context.ts';
 import { newFileId } from './ids.ts';
@@ -24,29 +24,10 @@ async function stores(dir: string): Promise<Pick<EmulatorContext, 'files' | 'bat
   return { files, batches };
 }
 
-function served(
-  name: 'openai' | 'azure',
-  flavour: Flavour<EmulatorContext, void>,
-  ctx: EmulatorContext,
-  owns: (pathname: string) => boolean,
-): ServedFlavour {
-  return {
-    name,
-    owns,
-    serve: (req, res) => {
-      // Azure's v1 API is OpenAI's under `/openai`: served by the same routes with the prefix taken off.
-      if (name === 'azure') req.url = (req.url ?? '/').slice('/openai'.length);
-      return serve(flavour, ctx, req, res);
-    },
-    statusCounts: async () => {
-      await ctx.jobs.refreshAll();
-      return countBy(ctx.batches.all(), statusOf);
-    },
-    forceExpire: async (id) => {
-      const rec = ctx.batches.get(id);
-      return rec && batchObject(await ctx.jobs.forceExpire(rec));
-    },
-  };
+function servedAs(flavour: Flavour<EmulatorContext, void>, ctx: EmulatorContext): ServedFlavour {
+  // Azure's v1 API is OpenAI's under `/openai`: served by the same routes with the prefix taken off.
+  const prefix = flavour.name === 'azure' ? { prefix: '/openai' } : {};
+  return served(flavour, ctx, { statusOf, show: batchObject, ...prefix });
 }
 
 export async function startOpenAi(
@@ -66,14 +47,8 @@ export async function startOpenAi(
     online: new OnlineServer(opts.online ?? {}, shared.clock.now()),
     maxRequestsPerBatch: MAX_REQUESTS,
   };
-  const ctx = withLifecycle(partial);
-  return { ctx, flavour: served('openai', openaiFlavour, ctx, () => true) };
-}
-
-function withLifecycle(partial: Omit<EmulatorContext, 'jobs'>): EmulatorContext {
-  const ctx = partial as EmulatorContext;
-  ctx.jobs = openaiLifecycle(ctx);
-  return ctx;
+  const ctx = withJobs<EmulatorContext, BatchRecord>(partial, openaiLifecycle);
+  return { ctx, flavour: servedAs(openaiFlavour, ctx) };
 }
 
 /** Azure OpenAI: the OpenAI flavour's routes and defaults with Azure's differences (azure/settings.ts). */
@@ -84,16 +59,19 @@ export async function startAzure(
 ): Promise<ServedFlavour> {
   const dir = path.join(opts.stateDir, 'azure');
   const azure = azureSettings(opts.azure ?? {}, openai.isKnownModel);
-  const ctx = withLifecycle({
-    ...openai,
-    ...(await coreContext(shared, 'azure', dir)),
-    ...(await stores(dir)),
-    apiKey: opts.azure?.apiKey ?? opts.apiKey,
-    isKnownModel: (name) => azure.isDeployment(name),
-    // Fail-fast regions refuse at create (azure/admission.ts); the others fail the batch at validation.
-    tokenLimit: (deployment) => (azure.failFast ? undefined : azure.maxEnqueuedTokens(deployment)),
-    maxRequestsPerBatch: AZURE_MAX_REQUESTS,
-    azure,
-  });
-  return served('azure', azureFlavour, ctx, isAzurePath);
+  const ctx = withJobs<EmulatorContext, BatchRecord>(
+    {
+      ...openai,
+      ...(await coreContext(shared, 'azure', dir)),
+      ...(await stores(dir)),
+      apiKey: opts.azure?.apiKey ?? opts.apiKey,
+      isKnownModel: (name) => azure.isDeployment(name),
+      // Fail-fast regions refuse at create (azure/admission.ts); the others fail the batch at validation.
+      tokenLimit: (deployment) => (azure.failFast ? undefined : azure.maxEnqueuedTokens(deployment)),
+      maxRequestsPerBatch: AZURE_MAX_REQUESTS,
+      azure,
+    },
+    openaiLifecycle,
+  );
+  return servedAs(azureFlavour, ctx);
 }

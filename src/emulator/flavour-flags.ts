@@ -1,0 +1,69 @@
+/**
+ * The `pipeline emulator` flags of the flavours beside OpenAI's (Azure, Gemini, Mistral): their
+ * parseArgs table, their help text, and their options. Anthropic's limits are the documented ones.
+ */
+import { FlagError, num, positiveInt } from './cli-values.ts';
+import type { AzureOptions, GeminiOptions } from './types.ts';
+
+export const FLAVOUR_FLAGS = {
+  'azure-deployment': { type: 'string', multiple: true },
+  'azure-max-enqueued-tokens': { type: 'string' },
+  'azure-no-fail-fast': { type: 'boolean' },
+  'gemini-max-enqueued-tokens': { type: 'string' },
+  'gemini-max-concurrent-batches': { type: 'string' },
+  'gemini-max-inline-bytes': { type: 'string' },
+  'gemini-list-order': { type: 'string' },
+} as const;
+
+export const FLAVOUR_USAGE = `Azure:
+  --azure-deployment NAME=MODEL a batch deployment of the emulated resource (repeatable; default:
+                                every known model, deployed under its own name)
+  --azure-max-enqueued-tokens N enqueued-token quota per deployment (default: unlimited)
+  --azure-no-fail-fast          over the quota, fail the batch at validation instead of
+                                refusing the create with 400 token_limit_exceeded
+Gemini:
+  --gemini-max-enqueued-tokens N     batch enqueued tokens per model; a create over it is a 429
+                                     RESOURCE_EXHAUSTED (default: unlimited)
+  --gemini-max-concurrent-batches N  batch jobs pending or running at once (default 100)
+  --gemini-max-inline-bytes N        largest create with inline requests (default 20 MB)
+  --gemini-list-order ORDER          shuffled (default: a fixed order drawn from --seed), newest
+                                     or oldest: the real order is not documented
+`;
+
+/** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
+function azureFlags(values: Record<string, unknown>): AzureOptions {
+  const azure: AzureOptions = {};
+  const pairs = Array.isArray(values['azure-deployment']) ? (values['azure-deployment'] as unknown[]) : [];
+  for (const pair of pairs) {
+    const m = typeof pair === 'string' ? /^([^=\s]+)=(\S+)$/.exec(pair) : null;
+    if (!m?.[1] || !m[2]) throw new FlagError(`--azure-deployment must be NAME=MODEL, got '${String(pair)}'`);
+    azure.deployments = { ...azure.deployments, [m[1]]: m[2] };
+  }
+  const max = positiveInt(values, 'azure-max-enqueued-tokens');
+  if (max !== undefined) azure.maxEnqueuedTokens = max;
+  if (values['azure-no-fail-fast'] === true) azure.failFast = false;
+  return azure;
+}
+
+const LIST_ORDERS = ['shuffled', 'newest', 'oldest'] as const;
+
+function geminiFlags(values: Record<string, unknown>): GeminiOptions {
+  const order = values['gemini-list-order'];
+  if (order !== undefined && (typeof order !== 'string' || !(LIST_ORDERS as readonly string[]).includes(order)))
+    throw new FlagError(`--gemini-list-order must be ${LIST_ORDERS.join(', ')}, got '${JSON.stringify(order)}'`);
+  const tokens = positiveInt(values, 'gemini-max-enqueued-tokens');
+  const concurrent = positiveInt(values, 'gemini-max-concurrent-batches');
+  const inline = num(values, 'gemini-max-inline-bytes', (n) => Number.isInteger(n) && n > 0, 'a number of bytes');
+  return {
+    ...(tokens === undefined ? {} : { maxEnqueuedTokens: tokens }),
+    ...(concurrent === undefined ? {} : { maxConcurrentBatches: concurrent }),
+    ...(inline === undefined ? {} : { maxInlineBytes: inline }),
+    ...(order === undefined ? {} : { listOrder: order as GeminiOptions['listOrder'] }),
+  };
+}
+
+/** The flavours' options from the parsed flags; throws a FlagError for a bad value. */
+export const flavourOptions = (values: Record<string, unknown>) => ({
+  azure: azureFlags(values),
+  gemini: geminiFlags(values),
+});
