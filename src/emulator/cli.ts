@@ -16,8 +16,8 @@ const USAGE = `Usage: pipeline emulator [options]
 
 Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine): OpenAI Files +
 Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI resource
-(v1 API) under /openai/v1 and Gemini Batch Mode under /v1beta, on one port; with online chat
-completions and embeddings beside them.
+(v1 API) under /openai/v1, Gemini Batch Mode under /v1beta and Mistral batch under /mistral/v1,
+on one port; with online chat completions and embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -55,8 +55,10 @@ Point the SDKs at it with:
   export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=emulator
   export AZURE_OPENAI_ENDPOINT=http://127.0.0.1:PORT AZURE_OPENAI_API_KEY=emulator
   export GEMINI_BASE_URL=http://127.0.0.1:PORT GEMINI_API_KEY=emulator
+  export MISTRAL_BASE_URL=http://127.0.0.1:PORT/mistral MISTRAL_API_KEY=emulator
   (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key;
-   Gemini: @google/genai with httpOptions.baseUrl $GEMINI_BASE_URL, key in x-goog-api-key)
+   Gemini: @google/genai with httpOptions.baseUrl $GEMINI_BASE_URL, key in x-goog-api-key;
+   Mistral: @mistralai/mistralai with serverURL $MISTRAL_BASE_URL)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
   POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire (any flavour's batch id)
 `;
@@ -202,7 +204,9 @@ export async function runEmulatorCommand(
       `  export ANTHROPIC_BASE_URL=${origin} ANTHROPIC_API_KEY=${key}\n` +
       `  export AZURE_OPENAI_ENDPOINT=${origin} AZURE_OPENAI_API_KEY=${key}\n` +
       `  export GEMINI_BASE_URL=${emulator.geminiUrl} GEMINI_API_KEY=${key}\n` +
-      `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key; Gemini: @google/genai httpOptions.baseUrl)\n` +
+      `  export MISTRAL_BASE_URL=${emulator.mistralUrl} MISTRAL_API_KEY=${key}\n` +
+      `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key; Gemini: @google/genai httpOptions.baseUrl;\n` +
+      `   Mistral: @mistralai/mistralai serverURL)\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,
   );
   await new Promise<void>((resolve) => {

@@ -5,6 +5,9 @@
  */
 import type { Clock } from '../util/clock.ts';
 import type { ExecutionLedger } from './executions.ts';
+import type { Job } from './job.ts';
+import type { JobStore } from './job-store.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { FaultState } from './faults.ts';
 import type { ByteCounter } from './http.ts';
 import type { KeyedMutex } from './mutex.ts';
@@ -20,6 +23,20 @@ export interface CoreContext {
   /** Counts into the emulator's totals and into this flavour's own. */
   stats: StatsSink;
   ledger: ExecutionLedger;
+}
+
+/** A flavour's context: the core's parts, its key, its batches and their lifecycle. */
+export interface BatchContext<J extends Job> extends CoreContext {
+  /** The key it accepts; unset: any key. */
+  apiKey: string | undefined;
+  batches: JobStore<J>;
+  jobs: Lifecycle<J>;
+}
+
+/** The size limits of one batch: most requests, largest input (Anthropic's per create, Mistral's per job). */
+export interface SizeLimits {
+  maxRequests: number;
+  maxBytes: number;
 }
 
 /** Requests per second each batch executes at speed 1 (a 100-request batch runs ~2 s). */

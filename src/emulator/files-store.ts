@@ -92,3 +92,11 @@ export class FilesStore {
     await rm(this.contentPath(id), { force: true });
   }
 }
+
+/** The fields every Files API's file object starts with (OpenAI's, Mistral's): id, object, bytes, created_at. */
+export const fileBasics = (rec: FileRecord) => ({
+  id: rec.id,
+  object: 'file',
+  bytes: rec.bytes,
+  created_at: Math.floor(rec.createdMs / 1000),
+});

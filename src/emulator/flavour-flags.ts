@@ -2,8 +2,8 @@
  * The `pipeline emulator` flags of the flavours beside OpenAI's (Azure, Gemini, Mistral): their
  * parseArgs table, their help text, and their options. Anthropic's limits are the documented ones.
  */
-import { FlagError, num, positiveInt } from './cli-values.ts';
-import type { AzureOptions, GeminiOptions } from './types.ts';
+import { FlagError, positiveInt } from './cli-values.ts';
+import type { AzureOptions, GeminiOptions, MistralOptions } from './types.ts';
 
 export const FLAVOUR_FLAGS = {
   'azure-deployment': { type: 'string', multiple: true },
@@ -13,6 +13,8 @@ export const FLAVOUR_FLAGS = {
   'gemini-max-concurrent-batches': { type: 'string' },
   'gemini-max-inline-bytes': { type: 'string' },
   'gemini-list-order': { type: 'string' },
+  'mistral-max-requests-per-job': { type: 'string' },
+  'mistral-max-job-bytes': { type: 'string' },
 } as const;
 
 export const FLAVOUR_USAGE = `Azure:
@@ -28,6 +30,9 @@ Gemini:
   --gemini-max-inline-bytes N        largest create with inline requests (default 20 MB)
   --gemini-list-order ORDER          shuffled (default: a fixed order drawn from --seed), newest
                                      or oldest: the real order is not documented
+Mistral:
+  --mistral-max-requests-per-job N   more lines fail the job as it leaves the queue (default 100,000)
+  --mistral-max-job-bytes N          largest input per job, its files together (default 512 MB)
 `;
 
 /** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
@@ -53,7 +58,7 @@ function geminiFlags(values: Record<string, unknown>): GeminiOptions {
     throw new FlagError(`--gemini-list-order must be ${LIST_ORDERS.join(', ')}, got '${JSON.stringify(order)}'`);
   const tokens = positiveInt(values, 'gemini-max-enqueued-tokens');
   const concurrent = positiveInt(values, 'gemini-max-concurrent-batches');
-  const inline = num(values, 'gemini-max-inline-bytes', (n) => Number.isInteger(n) && n > 0, 'a number of bytes');
+  const inline = positiveInt(values, 'gemini-max-inline-bytes');
   return {
     ...(tokens === undefined ? {} : { maxEnqueuedTokens: tokens }),
     ...(concurrent === undefined ? {} : { maxConcurrentBatches: concurrent }),
@@ -62,8 +67,18 @@ function geminiFlags(values: Record<string, unknown>): GeminiOptions {
   };
 }
 
+function mistralFlags(values: Record<string, unknown>): MistralOptions {
+  const requests = positiveInt(values, 'mistral-max-requests-per-job');
+  const bytes = positiveInt(values, 'mistral-max-job-bytes');
+  return {
+    ...(requests === undefined ? {} : { maxRequestsPerJob: requests }),
+    ...(bytes === undefined ? {} : { maxJobBytes: bytes }),
+  };
+}
+
 /** The flavours' options from the parsed flags; throws a FlagError for a bad value. */
 export const flavourOptions = (values: Record<string, unknown>) => ({
   azure: azureFlags(values),
   gemini: geminiFlags(values),
+  mistral: mistralFlags(values),
 });

@@ -1,6 +1,6 @@
 /**
  * The built-in Batch API emulator: a real HTTP server on 127.0.0.1 that each provider's SDK talks
- * to unchanged (OpenAI, Azure OpenAI, Anthropic; flavours.ts). State lives in `stateDir`, so a
+ * to unchanged (OpenAI, Azure OpenAI, Anthropic, Gemini, Mistral; flavours.ts). State lives in `stateDir`, so a
  * server can be stopped and started again on the same directory and its batches carry on.
  */
 import { createServer } from 'node:http';
@@ -14,6 +14,7 @@ import { dispatch } from './dispatch.ts';
 import { FaultState } from './faults.ts';
 import type { ServedFlavour, Shared } from './flavours.ts';
 import { startGemini } from './gemini/start.ts';
+import { startMistral } from './mistral/start.ts';
 import { KeyedMutex } from './mutex.ts';
 import { startAzure, startOpenAi } from './openai/start.ts';
 import { StatsKeeper } from './stats.ts';
@@ -44,6 +45,8 @@ export interface RunningEmulator {
   azureUrl: string;
   /** 'http://127.0.0.1:PORT': @google/genai's `httpOptions.baseUrl` (it adds `/v1beta/…`, `/upload/v1beta/…`). */
   geminiUrl: string;
+  /** 'http://127.0.0.1:PORT/mistral': @mistralai/mistralai's `serverURL` (it adds `/v1/batch/jobs`, `/v1/files`). */
+  mistralUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -75,6 +78,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     await startAnthropic(shared, opts),
     await startAzure(openai.ctx, shared, opts),
     await startGemini(shared, opts),
+    await startMistral(shared, opts),
     openai.flavour,
   ];
   const controls: Controls = {
@@ -105,6 +109,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     anthropicUrl: `http://127.0.0.1:${port}`,
     azureUrl: `http://127.0.0.1:${port}/openai/v1`,
     geminiUrl: `http://127.0.0.1:${port}`,
+    mistralUrl: `http://127.0.0.1:${port}/mistral`,
     port,
     stats: () => controls.stats(),
     setFaults: (f) => shared.faults.set(f),

@@ -56,18 +56,23 @@ export class JobStore<J extends Job> {
     return this.#byId.get(id);
   }
 
+  /** A batch the API still shows (not deleted out of sight). */
+  visible(id: string): J | undefined {
+    const rec = this.#byId.get(id);
+    return rec?.hiddenMs ? undefined : rec;
+  }
+
   /** Newest first. */
   all(): J[] {
     return [...this.#byId.values()].sort((a, b) => b.seq - a.seq);
   }
 
   /**
-   * Newest first, without the batches younger than `lagMs`: the `listLagMs` fault, lists that lag
-   * behind creation (eventual consistency) while a read by id sees a batch at once.
+   * What a list shows, newest first: not the batches deleted out of sight, nor those younger than
+   * `lagMs` (the `listLagMs` fault: lists lag behind creation while a read by id sees a batch at once).
    */
   listed(nowMs: number, lagMs = 0): J[] {
-    const all = this.all();
-    return lagMs > 0 ? all.filter((b) => nowMs - b.createdMs >= lagMs) : all;
+    return this.all().filter((b) => !b.hiddenMs && nowMs - b.createdMs >= lagMs);
   }
 
   async save(rec: J): Promise<void> {

@@ -35,6 +35,8 @@ export interface Job {
   inputOffset: number;
   /** Bytes and lines of each partial result file (`output.part`, …) that belong to executed requests. */
   parts: Record<string, PartSize>;
+  /** When a delete took it out of the API's sight while its work went on (Gemini, Mistral); else null. */
+  hiddenMs: number | null;
 }
 
 /** A new batch's lifecycle fields: queued at `createdMs`. */
@@ -63,8 +65,18 @@ export function newJob(
     executed: 0,
     inputOffset: 0,
     parts: {},
+    hiddenMs: null,
   };
 }
+
+/** A flavour's names for the phases and the outcomes: the statuses its API shows. */
+export type StatusNames<S extends string> = Record<Exclude<Phase, 'ended'> | Outcome, S>;
+
+/** The status a batch shows, by the flavour's names. */
+export const statusIn =
+  <S extends string>(names: StatusNames<S>) =>
+  (job: Job): S =>
+    job.phase === 'ended' ? names[job.outcome ?? 'completed'] : names[job.phase];
 
 /** The end time of an outcome (`completed_at`, `expired_at`…): null unless the batch ended so. */
 export const endedAs = (job: Job, outcome: Outcome): number | null => (job.outcome === outcome ? job.endedMs : null);

@@ -154,6 +154,17 @@ export class Lifecycle<J extends Job> {
     });
   }
 
+  /**
+   * Takes a batch out of the API's sight (get and list) without stopping it: its work goes on, and
+   * is paid for, as Google documents for a deleted batch operation.
+   */
+  hide(job: J): Promise<void> {
+    return this.at(job, async (j, now) => {
+      j.hiddenMs = now;
+      await this.store.save(j);
+    });
+  }
+
   /** Test control: expire a batch now (no-op once it is finalizing, cancelling or ended). */
   forceExpire(job: J): Promise<J> {
     return this.at(job, async (j, now) => {

@@ -12,6 +12,8 @@ import type { ByteCounter } from './http.ts';
 export interface Upload {
   tmp: string;
   filename: string;
+  /** The part's own content type. */
+  mimeType: string;
   truncated: boolean;
 }
 
@@ -37,7 +39,12 @@ export async function receiveMultipart(
   bb.on('field', (name, value) => (fields[name] = value));
   bb.on('file', (name, stream, info) => {
     if (name !== 'file' || upload) return void stream.resume();
-    const current: Upload = { tmp: tempPath(), filename: info.filename || 'upload', truncated: false };
+    const current: Upload = {
+      tmp: tempPath(),
+      filename: info.filename || 'upload',
+      mimeType: info.mimeType,
+      truncated: false,
+    };
     upload = current;
     stream.on('limit', () => (current.truncated = true));
     writes.push(pipeline(stream, createWriteStream(current.tmp)));

@@ -4,6 +4,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
+import { Mistral } from '@mistralai/mistralai';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ describe('pipeline emulator', () => {
     }
   });
 
-  it('prints the Gemini base URL and takes the --gemini-* flags', async () => {
+  it('prints the Gemini and Mistral base URLs and takes their --gemini-* and --mistral-* flags', async () => {
     const { child, key, output } = await spawnEmulator([
       '--state-dir',
       stateDir,
@@ -74,6 +75,8 @@ describe('pipeline emulator', () => {
       '1',
       '--gemini-list-order',
       'oldest',
+      '--mistral-max-requests-per-job',
+      '1',
     ]);
     try {
       const baseUrl = /export GEMINI_BASE_URL=(\S+) GEMINI_API_KEY=(\S+)\n/.exec(output());
@@ -85,6 +88,22 @@ describe('pipeline emulator', () => {
       await expect(
         ai.batches.create({ model: 'gemini-2.5-flash', src, config: { displayName: 'two' } }),
       ).rejects.toMatchObject({ status: 429 });
+
+      const serverURL = /export MISTRAL_BASE_URL=(\S+) MISTRAL_API_KEY=\S+\n/.exec(output())?.[1] as string;
+      expect(serverURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mistral$/);
+      const mistral = new Mistral({ apiKey: key, serverURL });
+      const body = { model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] };
+      const requests = [
+        { customId: 'a', body },
+        { customId: 'b', body },
+      ];
+      const mjob = await mistral.batch.jobs.create({ endpoint: '/v1/chat/completions', requests });
+      const origin = serverURL.replace(/\/mistral$/, '');
+      await fetch(`${origin}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
+      expect(await mistral.batch.jobs.get({ jobId: mjob.id })).toMatchObject({
+        status: 'FAILED',
+        errors: [{ message: 'The job has 2 requests: at most 1 are allowed.', count: 1 }],
+      });
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -1,18 +1,11 @@
-/** What the Message Batches routes need: the core context plus their own store, lifecycle, models and limits. */
-import type { CoreContext } from '../context.ts';
-import type { JobStore } from '../job-store.ts';
-import type { Lifecycle } from '../lifecycle.ts';
+/** What the Message Batches routes need: a flavour's context plus their models and limits. */
+import type { BatchContext, SizeLimits } from '../context.ts';
 import type { ClaudeModels } from './models.ts';
 import type { MessageBatchRecord } from './types.ts';
 
-export interface AnthropicContext extends CoreContext {
-  /** Unset: any `x-api-key` is accepted. */
-  apiKey: string | undefined;
-  store: JobStore<MessageBatchRecord>;
-  jobs: Lifecycle<MessageBatchRecord>;
+export interface AnthropicContext extends BatchContext<MessageBatchRecord> {
   models: ClaudeModels;
-  maxRequestsPerBatch: number;
-  maxBatchBytes: number;
+  limits: SizeLimits;
 }
 
 /** Anthropic's documented limits per create call (docs: batch-processing). */

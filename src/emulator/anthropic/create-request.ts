@@ -23,7 +23,7 @@ const invalid = (message: string) => new AnthropicApiError('invalid_request_erro
 
 /** The body, refused with 413 as soon as it is known to exceed the limit. */
 export const readBody = (ctx: AnthropicContext, req: IncomingMessage): Promise<Buffer> =>
-  readBytes(req, ctx.counter, ctx.maxBatchBytes, tooLarge);
+  readBytes(req, ctx.counter, ctx.limits.maxBytes, tooLarge);
 
 function checkCustomId(v: unknown, i: number, seen: Set<string>): string {
   const field = `requests.${i}.custom_id`;
@@ -52,9 +52,9 @@ export function parseRequests(ctx: AnthropicContext, raw: Buffer): BatchRequest[
   if (requests === undefined) throw invalid('requests: Field required');
   if (!Array.isArray(requests)) throw invalid('requests: Input should be a valid list');
   if (requests.length === 0) throw invalid('requests: List should have at least 1 item after validation, not 0');
-  if (requests.length > ctx.maxRequestsPerBatch)
+  if (requests.length > ctx.limits.maxRequests)
     throw invalid(
-      `requests: List should have at most ${ctx.maxRequestsPerBatch} items after validation, not ${requests.length}`,
+      `requests: List should have at most ${ctx.limits.maxRequests} items after validation, not ${requests.length}`,
     );
   for (const key of Object.keys(body)) if (key !== 'requests') throw invalid(`${key}: Extra inputs are not permitted`);
   const seen = new Set<string>();

@@ -32,7 +32,7 @@ function injected(ctx: AnthropicContext, fate: '4xx' | '5xx', hash: string): [An
 
 /** Processes requests until `rec.executed === target` (never past the last request). */
 export function processUpTo(ctx: AnthropicContext, rec: MessageBatchRecord, target: number): Promise<void> {
-  return executeUpTo(ctx, ctx.store, rec, target, PARTS, (text, index): Row => {
+  return executeUpTo(ctx, ctx.batches, rec, target, PARTS, (text, index): Row => {
     const { custom_id, params } = JSON.parse(text) as RequestLine;
     const hash = hashText(canonicalJson(params));
     const fate = requestFate(ctx, custom_id, hash);
@@ -59,7 +59,7 @@ export function closeUnprocessed(
   outcome: 'expired' | 'cancelled',
 ): Promise<void> {
   const type = outcome === 'expired' ? 'expired' : 'canceled';
-  return closeUnrun(ctx.store, rec, PARTS, (text) => {
+  return closeUnrun(ctx.batches, rec, PARTS, (text) => {
     const { custom_id } = JSON.parse(text) as RequestLine;
     rec.counts[type]++;
     return { part: 'results', line: { custom_id, result: { type } } };

@@ -14,19 +14,19 @@ import type { MessageBatchRecord } from './types.ts';
 
 /** The lifecycle of the context's message batches (set on the context as `jobs`). */
 export function anthropicLifecycle(ctx: AnthropicContext): Lifecycle<MessageBatchRecord> {
-  return new Lifecycle(ctx, ctx.store, {
+  return new Lifecycle(ctx, ctx.batches, {
     execute: (rec, target) => processUpTo(ctx, rec, target),
     close: (rec, outcome) => closeUnprocessed(ctx, rec, outcome),
     publish: (rec) =>
-      shuffleLines(ctx.store.part(rec.id, 'results'), results(ctx, rec.id), ctx.seed, rec.id, 'results'),
+      shuffleLines(ctx.batches.part(rec.id, 'results'), results(ctx, rec.id), ctx.seed, rec.id, 'results'),
   });
 }
 
 /** The results file of an ended batch. */
-export const results = (ctx: AnthropicContext, id: string): string => ctx.store.file(id, 'results.jsonl');
+export const results = (ctx: AnthropicContext, id: string): string => ctx.batches.file(id, 'results.jsonl');
 
 export function found(ctx: AnthropicContext, id: string): MessageBatchRecord {
-  const rec = ctx.store.get(id);
+  const rec = ctx.batches.get(id);
   if (!rec) throw new AnthropicApiError('not_found_error', `Message Batch ${id} not found.`);
   return rec;
 }
@@ -47,5 +47,5 @@ export const remove = (ctx: AnthropicContext, rec: MessageBatchRecord): Promise<
         'invalid_request_error',
         `Message Batch ${r.id} is still being processed and cannot be deleted. Cancel it first, then delete it once it has ended.`,
       );
-    await ctx.store.delete(r.id);
+    await ctx.batches.delete(r.id);
   });

@@ -23,18 +23,18 @@ export async function createMessageBatch(call: AnthropicCall): Promise<void> {
   const requests = parseRequests(ctx, await readBody(ctx, call.req));
   const now = ctx.clock.now();
   const rec: MessageBatchRecord = {
-    ...newJob(newMessageBatchId(), ctx.store.nextSeq(), ctx.speed, now, now + WINDOW_MS, requests.length),
+    ...newJob(newMessageBatchId(), ctx.batches.nextSeq(), ctx.speed, now, now + WINDOW_MS, requests.length),
     version: call.auth,
     counts: emptyCounts(),
   };
-  await mkdir(ctx.store.workDir(rec.id), { recursive: true });
-  const out = LineWriter.create(ctx.store.input(rec.id));
+  await mkdir(ctx.batches.workDir(rec.id), { recursive: true });
+  const out = LineWriter.create(ctx.batches.input(rec.id));
   try {
     for (const r of requests) await out.line(r);
   } finally {
     await out.close();
   }
-  await ctx.store.save(rec);
+  await ctx.batches.save(rec);
   ctx.stats.add('batchesCreated');
   reply(call, rec);
 }
@@ -73,7 +73,7 @@ export async function listMessageBatches(call: AnthropicCall): Promise<void> {
   const beforeId = query.get('before_id');
   if (afterId && beforeId)
     throw new AnthropicApiError('invalid_request_error', 'Only one of after_id and before_id may be given.');
-  const all = ctx.store.listed(ctx.clock.now(), ctx.faults.options.listLagMs);
+  const all = ctx.batches.listed(ctx.clock.now(), ctx.faults.options.listLagMs);
   let page: MessageBatchRecord[];
   let hasMore: boolean;
   if (beforeId) {

@@ -12,16 +12,18 @@ import { messageBatchObject } from './wire.ts';
 
 export async function startAnthropic(shared: Shared, opts: EmulatorOptions): Promise<ServedFlavour> {
   const dir = path.join(opts.stateDir, 'anthropic');
-  const store = new JobStore<MessageBatchRecord>(path.join(dir, 'batches'));
-  await store.load();
+  const batches = new JobStore<MessageBatchRecord>(path.join(dir, 'batches'));
+  await batches.load();
   const ctx = withJobs<AnthropicContext, MessageBatchRecord>(
     {
       ...(await coreContext(shared, 'anthropic', dir)),
       apiKey: opts.apiKey,
-      store,
+      batches,
       models: claudeModels([...(opts.extraModels ?? []), ...(opts.anthropic?.extraModels ?? [])]),
-      maxRequestsPerBatch: opts.anthropic?.maxRequestsPerBatch ?? MAX_REQUESTS_PER_BATCH,
-      maxBatchBytes: opts.anthropic?.maxBatchBytes ?? MAX_BATCH_BYTES,
+      limits: {
+        maxRequests: opts.anthropic?.maxRequestsPerBatch ?? MAX_REQUESTS_PER_BATCH,
+        maxBytes: opts.anthropic?.maxBatchBytes ?? MAX_BATCH_BYTES,
+      },
     },
     anthropicLifecycle,
   );

@@ -3,7 +3,7 @@
  * it): the shared lifecycle fields plus the `anthropic-version` of its create call and its result
  * counts. Times are emulator-clock milliseconds; the wire shows them as RFC 3339 strings.
  */
-import type { Job } from '../job.ts';
+import { statusIn, type Job } from '../job.ts';
 
 export type ProcessingStatus = 'in_progress' | 'canceling' | 'ended';
 
@@ -19,7 +19,13 @@ export interface MessageBatchRecord extends Job {
 export const emptyCounts = (): Record<ResultType, number> => ({ succeeded: 0, errored: 0, canceled: 0, expired: 0 });
 
 /** Anthropic shows no queue and no finalizing: a batch is `in_progress` until it is canceling or ended. */
-export function processingStatus(rec: MessageBatchRecord): ProcessingStatus {
-  if (rec.phase === 'ended') return 'ended';
-  return rec.phase === 'cancelling' ? 'canceling' : 'in_progress';
-}
+export const processingStatus = statusIn<ProcessingStatus>({
+  queued: 'in_progress',
+  running: 'in_progress',
+  finalizing: 'in_progress',
+  cancelling: 'canceling',
+  completed: 'ended',
+  failed: 'ended',
+  expired: 'ended',
+  cancelled: 'ended',
+});

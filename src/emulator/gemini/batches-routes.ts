@@ -74,7 +74,6 @@ export async function createBatch(call: GeminiCall): Promise<void> {
     badInput: written.badInput,
     error: null,
     responsesFile: null,
-    deletedMs: null,
   };
   await ctx.batches.save(b);
   ctx.stats.add('batchesCreated');
@@ -83,8 +82,8 @@ export async function createBatch(call: GeminiCall): Promise<void> {
 
 /** A batch of this project that was not deleted, or Google's 404. */
 function found(ctx: GeminiContext, id: string): GeminiBatch {
-  const b = ctx.batches.get(id);
-  if (!b || b.deletedMs !== null) throw notFound();
+  const b = ctx.batches.visible(id);
+  if (!b) throw notFound();
   return b;
 }
 
@@ -114,7 +113,6 @@ export async function listBatches(call: GeminiCall): Promise<void> {
   const key = orderKey(ctx);
   const all = ctx.batches
     .listed(ctx.clock.now(), ctx.faults.options.listLagMs)
-    .filter((b) => b.deletedMs === null)
     .sort((a, b) => compareKeys(key(a), key(b)));
   const { page, nextPageToken } = pageOf(all, key, query, 50, 1000);
   const operations = [];
@@ -134,11 +132,7 @@ export async function cancelBatch(call: GeminiCall): Promise<void> {
 }
 
 /** Gone from get and list at once; its work is not cancelled (the API says so), and goes on being paid for. */
-export async function deleteBatch(call: GeminiCall): Promise<void> {
-  const { ctx } = call;
-  await ctx.jobs.at(found(ctx, call.id), async (b, now) => {
-    b.deletedMs = now;
-    await ctx.batches.save(b);
-  });
-  sendJson(call.res, 200, {}, ctx.counter);
+export async function deleteBatch({ ctx, id, res }: GeminiCall): Promise<void> {
+  await ctx.jobs.hide(found(ctx, id));
+  sendJson(res, 200, {}, ctx.counter);
 }

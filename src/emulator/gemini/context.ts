@@ -1,8 +1,6 @@
-/** What the Gemini routes need: the core context plus their files, batches, uploads, models and limits. */
-import type { CoreContext } from '../context.ts';
+/** What the Gemini routes need: a flavour's context plus their files, uploads, models and limits. */
+import type { BatchContext } from '../context.ts';
 import type { FilesStore } from '../files-store.ts';
-import type { JobStore } from '../job-store.ts';
-import type { Lifecycle } from '../lifecycle.ts';
 import type { GeminiOptions } from '../types.ts';
 import type { GeminiModels } from './models.ts';
 import type { GeminiBatch } from './types.ts';
@@ -17,13 +15,9 @@ export interface GeminiLimits {
   maxStorageBytes: number;
 }
 
-export interface GeminiContext extends CoreContext {
-  /** Unset: any key is accepted. */
-  apiKey: string | undefined;
+export interface GeminiContext extends BatchContext<GeminiBatch> {
   files: FilesStore;
   uploads: UploadSessions;
-  batches: JobStore<GeminiBatch>;
-  jobs: Lifecycle<GeminiBatch>;
   models: GeminiModels;
   limits: GeminiLimits;
   listOrder: NonNullable<GeminiOptions['listOrder']>;

@@ -2,7 +2,7 @@
  * The Gemini flavour's persisted batch record (internal; `wire.ts` builds the long-running
  * operation from it): the shared lifecycle fields plus what a GenerateContentBatch shows.
  */
-import type { Job } from '../job.ts';
+import { statusIn, type Job } from '../job.ts';
 import type { GoogleStatus } from './errors.ts';
 
 export type BatchState =
@@ -30,28 +30,19 @@ export interface GeminiBatch extends Job {
   error: { status: GoogleStatus; message: string } | null;
   /** `files/batch-<id>` once a file-mode batch has published its results. */
   responsesFile: string | null;
-  /** Set by DELETE: gone from get and list, but (as Google documents) its work is not cancelled. */
-  deletedMs: number | null;
 }
 
-/** The state REST shows for the shared lifecycle's phase (Google has no finalizing or cancelling state). */
-export function stateOf(b: GeminiBatch): BatchState {
-  switch (b.phase) {
-    case 'queued':
-      return 'BATCH_STATE_PENDING';
-    case 'running':
-    case 'finalizing':
-      return 'BATCH_STATE_RUNNING';
-    case 'cancelling':
-      return b.runningMs === null ? 'BATCH_STATE_PENDING' : 'BATCH_STATE_RUNNING';
-    case 'ended':
-      return ENDED_STATE[b.outcome ?? 'completed'];
-  }
-}
-
-const ENDED_STATE = {
+const STATE = statusIn<BatchState>({
+  queued: 'BATCH_STATE_PENDING',
+  running: 'BATCH_STATE_RUNNING',
+  finalizing: 'BATCH_STATE_RUNNING',
+  cancelling: 'BATCH_STATE_RUNNING',
   completed: 'BATCH_STATE_SUCCEEDED',
   failed: 'BATCH_STATE_FAILED',
   cancelled: 'BATCH_STATE_CANCELLED',
   expired: 'BATCH_STATE_EXPIRED',
-} as const;
+});
+
+/** The state REST shows (Google has no finalizing or cancelling state: a batch cancelled in the queue stays PENDING). */
+export const stateOf = (b: GeminiBatch): BatchState =>
+  b.phase === 'cancelling' && b.runningMs === null ? 'BATCH_STATE_PENDING' : STATE(b);

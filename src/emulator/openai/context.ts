@@ -1,20 +1,14 @@
 /** What the OpenAI flavour's handlers need (Azure's too, with `azure` set), assembled once at start. */
 import type { AzureSettings } from '../azure/settings.ts';
-import type { CoreContext } from '../context.ts';
+import type { BatchContext } from '../context.ts';
 import type { FilesStore } from '../files-store.ts';
-import type { JobStore } from '../job-store.ts';
-import type { Lifecycle } from '../lifecycle.ts';
 import type { OnlineServer } from '../online/server.ts';
 import type { BatchRecord } from './types.ts';
 
-export interface EmulatorContext extends CoreContext {
+export interface EmulatorContext extends BatchContext<BatchRecord> {
   files: FilesStore;
-  batches: JobStore<BatchRecord>;
-  jobs: Lifecycle<BatchRecord>;
   maxBatchFileBytes: number;
   maxUploadBytes: number;
-  /** Unset: any bearer key is accepted. */
-  apiKey: string | undefined;
   isKnownModel: (model: string) => boolean;
   tokenLimit(model: string): number | undefined;
   /** The enqueued-token count per prompt token (1: the billed count). */

@@ -1,9 +1,5 @@
-/**
- * Turning a finished batch's partial files into its output and error files, shuffled (the real
- * service does not keep input order; see ../shuffle.ts).
- */
-import { writeFile } from 'node:fs/promises';
-import { shuffleLines } from '../shuffle.ts';
+/** Turning a finished batch's partial files into its output and error files (../publish.ts). */
+import { publishParts } from '../publish.ts';
 import type { EmulatorContext } from './context.ts';
 import type { BatchRecord } from './types.ts';
 
@@ -18,21 +14,16 @@ const THIRTY_DAYS = 2_592_000;
  */
 export async function materialize(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
   const expiresAt = Math.floor(at / 1000) + (rec.outputExpiresAfterSeconds ?? THIRTY_DAYS);
-  for (const kind of ['output', 'error'] as const) {
-    const lines = rec.parts[kind]?.lines ?? 0;
+  const ids = await publishParts(
+    ctx.batches,
+    ctx.files,
+    ctx.seed,
+    rec,
+    ['output', 'error'],
+    (kind) => ({ filename: `${rec.id}_${kind}.jsonl`, purpose: 'batch_output', createdMs: at, expiresAt }),
     // Azure gives even a batch without errors an error file, empty (providers.md B.5).
-    const emptyErrorFile = ctx.azure !== undefined && kind === 'error' && lines === 0;
-    if (lines === 0 && !emptyErrorFile) continue;
-    const tmp = ctx.files.tempPath();
-    if (emptyErrorFile) await writeFile(tmp, '');
-    else await shuffleLines(ctx.batches.part(rec.id, kind), tmp, ctx.seed, rec.id, kind);
-    const file = await ctx.files.add(tmp, {
-      filename: `${rec.id}_${kind}.jsonl`,
-      purpose: 'batch_output',
-      createdMs: at,
-      expiresAt,
-    });
-    if (kind === 'output') rec.outputFileId = file.id;
-    else rec.errorFileId = file.id;
-  }
+    (kind) => ctx.azure !== undefined && kind === 'error',
+  );
+  rec.outputFileId = ids.output;
+  rec.errorFileId = ids.error;
 }

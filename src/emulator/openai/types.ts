@@ -2,7 +2,7 @@
  * The OpenAI flavour's persisted batch record (Azure's too): the shared lifecycle fields plus what
  * the Batch object shows. Internal; `wire.ts` builds the API object from it.
  */
-import type { Job } from '../job.ts';
+import { statusIn, type Job } from '../job.ts';
 
 export type BatchStatus =
   'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
@@ -33,15 +33,13 @@ export interface BatchRecord extends Job {
 }
 
 /** The Batch object's `status` for the shared lifecycle's phase. */
-export function statusOf(b: BatchRecord): BatchStatus {
-  switch (b.phase) {
-    case 'queued':
-      return 'validating';
-    case 'running':
-      return 'in_progress';
-    case 'ended':
-      return b.outcome ?? 'completed';
-    default:
-      return b.phase;
-  }
-}
+export const statusOf = statusIn<BatchStatus>({
+  queued: 'validating',
+  running: 'in_progress',
+  finalizing: 'finalizing',
+  cancelling: 'cancelling',
+  completed: 'completed',
+  failed: 'failed',
+  expired: 'expired',
+  cancelled: 'cancelled',
+});

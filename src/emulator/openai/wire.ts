@@ -1,5 +1,5 @@
 /** The Batch and File objects as the API returns them: unix seconds and explicit nulls for unset fields. */
-import type { FileRecord } from '../files-store.ts';
+import { fileBasics, type FileRecord } from '../files-store.ts';
 import { endedAs } from '../job.ts';
 import { snapshotOf } from '../model.ts';
 import { statusOf, type BatchRecord } from './types.ts';
@@ -43,10 +43,7 @@ export function batchObject(b: BatchRecord): Record<string, unknown> {
 
 export function fileObject(rec: FileRecord): Record<string, unknown> {
   return {
-    id: rec.id,
-    object: 'file',
-    bytes: rec.bytes,
-    created_at: Math.floor(rec.createdMs / 1000),
+    ...fileBasics(rec),
     expires_at: rec.expiresAt,
     filename: rec.filename,
     purpose: rec.purpose,
