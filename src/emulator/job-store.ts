@@ -23,6 +23,8 @@ export class JobStore<J extends Job> {
     for (const name of await readdir(this.dir)) {
       try {
         const rec = JSON.parse(await readFile(path.join(this.dir, name, 'batch.json'), 'utf8')) as J;
+        // A record of an older emulator (before the shared lifecycle) is not read: not a batch here.
+        if (typeof rec.phase !== 'string') continue;
         this.#byId.set(rec.id, rec);
         this.#seq = Math.max(this.#seq, rec.seq);
       } catch {

@@ -159,9 +159,25 @@ describe('uploads', () => {
     await expect(rig.ai.files.get({ name: 'files/my-ten' })).rejects.toMatchObject({ status: 403 });
   });
 
-  it('a file over the size limit is refused at start', async () => {
+  it('a file over the size limit is refused at start, or at the chunk that passes it', async () => {
     rig = await startGeminiRig({ gemini: { maxFileBytes: 100 } });
     await expect(rig.upload('x'.repeat(101))).rejects.toMatchObject({ status: 400 });
+    const start = await fetch(`${rig.emulator.geminiUrl}/upload/v1beta/files`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' },
+    });
+    const url = start.headers.get('x-goog-upload-url') as string;
+    const chunk = await fetch(url, {
+      method: 'POST',
+      headers: { 'x-goog-upload-command': 'upload, finalize' },
+      body: 'y'.repeat(150),
+    });
+    expect(chunk.status).toBe(400);
+    expect(await chunk.json()).toMatchObject({ error: { status: 'INVALID_ARGUMENT' } });
+    expect(
+      (await fetch(url, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize' }, body: 'z' }))
+        .status,
+    ).toBe(404);
   });
 });
 

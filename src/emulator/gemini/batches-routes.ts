@@ -55,8 +55,9 @@ export async function createBatch(call: GeminiCall): Promise<void> {
     );
   // Like the real ids: 36 lowercase letters and digits (`batches/leg9wy9p5df66syjxke2eq4xfjqcwp47ejv3`).
   const id = randomChars(36, LOWER_ALNUM);
-  const written = await writeInput(ctx, id, model, input, source ? ctx.files.contentPath(source.id) : null);
+  let written: Written;
   try {
+    written = await writeInput(ctx, id, model, input, source ? ctx.files.contentPath(source.id) : null);
     checkQuota(ctx, model, written);
   } catch (e) {
     await rm(ctx.batches.workDir(id), { recursive: true, force: true });

@@ -6,7 +6,8 @@
  * have: get and download take them, delete refuses them (400), as the real service does.
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isRecord, sendJson, streamFile } from '../http.ts';
 import { LOWER_ALNUM, randomChars } from '../ids.ts';
@@ -109,12 +110,21 @@ export async function uploadChunk(call: GeminiCall): Promise<void> {
     if (offset !== session.received)
       throw invalid(`Invalid upload offset ${offset}: ${session.received} bytes have been received.`);
     let size = session.received;
-    call.req.on('data', (c: Buffer) => {
-      size += c.length;
-      ctx.counter.addIn(c.length);
-      if (size > ctx.limits.maxFileBytes) call.req.destroy(invalid('The file is larger than the limit per file.'));
+    const limit = ctx.limits.maxFileBytes;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        ctx.counter.addIn(chunk.length);
+        done(size > limit ? invalid(`The file is larger than the limit of ${limit} bytes per file.`) : null, chunk);
+      },
     });
-    await pipeline(call.req, createWriteStream(session.tmp, { flags: 'a' }));
+    try {
+      await pipeline(call.req, counted, createWriteStream(session.tmp, { flags: 'a' }));
+    } catch (e) {
+      ctx.uploads.close(uploadId);
+      await rm(session.tmp, { force: true });
+      throw e;
+    }
     session.received = size;
   }
   if (!commands.includes('finalize')) {
