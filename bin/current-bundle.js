@@ -1,4 +1,4 @@
-// The prebuilt CLI bundle of a checkout (scripts/bundle-cli.ts, run by `npm ci` through `prepare`),
+// The prebuilt CLI bundle of a checkout (scripts/bundle-cli.ts, run by `npm ci` through `postprepare`),
 // if it is current. Current means: built by this Node major for this package version, and every
 // source file that went into it still has the content it was built from (sha256 over the files
 // esbuild reported, in order). An edit, a checkout or a deleted file makes it stale, and the
@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Each build of the bundle gets a directory of its own here (cli-<id>/), and cli.json names the
- * current one with its manifest. A rebuild (`npm ci`, `npm run bundle`, `npm pack`'s prepare) never
+ * current one with its manifest. A rebuild (`npm ci`, `npm run bundle`) never
  * moves or deletes the directory a running process loads its lazy chunks from
  * (scripts/publish-bundle.ts).
  */

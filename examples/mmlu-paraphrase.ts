@@ -4,7 +4,7 @@
  * a model and their own output directories, so the same declared job runs on every provider.
  */
 import { merge, requests, rule, type RuleOptions } from '../src/config/define.ts';
-import type { ProviderName } from '../src/batch-api/types.ts';
+import type { ProviderName } from '../src/providers/registry.ts';
 
 export const MMLU_SYSTEM =
   'You rewrite explanations of exam questions. Keep every fact, step and conclusion; change only the wording.';

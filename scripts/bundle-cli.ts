@@ -1,5 +1,5 @@
 /**
- * Builds the CLI bundle a checkout runs (`npm run bundle`; `npm ci` runs it through `prepare`):
+ * Builds the CLI bundle a checkout runs (`npm run bundle`; `npm ci` runs it through `postprepare`):
  * src/cli/run.ts and everything it imports bundled by esbuild (installed with tsx) into
  * a directory of its own under node_modules/.cache/llmake/, named current by cli.json with a
  * manifest of the source files it was built from and their hash (scripts/publish-bundle.ts). The entries (pipeline.ts, bin/pipeline.js) run it only while that hash still
@@ -10,6 +10,11 @@
  * clients, the emulator, watch, the tokenizer) is still loaded only when needed. tsx stays
  * external: it registers loader hooks from its own files, to load a config that is not cached.
  * A failure here is not fatal (the entries then run the sources): `npm ci` must not fail on it.
+ *
+ * `postprepare`, not `prepare`: npm runs both in the checkout after `npm ci` and `npm install`, but
+ * `npm pack` and `npm publish` run `prepare` too (re-bundling the checkout under a running test
+ * suite), and an install of the packed tarball lists a `prepare` among the install scripts the
+ * user has not reviewed (npm ≥ 11.16). The package runs dist/, never this bundle.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';

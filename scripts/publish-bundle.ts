@@ -3,7 +3,8 @@
  * leaves the directories it replaces in place for a day. A running `pipeline build --wait` or
  * `watch` imports its lazy chunks (a stage, the emulator, the merge) long after it started, from
  * the directory it started from: swapping that directory away under it made such an import fail
- * (or, as seen in the test suite, hang) when `npm pack` re-ran `prepare` during a run.
+ * (or, as seen in the test suite, hang) when `npm pack` re-ran `prepare` during a run (the bundle is
+ * built by `postprepare` now, which `npm pack` does not run; `npm ci` and `npm run bundle` still can).
  */
 import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';

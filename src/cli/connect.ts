@@ -1,39 +1,31 @@
 /**
- * Where batch API calls go, per provider the project's batch rules name: each reads its own
- * environment (OPENAI_API_KEY/OPENAI_BASE_URL, ANTHROPIC_API_KEY/ANTHROPIC_BASE_URL,
- * AZURE_OPENAI_API_KEY/AZURE_OPENAI_ENDPOINT, or a rule's `apiKeyEnv`/`baseURL`), or, with
+ * Where API calls go, per provider the project's batch rules name: each provider's spec reads its
+ * own environment (its key and base-URL variables, or a rule's `apiKeyEnv`/`baseURL`), or, with
  * `--offline`, the built-in emulator started in this process on a loopback port with its state
  * under the pipeline root (so later runs see the batches of earlier ones). It serves every
  * provider's routes. The API key is never printed or written anywhere.
  */
 import path from 'node:path';
-import type { ProviderName } from '../batch-api/types.ts';
+import { DEFAULT_PROVIDER, providerSpec } from '../providers/registry.ts';
+import type { BatchRuleView, MissingSetting, ProviderEndpoint } from '../providers/spec.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { UsageError } from './project.ts';
 import { keyNotNeeded } from './local-server.ts';
 import { NO_KEY } from '../stages/online/services.ts';
 
-export interface ProviderEndpoint {
-  provider: ProviderName;
-  apiKey: string;
-  /** Undefined: the SDK's default (api.openai.com, api.anthropic.com). */
-  baseURL?: string;
-  /** Per-attempt timeout of API calls; undefined: the client's default (60 s). */
-  timeoutMs?: number;
-}
-
 export interface Connection {
   /** One per batch provider the project's batch rules name. */
   endpoints: ProviderEndpoint[];
   /** The OpenAI-compatible online endpoint, when the project has `online` rules. */
-  online?: { apiKey: string; baseURL?: string };
+  online?: ProviderEndpoint;
   offline: boolean;
   /** One line telling the user where requests go. */
   description?: string;
   close(): Promise<void>;
 }
 
-export const MISSING_KEY_MESSAGE = 'Error: OPENAI_API_KEY environment variable is not set';
+/** The message of a build without the default provider's key (the seed's wording). */
+export const MISSING_KEY_MESSAGE = `Error: ${providerSpec(DEFAULT_PROVIDER).env.key} environment variable is not set`;
 
 /** What `connect` needs of a loaded project. */
 export interface ProjectPlace {
@@ -43,21 +35,37 @@ export interface ProjectPlace {
 }
 
 interface ProviderUse {
-  provider: ProviderName;
+  provider: string;
   baseURL?: string | undefined;
   apiKeyEnv?: string | undefined;
+  /** Every batch rule of this provider, for the settings a rule needs beyond the endpoint (Bedrock's role). */
+  rules: BatchRuleView[];
 }
 
 /** The providers the project's batch rules name (the first rule's endpoint settings win for each). */
 function providersOf(project: ProjectPlace): ProviderUse[] {
-  const uses = new Map<ProviderName, ProviderUse>();
+  const uses = new Map<string, ProviderUse>();
   for (const { config } of project.rules.values()) {
-    const c = config as { kind?: unknown; provider?: ProviderName; baseURL?: string; apiKeyEnv?: string };
+    const c = config as { kind?: unknown; provider?: string; baseURL?: string; apiKeyEnv?: string };
     if (c.kind !== 'batch') continue;
-    const provider = c.provider ?? 'openai';
-    if (!uses.has(provider)) uses.set(provider, { provider, baseURL: c.baseURL, apiKeyEnv: c.apiKeyEnv });
+    const provider = c.provider ?? DEFAULT_PROVIDER;
+    const use = uses.get(provider) ?? { provider, baseURL: c.baseURL, apiKeyEnv: c.apiKeyEnv, rules: [] };
+    use.rules.push(config as BatchRuleView);
+    uses.set(provider, use);
   }
   return [...uses.values()];
+}
+
+/** The endpoint of a provider from the environment, or the first setting it or one of its rules lacks. */
+function endpointOf(use: ProviderUse, env: NodeJS.ProcessEnv): Result<ProviderEndpoint, MissingSetting> {
+  const spec = providerSpec(use.provider);
+  const endpoint = spec.endpoint(use, env);
+  if (!endpoint.ok) return endpoint;
+  for (const rule of use.rules) {
+    const lacking = spec.missingSetting?.(rule, endpoint.value);
+    if (lacking) return err(lacking);
+  }
+  return endpoint;
 }
 
 function hasOnlineRules(project: ProjectPlace): boolean {
@@ -92,22 +100,13 @@ export async function connect(
       port: 0,
       speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
       extraModels: modelsOf(project),
+      // What the rules say of their accounts (a quota AWS lowered, say): the emulator holds to it.
+      ...(Object.assign({}, ...uses.map((u) => providerSpec(u.provider).emulatorOptions?.(u.rules) ?? {})) as object),
     });
     const origin = new URL(emulator.url).origin;
-    const offlineURL: Record<ProviderName, string> = {
-      openai: emulator.url,
-      'openai-compatible': emulator.url,
-      anthropic: origin,
-      azure: `${origin}/openai/v1/`,
-    };
     return ok({
-      endpoints: uses.map((u) => ({
-        provider: u.provider,
-        apiKey: 'offline-emulator',
-        baseURL: offlineURL[u.provider],
-        ...apiTimeout(env),
-      })),
-      ...(online ? { online: { apiKey: 'offline-emulator', baseURL: emulator.url } } : {}),
+      endpoints: uses.map((u) => ({ ...providerSpec(u.provider).offline(origin), ...apiTimeout(env) })),
+      ...(online ? { online: providerSpec(DEFAULT_PROVIDER).offline(origin) } : {}),
       offline: true,
       description: `offline: using the built-in batch API emulator (no provider calls, nothing billed; state in ${path.relative(process.cwd(), stateDir) || stateDir})`,
       close: () => emulator.close(),
@@ -115,26 +114,39 @@ export async function connect(
   }
   const endpoints: ProviderEndpoint[] = [];
   for (const use of uses) {
-    const endpoint = endpointFromEnv(use, env);
-    if (!endpoint.ok) return endpoint;
+    const endpoint = endpointOf(use, env);
+    if (!endpoint.ok) return err(missing(endpoint.error));
     endpoints.push({ ...endpoint.value, ...apiTimeout(env) });
   }
   if (!online) return ok({ endpoints, offline: false, close: () => Promise.resolve() });
-  const apiKey = env.OPENAI_API_KEY?.trim();
-  const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
-  if (!apiKey && !keyNotNeeded(project.rules.values(), baseURL)) return err(missing('OPENAI_API_KEY', 'openai'));
+  const spec = providerSpec(DEFAULT_PROVIDER);
+  const found = spec.endpoint({}, env);
+  const baseURL = (spec.env.baseURL && env[spec.env.baseURL]?.trim()) || undefined;
+  if (!found.ok && !keyNotNeeded(project.rules.values(), baseURL)) return err(missing(found.error));
   return ok({
     endpoints,
     // A local server (vLLM, Ollama, llama.cpp) checks no key; the SDK still wants one.
-    online: { apiKey: apiKey ?? NO_KEY, ...(baseURL ? { baseURL } : {}) },
+    online: found.ok ? found.value : { provider: DEFAULT_PROVIDER, apiKey: NO_KEY, ...(baseURL ? { baseURL } : {}) },
     offline: false,
-    ...(apiKey
+    ...(found.ok
       ? {}
       : {
-          description: `no OPENAI_API_KEY: sending to the local server${baseURL ? ` at ${baseURL}` : 's named by the online rules'} without a key`,
+          description: `no ${spec.env.key}: sending to the local server${baseURL ? ` at ${baseURL}` : 's named by the online rules'} without a key`,
         }),
     close: () => Promise.resolve(),
   });
+}
+
+/**
+ * The first setting a connection would lack (a key, an endpoint), without connecting: commands
+ * that can do without the API (`status`, `view`) show the last recorded state and name it.
+ */
+export function missingSetting(project: ProjectPlace, env: NodeJS.ProcessEnv): string | undefined {
+  for (const use of providersOf(project)) {
+    const endpoint = endpointOf(use, env);
+    if (!endpoint.ok) return endpoint.error.variable;
+  }
+  return undefined;
 }
 
 /** PIPELINE_API_TIMEOUT_MS: per-attempt timeout of API calls (default 60 s), e.g. for fault tests. */
@@ -143,49 +155,11 @@ function apiTimeout(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   return Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout } : {};
 }
 
-const KEY_VARIABLE: Record<ProviderName, string> = {
-  openai: 'OPENAI_API_KEY',
-  'openai-compatible': 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  azure: 'AZURE_OPENAI_API_KEY',
-};
-
-function endpointFromEnv(use: ProviderUse, env: NodeJS.ProcessEnv): Result<ProviderEndpoint, UsageError> {
-  const keyVariable = use.apiKeyEnv ?? KEY_VARIABLE[use.provider];
-  const apiKey = env[keyVariable]?.trim();
-  if (!apiKey) return err(missing(keyVariable, use.provider));
-  const read = (name: string) => env[name]?.trim() || undefined;
-  switch (use.provider) {
-    case 'anthropic': {
-      const baseURL = read('ANTHROPIC_BASE_URL');
-      return ok({ provider: 'anthropic', apiKey, ...(baseURL ? { baseURL } : {}) });
-    }
-    case 'azure': {
-      const resource = read('AZURE_OPENAI_ENDPOINT');
-      if (!resource) return err(missing('AZURE_OPENAI_ENDPOINT', 'azure'));
-      // The v1 API: https://RESOURCE.openai.azure.com/openai/v1/ (no api-version needed).
-      const baseURL = /\/openai\/v1\/?$/.test(resource) ? resource : `${resource.replace(/\/+$/, '')}/openai/v1/`;
-      return ok({ provider: 'azure', apiKey, baseURL });
-    }
-    default: {
-      const baseURL = use.baseURL ?? read('OPENAI_BASE_URL');
-      return ok({ provider: use.provider, apiKey, ...(baseURL ? { baseURL } : {}) });
-    }
-  }
-}
-
-function missing(variable: string, provider: ProviderName): UsageError {
-  const what: Record<ProviderName, string> = {
-    openai: 'to use OpenAI (or OPENAI_BASE_URL for a compatible server)',
-    'openai-compatible': "for the rule's OpenAI-compatible server",
-    anthropic: "to use Anthropic's Message Batches API",
-    azure: 'to use Azure OpenAI (AZURE_OPENAI_ENDPOINT is https://RESOURCE.openai.azure.com)',
-  };
-  const setting = /_ENDPOINT$/.test(variable) ? `"https://your-resource.openai.azure.com"` : `"your-api-key"`;
+function missing(setting: MissingSetting): UsageError {
   return new UsageError(
-    `Error: ${variable} environment variable is not set`,
+    `Error: ${setting.variable} environment variable is not set`,
     [
-      `export ${variable}=${setting} ${what[provider]},`,
+      `export ${setting.variable}=${setting.example} ${setting.purpose},`,
       'or add --offline to run against the built-in batch API emulator (free, nothing leaves this machine).',
     ],
     'missing-setting',

@@ -2,9 +2,12 @@
  * The command line: argv → command → exit code. It only wires things together; commands hold
  * the logic and the engine never prints.
  */
+import { createRequire } from 'node:module';
 import { helpText, parseCommandArgs, type Io } from './command.ts';
 import { COMMAND_LOADERS, COMMAND_SUMMARIES, type CommandName } from './command-list.ts';
-import { EXIT_USAGE } from './errors.ts';
+import { EXIT_USAGE, reportNewerState } from './errors.ts';
+import { NewerStateError } from '../util/state-format.ts';
+import { PACKAGE_NAME } from '../package-name.ts';
 
 const COMMANDS = Object.entries(COMMAND_SUMMARIES).map(([name, summary]) => ({ name, summary }));
 
@@ -24,6 +27,11 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/** The version of the package this code came with (its own package.json, found by self-reference). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)(`${PACKAGE_NAME}/package.json`) as { version: string }).version;
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
@@ -31,7 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write('pipeline 0.1.0\n');
+    io.stdout.write(`pipeline ${packageVersion()}\n`);
     return 0;
   }
   if (!Object.hasOwn(COMMAND_LOADERS, name)) {
@@ -58,5 +66,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(helpText(command));
     return 0;
   }
-  return command.run(parsed.args, io);
+  try {
+    return await command.run(parsed.args, io);
+  } catch (error) {
+    // Met in a state file after the command began (a journal, the spend log…); nothing was written to it.
+    if (error instanceof NewerStateError) return reportNewerState(io.stderr, error, io.cwd);
+    throw error;
+  }
 }

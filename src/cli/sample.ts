@@ -13,6 +13,7 @@ import type { Project } from './project.ts';
 import type { StageServices } from '../stages/services.ts';
 import { onlineConfigSchema, type OnlineStageConfig } from '../stages/online/config.ts';
 import { readRequestFile } from '../stages/batch/request-file.ts';
+import { DEFAULT_PROVIDER, providerSpec } from '../providers/registry.ts';
 import { runOnline } from '../stages/online/run.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';
 import { formatUsd } from '../tokens/prices.ts';
@@ -32,8 +33,8 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
     const resolved = project.rules.get(project.graph.targets.get(id)!.rule.name)!;
     const config = resolved.config as { kind: string; maxAttempts?: number; pricing?: unknown };
     if (config.kind === 'online') out.push({ target: id, config: config as OnlineStageConfig });
-    // Anthropic's request lines are not chat completions: an online sample of them has no endpoint to go to.
-    else if (config.kind === 'batch' && (config as { provider?: string }).provider !== 'anthropic')
+    // The sample goes to the online endpoint: only lines in the format it speaks can (not Anthropic's, say).
+    else if (config.kind === 'batch' && speaksOnline((config as { provider?: string }).provider ?? DEFAULT_PROVIDER))
       out.push({
         target: id,
         config: onlineConfigSchema.parse({
@@ -44,6 +45,10 @@ export function sampleTargets(project: Project, wanted: readonly string[]): Samp
       });
   }
   return out;
+}
+
+function speaksOnline(provider: string): boolean {
+  return providerSpec(provider).wire === providerSpec(DEFAULT_PROVIDER).wire;
 }
 
 export function samplePath(output: string): string {
@@ -68,7 +73,7 @@ export async function runSamples(opts: {
       { root: opts.project.root, services: opts.services, clock: opts.clock, signal: opts.signal },
       node,
     );
-    const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
+    const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
     if (!request.ok) {
       opts.out.write(`${target}: sample failed: ${request.error.message}\n`);
       code = 1;

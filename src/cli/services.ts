@@ -4,13 +4,14 @@
  * pay for their start-up), sharing the build's limits and session.
  */
 import { randomBytes } from 'node:crypto';
-import type { BatchApi, ProviderName } from '../batch-api/types.ts';
+import { lazyBatchApi } from '../providers/lazy-batch-api.ts';
+import { lazyOnlineApi } from '../providers/online-api.ts';
+import { providerSpec } from '../providers/registry.ts';
 import { createBatchServices, type BatchServices } from '../stages/batch/services.ts';
 import { createOnlineServices } from '../stages/online/services.ts';
 import type { StageServices } from '../stages/services.ts';
 import { failpoint } from '../util/failpoint.ts';
-import type { Connection, ProviderEndpoint } from './connect.ts';
-import { lazyBatchApi } from './lazy-batch-api.ts';
+import type { Connection } from './connect.ts';
 
 export interface Limits {
   maxCostUsd?: number | undefined;
@@ -20,45 +21,28 @@ export interface Limits {
   onlineDeadline?: number | undefined;
 }
 
-export async function makeServices(connection: Connection, limits: Limits): Promise<StageServices> {
+export function makeServices(connection: Connection, limits: Limits): StageServices {
   const { onlineDeadline, ...batchLimits } = limits;
   const defined = Object.fromEntries(Object.entries(batchLimits).filter(([, v]) => v !== undefined));
   const session = randomBytes(6).toString('hex');
-  const providers: Partial<Record<ProviderName, BatchServices>> = {};
+  const providers: Record<string, BatchServices> = {};
   for (const endpoint of connection.endpoints) {
-    const services = createBatchServices(await apiFor(endpoint), defined, session);
+    const spec = providerSpec(endpoint.provider);
+    const api = lazyBatchApi(spec.name, spec.traits, () => spec.batch(endpoint));
+    const services = createBatchServices(api, defined, session);
     // Crash tests name a protocol point in PIPELINE_FAILPOINT; the process kills itself there.
     if (process.env.PIPELINE_FAILPOINT) services.crashAt = (point) => failpoint(point);
     providers[endpoint.provider] = services;
   }
   if (!connection.online) return { providers };
-  const { createOnlineApi } = await import('../online-api/client.ts');
-  const online = createOnlineServices(connection.online, createOnlineApi, {
+  const base = connection.online;
+  const spec = providerSpec(base.provider);
+  const transport = spec.online;
+  if (!transport) throw new Error(`Internal error: ${spec.name} has no online transport`);
+  // A rule's own server (`baseURL`) is reached with the same key and settings.
+  const online = createOnlineServices(base, (e) => lazyOnlineApi(() => transport({ ...base, ...e })), {
     offline: connection.offline,
     deadline: onlineDeadline,
   });
   return { providers, online };
-}
-
-async function apiFor(endpoint: ProviderEndpoint): Promise<BatchApi> {
-  const { PROVIDER_TRAITS } = await import('../batch-api/traits.ts');
-  return lazyBatchApi(PROVIDER_TRAITS[endpoint.provider], () => loadApi(endpoint));
-}
-
-async function loadApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
-  const { apiKey, baseURL, timeoutMs } = endpoint;
-  if (endpoint.provider === 'anthropic') {
-    const { createAnthropicApi } = await import('../batch-api/anthropic.ts');
-    return createAnthropicApi({ apiKey, baseURL, timeoutMs });
-  }
-  const { createBatchApi } = await import('../batch-api/client.ts');
-  const { PROVIDER_TRAITS } = await import('../batch-api/traits.ts');
-  return createBatchApi({
-    apiKey,
-    ...(baseURL ? { baseURL } : {}),
-    ...(timeoutMs ? { timeoutMs } : {}),
-    traits: PROVIDER_TRAITS[endpoint.provider],
-    // Azure's v1 endpoint authenticates with the `api-key` header.
-    ...(endpoint.provider === 'azure' ? { defaultHeaders: { 'api-key': apiKey } } : {}),
-  });
 }

@@ -45,12 +45,12 @@ export type RuleOptions = {
 /** Stage requests: `stage: requests({ … })`. */
 export type RequestsStageOptions = {
   kind: 'requests';
-  /** Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's. Default: `"openai"`. */
-  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
+  /** Whose request line format to write (the provider's, see the provider table in the README; some require `params.max_tokens`). Must match the batch rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible' | 'groq' | 'xai' | 'gemini' | 'mistral' | 'bedrock';
   /** The model every request names. Must be non-empty. Default: `"gpt-4.1"`. */
   model?: string;
-  /** The API endpoint the requests are for: chat completions, or `/v1/responses` (OpenAI; its messages go in `input`). Default: `"/v1/chat/completions"`. */
-  endpoint?: '/v1/chat/completions' | '/v1/responses';
+  /** The API endpoint the requests are for; default: the provider's first. OpenAI's are `/v1/chat/completions` and `/v1/responses` (its messages go in `input`). */
+  endpoint?: string;
   /** The system message; `{field}`s are filled from the record and the wildcards. */
   system?: string;
   /** The user message template; `{field}`s are filled from the record and the wildcards. A record without a field the template names is a bad-input error naming its line. Must be non-empty. */
@@ -70,20 +70,22 @@ export type RequestsStageOptions = {
 /** Stage batch: `stage: batch({ … })`. */
 export type BatchStageOptions = {
   kind: 'batch';
-  /** Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`). Must match the requests rule's. Default: `"openai"`. */
-  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible';
-  /** `openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). Not for `anthropic` (set ANTHROPIC_BASE_URL). */
+  /** Who runs the batches (`openai`, `anthropic`, `azure`, `openai-compatible`, `groq`, `xai`, `gemini`, `mistral`, `bedrock`; the README's provider table says what each needs: openai: OPENAI_API_KEY (OPENAI_BASE_URL for another server; OPENAI_ORG_ID, OPENAI_PROJECT_ID); anthropic: ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server); azure: AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (https://RESOURCE.openai.azure.com); openai-compatible: the rule's baseURL and apiKeyEnv (default OPENAI_API_KEY, OPENAI_BASE_URL); groq: GROQ_API_KEY (GROQ_BASE_URL for another server); xai: XAI_API_KEY (XAI_BASE_URL for another server); gemini: GEMINI_API_KEY (GEMINI_BASE_URL for another server); mistral: MISTRAL_API_KEY (MISTRAL_BASE_URL for another server); bedrock: AWS credentials as the AWS CLI takes them (AWS_PROFILE, AWS_ACCESS_KEY_ID…), AWS_REGION, the rule's s3Uri and roleArn (or BEDROCK_ROLE_ARN); AWS_ENDPOINT_URL for another server). Must match the requests rule's. Default: `"openai"`. */
+  provider?: 'openai' | 'anthropic' | 'azure' | 'openai-compatible' | 'groq' | 'xai' | 'gemini' | 'mistral' | 'bedrock';
+  /** The API's base URL including `/v1`, for providers whose rules may point elsewhere (`openai`, `openai-compatible`); else the provider's environment variable says where calls go. */
   baseURL?: string;
   /** The environment variable holding the key (default: the provider's own, e.g. OPENAI_API_KEY). Must be matching `^[A-Za-z_][A-Za-z0-9_]*$`. */
   apiKeyEnv?: string;
-  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). OpenAI, Azure and Anthropic take only `24h`; compatible servers may offer longer windows (e.g. `7d`). Must be matching `^\d+[hd]$`. Default: `"24h"`. */
+  /** The provider's completion window: a batch not finished within it expires (its finished rows are kept). Most providers take only `24h`; some take longer windows (Groq up to `7d`, compatible servers what they offer). Must be matching `^\d+[hd]$`. Default: `"24h"`. */
   completionWindow?: string;
-  /** Split a request file into batches of at most this many requests (default and ceiling: the provider's, OpenAI 50,000, Anthropic 100,000). Must be an integer, > 0, ≤ 100,000. */
+  /** Split a request file into batches of at most this many requests (default and ceiling: the provider's, openai 50,000, anthropic 100,000, azure 100,000, openai-compatible 50,000, groq 50,000, xai 50,000, gemini 50,000, mistral 100,000, bedrock 50,000). Must be an integer, > 0, ≤ 100,000. */
   maxRequestsPerBatch?: number;
-  /** Split a request file into batches of at most this many bytes (default and ceiling: the provider's, OpenAI 200 MB, Anthropic 256 MB). Must be an integer, > 0, ≤ 268,435,456. */
+  /** Split a request file into batches of at most this many bytes (default and ceiling: the provider's, openai 200 MB, anthropic 256 MB, azure 200 MB, openai-compatible 200 MB, groq 200 MB, xai 200 MB, gemini 2,048 MB, mistral 512 MB, bedrock 1,024 MB). Must be an integer, > 0, ≤ 2,147,483,648. */
   maxBytesPerBatch?: number;
   /** An optional budget of estimated input tokens per batch. Must be an integer, > 0. */
   maxTokensPerBatch?: number;
+  /** The provider's minimum of requests per batch as your account has it (Bedrock: 100 records per job unless AWS lowered the quota for you); fewer are never padded: the build says so. Must be an integer, > 0. */
+  minRequestsPerBatch?: number;
   /** Attempts per request for transient failures (5xx, 429, request timeouts); 4xx answers are not retried. Must be an integer, > 0, ≤ 20. Default: `3`. */
   maxAttempts?: number;
   /** Batches that may end having answered none of their requests (expired or cancelled at 0%), or whose results file is gone, before those requests fail. A batch that answered some of them made progress and does not count. Must be an integer, > 0, ≤ 50. Default: `5`. */
@@ -104,6 +106,10 @@ export type BatchStageOptions = {
   maxInvalidAttempts?: number;
   /** With a `schema`: append the validation error to the last user message of a re-ask, so the model sees what was wrong (the re-ask is then a different request, cached as such). Off: the same request is asked again, and cached as a re-ask of it. Default: `false`. */
   repairPrompt?: boolean;
+  /** `bedrock`: where request files go and results come back (`s3://bucket/prefix`); the bucket must exist. Must be matching `^s3:\/\/([a-z0-9][.\-a-z0-9]{1,61}[a-z0-9])(\/.*)?$`. */
+  s3Uri?: string;
+  /** `bedrock`: the IAM service role jobs run as (default: BEDROCK_ROLE_ARN). Must be matching `^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$`. */
+  roleArn?: string;
   /** Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each. */
   pricing?: Record<
     string,

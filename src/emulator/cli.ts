@@ -16,8 +16,9 @@ const USAGE = `Usage: pipeline emulator [options]
 
 Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine): OpenAI Files +
 Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI resource
-(v1 API) under /openai/v1, Gemini Batch Mode under /v1beta and Mistral batch under /mistral/v1,
-on one port; with online chat completions and embeddings beside them.
+(v1 API) under /openai/v1, Gemini Batch Mode under /v1beta, Mistral batch under /mistral/v1, and
+AWS (an S3 subset and Bedrock batch inference, told apart by their SigV4 signature: any key, but
+signed), on one port; with online chat completions and embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -59,6 +60,8 @@ Point the SDKs at it with:
   (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key;
    Gemini: @google/genai with httpOptions.baseUrl $GEMINI_BASE_URL, key in x-goog-api-key;
    Mistral: @mistralai/mistralai with serverURL $MISTRAL_BASE_URL)
+  export AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator
+  (S3 path-style: forcePathStyle: true; buckets must be created first)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
   POST /_emulator/faults {...}, POST /_emulator/batches/ID/expire (any flavour's batch id)
 `;
@@ -207,6 +210,8 @@ export async function runEmulatorCommand(
       `  export MISTRAL_BASE_URL=${emulator.mistralUrl} MISTRAL_API_KEY=${key}\n` +
       `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key; Gemini: @google/genai httpOptions.baseUrl;\n` +
       `   Mistral: @mistralai/mistralai serverURL)\n` +
+      `  export AWS_ENDPOINT_URL=${emulator.awsUrl} AWS_ACCESS_KEY_ID=${key} AWS_SECRET_ACCESS_KEY=${key}\n` +
+      `  (AWS: S3 path-style, forcePathStyle: true; any SigV4 signature is accepted, but one is required)\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,
   );
   await new Promise<void>((resolve) => {

@@ -1,8 +1,9 @@
 /**
- * The `pipeline emulator` flags of the flavours beside OpenAI's (Azure, Gemini, Mistral): their
+ * The `pipeline emulator` flags of the flavours beside OpenAI's (Azure, Gemini, Mistral, AWS): their
  * parseArgs table, their help text, and their options. Anthropic's limits are the documented ones.
  */
-import { FlagError, positiveInt } from './cli-values.ts';
+import type { BedrockOptions } from './bedrock/options.ts';
+import { FlagError, num, positiveInt } from './cli-values.ts';
 import type { AzureOptions, GeminiOptions, MistralOptions } from './types.ts';
 
 export const FLAVOUR_FLAGS = {
@@ -15,6 +16,8 @@ export const FLAVOUR_FLAGS = {
   'gemini-list-order': { type: 'string' },
   'mistral-max-requests-per-job': { type: 'string' },
   'mistral-max-job-bytes': { type: 'string' },
+  'bedrock-min-records': { type: 'string' },
+  'bedrock-scheduled-ms': { type: 'string' },
 } as const;
 
 export const FLAVOUR_USAGE = `Azure:
@@ -33,6 +36,9 @@ Gemini:
 Mistral:
   --mistral-max-requests-per-job N   more lines fail the job as it leaves the queue (default 100,000)
   --mistral-max-job-bytes N          largest input per job, its files together (default 512 MB)
+AWS:
+  --bedrock-min-records N       minimum records per Bedrock batch job (default 100, the quota)
+  --bedrock-scheduled-ms MS     how long a validated job waits in Scheduled (default 1000)
 `;
 
 /** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
@@ -76,9 +82,20 @@ function mistralFlags(values: Record<string, unknown>): MistralOptions {
   };
 }
 
+/** `--bedrock-min-records N`, `--bedrock-scheduled-ms MS`. */
+function bedrockFlags(values: Record<string, unknown>): BedrockOptions {
+  const min = positiveInt(values, 'bedrock-min-records');
+  const scheduled = num(values, 'bedrock-scheduled-ms', (n) => n >= 0, 'a number of milliseconds');
+  return {
+    ...(min === undefined ? {} : { quotas: { minRecordsPerJob: min } }),
+    ...(scheduled === undefined ? {} : { scheduledMs: scheduled }),
+  };
+}
+
 /** The flavours' options from the parsed flags; throws a FlagError for a bad value. */
 export const flavourOptions = (values: Record<string, unknown>) => ({
   azure: azureFlags(values),
   gemini: geminiFlags(values),
   mistral: mistralFlags(values),
+  bedrock: bedrockFlags(values),
 });

@@ -11,17 +11,18 @@ import { ExecutionLedger } from './executions.ts';
 import type { Job } from './job.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { serve, type Flavour } from './router.ts';
+import type { EmulatorStats } from './types.ts';
 import type { StatsKeeper } from './stats.ts';
 
-export type FlavourName = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mistral';
+export type FlavourName = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'mistral' | 'aws';
 
 export interface ServedFlavour {
   name: FlavourName;
-  /** Whether a path is this flavour's (the OpenAI flavour takes what no other owns). */
-  owns(pathname: string): boolean;
+  /** Whether a request is this flavour's, by its path (or, AWS, its signature); the OpenAI flavour takes the rest. */
+  owns(req: IncomingMessage, pathname: string): boolean;
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** Its batches by the status its API shows, brought up to now. */
-  statusCounts(): Promise<Record<string, number>>;
+  /** What it adds to the stats (its batches by status), brought up to now. */
+  stats(): Promise<Partial<EmulatorStats>>;
   /**
    * Test control (POST /_emulator/batches/ID/expire): expires one of its batches now and returns
    * the object its API shows for it; undefined when the id is not one of its batches.
@@ -53,6 +54,15 @@ export function withJobs<C extends { jobs: Lifecycle<J> }, J extends Job>(
   return ctx;
 }
 
+/** Where each flavour's counts by status appear in the stats. */
+const STATUS_KEY = {
+  openai: 'batchesByStatus',
+  anthropic: 'messageBatchesByStatus',
+  azure: 'azureBatchesByStatus',
+  gemini: 'geminiBatchesByState',
+  mistral: 'mistralJobsByStatus',
+} as const;
+
 /** How a flavour shows its batches to the stats and the expire control. */
 export interface BatchView<J extends Job> {
   /** The status a batch shows in its API. */
@@ -72,18 +82,19 @@ export function served<C extends CoreContext & { jobs: Lifecycle<J> }, A, J exte
   view: BatchView<J>,
 ): ServedFlavour {
   const jobs = ctx.jobs;
+  const name = flavour.name;
   return {
-    name: flavour.name,
-    owns: (pathname) => flavour.owns(pathname),
+    name,
+    owns: (_req, pathname) => flavour.owns(pathname),
     serve: (req, res) => {
       if (view.prefix) req.url = (req.url ?? '/').slice(view.prefix.length);
       return serve(flavour, ctx, req, res);
     },
-    statusCounts: async () => {
+    stats: async () => {
       await jobs.refreshAll();
       const counts: Record<string, number> = {};
       for (const job of jobs.store.all()) counts[view.statusOf(job)] = (counts[view.statusOf(job)] ?? 0) + 1;
-      return counts;
+      return { [STATUS_KEY[name]]: counts };
     },
     forceExpire: async (id, origin) => {
       const job = jobs.store.get(view.idOf?.(id) ?? id);

@@ -1,6 +1,6 @@
 /**
  * The built-in Batch API emulator: a real HTTP server on 127.0.0.1 that each provider's SDK talks
- * to unchanged (OpenAI, Azure OpenAI, Anthropic, Gemini, Mistral; flavours.ts). State lives in `stateDir`, so a
+ * to unchanged (OpenAI, Azure OpenAI, Anthropic, Gemini, Mistral, AWS S3 and Bedrock; flavours.ts). State lives in `stateDir`, so a
  * server can be stopped and started again on the same directory and its batches carry on.
  */
 import { createServer } from 'node:http';
@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { loadTokenizers } from '../tokens/count.ts';
 import { startAnthropic } from './anthropic/start.ts';
+import { startAwsFlavour } from './aws/served.ts';
 import type { Controls } from './control.ts';
 import { dispatch } from './dispatch.ts';
 import { FaultState } from './faults.ts';
@@ -35,6 +36,8 @@ export type {
   RequestErrorFaults,
 } from './types.ts';
 export type { OnlineFaults, OnlineOptions, OnlineStats, OnlineWindow } from './online/types.ts';
+export type { BedrockOptions, BedrockQuotas } from './bedrock/options.ts';
+export type { AwsStats } from './aws/stats.ts';
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT/v1': the OpenAI SDK's baseURL. */
@@ -47,6 +50,11 @@ export interface RunningEmulator {
   geminiUrl: string;
   /** 'http://127.0.0.1:PORT/mistral': @mistralai/mistralai's `serverURL` (it adds `/v1/batch/jobs`, `/v1/files`). */
   mistralUrl: string;
+  /**
+   * 'http://127.0.0.1:PORT': the AWS SDKs' `endpoint` (S3 with `forcePathStyle: true`) or
+   * `AWS_ENDPOINT_URL`; requests are told apart by their SigV4 signature (any key, but signed).
+   */
+  awsUrl: string;
   port: number;
   stats(): Promise<EmulatorStats>;
   setFaults(f: FaultOptions): void;
@@ -73,8 +81,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     stats,
   };
   const openai = await startOpenAi(shared, opts);
-  // In dispatch order: the OpenAI flavour owns every path no other does, so it comes last.
+  // In dispatch order: AWS is told by its signature, before any path; the OpenAI flavour owns every
+  // path no other does, so it comes last.
   const flavours: ServedFlavour[] = [
+    await startAwsFlavour(shared, opts),
     await startAnthropic(shared, opts),
     await startAzure(openai.ctx, shared, opts),
     await startGemini(shared, opts),
@@ -110,6 +120,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     azureUrl: `http://127.0.0.1:${port}/openai/v1`,
     geminiUrl: `http://127.0.0.1:${port}`,
     mistralUrl: `http://127.0.0.1:${port}/mistral`,
+    awsUrl: `http://127.0.0.1:${port}`,
     port,
     stats: () => controls.stats(),
     setFaults: (f) => shared.faults.set(f),

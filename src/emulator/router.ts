@@ -33,7 +33,7 @@ export interface Route<C, A> {
 }
 
 export interface Flavour<C, A> {
-  name: FlavourName;
+  name: Exclude<FlavourName, 'aws'>;
   /** Whether a path is this flavour's (dispatch asks each in turn; the OpenAI flavour owns every path). */
   owns(pathname: string): boolean;
   routes: readonly Route<C, A>[];

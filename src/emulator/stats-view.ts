@@ -1,24 +1,15 @@
-/** The full stats view: persisted counters plus every flavour's batches by status, brought up to now. */
+/** The full stats view: persisted counters plus what every flavour adds (its batches by status), brought up to now. */
 import type { ServedFlavour } from './flavours.ts';
 import type { OnlineServer } from './online/server.ts';
 import type { StatsKeeper } from './stats.ts';
 import type { EmulatorStats } from './types.ts';
-
-/** Where each flavour's counts by status appear in the stats. */
-const STATUS_KEY = {
-  openai: 'batchesByStatus',
-  anthropic: 'messageBatchesByStatus',
-  azure: 'azureBatchesByStatus',
-  gemini: 'geminiBatchesByState',
-  mistral: 'mistralJobsByStatus',
-} as const;
 
 export async function collectStats(
   stats: StatsKeeper,
   flavours: readonly ServedFlavour[],
   online: OnlineServer,
 ): Promise<EmulatorStats> {
-  const byStatus = {
+  let byFlavour: Partial<EmulatorStats> = {
     batchesByStatus: {},
     messageBatchesByStatus: {},
     azureBatchesByStatus: {},
@@ -26,6 +17,6 @@ export async function collectStats(
     mistralJobsByStatus: {},
   };
   // Statuses are lazy; bringing unfinished batches up to now runs what is due (and counts it).
-  for (const f of flavours) byStatus[STATUS_KEY[f.name]] = await f.statusCounts();
-  return { ...(await stats.flush()), ...byStatus, online: online.view() };
+  for (const f of flavours) byFlavour = { ...byFlavour, ...(await f.stats()) };
+  return { ...(await stats.flush()), ...byFlavour, online: online.view() } as EmulatorStats;
 }

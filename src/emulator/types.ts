@@ -3,6 +3,8 @@
  * The records each flavour persists are its own (`openai/types.ts`, `anthropic/types.ts`, …).
  */
 import type { Clock } from '../util/clock.ts';
+import type { AwsStats } from './aws/stats.ts';
+import type { BedrockOptions } from './bedrock/options.ts';
 import type { InvalidReplyFaults } from './invalid-replies.ts';
 import type { OnlineFaults, OnlineOptions, OnlineStats } from './online/types.ts';
 
@@ -109,6 +111,8 @@ export interface EmulatorOptions {
   gemini?: GeminiOptions;
   /** The Mistral batch flavour (`/mistral/v1/…`, always served). */
   mistral?: MistralOptions;
+  /** The AWS flavour's Bedrock batch inference (S3 is always served beside it; see bedrock/options.ts). */
+  bedrock?: BedrockOptions;
 }
 
 export interface GeminiOptions {
@@ -205,4 +209,6 @@ export interface EmulatorStats extends FlavourCounts {
   flavours: Record<string, FlavourCounts>;
   /** What the online endpoints did in this server's life (not persisted; executions also count above). */
   online: OnlineStats;
+  /** The AWS flavour: Bedrock jobs (by status, per clientRequestToken) and S3 usage. */
+  aws?: AwsStats;
 }

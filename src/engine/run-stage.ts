@@ -3,15 +3,17 @@
  * a `done` answer moves it into place. Anything else removes the temp file, so an interrupted or
  * failed run never leaves a half-written output that looks done (a stage that wrote the rows it
  * could may ask for them to be kept: the file is complete, the target is recorded as failed). An exception escaping a stage is
- * a bug; it becomes a `stage-threw` failure tagged with the target instead of crashing the build.
+ * a bug; it becomes a `stage-threw` failure tagged with the target instead of crashing the build. The
+ * one exception that is not a bug, a state file a newer llmake wrote, fails the target naming it.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { AnyStage, StageOutcome, TargetContext } from '../stages/types.ts';
+import type { AnyStage, StageFailure, StageOutcome, TargetContext } from '../stages/types.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';
 import type { FileStamps } from './file-stamps.ts';
 import { isProcessAlive } from '../util/process.ts';
 import { failpoint } from '../util/failpoint.ts';
+import { NEWER_STATE_DETAILS, NewerStateError, newerStateMessage } from '../util/state-format.ts';
 
 export async function runStage(
   stage: AnyStage,
@@ -26,13 +28,7 @@ export async function runStage(
     await removeAbandonedTemps(ctx.output);
     outcome = await stage.run({ ...ctx, tempOutput }, config);
   } catch (error) {
-    outcome = {
-      kind: 'failed',
-      failure: {
-        reason: 'stage-threw',
-        message: `the ${stage.kind} stage crashed: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    };
+    outcome = { kind: 'failed', failure: thrownFailure(stage, error, ctx.root) };
   }
   if (outcome.kind === 'done') {
     failpoint(`before-commit:${stage.kind}`);
@@ -68,4 +64,21 @@ async function removeAbandonedTemps(output: string): Promise<void> {
     const pid = Number(name.slice(prefix.length).split('-')[0]);
     if (pid !== process.pid && !isProcessAlive(pid)) await rm(path.join(dir, name), { force: true });
   }
+}
+
+/** A stage's exception as the target's failure: a state file a newer llmake wrote, or a bug. */
+function thrownFailure(stage: AnyStage, error: unknown, root: string): StageFailure {
+  if (error instanceof NewerStateError) {
+    const file = path.relative(root, error.file) || error.file;
+    return {
+      reason: 'bad-input',
+      message: newerStateMessage(file, error.format),
+      file,
+      details: [...NEWER_STATE_DETAILS],
+    };
+  }
+  return {
+    reason: 'stage-threw',
+    message: `the ${stage.kind} stage crashed: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

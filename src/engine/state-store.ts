@@ -12,6 +12,10 @@
  * the log without its superseded lines when they outnumber the live ones, atomically, so a reader
  * sees the old log or the new one. Records of older versions (one JSON file per target under
  * `targets/`) are read when there is no log yet, and moved into it by the first write.
+ *
+ * The log's first line is the state header (util/state-format.ts). A log without one (written by
+ * llmake 0.1.0) is read as it is and rewritten with it by the first write; a log whose header
+ * names a newer format is refused (NewerStateError) by every read and write, and left untouched.
  */
 import {
   closeSync,
@@ -20,6 +24,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -28,6 +33,7 @@ import { isAscii } from 'node:buffer';
 import path from 'node:path';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
 import { tempPathFor } from '../util/fs-atomic.ts';
+import { isStateHeaderLine, STATE_HEADER } from '../util/state-format.ts';
 import { decodeStamps, encodeRecordLine, recordJson, stampedTarget, stampsOfRecord } from './state-line.ts';
 import type { RecordStamps } from './state-line.ts';
 import { isTargetRecord, type TargetRecord } from './target-record.ts';
@@ -36,6 +42,8 @@ export type { FileStamp, TargetRecord } from './target-record.ts';
 export type { RecordStamps } from './state-line.ts';
 
 export const STATE_LOG = 'targets.log';
+/** Enough of the log's start to hold its header line. */
+const HEAD_BYTES = 256;
 /** Where records lived before the log: one JSON file per target. */
 const LEGACY_DIR = 'targets';
 
@@ -53,12 +61,37 @@ export class StateStore {
   #torn = false;
   /** The records came from the per-target files of an older version: the first write moves them. */
   #legacy = false;
+  /** The log starts with the state header (else the first write rewrites it with one). */
+  #headed = false;
   #compacted = false;
 
   constructor(readonly dir: string) {}
 
   get logFile(): string {
     return path.join(this.dir, STATE_LOG);
+  }
+
+  /**
+   * Throws NewerStateError when the log in `dir` was written by a newer llmake, reading its first
+   * line only: what a command checks before it takes the lock or connects anywhere.
+   */
+  static checkFormat(dir: string): void {
+    const file = path.join(dir, STATE_LOG);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      const head = Buffer.alloc(HEAD_BYTES);
+      const text = head.toString('utf8', 0, readSync(fd, head, 0, HEAD_BYTES, 0));
+      const end = text.indexOf('\n');
+      isStateHeaderLine(end === -1 ? text : text.slice(0, end), file);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async so callers always get a promise, errors included
@@ -124,7 +157,10 @@ export class StateStore {
       const lines = text.split('\n');
       // A torn last line (a crash mid-append) is not a record, whatever its prefix says.
       if (this.#torn) lines.pop();
-      for (const line of lines) {
+      // Throws for a newer format before anything is read into the store (or could be written).
+      this.#headed = lines.length > 0 && isStateHeaderLine(lines[0]!, this.logFile);
+      for (let i = this.#headed ? 1 : 0; i < lines.length; i++) {
+        const line = lines[i]!;
         if (line.length === 0) continue;
         this.#lines += 1;
         const stamped = stampedTarget(line);
@@ -148,13 +184,14 @@ export class StateStore {
     const records = this.#load();
     if ('removed' in entry) records.delete(entry.target);
     else records.set(entry.target, entry);
-    if (!this.#compacted && (this.#legacy || this.#lines > 2 * records.size + 64)) {
-      // Rewrite with the live records only (this one included), then retire the old files.
+    if (!this.#compacted && (this.#legacy || !this.#headed || this.#lines > 2 * records.size + 64)) {
+      // Rewrite with the header and the live records only (this one included), then retire the old files.
       this.#compacted = true;
       const lines = [...records.values()].map((r) => `${typeof r === 'string' ? r : encodeRecordLine(r)}\n`).join('');
-      writeSynced(this.logFile, lines);
+      writeSynced(this.logFile, `${STATE_HEADER}\n${lines}`);
       this.#lines = records.size;
       this.#torn = false;
+      this.#headed = true;
       if (this.#legacy) rmSync(path.join(this.dir, LEGACY_DIR), { recursive: true, force: true });
       this.#legacy = false;
       return;

@@ -3,8 +3,9 @@
  * by side. Token counts are the dry run's (OpenAI's tokenizers; other providers count their own
  * way, so their figures are estimates of an estimate — said under the table).
  */
+import { allProviders } from '../providers/registry.ts';
 import type { Estimate } from '../stages/types.ts';
-import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, type PriceTable } from '../tokens/prices.ts';
+import { BATCH_DISCOUNT, DEFAULT_PRICES, formatUsd, PRICE_TABLE, type PriceTable } from '../tokens/prices.ts';
 
 export interface PriceRow {
   providers: string;
@@ -13,9 +14,16 @@ export interface PriceRow {
   standardUsd: number;
 }
 
-/** Which providers serve a model of the table (Azure serves OpenAI's models as deployments). */
+/** Which providers serve a model of the table: the one its price was taken from, and those that run its models (Azure's deployments run OpenAI's). */
 function providersOf(model: string): string {
-  return model.startsWith('claude-') ? 'anthropic' : 'openai, azure';
+  const source = PRICE_TABLE[model]?.source;
+  if (!source) return 'your pricing';
+  return [
+    source,
+    ...allProviders()
+      .filter((p) => p.servesModelsOf === source)
+      .map((p) => p.name),
+  ].join(', ');
 }
 
 export function comparePrices(

@@ -27,6 +27,4 @@ export function templateFields(template: string): string[] {
   return [...new Set([...template.matchAll(FIELD)].map((m) => m[1]!))];
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from '../util/is-record.ts';

@@ -1,13 +1,13 @@
 /**
- * requests: source records → batch input lines, one per record, streamed, in the shape of the
- * provider that will run them (see request-line.ts). The `custom_id` is derived from the record
+ * requests: source records → batch input lines, one per record, streamed, in the line format of
+ * the provider that will run them (its spec's `wire.writeRequest`). The id is derived from the record
  * (by default `{subject}-{question_number}`), so it is unique within a file and stable across
  * runs; the merge stage derives it the same way to join.
  */
 import { z } from 'zod';
-import { PROVIDERS } from '../batch-api/types.ts';
+import { DEFAULT_PROVIDER, PROVIDER_NAMES, providerSpec } from '../providers/registry.ts';
+import type { LineSettings } from '../providers/spec.ts';
 import { JsonlWriter } from '../util/jsonl-writer.ts';
-import { customIdProblem, requestLine, type LineSettings } from './request-line.ts';
 import { replyJsonSchema, strictSubsetIssues, zodSchemaOption } from './structured/reply-schema.ts';
 import { fillTemplate, templateFields } from './record-template.ts';
 import { badInputFailure, readSourceRecords, type LineProblem } from './source-records.ts';
@@ -17,17 +17,17 @@ export const requestsConfigSchema = z
   .strictObject({
     kind: z.literal('requests'),
     provider: z
-      .enum(PROVIDERS)
-      .default('openai')
+      .enum(PROVIDER_NAMES)
+      .default(DEFAULT_PROVIDER)
       .describe(
-        "Whose request shape to write: OpenAI's (also Azure and compatible servers) or Anthropic's (which needs `params.max_tokens`). Must match the batch rule's.",
+        "Whose request line format to write (the provider's, see the provider table in the README; some require `params.max_tokens`). Must match the batch rule's.",
       ),
     model: z.string().min(1).default('gpt-4.1').describe('The model every request names.'),
     endpoint: z
-      .enum(['/v1/chat/completions', '/v1/responses'])
-      .default('/v1/chat/completions')
+      .string()
+      .optional()
       .describe(
-        'The API endpoint the requests are for: chat completions, or `/v1/responses` (OpenAI; its messages go in `input`).',
+        "The API endpoint the requests are for; default: the provider's first. OpenAI's are `/v1/chat/completions` and `/v1/responses` (its messages go in `input`).",
       ),
     system: z
       .string()
@@ -68,16 +68,36 @@ export const requestsConfigSchema = z
     if (config.schema)
       for (const issue of strictSubsetIssues(replyJsonSchema(config.schema)))
         ctx.addIssue({ code: 'custom', path: ['schema'], message: `${issue.at}: ${issue.message}` });
-    if (config.provider === 'anthropic' && typeof config.params.max_tokens !== 'number')
+    const spec = providerSpec(config.provider);
+    const endpoints = spec.traits.endpoints;
+    if (config.endpoint !== undefined && !endpoints.includes(config.endpoint))
       ctx.addIssue({
         code: 'custom',
-        path: ['params', 'max_tokens'],
-        message:
-          'Anthropic requires max_tokens on every request: add params: { max_tokens: 1024 } (or the reply length you need)',
+        path: ['endpoint'],
+        message: `${spec.title} takes ${endpoints.map((e) => `"${e}"`).join(' or ')}`,
       });
-  });
+    const endpoint = config.endpoint ?? endpoints[0]!;
+    for (const issue of spec.checkRequests?.({
+      model: config.model,
+      params: config.params,
+      endpoint,
+      schema: config.schema !== undefined,
+    }) ?? [])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  })
+  .transform((config) => ({
+    ...config,
+    endpoint: config.endpoint ?? providerSpec(config.provider).traits.endpoints[0]!,
+  }));
 
 export type RequestsConfig = z.output<typeof requestsConfigSchema>;
+
+/** Why this custom id cannot be sent to this provider, or undefined when it can. */
+function customIdProblem(provider: string, customId: string): string | undefined {
+  const rule = providerSpec(provider).traits.customId;
+  if (!rule || rule.pattern.test(customId)) return undefined;
+  return `is not allowed by ${providerSpec(provider).title} (${rule.rule}); change the rule's customId template`;
+}
 
 export const requestsStage: StageDefinition<RequestsConfig> = {
   kind: 'requests',
@@ -90,40 +110,47 @@ export const requestsStage: StageDefinition<RequestsConfig> = {
     identity: (config) => ({ ...config, schema: config.schema && replyJsonSchema(config.schema) }),
   }),
   async run(ctx, config): Promise<StageOutcome> {
+    const wire = providerSpec(config.provider).wire;
     const settings: LineSettings = {
       ...config,
       ...(config.schema ? { reply: { name: config.schemaName, schema: replyJsonSchema(config.schema) } } : {}),
     };
-    const source = ctx.inputs[0]!;
     const templateText = `${config.system ?? ''}${config.prompt}`;
     const required = templateFields(templateText).filter((f) => !(f in ctx.bindings));
-    const problems: LineProblem[] = [];
     const out = await JsonlWriter.open(ctx.tempOutput);
+    // One source, or every source of a gathering rule (an output without the input's wildcards), in order.
     try {
-      for await (const { line, record } of readSourceRecords(source, { idField: config.idField, required }, problems)) {
-        const customId = fillTemplate(config.customId, record, ctx.bindings);
-        const user = fillTemplate(config.prompt, record, ctx.bindings);
-        const system = config.system === undefined ? undefined : fillTemplate(config.system, record, ctx.bindings);
-        const missing = [customId, user, system].find((r) => r && !r.ok);
-        if (missing && !missing.ok) {
-          problems.push({ line, message: `missing "${missing.missing}"` });
-          continue;
+      for (const source of ctx.inputs) {
+        const problems: LineProblem[] = [];
+        for await (const { line, record } of readSourceRecords(
+          source,
+          { idField: config.idField, required },
+          problems,
+        )) {
+          const customId = fillTemplate(config.customId, record, ctx.bindings);
+          const user = fillTemplate(config.prompt, record, ctx.bindings);
+          const system = config.system === undefined ? undefined : fillTemplate(config.system, record, ctx.bindings);
+          const missing = [customId, user, system].find((r) => r && !r.ok);
+          if (missing && !missing.ok) {
+            problems.push({ line, message: `missing "${missing.missing}"` });
+            continue;
+          }
+          if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
+          const id = (customId as { text: string }).text;
+          const idProblem = customIdProblem(config.provider, id);
+          if (idProblem) {
+            problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
+            continue;
+          }
+          await out.write(
+            wire.writeRequest(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
+          );
         }
-        if (problems.length > 0) continue; // keep validating, stop writing: the target fails anyway
-        const id = (customId as { text: string }).text;
-        const idProblem = customIdProblem(config.provider, id);
-        if (idProblem) {
-          problems.push({ line, message: `custom_id "${id}" ${idProblem}` });
-          continue;
-        }
-        await out.write(
-          requestLine(settings, id, system?.ok ? system.text : undefined, (user as { text: string }).text),
-        );
+        if (problems.length > 0) return { kind: 'failed', failure: badInputFailure(ctx.root, source, problems) };
       }
     } finally {
       await out.close();
     }
-    if (problems.length > 0) return { kind: 'failed', failure: badInputFailure(ctx.root, source, problems) };
     return { kind: 'done', summary: `${out.lines} requests` };
   },
 };

@@ -3,13 +3,12 @@
  * Remote stages reach the Batch API only through here, so tests and `--offline` swap the base URL,
  * never the code path.
  */
-import type { ProviderName } from '../batch-api/types.ts';
 import type { BatchServices } from './batch/services.ts';
 import type { OnlineServices } from './online/services.ts';
 
 export interface StageServices {
   /** One per provider the project's batch rules name, when the command may talk to them (build, status refresh, cancel). */
-  readonly providers?: Partial<Record<ProviderName, BatchServices>>;
+  readonly providers?: Readonly<Record<string, BatchServices>>;
   /** Tests: a single Batch API connection, used for whichever provider it speaks. */
   readonly batch?: BatchServices;
   /** Present when the command may send online requests (build with an `online` rule, or `--sample`). */
@@ -17,8 +16,8 @@ export interface StageServices {
 }
 
 /** The connection to this provider's batch API, if the command has one. */
-export function batchServicesFor(services: StageServices, provider: ProviderName): BatchServices | undefined {
+export function batchServicesFor(services: StageServices, provider: string): BatchServices | undefined {
   const named = services.providers?.[provider];
   if (named) return named;
-  return services.batch && services.batch.api.traits.name === provider ? services.batch : undefined;
+  return services.batch && services.batch.api.provider === provider ? services.batch : undefined;
 }

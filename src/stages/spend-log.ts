@@ -7,11 +7,15 @@
  * The ledgers (markers) say what a target's current results cost; this log says what was paid,
  * including results a later prompt change made useless. The `--max-cost` guard counts it, so
  * re-running cannot creep past a budget, and the output/input ratio learned per rule and model
- * comes from it. Reading it is one small file, no network, no tokenizer: fit for `status`.
+ * comes from it. Reading it is one small file, no network, no tokenizer: fit for `status`. Its
+ * first line is the state header (util/state-format.ts; none in logs of llmake 0.1.0, whose first
+ * line is empty).
  */
-import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isStateHeaderLine } from '../util/state-format.ts';
+import { openStateLines } from '../util/state-lines.ts';
 
 export interface SpendEntry {
   /** The batch id (one line per batch; a repeated one replaces the earlier line). */
@@ -64,11 +68,22 @@ export function spendFile(root: string): string {
   return path.join(root, '.pipeline', 'spend.jsonl');
 }
 
-/** Appends one entry. The leading newline ends a line a crash may have torn, so only that one is lost. */
-export async function appendSpend(root: string, entry: SpendEntry): Promise<void> {
-  const file = spendFile(root);
-  await mkdir(path.dirname(file), { recursive: true });
-  await appendFile(file, `\n${JSON.stringify(entry)}\n`);
+/** Appends of this process run one after another, so that only the first to a new file writes its header. */
+let appending = Promise.resolve();
+
+/** Appends one entry (after a line a crash may have torn, so only that one is lost). */
+export function appendSpend(root: string, entry: SpendEntry): Promise<void> {
+  const append = async () => {
+    const handle = await openStateLines(spendFile(root));
+    try {
+      await handle.write(`${JSON.stringify(entry)}\n`);
+    } finally {
+      await handle.close();
+    }
+  };
+  const done = appending.then(append);
+  appending = done.catch(() => undefined);
+  return done;
 }
 
 /** Per file: the last read, reused while size and mtime are unchanged (estimates read it once per target). */
@@ -85,14 +100,18 @@ export async function readSpend(root: string): Promise<SpendEntry[]> {
   }
   const known = memo.get(file);
   if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.entries;
-  const entries = parseSpend(readFileSync(file, 'utf8'));
+  const entries = parseSpend(readFileSync(file, 'utf8'), file);
   memo.set(file, { size: st.size, mtimeMs: st.mtimeMs, entries });
   return entries;
 }
 
-export function parseSpend(text: string): SpendEntry[] {
+/** `file`: where `text` came from, to name it when its header is a newer format's (NewerStateError). */
+export function parseSpend(text: string, file = 'spend.jsonl'): SpendEntry[] {
   const byKey = new Map<string, SpendEntry>();
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  // Files of 0.1.0 start with an empty line; the header, when there is one, is the first line.
+  if (isStateHeaderLine(lines[0]!, file)) lines[0] = '';
+  for (const line of lines) {
     if (!line.trim()) continue;
     let value: unknown;
     try {

@@ -25,6 +25,8 @@ export interface ProgressSourceOptions {
   /** Absolute state directory (where the build lock lives). */
   stateDir: string;
   connector?: Connector;
+  /** Without a connector: the setting that is missing to reach the API (a key variable). */
+  missingSetting?: string;
   /** Between refreshes through the Batch API. */
   apiIntervalMs: number;
   /** Between refreshes from the files while a build runs (its progress shows within this). */
@@ -80,7 +82,7 @@ export async function openProgressSource(opts: ProgressSourceOptions): Promise<R
     services: {},
     source: {
       kind: 'files',
-      staleNote: 'in-flight batches as last recorded (set OPENAI_API_KEY or use --offline to refresh them)',
+      staleNote: `in-flight batches as last recorded (set ${opts.missingSetting ?? 'the API key'} or use --offline to refresh them)`,
     },
     nextInMs: opts.idleIntervalMs ?? opts.filesIntervalMs,
     release: nothing,

@@ -18,6 +18,8 @@ export interface ViewOptions {
   requested: readonly string[];
   port: number;
   connector?: Connector;
+  /** Without a connector: the setting that is missing to reach the API, for the page's note. */
+  missingSetting?: string;
   apiIntervalMs: number;
   filesIntervalMs: number;
   idleIntervalMs?: number;
@@ -37,9 +39,10 @@ export async function startView(opts: ViewOptions): Promise<Result<RunningView, 
   const rows = new RowsService(opts.project, files);
   const stateDir = path.join(opts.project.root, opts.project.stateDir);
   const feed = new LiveFeed(async () => {
-    const { apiIntervalMs, filesIntervalMs, idleIntervalMs, connector } = opts;
+    const { apiIntervalMs, filesIntervalMs, idleIntervalMs, connector, missingSetting } = opts;
     const source = await openProgressSource({
       stateDir,
+      ...(missingSetting ? { missingSetting } : {}),
       apiIntervalMs,
       filesIntervalMs,
       ...(idleIntervalMs ? { idleIntervalMs } : {}),

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBatchApi } from '../../src/batch-api/client.ts';
-import { PROVIDER_TRAITS } from '../../src/batch-api/traits.ts';
+import { createBatchApi } from '../../src/providers/shared/openai-batches.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { parseEnqueuedLimit } from '../../src/stages/batch/learned-limits.ts';
 import { API_KEY, createHarness, requestLines, type Harness } from './harness.ts';
 
@@ -38,7 +38,7 @@ async function azureHarness(maxEnqueuedTokens: number): Promise<Harness> {
     apiKey: API_KEY,
     baseURL: azureURL(harness),
     defaultHeaders: { 'api-key': API_KEY },
-    traits: PROVIDER_TRAITS.azure,
+    provider: providerSpec('azure'),
     maxRetries: 0,
     env: {},
   });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { APIConnectionError, APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBatchApi, scrubSecrets, toApiError } from '../../src/batch-api/client.ts';
+import { createBatchApi, scrubSecrets, toApiError } from '../../src/providers/shared/openai-batches.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { streamLines } from '../../src/stages/batch/collect.ts';
@@ -40,6 +40,7 @@ describe('batch API client', () => {
     const created = await api.createBatch({
       inputFileId: file.value.id,
       endpoint: '/v1/chat/completions',
+      model: 'gpt-4.1',
       completionWindow: '24h',
       metadata: { pipeline_intent: 'abc12345' },
     });
@@ -89,6 +90,7 @@ describe('batch API client', () => {
       await api.createBatch({
         inputFileId: 'file-x',
         endpoint: '/v1/chat/completions',
+        model: 'gpt-4.1',
         completionWindow: '24h',
         metadata: {},
       }),
@@ -97,6 +99,7 @@ describe('batch API client', () => {
       await api.createBatch({
         inputFileId: 'file-x',
         endpoint: '/v1/chat/completions',
+        model: 'gpt-4.1',
         completionWindow: '24h',
         metadata: {},
       }),
@@ -107,6 +110,7 @@ describe('batch API client', () => {
       await dead.createBatch({
         inputFileId: 'f',
         endpoint: '/v1/chat/completions',
+        model: 'gpt-4.1',
         completionWindow: '24h',
         metadata: {},
       }),

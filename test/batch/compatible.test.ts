@@ -5,8 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchApi } from '../../src/batch-api/client.ts';
-import { PROVIDER_TRAITS } from '../../src/batch-api/traits.ts';
+import { createBatchApi } from '../../src/providers/shared/openai-batches.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 
 const looseBatch = {
   id: 'batch_loose',
@@ -39,7 +39,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('an OpenAI-compatible server', () => {
   const api = () =>
-    createBatchApi({ apiKey: 'k', baseURL, maxRetries: 0, env: {}, traits: PROVIDER_TRAITS['openai-compatible'] });
+    createBatchApi({ apiKey: 'k', baseURL, maxRetries: 0, env: {}, provider: providerSpec('openai-compatible') });
 
   it('reads a bare-array `errors`, an empty output file id and missing counts', async () => {
     const got = await api().retrieveBatch('batch_loose');
@@ -55,7 +55,7 @@ describe('an OpenAI-compatible server', () => {
 
   it('reads a list without has_more as the last page', async () => {
     const page = await api().listBatches({ limit: 100 });
-    expect(page.ok && page.value.hasMore).toBe(false);
+    expect(page.ok && page.value.next).toBeUndefined();
     expect(page.ok && page.value.data.map((b) => b.id)).toEqual(['batch_loose']);
   });
 });

@@ -139,6 +139,7 @@ describe('crash safety', () => {
     const made = await h.api.createBatch({
       inputFileId: file.value.id,
       endpoint: '/v1/chat/completions',
+      model: 'gpt-4.1',
       completionWindow: '24h',
       metadata: { pipeline_intent: 'handmade01', pipeline_sha256: sha },
     });

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBatchApi } from '../../src/batch-api/client.ts';
+import { createBatchApi } from '../../src/providers/shared/openai-batches.ts';
 import { pipelineSchema } from '../../src/config/schema.ts';
 import { runBuild } from '../../src/engine/build.ts';
 import { collectStatus } from '../../src/engine/status.ts';

@@ -8,9 +8,8 @@
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createAnthropicApi } from '../../src/batch-api/anthropic.ts';
-import { createBatchApi } from '../../src/batch-api/client.ts';
-import type { BatchApi } from '../../src/batch-api/types.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
+import type { BatchApi } from '../../src/providers/batch-api.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorOptions } from '../../src/emulator/types.ts';
 import { batchConfigSchema, type BatchStageConfig } from '../../src/stages/batch/config.ts';
@@ -131,11 +130,8 @@ export async function createHarness(
   const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...opts.emulator });
   const provider = opts.provider ?? 'openai';
   const maxRetries = opts.maxRetries ?? 0;
-  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
-  const api =
-    provider === 'anthropic'
-      ? createAnthropicApi({ apiKey: API_KEY, baseURL: new URL(emulator.url).origin, maxRetries })
-      : createBatchApi({ apiKey: API_KEY, baseURL: emulator.url, maxRetries, env: {} });
+  const spec = providerSpec(provider);
+  const api = await spec.batch({ ...spec.offline(new URL(emulator.url).origin), apiKey: API_KEY, maxRetries });
   const services = createBatchServices(api, opts.limits);
   const config = batchConfigSchema.parse({ kind: 'batch', provider, ...opts.config });
   const ctx = (subject: string, o: { force?: boolean } = {}): TargetContext => {

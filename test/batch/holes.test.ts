@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
+import { STATE_HEADER } from '../../src/util/state-format.ts';
 import { API_KEY, createHarness, expectDone, requestLines, TEST_PROVIDERS, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -151,7 +152,9 @@ describe('paid results are never thrown away', () => {
     await h.writeRequests('art', requestLines('art', 4, 'A different prompt.'));
     await h.cycle(['art']);
     const cache = await readFile(path.join(h.root, '.pipeline/cache/paraphrase_batch/results/art.jsonl'), 'utf8');
-    expect(cache.split('\n').filter(Boolean)).toHaveLength(4);
+    const [header, ...paid] = cache.split('\n').filter(Boolean);
+    expect(header).toBe(STATE_HEADER);
+    expect(paid).toHaveLength(4);
     // Back to the version the batch was cut from: its 4 paid results answer it, nothing is sent.
     const before = (await h.emulator.stats()).requestsExecuted;
     await h.writeRequests('art', lines);
@@ -305,7 +308,13 @@ describe('adoption without batch metadata (Anthropic)', () => {
         .map((l) => `${JSON.stringify(l)}\n`)
         .join(''),
     );
-    const made = await h.api.createBatch({ inputData: foreign, endpoint: '', completionWindow: '24h', metadata: {} });
+    const made = await h.api.createBatch({
+      inputData: foreign,
+      endpoint: '',
+      model: '',
+      completionWindow: '24h',
+      metadata: {},
+    });
     if (!made.ok) throw new Error(made.error.message);
     await h.writeRequests('solo', h.lines('solo', 3));
     // Our create never reaches the provider; nothing is made.

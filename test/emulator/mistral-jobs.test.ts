@@ -330,12 +330,16 @@ describe('list', () => {
 });
 
 describe('files, auth and faults', () => {
-  it('results can be downloaded for 24 h after completion, uploads are kept 30 days', async () => {
+  it('files are listed by search, purpose and sample type; results can be downloaded for 24 h after completion, uploads are kept 30 days', async () => {
     rig = await startMistralRig({ clock: new ManualClock(Date.UTC(2026, 0, 1)) });
     const done = await later(rig, (await submit(rig, 2)).id, 5000);
     const output = await rig.client.files.retrieve({ fileId: done.outputFile as string });
     expect(output).toMatchObject({ purpose: 'batch', sampleType: 'batch_result', source: 'mistral', deleted: false });
     expect(output.expiresAt).toBe((done.completedAt as number) + 86_400);
+    const byName = await rig.client.files.list({ search: 'input', purpose: 'batch' });
+    expect(byName.data.map((f) => f.filename)).toEqual(['input.jsonl']);
+    const results = await rig.client.files.list({ sampleType: ['batch_result'] });
+    expect(results.data.map((f) => f.id)).toEqual([done.outputFile]);
     rig.clock.advance(24 * HOUR);
     await expect(rig.client.files.download({ fileId: done.outputFile as string })).rejects.toMatchObject({
       statusCode: 404,

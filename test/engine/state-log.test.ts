@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StateStore, STATE_LOG, type TargetRecord } from '../../src/engine/state-store.ts';
+import { NewerStateError, STATE_FORMAT, STATE_HEADER } from '../../src/util/state-format.ts';
 
 const record = (target: string, fingerprint = 'f1'): TargetRecord => ({
   version: 1,
@@ -24,10 +25,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const lines = () =>
-  readFileSync(path.join(dir, STATE_LOG), 'utf8')
+/** The log's lines after its header (which every log this version writes starts with). */
+const lines = () => {
+  const [header, ...rest] = readFileSync(path.join(dir, STATE_LOG), 'utf8')
     .split('\n')
     .filter((l) => l.length > 0);
+  expect(header).toBe(STATE_HEADER);
+  return rest;
+};
 
 describe('the state log', () => {
   it('reads back records with non-ASCII text (paths, failure messages) exactly, beside ASCII ones', async () => {
@@ -97,6 +102,40 @@ describe('the state log', () => {
     const again = new StateStore(dir);
     expect(await again.read('paraphrased/anatomy.jsonl')).toBeDefined();
     expect(await again.read('requests.jsonl')).toBeUndefined();
+  });
+
+  it("reads a log without a header (llmake 0.1.0's), and its first write rewrites it with one, every record kept", async () => {
+    const log = path.join(dir, STATE_LOG);
+    writeFileSync(log, `${JSON.stringify(record('a'))}\n${JSON.stringify(record('b'))}\n`);
+    StateStore.checkFormat(dir);
+    const store = new StateStore(dir);
+    expect(await store.read('a')).toEqual(record('a'));
+    expect(readFileSync(log, 'utf8').startsWith('{"version"')).toBe(true); // reading changes nothing
+    await store.write(record('c'));
+    expect(lines()).toHaveLength(3);
+    const again = new StateStore(dir);
+    for (const target of ['a', 'b', 'c']) expect(await again.read(target)).toEqual(record(target));
+  });
+
+  it('refuses a log a newer llmake wrote, on every read and write, and leaves it as it is', async () => {
+    const log = path.join(dir, STATE_LOG);
+    const newer = `{"state_format":${STATE_FORMAT + 1}}\n${JSON.stringify(record('a'))}\n`;
+    writeFileSync(log, newer);
+    expect(() => StateStore.checkFormat(dir)).toThrow(NewerStateError);
+    expect(() => StateStore.checkFormat(dir)).toThrow(
+      `${log} was written by a newer llmake (state format ${STATE_FORMAT + 1}; this llmake reads format ${STATE_FORMAT} and older)`,
+    );
+    await expect(new StateStore(dir).read('a')).rejects.toThrow(NewerStateError);
+    expect(() => new StateStore(dir).stampsSync('a')).toThrow(NewerStateError);
+    await expect(new StateStore(dir).write(record('b'))).rejects.toThrow(NewerStateError);
+    await expect(new StateStore(dir).remove('a')).rejects.toThrow(NewerStateError);
+    expect(readFileSync(log, 'utf8')).toBe(newer);
+  });
+
+  it('a header torn by a crash is a torn line, not a newer format', async () => {
+    writeFileSync(path.join(dir, STATE_LOG), `{"state_for\n${JSON.stringify(record('a'))}\n`);
+    StateStore.checkFormat(dir);
+    expect(await new StateStore(dir).read('a')).toEqual(record('a'));
   });
 
   it('a built record is read for a no-op without parsing its JSON: stamps, config hash and spend come first on its line', async () => {

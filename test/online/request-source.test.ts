@@ -31,7 +31,7 @@ it('keeps no text or body per line, and reads each line back as checked (BOM, CR
   await writeFile(file, '\uFEFF' + lines.map((l) => JSON.stringify(l)).join('\r\n') + '\r\n');
   const refs = await refsOf(file);
   expect(refs.map((r) => Object.keys(r).sort())).toEqual(
-    refs.map(() => ['bytes', 'customId', 'endpoint', 'hash', 'line', 'model', 'offset']),
+    refs.map(() => ['bytes', 'customId', 'endpoint', 'hash', 'line', 'model', 'offset', 'wire']),
   );
   const full = await readRequestFile(file, dir);
   if (!full.ok) throw new Error(full.error.message);

@@ -1,9 +1,17 @@
 /**
- * The package as a user gets it: `npm pack`, installed from the tarball into a fresh directory
- * outside the repository (only the registry's dependencies), then `pipeline init` on a CSV and on a
- * JSONL file and `pipeline build --offline --wait` through the installed bin, with plain node.
+ * The package as a user gets it, the way the README's first block installs it: `npm pack` (in
+ * this checkout, standing for the reader's clone), installed from the tarball into a fresh
+ * directory outside the repository (only the registry's dependencies), then `pipeline init` on a
+ * CSV and on a JSONL file and `pipeline build --offline --wait` through the installed bin, with
+ * plain node. Before that: what the tarball holds (what `npm publish` would upload), that
+ * `npm publish --dry-run` has nothing to correct, and that the install is quiet.
+ *
+ * `npm pack` runs `prepack` (npm run build: dist/ of this checkout, with tsc) but no longer
+ * re-bundles the checkout's CLI: that is `postprepare` (npm ci), because a `prepare` run by this
+ * pack once replaced the bundle other test files were running from (scripts/publish-bundle.ts).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,14 +52,43 @@ async function jsonl(file: string): Promise<Record<string, unknown>[]> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** A line of `npm install-scripts ls` (npm ≥ 11.16): a package whose install scripts the project has not reviewed. */
+const UNREVIEWED = /^ {2}(\S+)@[^@\s]+ \((.+)\)$/;
+/**
+ * Dependencies (or theirs) that have install scripts, none of which llmake needs: @google/genai's
+ * is `echo 'preinstall: no-op'`, protobufjs's checks the version scheme of its dependents, and
+ * esbuild's (through tsx) verifies the platform binary its optional dependency already installed.
+ * The README tells the user to deny them (`npm install-scripts deny …`, which writes these
+ * entries), and the project below is installed so: none of their scripts runs.
+ */
+const UNNEEDED_SCRIPTS = ['@google/genai', 'esbuild', 'protobufjs'];
+
+const manifest = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+let tarball: string;
+let packed: string[];
+let install: { stdout: string; stderr: string };
+
+/** The JSON npm prints after the output of the lifecycle scripts it ran. */
+const npmJson = (stdout: string): unknown => JSON.parse(stdout.slice(stdout.search(/^[[{]/m)));
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-package-'));
   expect(path.relative(REPO, dir).startsWith('..')).toBe(true);
-  await run('npm', ['pack', '--pack-destination', dir], { cwd: REPO, env: { ...env, PATH: process.env.PATH } });
-  const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
-  expect(tarball).toBeDefined();
-  await writeFile(path.join(dir, 'package.json'), '{ "name": "my-dataset-job", "private": true }\n');
-  await run('npm', ['install', `./${tarball}`], { cwd: dir, env });
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, env });
+  const [info] = npmJson(pack.stdout) as { filename: string; files: { path: string }[] }[];
+  tarball = info!.filename;
+  packed = info!.files.map((f) => f.path);
+  const allowScripts = Object.fromEntries(UNNEEDED_SCRIPTS.map((name) => [name, false]));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'my-dataset-job', private: true, allowScripts }, null, 2)}\n`,
+  );
+  install = await run('npm', ['install', '--save-dev', `./${tarball}`], { cwd: dir, env });
   // The CLI's own temp dir (its config cache lives there), to see what it caches.
   env.TMPDIR = path.join(dir, 'tmp');
   await mkdir(env.TMPDIR);
@@ -62,6 +99,113 @@ afterAll(async () => {
 });
 
 describe('the installed package', () => {
+  it('is what the README installs: the tarball of this version, packed from a clone', async () => {
+    const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(tarball).toBe(`${manifest.name}-${manifest.version}.tgz`);
+    expect(firstBlock).toMatch(/^git clone .+ (\S+) && \(cd \1 && npm ci && npm pack\)/m);
+    expect(firstBlock).toContain(`npm install --save-dev ~/llmake/${tarball}`);
+    expect(firstBlock).toContain(`once published: npm install --save-dev ${manifest.name}`);
+    for (const command of [
+      "npx pipeline init 'data/*.csv'",
+      'npx pipeline build -n',
+      'npx pipeline build --offline --wait',
+    ])
+      expect(firstBlock).toContain(command);
+  });
+
+  it('holds what a user needs and nothing else; npm publish --dry-run has nothing to correct', async () => {
+    for (const file of packed)
+      expect(file).toMatch(
+        /^(package\.json|README\.md|CHANGELOG\.md|docs\/config\.md|bin\/pipeline\.js|bin\/current-bundle\.js|dist\/src\/.+\.(js|d\.ts|html|css))$/,
+      );
+    for (const needed of [
+      'bin/pipeline.js',
+      'dist/src/cli/run.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'docs/config.md',
+      'CHANGELOG.md',
+    ])
+      expect(packed).toContain(needed);
+    const changelog = await readFile(path.join(REPO, 'CHANGELOG.md'), 'utf8');
+    expect(changelog, 'a section for this version').toMatch(
+      new RegExp(`^## ${manifest.version.replaceAll('.', '\\.')} `, 'm'),
+    );
+    expect(
+      packed.filter((f) => f.startsWith('dist/src/data/')),
+      "the MMLU generator is the repository's",
+    ).toEqual([]);
+    // The registry is never reached (a closed loopback port, no retries); no script runs (dist/ is
+    // the one just packed). A machine not logged in to the registry is the one warning a dry run
+    // may give; anything about the package itself would be another (e.g. npm correcting `bin`).
+    const registry = 'http://127.0.0.1:9/';
+    const dry = await run(
+      'npm',
+      ['publish', '--dry-run', '--ignore-scripts', '--json', `--registry=${registry}`, '--fetch-retries=0'],
+      { cwd: REPO, env },
+    );
+    const warnings = dry.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('npm warn'))
+      .filter((l) => l !== `npm warn publish This command requires you to be logged in to ${registry} (dry-run)`);
+    expect(warnings).toEqual([]);
+    const published = (npmJson(dry.stdout) as Record<string, { files: { path: string }[] }>)[manifest.name]!;
+    expect(published.files.map((f) => f.path).sort()).toEqual([...packed].sort());
+  });
+
+  it('installs silently, with no install script of its own and without its dev dependencies', async () => {
+    expect(install.stderr).toBe('');
+    const installed = JSON.parse(
+      await readFile(path.join(dir, 'node_modules', manifest.name, 'package.json'), 'utf8'),
+    ) as {
+      scripts?: Record<string, string>;
+    };
+    // What npm runs (or, unreviewed, lists) when a package is installed from a tarball or a folder.
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(installed.scripts?.[script], script).toBeUndefined();
+    expect(existsSync(path.join(dir, 'node_modules', manifest.name, 'binding.gyp'))).toBe(false);
+    // A project that has not reviewed them yet is told about these three only.
+    const [major, minor] = (await run('npm', ['--version'], { env })).stdout.split('.').map(Number);
+    if (major! > 11 || (major === 11 && minor! >= 16)) {
+      const file = path.join(dir, 'package.json');
+      const reviewed = await readFile(file, 'utf8');
+      const { allowScripts: _, ...bare } = JSON.parse(reviewed) as Record<string, unknown>;
+      await writeFile(file, JSON.stringify(bare));
+      try {
+        const ls = await run('npm', ['install-scripts', 'ls'], { cwd: dir, env });
+        const listed = ls.stdout.split('\n').flatMap((l) => UNREVIEWED.exec(l)?.[1] ?? []);
+        expect(listed.sort(), ls.stdout).toEqual(UNNEEDED_SCRIPTS);
+      } finally {
+        await writeFile(file, reviewed);
+      }
+    }
+    const tree = JSON.parse((await run('npm', ['ls', '--all', '--json'], { cwd: dir, env })).stdout) as {
+      dependencies: Record<string, { version: string; dependencies?: Record<string, unknown> }>;
+    };
+    const llmake = tree.dependencies[manifest.name]!;
+    expect(llmake.version).toBe(manifest.version);
+    expect(Object.keys(llmake.dependencies ?? {}).sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    for (const dev of ['typescript', 'vitest', 'eslint', 'prettier', 'playwright-core', 'ajv']) {
+      expect(Object.hasOwn(manifest.devDependencies, dev), dev).toBe(true);
+      expect(existsSync(path.join(dir, 'node_modules', dev)), dev).toBe(false);
+    }
+  });
+
+  it('answers --version and --help with plain node, saying nothing on stderr', async () => {
+    const version = await npx(dir, 'pipeline', '--version');
+    expect(version).toEqual({ code: 0, stdout: `pipeline ${manifest.version}\n`, stderr: '' });
+    const help = await npx(dir, 'pipeline', '--help');
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toContain('Usage: pipeline <command> [targets...] [options]');
+    for (const command of ['init', 'build', 'status', 'cancel', 'clean', 'graph', 'watch', 'view', 'emulator'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    const buildHelp = await npx(dir, 'pipeline', 'build', '--help');
+    expect(buildHelp.code, buildHelp.stderr).toBe(0);
+    expect(buildHelp.stdout).toContain('--offline');
+  });
+
   it(
     'scaffolds a CSV job with pipeline init, prices it, and runs it offline',
     async () => {

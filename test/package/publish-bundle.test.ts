@@ -1,5 +1,5 @@
 /**
- * A rebuild of the CLI bundle (npm ci, npm run bundle, npm pack's prepare) while a command runs
+ * A rebuild of the CLI bundle (npm ci, npm run bundle) while a command runs
  * from the old one: the old directory stays, so the running command's later lazy imports still
  * find their chunks; the pointer names the new one; a directory replaced over a day ago goes.
  */

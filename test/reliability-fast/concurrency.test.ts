@@ -3,7 +3,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { createBatchApi } from '../../src/batch-api/client.ts';
+import { createBatchApi } from '../../src/providers/shared/openai-batches.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
 import { runCli } from '../helpers/rig.ts';

@@ -15,8 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
-import { createAnthropicApi } from '../../src/batch-api/anthropic.ts';
-import { createBatchApi } from '../../src/batch-api/client.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { mmluConfig, type ConfigProvider } from '../helpers/mmlu-config.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
 import { REPO, Rig, runCli, runCliAuto, type CliResult } from '../helpers/rig.ts';
@@ -342,10 +341,8 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
   const job = await makeJob(spec, 'pipeline-rel-ref-');
   const emu = await emulatorFor(job, { speed: 1000 });
   try {
-    const api =
-      spec.provider === 'anthropic'
-        ? createAnthropicApi({ apiKey: FAKE_KEY, baseURL: new URL(emu.url).origin })
-        : createBatchApi({ apiKey: FAKE_KEY, baseURL: emu.url });
+    const provider = providerSpec(spec.provider ?? 'openai');
+    const api = await provider.batch({ ...provider.offline(new URL(emu.url).origin), apiKey: FAKE_KEY });
     const services = { batch: createBatchServices(api) };
     for (let i = 0; ; i++) {
       const run = await job.rig.build([], { services });

@@ -10,7 +10,7 @@
  * - rows lost: requests without a 200 line in the results file, or out of order.
  */
 import { readFile } from 'node:fs/promises';
-import { requestHash } from '../../src/stages/batch/request-file.ts';
+import { requestHash } from '../../src/providers/shared/line-tools.ts';
 import { bodyHash, requestLines, startOnlineRig, until, type RequestLine } from '../e2e/online-helpers.ts';
 
 export interface OnlineCrashFigures {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestEntry } from '../../src/stages/batch/request-file.ts';
 import { lineHash } from '../../src/stages/batch/request-file.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { expectedReasks } from '../../src/stages/structured/expected-reasks.ts';
 import { effectiveEntries, lineKey, type InvalidRecord } from '../../src/stages/structured/reask.ts';
 
@@ -20,6 +21,7 @@ function entry(customId: string, anthropic = false): RequestEntry {
     bytes: JSON.stringify(line).length,
     text: JSON.stringify(line),
     body,
+    wire: providerSpec(anthropic ? 'anthropic' : 'openai').wire,
   };
 }
 const bad = (attempt: number, message = 'difficulty: Required'): InvalidRecord => ({

@@ -158,7 +158,7 @@ export const buildCommand: Command = {
     if (conn?.description) io.stderr.write(`${conn.description}\n`);
     try {
       const services = conn
-        ? await makeServices(conn, {
+        ? makeServices(conn, {
             maxCostUsd: value(limits.maxCostUsd),
             maxEnqueuedTokens: value(limits.maxEnqueuedTokens),
             maxInFlightBatches: value(limits.maxInFlightBatches),

@@ -90,7 +90,7 @@ async function cancelHere(
     if (!connection.ok) return reportUsageError(io.stderr, connection.error);
     const conn = connection.value;
     try {
-      const services = await makeServices(conn, {});
+      const services = makeServices(conn, {});
       io.stdout.write(
         formatCancelOutcomes(await cancelTargets(project, targets, { services, clock, signal: io.signal })),
       );

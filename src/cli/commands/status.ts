@@ -9,7 +9,7 @@ import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { COMMAND_SUMMARIES } from '../command-list.ts';
-import { connect } from '../connect.ts';
+import { connect, missingSetting } from '../connect.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
@@ -48,13 +48,14 @@ export const statusCommand: Command = {
     // Nothing remote that is not up to date: nothing in flight to refresh, so no connection (and
     // no emulator with --offline). The stats, records and results of that check are the status pass's.
     const first = firstRead(project);
+    const missing = flag(args, 'offline') ? undefined : missingSetting(project, io.env);
     const canConnect =
       remoteWorkIn(project, withDependencies(project.graph, requested), first) &&
-      ((flag(args, 'offline') && !busy) || (!flag(args, 'offline') && Boolean(io.env.OPENAI_API_KEY?.trim())));
+      (flag(args, 'offline') ? !busy : missing === undefined);
     const connection = canConnect ? await connect(project, flag(args, 'offline'), io.env) : undefined;
     const conn = connection?.ok ? connection.value : undefined;
     try {
-      const services = conn ? await makeServices(conn, {}) : {};
+      const services = conn ? makeServices(conn, {}) : {};
       const statuses = await collectStatus({
         root: project.root,
         stateDir: project.stateDir,
@@ -84,7 +85,9 @@ export const statusCommand: Command = {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
         io.stdout.write(formatMoney(money));
         if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
-          io.stdout.write('(in-flight batches not refreshed: no OPENAI_API_KEY; add --offline for the emulator)\n');
+          io.stdout.write(
+            `(in-flight batches not refreshed: ${missing ? `no ${missing}` : 'the emulator is busy'}; add --offline for the emulator)\n`,
+          );
       }
       return 0;
     } finally {

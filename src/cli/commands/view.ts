@@ -5,7 +5,7 @@
  */
 import { stringOption, flag, numberOption, type Command } from '../command.ts';
 import { COMMAND_SUMMARIES } from '../command-list.ts';
-import { connect } from '../connect.ts';
+import { connect, missingSetting } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
@@ -49,8 +49,9 @@ export const viewCommand: Command = {
     const { project, requested } = selected;
 
     const offline = flag(args, 'offline');
+    const missing = offline ? undefined : missingSetting(project, io.env);
     const connector: Connector | undefined =
-      offline || io.env.OPENAI_API_KEY?.trim()
+      missing === undefined
         ? {
             kind: offline ? 'emulator' : 'api',
             async open() {
@@ -58,7 +59,7 @@ export const viewCommand: Command = {
               if (!connection.ok) return { ok: false, error: connection.error.message };
               return {
                 ok: true,
-                value: { services: await makeServices(connection.value, {}), close: () => connection.value.close() },
+                value: { services: makeServices(connection.value, {}), close: () => connection.value.close() },
               };
             },
           }
@@ -70,6 +71,7 @@ export const viewCommand: Command = {
       requested,
       port: port.value ?? 0,
       ...(connector ? { connector } : {}),
+      ...(missing ? { missingSetting: missing } : {}),
       apiIntervalMs: (interval.value ?? 10) * 1000,
       filesIntervalMs: 1000,
       idleIntervalMs: 3000,

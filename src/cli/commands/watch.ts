@@ -22,6 +22,7 @@ import { connect, type Connection } from '../connect.ts';
 import { reportUsageError } from '../errors.ts';
 import { loadProject, UsageError } from '../project.ts';
 import { makeServices } from '../services.ts';
+import { refuseNewerState } from '../targets.ts';
 import { announceWatch } from '../watch-presence.ts';
 
 export const watchCommand: Command = {
@@ -45,6 +46,8 @@ export const watchCommand: Command = {
     if (!poll.ok) return reportUsageError(io.stderr, new UsageError(poll.message));
     const first = await loadProject(configArg, io.cwd);
     if (!first.ok) return reportUsageError(io.stderr, first.error);
+    const refused = refuseNewerState(first.value, io);
+    if (refused !== undefined) return refused;
     const reporter = humanReporter(io.stdout, { verbose: flag(args, 'verbose') });
     // Tells `pipeline cancel` that a watch would send cancelled batches' remainder again.
     const presence = await announceWatch(path.join(first.value.root, first.value.stateDir), Date.now());
@@ -79,7 +82,7 @@ export const watchCommand: Command = {
           if (connection.description && !described) io.stderr.write(`${connection.description}\n`);
           described = true;
         }
-        const services = connection ? await makeServices(connection, {}) : {};
+        const services = connection ? makeServices(connection, {}) : {};
         const summary = await runBuild({
           root: p.root,
           stateDir: p.stateDir,

@@ -59,11 +59,30 @@ export async function uploadFile({ ctx, req, res }: MistralCall): Promise<void> 
   }
 }
 
-/** Newest first, `page` (from 0) and `page_size` (default 100). */
+/** Whether a file (as the API shows it) passes the list's filters. */
+function listed(file: Record<string, unknown>, query: URLSearchParams): boolean {
+  const search = query.get('search');
+  const among = (name: string) => {
+    const wanted = query.getAll(name).flatMap((v) => v.split(','));
+    return wanted.length === 0 || wanted.includes(String(file[name]));
+  };
+  return (
+    (!search || String(file.filename).includes(search)) &&
+    (!query.get('purpose') || file.purpose === query.get('purpose')) &&
+    among('sample_type') &&
+    among('source') &&
+    (query.getAll('mimetypes').length === 0 || query.getAll('mimetypes').includes(String(file.mimetype)))
+  );
+}
+
+/** Newest first; `search` (in the filename), `purpose`, `sample_type`, `source`, `mimetypes`; `page` (from 0), `page_size` (default 100). */
 export async function listFiles({ ctx, query, res }: MistralCall): Promise<void> {
   await ctx.jobs.refreshAll();
-  const all = ctx.files.list(ctx.clock.now());
-  sendJson(res, 200, { data: pageOf(all, query).map(fileObject), object: 'list', total: all.length }, ctx.counter);
+  const all = ctx.files
+    .list(ctx.clock.now())
+    .map(fileObject)
+    .filter((f) => listed(f, query));
+  sendJson(res, 200, { data: pageOf(all, query), object: 'list', total: all.length }, ctx.counter);
 }
 
 export function retrieveFile({ ctx, id, res }: MistralCall): void {

@@ -1,8 +1,8 @@
 /**
  * After a create that got no answer (timeout, dropped connection, 5xx, crash), did the provider
  * make the batch? This is the one place that decides. The batch carries our random intent id in
- * its metadata, so the list is walked (newest first) for it. Where the provider keeps no metadata
- * (Anthropic), size and creation time only name candidates — two lost creates of the same size, or
+ * its metadata (or a name the provider keeps), so the list is walked (newest first) for it. Where
+ * the provider keeps nothing of ours (Anthropic), size and creation time only name candidates — two lost creates of the same size, or
  * a provider clock hours off ours, make them ambiguous — and a candidate is adopted only once its
  * results prove it ours by custom ids (proof.ts); until it has ended the part waits:
  *
@@ -16,8 +16,8 @@
  * The walk is bounded by the provider's own clock only through the 24 h window (see poller.ts),
  * so a local clock hours off the provider's does not hide the batch.
  */
-import type { ApiError, BatchApi, RemoteBatch } from '../../batch-api/types.ts';
-import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
+import type { ApiError, BatchApi, RemoteBatch } from '../../providers/batch-api.ts';
+import { TERMINAL_STATUSES } from '../../providers/batch-api.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 import { ms, type Part } from './ledger.ts';
 import { INTENT_LOOKBACK_MS, refreshBatches, type PollSnapshot } from './poller.ts';
@@ -57,7 +57,7 @@ export async function confirmCreation(
     if (!walked.ok) return err(walked.error);
     snap = walked.value;
   }
-  if (api.traits.metadata) {
+  if (api.traits.findsLostCreates !== 'size-and-time') {
     const batch = snap.byIntent.get(part.intent);
     if (batch) return ok({ kind: 'found', batch });
   } else {

@@ -2,7 +2,8 @@
  * Drives one recorded part as far as it can go right now: finish its submission, read its status
  * (from the build's list snapshot, else one retrieve) and collect it once it is terminal.
  */
-import { TERMINAL_STATUSES, describeApiError, type RemoteBatch } from '../../batch-api/types.ts';
+import { TERMINAL_STATUSES, describeApiError, type RemoteBatch } from '../../providers/batch-api.ts';
+import { providerSpec } from '../../providers/registry.ts';
 import { collectPart } from './collect.ts';
 import type { Part } from './ledger.ts';
 import type { RequestFile } from './request-file.ts';
@@ -48,7 +49,7 @@ async function currentStatus(
   }
   const notFound = (why: string): StepResult => ({
     kind: 'failed',
-    message: `batch ${id} recorded in the marker is unknown to the provider (${why}); check OPENAI_BASE_URL / OPENAI_PROJECT_ID, or delete the marker if that batch is gone for good`,
+    message: `batch ${id} recorded in the marker is unknown to the provider (${why}); check where calls go (${providerSpec(run.svc.api.provider).env.hint}), or delete the marker if that batch is gone for good`,
   });
   if (snap?.missing.has(id)) return { ok: false, step: notFound('HTTP 404') };
   const one = await run.svc.api.retrieveBatch(id);

@@ -3,10 +3,13 @@
  * successful result: `{"hash": <request hash>, "custom_id", "batch", "result": <provider line>}`.
  * A request whose hash is here is never sent again. Appends may be torn by a crash and the same
  * batch may be downloaded twice, so the reader skips garbage and keeps the first line per hash.
+ * The first line is the state header (util/state-format.ts; none in files of llmake 0.1.0).
  */
-import { open, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonl } from '../../util/jsonl.ts';
+import { isStateHeader } from '../../util/state-format.ts';
+import { openStateLines } from '../../util/state-lines.ts';
 import { isRecord } from '../record-template.ts';
 import { isSuccessLine } from '../result-line.ts';
 
@@ -38,6 +41,7 @@ export async function readCacheIndex(file: string, match?: MatchUnhashed): Promi
   try {
     for await (const entry of readJsonl(file)) {
       if (entry.kind !== 'value' || !isRecord(entry.value)) continue;
+      if (entry.offset === 0 && isStateHeader(entry.value, file)) continue;
       const { result, request_sha: requestSha, custom_id: customId } = entry.value;
       let hash = entry.value.hash;
       if (hash === null && match && typeof requestSha === 'string' && typeof customId === 'string')
@@ -95,16 +99,7 @@ export class CacheAppender {
   #buffered = 0;
 
   static async open(file: string): Promise<CacheAppender> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(file, 'a+');
-    // A crash may have left a torn last line: start on a fresh line so the next one stays whole.
-    const { size } = await handle.stat();
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) await handle.write('\n');
-    }
-    return new CacheAppender(handle);
+    return new CacheAppender(await openStateLines(file));
   }
 
   async append(entry: CacheEntry): Promise<void> {

@@ -7,9 +7,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { RemoteBatch } from '../../batch-api/types.ts';
-import { describeApiError } from '../../batch-api/types.ts';
+import type { RemoteBatch } from '../../providers/batch-api.ts';
+import { describeApiError } from '../../providers/batch-api.ts';
 import { CacheAppender } from './cache.ts';
+import { downloadWhole, DownloadDropped } from './download.ts';
 import { isTokenLimitFailure } from './classify.ts';
 import { backOffOnTokenLimit } from './token-limit.ts';
 import { readResultLine, type ResultLine } from '../result-line.ts';
@@ -50,7 +51,7 @@ export async function collectPart(
       ['error', batch.errorFileId],
     ] as const) {
       if (!fileId) continue;
-      const stream = await run.svc.api.downloadFile(fileId);
+      const stream = await downloadWhole(run.svc.api, fileId, run.ctx.clock, run.ctx.signal);
       if (!stream.ok) {
         // A terminal batch's file that the provider no longer has (expired, deleted) will never
         // come back: its requests are unanswered, which is a definite outcome, not a wait.
@@ -82,6 +83,14 @@ export async function collectPart(
         } else answers.set(r.customId, r.kind === 'errored' ? r : r.kind);
       }
     }
+  } catch (error) {
+    // Kept so far: the paid lines already in the cache. The rest is downloaded again next time.
+    if (error instanceof DownloadDropped)
+      return {
+        kind: 'waiting',
+        why: `downloading results of ${batch.id}: the connection kept dropping (${error.message}); trying again next poll`,
+      };
+    throw error;
   } finally {
     await appender.close();
   }
@@ -257,7 +266,7 @@ async function collectFailedBatch(run: BatchRun, part: Part, batch: RemoteBatch)
 }
 
 /** Lines of a byte stream, decoded as UTF-8, without loading the whole file. */
-export async function* streamLines(stream: Readable): AsyncGenerator<string> {
+export async function* streamLines(stream: Readable | AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {

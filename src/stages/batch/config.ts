@@ -2,26 +2,32 @@
 import { z } from 'zod';
 import { pricingSchema } from '../pricing-schema.ts';
 import { reaskOptions } from '../structured/reask-options.ts';
-import { PROVIDERS } from '../../batch-api/types.ts';
-import { PROVIDER_TRAITS } from '../../batch-api/traits.ts';
+import { allProviders, DEFAULT_PROVIDER, PROVIDER_NAMES, providerSpec } from '../../providers/registry.ts';
+import { windowHours } from '../../providers/shared/window.ts';
 import type { PriceTable } from '../../tokens/prices.ts';
 
 const positiveInt = z.number().int().positive();
+/** The largest caps any provider has: a rule's own cap is then checked against its provider's. */
+const ceiling = (key: 'maxRequestsPerBatch' | 'maxBytesPerBatch') =>
+  Math.max(...allProviders().map((p) => p.traits[key]));
+const MB = 1024 * 1024;
 
 export const batchConfigSchema = z
   .strictObject({
     kind: z.literal('batch'),
     provider: z
-      .enum(PROVIDERS)
-      .default('openai')
+      .enum(PROVIDER_NAMES)
+      .default(DEFAULT_PROVIDER)
       .describe(
-        "Who runs the batches: `openai` (OPENAI_API_KEY, OPENAI_BASE_URL), `anthropic` (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL), `azure` (AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT; models are deployment names) or `openai-compatible` (any server with OpenAI's Files + Batches API: `baseURL`, `apiKeyEnv`). Must match the requests rule's.",
+        `Who runs the batches (${PROVIDER_NAMES.map((n) => `\`${n}\``).join(', ')}; the README's provider table says what each needs: ${allProviders()
+          .map((p) => `${p.name}: ${p.env.hint}`)
+          .join('; ')}). Must match the requests rule's.`,
       ),
     baseURL: z
       .url()
       .optional()
       .describe(
-        "`openai-compatible`: the API's base URL including `/v1` (else the provider's environment variable). Not for `anthropic` (set ANTHROPIC_BASE_URL).",
+        "The API's base URL including `/v1`, for providers whose rules may point elsewhere (`openai`, `openai-compatible`); else the provider's environment variable says where calls go.",
       ),
     apiKeyEnv: z
       .string()
@@ -33,21 +39,26 @@ export const batchConfigSchema = z
       .regex(/^\d+[hd]$/)
       .default('24h')
       .describe(
-        "The provider's completion window: a batch not finished within it expires (its finished rows are kept). OpenAI, Azure and Anthropic take only `24h`; compatible servers may offer longer windows (e.g. `7d`).",
+        "The provider's completion window: a batch not finished within it expires (its finished rows are kept). Most providers take only `24h`; some take longer windows (Groq up to `7d`, compatible servers what they offer).",
       ),
     maxRequestsPerBatch: positiveInt
-      .max(100_000)
+      .max(ceiling('maxRequestsPerBatch'))
       .optional()
       .describe(
-        "Split a request file into batches of at most this many requests (default and ceiling: the provider's, OpenAI 50,000, Anthropic 100,000).",
+        `Split a request file into batches of at most this many requests (default and ceiling: the provider's, ${capsText('maxRequestsPerBatch', 1, '')}).`,
       ),
     maxBytesPerBatch: positiveInt
-      .max(256 * 1024 * 1024)
+      .max(ceiling('maxBytesPerBatch'))
       .optional()
       .describe(
-        "Split a request file into batches of at most this many bytes (default and ceiling: the provider's, OpenAI 200 MB, Anthropic 256 MB).",
+        `Split a request file into batches of at most this many bytes (default and ceiling: the provider's, ${capsText('maxBytesPerBatch', MB, ' MB')}).`,
       ),
     maxTokensPerBatch: positiveInt.optional().describe('An optional budget of estimated input tokens per batch.'),
+    minRequestsPerBatch: positiveInt
+      .optional()
+      .describe(
+        "The provider's minimum of requests per batch as your account has it (Bedrock: 100 records per job unless AWS lowered the quota for you); fewer are never padded: the build says so.",
+      ),
     maxAttempts: positiveInt
       .max(20)
       .default(3)
@@ -90,12 +101,14 @@ export const batchConfigSchema = z
         'Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model.',
       ),
     ...reaskOptions,
+    ...providerRuleOptions(),
     pricing: pricingSchema.describe(
       'Dollars per 1M tokens at standard price, per model, over the built-in table (src/tokens/prices.ts): `input`, `output`, and optionally `cachedInput`, `cacheWrite` and a `longContext` tier. Batch price is half of each.',
     ),
   })
   .superRefine((config, ctx) => {
-    const traits = PROVIDER_TRAITS[config.provider];
+    const spec = providerSpec(config.provider);
+    const traits = spec.traits;
     const over = (key: 'maxRequestsPerBatch' | 'maxBytesPerBatch', cap: number) => {
       const v = config[key];
       if (v !== undefined && v > cap)
@@ -107,11 +120,51 @@ export const batchConfigSchema = z
     };
     over('maxRequestsPerBatch', traits.maxRequestsPerBatch);
     over('maxBytesPerBatch', traits.maxBytesPerBatch);
-    if (config.completionWindow !== '24h' && config.provider !== 'openai-compatible')
-      ctx.addIssue({ code: 'custom', path: ['completionWindow'], message: `${config.provider} takes only 24h` });
-    if (config.baseURL !== undefined && config.provider === 'anthropic')
-      ctx.addIssue({ code: 'custom', path: ['baseURL'], message: 'set ANTHROPIC_BASE_URL instead' });
+    const window = traits.completionWindow;
+    const hours = windowHours(config.completionWindow);
+    if (hours < window.minHours || hours > window.maxHours)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['completionWindow'],
+        message:
+          window.minHours === window.maxHours
+            ? `${config.provider} takes only ${window.minHours}h`
+            : `${config.provider} takes ${window.minHours}h to ${window.maxHours}h`,
+      });
+    if (config.baseURL !== undefined && !traits.ruleBaseURL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseURL'],
+        message: spec.env.baseURL ? `set ${spec.env.baseURL} instead` : `${config.provider} takes no baseURL`,
+      });
+    for (const issue of spec.checkBatch?.(config) ?? [])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    // A provider's own options are for rules of that provider only.
+    for (const other of allProviders())
+      for (const key of Object.keys(other.ruleOptions ?? {}))
+        if (
+          other !== spec &&
+          !(key in (spec.ruleOptions ?? {})) &&
+          (config as Record<string, unknown>)[key] !== undefined
+        )
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `${key} is a ${other.name} option (this rule's provider is ${config.provider})`,
+          });
   });
+
+/** The options providers take in their own batch rules (Bedrock's `s3Uri`, `roleArn`), all optional here. */
+function providerRuleOptions(): Record<string, z.ZodType> {
+  return Object.assign({}, ...allProviders().map((p) => p.ruleOptions ?? {})) as Record<string, z.ZodType>;
+}
+
+/** "openai 50,000, anthropic 100,000, …" for the option's description. */
+function capsText(key: 'maxRequestsPerBatch' | 'maxBytesPerBatch', unit: number, suffix: string): string {
+  return allProviders()
+    .map((p) => `${p.name} ${(p.traits[key] / unit).toLocaleString('en-US')}${suffix}`)
+    .join(', ');
+}
 
 export type BatchStageConfig = z.output<typeof batchConfigSchema>;
 
@@ -120,22 +173,16 @@ export function priceTable(config: BatchStageConfig, defaults: PriceTable): Pric
 }
 
 /** The part caps in force: the rule's, within the provider's. */
-export function partCaps(config: BatchStageConfig): { maxRequests: number; maxBytes: number } {
-  const traits = PROVIDER_TRAITS[config.provider];
+export function partCaps(config: BatchStageConfig): { maxRequests: number; maxBytes: number; minRequests: number } {
+  const traits = providerSpec(config.provider).traits;
   return {
     maxRequests: Math.min(config.maxRequestsPerBatch ?? traits.maxRequestsPerBatch, traits.maxRequestsPerBatch),
     maxBytes: Math.min(config.maxBytesPerBatch ?? traits.maxBytesPerBatch, traits.maxBytesPerBatch),
+    minRequests: config.minRequestsPerBatch ?? traits.minRequestsPerBatch ?? 1,
   };
 }
 
-/** The environment variable this rule's key is read from. */
-export function keyVariable(config: Pick<BatchStageConfig, 'provider' | 'apiKeyEnv'>): string {
-  return config.apiKeyEnv ?? DEFAULT_KEY_VARIABLE[config.provider];
+/** What to set for this rule to reach its provider (its key variable, or the rule's `apiKeyEnv`). */
+export function whatToSet(config: Pick<BatchStageConfig, 'provider' | 'apiKeyEnv'>): string {
+  return config.apiKeyEnv ?? providerSpec(config.provider).env.hint;
 }
-
-const DEFAULT_KEY_VARIABLE = {
-  openai: 'OPENAI_API_KEY',
-  'openai-compatible': 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  azure: 'AZURE_OPENAI_API_KEY',
-} as const;

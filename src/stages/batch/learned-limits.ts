@@ -9,12 +9,14 @@
  *   billed prompt tokens once results arrive.
  *
  * Planning keeps `estimate × ratio` under `limit × SAFETY`. Written only by a build (under the
- * lock), atomically.
+ * lock), atomically; a file a newer llmake wrote (its `version`, the state format) is refused,
+ * never read as "nothing learned" and overwritten.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../util/fs-atomic.ts';
+import { checkFormat, STATE_FORMAT } from '../../util/state-format.ts';
 
 /** Share of a learned provider limit we plan to fill: room for estimate noise. Documented in the README. */
 export const SAFETY = 0.9;
@@ -27,7 +29,7 @@ const modelSchema = z.object({
   ratio: z.number().min(1).optional(),
   ratioFrom: z.string().optional(),
 });
-const fileSchema = z.object({ version: z.literal(1), models: z.record(z.string(), modelSchema) });
+const fileSchema = z.object({ version: z.literal(STATE_FORMAT), models: z.record(z.string(), modelSchema) });
 type ModelLimits = z.output<typeof modelSchema>;
 
 export function limitsFile(root: string): string {
@@ -56,15 +58,18 @@ export class LearnedLimits {
     private readonly models: Record<string, ModelLimits>,
   ) {}
 
-  /** Reads the file; a missing or unreadable one means nothing learned yet. */
+  /** Reads the file; a missing or unreadable one means nothing learned yet; a newer one throws NewerStateError. */
   static load(root: string): LearnedLimits {
     const file = limitsFile(root);
+    let value: unknown;
     try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-      return new LearnedLimits(file, parsed.success ? parsed.data.models : {});
+      value = JSON.parse(readFileSync(file, 'utf8'));
     } catch {
       return new LearnedLimits(file, {});
     }
+    if (typeof value === 'object' && value !== null) checkFormat((value as { version?: unknown }).version, file);
+    const parsed = fileSchema.safeParse(value);
+    return new LearnedLimits(file, parsed.success ? parsed.data.models : {});
   }
 
   limit(model: string): number | undefined {
@@ -122,7 +127,7 @@ export class LearnedLimits {
 
   async save(): Promise<void> {
     if (!this.#dirty) return;
-    await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, models: this.models }, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: STATE_FORMAT, models: this.models }, null, 2)}\n`);
     this.#dirty = false;
   }
 }

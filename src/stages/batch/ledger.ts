@@ -28,13 +28,15 @@
  *
  * A crash before a transition repeats the step (re-upload, re-search, re-download); no step that
  * creates something at the provider is repeated without first looking for what it may have made.
- * A corrupt marker is never rewritten: it may be the only record of a paid batch.
+ * A corrupt marker is never rewritten: it may be the only record of a paid batch, and neither is one
+ * a newer llmake wrote (its `version`, the state format of util/state-format.ts, is newer).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { err, ok, type Result } from '../../util/result.ts';
+import { isKnownFormat, NEWER_STATE_DETAILS, newerStateMessage, STATE_FORMAT } from '../../util/state-format.ts';
 import type { StageFailure } from '../types.ts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
@@ -108,7 +110,7 @@ const invalidReplySchema = z.object({
 });
 
 export const ledgerSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(STATE_FORMAT),
   target: z.string(),
   updatedAt: isoTime,
   parts: z.array(partSchema),
@@ -177,7 +179,7 @@ export function isInFlight(part: Part): boolean {
 }
 
 export function emptyLedger(target: string, now: number): Ledger {
-  return { version: 1, target, updatedAt: iso(now), parts: [], requestFailures: {} };
+  return { version: STATE_FORMAT, target, updatedAt: iso(now), parts: [], requestFailures: {} };
 }
 
 const MAX_EVENTS = 20;
@@ -206,6 +208,14 @@ export async function loadLedger(file: string, root: string): Promise<Result<Led
   } catch (error) {
     return err(corrupt(rel, text, `not valid JSON (${(error as Error).message})`));
   }
+  const version = typeof value === 'object' && value !== null ? (value as { version?: unknown }).version : undefined;
+  if (version !== undefined && !isKnownFormat(version))
+    return err({
+      reason: 'bad-input',
+      message: `batch marker ${newerStateMessage(rel, version)}`,
+      file: rel,
+      details: [...NEWER_STATE_DETAILS],
+    });
   const parsed = ledgerSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

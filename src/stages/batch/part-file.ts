@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { lineId } from '../../providers/registry.ts';
 import { isRecord } from '../record-template.ts';
 import type { Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
@@ -25,7 +26,8 @@ export async function partCustomIds(run: Pick<BatchRun, 'files'>, part: Part): P
   for (const line of text.split('\n')) {
     try {
       const v: unknown = line.trim() ? JSON.parse(line) : undefined;
-      if (isRecord(v) && typeof v.custom_id === 'string') ids.add(v.custom_id);
+      const id = isRecord(v) ? lineId(v) : undefined;
+      if (id) ids.add(id);
     } catch {
       // A line we cannot read names no request.
     }
@@ -50,7 +52,8 @@ export async function partRequests(
       } catch {
         continue;
       }
-      if (isRecord(v) && typeof v.custom_id === 'string') ids.set(v.custom_id, lineKey(v));
+      const id = isRecord(v) ? lineId(v) : undefined;
+      if (id) ids.set(id, lineKey(v as Record<string, unknown>));
     }
     return ids;
   }

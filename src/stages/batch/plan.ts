@@ -52,7 +52,7 @@ export function estimateCost(
   const unpriced = new Set<string>();
   for (const entry of entries) {
     const input = tokensOf(entry);
-    const cap = maxOutputTokens(entry.body);
+    const cap = maxOutputTokens(entry);
     const expected = input * ratioOf(entry.model);
     const output = Math.round(cap === undefined ? expected : Math.min(cap, expected));
     e.inputTokens += input;
@@ -84,6 +84,8 @@ export interface SplitLimits {
   maxRequests: number;
   maxBytes: number;
   maxTokens?: number | undefined;
+  /** The provider's minimum per batch: a short last part takes requests from the one before it. */
+  minRequests?: number | undefined;
 }
 
 export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLimits): PlannedPart[] {
@@ -105,6 +107,7 @@ export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLim
       bytes = 0;
       tokens = 0;
     };
+    const first = parts.length;
     for (const e of group) {
       const b = Buffer.byteLength(e.text) + 1;
       const t = limits.maxTokens !== undefined ? tokensOf(e) : 0;
@@ -118,8 +121,28 @@ export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLim
       tokens += t;
     }
     flush();
+    evenOut(parts, first, limits);
   }
   return parts;
+}
+
+/**
+ * A group's last part below the minimum takes requests from the part before it, when that one
+ * can spare them and stay at the minimum (Bedrock's 100 against its 50,000 cap always can) and
+ * the grown part stays within the caps.
+ */
+function evenOut(parts: PlannedPart[], first: number, limits: SplitLimits): void {
+  const min = limits.minRequests ?? 1;
+  const last = parts.length - 1;
+  if (last <= first || parts[last]!.entries.length >= min) return;
+  const before = parts[last - 1]!.entries;
+  const need = min - parts[last]!.entries.length;
+  if (before.length - need < min) return;
+  const grown = makePart([...before.slice(before.length - need), ...parts[last]!.entries], 0);
+  const tokens = limits.maxTokens !== undefined && grown.inputTokens > limits.maxTokens;
+  if (grown.data.length > limits.maxBytes || tokens) return;
+  parts[last - 1] = makePart(before.slice(0, before.length - need), 0);
+  parts[last] = grown;
 }
 
 function makePart(entries: RequestEntry[], knownTokens: number): PlannedPart {

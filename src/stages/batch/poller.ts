@@ -4,7 +4,7 @@
  * finds batches whose creation was never confirmed (by `metadata.pipeline_intent`). Only ids the
  * walk did not reach are retrieved one by one.
  */
-import type { ApiError, BatchApi, RemoteBatch } from '../../batch-api/types.ts';
+import type { ApiError, BatchApi, RemoteBatch } from '../../providers/batch-api.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 
 /**
@@ -82,12 +82,12 @@ export async function refreshBatches(
         oldestSeen = Math.min(oldestSeen, b.createdAt);
       }
       const last = page.value.data.at(-1);
-      if (!page.value.hasMore || !last) {
+      if (page.value.next === undefined || !last) {
         snap.coveredSince = Number.NEGATIVE_INFINITY;
         break;
       }
       if (!newestFirst) {
-        after = last.id;
+        after = page.value.next;
         continue;
       }
       snap.coveredSince = oldestSeen;
@@ -95,7 +95,7 @@ export async function refreshBatches(
       if (unfound.size === 0 && intentsDone) break;
       // Newest first: once a page reaches past the oldest batch we look for, the rest is older.
       if (last.createdAt < floor) break;
-      after = last.id;
+      after = page.value.next;
     }
   }
   if (snap.coveredSince === Number.NEGATIVE_INFINITY) snap.coveredIntentsSince = Number.NEGATIVE_INFINITY;

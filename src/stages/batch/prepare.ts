@@ -5,7 +5,7 @@
  * refreshes all their in-flight batches with one walk of the provider's list, and registers what
  * is really still enqueued with the scheduler.
  */
-import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
+import { TERMINAL_STATUSES } from '../../providers/batch-api.ts';
 import type { TargetContext } from '../types.ts';
 import { confirmedCreatesOf } from './adoption.ts';
 import type { BatchStageConfig } from './config.ts';

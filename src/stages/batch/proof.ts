@@ -6,9 +6,11 @@
  * unanswered (sent and paid again) and leave this part's batch orphaned. Results exist once the
  * batch has ended, and custom ids are unique per target, so the first result line decides.
  */
-import type { ApiError, BatchApi } from '../../batch-api/types.ts';
+import type { ApiError, BatchApi } from '../../providers/batch-api.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 import { streamLines } from './collect.ts';
+import { lineId } from '../../providers/registry.ts';
+import { isRecord } from '../../util/is-record.ts';
 
 /** `ours` / `theirs`, or `unprovable` when the results are gone (a 404) or empty. */
 export type Proof = 'ours' | 'theirs' | 'unprovable';
@@ -22,13 +24,14 @@ export async function proveByCustomIds(
   if (!stream.ok) return stream.error.kind === 'not-found' ? ok('unprovable') : err(stream.error);
   try {
     for await (const line of streamLines(stream.value)) {
-      let customId: unknown;
+      let value: unknown;
       try {
-        customId = (JSON.parse(line) as { custom_id?: unknown }).custom_id;
+        value = JSON.parse(line);
       } catch {
         continue;
       }
-      if (typeof customId !== 'string') continue;
+      const customId = isRecord(value) ? lineId(value) : undefined;
+      if (customId === undefined) continue;
       return ok(ownIds.has(customId) ? 'ours' : 'theirs');
     }
     return ok('unprovable');

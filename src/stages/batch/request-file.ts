@@ -1,21 +1,18 @@
 /**
- * Reads the request file (OpenAI batch input lines) into what planning needs: per line its
- * custom_id, the hash of its canonical request (the request cache's key), model, endpoint and the
- * exact text to send. Problems are collected with line numbers, like the other stages do.
+ * Reads a request file (one provider's request lines, in its line format) into what planning
+ * needs: per line its id, the hash of its canonical request (the request cache's key), model,
+ * endpoint and the exact text to send. Problems are collected with line numbers, like the other
+ * stages do.
  */
-import { hashFile, hashText, canonicalJson } from '../../util/hash.ts';
+import { hashFile } from '../../util/hash.ts';
 import { LineTooLongError, readJsonl } from '../../util/jsonl.ts';
 import { err, ok, type Result } from '../../util/result.ts';
-import type { ProviderName } from '../../batch-api/types.ts';
+import { DEFAULT_PROVIDER, providerSpec, wireOfRequest } from '../../providers/registry.ts';
+import type { WireFormat } from '../../providers/spec.ts';
 import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
-import {
-  countChatPromptTokens,
-  DEFAULT_COUNTING_MODEL,
-  loadTokenizersFor,
-  type ChatMessageLike,
-} from '../../tokens/count.ts';
+import { countChatPromptTokens, DEFAULT_COUNTING_MODEL, loadTokenizersFor } from '../../tokens/count.ts';
 
 /** What planning and bookkeeping need of a request line: everything but its text and body. */
 export interface RequestRef {
@@ -29,6 +26,8 @@ export interface RequestRef {
   /** Byte offset of the line in the file and its length, to read it again when it is sent. */
   offset: number;
   bytes: number;
+  /** The line format it is in (its provider's). */
+  wire: WireFormat;
 }
 
 export interface RequestEntry extends RequestRef {
@@ -49,28 +48,25 @@ export interface ReadRequestOptions<K extends 'entries' | 'refs'> {
   keep: K;
 }
 
-/**
- * `provider`: the shape the lines must have (Anthropic's `{custom_id, params}` or OpenAI's
- * `{custom_id, method, url, body}`); a line of the other shape is reported, naming the fix.
- */
+/** `provider`: whose line format the lines must be in; a line in another provider's format is reported, naming the fix. */
 export function readRequestFile(
   file: string,
   root: string,
-  provider?: ProviderName,
+  provider?: string,
 ): Promise<Result<RequestFile, StageFailure>>;
 export function readRequestFile(
   file: string,
   root: string,
-  provider: ProviderName,
+  provider: string,
   opts: ReadRequestOptions<'refs'>,
 ): Promise<Result<RequestFile<RequestRef>, StageFailure>>;
 export async function readRequestFile(
   file: string,
   root: string,
-  provider: ProviderName = 'openai',
+  provider: string = DEFAULT_PROVIDER,
   opts: ReadRequestOptions<'entries' | 'refs'> = { keep: 'entries' },
 ): Promise<Result<RequestFile<RequestRef>, StageFailure>> {
-  const inline = provider === 'anthropic';
+  const wire = providerSpec(provider).wire;
   const problems: LineProblem[] & { total?: number } = [];
   problems.total = 0;
   const report = (line: number, message: string) => {
@@ -90,29 +86,38 @@ export async function readRequestFile(
         report(entry.line, 'expected a JSON object (a batch request line)');
         continue;
       }
-      if (typeof v.custom_id !== 'string' || v.custom_id === '') {
-        report(entry.line, 'missing "custom_id"');
-        continue;
-      }
-      const body = inline ? v.params : v.body;
-      if (!isRecord(body)) {
-        const other = inline ? isRecord(v.body) : isRecord(v.params);
+      const id = v[wire.idField];
+      const read = typeof id === 'string' && id !== '' ? wire.readRequest(v) : undefined;
+      if (!read) {
+        const other = wireOfRequest(v);
         report(
           entry.line,
-          other
-            ? `a request line in ${inline ? "OpenAI's" : "Anthropic's"} shape, but this batch rule's provider is ${provider}: give the requests rule the same provider`
-            : `missing "${inline ? 'params' : 'body'}" (an object)`,
+          other && other !== wire
+            ? `a request line in ${other.name} format, but this rule's provider is ${provider}: give the requests rule the same provider`
+            : typeof id !== 'string' || id === ''
+              ? `missing "${wire.idField}"`
+              : wire.requestProblem(v),
         );
         continue;
       }
-      const first = seen.get(v.custom_id);
+      const customId = id as string;
+      const first = seen.get(customId);
       if (first !== undefined) {
-        report(entry.line, `duplicate custom_id ${v.custom_id} (first on line ${first})`);
+        report(entry.line, `duplicate ${wire.idField} ${customId} (first on line ${first})`);
         continue;
       }
-      seen.set(v.custom_id, entry.line);
-      const ref = requestRef(v, body, entry);
-      const full: RequestEntry = { ...ref, text: entry.text.trim(), body };
+      seen.set(customId, entry.line);
+      const ref: RequestRef = {
+        line: entry.line,
+        customId,
+        hash: wire.hash(v),
+        model: read.model,
+        endpoint: read.endpoint,
+        offset: entry.offset,
+        bytes: entry.bytes,
+        wire,
+      };
+      const full: RequestEntry = { ...ref, text: entry.text.trim(), body: read.body };
       entries.push(opts.keep === 'refs' ? ref : full);
     }
   } catch (error) {
@@ -123,36 +128,9 @@ export async function readRequestFile(
   return ok({ sha256: await hashFile(file), entries });
 }
 
-/** A checked request line's ref (`line` has a string custom_id and its body). */
-export function requestRef(
-  line: Record<string, unknown>,
-  body: Record<string, unknown>,
-  at: { line: number; offset: number; bytes: number },
-): RequestRef {
-  const inline = line.body === undefined && isRecord(line.params);
-  return {
-    line: at.line,
-    customId: String(line.custom_id),
-    hash: lineHash(line),
-    model: typeof body.model === 'string' ? body.model : '',
-    endpoint: inline ? ANTHROPIC_ENDPOINT : typeof line.url === 'string' ? line.url : '/v1/chat/completions',
-    offset: at.offset,
-    bytes: at.bytes,
-  };
-}
-
-/** What Anthropic's request lines are sent to (they carry no url of their own). */
-export const ANTHROPIC_ENDPOINT = '/v1/messages';
-
-/** The request cache's key of a request line, in either provider shape (the one definition of it). */
+/** The request cache's key of a request line, in whichever provider's format it is (the one definition of it). */
 export function lineHash(line: Record<string, unknown>): string {
-  return isRecord(line.params) && line.body === undefined
-    ? requestHash('POST', ANTHROPIC_ENDPOINT, line.params)
-    : requestHash(line.method, line.url, line.body);
-}
-
-export function requestHash(method: unknown, url: unknown, body: unknown): string {
-  return hashText(canonicalJson({ method: method ?? null, url: url ?? null, body }));
+  return (wireOfRequest(line) ?? providerSpec(DEFAULT_PROVIDER).wire).hash(line);
 }
 
 /** Loads the tokenizers these requests are counted with: await before `promptTokens` and what calls it. */
@@ -160,28 +138,12 @@ export function loadTokenizersForRequests(entries: readonly Pick<RequestRef, 'mo
   return loadTokenizersFor(new Set(entries.map((e) => e.model || DEFAULT_COUNTING_MODEL)));
 }
 
-/** Estimated prompt tokens with the model's real tokenizer (chat bodies; other endpoints by text). */
-export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body'>): number {
-  const messages = entry.body.messages;
-  // Anthropic's system prompt is a top-level field; counted as a system message. (Claude's own
-  // tokenizer is not public: its counts are estimated with OpenAI's, see README.)
-  const system = typeof entry.body.system === 'string' ? [{ role: 'system', content: entry.body.system }] : [];
-  if (Array.isArray(messages))
-    return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
-      ...system,
-      ...(messages as ChatMessageLike[]),
-    ]);
-  const input = entry.body.input ?? entry.body.prompt;
-  return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, [
-    { role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input ?? '') },
-  ]);
+/** Estimated prompt tokens with the model's real tokenizer (the prompt as its format's chat messages). */
+export function promptTokens(entry: Pick<RequestEntry, 'model' | 'body' | 'wire'>): number {
+  return countChatPromptTokens(entry.model || DEFAULT_COUNTING_MODEL, entry.wire.prompt(entry.body));
 }
 
-/** The reply ceiling a request sets (`max_tokens` / `max_completion_tokens` / `max_output_tokens`). */
-export function maxOutputTokens(body: Record<string, unknown>): number | undefined {
-  for (const key of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
-    const v = body[key];
-    if (typeof v === 'number' && v > 0) return v;
-  }
-  return undefined;
+/** The reply ceiling a request sets (`max_tokens`, `max_completion_tokens`, … in its format), if any. */
+export function maxOutputTokens(entry: Pick<RequestEntry, 'body' | 'wire'>): number | undefined {
+  return entry.wire.maxOutputTokens(entry.body);
 }

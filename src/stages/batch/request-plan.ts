@@ -17,7 +17,7 @@ export async function requestPlan(current: RequestFile, previous: Ledger['summar
     const m = byModel.get(e.model) ?? { model: e.model, requests: 0, inputTokens: 0, maxOutputTokens: 0, uncapped: 0 };
     m.requests += 1;
     m.inputTokens += tokensOf(e);
-    const cap = maxOutputTokens(e.body);
+    const cap = maxOutputTokens(e);
     if (cap === undefined) m.uncapped += 1;
     else m.maxOutputTokens += cap;
     byModel.set(e.model, m);

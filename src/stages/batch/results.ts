@@ -8,6 +8,7 @@ import type { PriceTable } from '../../tokens/prices.ts';
 import { JsonlWriter } from '../../util/jsonl-writer.ts';
 import { isRecord } from '../record-template.ts';
 import { readResultLine } from '../result-line.ts';
+import { withLineId } from '../../providers/registry.ts';
 import { CacheReader, type CachedLocation } from './cache.ts';
 import type { RequestFailure } from './ledger.ts';
 import { describeFailure } from './request-failures.ts';
@@ -63,7 +64,7 @@ export async function tallyResults(opts: {
         t.costUsd = bill === undefined || t.costUsd === undefined ? undefined : t.costUsd + bill.usd;
         t.standardCostUsd =
           bill === undefined || t.standardCostUsd === undefined ? undefined : t.standardCostUsd + bill.standardUsd;
-        await out?.write(result.custom_id === entry.customId ? result : { ...result, custom_id: entry.customId });
+        await out?.write(withLineId(result, entry.customId));
         continue;
       }
       const failure = opts.failures[entry.hash];
@@ -79,7 +80,7 @@ export async function tallyResults(opts: {
               response: null,
               error: { code: failure.unanswered ? 'unanswered' : (failure.code ?? 'error'), message: failure.message },
             };
-        await out?.write(line.custom_id === entry.customId ? line : { ...line, custom_id: entry.customId });
+        await out?.write(withLineId(line, entry.customId));
         continue;
       }
       if (out) throw new Error(`Internal error: writing results while ${entry.customId} has no answer`);

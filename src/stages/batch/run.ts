@@ -8,7 +8,7 @@ import { DEFAULT_PRICES } from '../../tokens/prices.ts';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { advancePart } from './advance.ts';
 import { readCacheIndex, targetFiles } from './cache.ts';
-import { keyVariable, priceTable, type BatchStageConfig } from './config.ts';
+import { whatToSet, priceTable, type BatchStageConfig } from './config.ts';
 import { batchServicesFor } from '../services.ts';
 import { emptyLedger, isInFlight, loadLedger, recordEvent, type Ledger } from './ledger.ts';
 import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
@@ -30,7 +30,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   if (!svc)
     return failed({
       reason: 'missing-credentials',
-      message: `the batch stage needs the ${config.provider} batch API: set ${keyVariable(config)} (or run with --offline)`,
+      message: `the batch stage needs the ${config.provider} batch API: set ${whatToSet(config)} (or run with --offline)`,
     });
   if (!ctx.marker)
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its batch ledger` });

@@ -34,17 +34,21 @@ export async function sendOutstanding(
   }
   await loadTokenizersForRequests(needed);
   const configured = svc.limits?.maxEnqueuedTokens ?? config.maxEnqueuedTokens;
-  const maxInFlightBatches = svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches;
+  const maxInFlightBatches =
+    svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches ?? svc.api.traits.maxConcurrentBatches;
   // Per model: the configured limit or the one the provider stated, in units of our estimate.
   const learned = learnedLimits(run);
   const budgets = [...new Set(needed.map((e) => e.model))]
     .map((m) => learned.budget(m, configured))
     .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
-  const planned = splitIntoParts(needed, {
-    ...partCaps(config),
-    maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined,
-  });
+  const caps = partCaps(config);
+  const split = splitIntoParts(needed, { ...caps, maxTokens: maxTokens.length ? Math.min(...maxTokens) : undefined });
+  // Below the provider's minimum per batch (Bedrock's 100 records): never padded with paid filler.
+  const small = split.filter((p) => p.entries.length < caps.minRequests);
+  const planned = split.filter((p) => p.entries.length >= caps.minRequests);
+  if (small.length > 0 && planned.length === 0 && !ledger.parts.some(isInFlight))
+    return { failure: belowMinimum(run, small, caps.minRequests) };
   const tooLarge = planned.find(
     (p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens,
   );
@@ -112,6 +116,24 @@ export async function sendOutstanding(
     queued,
     why: `waiting for room: ${maxInFlightBatches ?? '∞'} batches / ${tokens} estimated enqueued tokens per model`,
     waits,
+  };
+}
+
+/** Requests too few for one batch of this provider, and nothing in flight that could bring more: said, with what to do. */
+function belowMinimum(run: BatchRun, small: readonly PlannedPart[], min: number): StageFailure {
+  const requests = small.reduce((n, p) => n + p.entries.length, 0);
+  const rel = path.relative(run.ctx.root, run.ctx.inputs[0]!);
+  return {
+    reason: 'provider-error',
+    message: `${requests} request${requests > 1 ? 's' : ''} of ${rel} to send, fewer than ${run.config.provider}'s minimum of ${min.toLocaleString('en-US')} per batch: nothing was submitted`,
+    file: rel,
+    details: [
+      `rows: ${small
+        .flatMap((p) => p.entries.map((e) => e.customId))
+        .slice(0, 10)
+        .join(', ')}${requests > 10 ? ', …' : ''}`,
+      "gather small request files into one (a requests rule whose output has no {wildcard} of its input, as examples/bedrock.config.ts does), send these rows with another provider, or, if your account has a lower quota, set the rule's minRequestsPerBatch",
+    ],
   };
 }
 

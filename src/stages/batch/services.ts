@@ -4,7 +4,7 @@
  * `prepare`, the scheduler). The CLI makes one with `createBatchServices(createBatchApi(…), limits)`.
  */
 import { randomBytes } from 'node:crypto';
-import type { BatchApi } from '../../batch-api/types.ts';
+import type { BatchApi } from '../../providers/batch-api.ts';
 import type { LearnedLimits } from './learned-limits.ts';
 import type { PollSnapshot } from './poller.ts';
 import { Scheduler } from './scheduler.ts';

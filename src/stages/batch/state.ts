@@ -1,5 +1,5 @@
 /** The remote state shown for a target: that of its least advanced part in flight. */
-import { TERMINAL_STATUSES } from '../../batch-api/types.ts';
+import { TERMINAL_STATUSES } from '../../providers/batch-api.ts';
 import type { RemoteState } from '../types.ts';
 import type { Part } from './ledger.ts';
 

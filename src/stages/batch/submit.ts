@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import type { RemoteBatch } from '../../batch-api/types.ts';
-import { describeApiError } from '../../batch-api/types.ts';
+import type { RemoteBatch } from '../../providers/batch-api.ts';
+import { describeApiError } from '../../providers/batch-api.ts';
 import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { hashText } from '../../util/hash.ts';
 import { iso, ms, type Part } from './ledger.ts';
@@ -67,15 +67,15 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       await save(run);
       return { kind: 'advanced' };
     }
-    if (!run.svc.api.traits.uploadsFiles) {
-      // Requests go inline in the create call (Anthropic): the local part file is the upload.
+    if (goesInline(run, part, data)) {
+      // Requests go inline in the create call (Anthropic; small parts on Gemini): the local part file is the upload.
       part.state = 'uploaded';
       await save(run);
       return advanceSubmit(run, part);
     }
     const name = uploadName(run.ctx.target, part);
     // An earlier upload of these bytes whose answer was lost (crash, Ctrl-C mid-upload) is reused, not duplicated.
-    const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name) : undefined;
+    const earlier = part.uploadAttemptAt ? await run.svc.api.findUpload(name, run.config) : undefined;
     if (earlier && !earlier.ok)
       return {
         kind: 'waiting',
@@ -88,7 +88,7 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     const uploaded =
       earlier?.value && earlier.value.bytes === data.length
         ? { ok: true as const, value: earlier.value }
-        : await run.svc.api.upload(data, name);
+        : await run.svc.api.upload(data, name, run.config);
     maybeCrash(run.svc, 'during-upload', crashInfo);
     if (!uploaded.ok) {
       part.note = `upload failed: ${describeApiError(uploaded.error)}`;
@@ -107,6 +107,8 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     await save(run);
     maybeCrash(run.svc, 'after-upload', crashInfo);
   }
+  // A provider whose create takes an idempotency token returns the batch the lost answer was for.
+  if (part.state === 'creating' && run.svc.api.traits.findsLostCreates === 'idempotent') part.state = 'uploaded';
   if (part.state === 'creating') {
     const creation = await confirmCreation(
       run.svc.api,
@@ -140,7 +142,8 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   if (part.retryAt && ms(part.retryAt) > now(run))
     return { kind: 'waiting', why: part.note ?? `part ${part.n} waits to be created` };
 
-  const inline = !run.svc.api.traits.uploadsFiles;
+  // No file was uploaded for it: its requests go in the create call.
+  const inline = part.fileId === undefined;
   const inputData = inline ? await readFile(partFile(run, part.sha256)).catch(() => undefined) : undefined;
   if (inline && (!inputData || hashText(inputData) !== part.sha256)) {
     part.state = 'abandoned';
@@ -157,7 +160,9 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     inputFileId: part.fileId,
     inputData,
     endpoint: part.endpoint,
+    model: part.model,
     completionWindow: run.config.completionWindow,
+    rule: run.config,
     metadata: {
       pipeline_target: run.ctx.target.slice(-512),
       pipeline_sha256: part.sha256,
@@ -232,6 +237,12 @@ async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: strin
   } else delete part.note;
   await save(run);
   return { kind: 'advanced' };
+}
+
+/** The part's requests go in the create call itself rather than in an uploaded file. */
+function goesInline(run: BatchRun, part: Part, data: Buffer): boolean {
+  const traits = run.svc.api.traits;
+  return part.bytes <= traits.inlineUpToBytes && (traits.inlineable?.(data) ?? true);
 }
 
 /** Unique per intent, so an upload whose answer was lost can be found again by name. */

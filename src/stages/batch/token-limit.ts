@@ -4,7 +4,7 @@
  * input's fault: the part's requests are planned again after a growing, jittered pause, within the
  * limit the provider stated (kept for every later build, so parts are then cut to fit it).
  */
-import type { QueueHeaders } from '../../batch-api/types.ts';
+import type { QueueHeaders } from '../../providers/batch-api.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { parseEnqueuedLimit } from './learned-limits.ts';
 import { learnedLimits, now, save, type BatchRun } from './run-context.ts';

@@ -4,7 +4,7 @@
  * online answers exactly like batch ones).
  */
 import { randomBytes } from 'node:crypto';
-import type { OnlineAnswer } from '../../online-api/client.ts';
+import type { OnlineAnswer } from '../../providers/online-api.ts';
 
 /** Answers that mean "the server is full or over its limits": everyone pauses, nobody is blamed. */
 export const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 498, 529]);

@@ -12,11 +12,14 @@
  *                                                            (written before the answer is cached, so a kill between
  *                                                            the two re-asks it rather than keeping it unchecked)
  *
+ * The first line is the state header (util/state-format.ts; none in journals of llmake 0.1.0).
+ *
  * `h` is the request hash (method, url and body: an edited request has a new one), `id` the custom_id.
  * A request whose last line is `sent` was in flight when the process died: its answer, if the
  * server sent one, is lost, and it is sent again (counted in the next `run` line as `lost`).
  */
 import { readJsonl } from '../../util/jsonl.ts';
+import { isStateHeader } from '../../util/state-format.ts';
 import { isRecord } from '../record-template.ts';
 import type { InvalidRecord } from '../structured/reask.ts';
 
@@ -68,6 +71,7 @@ export async function replayJournal(file: string): Promise<JournalReplay> {
   };
   try {
     for await (const entry of readJsonl(file)) {
+      if (entry.offset === 0 && entry.kind === 'value' && isStateHeader(entry.value, file)) continue;
       // A torn last line (killed mid-write) is skipped: its request is simply sent again.
       if (entry.kind !== 'value' || !isRecord(entry.value) || typeof entry.value.t !== 'string') continue;
       apply(replay, entry.value as JournalLine);

@@ -4,8 +4,8 @@
  * gathered into the next write (group commit), and the file is fsynced every few writes and on
  * close, so a power loss costs at most the last few answers — which are then simply sent again.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { openStateLines } from '../../util/state-lines.ts';
 
 /** Writes between fsyncs. */
 const SYNC_EVERY_WRITES = 16;
@@ -21,17 +21,9 @@ export class LineAppender {
     this.#handle = handle;
   }
 
+  /** A state file (the request cache, a journal): its header first when new, its format checked (state-lines.ts). */
   static async open(file: string): Promise<LineAppender> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(file, 'a+');
-    // A kill may have left a torn last line: start on a fresh line so the next one stays whole.
-    const { size } = await handle.stat();
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) await handle.write('\n');
-    }
-    return new LineAppender(handle);
+    return new LineAppender(await openStateLines(file));
   }
 
   append(value: unknown): Promise<void> {

@@ -37,5 +37,5 @@ export async function planOnline(
 /** The token budget a request takes: its prompt (real tokenizer) plus the most it may write. */
 export function tokenCost(entry: RequestEntry, outputTokenRatio: number): number {
   const prompt = promptTokens(entry);
-  return prompt + (maxOutputTokens(entry.body) ?? Math.ceil(prompt * outputTokenRatio));
+  return prompt + (maxOutputTokens(entry) ?? Math.ceil(prompt * outputTokenRatio));
 }

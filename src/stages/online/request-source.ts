@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { isRecord } from '../record-template.ts';
-import { lineHash, type RequestEntry, type RequestRef } from '../batch/request-file.ts';
+import type { RequestEntry, RequestRef } from '../batch/request-file.ts';
 
 export class RequestSource {
   #next = 0;
@@ -49,9 +49,9 @@ export class RequestSource {
     } catch {
       return undefined;
     }
-    if (!isRecord(value) || lineHash(value) !== ref.hash) return undefined;
-    const body = isRecord(value.body) ? value.body : isRecord(value.params) ? value.params : undefined;
-    return body ? { ...ref, text, body } : undefined;
+    if (!isRecord(value) || ref.wire.hash(value) !== ref.hash) return undefined;
+    const read = ref.wire.readRequest(value);
+    return read ? { ...ref, text, body: read.body } : undefined;
   }
 
   close(): Promise<void> {

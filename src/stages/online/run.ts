@@ -27,6 +27,10 @@ import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
 import { effectiveEntries } from '../structured/reask.ts';
+import { DEFAULT_PROVIDER, providerSpec } from '../../providers/registry.ts';
+
+/** The variables that say where online requests go (the default provider's). */
+const ONLINE_ENV = providerSpec(DEFAULT_PROVIDER).env;
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -45,14 +49,14 @@ export async function runOnline(
   if (!svc)
     return failed({
       reason: 'missing-credentials',
-      message: 'the online stage needs a server: set OPENAI_BASE_URL (and OPENAI_API_KEY), or run with --offline',
+      message: `the online stage needs a server: set ${ONLINE_ENV.baseURL} (and ${ONLINE_ENV.key}), or run with --offline`,
     });
   if (!ctx.marker)
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its journal` });
   const endpoint = endpointFor(svc, config);
   if (!endpoint.ok) return failed(endpoint.failure);
   // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
-  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, 'openai', { keep: 'refs' });
+  const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
   if (!request.ok) return failed(request.error);
   const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
   // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).
@@ -246,7 +250,7 @@ function endpointFor(
 function missingKey(url: string): StageFailure {
   return {
     reason: 'missing-credentials',
-    message: `OPENAI_API_KEY environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
+    message: `${ONLINE_ENV.key} environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
 }
 

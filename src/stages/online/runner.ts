@@ -5,7 +5,7 @@
  * budgets, global cool-down). Stopping (Ctrl-C, `--max-time`) sends nothing new; requests already
  * in flight finish and are journaled, since the server bills them whether we listen or not.
  */
-import type { OnlineApi } from '../../online-api/client.ts';
+import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { RequestEntry } from '../batch/request-file.ts';
 import { meaningOf, type AnswerMeaning } from './answer.ts';

@@ -4,7 +4,7 @@
  * not per file), the build session, and the time budget of `build --max-time`.
  */
 import { randomBytes } from 'node:crypto';
-import type { OnlineApi } from '../../online-api/client.ts';
+import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import { Limiter, type LimiterOptions } from './limiter.ts';
 

@@ -14,7 +14,7 @@
  * pure function of the request file and that record: recomputed each run, the same after a crash.
  */
 import { hashText } from '../../util/hash.ts';
-import { isRecord } from '../record-template.ts';
+import { lineId, withLineId } from '../../providers/registry.ts';
 import type { RequestEntry } from '../batch/request-file.ts';
 import { lineHash } from '../batch/request-file.ts';
 import type { InvalidKind } from './validate-reply.ts';
@@ -39,7 +39,8 @@ export function reaskKey(attempt: number, hash: string): string {
 /** The cache key of a sent line: its request hash, or a re-ask's own key. */
 export function lineKey(line: Record<string, unknown>): string {
   const hash = lineHash(line);
-  const m = typeof line.custom_id === 'string' ? SUFFIX.exec(line.custom_id) : null;
+  const id = lineId(line);
+  const m = id !== undefined ? SUFFIX.exec(id) : null;
   return m ? reaskKey(Number(m[1]), hash) : hash;
 }
 
@@ -54,29 +55,11 @@ export function repairText(message: string): string {
   return `\n\nYour previous reply was not valid (${message}). Reply again with only a JSON object that follows the schema.`;
 }
 
-/** The last user message's text with `extra` appended (chat `messages`, Responses `input`, Anthropic `messages`). */
-function withRepair(body: Record<string, unknown>, extra: string): Record<string, unknown> {
-  const key = Array.isArray(body.messages) ? 'messages' : Array.isArray(body.input) ? 'input' : undefined;
-  if (!key) return typeof body.input === 'string' ? { ...body, input: body.input + extra } : body;
-  const messages = [...(body[key] as unknown[])];
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (!isRecord(m) || m.role !== 'user') continue;
-    const content = Array.isArray(m.content)
-      ? [...(m.content as unknown[]), { type: 'text', text: extra.trim() }]
-      : `${typeof m.content === 'string' ? m.content : ''}${extra}`;
-    messages[i] = { ...m, content };
-    break;
-  }
-  return { ...body, [key]: messages };
-}
-
 function reaskEntry(e: RequestEntry, attempt: number, last: InvalidRecord, repair: boolean): RequestEntry {
   const line = JSON.parse(e.text) as Record<string, unknown>;
-  const inline = isRecord(line.params) && line.body === undefined;
-  const body = repair ? withRepair(e.body, repairText(last.message)) : e.body;
-  const sent = { ...line, custom_id: reaskId(e.customId, attempt), [inline ? 'params' : 'body']: body };
-  return { ...e, hash: reaskKey(attempt, lineHash(sent)), text: JSON.stringify(sent), body, reask: attempt };
+  const body = repair ? e.wire.appendToPrompt(e.body, repairText(last.message)) : e.body;
+  const sent = e.wire.withBody(withLineId(line, reaskId(e.customId, attempt)), body);
+  return { ...e, hash: reaskKey(attempt, e.wire.hash(sent)), text: JSON.stringify(sent), body, reask: attempt };
 }
 
 /**

@@ -1,0 +1,22 @@
+/**
+ * A provider's online transport: one request sent, what came back said as data. The online runner
+ * (src/stages/online) decides what is retried, when and how often; a transport never retries.
+ */
+
+export type HeaderReader = (name: string) => string | null | undefined;
+
+export type OnlineAnswer =
+  /** The server answered (any status): its body (an error envelope for non-2xx) and headers. */
+  | { kind: 'response'; status: number; body: Record<string, unknown>; requestId?: string; header: HeaderReader }
+  /** No answer: the request timed out or the connection failed (it may or may not have run). */
+  | { kind: 'no-response'; code: 'request_timeout' | 'connection_error'; message: string };
+
+export interface OnlineApi {
+  send(endpoint: string, body: Record<string, unknown>, opts: { timeoutMs: number }): Promise<OnlineAnswer>;
+}
+
+/** An online transport that loads its SDK on the first request (a build with nothing to send loads none). */
+export function lazyOnlineApi(load: () => Promise<OnlineApi>): OnlineApi {
+  let loading: Promise<OnlineApi> | undefined;
+  return { send: async (endpoint, body, opts) => (await (loading ??= load())).send(endpoint, body, opts) };
+}
