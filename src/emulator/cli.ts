@@ -8,16 +8,17 @@ import { startEmulator } from './index.ts';
 import { INVALID_REPLY_KINDS, type InvalidReplyKind } from './invalid-replies.ts';
 import { ONLINE_FLAGS, ONLINE_USAGE, parseOnlineFlags } from './online/cli-flags.ts';
 import type { OnlineOptions } from './online/types.ts';
-import type { BedrockOptions } from './bedrock/options.ts';
-import type { AzureOptions, FaultOptions } from './types.ts';
+import { FlagError, num, rate } from './cli-values.ts';
+import { FLAVOUR_FLAGS, FLAVOUR_USAGE, flavourOptions } from './flavour-flags.ts';
+import type { FaultOptions } from './types.ts';
 
 const USAGE = `Usage: pipeline emulator [options]
 
 Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine): OpenAI Files +
-Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI
-resource (v1 API) under /openai/v1, and AWS (an S3 subset and Bedrock batch inference, told apart
-by their SigV4 signature: any key, but signed), on one port; with online chat completions and
-embeddings beside them.
+Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI resource
+(v1 API) under /openai/v1, Gemini Batch Mode under /v1beta, Mistral batch under /mistral/v1, and
+AWS (an S3 subset and Bedrock batch inference, told apart by their SigV4 signature: any key, but
+signed), on one port; with online chat completions and embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)
@@ -33,16 +34,7 @@ Options:
                                 --clock-skew-ms=-10800000); every timestamp shows it
   --extra-model NAME            accept this model in request lines too (repeatable); other
                                 unknown models fail validation with model_not_found
-Azure:
-  --azure-deployment NAME=MODEL a batch deployment of the emulated resource (repeatable; default:
-                                every known model, deployed under its own name)
-  --azure-max-enqueued-tokens N enqueued-token quota per deployment (default: unlimited)
-  --azure-no-fail-fast          over the quota, fail the batch at validation instead of
-                                refusing the create with 400 token_limit_exceeded
-AWS:
-  --bedrock-min-records N       minimum records per Bedrock batch job (default 100, the quota)
-  --bedrock-scheduled-ms MS     how long a validated job waits in Scheduled (default 1000)
-Faults:
+${FLAVOUR_USAGE}Faults:
   --fail-rate R                 answer this fraction of API calls with --fail-status
   --fail-status S               500, 502 or 503 (default 500)
   --rate-limit-rate R           answer this fraction of API calls with 429
@@ -63,7 +55,11 @@ Point the SDKs at it with:
   export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1 OPENAI_API_KEY=emulator
   export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT ANTHROPIC_API_KEY=emulator
   export AZURE_OPENAI_ENDPOINT=http://127.0.0.1:PORT AZURE_OPENAI_API_KEY=emulator
-  (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key)
+  export GEMINI_BASE_URL=http://127.0.0.1:PORT GEMINI_API_KEY=emulator
+  export MISTRAL_BASE_URL=http://127.0.0.1:PORT/mistral MISTRAL_API_KEY=emulator
+  (Azure: the openai SDK with baseURL $AZURE_OPENAI_ENDPOINT/openai/v1/ and header api-key;
+   Gemini: @google/genai with httpOptions.baseUrl $GEMINI_BASE_URL, key in x-goog-api-key;
+   Mistral: @mistralai/mistralai with serverURL $MISTRAL_BASE_URL)
   export AWS_ENDPOINT_URL=http://127.0.0.1:PORT AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator
   (S3 path-style: forcePathStyle: true; buckets must be created first)
 Test controls: GET /_emulator/stats, POST /_emulator/clock {"advanceMs":N},
@@ -93,32 +89,10 @@ const OPTIONS = {
   'api-key': { type: 'string' },
   'clock-skew-ms': { type: 'string' },
   'extra-model': { type: 'string', multiple: true },
-  'azure-deployment': { type: 'string', multiple: true },
-  'azure-max-enqueued-tokens': { type: 'string' },
-  'azure-no-fail-fast': { type: 'boolean' },
-  'bedrock-min-records': { type: 'string' },
-  'bedrock-scheduled-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...FLAVOUR_FLAGS,
   ...ONLINE_FLAGS,
 } as const;
-
-class FlagError extends Error {}
-
-function num(
-  values: Record<string, unknown>,
-  name: string,
-  check: (n: number) => boolean,
-  what: string,
-): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !check(n))
-    throw new FlagError(`--${name} must be ${what}, got '${typeof raw === 'string' ? raw : JSON.stringify(raw)}'`);
-  return n;
-}
-
-const rate = (n: number) => n >= 0 && n <= 1;
 
 /** `--invalid-reply-kinds not-json,refusal`: a comma list of the invalid-replies fault's kinds. */
 function invalidKinds(raw: unknown): InvalidReplyKind[] | undefined {
@@ -128,31 +102,6 @@ function invalidKinds(raw: unknown): InvalidReplyKind[] | undefined {
   if (wrong.length > 0)
     throw new FlagError(`--invalid-reply-kinds: unknown ${wrong.join(', ')} (use ${INVALID_REPLY_KINDS.join(', ')})`);
   return kinds as InvalidReplyKind[];
-}
-
-/** `--azure-deployment NAME=MODEL` (repeatable), `--azure-max-enqueued-tokens N`, `--azure-no-fail-fast`. */
-function azureFlags(values: Record<string, unknown>): AzureOptions {
-  const azure: AzureOptions = {};
-  const pairs = Array.isArray(values['azure-deployment']) ? (values['azure-deployment'] as unknown[]) : [];
-  for (const pair of pairs) {
-    const m = typeof pair === 'string' ? /^([^=\s]+)=(\S+)$/.exec(pair) : null;
-    if (!m?.[1] || !m[2]) throw new FlagError(`--azure-deployment must be NAME=MODEL, got '${String(pair)}'`);
-    azure.deployments = { ...azure.deployments, [m[1]]: m[2] };
-  }
-  const max = num(values, 'azure-max-enqueued-tokens', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
-  if (max !== undefined) azure.maxEnqueuedTokens = max;
-  if (values['azure-no-fail-fast'] === true) azure.failFast = false;
-  return azure;
-}
-
-/** `--bedrock-min-records N`, `--bedrock-scheduled-ms MS`. */
-function bedrockFlags(values: Record<string, unknown>): BedrockOptions {
-  const min = num(values, 'bedrock-min-records', (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-  const scheduled = num(values, 'bedrock-scheduled-ms', (n) => n >= 0, 'a number of milliseconds');
-  return {
-    ...(min === undefined ? {} : { quotas: { minRecordsPerJob: min } }),
-    ...(scheduled === undefined ? {} : { scheduledMs: scheduled }),
-  };
 }
 
 export async function runEmulatorCommand(
@@ -181,11 +130,9 @@ export async function runEmulatorCommand(
     apiKey: string | undefined;
   const faults: FaultOptions = {};
   let online: OnlineOptions = {};
-  let azure: AzureOptions;
-  let bedrock: BedrockOptions;
+  let flavours: ReturnType<typeof flavourOptions>;
   try {
-    azure = azureFlags(values);
-    bedrock = bedrockFlags(values);
+    flavours = flavourOptions(values);
     port = num(values, 'port', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a port number (0-65535)');
     speed = num(values, 'speed', (n) => n > 0, 'a positive number');
     tokenLimit = num(values, 'token-limit', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -249,8 +196,7 @@ export async function runEmulatorCommand(
     ...(seed === undefined ? {} : { seed }),
     ...(apiKey === undefined ? {} : { apiKey }),
     ...(clockSkewMs === undefined ? {} : { clockSkewMs }),
-    azure,
-    bedrock,
+    ...flavours,
   });
   const origin = `http://127.0.0.1:${emulator.port}`;
   const key = apiKey ?? 'emulator';
@@ -260,7 +206,10 @@ export async function runEmulatorCommand(
       `  export OPENAI_BASE_URL=${emulator.url} OPENAI_API_KEY=${key}\n` +
       `  export ANTHROPIC_BASE_URL=${origin} ANTHROPIC_API_KEY=${key}\n` +
       `  export AZURE_OPENAI_ENDPOINT=${origin} AZURE_OPENAI_API_KEY=${key}\n` +
-      `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key)\n` +
+      `  export GEMINI_BASE_URL=${emulator.geminiUrl} GEMINI_API_KEY=${key}\n` +
+      `  export MISTRAL_BASE_URL=${emulator.mistralUrl} MISTRAL_API_KEY=${key}\n` +
+      `  (Azure: baseURL ${emulator.azureUrl}/ with header api-key; Gemini: @google/genai httpOptions.baseUrl;\n` +
+      `   Mistral: @mistralai/mistralai serverURL)\n` +
       `  export AWS_ENDPOINT_URL=${emulator.awsUrl} AWS_ACCESS_KEY_ID=${key} AWS_SECRET_ACCESS_KEY=${key}\n` +
       `  (AWS: S3 path-style, forcePathStyle: true; any SigV4 signature is accepted, but one is required)\n` +
       `  state in ${stateDir}; stop with Ctrl-C\n`,

@@ -1,25 +1,18 @@
 /**
- * One server, several providers: each request goes to the flavour its path names. Anthropic's
- * Message Batches live under `/v1/messages/batches`, which no OpenAI route uses; Azure's v1 API
- * under `/openai/v1/`, served by the OpenAI router on the Azure context with the prefix taken off;
- * everything else (OpenAI's routes and the `/_emulator` controls) goes to the OpenAI router.
+ * One server, several providers: each request goes to the flavour its path (AWS: its signature)
+ * names (flavours.ts); the `/_emulator` test controls come first, and the OpenAI flavour takes what
+ * no other owns.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleMessageBatches, isMessageBatchesPath } from './anthropic/router.ts';
-import { handleAws } from './aws/handler.ts';
-import { isAwsRequest } from './aws/signature.ts';
-import { isAzurePath } from './azure/settings.ts';
-import type { Flavours } from './flavours.ts';
-import { handle } from './router.ts';
+import { handleControl, type Controls } from './control.ts';
 
-export function dispatch(flavours: Flavours, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // AWS (S3, Bedrock) by its SigV4 signature, before any path: S3's paths could be anyone's.
-  if (isAwsRequest(req)) return handleAws(flavours.aws, req, res);
-  const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-  if (isMessageBatchesPath(pathname)) return handleMessageBatches(flavours.anthropic, req, res);
-  if (isAzurePath(pathname)) {
-    req.url = (req.url ?? '/').slice('/openai'.length);
-    return handle(flavours.azure, req, res);
-  }
-  return handle(flavours.openai, req, res);
+export function dispatch(controls: Controls, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  if (pathname.startsWith('/_emulator/')) return handleControl(controls, req, res, pathname);
+  // In order: AWS first (by its SigV4 signature: S3's paths could be anyone's), the OpenAI
+  // flavour, which owns every path, last.
+  const flavour = controls.flavours.find((f) => f.owns(req, url.pathname));
+  if (!flavour) throw new Error('Internal error: no flavour serves every path');
+  return flavour.serve(req, res);
 }

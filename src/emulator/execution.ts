@@ -1,156 +1,131 @@
 /**
- * Executing a batch's requests, a slice at a time as its clock time advances: each line of the
- * input (streamed from the persisted byte offset) gets its fate (injected 4xx/5xx or the
- * stand-in model's reply) and is appended to the batch's partial output or error file. Counts,
- * the cursor and part sizes are saved after each slice, so a restart resumes exactly.
+ * Running a batch's requests, a slice at a time as its clock time advances: each line of its
+ * `input.jsonl` (streamed from the persisted byte offset) is turned into a result row by the
+ * flavour's `step` and appended to one of the batch's partial result files. Counts, the cursor
+ * and part sizes are saved after each slice, so a restart resumes exactly; a part is cut back to
+ * its saved size before anything is appended, so a torn tail left by a crash is never kept. The
+ * injected per-request errors are decided here too, the same way for every flavour.
  */
-import { readFile } from 'node:fs/promises';
-import { canonicalJson, hashText } from '../util/hash.ts';
-import { REQUESTS_PER_SECOND, type EmulatorContext } from './context.ts';
-import { derivedHex } from './ids.ts';
+import type { CoreContext } from './context.ts';
+import type { Job } from './job.ts';
+import type { JobStore } from './job-store.ts';
 import { readLines } from './lines.ts';
-import { spoilIfChosen } from './invalid-answer.ts';
-import { runModel, type Body } from './model.ts';
 import { hashUniform } from './prng.ts';
-import type { BatchRecord } from './types.ts';
 import { LineWriter } from './writer.ts';
 
-interface InputLine {
-  custom_id: string;
-  body: Body;
+/** A result row and the partial file it goes to. */
+export interface Row {
+  part: string;
+  line: unknown;
 }
 
-type Fate = { kind: '4xx' } | { kind: '5xx' } | { kind: 'run' };
-
-function fateOf(ctx: EmulatorContext, customId: string, hash: string): Fate {
-  const f = ctx.faults.options.requestErrors;
-  if (!f) return { kind: 'run' };
-  if (f.customIds4xx?.includes(customId) || (f.rate4xx && hashUniform(ctx.seed, '4xx', hash) < f.rate4xx))
-    return { kind: '4xx' };
-  const chosen = f.customIds5xx?.includes(customId) || (f.rate5xx && hashUniform(ctx.seed, '5xx', hash) < f.rate5xx);
-  // Transient: the same body fails `transientAttempts` times (across batches), then succeeds.
-  if (chosen && ctx.ledger.failures5xx(hash) < (f.transientAttempts ?? 1)) return { kind: '5xx' };
-  return { kind: 'run' };
-}
-
-/** On Azure a line names a deployment: the reply is the deployed model's. */
-const servedBody = (ctx: EmulatorContext, body: Body): Body =>
-  ctx.azure && typeof body.model === 'string' ? { ...body, model: ctx.azure.modelOf(body.model) } : body;
-
-const errorResponse = (message: string, type: string) => ({ error: { message, type, param: null, code: null } });
-
-/** Runs requests until `rec.executed === target` (never past the input's end). */
-export async function executeUpTo(ctx: EmulatorContext, rec: BatchRecord, target: number): Promise<void> {
-  if (target <= rec.executed) return;
-  await ctx.ledger.refresh();
-  const raw = await readFile(ctx.batches.tokens(rec.id));
-  const tokens = new Uint32Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 4));
-  const out = await LineWriter.append(ctx.batches.part(rec.id, 'output'), rec.outputPartBytes);
-  const errs = await LineWriter.append(ctx.batches.part(rec.id, 'error'), rec.errorPartBytes);
-  const perRequestMs = 1000 / (REQUESTS_PER_SECOND * rec.speed);
-  try {
-    for await (const { text, end } of readLines(ctx.batches.input(rec.id), rec.inputOffset)) {
-      if (rec.executed >= target) break;
-      if (text.trim() === '') {
-        rec.inputOffset = end;
-        continue;
-      }
-      const index = rec.executed;
-      const line = JSON.parse(text) as InputLine;
-      const hash = hashText(canonicalJson(line.body));
-      const id = `batch_req_${derivedHex(rec.id, index)}`;
-      const requestId = `req_${derivedHex(rec.id, index, 'req')}`;
-      const fate = fateOf(ctx, line.custom_id, hash);
-      const created = Math.floor(((rec.inProgressMs ?? rec.createdMs) + index * perRequestMs) / 1000);
-      const result =
-        fate.kind === 'run'
-          ? runModel(rec.endpoint, servedBody(ctx, line.body), created, `${rec.id}/${index}`, tokens[index] ?? 0)
-          : null;
-      if (fate.kind === 'run' && result) {
-        spoilIfChosen(ctx, line.custom_id, hash, line.body, result);
-        ctx.stats.add('inputTokens', result.inputTokens);
-        ctx.stats.add('outputTokens', result.outputTokens);
-        ctx.stats.add('cachedTokens', result.cachedTokens ?? 0);
-        rec.inputTokens += result.inputTokens;
-        rec.outputTokens += result.outputTokens;
-        rec.completed++;
-        await out.line({
-          id,
-          custom_id: line.custom_id,
-          response: { status_code: 200, request_id: requestId, body: result.body },
-          error: null,
-        });
-      } else {
-        let status = 400;
-        let body = errorResponse(
-          `The emulator's stand-in model does not serve ${rec.endpoint}.`,
-          'invalid_request_error',
-        );
-        if (fate.kind === '5xx') {
-          ctx.ledger.markFailed5xx(hash);
-          status = 500;
-          body = errorResponse(
-            'The server had an error while processing your request. Sorry about that!',
-            'server_error',
-          );
-        } else if (fate.kind === '4xx') {
-          body = errorResponse('Invalid request: rejected by an injected emulator fault.', 'invalid_request_error');
-        }
-        rec.failed++;
-        await errs.line({
-          id,
-          custom_id: line.custom_id,
-          response: { status_code: status, request_id: requestId, body },
-          error: null,
-        });
-      }
-      ctx.stats.add('requestsExecuted');
-      rec.executed++;
-      rec.inputOffset = end;
-    }
-  } finally {
-    await out.close();
-    await errs.close();
+async function openParts<J extends Job>(store: JobStore<J>, job: J, parts: readonly string[]) {
+  const writers = new Map<string, LineWriter>();
+  for (const part of parts) {
+    job.parts[part] ??= { bytes: 0, lines: 0 };
+    writers.set(part, await LineWriter.append(store.part(job.id, part), job.parts[part].bytes));
   }
-  rec.outputPartBytes += out.bytes;
-  rec.outputLines += out.lines;
-  rec.errorPartBytes += errs.bytes;
-  rec.errorLines += errs.lines;
-  await ctx.ledger.flush();
-  await ctx.batches.save(rec);
+  return writers;
 }
 
-export const EXPIRED_MESSAGE = 'This request could not be executed before the completion window expired.';
-export const CANCELLED_MESSAGE = 'This request was not executed because the batch was cancelled.';
+async function closeParts<J extends Job>(job: J, writers: Map<string, LineWriter>): Promise<void> {
+  for (const [part, writer] of writers) {
+    await writer.close();
+    const size = job.parts[part] ?? { bytes: 0, lines: 0 };
+    job.parts[part] = { bytes: size.bytes + writer.bytes, lines: size.lines + writer.lines };
+  }
+}
+
+/** What a line gives: a row, several (in different parts), or nothing to write. */
+export type Rows = Row | readonly Row[] | null;
 
 /**
- * Writes every request not yet executed to the error file as a never-ran line (`response: null`).
- * These are not counted in `request_counts.failed` (as observed on an expired live batch).
+ * Feeds the batch's lines not yet consumed to `rowFor` until `stop()` says so, appending the rows
+ * it returns to their parts. Does not save the record.
  */
-export async function writeUnfinished(
-  ctx: EmulatorContext,
-  rec: BatchRecord,
-  code: 'batch_expired' | 'batch_cancelled',
+async function consume<J extends Job>(
+  store: JobStore<J>,
+  job: J,
+  parts: readonly string[],
+  stop: () => boolean,
+  rowFor: (text: string) => Promise<Rows>,
 ): Promise<void> {
-  if (rec.total === 0) return;
-  const errs = await LineWriter.append(ctx.batches.part(rec.id, 'error'), rec.errorPartBytes);
-  const message = code === 'batch_expired' ? EXPIRED_MESSAGE : CANCELLED_MESSAGE;
-  let index = rec.executed;
+  const writers = await openParts(store, job, parts);
   try {
-    for await (const { text, end } of readLines(ctx.batches.input(rec.id), rec.inputOffset)) {
-      rec.inputOffset = end;
-      if (text.trim() === '') continue;
-      const { custom_id } = JSON.parse(text) as InputLine;
-      await errs.line({
-        id: `batch_req_${derivedHex(rec.id, index++)}`,
-        custom_id,
-        response: null,
-        error: { code, message },
-      });
+    for await (const { text, end } of readLines(store.input(job.id), job.inputOffset)) {
+      if (stop()) break;
+      if (text.trim() !== '') {
+        const rows = await rowFor(text);
+        for (const row of rows === null ? [] : 'part' in rows ? [rows] : rows)
+          await writers.get(row.part)?.line(row.line);
+      }
+      job.inputOffset = end;
     }
   } finally {
-    await errs.close();
+    await closeParts(job, writers);
   }
-  rec.errorPartBytes += errs.bytes;
-  rec.errorLines += errs.lines;
+}
+
+/** Runs requests until `job.executed === target` (never past the input's end), then saves. */
+export async function executeUpTo<J extends Job>(
+  ctx: CoreContext,
+  store: JobStore<J>,
+  job: J,
+  target: number,
+  parts: readonly string[],
+  step: (text: string, index: number) => Rows | Promise<Rows>,
+): Promise<void> {
+  if (target <= job.executed) return;
+  await ctx.ledger.refresh();
+  await consume(
+    store,
+    job,
+    parts,
+    () => job.executed >= target,
+    async (text) => {
+      const row = await step(text, job.executed);
+      ctx.stats.add('requestsExecuted');
+      job.executed++;
+      return row;
+    },
+  );
+  await ctx.ledger.flush();
+  await store.save(job);
+}
+
+/**
+ * Gives every request not run yet its row (as the batch expires or is cancelled); the index is
+ * the request's place in the input. Does not save: the batch's end does.
+ */
+export async function closeUnrun<J extends Job>(
+  store: JobStore<J>,
+  job: J,
+  parts: readonly string[],
+  rowFor: (text: string, index: number) => Rows,
+): Promise<void> {
+  let index = job.executed;
+  await consume(
+    store,
+    job,
+    parts,
+    () => false,
+    (text) => Promise.resolve(rowFor(text, index++)),
+  );
+}
+
+/**
+ * The injected per-request errors (`faults.requestErrors`): a permanent 4xx or a transient 5xx,
+ * fixed by the request body's hash (or named by custom id). A transient one fails the same body
+ * `transientAttempts` times across batches (counted in the ledger, noted here), then it runs.
+ */
+export function requestFate(ctx: CoreContext, customId: string, hash: string): '4xx' | '5xx' | 'run' {
+  const f = ctx.faults.options.requestErrors;
+  if (!f) return 'run';
+  if (f.customIds4xx?.includes(customId) || (f.rate4xx && hashUniform(ctx.seed, '4xx', hash) < f.rate4xx)) return '4xx';
+  const chosen = f.customIds5xx?.includes(customId) || (f.rate5xx && hashUniform(ctx.seed, '5xx', hash) < f.rate5xx);
+  if (chosen && ctx.ledger.failures5xx(hash) < (f.transientAttempts ?? 1)) {
+    ctx.ledger.markFailed5xx(hash);
+    return '5xx';
+  }
+  return 'run';
 }

@@ -1,8 +1,10 @@
 /**
- * The execution ledger: an append-only log of request-body hashes that were executed (`s`) or
- * answered with an injected 5xx (`5`) or an injected invalid reply (`i`, see invalid-replies.ts). It proves nothing is paid twice (duplicateExecutions) and
- * makes transient 5xx faults succeed on a later attempt. Other processes' appends are picked up
- * by reading the log's new tail before each use.
+ * The execution ledger: an append-only log of request-body hashes that were executed (`s`),
+ * answered with an injected 5xx (`5`) or an injected invalid reply (`i`, see invalid-replies.ts),
+ * or whose execution was taken back (`r`: work a provider neither delivers nor bills, such as an
+ * expired Gemini batch's). It proves nothing is paid twice (duplicateExecutions) and makes
+ * transient 5xx faults succeed on a later attempt. Other processes' appends are picked up by
+ * reading the log's new tail before each use.
  */
 import { appendFile, open, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +12,8 @@ import path from 'node:path';
 export class ExecutionLedger {
   #file: string;
   #offset = 0;
-  #succeeded = new Set<string>();
+  /** Successful executions per hash, less those taken back. */
+  #succeeded = new Map<string, number>();
   #failures = new Map<string, number>();
   #invalid = new Map<string, number>();
   #pending: string[] = [];
@@ -44,9 +47,14 @@ export class ExecutionLedger {
   #apply(line: string): void {
     const [kind, hash] = line.split(' ');
     if (!hash) return;
-    if (kind === 's') this.#succeeded.add(hash);
+    if (kind === 's') this.#count(hash, 1);
+    else if (kind === 'r') this.#count(hash, -1);
     else if (kind === '5') this.#failures.set(hash, (this.#failures.get(hash) ?? 0) + 1);
     else if (kind === 'i') this.#invalid.set(hash, (this.#invalid.get(hash) ?? 0) + 1);
+  }
+
+  #count(hash: string, delta: number): void {
+    this.#succeeded.set(hash, Math.max(0, (this.#succeeded.get(hash) ?? 0) + delta));
   }
 
   failures5xx(hash: string): number {
@@ -55,10 +63,16 @@ export class ExecutionLedger {
 
   /** Notes a successful execution; true when this exact body had already succeeded before. */
   markSucceeded(hash: string): boolean {
-    const before = this.#succeeded.has(hash);
+    const before = (this.#succeeded.get(hash) ?? 0) > 0;
     this.#pending.push(`s ${hash}`);
-    this.#succeeded.add(hash);
+    this.#count(hash, 1);
     return before;
+  }
+
+  /** Takes one successful execution of this body back: it was not delivered, so it is not paid. */
+  markTakenBack(hash: string): void {
+    this.#pending.push(`r ${hash}`);
+    this.#count(hash, -1);
   }
 
   invalidReplies(hash: string): number {

@@ -84,25 +84,6 @@ export class FaultState {
   }
 }
 
-const STATUS_TEXT: Record<number, { message: string; type: string; code: string | null }> = {
-  429: {
-    message: 'Rate limit reached for requests. Please try again later.',
-    type: 'requests',
-    code: 'rate_limit_exceeded',
-  },
-  500: {
-    message: 'The server had an error while processing your request. Sorry about that!',
-    type: 'server_error',
-    code: null,
-  },
-  502: { message: 'Bad gateway.', type: 'server_error', code: null },
-  503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
-};
-
-export function faultBody(status: number): { message: string; type: string; code: string | null } {
-  return STATUS_TEXT[status] ?? { message: 'Injected fault.', type: 'server_error', code: null };
-}
-
 const rate = z.number().min(0).max(1);
 
 /** Fault options as accepted from outside (POST /_emulator/faults). */

@@ -1,20 +1,37 @@
 /**
- * Files on disk: `files/<id>.json` (metadata) beside `files/<id>.data` (content). Metadata is
- * indexed in memory at start; content is only ever streamed.
+ * Files on disk, for every flavour with a Files API: `files/<id>.json` (metadata) beside
+ * `files/<id>.data` (content). Metadata is indexed in memory at start; content is only ever
+ * streamed. Ids are the flavour's own format.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import { newFileId } from './ids.ts';
-import type { FileRecord } from './types.ts';
+
+export interface FileRecord {
+  id: string;
+  seq: number;
+  bytes: number;
+  createdMs: number;
+  filename: string;
+  purpose: string;
+  /** Unix seconds, or null for files that live until deleted. */
+  expiresAt: number | null;
+  /** The content's type, where the API keeps one (Gemini). */
+  mimeType?: string;
+}
+
+export type FileMeta = Omit<FileRecord, 'id' | 'seq' | 'bytes'>;
 
 export class FilesStore {
   readonly dir: string;
+  readonly #newId: () => string;
   #byId = new Map<string, FileRecord>();
   #seq = 0;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, newId: () => string) {
     this.dir = path.join(stateDir, 'files');
+    this.#newId = newId;
   }
 
   async load(): Promise<void> {
@@ -33,15 +50,11 @@ export class FilesStore {
 
   /** A temp path inside the store, so committing content is a same-directory rename. */
   tempPath(): string {
-    return path.join(this.dir, `.upload-${newFileId()}.tmp`);
+    return path.join(this.dir, `.upload-${randomBytes(12).toString('hex')}.tmp`);
   }
 
-  /** Moves finished content at `tmp` into the store and records its metadata. */
-  async add(
-    tmp: string,
-    meta: { filename: string; purpose: string; createdMs: number; expiresAt: number | null },
-  ): Promise<FileRecord> {
-    const id = newFileId();
+  /** Moves finished content at `tmp` into the store and records its metadata (`id`: instead of a new one). */
+  async add(tmp: string, meta: FileMeta, id = this.#newId()): Promise<FileRecord> {
     const { size } = await stat(tmp);
     const rec: FileRecord = { id, seq: ++this.#seq, bytes: size, ...meta };
     await rename(tmp, this.contentPath(id));
@@ -68,6 +81,11 @@ export class FilesStore {
       .sort((a, b) => b.createdMs - a.createdMs || b.seq - a.seq);
   }
 
+  /** Bytes held by the files not expired at `nowMs` (a project's storage). */
+  usedBytes(nowMs: number): number {
+    return this.list(nowMs).reduce((sum, f) => sum + f.bytes, 0);
+  }
+
   async delete(id: string): Promise<void> {
     this.#byId.delete(id);
     await rm(path.join(this.dir, `${id}.json`), { force: true });
@@ -75,16 +93,10 @@ export class FilesStore {
   }
 }
 
-export function fileObject(rec: FileRecord): Record<string, unknown> {
-  return {
-    id: rec.id,
-    object: 'file',
-    bytes: rec.bytes,
-    created_at: Math.floor(rec.createdMs / 1000),
-    expires_at: rec.expiresAt,
-    filename: rec.filename,
-    purpose: rec.purpose,
-    status: 'processed',
-    status_details: null,
-  };
-}
+/** The fields every Files API's file object starts with (OpenAI's, Mistral's): id, object, bytes, created_at. */
+export const fileBasics = (rec: FileRecord) => ({
+  id: rec.id,
+  object: 'file',
+  bytes: rec.bytes,
+  created_at: Math.floor(rec.createdMs / 1000),
+});

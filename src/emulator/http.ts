@@ -1,17 +1,26 @@
-/** HTTP plumbing: the OpenAI error envelope, JSON replies and bounded JSON request bodies. */
+/**
+ * HTTP plumbing every flavour shares: the base of their error envelopes, JSON replies, bounded
+ * request bodies, and draining a body that will not be read.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 
-/** An API error answered with the `{"error":{message,type,param,code}}` envelope. */
-export class ApiError extends Error {
+/**
+ * An expected refusal of a call, thrown from a handler to the router, which answers it with the
+ * flavour's envelope: each flavour's error class says how its body looks.
+ */
+export abstract class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-    readonly type = 'invalid_request_error',
   ) {
     super(message);
   }
+
+  /** The JSON body of the answer (`res` carries the request id the flavour stamped). */
+  abstract body(res: ServerResponse): unknown;
 }
 
 export interface ByteCounter {
@@ -33,41 +42,48 @@ export function sendJson(
   res.end(text);
 }
 
-export function errorBody(e: ApiError): unknown {
-  return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
-}
-
 export function sendError(
   res: ServerResponse,
-  e: ApiError,
+  e: HttpError,
   counter: ByteCounter,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, e.status, errorBody(e), counter, headers);
+  sendJson(res, e.status, e.body(res), counter, headers);
 }
 
-const MAX_JSON_BODY = 1 << 20;
+/** `retry-after` (seconds, as the HTTP standard has it) and `retry-after-ms` (as OpenAI's and Anthropic's SDKs read it). */
+export function retryHeaders(seconds: number | undefined): Record<string, string> {
+  if (seconds === undefined) return {};
+  return { 'retry-after': String(seconds), 'retry-after-ms': String(Math.round(seconds * 1000)) };
+}
 
-/** Reads a small JSON body (batch create, control routes); empty body = undefined. */
-export async function readJsonBody(req: IncomingMessage, counter: ByteCounter): Promise<unknown> {
+/**
+ * Reads a whole body of at most `maxBytes`; a larger one (declared or sent) is drained and refused
+ * with `tooLarge()` as soon as it is known to be too large.
+ */
+export async function readBytes(
+  req: IncomingMessage,
+  counter: ByteCounter,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > maxBytes) {
+    await drain(req, counter);
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     counter.addIn(chunk.length);
-    if (size > MAX_JSON_BODY) throw new ApiError(413, 'Request body too large.');
+    if (size > maxBytes) {
+      await drain(req, counter);
+      throw tooLarge();
+    }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(
-      400,
-      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-    );
-  }
+  return Buffer.concat(chunks);
 }
 
 /** Drains an unread body so a fault reply does not leave the client writing into a closed pipe. */
@@ -82,3 +98,21 @@ export function drain(req: IncomingMessage, counter: ByteCounter): Promise<void>
 
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Streams a stored file as the body of a 200 answer: large files never pass through memory whole. */
+export async function streamFile(
+  res: ServerResponse,
+  file: string,
+  counter: ByteCounter,
+  headers: Record<string, string>,
+): Promise<void> {
+  const { size } = await stat(file);
+  res.writeHead(200, { 'content-length': String(size), ...headers });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  stream.on('data', (c) => counter.addOut(c.length));
+  await pipeline(stream, res);
+}
+
+/** The token of an `Authorization: Bearer …` header ('' when there is none). */
+export const bearerToken = (header: string | string[] | undefined): string =>
+  /^Bearer\s+(.*)$/i.exec((Array.isArray(header) ? header[0] : header) ?? '')?.[1]?.trim() ?? '';

@@ -1,20 +1,25 @@
-/** Object ids in the real API's formats. Random (not seeded) so restarts never reuse an id. */
+/**
+ * Building blocks of the flavours' id formats. Object ids are random (not seeded) so restarts never
+ * reuse one; per-request ids are derived from the batch and index, so a result re-written after a
+ * crash keeps its ids.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-export const newBatchId = (): string => `batch_${randomBytes(16).toString('hex')}`;
-export const newRequestId = (): string => `req_${randomBytes(16).toString('hex')}`;
+/** Maps bytes onto an alphabet, one character each. */
+export const charsOf = (bytes: Uint8Array, alphabet = BASE62): string =>
+  [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 
-/** `file-` + 22 base62 characters, like `file-52voFe6FU6MWyAwa1Uj39R`. */
-export function newFileId(): string {
-  const bytes = randomBytes(22);
-  let id = 'file-';
-  for (const b of bytes) id += BASE62[b % 62];
-  return id;
-}
+/** `n` random characters of `alphabet`. */
+export const randomChars = (n: number, alphabet = BASE62): string => charsOf(randomBytes(n), alphabet);
 
-/** Per-line ids derived from the batch and line, so re-materializing a line gives the same ids. */
+/** 32 hex characters fixed by `parts`. */
 export function derivedHex(...parts: (string | number)[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
+
+/** The SHA-256 of `parts`, as bytes (for derived ids in another alphabet). */
+export const derivedBytes = (...parts: (string | number)[]): Buffer =>
+  createHash('sha256').update(parts.join('\u0000')).digest();

@@ -6,13 +6,13 @@
 import type { ExecutionLedger } from './executions.ts';
 import type { FaultState } from './faults.ts';
 import { forcedTool, requestedSchema } from './structured-answer.ts';
-import { invalidReplyFor, spoilAnthropic, spoilOpenAi } from './invalid-replies.ts';
-import type { StatsKeeper } from './stats.ts';
+import { invalidReplyFor, spoilAnthropic, spoilGemini, spoilOpenAi } from './invalid-replies.ts';
+import type { StatsSink } from './stats.ts';
 
 interface Parts {
   faults: FaultState;
   ledger: ExecutionLedger;
-  stats: StatsKeeper;
+  stats: StatsSink;
   seed: number;
 }
 
@@ -66,4 +66,27 @@ export function spoilAnthropicIfChosen(
     usage.output_tokens = reply.outputTokens;
   }
   note(ctx, hash, kind !== undefined);
+}
+
+/**
+ * A Gemini response to a request that asked for a schema (`structured`) or not; notes it in the
+ * ledger. True when it was spoiled (noted as invalid, not as paid).
+ */
+export function spoilGeminiIfChosen(
+  ctx: Parts,
+  customId: string,
+  hash: string,
+  structured: boolean,
+  reply: Answer & { response: Record<string, unknown> },
+  model: string,
+): boolean {
+  const kind = decide(ctx, customId, hash, structured);
+  if (kind) {
+    reply.outputTokens = spoilGemini(reply.response, kind, model);
+    const usage = reply.response.usageMetadata as Record<string, number>;
+    usage.candidatesTokenCount = reply.outputTokens;
+    usage.totalTokenCount = (usage.promptTokenCount ?? 0) + reply.outputTokens;
+  }
+  note(ctx, hash, kind !== undefined);
+  return kind !== undefined;
 }

@@ -131,3 +131,23 @@ export function spoilAnthropic(message: Record<string, unknown>, kind: InvalidRe
   }
   return countTextTokens(model, shown);
 }
+
+/**
+ * Spoils a Gemini GenerateContentResponse in place; returns the output tokens. Gemini does not
+ * refuse in words: a refused answer is blocked, with no content and `finishReason: "SAFETY"`.
+ */
+export function spoilGemini(response: Record<string, unknown>, kind: InvalidReplyKind, model: string): number {
+  const candidate: unknown = Array.isArray(response.candidates) ? response.candidates[0] : undefined;
+  const content = isRecord(candidate) && isRecord(candidate.content) ? candidate.content : undefined;
+  const part: unknown = Array.isArray(content?.parts) ? content.parts[0] : undefined;
+  if (!isRecord(candidate) || !isRecord(part)) return 0;
+  if (kind === 'refusal') {
+    delete candidate.content;
+    candidate.finishReason = 'SAFETY';
+    return 0;
+  }
+  const next = spoiledText(typeof part.text === 'string' ? part.text : '', kind);
+  part.text = next;
+  if (kind === 'truncated') candidate.finishReason = 'MAX_TOKENS';
+  return countTextTokens(model, next);
+}

@@ -1,192 +1,176 @@
 /**
- * The batch lifecycle, computed lazily: whenever a batch is read, it is advanced to the clock's
- * now, replaying the transitions it went through since it was last looked at (each at the time
- * it happened, not the time of the read) and persisting them. One batch is only ever advanced
- * under its own lock, so concurrent reads never validate or materialize twice.
+ * The batch lifecycle every flavour shares, computed lazily: whenever a batch is read it is
+ * advanced to the clock's now, replaying the transitions it went through since it was last looked
+ * at (each at the time it happened, not the time of the read) and persisting them. A batch waits
+ * in the queue, runs its requests at the emulator's rate (scaled by its speed), finalizes and ends;
+ * it expires when its window closes (or on the forced and fractional expiry faults) with the
+ * requests run so far kept, and a cancel ends it shortly after with the same. One batch is only
+ * ever advanced under its own lock, so concurrent reads never run or publish anything twice.
+ * What differs per flavour (admission checks, how a request runs, what results look like) comes
+ * in through the hooks.
  */
-import { CANCELLING_MS, FINALIZING_MS, REQUESTS_PER_SECOND, VALIDATING_MS, type EmulatorContext } from './context.ts';
-import { azureLineError } from './azure/line-errors.ts';
-import { executeUpTo, writeUnfinished } from './execution.ts';
-import { ApiError } from './http.ts';
-import { cleanUp, materialize } from './materialize.ts';
-import { TERMINAL, type BatchRecord } from './types.ts';
-import { validateInput } from './validation.ts';
+import { CANCELLING_MS, FINALIZING_MS, VALIDATING_MS, REQUESTS_PER_SECOND, type CoreContext } from './context.ts';
+import type { Job, Outcome } from './job.ts';
+import type { JobStore } from './job-store.ts';
 
-const endOf = (b: BatchRecord): number | null => b.completedMs ?? b.expiredMs ?? b.cancelledMs ?? b.failedMs;
+export interface LifecycleHooks<J extends Job> {
+  /** As the batch leaves the queue at `at`: false refuses it (the hook has noted why) and it ends `failed`. */
+  admit?(job: J, at: number): Promise<boolean>;
+  /** Runs requests until `job.executed === target` (see execution.ts). */
+  execute(job: J, target: number): Promise<void>;
+  /** Records the requests that never ran, as the batch ends expired or cancelled. */
+  close?(job: J, outcome: 'expired' | 'cancelled'): Promise<void>;
+  /** Makes the results visible as the batch ends at `at` (not for a batch that failed admission). */
+  publish?(job: J, at: number, outcome: Exclude<Outcome, 'failed'>): Promise<void>;
+}
 
-/** Prompt tokens of other batches for `model` that were enqueued (validated, unfinished) at `at`. */
-async function enqueuedAt(ctx: EmulatorContext, rec: BatchRecord, model: string, at: number): Promise<number> {
-  let sum = 0;
-  // Oldest first: an earlier batch may still owe its own validation, which must happen first.
-  for (const b of ctx.batches.all().reverse()) {
-    if (b.seq >= rec.seq) break;
-    if (!TERMINAL.has(b.status)) await ctx.locks.run(b.id, () => advance(ctx, b, at));
-    const end = endOf(b);
-    if (
-      b.model === model &&
-      b.inProgressMs !== null &&
-      b.inProgressMs <= at &&
-      (end === null || end > at) &&
-      b.failedMs === null
-    )
-      sum += b.enqueuedTokens;
+export class Lifecycle<J extends Job> {
+  readonly #ctx: Pick<CoreContext, 'clock' | 'locks' | 'faults'>;
+  readonly #hooks: LifecycleHooks<J>;
+  readonly store: JobStore<J>;
+
+  constructor(ctx: Pick<CoreContext, 'clock' | 'locks' | 'faults'>, store: JobStore<J>, hooks: LifecycleHooks<J>) {
+    this.#ctx = ctx;
+    this.store = store;
+    this.#hooks = hooks;
   }
-  return sum;
-}
 
-async function validate(ctx: EmulatorContext, rec: BatchRecord, at: number): Promise<void> {
-  const v = await validateInput(
-    ctx.batches.input(rec.id),
-    rec.endpoint,
-    ctx.batches.tokens(rec.id),
-    ctx.isKnownModel,
-    ctx.maxRequestsPerBatch,
-  );
-  if (ctx.azure) v.errors = v.errors.map(azureLineError);
-  rec.model = v.model;
-  if (v.errors.length > 0) return fail(ctx, rec, at, v.errors);
-  const model = v.model ?? '';
-  const others = await enqueuedAt(ctx, rec, model, at);
-  const limit = ctx.tokenLimit(model);
-  // Providers count enqueued tokens their own way (OpenAI-compatible servers have been seen at
-  // ~1.45× a tiktoken count): the factor lets tests show a client whose estimate runs low.
-  const tokens = Math.ceil(v.tokens * ctx.enqueuedTokenFactor);
-  if (limit !== undefined && others + tokens > limit) {
-    const message = `Enqueued token limit reached for ${model} in organization org-emulator. Limit: ${limit.toLocaleString('en-US')} enqueued tokens. Please try again once some in_progress batches have been completed.`;
-    return fail(ctx, rec, at, [{ code: 'token_limit_exceeded', message, param: null, line: null }]);
+  /** When this batch's unrun requests expire: its window, a forced expiry, or the `expireAfterFraction` fault. */
+  #expiry(job: J, perMs: number): number {
+    let at = Math.min(job.deadlineMs ?? Infinity, job.forcedExpireMs ?? Infinity);
+    const fraction = this.#ctx.faults.options.expireAfterFraction;
+    if (fraction !== undefined && job.runningMs !== null)
+      at = Math.min(at, job.runningMs + Math.ceil(fraction * job.total) / perMs);
+    return at;
   }
-  ctx.stats.peak(model, others + tokens);
-  rec.total = v.total;
-  rec.enqueuedTokens = tokens;
-  rec.status = 'in_progress';
-  rec.inProgressMs = at;
-  await ctx.batches.save(rec);
-}
 
-async function fail(ctx: EmulatorContext, rec: BatchRecord, at: number, errors: BatchRecord['errors']): Promise<void> {
-  rec.status = 'failed';
-  rec.failedMs = at;
-  rec.errors = errors;
-  await ctx.batches.save(rec);
-  await cleanUp(ctx, rec);
-}
+  async #end(job: J, outcome: Outcome, at: number): Promise<void> {
+    if ((outcome === 'expired' || outcome === 'cancelled') && this.#hooks.close) await this.#hooks.close(job, outcome);
+    if (outcome !== 'failed' && this.#hooks.publish) await this.#hooks.publish(job, at, outcome);
+    job.phase = 'ended';
+    job.outcome = outcome;
+    job.endedMs = at;
+    await this.store.save(job);
+    await this.store.cleanUp(job);
+  }
 
-/** When this batch expires: the 24 h window, a forced expiry, or the `expireAfterFraction` fault. */
-function expiryOf(ctx: EmulatorContext, rec: BatchRecord, perMs: number): number {
-  // Azure does not expire jobs at 24 h: they run until done or cancelled (providers.md B.5).
-  let at = Math.min(ctx.azure ? Infinity : rec.expiresMs, rec.forcedExpireMs ?? Infinity);
-  const fraction = ctx.faults.options.expireAfterFraction;
-  if (fraction !== undefined && rec.inProgressMs !== null)
-    at = Math.min(at, rec.inProgressMs + Math.ceil(fraction * rec.total) / perMs);
-  return at;
-}
-
-async function finish(
-  ctx: EmulatorContext,
-  rec: BatchRecord,
-  status: 'completed' | 'expired' | 'cancelled',
-  at: number,
-): Promise<void> {
-  if (status === 'expired') await writeUnfinished(ctx, rec, 'batch_expired');
-  if (status === 'cancelled') await writeUnfinished(ctx, rec, 'batch_cancelled');
-  await materialize(ctx, rec, at);
-  rec.status = status;
-  if (status === 'completed') rec.completedMs = at;
-  else if (status === 'expired') rec.expiredMs = at;
-  else rec.cancelledMs = at;
-  await ctx.batches.save(rec);
-  await cleanUp(ctx, rec);
-}
-
-/** Advances `rec` through every transition due by `now`. Call only under the batch's lock. */
-export async function advance(ctx: EmulatorContext, rec: BatchRecord, now: number): Promise<BatchRecord> {
-  const perMs = (REQUESTS_PER_SECOND * rec.speed) / 1000;
-  for (;;) {
-    switch (rec.status) {
-      case 'validating': {
-        const due = rec.createdMs + VALIDATING_MS / rec.speed;
-        const expiry = expiryOf(ctx, rec, perMs);
-        if (expiry <= now && expiry < due) {
-          await finish(ctx, rec, 'expired', expiry);
+  /** Advances `job` through every transition due by `now`. Call only under the batch's lock. */
+  async advance(job: J, now: number): Promise<J> {
+    const perMs = (REQUESTS_PER_SECOND * job.speed) / 1000;
+    for (;;) {
+      switch (job.phase) {
+        case 'queued': {
+          const due = job.createdMs + VALIDATING_MS / job.speed;
+          const expiry = this.#expiry(job, perMs);
+          if (expiry <= now && expiry < due) {
+            await this.#end(job, 'expired', expiry);
+            break;
+          }
+          if (now < due) return job;
+          if (this.#hooks.admit && !(await this.#hooks.admit(job, due))) {
+            await this.#end(job, 'failed', due);
+            break;
+          }
+          job.phase = 'running';
+          job.runningMs = due;
+          await this.store.save(job);
           break;
         }
-        if (now < due) return rec;
-        await validate(ctx, rec, due);
-        break;
-      }
-      case 'in_progress': {
-        const start = rec.inProgressMs ?? rec.createdMs;
-        const doneAt = start + rec.total / perMs;
-        const expiry = expiryOf(ctx, rec, perMs);
-        const countAt = (t: number) => Math.min(rec.total, Math.floor((t - start) * perMs + 1e-6));
-        if (expiry <= now && expiry < doneAt) {
-          await executeUpTo(ctx, rec, countAt(expiry));
-          await finish(ctx, rec, 'expired', expiry);
+        case 'running': {
+          const start = job.runningMs ?? job.createdMs;
+          const doneAt = start + job.total / perMs;
+          const expiry = this.#expiry(job, perMs);
+          const countAt = (t: number) => Math.min(job.total, Math.floor((t - start) * perMs + 1e-6));
+          if (expiry <= now && expiry < doneAt) {
+            await this.#hooks.execute(job, countAt(expiry));
+            await this.#end(job, 'expired', expiry);
+            break;
+          }
+          if (doneAt > now) {
+            await this.#hooks.execute(job, countAt(now));
+            return job;
+          }
+          await this.#hooks.execute(job, job.total);
+          job.phase = 'finalizing';
+          job.finalizingMs = doneAt;
+          await this.store.save(job);
           break;
         }
-        if (doneAt > now) {
-          await executeUpTo(ctx, rec, countAt(now));
-          return rec;
+        case 'finalizing': {
+          const due = (job.finalizingMs ?? now) + FINALIZING_MS / job.speed;
+          if (now < due) return job;
+          await this.#end(job, 'completed', due);
+          break;
         }
-        await executeUpTo(ctx, rec, rec.total);
-        rec.status = 'finalizing';
-        rec.finalizingMs = doneAt;
-        await ctx.batches.save(rec);
-        break;
+        case 'cancelling': {
+          const due = (job.cancellingMs ?? now) + CANCELLING_MS / job.speed;
+          if (now < due) return job;
+          await this.#end(job, 'cancelled', due);
+          break;
+        }
+        default:
+          return job;
       }
-      case 'finalizing': {
-        const due = (rec.finalizingMs ?? now) + FINALIZING_MS / rec.speed;
-        if (now < due) return rec;
-        await finish(ctx, rec, 'completed', due);
-        break;
-      }
-      case 'cancelling': {
-        const due = (rec.cancellingMs ?? now) + CANCELLING_MS / rec.speed;
-        if (now < due) return rec;
-        await finish(ctx, rec, 'cancelled', due);
-        break;
-      }
-      default:
-        return rec;
     }
   }
-}
 
-/** Reads a batch, advanced to now. */
-export function refresh(ctx: EmulatorContext, rec: BatchRecord): Promise<BatchRecord> {
-  return ctx.locks.run(rec.id, () => advance(ctx, rec, ctx.clock.now()));
-}
+  /** Runs `fn` on the batch advanced to now, under its lock. */
+  at<T>(job: J, fn: (job: J, now: number) => Promise<T>): Promise<T> {
+    return this.#ctx.locks.run(job.id, async () => {
+      const now = this.#ctx.clock.now();
+      await this.advance(job, now);
+      return fn(job, now);
+    });
+  }
 
-/**
- * Advances every unfinished batch to now, oldest first (an older batch's validation must happen
- * before a newer one counts enqueued tokens). For views over many objects (the files list, stats)
- * that must show what a batch nobody has read yet has already produced.
- */
-export async function refreshAll(ctx: EmulatorContext): Promise<void> {
-  for (const b of ctx.batches.all().reverse()) if (!TERMINAL.has(b.status)) await refresh(ctx, b);
-}
+  /** Reads a batch, advanced to now. */
+  refresh(job: J): Promise<J> {
+    return this.at(job, (j) => Promise.resolve(j));
+  }
 
-export function cancel(ctx: EmulatorContext, rec: BatchRecord): Promise<BatchRecord> {
-  return ctx.locks.run(rec.id, async () => {
-    const now = ctx.clock.now();
-    await advance(ctx, rec, now);
-    // No x-should-retry header: the real API's behaviour is unknown, so the SDK retries this 409.
-    if (TERMINAL.has(rec.status)) throw new ApiError(409, `Cannot cancel a batch with status '${rec.status}'.`);
-    if (rec.status === 'cancelling') return rec;
-    rec.status = 'cancelling';
-    rec.cancellingMs = now;
-    await ctx.batches.save(rec);
-    return rec;
-  });
-}
+  /**
+   * Advances every unfinished batch to now, oldest first (an older batch's admission must happen
+   * before a newer one counts what is queued). For views over many objects (file lists, stats)
+   * that must show what a batch nobody has read yet has already produced.
+   */
+  async refreshAll(): Promise<void> {
+    for (const b of this.store.all().reverse()) if (b.phase !== 'ended') await this.refresh(b);
+  }
 
-/** Test control: expire a batch now (no-op once it is finishing, cancelling or terminal). */
-export function forceExpire(ctx: EmulatorContext, rec: BatchRecord): Promise<BatchRecord> {
-  return ctx.locks.run(rec.id, async () => {
-    const now = ctx.clock.now();
-    await advance(ctx, rec, now);
-    if (rec.status !== 'validating' && rec.status !== 'in_progress') return rec;
-    rec.forcedExpireMs = now;
-    return advance(ctx, rec, now);
-  });
+  /**
+   * Cancels a batch: requests already run keep their results, the rest are closed as the batch
+   * ends `CANCELLING_MS` later. A batch that has ended is left to `ended` (which may throw the
+   * flavour's refusal); cancelling twice is harmless.
+   */
+  cancel(job: J, ended: (job: J) => void = () => undefined): Promise<J> {
+    return this.at(job, async (j, now) => {
+      if (j.phase === 'ended') ended(j);
+      else if (j.phase !== 'cancelling') {
+        j.phase = 'cancelling';
+        j.cancellingMs = now;
+        await this.store.save(j);
+      }
+      return j;
+    });
+  }
+
+  /**
+   * Takes a batch out of the API's sight (get and list) without stopping it: its work goes on, and
+   * is paid for, as Google documents for a deleted batch operation.
+   */
+  hide(job: J): Promise<void> {
+    return this.at(job, async (j, now) => {
+      j.hiddenMs = now;
+      await this.store.save(j);
+    });
+  }
+
+  /** Test control: expire a batch now (no-op once it is finalizing, cancelling or ended). */
+  forceExpire(job: J): Promise<J> {
+    return this.at(job, async (j, now) => {
+      if (j.phase !== 'queued' && j.phase !== 'running') return j;
+      j.forcedExpireMs = now;
+      return this.advance(j, now);
+    });
+  }
 }

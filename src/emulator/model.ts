@@ -56,9 +56,12 @@ export function cachedPrefixTokens(model: string, messages: unknown): number {
     if (isRecord(m) && m.role === 'user') last = i;
   });
   if (last <= 0) return 0;
-  if (seedFrom('prompt-cache', textOf((messages[last] as Record<string, unknown>).content)) % 4 === 0) return 0;
+  if (!promptCacheHit(textOf((messages[last] as Record<string, unknown>).content))) return 0;
   return countChatPromptTokens(model, messages.slice(0, last) as ChatMessageLike[]);
 }
+
+/** Whether a request whose last user message is `userText` reads its shared prefix from the cache (three in four). */
+export const promptCacheHit = (userText: string): boolean => seedFrom('prompt-cache', userText) % 4 !== 0;
 
 export type Body = Record<string, unknown>;
 
@@ -83,7 +86,12 @@ export function replyFor(userText: string): string {
   return standInParaphrase(m ? (m[1] ?? '').trim() : userText);
 }
 
-function truncate(model: string, text: string, maxTokens: unknown): { text: string; tokens: number; cut: boolean } {
+/** `text` cut to `maxTokens` tokens of `model`'s tokenizer (when it is a number and the text is longer). */
+export function truncate(
+  model: string,
+  text: string,
+  maxTokens: unknown,
+): { text: string; tokens: number; cut: boolean } {
   const tokens = countTextTokens(model, text);
   if (typeof maxTokens !== 'number' || maxTokens < 0 || tokens <= maxTokens) return { text, tokens, cut: false };
   const enc = encodingFor(model);

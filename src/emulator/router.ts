@@ -1,105 +1,88 @@
 /**
- * Request dispatch: route table, per-route call counting, fault injection before the handler
- * runs, the error envelope, and `x-request-id` on every reply. Control routes (`/_emulator/…`)
- * bypass faults and counting.
+ * Request dispatch within a flavour: its route table, per-route call counting, the shared fault
+ * knobs applied before the handler runs (HTTP faults answered in the flavour's envelope, dropped
+ * sockets, slow replies, replies lost after the work is done), the flavour's auth check, and its
+ * error envelope for everything a handler throws. Each flavour gives only what differs (`Flavour`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { cancelBatch, createBatch, listBatches, retrieveBatch } from './batches-routes.ts';
-import { authError } from './auth.ts';
-import { azureAuthError } from './azure/auth.ts';
-import { azureRouteKey } from './azure/settings.ts';
-import type { EmulatorContext } from './context.ts';
-import { handleControl } from './control.ts';
-import { faultBody } from './faults.ts';
-import { createFile, deleteFile, fileContent, listFiles, retrieveFile } from './files-routes.ts';
-import { ApiError, drain, sendError } from './http.ts';
-import { newRequestId } from './ids.ts';
-import { serveOnline } from './online/handler.ts';
+import type { CoreContext } from './context.ts';
+import type { FlavourName } from './flavours.ts';
+import { drain, HttpError, retryHeaders, sendError } from './http.ts';
 
-type Handler = (
-  ctx: EmulatorContext,
+/** What a handler gets: its context, the call, the path's id, the query and what auth found. */
+export interface Call<C, A> {
+  ctx: C;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The path's first `(…)` group, URI-decoded ('' when the route has none). */
+  id: string;
+  query: URLSearchParams;
+  /** `http://host:port` as the client called it (for URLs the answer points back at). */
+  origin: string;
+  auth: A;
+}
+
+export interface Route<C, A> {
+  method: string;
+  pattern: RegExp;
+  /** The route as stats count it and fault rules name it: 'POST /v1/batches/{batch_id}/cancel'. */
+  key: string;
+  /** A further condition (two routes that differ only in their headers or query). */
+  when?: (req: IncomingMessage, query: URLSearchParams) => boolean;
+  handler: (call: Call<C, A>) => unknown;
+}
+
+export interface Flavour<C, A> {
+  name: Exclude<FlavourName, 'aws'>;
+  /** Whether a path is this flavour's (dispatch asks each in turn; the OpenAI flavour owns every path). */
+  owns(pathname: string): boolean;
+  routes: readonly Route<C, A>[];
+  /** Sets the headers every answer of this flavour carries (its request id). */
+  stamp(res: ServerResponse): void;
+  /** The key a call is counted under (default: the route's key). */
+  countedAs?(key: string): string;
+  /** The path as fault rules may name it literally (default: as received). */
+  literalPath?(pathname: string): string;
+  /** Checks the call's credentials and headers: throws the refusal, or returns what handlers need. */
+  authenticate(ctx: C, req: IncomingMessage, query: URLSearchParams): A;
+  /** The answer to an injected HTTP fault of this status. */
+  faultError(status: number): HttpError;
+  notFound(method: string, pathname: string): HttpError;
+  /** The answer when a handler fails unexpectedly (a bug, or the disk). */
+  internalError(message: string): HttpError;
+}
+
+function match<C, A>(
+  routes: readonly Route<C, A>[],
+  method: string,
+  pathname: string,
+  req: IncomingMessage,
+  query: URLSearchParams,
+) {
+  for (const route of routes) {
+    const m = route.method === method ? route.pattern.exec(pathname) : null;
+    if (m && (!route.when || route.when(req, query))) return { route, id: decodeURIComponent(m[1] ?? '') };
+  }
+  return { route: undefined, id: '' };
+}
+
+export async function serve<C extends CoreContext, A>(
+  flavour: Flavour<C, A>,
+  ctx: C,
   req: IncomingMessage,
   res: ServerResponse,
-  id: string,
-  query: URLSearchParams,
-) => void | Promise<void>;
-
-const ROUTES: { method: string; pattern: RegExp; key: string; handler: Handler }[] = [
-  { method: 'POST', pattern: /^\/v1\/files$/, key: 'POST /v1/files', handler: (c, q, s) => createFile(c, q, s) },
-  { method: 'GET', pattern: /^\/v1\/files$/, key: 'GET /v1/files', handler: (c, _q, s, _i, u) => listFiles(c, u, s) },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/files\/([^/]+)$/,
-    key: 'GET /v1/files/{file_id}',
-    handler: (c, _q, s, i) => retrieveFile(c, i, s),
-  },
-  {
-    method: 'DELETE',
-    pattern: /^\/v1\/files\/([^/]+)$/,
-    key: 'DELETE /v1/files/{file_id}',
-    handler: (c, _q, s, i) => deleteFile(c, i, s),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/files\/([^/]+)\/content$/,
-    key: 'GET /v1/files/{file_id}/content',
-    handler: (c, _q, s, i) => fileContent(c, i, s),
-  },
-  { method: 'POST', pattern: /^\/v1\/batches$/, key: 'POST /v1/batches', handler: (c, q, s) => createBatch(c, q, s) },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/batches$/,
-    key: 'GET /v1/batches',
-    handler: (c, _q, s, _i, u) => listBatches(c, u, s),
-  },
-  {
-    method: 'GET',
-    pattern: /^\/v1\/batches\/([^/]+)$/,
-    key: 'GET /v1/batches/{batch_id}',
-    handler: (c, _q, s, i) => retrieveBatch(c, i, s),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/v1\/batches\/([^/]+)\/cancel$/,
-    key: 'POST /v1/batches/{batch_id}/cancel',
-    handler: (c, _q, s, i) => cancelBatch(c, i, s),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/v1\/chat\/completions$/,
-    key: 'POST /v1/chat/completions',
-    handler: (c, q, s) => serveOnline(c, q, s, '/v1/chat/completions'),
-  },
-  {
-    method: 'POST',
-    pattern: /^\/v1\/embeddings$/,
-    key: 'POST /v1/embeddings',
-    handler: (c, q, s) => serveOnline(c, q, s, '/v1/embeddings'),
-  },
-];
-
-export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  res.setHeader('x-request-id', newRequestId());
+): Promise<void> {
+  flavour.stamp(res);
   // Node would stamp the machine's time; the emulator's own (injected, maybe skewed) time is the truth here.
   res.setHeader('date', new Date(ctx.clock.now()).toUTCString());
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const method = req.method ?? 'GET';
   try {
-    if (pathname.startsWith('/_emulator/')) return await handleControl(ctx, req, res, method, pathname);
-    let route: (typeof ROUTES)[number] | undefined;
-    let id = '';
-    for (const r of ROUTES) {
-      const m = r.method === method ? r.pattern.exec(pathname) : null;
-      if (m) {
-        route = r;
-        id = decodeURIComponent(m[1] ?? '');
-        break;
-      }
-    }
-    const baseKey = route?.key ?? `${method} (unknown route)`;
-    const key = ctx.azure ? azureRouteKey(baseKey) : baseKey;
-    const literal = `${method} ${ctx.azure ? '/openai' : ''}${pathname}`;
+    const { route, id } = match(flavour.routes, method, pathname, req, url.searchParams);
+    const routeKey = route?.key ?? `${method} (unknown route)`;
+    const key = flavour.countedAs?.(routeKey) ?? routeKey;
+    const literal = `${method} ${flavour.literalPath?.(pathname) ?? pathname}`;
     ctx.stats.route(key);
     const decision = ctx.faults.decide(key, literal);
     if (decision?.kind === 'drop') {
@@ -109,47 +92,33 @@ export async function handle(ctx: EmulatorContext, req: IncomingMessage, res: Se
     if (decision?.kind === 'status') {
       await drain(req, ctx.counter);
       const { status, retryAfterSeconds } = decision.fault;
-      const text = faultBody(status);
-      const headers: Record<string, string> =
-        retryAfterSeconds === undefined
-          ? {}
-          : {
-              'retry-after': String(retryAfterSeconds),
-              'retry-after-ms': String(Math.round(retryAfterSeconds * 1000)),
-            };
-      return sendError(res, new ApiError(status, text.message, null, text.code, text.type), ctx.counter, headers);
+      return sendError(res, flavour.faultError(status), ctx.counter, retryHeaders(retryAfterSeconds));
     }
     const delay = ctx.faults.delay(key, literal);
     // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (!route) {
       await drain(req, ctx.counter);
-      throw new ApiError(404, `Invalid URL (${method} ${pathname})`);
+      throw flavour.notFound(method, pathname);
     }
-    const denied = ctx.azure
-      ? azureAuthError(req.headers['api-key'], ctx.apiKey)
-      : authError(req.headers.authorization, ctx.apiKey);
-    if (denied) {
+    let auth: A;
+    try {
+      auth = flavour.authenticate(ctx, req, url.searchParams);
+    } catch (e) {
       await drain(req, ctx.counter);
-      throw denied;
+      throw e;
     }
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
-    await route.handler(ctx, req, res, id, url.searchParams);
+    await route.handler({ ctx, req, res, id, query: url.searchParams, origin: `http://${req.headers.host}`, auth });
   } catch (e) {
     if (res.headersSent) {
       res.destroy();
       return;
     }
     const error =
-      e instanceof ApiError
+      e instanceof HttpError
         ? e
-        : new ApiError(
-            500,
-            `The emulator failed: ${e instanceof Error ? e.message : String(e)}`,
-            null,
-            null,
-            'server_error',
-          );
+        : flavour.internalError(`The emulator failed: ${e instanceof Error ? e.message : String(e)}`);
     sendError(res, error, ctx.counter);
   }
 }

@@ -6,9 +6,9 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/fs-atomic.ts';
-import type { EmulatorStats } from './types.ts';
+import type { EmulatorStats, FlavourCounts } from './types.ts';
 
-type Counter =
+export type Counter =
   | 'batchesCreated'
   | 'filesUploaded'
   | 'requestsExecuted'
@@ -20,27 +20,57 @@ type Counter =
   | 'bytesIn'
   | 'bytesOut';
 
+const COUNTERS = [
+  'batchesCreated',
+  'filesUploaded',
+  'requestsExecuted',
+  'duplicateExecutions',
+  'invalidReplies',
+  'inputTokens',
+  'outputTokens',
+  'cachedTokens',
+  'bytesIn',
+  'bytesOut',
+] as const satisfies readonly Counter[];
+
+/** Where a flavour's handlers count: into the emulator's totals and into the flavour's own. */
+export interface StatsSink {
+  add(name: Counter, n?: number): void;
+  route(key: string): void;
+  peak(model: string, tokens: number): void;
+}
+
 export type PersistedStats = Omit<
   EmulatorStats,
-  'batchesByStatus' | 'messageBatchesByStatus' | 'azureBatchesByStatus' | 'online'
+  | 'batchesByStatus'
+  | 'messageBatchesByStatus'
+  | 'azureBatchesByStatus'
+  | 'geminiBatchesByState'
+  | 'mistralJobsByStatus'
+  | 'online'
 >;
 
-const empty = (): PersistedStats => ({
+const zeros = (): FlavourCounts => ({
   batchesCreated: 0,
   filesUploaded: 0,
   requestsExecuted: 0,
   duplicateExecutions: 0,
   invalidReplies: 0,
-  tokensEnqueuedPeak: {},
   inputTokens: 0,
   outputTokens: 0,
   cachedTokens: 0,
+});
+
+const empty = (): PersistedStats => ({
+  ...zeros(),
+  tokensEnqueuedPeak: {},
   routeCalls: {},
   bytesIn: 0,
   bytesOut: 0,
+  flavours: {},
 });
 
-export class StatsKeeper {
+export class StatsKeeper implements StatsSink {
   #file: string;
   #lock: string;
   #delta = empty();
@@ -55,6 +85,20 @@ export class StatsKeeper {
   add(name: Counter, n = 1): void {
     this.#delta[name] += n;
     this.#schedule();
+  }
+
+  /** A view that also counts into `flavours[name]` (the byte counts stay emulator-wide). */
+  scoped(flavour: string): StatsSink {
+    return {
+      add: (name, n = 1) => {
+        this.add(name, n);
+        if (name === 'bytesIn' || name === 'bytesOut') return;
+        const counts = (this.#delta.flavours[flavour] ??= zeros());
+        counts[name] += n;
+      },
+      route: (key) => this.route(key),
+      peak: (model, tokens) => this.peak(model, tokens),
+    };
   }
 
   route(key: string): void {
@@ -92,19 +136,10 @@ export class StatsKeeper {
     await this.#acquire();
     try {
       const total = await this.#read();
-      for (const k of [
-        'batchesCreated',
-        'filesUploaded',
-        'requestsExecuted',
-        'duplicateExecutions',
-        'invalidReplies',
-        'inputTokens',
-        'outputTokens',
-        'cachedTokens',
-        'bytesIn',
-        'bytesOut',
-      ] as const) {
-        total[k] += delta[k];
+      for (const k of COUNTERS) total[k] += delta[k];
+      for (const [name, counts] of Object.entries(delta.flavours)) {
+        const sum = (total.flavours[name] = { ...zeros(), ...total.flavours[name] });
+        for (const [k, v] of Object.entries(counts) as [keyof FlavourCounts, number][]) sum[k] += v;
       }
       for (const [k, v] of Object.entries(delta.routeCalls)) total.routeCalls[k] = (total.routeCalls[k] ?? 0) + v;
       for (const [k, v] of Object.entries(delta.tokensEnqueuedPeak))

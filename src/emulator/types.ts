@@ -1,6 +1,6 @@
 /**
- * Shapes shared by the emulator's parts: its options, the fault knobs, the stats it keeps, and
- * the records it persists (internal; the wire objects are built from them in `wire.ts`).
+ * The emulator's public shapes: its options (per flavour), the fault knobs, and the stats it keeps.
+ * The records each flavour persists are its own (`openai/types.ts`, `anthropic/types.ts`, …).
  */
 import type { Clock } from '../util/clock.ts';
 import type { AwsStats } from './aws/stats.ts';
@@ -107,8 +107,45 @@ export interface EmulatorOptions {
   anthropic?: AnthropicOptions;
   /** The Azure OpenAI flavour (the Files + Batches routes under `/openai/v1/…`, always served). */
   azure?: AzureOptions;
+  /** The Gemini Batch Mode flavour (`/v1beta/…`, `/upload/v1beta/…`, `/download/v1beta/…`, always served). */
+  gemini?: GeminiOptions;
+  /** The Mistral batch flavour (`/mistral/v1/…`, always served). */
+  mistral?: MistralOptions;
   /** The AWS flavour's Bedrock batch inference (S3 is always served beside it; see bedrock/options.ts). */
   bedrock?: BedrockOptions;
+}
+
+export interface GeminiOptions {
+  /** The `x-goog-api-key` accepted (default: `apiKey`; unset: any key). */
+  apiKey?: string;
+  /** Batch enqueued tokens per model across active jobs, for every model or per model (default: unlimited). */
+  maxEnqueuedTokens?: number | Record<string, number>;
+  /** Active (unfinished) batch jobs at a time (default 100, the documented limit). */
+  maxConcurrentBatches?: number;
+  /** Largest create request with inline requests (default 20 MB). */
+  maxInlineBytes?: number;
+  /** Largest uploaded file (default 2 GB). */
+  maxFileBytes?: number;
+  /** File storage per project, uploads and result files together (default 20 GB). */
+  maxStorageBytes?: number;
+  /**
+   * Order of `GET /v1beta/batches` (undocumented by Google): 'shuffled' (default: a fixed order
+   * drawn from the seed, so a client that assumes one fails its tests), 'newest' or 'oldest' first.
+   */
+  listOrder?: 'shuffled' | 'newest' | 'oldest';
+  /** Gemini model names accepted besides the built-in set; any other is a 404 at create. */
+  extraModels?: readonly string[];
+}
+
+export interface MistralOptions {
+  /** The bearer key accepted (default: `apiKey`; unset: any key). */
+  apiKey?: string;
+  /** Most requests per job (default 100,000, the documented limit). */
+  maxRequestsPerJob?: number;
+  /** Largest input per job, all its files together (default 512 MB). */
+  maxJobBytes?: number;
+  /** Mistral model names accepted besides the built-in set. */
+  extraModels?: readonly string[];
 }
 
 export interface AzureOptions {
@@ -138,18 +175,24 @@ export interface AnthropicOptions {
   extraModels?: readonly string[];
 }
 
-export interface EmulatorStats {
+/** The counters each flavour keeps of its own (they also add up into the totals). */
+export interface FlavourCounts {
   batchesCreated: number;
   filesUploaded: number;
   requestsExecuted: number;
+  /** Request bodies answered successfully again: paid twice. */
   duplicateExecutions: number;
   /** Structured replies spoiled by the invalid-replies fault. */
   invalidReplies: number;
-  tokensEnqueuedPeak: Record<string, number>;
   inputTokens: number;
   outputTokens: number;
   /** Of `inputTokens`: reported as read from the prompt cache (`cached_tokens`). */
   cachedTokens: number;
+}
+
+/** Totals over every flavour, then each flavour's own counts and its batches by status. */
+export interface EmulatorStats extends FlavourCounts {
+  tokensEnqueuedPeak: Record<string, number>;
   routeCalls: Record<string, number>;
   bytesIn: number;
   bytesOut: number;
@@ -158,74 +201,14 @@ export interface EmulatorStats {
   messageBatchesByStatus: Record<string, number>;
   /** Azure batches by status (their batches, files and requests also count above). */
   azureBatchesByStatus: Record<string, number>;
+  /** Gemini batch jobs by `metadata.state` (deleted ones included: their work goes on). */
+  geminiBatchesByState: Record<string, number>;
+  /** Mistral batch jobs by `status`. */
+  mistralJobsByStatus: Record<string, number>;
+  /** Each flavour's own counts: openai, azure, anthropic, gemini, mistral (a flavour appears once it counted). */
+  flavours: Record<string, FlavourCounts>;
   /** What the online endpoints did in this server's life (not persisted; executions also count above). */
   online: OnlineStats;
   /** The AWS flavour: Bedrock jobs (by status, per clientRequestToken) and S3 usage. */
   aws?: AwsStats;
-}
-
-export type BatchStatus =
-  'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
-
-export const TERMINAL: ReadonlySet<BatchStatus> = new Set(['failed', 'completed', 'expired', 'cancelled']);
-
-export interface BatchErrorEntry {
-  code: string;
-  message: string;
-  param: string | null;
-  line: number | null;
-}
-
-export interface FileRecord {
-  id: string;
-  seq: number;
-  bytes: number;
-  createdMs: number;
-  filename: string;
-  purpose: string;
-  /** Unix seconds, or null for files that live until deleted. */
-  expiresAt: number | null;
-}
-
-/** Times are clock milliseconds; the wire object shows them as unix seconds. */
-export interface BatchRecord {
-  id: string;
-  seq: number;
-  endpoint: string;
-  inputFileId: string;
-  completionWindow: string;
-  metadata: Record<string, string> | null;
-  outputExpiresAfterSeconds: number | null;
-  /** The speed in force at creation, so a restart with another speed does not jump progress. */
-  speed: number;
-  status: BatchStatus;
-  createdMs: number;
-  expiresMs: number;
-  forcedExpireMs: number | null;
-  inProgressMs: number | null;
-  finalizingMs: number | null;
-  completedMs: number | null;
-  failedMs: number | null;
-  expiredMs: number | null;
-  cancellingMs: number | null;
-  cancelledMs: number | null;
-  errors: BatchErrorEntry[] | null;
-  /** The model named in the lines (set by validation). */
-  model: string | null;
-  enqueuedTokens: number;
-  total: number;
-  completed: number;
-  failed: number;
-  /** Execution cursor: requests executed and the input byte offset just after the last one. */
-  executed: number;
-  inputOffset: number;
-  /** Bytes of the partial output/error files that belong to the executed requests. */
-  outputPartBytes: number;
-  errorPartBytes: number;
-  outputLines: number;
-  errorLines: number;
-  inputTokens: number;
-  outputTokens: number;
-  outputFileId: string | null;
-  errorFileId: string | null;
 }

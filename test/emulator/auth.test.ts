@@ -1,6 +1,6 @@
 import OpenAI, { AuthenticationError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { maskKey } from '../../src/emulator/auth.ts';
+import { maskKey } from '../../src/emulator/openai/auth.ts';
 import { startRig, submit, type Rig } from './helpers.ts';
 
 let rig: Rig | undefined;

@@ -3,6 +3,8 @@
  * carries the export line of each provider, and the Azure flags take effect.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import { Mistral } from '@mistralai/mistralai';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,9 +67,55 @@ describe('pipeline emulator', () => {
     }
   });
 
+  it('prints the Gemini and Mistral base URLs and takes their --gemini-* and --mistral-* flags', async () => {
+    const { child, key, output } = await spawnEmulator([
+      '--state-dir',
+      stateDir,
+      '--gemini-max-concurrent-batches',
+      '1',
+      '--gemini-list-order',
+      'oldest',
+      '--mistral-max-requests-per-job',
+      '1',
+    ]);
+    try {
+      const baseUrl = /export GEMINI_BASE_URL=(\S+) GEMINI_API_KEY=(\S+)\n/.exec(output());
+      expect(baseUrl?.[2]).toBe(key);
+      const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: baseUrl?.[1] as string } });
+      const src = [{ contents: [{ role: 'user', parts: [{ text: 'hello' }] }] }];
+      const job = await ai.batches.create({ model: 'gemini-2.5-flash', src, config: { displayName: 'one' } });
+      expect(job.state).toBe('JOB_STATE_PENDING');
+      await expect(
+        ai.batches.create({ model: 'gemini-2.5-flash', src, config: { displayName: 'two' } }),
+      ).rejects.toMatchObject({ status: 429 });
+
+      const serverURL = /export MISTRAL_BASE_URL=(\S+) MISTRAL_API_KEY=\S+\n/.exec(output())?.[1] as string;
+      expect(serverURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mistral$/);
+      const mistral = new Mistral({ apiKey: key, serverURL });
+      const body = { model: 'mistral-small-latest', messages: [{ role: 'user', content: 'hi' }] };
+      const requests = [
+        { customId: 'a', body },
+        { customId: 'b', body },
+      ];
+      const mjob = await mistral.batch.jobs.create({ endpoint: '/v1/chat/completions', requests });
+      const origin = serverURL.replace(/\/mistral$/, '');
+      await fetch(`${origin}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 60_000 }) });
+      expect(await mistral.batch.jobs.get({ jobId: mjob.id })).toMatchObject({
+        status: 'FAILED',
+        errors: [{ message: 'The job has 2 requests: at most 1 are allowed.', count: 1 }],
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('refuses a malformed --azure-deployment before serving', async () => {
     await expect(spawnEmulator(['--state-dir', stateDir, '--azure-deployment', 'no-model'])).rejects.toThrow(
       /--azure-deployment must be NAME=MODEL, got 'no-model'/,
+    );
+    await expect(spawnEmulator(['--state-dir', stateDir, '--gemini-list-order', 'random'])).rejects.toThrow(
+      /--gemini-list-order must be shuffled, newest, oldest, got '"random"'/,
     );
   });
 });

@@ -4,6 +4,7 @@
  * and an `anthropic-version` the API knows (400 otherwise).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { bearerToken } from '../http.ts';
 import { AnthropicApiError } from './errors.ts';
 
 /** Versions the API accepts: the long-standing one, its predecessor, and the 2026 one SDK 1.x sends. */
@@ -14,7 +15,7 @@ const one = (v: string | string[] | undefined): string | undefined => (Array.isA
 /** The version the call uses; throws the refusal when the headers do not let it through. */
 export function checkHeaders(headers: IncomingHttpHeaders, apiKey: string | undefined): string {
   const key = one(headers['x-api-key']);
-  const bearer = /^Bearer\s+(.+)$/i.exec(one(headers.authorization) ?? '')?.[1]?.trim();
+  const bearer = bearerToken(headers.authorization);
   if (!key && !bearer) throw new AnthropicApiError('authentication_error', 'x-api-key header is required');
   if (apiKey !== undefined && key && key !== apiKey)
     throw new AnthropicApiError('authentication_error', 'invalid x-api-key');

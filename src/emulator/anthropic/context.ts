@@ -1,31 +1,11 @@
-/**
- * What the Message Batches routes need: the parts shared with the OpenAI flavour (clock, faults,
- * stats, locks, byte counter, speed, seed, key) plus their own store, ledger and limits.
- */
-import type { Clock } from '../../util/clock.ts';
-import type { ExecutionLedger } from '../executions.ts';
-import type { FaultState } from '../faults.ts';
-import type { ByteCounter } from '../http.ts';
-import type { KeyedMutex } from '../mutex.ts';
-import type { StatsKeeper } from '../stats.ts';
+/** What the Message Batches routes need: a flavour's context plus their models and limits. */
+import type { BatchContext, SizeLimits } from '../context.ts';
 import type { ClaudeModels } from './models.ts';
-import type { MessageBatchStore } from './store.ts';
+import type { MessageBatchRecord } from './types.ts';
 
-export interface AnthropicContext {
-  clock: Clock;
-  stats: StatsKeeper;
-  faults: FaultState;
-  locks: KeyedMutex;
-  counter: ByteCounter;
-  seed: number;
-  speed: number;
-  /** Unset: any `x-api-key` is accepted. */
-  apiKey: string | undefined;
-  store: MessageBatchStore;
-  ledger: ExecutionLedger;
+export interface AnthropicContext extends BatchContext<MessageBatchRecord> {
   models: ClaudeModels;
-  maxRequestsPerBatch: number;
-  maxBatchBytes: number;
+  limits: SizeLimits;
 }
 
 /** Anthropic's documented limits per create call (docs: batch-processing). */

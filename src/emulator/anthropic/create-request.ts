@@ -6,7 +6,7 @@
  * each request is processed (see request-params.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { drain, isRecord } from '../http.ts';
+import { isRecord, readBytes } from '../http.ts';
 import type { AnthropicContext } from './context.ts';
 import { AnthropicApiError } from './errors.ts';
 
@@ -22,25 +22,8 @@ const tooLarge = () =>
 const invalid = (message: string) => new AnthropicApiError('invalid_request_error', message);
 
 /** The body, refused with 413 as soon as it is known to exceed the limit. */
-export async function readBody(ctx: AnthropicContext, req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > ctx.maxBatchBytes) {
-    await drain(req, ctx.counter);
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    ctx.counter.addIn(chunk.length);
-    if (size > ctx.maxBatchBytes) {
-      await drain(req, ctx.counter);
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+export const readBody = (ctx: AnthropicContext, req: IncomingMessage): Promise<Buffer> =>
+  readBytes(req, ctx.counter, ctx.limits.maxBytes, tooLarge);
 
 function checkCustomId(v: unknown, i: number, seen: Set<string>): string {
   const field = `requests.${i}.custom_id`;
@@ -69,9 +52,9 @@ export function parseRequests(ctx: AnthropicContext, raw: Buffer): BatchRequest[
   if (requests === undefined) throw invalid('requests: Field required');
   if (!Array.isArray(requests)) throw invalid('requests: Input should be a valid list');
   if (requests.length === 0) throw invalid('requests: List should have at least 1 item after validation, not 0');
-  if (requests.length > ctx.maxRequestsPerBatch)
+  if (requests.length > ctx.limits.maxRequests)
     throw invalid(
-      `requests: List should have at most ${ctx.maxRequestsPerBatch} items after validation, not ${requests.length}`,
+      `requests: List should have at most ${ctx.limits.maxRequests} items after validation, not ${requests.length}`,
     );
   for (const key of Object.keys(body)) if (key !== 'requests') throw invalid(`${key}: Extra inputs are not permitted`);
   const seen = new Set<string>();

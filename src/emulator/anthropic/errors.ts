@@ -4,7 +4,7 @@
  * on every answer; the body repeats it.
  */
 import type { ServerResponse } from 'node:http';
-import type { ByteCounter } from '../http.ts';
+import { HttpError } from '../http.ts';
 
 export type AnthropicErrorType =
   | 'invalid_request_error'
@@ -27,53 +27,26 @@ export const STATUS_OF: Readonly<Record<AnthropicErrorType, number>> = {
   overloaded_error: 529,
 };
 
-/** An expected refusal of a call, answered with the envelope; thrown from handlers to the router. */
-export class AnthropicApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly type: AnthropicErrorType,
-    message: string,
-    status?: number,
-  ) {
-    super(message);
-    this.status = status ?? STATUS_OF[type];
-  }
-}
-
 export const errorObject = (type: AnthropicErrorType, message: string, requestId: string | null) => ({
   type: 'error' as const,
   error: { type, message },
   request_id: requestId,
 });
 
-export function sendAnthropicJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  counter: ByteCounter,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  const bytes = Buffer.byteLength(text);
-  counter.addOut(bytes);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes), ...headers });
-  res.end(text);
-}
+/** An expected refusal of a call, answered with the envelope; thrown from handlers to the router. */
+export class AnthropicApiError extends HttpError {
+  constructor(
+    readonly type: AnthropicErrorType,
+    message: string,
+    status?: number,
+  ) {
+    super(status ?? STATUS_OF[type], message);
+  }
 
-export function sendAnthropicError(
-  res: ServerResponse,
-  e: AnthropicApiError,
-  counter: ByteCounter,
-  headers: Record<string, string> = {},
-): void {
-  const requestId = res.getHeader('request-id');
-  sendAnthropicJson(
-    res,
-    e.status,
-    errorObject(e.type, e.message, typeof requestId === 'string' ? requestId : null),
-    counter,
-    headers,
-  );
+  body(res: ServerResponse): unknown {
+    const requestId = res.getHeader('request-id');
+    return errorObject(this.type, this.message, typeof requestId === 'string' ? requestId : null);
+  }
 }
 
 /** What an injected HTTP fault of this status looks like on Anthropic's side. */

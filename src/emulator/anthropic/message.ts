@@ -3,12 +3,11 @@
  * the same prompt (`replyFor`), shaped as a Message with Anthropic's `usage`. Tokens are counted
  * with the project's tokenizer (Claude's own is not public): plausible, and deterministic.
  */
-import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../../tokens/count.ts';
+import { countChatPromptTokens, countTextTokens, type ChatMessageLike } from '../../tokens/count.ts';
 import { isRecord } from '../http.ts';
-import { replyFor } from '../model.ts';
+import { promptCacheHit, replyFor, truncate } from '../model.ts';
 import { forcedTool, standInObject } from '../structured-answer.ts';
 import { derivedMessageId } from './ids.ts';
-import { seedFrom } from '../prng.ts';
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -45,14 +44,11 @@ export function answer(params: Record<string, unknown>, batchId: string, index: 
   const user = lastUserText(params.messages as Record<string, unknown>[]);
   const tool = forcedTool(params);
   const input = tool ? standInObject(tool.schema, user) : undefined;
-  let text = input !== undefined ? JSON.stringify(input) : replyFor(user);
-  let outputTokens = countTextTokens(model, text);
-  const cut = outputTokens > maxTokens;
-  if (cut) {
-    const enc = encodingFor(model);
-    text = enc.decode(enc.encode(text).slice(0, maxTokens));
-    outputTokens = maxTokens;
-  }
+  const {
+    text,
+    tokens: outputTokens,
+    cut,
+  } = truncate(model, input !== undefined ? JSON.stringify(input) : replyFor(user), maxTokens);
   const inputTokens = inputTokensOf(params);
   const cache = promptCache(params, inputTokens);
   return {
@@ -89,6 +85,5 @@ function promptCache(params: Record<string, unknown>, total: number): { read: nu
   if (!system.some((b) => isRecord(b) && isRecord(b.cache_control))) return { read: 0, written: 0 };
   const prefix = Math.min(total, countTextTokens(String(params.model), textOf(system)));
   const messages = Array.isArray(params.messages) ? (params.messages as Record<string, unknown>[]) : [];
-  const hit = seedFrom('prompt-cache', lastUserText(messages)) % 4 !== 0;
-  return hit ? { read: prefix, written: 0 } : { read: 0, written: prefix };
+  return promptCacheHit(lastUserText(messages)) ? { read: prefix, written: 0 } : { read: 0, written: prefix };
 }

@@ -4,7 +4,7 @@
  * (`claude-sonnet-4-5-20250929`) are both known; any Claude model in the price table is known too,
  * and `extra` adds more. Any other model gives a `not_found_error` result.
  */
-import { DEFAULT_PRICES } from '../../tokens/prices.ts';
+import { modelTable, type ModelTable } from '../model-table.ts';
 
 const MAX_OUTPUT: Readonly<Record<string, number>> = {
   'claude-opus-4-7': 128_000,
@@ -28,19 +28,7 @@ const DEFAULT_MAX_OUTPUT = 64_000;
 /** `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`; `claude-3-5-haiku-latest` → `claude-3-5-haiku`. */
 const baseName = (model: string): string => model.replace(/-(\d{8}|latest)$/, '');
 
-export interface ClaudeModels {
-  isKnown(model: string): boolean;
-  maxOutputTokens(model: string): number;
-}
+export type ClaudeModels = ModelTable;
 
-export function claudeModels(extra: readonly string[] = []): ClaudeModels {
-  const known = new Set([
-    ...Object.keys(MAX_OUTPUT),
-    ...Object.keys(DEFAULT_PRICES).filter((m) => m.startsWith('claude')),
-    ...extra,
-  ]);
-  return {
-    isKnown: (model) => known.has(model) || known.has(baseName(model)),
-    maxOutputTokens: (model) => MAX_OUTPUT[baseName(model)] ?? DEFAULT_MAX_OUTPUT,
-  };
-}
+export const claudeModels = (extra: readonly string[] = []): ClaudeModels =>
+  modelTable(MAX_OUTPUT, DEFAULT_MAX_OUTPUT, (m) => m.startsWith('claude'), extra, baseName);

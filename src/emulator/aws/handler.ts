@@ -7,9 +7,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { EmulatorContext } from '../context.ts';
 import { ExecutionLedger } from '../executions.ts';
 import type { BedrockContext } from '../bedrock/context.ts';
+import type { Shared } from '../flavours.ts';
 import { BedrockError, sendBedrockError } from '../bedrock/errors.ts';
 import { refreshAll } from '../bedrock/lifecycle.ts';
 import {
@@ -31,11 +31,7 @@ export interface AwsContext {
   bedrock: BedrockContext;
 }
 
-export async function startAws(
-  main: EmulatorContext,
-  stateDir: string,
-  opts: BedrockOptions = {},
-): Promise<AwsContext> {
+export async function startAws(main: Shared, stateDir: string, opts: BedrockOptions = {}): Promise<AwsContext> {
   const store = new S3Store(stateDir, main.locks);
   const uploads = new UploadStore(stateDir);
   const jobs = new JobStore(stateDir);

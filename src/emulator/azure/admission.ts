@@ -6,12 +6,12 @@
  * `deployment-maximum-enqueued-tokens` when a quota is configured.
  */
 import type { ServerResponse } from 'node:http';
-import type { EmulatorContext } from '../context.ts';
-import { ApiError, isRecord } from '../http.ts';
-import { refreshAll } from '../lifecycle.ts';
+import { isRecord } from '../http.ts';
+import { queuedTokens } from '../job.ts';
 import { readLines } from '../lines.ts';
 import { promptTokens } from '../model.ts';
-import { TERMINAL } from '../types.ts';
+import type { EmulatorContext } from '../openai/context.ts';
+import { ApiError } from '../openai/errors.ts';
 import type { AzureSettings } from './settings.ts';
 
 export interface Admitted {
@@ -58,11 +58,8 @@ export async function admit(
   if (max === undefined) return counted;
   res.setHeader('deployment-enqueued-tokens', String(counted.tokens));
   res.setHeader('deployment-maximum-enqueued-tokens', String(max));
-  await refreshAll(ctx);
-  const enqueued = ctx.batches
-    .all()
-    .filter((b) => b.model === counted.deployment && !TERMINAL.has(b.status))
-    .reduce((sum, b) => sum + b.enqueuedTokens, 0);
+  await ctx.jobs.refreshAll();
+  const enqueued = queuedTokens(ctx.batches.all(), counted.deployment);
   if (enqueued + counted.tokens > max)
     throw new ApiError(
       400,

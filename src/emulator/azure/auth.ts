@@ -2,7 +2,7 @@
  * Azure's key check: the `api-key` header (an Entra token in `Authorization` is not emulated). A
  * missing or wrong key gets Azure's 401, whose text is the same for both.
  */
-import { ApiError } from '../http.ts';
+import { ApiError } from '../openai/errors.ts';
 
 const DENIED =
   'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';

@@ -1,5 +1,5 @@
 /** Azure's names for two validation errors the OpenAI side words its own way (providers.md B.5). */
-import type { BatchErrorEntry } from '../types.ts';
+import type { BatchErrorEntry } from '../openai/types.ts';
 
 export function azureLineError(e: BatchErrorEntry): BatchErrorEntry {
   if (e.code === 'model_not_found')

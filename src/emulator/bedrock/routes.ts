@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { ApiError, readJsonBody } from '../http.ts';
+import { ApiError, readJsonBody } from '../openai/errors.ts';
 import type { BedrockContext } from './context.ts';
 import { BedrockError, sendBedrockJson, validationError } from './errors.ts';
 import { advance, jobLock, refresh, refreshAll } from './lifecycle.ts';

@@ -3,7 +3,7 @@
  * (`rate_limit_exceeded`, type `requests` or `tokens`), Ollama's 503 for a full queue, Groq flex's
  * 498 and the 529 "overloaded". Each comes with the retry headers a client should honour.
  */
-import { ApiError } from '../http.ts';
+import { ApiError, STATUS_TEXT, type FaultText } from '../openai/errors.ts';
 import { formatDuration } from './duration.ts';
 import type { RateLimitRefusal } from './rate-limits.ts';
 import type { OnlineErrorStatus } from './types.ts';
@@ -80,14 +80,10 @@ export function queueFullAnswer(): OnlineErrorAnswer {
   };
 }
 
-const FAULT_TEXT: Record<OnlineErrorStatus, { message: string; type: string; code: string | null }> = {
-  500: {
-    message: 'The server had an error while processing your request. Sorry about that!',
-    type: 'server_error',
-    code: null,
-  },
-  502: { message: 'Bad gateway.', type: 'server_error', code: null },
-  503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
+const FAULT_TEXT: Record<OnlineErrorStatus, FaultText> = {
+  500: STATUS_TEXT[500],
+  502: STATUS_TEXT[502],
+  503: STATUS_TEXT[503],
   498: {
     message: 'Flex tier capacity exceeded. This is a temporary error due to high demand. Please try again later.',
     type: 'capacity_exceeded',

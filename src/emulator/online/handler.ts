@@ -6,9 +6,10 @@
  * lost reply is billed without being heard.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext } from '../context.ts';
-import { readJsonBody, sendError, sendJson } from '../http.ts';
-import { newRequestId } from '../ids.ts';
+import { sendError, sendJson } from '../http.ts';
+import type { EmulatorContext } from '../openai/context.ts';
+import { readJsonBody } from '../openai/errors.ts';
+import { newRequestId } from '../openai/ids.ts';
 import { spoilIfChosen } from '../invalid-answer.ts';
 import { runModel, type ModelResult } from '../model.ts';
 import { faultAnswer, queueFullAnswer, rateLimitAnswer, stormAnswer, type OnlineErrorAnswer } from './errors.ts';

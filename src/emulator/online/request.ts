@@ -5,10 +5,11 @@
  */
 import { canonicalJson, hashText } from '../../util/hash.ts';
 import { err, ok, type Result } from '../../util/result.ts';
-import { ApiError, isRecord } from '../http.ts';
+import { isRecord } from '../http.ts';
 import { modelOf, promptTokens, type Body } from '../model.ts';
-import { supported } from '../params.ts';
-import { checkBody } from '../request-body.ts';
+import { ApiError } from '../openai/errors.ts';
+import { supported } from '../openai/params.ts';
+import { checkBody } from '../openai/request-body.ts';
 
 export type OnlineEndpoint = '/v1/chat/completions' | '/v1/embeddings';
 

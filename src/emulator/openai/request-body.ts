@@ -3,7 +3,7 @@
  * anything runs: the model exists, the endpoint's required parameters are there with the right
  * type, and no streaming (a batch cannot stream). Each problem is a typed value, not a throw.
  */
-import { modelOf } from './model.ts';
+import { modelOf } from '../model.ts';
 import { typeName } from './params.ts';
 import type { BatchErrorEntry } from './types.ts';
 

@@ -1,5 +1,5 @@
 /** Parameter validation with OpenAI's generic wording ("Invalid value: …", "integer below …"). */
-import { ApiError } from './http.ts';
+import { ApiError } from './errors.ts';
 
 /** `Invalid value: 'x'. Supported values are: 'a', 'b', and 'c'.` */
 export function supported(value: string, values: readonly string[]): string {

@@ -3,7 +3,8 @@
  * SDK insists on sending one); with `apiKey` set, any other key is refused as the real service
  * refuses a wrong one, so a client's handling of a bad key can be tested.
  */
-import { ApiError } from './http.ts';
+import { bearerToken } from '../http.ts';
+import { ApiError } from './errors.ts';
 
 const NO_KEY =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.";
@@ -18,7 +19,7 @@ export function maskKey(key: string): string {
 export function authError(header: string | undefined, apiKey: string | undefined): ApiError | null {
   if (!header) return new ApiError(401, NO_KEY);
   if (apiKey === undefined) return null;
-  const key = /^Bearer\s+(.*)$/i.exec(header)?.[1]?.trim() ?? '';
+  const key = bearerToken(header);
   if (key === apiKey) return null;
   return new ApiError(
     401,

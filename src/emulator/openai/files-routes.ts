@@ -1,53 +1,22 @@
 /** The /v1/files routes: streamed multipart upload, list, retrieve, content and delete. */
-import busboy from 'busboy';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { sendJson, streamFile } from '../http.ts';
+import { isMultipart, receiveMultipart } from '../multipart.ts';
 import type { EmulatorContext } from './context.ts';
-import { fileObject } from './files-store.ts';
-import { ApiError, sendJson } from './http.ts';
-import { refreshAll } from './lifecycle.ts';
+import { ApiError } from './errors.ts';
 import { intParam, supported } from './params.ts';
+import { fileObject } from './wire.ts';
 
 const UPLOAD_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 const THIRTY_DAYS = 2_592_000;
 
-interface Upload {
-  tmp: string;
-  filename: string;
-  truncated: boolean;
-}
-
-/** Streams the multipart body to a temp file: the upload is never held in memory. */
-async function receive(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-): Promise<{ fields: Record<string, string>; upload: Upload | null }> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.startsWith('multipart/form-data')) {
+export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isMultipart(req)) {
+    const type = req.headers['content-type'] ?? '';
     throw new ApiError(400, `Invalid Content-Type header (${type || 'none'}), expected multipart/form-data.`);
   }
-  const fields: Record<string, string> = {};
-  let upload: Upload | null = null;
-  const writes: Promise<void>[] = [];
-  const bb = busboy({ headers: req.headers, limits: { fileSize: ctx.maxUploadBytes, files: 1, fieldSize: 1 << 16 } });
-  bb.on('field', (name, value) => (fields[name] = value));
-  bb.on('file', (name, stream, info) => {
-    if (name !== 'file' || upload) return void stream.resume();
-    const current: Upload = { tmp: ctx.files.tempPath(), filename: info.filename || 'upload', truncated: false };
-    upload = current;
-    stream.on('limit', () => (current.truncated = true));
-    writes.push(pipeline(stream, createWriteStream(current.tmp)));
-  });
-  req.on('data', (c: Buffer) => ctx.counter.addIn(c.length));
-  await pipeline(req, bb);
-  await Promise.all(writes);
-  return { fields, upload };
-}
-
-export async function createFile(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { fields, upload } = await receive(ctx, req);
+  const { fields, upload } = await receiveMultipart(req, ctx.counter, ctx.maxUploadBytes, () => ctx.files.tempPath());
   try {
     if (!upload) throw new ApiError(400, "Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
     // The size limit is enforced in front of the API (a ~564 MB upload got a bare 413), so before any field check.
@@ -100,7 +69,7 @@ export async function listFiles(ctx: EmulatorContext, query: URLSearchParams, re
     throw new ApiError(400, supported(order, ['asc', 'desc']), 'order', 'invalid_value');
   const purpose = query.get('purpose');
   // Batches advance lazily; the output files of those that finished unread must be listed too.
-  await refreshAll(ctx);
+  await ctx.jobs.refreshAll();
   let all = ctx.files.list(ctx.clock.now()).filter((f) => !purpose || f.purpose === purpose);
   if (order === 'asc') all = all.reverse();
   const after = query.get('after');
@@ -132,9 +101,6 @@ export async function deleteFile(ctx: EmulatorContext, id: string, res: ServerRe
 
 /** Streams the content from disk; large outputs never pass through memory whole. */
 export async function fileContent(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
-  const rec = found(ctx, id);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(rec.bytes) });
-  const stream = createReadStream(ctx.files.contentPath(id), { highWaterMark: 1 << 20 });
-  stream.on('data', (c) => ctx.counter.addOut(c.length));
-  await pipeline(stream, res);
+  found(ctx, id);
+  await streamFile(res, ctx.files.contentPath(id), ctx.counter, { 'content-type': 'application/octet-stream' });
 }

@@ -6,9 +6,9 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { isRecord } from './http.ts';
-import { readLines } from './lines.ts';
-import { embeddingInputs, modelOf, promptTokens } from './model.ts';
+import { isRecord } from '../http.ts';
+import { readLines } from '../lines.ts';
+import { embeddingInputs, modelOf, promptTokens } from '../model.ts';
 import { checkBody } from './request-body.ts';
 import type { BatchErrorEntry } from './types.ts';
 

@@ -1,12 +1,15 @@
 /** The /v1/batches routes: create (synchronous checks only, like the real API), retrieve, cancel, list. */
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admit } from './azure/admission.ts';
+import path from 'node:path';
+import { admit } from '../azure/admission.ts';
+import { isRecord, sendJson } from '../http.ts';
+import { newJob } from '../job.ts';
 import type { EmulatorContext } from './context.ts';
-import { ApiError, isRecord, readJsonBody, sendJson } from './http.ts';
+import { ApiError, readJsonBody } from './errors.ts';
 import { newBatchId } from './ids.ts';
-import { cancel, refresh } from './lifecycle.ts';
 import { checkMetadata, intParam, supported, typeName } from './params.ts';
-import type { BatchRecord } from './types.ts';
+import { statusOf, type BatchRecord } from './types.ts';
 import { batchObject } from './wire.ts';
 
 export const ENDPOINTS = [
@@ -70,6 +73,19 @@ function outputExpiry(v: unknown): number | null {
   return intParam(String(v.seconds), `${name}.seconds`, 3600, 2_592_000, 0);
 }
 
+/**
+ * Snapshots the input file into the batch's directory (a hard link, so free), so deleting the
+ * input file does not pull the rug from under a running batch.
+ */
+async function snapshotInput(source: string, target: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  try {
+    await link(source, target);
+  } catch {
+    await copyFile(source, target);
+  }
+}
+
 export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req, ctx.counter);
   if (!isRecord(body))
@@ -110,45 +126,28 @@ export async function createBatch(ctx: EmulatorContext, req: IncomingMessage, re
   }
   if (file.bytes > ctx.maxBatchFileBytes) throw new ApiError(400, 'File is too large.');
   const admitted = ctx.azure ? await admit(ctx, ctx.azure, res, ctx.files.contentPath(inputFileId), endpoint) : null;
+  const id = newBatchId();
+  // Azure does not expire jobs at 24 h: they run until done or cancelled (providers.md B.5).
+  const deadline = ctx.azure ? null : Math.floor(now / 1000) * 1000 + 86_400_000;
   const rec: BatchRecord = {
-    id: newBatchId(),
-    seq: ctx.batches.nextSeq(),
+    ...newJob(id, ctx.batches.nextSeq(), ctx.speed, now, deadline),
     endpoint,
     inputFileId,
     completionWindow: window,
     metadata,
     outputExpiresAfterSeconds,
-    speed: ctx.speed,
-    status: 'validating',
-    createdMs: now,
-    expiresMs: Math.floor(now / 1000) * 1000 + 86_400_000,
-    forcedExpireMs: null,
-    inProgressMs: null,
-    finalizingMs: null,
-    completedMs: null,
-    failedMs: null,
-    expiredMs: null,
-    cancellingMs: null,
-    cancelledMs: null,
     errors: null,
     // An Azure batch holds its deployment's quota from create on (validation recounts the same).
     model: admitted?.deployment ?? null,
     enqueuedTokens: admitted?.tokens ?? 0,
-    total: 0,
     completed: 0,
     failed: 0,
-    executed: 0,
-    inputOffset: 0,
-    outputPartBytes: 0,
-    errorPartBytes: 0,
-    outputLines: 0,
-    errorLines: 0,
     inputTokens: 0,
     outputTokens: 0,
     outputFileId: null,
     errorFileId: null,
   };
-  await ctx.batches.snapshotInput(rec.id, ctx.files.contentPath(inputFileId));
+  await snapshotInput(ctx.files.contentPath(inputFileId), ctx.batches.input(rec.id));
   await ctx.batches.save(rec);
   ctx.stats.add('batchesCreated');
   sendJson(res, 200, batchObject(rec), ctx.counter);
@@ -161,24 +160,25 @@ export function found(ctx: EmulatorContext, id: string): BatchRecord {
 }
 
 export async function retrieveBatch(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
-  sendJson(res, 200, batchObject(await refresh(ctx, found(ctx, id))), ctx.counter);
+  sendJson(res, 200, batchObject(await ctx.jobs.refresh(found(ctx, id))), ctx.counter);
 }
 
 export async function cancelBatch(ctx: EmulatorContext, id: string, res: ServerResponse): Promise<void> {
-  sendJson(res, 200, batchObject(await cancel(ctx, found(ctx, id))), ctx.counter);
+  const rec = await ctx.jobs.cancel(found(ctx, id), (b) => {
+    // No x-should-retry header: the real API's behaviour is unknown, so the SDK retries this 409.
+    throw new ApiError(409, `Cannot cancel a batch with status '${statusOf(b)}'.`);
+  });
+  sendJson(res, 200, batchObject(rec), ctx.counter);
 }
 
 export async function listBatches(ctx: EmulatorContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const limit = intParam(query.get('limit') ?? undefined, 'limit', 1, 100, 20);
-  // The listLagMs fault: the list lags behind creation (eventual consistency), retrieve does not.
-  const lag = ctx.faults.options.listLagMs ?? 0;
-  const now = ctx.clock.now();
-  const all = lag > 0 ? ctx.batches.all().filter((b) => now - b.createdMs >= lag) : ctx.batches.all();
+  const all = ctx.batches.listed(ctx.clock.now(), ctx.faults.options.listLagMs);
   const after = query.get('after');
   const start = after ? all.findIndex((b) => b.id === after) + 1 : 0;
   const page = after && start === 0 ? [] : all.slice(start, start + limit);
   const data = [];
-  for (const b of page) data.push(batchObject(await refresh(ctx, b)));
+  for (const b of page) data.push(batchObject(await ctx.jobs.refresh(b)));
   // The spec types the cursors as optional strings (unlike the files list): an empty page leaves them out.
   const cursors = page.length === 0 ? {} : { first_id: page[0]?.id, last_id: page.at(-1)?.id };
   sendJson(

@@ -5,8 +5,8 @@
  * (legacy completions, embeddings, moderation) the price table does not list; `extraModels` adds more. A dated
  * snapshot (`gpt-4.1-2025-04-14`) is known when its base name is.
  */
-import { DEFAULT_PRICES } from '../tokens/prices.ts';
-import { SNAPSHOTS } from './model.ts';
+import { DEFAULT_PRICES } from '../../tokens/prices.ts';
+import { SNAPSHOTS } from '../model.ts';
 
 const OTHER_MODELS = [
   'gpt-3.5-turbo',
