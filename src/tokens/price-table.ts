@@ -37,7 +37,7 @@ function anthropic(readAt: string, price: ModelPrice): PriceEntry {
  * has no internet): they carry a note saying so, and `pipeline prices` shows it beside them.
  */
 function quoted(provider: string, page: string, readAt: string, price: ModelPrice): PriceEntry {
-  const note = `standard rates as quoted in public summaries of ${page} (${readAt}), not read from the page here: check them`;
+  const note = 'standard rates quoted in public summaries of the page, not read from it here: check them';
   return { provider, page, readAt, note, price };
 }
 
