@@ -190,8 +190,8 @@ describe('batch outcomes', () => {
     h = await createHarness({ config: { maxRequestsPerBatch: 3 } });
     await h.writeRequests('econ', lines);
     // Room for one part of 3 requests at a time at the provider, none configured here.
-    const { estimateCost } = await import('../../src/stages/batch/plan.ts');
-    const { readRequestFile } = await import('../../src/stages/batch/request-file.ts');
+    const { estimateCost } = await import('../../src/stages/work/estimate.ts');
+    const { readRequestFile } = await import('../../src/stages/work/request-file.ts');
     const req = await readRequestFile(h.ctx('econ').inputs[0]!, h.root);
     if (!req.ok) throw new Error('bad fixture');
     const partTokens = estimateCost(req.value.entries.slice(0, 3), 0.55, {}).inputTokens;

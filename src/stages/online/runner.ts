@@ -7,7 +7,7 @@
  */
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
-import type { RequestEntry } from '../batch/request-file.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 import { meaningOf, type AnswerMeaning } from './answer.ts';
 import type { Limiter } from './limiter.ts';
 import { readRateLimits, retryAfterMs } from './rate-headers.ts';
