@@ -150,6 +150,32 @@ describe('result lines', () => {
     expect(readAnyResult({ custom_id: 'x' })).toBeUndefined();
   });
 
+  it('Gemini: a row is a google.rpc.Status: its numeric code is named, the transient ones retried, no HTTP status made up', () => {
+    const row = (code: number) => readAnyResult({ key: 'r', error: { code, message: 'm' } });
+    for (const [code, name] of [
+      [8, 'RESOURCE_EXHAUSTED'],
+      [14, 'UNAVAILABLE'],
+      [4, 'DEADLINE_EXCEEDED'],
+      [13, 'INTERNAL'],
+      [10, 'ABORTED'],
+    ] as const) {
+      expect(row(code), name).toMatchObject({ kind: 'errored', code: name, retryable: true });
+      expect(row(code)).not.toHaveProperty('status');
+    }
+    for (const [code, name] of [
+      [3, 'INVALID_ARGUMENT'],
+      [7, 'PERMISSION_DENIED'],
+      [5, 'NOT_FOUND'],
+    ] as const)
+      expect(row(code), name).toMatchObject({ kind: 'errored', code: name, retryable: false });
+    // Google's HTTP envelope (code: the HTTP status, status: the name) reads as it did.
+    expect(readAnyResult({ key: 'r', error: { code: 503, message: 'm', status: 'UNAVAILABLE' } })).toMatchObject({
+      code: 'UNAVAILABLE',
+      status: 503,
+      retryable: true,
+    });
+  });
+
   it('Gemini: a blocked prompt or a safety stop is a refusal, MAX_TOKENS a cut reply', () => {
     expect(readAnyResult({ key: 'a', response: { promptFeedback: { blockReason: 'SAFETY' } } })).toMatchObject({
       refusal: 'prompt blocked: SAFETY',
