@@ -25,6 +25,7 @@ export default definePipeline({
     batchDir: 'paraphrase_batch',
     outDir: 'paraphrased',
     runner: batch({ ${["provider: 'anthropic'", 'maxAttempts: 3', batchOptions].filter(Boolean).join(', ')} }),
+    params: { max_tokens: 1024 },
   }),
 });
 `;
