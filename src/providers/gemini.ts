@@ -59,6 +59,25 @@ const INLINE_SAFE_CONFIG = new Set([
 ]);
 /** finishReasons that mean the model would not answer (safety, recitation…): a refusal. */
 const REFUSED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
+/** google.rpc.Code by number, as a failed row's status carries it. */
+const CANONICAL_CODES: Readonly<Record<number, string>> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
+};
 /** Errors that are Google's trouble, not the request's. */
 const TRANSIENT = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'ABORTED']);
 
@@ -137,8 +156,16 @@ function readResult(line: Record<string, unknown>): ResultLine | undefined {
   if (typeof customId !== 'string' || customId === '' || !('response' in line || 'error' in line)) return undefined;
   if (isRecord(line.error)) {
     const e = line.error;
-    const code = typeof e.status === 'string' ? e.status : typeof e.code === 'number' ? String(e.code) : 'error';
-    const status = typeof e.code === 'number' ? e.code : undefined;
+    // A google.rpc.Status: `code` is the canonical (gRPC) code (3 INVALID_ARGUMENT, 14 UNAVAILABLE…),
+    // named by `status` only where a server adds it; an HTTP status (≥ 100) is taken as one.
+    const numeric = typeof e.code === 'number' ? e.code : undefined;
+    const status = numeric !== undefined && numeric >= 100 ? numeric : undefined;
+    const code =
+      typeof e.status === 'string'
+        ? e.status
+        : numeric !== undefined
+          ? (CANONICAL_CODES[numeric] ?? String(numeric))
+          : 'error';
     const message = typeof e.message === 'string' ? e.message : code;
     const retryable = TRANSIENT.has(code) || status === 429 || (status !== undefined && status >= 500);
     return { kind: 'errored', customId, retryable, ...(status !== undefined ? { status } : {}), code, message, line };

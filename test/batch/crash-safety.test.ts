@@ -30,8 +30,7 @@ const STAGE_POINTS: readonly CrashPoint[] = [
   'during-download',
   'after-download',
 ];
-const pointsOf = (provider: TestProvider) =>
-  STAGE_POINTS.filter((p) => testProfile(provider).failpoints.includes(p));
+const pointsOf = (provider: TestProvider) => STAGE_POINTS.filter((p) => testProfile(provider).failpoints.includes(p));
 
 describe.each(TEST_PROVIDERS)('crash safety (%s)', (provider) => {
   const uploads = testProfile(provider).failpoints.includes('after-upload');

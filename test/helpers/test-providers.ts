@@ -10,7 +10,13 @@ import { providerSpec, type ProviderName } from '../../src/providers/registry.ts
 import type { ProviderSpec } from '../../src/providers/spec.ts';
 
 /** Every batch provider with an emulator flavour of its own (Azure and the presets are OpenAI's wire). */
-export const BATCH_PROVIDERS = ['openai', 'anthropic', 'gemini', 'mistral', 'bedrock'] as const satisfies readonly ProviderName[];
+export const BATCH_PROVIDERS = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'mistral',
+  'bedrock',
+] as const satisfies readonly ProviderName[];
 export type BatchProvider = (typeof BATCH_PROVIDERS)[number];
 
 /** One flavour's books, from the emulator's stats. */
@@ -44,6 +50,10 @@ export interface TestProfile {
   ruleConfig: Record<string, unknown>;
   /** Emulator options the job needs (Bedrock's minimum records lowered to the test job's size). */
   emulator: Partial<EmulatorOptions>;
+  /** How a test makes a batch expire: the emulator's expire control, or (Bedrock, which has none) the `expireAfterFraction` fault. */
+  expiresBy: 'control' | 'fault';
+  /** An expired batch keeps what it finished (Gemini's EXPIRED has no results). */
+  expiryKeepsResults: boolean;
   /** Points the CLI can be SIGKILLed at on this provider (inline providers have no upload steps). */
   failpoints: readonly string[];
   /** The environment that points the CLI at a test-owned emulator (`origin`: http://127.0.0.1:PORT). */
@@ -103,6 +113,8 @@ const BEDROCK_ROLE = 'arn:aws:iam::123456789012:role/BedrockBatch';
 
 const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'failpoints' | 'env' | 'setUp'>> = {
   openai: {
+    expiresBy: 'control',
+    expiryKeepsResults: true,
     model: 'gpt-4.1',
     params: { temperature: 0.7, max_tokens: 256 },
     routes: { create: 'POST /v1/batches', list: 'GET /v1/batches', retrieve: 'GET /v1/batches/{batch_id}' },
@@ -113,6 +125,8 @@ const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'f
     emulator: {},
   },
   anthropic: {
+    expiresBy: 'control',
+    expiryKeepsResults: true,
     model: 'claude-sonnet-4-5',
     params: { max_tokens: 256 },
     routes: {
@@ -127,6 +141,8 @@ const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'f
     emulator: {},
   },
   gemini: {
+    expiresBy: 'control',
+    expiryKeepsResults: false,
     model: 'gemini-2.5-flash',
     // safetySettings is a field the SDK's inline conversion may not carry unchanged, so every part
     // goes as a file through the Files API (uploads, `findUpload` by display name, the responses
@@ -147,6 +163,8 @@ const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'f
     emulator: {},
   },
   mistral: {
+    expiresBy: 'control',
+    expiryKeepsResults: true,
     model: 'mistral-small-latest',
     params: { temperature: 0.7, max_tokens: 256 },
     routes: {
@@ -161,6 +179,8 @@ const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'f
     emulator: {},
   },
   bedrock: {
+    expiresBy: 'fault',
+    expiryKeepsResults: true,
     model: 'anthropic.claude-3-5-haiku-20241022-v1:0',
     params: { max_tokens: 256, temperature: 0.7 },
     routes: {
