@@ -5,6 +5,7 @@
  * only what a test must choose (a model the flavour knows, its route keys for fault rules, where
  * the flavour keeps its books in the emulator's stats, and the rule options a test job needs).
  */
+import path from 'node:path';
 import type { EmulatorOptions, EmulatorStats } from '../../src/emulator/index.ts';
 import { providerSpec, type ProviderName } from '../../src/providers/registry.ts';
 import type { ProviderSpec } from '../../src/providers/spec.ts';
@@ -58,6 +59,8 @@ export interface TestProfile {
   failpoints: readonly string[];
   /** The environment that points the CLI at a test-owned emulator (`origin`: http://127.0.0.1:PORT). */
   env(origin: string, key: string): NodeJS.ProcessEnv;
+  /** Where the emulator keeps this flavour's execution log (what was paid), under its state dir. */
+  ledgerDir(stateDir: string): string;
   /** Makes what the account must hold before a job runs there (Bedrock's bucket; `--offline` makes its own). */
   setUp(origin: string, key: string): Promise<void>;
 }
@@ -111,7 +114,10 @@ export const BEDROCK_TEST_S3 = 's3://llmake-test/jobs';
 const BEDROCK_MIN_RECORDS = 1;
 const BEDROCK_ROLE = 'arn:aws:iam::123456789012:role/BedrockBatch';
 
-const PROFILES: Record<BatchProvider, Omit<TestProfile, 'provider' | 'spec' | 'failpoints' | 'env' | 'setUp'>> = {
+const PROFILES: Record<
+  BatchProvider,
+  Omit<TestProfile, 'provider' | 'spec' | 'failpoints' | 'env' | 'setUp' | 'ledgerDir'>
+> = {
   openai: {
     expiresBy: 'control',
     expiryKeepsResults: true,
@@ -241,5 +247,6 @@ export function testProfile(provider: BatchProvider): TestProfile {
     'system',
     'user',
   );
-  return { provider, spec, ...own, failpoints: failpointsOf(goesInline(spec, sample)), env, setUp };
+  const ledgerDir = (stateDir: string) => (provider === 'openai' ? stateDir : path.join(stateDir, provider));
+  return { provider, spec, ...own, failpoints: failpointsOf(goesInline(spec, sample)), env, setUp, ledgerDir };
 }

@@ -5,7 +5,9 @@
  * CLI re-run until the job is done. Then the same figures as the crash campaign, plus how many
  * runs and API calls it took (retries must stay bounded).
  */
+import path from 'node:path';
 import type { FaultOptions } from '../../src/emulator/index.ts';
+import { testProfile } from '../helpers/test-providers.ts';
 import {
   booksOf,
   compareRows,
@@ -56,12 +58,17 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
   const started = Date.now();
   const random = prng(opts.seed);
   const job = await makeJob(opts.spec, 'pipeline-rel-faults-');
-  const emu = await emulatorFor(job, {
-    speed: opts.emulatorSpeed ?? 20,
-    seed: opts.seed,
-    faults: opts.faults,
-    ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}),
-  });
+  const provider = opts.spec.provider ?? 'openai';
+  const emu = await emulatorFor(
+    job,
+    {
+      speed: opts.emulatorSpeed ?? 20,
+      seed: opts.seed,
+      faults: opts.faults,
+      ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}),
+    },
+    provider,
+  );
   const f: FaultFigures = {
     runs: 0,
     exits: {},
@@ -82,7 +89,6 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     ms: 0,
     unexpected: [],
   };
-  const provider = opts.spec.provider ?? 'openai';
   const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {}, provider);
   try {
     while (Date.now() - started < opts.deadlineMs) {
@@ -108,8 +114,8 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
         );
         const victim = running[Math.floor(random() * running.length)];
         if (victim) {
-          await fetch(emu.url.replace(/\/v1$/, `/_emulator/batches/${victim.id}/expire`), { method: 'POST' });
-          f.expiriesForced += 1;
+          const at = `${new URL(emu.url).origin}/_emulator/batches/${encodeURIComponent(victim.id)}/expire`;
+          if ((await fetch(at, { method: 'POST' })).ok) f.expiriesForced += 1;
         }
       }
       opts.log?.(`  run ${f.runs}: exit ${String(r.code)} (${r.ms} ms)`);
@@ -119,7 +125,8 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     f.apiCalls = Object.values(stats.routeCalls).reduce((a, b) => a + b, 0);
     const remote = await listAllBatches(emu.url, undefined, provider);
     f.tokenLimitFailures = remote.filter((b) => b.status === 'failed').length;
-    f.maxExecutionsPerRequest = await maxExecutions(job.rig.path('.emulator-state/executions.log'));
+    const ledger = testProfile(provider).ledgerDir(job.rig.path('.emulator-state'));
+    f.maxExecutionsPerRequest = await maxExecutions(path.join(ledger, 'executions.log'));
     const books = await booksOf(emu, job, provider);
     const rows = compareRows(opts.reference, await mergedFiles(job));
     Object.assign(f, {
