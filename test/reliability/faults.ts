@@ -17,6 +17,7 @@ import {
   makeJob,
   mergedFiles,
   prng,
+  recordedBatches,
   runCliUnkilled,
   type JobSpec,
   type OutcomeFigures,
@@ -47,6 +48,8 @@ export interface FaultFigures extends OutcomeFigures {
   expiriesForced: number;
   tokenLimitFailures: number;
   maxExecutionsPerRequest: number;
+  /** Creates whose answer was lost, found again: parts adopted (by intent or custom ids), or creates answered again by their idempotency token. */
+  lostCreatesFound: number;
   identical: boolean;
   finished: boolean;
   ms: number;
@@ -76,6 +79,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     expiriesForced: 0,
     tokenLimitFailures: 0,
     maxExecutionsPerRequest: 0,
+    lostCreatesFound: 0,
     duplicates: 0,
     orphanBatches: 0,
     duplicateExecutions: 0,
@@ -128,6 +132,8 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     const ledger = testProfile(provider).ledgerDir(job.rig.path('.emulator-state'));
     f.maxExecutionsPerRequest = await maxExecutions(path.join(ledger, 'executions.log'));
     const books = await booksOf(emu, job, provider);
+    const adopted = (await recordedBatches(job)).parts.filter((p) => p.adopted).length;
+    f.lostCreatesFound = adopted + (stats.aws?.idempotentReplays ?? 0);
     const rows = compareRows(opts.reference, await mergedFiles(job));
     Object.assign(f, {
       duplicates: books.duplicates,

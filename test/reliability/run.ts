@@ -25,6 +25,7 @@ import { acceptedCase, damageCases, fuzzSources, SOURCE_CASES, sourceCase, type 
 import { concurrencyTrial, type ConcurrencyCase } from './concurrency.ts';
 import { crashCampaign, type CrashFigures } from './crash.ts';
 import type { FaultOptions } from '../../src/emulator/index.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { faultCampaign, type FaultFigures } from './faults.ts';
 import {
   combined,
@@ -138,7 +139,7 @@ function faultRow(f: FaultFigures, provider: BatchProvider = 'openai'): Row {
     notes: [
       `${f.finished ? 'finished' : 'DID NOT FINISH'} after ${f.runs} runs in ${(f.ms / 1000).toFixed(0)} s (exit codes ${JSON.stringify(f.exits)}); ${f.apiCalls} API calls (${(f.apiCalls / f.runs).toFixed(1)} per run)`,
       `forced expiries ${f.expiriesForced}; batches failed by the token limit ${f.tokenLimitFailures}; most executions of one request body ${f.maxExecutionsPerRequest} (maxAttempts 3)`,
-      `batches created ${f.batchesCreated}, recorded ${f.batchesRecorded} (orphans ${f.orphanBatches}); request bodies executed twice ${f.duplicateExecutions}`,
+      `batches created ${f.batchesCreated}, recorded ${f.batchesRecorded} (orphans ${f.orphanBatches}); request bodies executed twice ${f.duplicateExecutions}${provider === 'openai' ? '' : `; creates whose answer was lost found again ${f.lostCreatesFound} (${providerSpec(provider).traits.findsLostCreates === 'idempotent' ? 'answered again by their token' : 'adopted'})`}`,
       `${f.rowsExpected} rows expected; byte-identical to the fault-free run: ${f.identical ? 'yes' : 'NO'}`,
       ...f.unexpected.map((u) => `unexpected exit: ${u.slice(0, 400)}`),
     ],
