@@ -93,6 +93,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     ms: 0,
     unexpected: [],
   };
+  let last = '';
   const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {}, provider);
   try {
     while (Date.now() - started < opts.deadlineMs) {
@@ -101,6 +102,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
         faults.http = [{ status: 429, count: opts.burst429, retryAfterSeconds: 1 }, ...(faults.http ?? [])];
       emu.setFaults(faults);
       const r = await runCliUnkilled(['build'], job.rig.dir, env);
+      last = r.stdout;
       f.runs += 1;
       f.exits[String(r.code)] = (f.exits[String(r.code)] ?? 0) + 1;
       if (r.code === 0) {
@@ -124,6 +126,8 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
       }
       opts.log?.(`  run ${f.runs}: exit ${String(r.code)} (${r.ms} ms)`);
     }
+    // What the last build said, for a job that did not finish in time (what it was waiting for).
+    if (!f.finished) f.unexpected.push(`not finished; the last build said:\n${last.slice(-1500)}`);
     emu.setFaults({});
     const stats = await emu.stats();
     f.apiCalls = Object.values(stats.routeCalls).reduce((a, b) => a + b, 0);

@@ -135,7 +135,8 @@ function faultRow(f: FaultFigures, provider: BatchProvider = 'openai'): Row {
     duplicates: f.duplicates,
     lost: f.rowsLost,
     wrong: f.rowsWrong + (f.identical ? 0 : 1),
-    unclear: f.unexpected.length + (f.finished ? 0 : 1),
+    // An unfinished run's last output is in `unexpected`: it counts once.
+    unclear: f.unexpected.length + (f.finished || f.unexpected.length > 0 ? 0 : 1),
     notes: [
       `${f.finished ? 'finished' : 'DID NOT FINISH'} after ${f.runs} runs in ${(f.ms / 1000).toFixed(0)} s (exit codes ${JSON.stringify(f.exits)}); ${f.apiCalls} API calls (${(f.apiCalls / f.runs).toFixed(1)} per run)`,
       `forced expiries ${f.expiriesForced}; batches failed by the token limit ${f.tokenLimitFailures}; most executions of one request body ${f.maxExecutionsPerRequest} (maxAttempts 3)`,
