@@ -144,6 +144,42 @@ describe('result lines', () => {
     });
     expect(readAnyResult(geminiErr)).toMatchObject({ kind: 'errored', retryable: true, status: 429 });
     expect(readAnyResult(geminiBad)).toMatchObject({ kind: 'errored', retryable: false });
+    // A google.rpc.Status carries the canonical code, not an HTTP status, and often no name:
+    // 14 UNAVAILABLE is Google's trouble (retried), 3 INVALID_ARGUMENT the request's (reported).
+    expect(readAnyResult({ key: 'f', error: { code: 14, message: 'try later' } })).toMatchObject({
+      kind: 'errored',
+      retryable: true,
+      code: 'UNAVAILABLE',
+    });
+    const invalid = readAnyResult({ key: 'g', error: { code: 3, message: 'Request contains an invalid argument.' } });
+    expect(invalid).toMatchObject({ kind: 'errored', retryable: false, code: 'INVALID_ARGUMENT' });
+    expect(invalid).not.toHaveProperty('status');
+    // Mistral's error lines carry its own error bodies: their words, not a bare "HTTP 400".
+    const mistralBad = {
+      id: 'm',
+      custom_id: 'h',
+      response: {
+        status_code: 400,
+        body: { object: 'error', message: 'Invalid model: x', type: 'invalid_model', param: null, code: '1500' },
+      },
+      error: null,
+    };
+    expect(readAnyResult(mistralBad)).toMatchObject({
+      kind: 'errored',
+      retryable: false,
+      status: 400,
+      code: 'invalid_model',
+      message: 'Invalid model: x',
+    });
+    const unprocessable = {
+      custom_id: 'i',
+      response: {
+        status_code: 422,
+        body: { detail: [{ type: 'extra_forbidden', loc: ['body', 'foo'], msg: 'Extra inputs are not permitted' }] },
+      },
+      error: null,
+    };
+    expect(readAnyResult(unprocessable)).toMatchObject({ message: 'Extra inputs are not permitted (body.foo)' });
     // An Anthropic line is not an OpenAI "missing" answer, nor the reverse.
     expect(readAnyResult({ custom_id: 'x', result: { type: 'expired' } })).toMatchObject({ kind: 'expired' });
     expect(readAnyResult({ custom_id: 'x', response: null, error: null })).toMatchObject({ kind: 'missing' });

@@ -11,7 +11,7 @@ import {
   booksOf,
   compareRows,
   FAKE_KEY,
-  listAllBatches,
+  listOpenAiBatches,
   mergedFiles,
   recordedBatches,
   repoConfig,
@@ -93,7 +93,7 @@ export interface ListedBatch extends RemoteBatchRow {
 }
 
 export async function listed(emu: RunningEmulator): Promise<ListedBatch[]> {
-  return (await listAllBatches(emu.url)) as ListedBatch[];
+  return (await listOpenAiBatches(emu.url)) as ListedBatch[];
 }
 
 /** The repo's config with extra options for the batch rule (they come last, so they win). */
