@@ -8,6 +8,7 @@ import { derivedHex } from './ids.ts';
 import { DEFAULT_MODERATION_MODEL, moderationBody, moderationInputs } from './moderation.ts';
 import { seedFrom } from './prng.ts';
 import { standInParaphrase } from './paraphrase.ts';
+import { responsesBody } from './responses-body.ts';
 import { requestedSchema, standInObject } from './structured-answer.ts';
 
 export { standInParaphrase };
@@ -190,7 +191,19 @@ export function runModel(
     case '/v1/responses': {
       const user = typeof body.input === 'string' ? body.input : lastUser(body.input);
       const out = truncate(model, answerText(body, user), body.max_output_tokens);
-      return { inputTokens: prompt, outputTokens: out.tokens, body: responseBody(key, created, snapshot, out, prompt) };
+      return {
+        inputTokens: prompt,
+        outputTokens: out.tokens,
+        body: responsesBody(body, {
+          key,
+          created,
+          model: snapshot,
+          text: out.text,
+          outputTokens: out.tokens,
+          cut: out.cut,
+          promptTokens: prompt,
+        }),
+      };
     }
     case '/v1/embeddings': {
       const inputs = embeddingInputs(body);
@@ -227,40 +240,6 @@ export function runModel(
     default:
       return null;
   }
-}
-
-function responseBody(
-  key: string,
-  created: number,
-  model: string,
-  out: { text: string; tokens: number; cut: boolean },
-  prompt: number,
-): Record<string, unknown> {
-  return {
-    id: `resp_${derivedHex(key)}`,
-    object: 'response',
-    created_at: created,
-    status: out.cut ? 'incomplete' : 'completed',
-    incomplete_details: out.cut ? { reason: 'max_output_tokens' } : null,
-    error: null,
-    model,
-    output: [
-      {
-        type: 'message',
-        id: `msg_${derivedHex(key, 'msg')}`,
-        status: out.cut ? 'incomplete' : 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text: out.text, annotations: [] }],
-      },
-    ],
-    usage: {
-      input_tokens: prompt,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: out.tokens,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: prompt + out.tokens,
-    },
-  };
 }
 
 /** A small unit-length vector fixed by the text. */

@@ -116,7 +116,7 @@ async function bill(
   await ctx.locks.run(LEDGER_LOCK, async () => {
     await ctx.ledger.refresh();
     // Online requests have no custom id: the invalid-replies fault draws by body only.
-    if (endpoint === '/v1/chat/completions') spoilIfChosen(ctx, '', request.hash, request.body, result);
+    if (endpoint !== '/v1/embeddings') spoilIfChosen(ctx, '', request.hash, request.body, result);
     else if (ctx.ledger.markSucceeded(request.hash)) ctx.stats.add('duplicateExecutions');
     await ctx.ledger.flush();
   });

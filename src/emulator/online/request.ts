@@ -11,7 +11,7 @@ import { ApiError } from '../openai/errors.ts';
 import { supported } from '../openai/params.ts';
 import { checkBody } from '../openai/request-body.ts';
 
-export type OnlineEndpoint = '/v1/chat/completions' | '/v1/embeddings';
+export type OnlineEndpoint = '/v1/chat/completions' | '/v1/responses' | '/v1/embeddings';
 
 export interface OnlineRequest {
   endpoint: OnlineEndpoint;
@@ -70,7 +70,7 @@ export function parseOnlineRequest(
 
 /** n × the output cap the body asks for (0 when it sets none, as for embeddings). */
 function outputAllowance(body: Body): number {
-  const cap = body.max_completion_tokens ?? body.max_tokens;
+  const cap = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   if (typeof cap !== 'number' || !Number.isFinite(cap) || cap <= 0) return 0;
   const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 0 ? body.n : 1;
   return n * cap;
