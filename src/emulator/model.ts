@@ -3,6 +3,7 @@
  * endpoint's response, with plausible `usage` from the real tokenizer.
  */
 import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../tokens/count.ts';
+import { embeddingsData } from './embeddings.ts';
 import { isRecord } from './http.ts';
 import { derivedHex } from './ids.ts';
 import { DEFAULT_MODERATION_MODEL, moderationBody, moderationInputs } from './moderation.ts';
@@ -205,21 +206,17 @@ export function runModel(
         }),
       };
     }
-    case '/v1/embeddings': {
-      const inputs = embeddingInputs(body);
-      const dims =
-        typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 256 ? body.dimensions : 16;
+    case '/v1/embeddings':
       return {
         inputTokens: prompt,
         outputTokens: 0,
         body: {
           object: 'list',
-          data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vector(t, dims) })),
+          data: embeddingsData(body, model, embeddingInputs(body)),
           model: snapshot,
           usage: { prompt_tokens: prompt, total_tokens: prompt },
         },
       };
-    }
     case '/v1/completions': {
       const out = truncate(model, standInParaphrase(textOf(body.prompt)), body.max_tokens);
       return {
@@ -240,16 +237,4 @@ export function runModel(
     default:
       return null;
   }
-}
-
-/** A small unit-length vector fixed by the text. */
-function vector(text: string, dims: number): number[] {
-  let s = seedFrom(text);
-  const v: number[] = [];
-  for (let i = 0; i < dims; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v.push(s / 2147483648 - 1);
-  }
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => Math.round((x / norm) * 1e6) / 1e6);
 }

@@ -3,6 +3,7 @@
  * anything runs: the model exists, the endpoint's required parameters are there with the right
  * type, and no streaming (a batch cannot stream). Each problem is a typed value, not a throw.
  */
+import { embeddingsProblem } from '../embeddings.ts';
 import { modelOf } from '../model.ts';
 import { typeName } from './params.ts';
 import type { BatchErrorEntry } from './types.ts';
@@ -71,6 +72,10 @@ export function checkBody(
     };
   const missing = requiredParameter(endpoint, body);
   if (missing) return missing;
+  if (endpoint === '/v1/embeddings') {
+    const problem = embeddingsProblem(body, model, 'body.');
+    if (problem) return problem;
+  }
   if (body.stream === true) {
     return {
       code: 'invalid_value',
