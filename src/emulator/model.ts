@@ -76,10 +76,14 @@ function textOf(content: unknown): string {
     .join('\n');
 }
 
-/** A structured reply when the body asks for one (a JSON Schema), else the paraphrase. */
-function answerText(body: Body, userText: string): string {
+/**
+ * A structured reply when the body asks for one (a JSON Schema), else the paraphrase. `sample`
+ * numbers the choices of a request with `n` > 1: a structured answer is drawn again for each; the
+ * paraphrase, the stand-in's only wording, is the same.
+ */
+function answerText(body: Body, userText: string, sample = 0): string {
   const schema = requestedSchema(body);
-  return schema ? JSON.stringify(standInObject(schema, userText)) : replyFor(userText);
+  return schema ? JSON.stringify(standInObject(schema, userText, sample)) : replyFor(userText);
 }
 
 /** Paraphrase only what is inside `<text>…</text>` when present, else the whole message. */
@@ -149,33 +153,33 @@ export function runModel(
   const snapshot = snapshotOf(model);
   switch (endpoint) {
     case '/v1/chat/completions': {
-      const out = truncate(
-        model,
-        answerText(body, lastUser(body.messages)),
-        body.max_completion_tokens ?? body.max_tokens,
+      // `n` samples; the first is the reply a request without `n` gets, the others drawn apart.
+      const user = lastUser(body.messages);
+      const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
+      const outs = Array.from({ length: n }, (_, i) =>
+        truncate(model, answerText(body, user, i), body.max_completion_tokens ?? body.max_tokens),
       );
+      const completion = outs.reduce((sum, o) => sum + o.tokens, 0);
       const cached = Math.min(prompt, cachedPrefixTokens(model, body.messages));
       return {
         inputTokens: prompt,
-        outputTokens: out.tokens,
+        outputTokens: completion,
         cachedTokens: cached,
         body: {
           id: `chatcmpl-${derivedHex(key).slice(0, 29)}`,
           object: 'chat.completion',
           created,
           model: snapshot,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
-              logprobs: null,
-              finish_reason: out.cut ? 'length' : 'stop',
-            },
-          ],
+          choices: outs.map((out, index) => ({
+            index,
+            message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: out.cut ? 'length' : 'stop',
+          })),
           usage: {
             prompt_tokens: prompt,
-            completion_tokens: out.tokens,
-            total_tokens: prompt + out.tokens,
+            completion_tokens: completion,
+            total_tokens: prompt + completion,
             prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
             completion_tokens_details: {
               reasoning_tokens: 0,

@@ -33,11 +33,13 @@ export function forcedTool(
  * A value valid for `schema`, fixed by `prompt`: objects (every property), arrays within
  * `minItems`/`maxItems` (distinct items under `uniqueItems`), `enum`/`const`, `anyOf`/`oneOf`,
  * `allOf` of objects, `$ref` into `$defs`, numbers (schema-number.ts) and strings with their
- * formats, patterns and lengths (schema-string.ts).
+ * formats, patterns and lengths (schema-string.ts). `sample` > 0 draws another answer (the
+ * further choices of a request with `n` > 1).
  */
-export function standInObject(schema: Record<string, unknown>, prompt: string): unknown {
+export function standInObject(schema: Record<string, unknown>, prompt: string, sample = 0): unknown {
   const words = standInParaphrase(prompt).split(/\s+/).filter(Boolean);
-  return valueFor(schema, { root: schema, seed: seedFrom(prompt), words }, 'reply', 0);
+  const seed = sample === 0 ? seedFrom(prompt) : seedFrom(prompt, 'sample', sample);
+  return valueFor(schema, { root: schema, seed, words }, 'reply', 0);
 }
 
 interface Draw {
