@@ -18,7 +18,7 @@ Serve the built-in Batch API emulator on 127.0.0.1 (nothing leaves this machine)
 Batches under /v1, Anthropic Message Batches under /v1/messages/batches, an Azure OpenAI resource
 (v1 API) under /openai/v1, Gemini Batch Mode under /v1beta, Mistral batch under /mistral/v1, and
 AWS (an S3 subset and Bedrock batch inference, told apart by their SigV4 signature: any key, but
-signed), on one port; with online chat completions and embeddings beside them.
+signed), on one port; with online chat completions, Responses and embeddings beside them.
 
 Options:
   --port N                      port to listen on (default 0: a free port)

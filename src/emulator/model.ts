@@ -3,11 +3,13 @@
  * endpoint's response, with plausible `usage` from the real tokenizer.
  */
 import { countChatPromptTokens, countTextTokens, encodingFor, type ChatMessageLike } from '../tokens/count.ts';
+import { embeddingsData } from './embeddings.ts';
 import { isRecord } from './http.ts';
 import { derivedHex } from './ids.ts';
 import { DEFAULT_MODERATION_MODEL, moderationBody, moderationInputs } from './moderation.ts';
 import { seedFrom } from './prng.ts';
 import { standInParaphrase } from './paraphrase.ts';
+import { responsesBody } from './responses-body.ts';
 import { requestedSchema, standInObject } from './structured-answer.ts';
 
 export { standInParaphrase };
@@ -74,10 +76,14 @@ function textOf(content: unknown): string {
     .join('\n');
 }
 
-/** A structured reply when the body asks for one (a JSON Schema), else the paraphrase. */
-function answerText(body: Body, userText: string): string {
+/**
+ * A structured reply when the body asks for one (a JSON Schema), else the paraphrase. `sample`
+ * numbers the choices of a request with `n` > 1: a structured answer is drawn again for each; the
+ * paraphrase, the stand-in's only wording, is the same.
+ */
+function answerText(body: Body, userText: string, sample = 0): string {
   const schema = requestedSchema(body);
-  return schema ? JSON.stringify(standInObject(schema, userText)) : replyFor(userText);
+  return schema ? JSON.stringify(standInObject(schema, userText, sample)) : replyFor(userText);
 }
 
 /** Paraphrase only what is inside `<text>…</text>` when present, else the whole message. */
@@ -147,33 +153,33 @@ export function runModel(
   const snapshot = snapshotOf(model);
   switch (endpoint) {
     case '/v1/chat/completions': {
-      const out = truncate(
-        model,
-        answerText(body, lastUser(body.messages)),
-        body.max_completion_tokens ?? body.max_tokens,
+      // `n` samples; the first is the reply a request without `n` gets, the others drawn apart.
+      const user = lastUser(body.messages);
+      const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 1 ? body.n : 1;
+      const outs = Array.from({ length: n }, (_, i) =>
+        truncate(model, answerText(body, user, i), body.max_completion_tokens ?? body.max_tokens),
       );
+      const completion = outs.reduce((sum, o) => sum + o.tokens, 0);
       const cached = Math.min(prompt, cachedPrefixTokens(model, body.messages));
       return {
         inputTokens: prompt,
-        outputTokens: out.tokens,
+        outputTokens: completion,
         cachedTokens: cached,
         body: {
           id: `chatcmpl-${derivedHex(key).slice(0, 29)}`,
           object: 'chat.completion',
           created,
           model: snapshot,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
-              logprobs: null,
-              finish_reason: out.cut ? 'length' : 'stop',
-            },
-          ],
+          choices: outs.map((out, index) => ({
+            index,
+            message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
+            logprobs: null,
+            finish_reason: out.cut ? 'length' : 'stop',
+          })),
           usage: {
             prompt_tokens: prompt,
-            completion_tokens: out.tokens,
-            total_tokens: prompt + out.tokens,
+            completion_tokens: completion,
+            total_tokens: prompt + completion,
             prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
             completion_tokens_details: {
               reasoning_tokens: 0,
@@ -190,23 +196,31 @@ export function runModel(
     case '/v1/responses': {
       const user = typeof body.input === 'string' ? body.input : lastUser(body.input);
       const out = truncate(model, answerText(body, user), body.max_output_tokens);
-      return { inputTokens: prompt, outputTokens: out.tokens, body: responseBody(key, created, snapshot, out, prompt) };
+      return {
+        inputTokens: prompt,
+        outputTokens: out.tokens,
+        body: responsesBody(body, {
+          key,
+          created,
+          model: snapshot,
+          text: out.text,
+          outputTokens: out.tokens,
+          cut: out.cut,
+          promptTokens: prompt,
+        }),
+      };
     }
-    case '/v1/embeddings': {
-      const inputs = embeddingInputs(body);
-      const dims =
-        typeof body.dimensions === 'number' && body.dimensions > 0 && body.dimensions <= 256 ? body.dimensions : 16;
+    case '/v1/embeddings':
       return {
         inputTokens: prompt,
         outputTokens: 0,
         body: {
           object: 'list',
-          data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vector(t, dims) })),
+          data: embeddingsData(body, model, embeddingInputs(body)),
           model: snapshot,
           usage: { prompt_tokens: prompt, total_tokens: prompt },
         },
       };
-    }
     case '/v1/completions': {
       const out = truncate(model, standInParaphrase(textOf(body.prompt)), body.max_tokens);
       return {
@@ -227,50 +241,4 @@ export function runModel(
     default:
       return null;
   }
-}
-
-function responseBody(
-  key: string,
-  created: number,
-  model: string,
-  out: { text: string; tokens: number; cut: boolean },
-  prompt: number,
-): Record<string, unknown> {
-  return {
-    id: `resp_${derivedHex(key)}`,
-    object: 'response',
-    created_at: created,
-    status: out.cut ? 'incomplete' : 'completed',
-    incomplete_details: out.cut ? { reason: 'max_output_tokens' } : null,
-    error: null,
-    model,
-    output: [
-      {
-        type: 'message',
-        id: `msg_${derivedHex(key, 'msg')}`,
-        status: out.cut ? 'incomplete' : 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text: out.text, annotations: [] }],
-      },
-    ],
-    usage: {
-      input_tokens: prompt,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens: out.tokens,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: prompt + out.tokens,
-    },
-  };
-}
-
-/** A small unit-length vector fixed by the text. */
-function vector(text: string, dims: number): number[] {
-  let s = seedFrom(text);
-  const v: number[] = [];
-  for (let i = 0; i < dims; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    v.push(s / 2147483648 - 1);
-  }
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => Math.round((x / norm) * 1e6) / 1e6);
 }

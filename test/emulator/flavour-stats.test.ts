@@ -76,7 +76,7 @@ describe('mistral embeddings', () => {
       const got = await m.client.batch.jobs.get({ jobId: job.id, inline: true });
       const body = (got.outputs?.[0] as { response: { body: Record<string, unknown> } }).response.body;
       expect(body).toMatchObject({ object: 'list', model: 'mistral-embed', usage: { completion_tokens: 0 } });
-      expect((body.data as { embedding: number[] }[]).map((d) => d.embedding.length)).toEqual([16, 16]);
+      expect((body.data as { embedding: number[] }[]).map((d) => d.embedding.length)).toEqual([1024, 1024]);
     } finally {
       await m.close();
     }

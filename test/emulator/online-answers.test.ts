@@ -63,7 +63,10 @@ describe('online chat completions', () => {
       status: 400,
       body: { error: { param: 'service_tier', code: 'invalid_value' } },
     });
-    await expect(rig.client.chat.completions.create({ ...chatBody(1), stream: true })).rejects.toMatchObject({
+    // Chat completions stream (online-choices-stream.test.ts); the Responses endpoint does not.
+    await expect(
+      rig.client.responses.create({ model: 'gpt-4.1-mini', input: 'x', stream: true }),
+    ).rejects.toMatchObject({
       status: 400,
       param: 'stream',
       code: 'invalid_value',

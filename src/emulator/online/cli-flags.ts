@@ -22,7 +22,7 @@ export const ONLINE_FLAGS = {
   'rate-limit-storm': { type: 'string', multiple: true },
 } as const;
 
-export const ONLINE_USAGE = `Online endpoints (POST /v1/chat/completions, POST /v1/embeddings):
+export const ONLINE_USAGE = `Online endpoints (POST /v1/chat/completions, /v1/responses, /v1/embeddings):
   --rpm N                       requests per minute per model (429 beyond; default: unlimited)
   --tpm N                       tokens per minute per model, prompt + max_tokens (default: unlimited)
   --max-concurrency N           requests worked on at once (default: no cap)

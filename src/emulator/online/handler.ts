@@ -1,7 +1,8 @@
 /**
  * One online request, start to end: validate, storm, rate limits (429), queue (503), wait for a
  * slot, draw the injected fate, run the stand-in model with its latency on the emulator's clock,
- * bill the answer in the shared execution ledger, answer. A client that leaves before the answer
+ * bill the answer in the shared execution ledger, answer (as one JSON body, or as server-sent
+ * events when a chat completion asks to stream: the whole latency comes before the first event). A client that leaves before the answer
  * is ready frees its place and is not billed (a server aborts work nobody waits for); only a
  * lost reply is billed without being heard.
  */
@@ -13,6 +14,7 @@ import { newRequestId } from '../openai/ids.ts';
 import { spoilIfChosen } from '../invalid-answer.ts';
 import { runModel, type ModelResult } from '../model.ts';
 import { faultAnswer, queueFullAnswer, rateLimitAnswer, stormAnswer, type OnlineErrorAnswer } from './errors.ts';
+import { chatChunks, includesUsage, sendEventStream } from './chat-stream.ts';
 import { fateOf, stormLeft } from './faults.ts';
 import { parseOnlineRequest, servedTier, type OnlineEndpoint, type OnlineRequest } from './request.ts';
 
@@ -84,10 +86,13 @@ export async function serveOnline(
     const body =
       endpoint === '/v1/chat/completions' ? { ...result.body, service_tier: servedTier(request.body) } : result.body;
     online.stats.status(200);
-    sendJson(res, 200, body, ctx.counter, {
+    const headers = {
       ...online.rateLimitHeaders(request.model, ctx.clock.now()),
       'openai-processing-ms': String(Math.round(ctx.clock.now() - started)),
-    });
+    };
+    if (request.body.stream === true)
+      sendEventStream(res, chatChunks(body, includesUsage(request.body)), ctx.counter, headers);
+    else sendJson(res, 200, body, ctx.counter, headers);
   } finally {
     grant.release();
   }
@@ -116,7 +121,7 @@ async function bill(
   await ctx.locks.run(LEDGER_LOCK, async () => {
     await ctx.ledger.refresh();
     // Online requests have no custom id: the invalid-replies fault draws by body only.
-    if (endpoint === '/v1/chat/completions') spoilIfChosen(ctx, '', request.hash, request.body, result);
+    if (endpoint !== '/v1/embeddings') spoilIfChosen(ctx, '', request.hash, request.body, result);
     else if (ctx.ledger.markSucceeded(request.hash)) ctx.stats.add('duplicateExecutions');
     await ctx.ledger.flush();
   });

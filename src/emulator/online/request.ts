@@ -11,7 +11,7 @@ import { ApiError } from '../openai/errors.ts';
 import { supported } from '../openai/params.ts';
 import { checkBody } from '../openai/request-body.ts';
 
-export type OnlineEndpoint = '/v1/chat/completions' | '/v1/embeddings';
+export type OnlineEndpoint = '/v1/chat/completions' | '/v1/responses' | '/v1/embeddings';
 
 export interface OnlineRequest {
   endpoint: OnlineEndpoint;
@@ -27,7 +27,7 @@ export interface OnlineRequest {
 const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority'] as const;
 
 const STREAMING_MESSAGE =
-  "Streaming is not supported by the emulator's online endpoints: 'stream' must be false or left out.";
+  "Streaming is served by the emulator's online chat completions only: 'stream' must be false or left out.";
 
 /** The batch-line wording of a problem, reworded for a top-level body. */
 const unprefixed = (text: string): string => text.replaceAll("'body.", "'");
@@ -38,13 +38,19 @@ export function parseOnlineRequest(
   isKnownModel: (model: string) => boolean,
 ): Result<OnlineRequest, ApiError> {
   if (!isRecord(raw)) return err(new ApiError(400, 'The request body must be a JSON object.', null, 'invalid_type'));
-  const problem = checkBody(endpoint, raw, isKnownModel);
+  // Chat completions stream online (chat-stream.ts); a batch line, checked by the same rules, cannot.
+  const streams = endpoint === '/v1/chat/completions' && raw.stream === true;
+  const problem = checkBody(endpoint, streams ? { ...raw, stream: false } : raw, isKnownModel);
   if (problem) {
     const param = problem.param === null ? null : problem.param.replace(/^body\./, '');
     if (problem.code === 'model_not_found') return err(new ApiError(404, problem.message, null, problem.code));
     const message = param === 'stream' ? STREAMING_MESSAGE : unprefixed(problem.message);
     return err(new ApiError(400, message, param, problem.code));
   }
+  if (raw.stream_options !== undefined && raw.stream_options !== null && !streams)
+    return err(
+      new ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options'),
+    );
   const tier = raw.service_tier;
   if (endpoint === '/v1/chat/completions' && tier !== undefined && tier !== null) {
     if (typeof tier !== 'string' || !(SERVICE_TIERS as readonly string[]).includes(tier))
@@ -70,7 +76,7 @@ export function parseOnlineRequest(
 
 /** n × the output cap the body asks for (0 when it sets none, as for embeddings). */
 function outputAllowance(body: Body): number {
-  const cap = body.max_completion_tokens ?? body.max_tokens;
+  const cap = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   if (typeof cap !== 'number' || !Number.isFinite(cap) || cap <= 0) return 0;
   const n = typeof body.n === 'number' && Number.isInteger(body.n) && body.n > 0 ? body.n : 1;
   return n * cap;

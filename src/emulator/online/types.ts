@@ -1,5 +1,5 @@
 /**
- * Shapes of the online endpoints (`POST /v1/chat/completions`, `POST /v1/embeddings`): the limits
+ * Shapes of the online endpoints (`POST /v1/chat/completions`, `/v1/responses`, `/v1/embeddings`): the limits
  * and latency a server is started with, the faults it can inject, and the stats it keeps.
  */
 
@@ -9,7 +9,7 @@ export interface OnlineOptions {
   requestsPerMinute?: number;
   /**
    * Tokens per minute per model, counted as OpenAI counts them when a request arrives: its prompt
-   * tokens plus `n` × (`max_completion_tokens` ?? `max_tokens` ?? 0); unset = no token limit.
+   * tokens plus `n` × (`max_completion_tokens` ?? `max_tokens` ?? `max_output_tokens` ?? 0); unset = no token limit.
    */
   tokensPerMinute?: number;
   /** Requests worked on at once (a local server's parallel slots); unset = no cap. */

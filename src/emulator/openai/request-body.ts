@@ -3,6 +3,7 @@
  * anything runs: the model exists, the endpoint's required parameters are there with the right
  * type, and no streaming (a batch cannot stream). Each problem is a typed value, not a throw.
  */
+import { embeddingsProblem } from '../embeddings.ts';
 import { modelOf } from '../model.ts';
 import { typeName } from './params.ts';
 import type { BatchErrorEntry } from './types.ts';
@@ -41,6 +42,28 @@ function requiredParameter(endpoint: string, body: Record<string, unknown>): Pro
   return null;
 }
 
+/** `n`, the number of choices: an integer from 1 to 128 (the API's bounds). */
+function choicesProblem(n: unknown): Problem | null {
+  if (n === undefined || n === null) return null;
+  const param = 'body.n';
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    return {
+      code: 'invalid_type',
+      message: `Invalid type for '${param}': expected an integer, but got ${typeName(n)} instead.`,
+      param,
+    };
+  if (n < 1 || n > 128)
+    return {
+      code: n < 1 ? 'integer_below_min_value' : 'integer_above_max_value',
+      message:
+        n < 1
+          ? `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${n} instead.`
+          : `Invalid '${param}': integer above maximum value. Expected a value <= 128, but got ${n} instead.`,
+      param,
+    };
+  return null;
+}
+
 /** The first problem with `body` (already known to be an object) for `endpoint`, or null. */
 export function checkBody(
   endpoint: string,
@@ -71,6 +94,14 @@ export function checkBody(
     };
   const missing = requiredParameter(endpoint, body);
   if (missing) return missing;
+  if (endpoint === '/v1/chat/completions') {
+    const problem = choicesProblem(body.n);
+    if (problem) return problem;
+  }
+  if (endpoint === '/v1/embeddings') {
+    const problem = embeddingsProblem(body, model, 'body.');
+    if (problem) return problem;
+  }
   if (body.stream === true) {
     return {
       code: 'invalid_value',

@@ -1,5 +1,5 @@
 /**
- * The OpenAI flavour's routes (Files, Batches, and the online chat completions and embeddings)
+ * The OpenAI flavour's routes (Files, Batches, and the online chat completions, Responses and embeddings)
  * and what it answers with: OpenAI's error envelope, `x-request-id`, Bearer auth. The Azure
  * flavour serves the same routes under `/openai/v1/` with its `api-key` header and its calls
  * counted apart (see ../router.ts for what every flavour shares).
@@ -65,7 +65,7 @@ const ROUTES: readonly OpenAiRoute[] = [
     key: `POST ${BATCH}/cancel`,
     handler: (c) => cancelBatch(c.ctx, c.id, c.res),
   },
-  ...(['/v1/chat/completions', '/v1/embeddings'] as const).map((path): OpenAiRoute => ({
+  ...(['/v1/chat/completions', '/v1/responses', '/v1/embeddings'] as const).map((path): OpenAiRoute => ({
     method: 'POST',
     pattern: new RegExp(`^${path.replaceAll('/', '\\/')}$`),
     key: `POST ${path}`,
