@@ -86,19 +86,23 @@ async function createMistralApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
   const sdk = await import('@mistralai/mistralai');
   const { MistralError } = await import('@mistralai/mistralai/models/errors');
   const calls: CallStats = { total: 0, byRoute: {} };
-  const retries = (endpoint.maxRetries ?? 2) > 0;
+  const retries = endpoint.maxRetries ?? 2;
   const client: Mistral = new sdk.Mistral({
     apiKey: endpoint.apiKey,
     ...(endpoint.baseURL ? { serverURL: endpoint.baseURL } : {}),
     timeoutMs: endpoint.timeoutMs ?? 60_000,
     httpClient: new sdk.HTTPClient({ fetcher: countingFetch(calls) }),
-    retryConfig: retries
-      ? {
-          strategy: 'backoff',
-          backoff: { initialInterval: 500, maxInterval: 8000, exponent: 2, maxElapsedTime: 30_000 },
-          retryConnectionErrors: true,
-        }
-      : { strategy: 'none' },
+    // The SDK bounds retries by time, not by count: a window of 750 ms per retry asked for makes
+    // about that many (its waits start at up to 1 s and double), as the other transports' counts do.
+    // 30 s per call made every call of a build retry for half a minute under an outage.
+    retryConfig:
+      retries > 0
+        ? {
+            strategy: 'backoff',
+            backoff: { initialInterval: 500, maxInterval: 8000, exponent: 2, maxElapsedTime: retries * 750 },
+            retryConnectionErrors: true,
+          }
+        : { strategy: 'none' },
   });
   const once = { retries: { strategy: 'none' as const } };
   const fail = (error: unknown, ambiguous = false) => {

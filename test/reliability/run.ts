@@ -5,6 +5,7 @@
  *
  *   RELIABILITY_KILLS=N (default 200) total SIGKILLs over the two crash scenarios.
  *   RELIABILITY_ANTHROPIC_KILLS=N (default half of RELIABILITY_KILLS) the same on Anthropic.
+ *   RELIABILITY_FAULT_SEED=N another seed for the fault rows' emulator and choices.
  *   RELIABILITY_PROVIDER_KILLS=N (default a fifth of RELIABILITY_KILLS) the same on each of Gemini,
  *     Mistral and Bedrock.
  *   RELIABILITY_ONLY=name[,name…] (or the names as arguments) runs only those scenarios:
@@ -244,7 +245,7 @@ async function faults(provider: BatchProvider = 'openai'): Promise<void> {
   const f = await faultCampaign({
     spec,
     reference,
-    seed: SEEDS[provider].faults,
+    seed: Number(process.env.RELIABILITY_FAULT_SEED ?? SEEDS[provider].faults),
     deadlineMs: faultMinutes * 60_000,
     timeoutMs: 1000,
     burst429: 3,
