@@ -30,13 +30,13 @@ export function cutBodyPartWay(res: ServerResponse, cut: BodyCut, onCut: () => v
     else res.destroy(); // closes the socket: the client reads a FIN before the promised length
   };
 
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
+  res.writeHead = (status: number, ...rest: unknown[]) => {
     const headers = rest.find((r): r is Record<string, unknown> => typeof r === 'object' && r !== null);
     const declared = Number(headers?.['content-length'] ?? res.getHeader('content-length'));
     if (Number.isFinite(declared)) length = declared;
     whole = status >= 300;
     return writeHead(status, ...rest);
-  }) as ServerResponse['writeHead'];
+  };
 
   res.write = ((chunk: Chunk, ...rest: unknown[]) => {
     if (whole)

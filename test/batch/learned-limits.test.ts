@@ -3,6 +3,7 @@
  * first `token_limit_exceeded` error is kept per model, request files are cut into parts that fit,
  * and the job finishes with no flag and no limit failure after the first round.
  */
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearnedLimits, parseEnqueuedLimit, SAFETY } from '../../src/stages/batch/learned-limits.ts';
@@ -46,7 +47,7 @@ describe('learned enqueued-token limits', () => {
     await h.cycle(subjects);
     h.clock.advance(2_000);
     await h.cycle(subjects);
-    const learned = LearnedLimits.load(h.root);
+    const learned = LearnedLimits.load(path.join(h.root, '.pipeline'));
     expect(learned.limit('gpt-4.1')).toBe(limit);
     const failedFirst = (await h.emulator.stats()).batchesByStatus.failed ?? 0;
     expect(failedFirst).toBeGreaterThan(0);
@@ -97,7 +98,7 @@ describe('learned enqueued-token limits', () => {
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
     const { outcomes } = await h.untilSettled(subjects, { stepMs: 5_000, maxCycles: 80 });
     for (const s of subjects) expectDone(outcomes.get(s));
-    const learned = LearnedLimits.load(h.root);
+    const learned = LearnedLimits.load(path.join(h.root, '.pipeline'));
     expect(learned.limit('gpt-4.1')).toBe(limit);
     expect(learned.ratio('gpt-4.1')).toBeGreaterThanOrEqual(1.25);
     const stats = await h.emulator.stats();

@@ -76,7 +76,7 @@ export const statusCommand: Command = {
         await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
         io.stderr.write(`status: wrote ${html}\n`);
       }
-      const money = moneyReport(await readSpend(project.root), statuses);
+      const money = moneyReport(await readSpend(path.resolve(project.root, project.stateDir)), statuses);
       if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
       else if (flag(args, 'json')) {
         const rows = statuses.map((s) => (money.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));

@@ -129,7 +129,7 @@ export async function collectPart(
   // What this batch cost goes on record before the part is marked collected: a crash between
   // the two collects it again and rewrites the same line (keyed by the batch id), never loses it.
   if (spend.requests > 0)
-    await appendSpend(run.ctx.root, {
+    await appendSpend(run.ctx.stateDir, {
       key: batch.id,
       at: new Date(now(run)).toISOString(),
       target: run.ctx.target,

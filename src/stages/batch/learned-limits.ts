@@ -1,6 +1,6 @@
 /**
  * What the provider has told us about its enqueued-token limits, kept per model in the pipeline's
- * state (`.pipeline/provider-limits.json`) so every later build plans within them with no flag:
+ * state (`<stateDir>/provider-limits.json`, `.pipeline/` by default) so every later build plans within them with no flag:
  *
  * - the limit itself, parsed from a `token_limit_exceeded` error ("… Limit: 200,000 enqueued
  *   tokens …");
@@ -32,8 +32,9 @@ const modelSchema = z.object({
 const fileSchema = z.object({ version: z.literal(STATE_FORMAT), models: z.record(z.string(), modelSchema) });
 type ModelLimits = z.output<typeof modelSchema>;
 
-export function limitsFile(root: string): string {
-  return path.join(root, '.pipeline', 'provider-limits.json');
+/** `stateDir`: the absolute state directory (the config's `stateDir` under the root). */
+export function limitsFile(stateDir: string): string {
+  return path.join(stateDir, 'provider-limits.json');
 }
 
 /** The limit stated in a provider's enqueued-token error, if it states one. */
@@ -59,8 +60,8 @@ export class LearnedLimits {
   ) {}
 
   /** Reads the file; a missing or unreadable one means nothing learned yet; a newer one throws NewerStateError. */
-  static load(root: string): LearnedLimits {
-    const file = limitsFile(root);
+  static load(stateDir: string): LearnedLimits {
+    const file = limitsFile(stateDir);
     let value: unknown;
     try {
       value = JSON.parse(readFileSync(file, 'utf8'));
