@@ -86,6 +86,14 @@ it('a custom stateDir: every cache, spend log and learned limit is under it, not
   expect((await emulator.stats()).batchesByStatus.failed ?? 0).toBeGreaterThan(0); // a limit was learned
   const status = await run(['status']);
   expect(status.text).toMatch(/spent \$0\.\d+/);
+  // What was learned, and when (issue #31.6): in the table's footer and as JSON.
+  expect(status.text).toMatch(
+    /Learned provider limits:\n {2}openai gpt-4\.1 \(\/v1\/chat\/completions\): 3,000 enqueued tokens, stated 20\d\d-\d\d-\d\d \d\d:\d\d UTC \(\d+ min ago\) \(batch_\w+ failed on it\); forgotten after /,
+  );
+  const limits = await run(['status', '--json', '--limits']);
+  expect(JSON.parse(limits.text)).toMatchObject([
+    { provider: 'openai', endpoint: '/v1/chat/completions', model: 'gpt-4.1', statedLimit: 3_000, plannedLimit: 3_000 },
+  ]);
   await expectMergedCorrectly({ rig, subjects: made.subjects } as unknown as E2e);
 
   const everything = await walk(rig.dir);
@@ -100,7 +108,7 @@ it('a custom stateDir: every cache, spend log and learned limit is under it, not
     ]),
   );
   expect(JSON.parse(await readFile(rig.path('results/mmlu/state/provider-limits.json'), 'utf8'))).toMatchObject({
-    models: { 'gpt-4.1': { limit: 3_000 } },
+    limits: [{ provider: 'openai', endpoint: '/v1/chat/completions', model: 'gpt-4.1', limit: 3_000 }],
   });
   expect(state.some((p) => p.startsWith(path.join('cache', 'paraphrase_batch', 'results')))).toBe(true);
 }, 120_000);
