@@ -21,7 +21,10 @@ export async function cancelTargets(
       outcomes.push({ target: id, cancelled: 0, message: 'not a target with remote work in this pipeline' });
       continue;
     }
-    const result = await resolved.stage.cancel(contextFor({ root: project.root, ...env }, node), resolved.config);
+    const result = await resolved.stage.cancel(
+      contextFor({ root: project.root, stateDir: project.stateDir, ...env }, node),
+      resolved.config,
+    );
     outcomes.push({ target: id, ...result });
   }
   return outcomes;

@@ -79,7 +79,13 @@ export async function runSamples(opts: {
     if (opts.signal.aborted) return 130;
     const node = opts.project.graph.targets.get(target)!;
     const ctx = contextFor(
-      { root: opts.project.root, services: opts.services, clock: opts.clock, signal: opts.signal },
+      {
+        root: opts.project.root,
+        stateDir: opts.project.stateDir,
+        services: opts.services,
+        clock: opts.clock,
+        signal: opts.signal,
+      },
       node,
     );
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });

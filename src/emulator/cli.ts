@@ -40,6 +40,8 @@ ${FLAVOUR_USAGE}Faults:
   --rate-limit-rate R           answer this fraction of API calls with 429
   --retry-after S               retry-after seconds on injected 429/5xx replies
   --drop-rate R                 close this fraction of connections without a reply
+  --cut-download-rate R         cut this fraction of file downloads (result files, S3 objects)
+                                part-way through the body: the connection reset or closed early
   --slow-ms MS                  delay every reply by MS milliseconds
   --request-error-rate5xx R     fraction of request lines that fail once with 500 in the error file
   --request-error-rate4xx R     fraction of request lines that fail with 400 (permanently)
@@ -79,6 +81,7 @@ const OPTIONS = {
   'rate-limit-rate': { type: 'string' },
   'retry-after': { type: 'string' },
   'drop-rate': { type: 'string' },
+  'cut-download-rate': { type: 'string' },
   'slow-ms': { type: 'string' },
   'request-error-rate5xx': { type: 'string' },
   'request-error-rate4xx': { type: 'string' },
@@ -151,6 +154,8 @@ export async function runEmulatorCommand(
     if (failRate) faults.http.push({ status: failStatus as 500 | 502 | 503, rate: failRate, ...retry });
     const drop = num(values, 'drop-rate', rate, 'a rate between 0 and 1');
     if (drop !== undefined) faults.dropRate = drop;
+    const cutRate = num(values, 'cut-download-rate', rate, 'a rate between 0 and 1');
+    if (cutRate !== undefined) faults.cutDownloads = { rate: cutRate };
     const lost = num(values, 'lost-reply-rate', rate, 'a rate between 0 and 1');
     if (lost !== undefined) faults.lostReplyRate = lost;
     const slow = num(values, 'slow-ms', (n) => n >= 0, 'a number of milliseconds');

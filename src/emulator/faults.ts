@@ -11,6 +11,12 @@ import type { FaultOptions, HttpFault } from './types.ts';
 
 export type HttpDecision = { kind: 'drop' } | { kind: 'status'; fault: HttpFault } | null;
 
+/** Where a download's body is cut (a share of its bytes, 0.1–0.9) and how the connection ends. */
+export interface BodyCut {
+  fraction: number;
+  how: 'reset' | 'close';
+}
+
 const matches = (route: string | undefined, key: string, literal: string): boolean =>
   route === undefined || route === key || route === literal;
 
@@ -18,6 +24,8 @@ export class FaultState {
   #options: FaultOptions = {};
   /** Remaining firings of `count` rules, by rule index. */
   #remaining: (number | undefined)[] = [];
+  /** Remaining cuts of a `cutDownloads.count` rule. */
+  #cutsLeft: number | undefined;
   #random: () => number;
   #now: () => number;
   #setAtMs = 0;
@@ -33,6 +41,7 @@ export class FaultState {
     this.#options = structuredClone(options);
     this.#setAtMs = this.#now();
     this.#remaining = (options.http ?? []).map((f) => f.count);
+    this.#cutsLeft = options.cutDownloads?.count;
   }
 
   get options(): Readonly<FaultOptions> {
@@ -76,6 +85,21 @@ export class FaultState {
     );
   }
 
+  /**
+   * Whether this download of a file's content (`key` names a route that serves one) is cut
+   * part-way through its body, and where.
+   */
+  cutDownload(key: string, literal: string): BodyCut | null {
+    const rule = this.#options.cutDownloads;
+    if (!rule || (rule.routes && !rule.routes.some((r) => matches(r, key, literal)))) return null;
+    if (this.#cutsLeft !== undefined && this.#cutsLeft <= 0) return null;
+    if (this.#random() >= (rule.rate ?? 1)) return null;
+    if (this.#cutsLeft !== undefined) this.#cutsLeft -= 1;
+    const fraction = 0.1 + 0.8 * this.#random();
+    const how = rule.how ?? (this.#random() < 0.5 ? 'reset' : 'close');
+    return { fraction, how };
+  }
+
   /** Milliseconds to hold this response back (0 = none). */
   delay(key: string, literal: string): number {
     const { slowMs, slowRate, slowRoutes } = this.#options;
@@ -116,6 +140,15 @@ export const faultOptionsSchema = z
         customIds5xx: z.array(z.string()).optional(),
         customIds4xx: z.array(z.string()).optional(),
         transientAttempts: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    cutDownloads: z
+      .object({
+        rate: rate.optional(),
+        count: z.number().int().min(0).optional(),
+        how: z.enum(['reset', 'close']).optional(),
+        routes: z.array(z.string()).optional(),
       })
       .strict()
       .optional(),

@@ -1,11 +1,12 @@
 /**
  * Request dispatch within a flavour: its route table, per-route call counting, the shared fault
  * knobs applied before the handler runs (HTTP faults answered in the flavour's envelope, dropped
- * sockets, slow replies, replies lost after the work is done), the flavour's auth check, and its
+ * sockets, slow replies, replies lost after the work is done, downloads cut part-way), the flavour's auth check, and its
  * error envelope for everything a handler throws. Each flavour gives only what differs (`Flavour`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from './context.ts';
+import { cutBodyPartWay } from './cut-body.ts';
 import type { FlavourName } from './flavours.ts';
 import { drain, HttpError, retryHeaders, sendError } from './http.ts';
 
@@ -27,6 +28,8 @@ export interface Route<C, A> {
   pattern: RegExp;
   /** The route as stats count it and fault rules name it: 'POST /v1/batches/{batch_id}/cancel'. */
   key: string;
+  /** It answers with a file's content (a result file): the `cutDownloads` fault applies. */
+  servesFile?: true;
   /** A further condition (two routes that differ only in their headers or query). */
   when?: (req: IncomingMessage, query: URLSearchParams) => boolean;
   handler: (call: Call<C, A>) => unknown;
@@ -100,6 +103,8 @@ export async function serve<C extends CoreContext, A>(
       throw e;
     }
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
+    const cut = route.servesFile ? ctx.faults.cutDownload(key, literal) : null;
+    if (cut) cutBodyPartWay(res, cut, () => ctx.stats.add('downloadsCut'));
     await route.handler({ ctx, req, res, id, query: url.searchParams, origin: `http://${req.headers.host}`, auth });
   } catch (e) {
     if (res.headersSent) {

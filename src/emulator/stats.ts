@@ -14,6 +14,7 @@ export type Counter =
   | 'requestsExecuted'
   | 'duplicateExecutions'
   | 'invalidReplies'
+  | 'downloadsCut'
   | 'inputTokens'
   | 'outputTokens'
   | 'cachedTokens'
@@ -26,6 +27,7 @@ const COUNTERS = [
   'requestsExecuted',
   'duplicateExecutions',
   'invalidReplies',
+  'downloadsCut',
   'inputTokens',
   'outputTokens',
   'cachedTokens',
@@ -56,6 +58,7 @@ const zeros = (): FlavourCounts => ({
   requestsExecuted: 0,
   duplicateExecutions: 0,
   invalidReplies: 0,
+  downloadsCut: 0,
   inputTokens: 0,
   outputTokens: 0,
   cachedTokens: 0,

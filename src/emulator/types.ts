@@ -29,6 +29,22 @@ export interface RequestErrorFaults {
   transientAttempts?: number;
 }
 
+/**
+ * Downloads of file contents (every flavour's result files, S3 objects) whose connection ends
+ * part-way through the body: the headers and some of the bytes arrive, then the socket is reset
+ * (`reset`) or closed early (`close`, a truncated stream). Decided per download from the seeded PRNG.
+ */
+export interface CutDownloadFaults {
+  /** Probability (0..1) per download (default 1). */
+  rate?: number;
+  /** Cut only the next N downloads, then none. */
+  count?: number;
+  /** How the connection ends (default: either, drawn per cut). */
+  how?: 'reset' | 'close';
+  /** Route keys this applies to (default: every route that serves a file's content). */
+  routes?: string[];
+}
+
 export interface FaultOptions {
   http?: HttpFault[];
   /** Probability of destroying the socket without answering. */
@@ -48,6 +64,8 @@ export interface FaultOptions {
   /** Route keys `slowMs` applies to; omitted = every route. */
   slowRoutes?: string[];
   requestErrors?: RequestErrorFaults;
+  /** Result file downloads cut part-way through their body: see cut-body.ts. */
+  cutDownloads?: CutDownloadFaults;
   /** Structured replies (a JSON Schema asked for) answered unusably: see invalid-replies.ts. */
   invalidReplies?: InvalidReplyFaults;
   /** Batches expire once this fraction (0..1) of their requests is done. */
@@ -184,6 +202,8 @@ export interface FlavourCounts {
   duplicateExecutions: number;
   /** Structured replies spoiled by the invalid-replies fault. */
   invalidReplies: number;
+  /** File downloads cut part-way by the cutDownloads fault. */
+  downloadsCut: number;
   inputTokens: number;
   outputTokens: number;
   /** Of `inputTokens`: reported as read from the prompt cache (`cached_tokens`). */

@@ -308,7 +308,7 @@ export function withDependencies(graph: TargetGraph, requested: readonly string[
   return [...graph.targets.keys()].filter((id) => want.has(id));
 }
 
-type ContextOptions = Pick<BuildOptions, 'root' | 'services' | 'clock' | 'signal'>;
+type ContextOptions = Pick<BuildOptions, 'root' | 'stateDir' | 'services' | 'clock' | 'signal'>;
 
 /**
  * Lets each remote stage see all its targets of this build at once (bulk polling, scheduling),
@@ -360,6 +360,7 @@ export function contextFor(
     rule: node.rule.name,
     target: node.id,
     root: opts.root,
+    stateDir: path.resolve(opts.root, opts.stateDir),
     inputs: node.inputs.map(locate),
     output: path.join(opts.root, node.id),
     tempOutput: '',

@@ -64,9 +64,9 @@ export class Budget {
   constructor(readonly limit: number | undefined) {}
 
   /** What this key may still commit, from the spend log as it is now and the others' reservations. */
-  roomFor(key: string, root: string, prices: PriceTable): Room | undefined {
+  roomFor(key: string, stateDir: string, prices: PriceTable): Room | undefined {
     if (this.limit === undefined) return undefined;
-    const spent = spentIn(readSpendNow(root), prices);
+    const spent = spentIn(readSpendNow(stateDir), prices);
     let others = 0;
     let followed = 0;
     for (const [k, usd] of this.#reserved) {

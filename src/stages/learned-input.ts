@@ -16,8 +16,11 @@ export interface LearnedInput {
  * `priceAs`: the model a name runs (a rule's deployments), so an Azure deployment of gpt-4.1 is
  * counted as exactly as gpt-4.1 is.
  */
-export async function learnedInput(root: string, priceAs: (model: string) => string = (m) => m): Promise<LearnedInput> {
-  const spend = await readSpend(root);
+export async function learnedInput(
+  stateDir: string,
+  priceAs: (model: string) => string = (m) => m,
+): Promise<LearnedInput> {
+  const spend = await readSpend(stateDir);
   const memo = new Map<string, InputBasis>();
   const basisOf = (model: string) => {
     let b = memo.get(model);

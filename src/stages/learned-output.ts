@@ -11,8 +11,8 @@ export interface LearnedOutput {
   basis: (models: Iterable<string>) => OutputBasis[];
 }
 
-export async function learnedOutput(root: string, rule: string, configured: number): Promise<LearnedOutput> {
-  const spend = await readSpend(root);
+export async function learnedOutput(stateDir: string, rule: string, configured: number): Promise<LearnedOutput> {
+  const spend = await readSpend(stateDir);
   const memo = new Map<string, OutputBasis>();
   const of = (model: string) => {
     let b = memo.get(model);

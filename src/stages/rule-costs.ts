@@ -16,14 +16,14 @@ export interface RuleCosts {
 }
 
 export async function ruleCosts(
-  root: string,
+  stateDir: string,
   rule: string,
   config: PricedRule & { outputTokenRatio: number },
   tier: PriceTier,
 ): Promise<RuleCosts> {
   const prices = rulePrices(config);
-  const output = await learnedOutput(root, rule, config.outputTokenRatio);
-  const input = await learnedInput(root, (m) => config.deployments?.[m] ?? m);
+  const output = await learnedOutput(stateDir, rule, config.outputTokenRatio);
+  const input = await learnedInput(stateDir, (m) => config.deployments?.[m] ?? m);
   return {
     prices,
     output,

@@ -1,5 +1,5 @@
 /**
- * The money actually spent, over every run: `<root>/.pipeline/spend.jsonl`, one line per paid
+ * The money actually spent, over every run: `<stateDir>/spend.jsonl` (`.pipeline/` by default), one line per paid
  * batch (its billed usage and what it cost), appended when its results are downloaded and before
  * the part is marked collected. A crash between the two downloads it again and appends a second
  * line for the same batch: readers keep the last line per key, so nothing is counted twice.
@@ -76,17 +76,18 @@ function spendEntry(v: unknown): SpendEntry | undefined {
   return entry;
 }
 
-export function spendFile(root: string): string {
-  return path.join(root, '.pipeline', 'spend.jsonl');
+/** `stateDir`: the absolute state directory (the config's `stateDir` under the root). */
+export function spendFile(stateDir: string): string {
+  return path.join(stateDir, 'spend.jsonl');
 }
 
 /** Appends of this process run one after another, so that only the first to a new file writes its header. */
 let appending = Promise.resolve();
 
 /** Appends one entry (after a line a crash may have torn, so only that one is lost). */
-export function appendSpend(root: string, entry: SpendEntry): Promise<void> {
+export function appendSpend(stateDir: string, entry: SpendEntry): Promise<void> {
   const append = async () => {
-    const handle = await openStateLines(spendFile(root));
+    const handle = await openStateLines(spendFile(stateDir));
     try {
       await handle.write(`${JSON.stringify(entry)}\n`);
     } finally {
@@ -102,8 +103,8 @@ export function appendSpend(root: string, entry: SpendEntry): Promise<void> {
 const memo = new Map<string, { size: number; mtimeMs: number; entries: SpendEntry[] }>();
 
 /** Every entry, the last one per key, in file order; a missing file is no spending. */
-export async function readSpend(root: string): Promise<SpendEntry[]> {
-  const file = spendFile(root);
+export async function readSpend(stateDir: string): Promise<SpendEntry[]> {
+  const file = spendFile(stateDir);
   return fromMemo(file, await stat(file).catch(() => undefined));
 }
 
@@ -111,8 +112,8 @@ export async function readSpend(root: string): Promise<SpendEntry[]> {
  * The same, synchronously: the budget reads what was spent and what is reserved in one step, so
  * no collection can move money from one to the other between the two reads (see budget.ts).
  */
-export function readSpendNow(root: string): SpendEntry[] {
-  const file = spendFile(root);
+export function readSpendNow(stateDir: string): SpendEntry[] {
+  const file = spendFile(stateDir);
   let st;
   try {
     st = statSync(file);

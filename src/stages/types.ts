@@ -69,6 +69,8 @@ export interface TargetContext {
   target: string;
   /** Absolute pipeline root. */
   root: string;
+  /** Absolute state directory (the config's `stateDir` under the root): caches, spend log, learned limits. */
+  stateDir: string;
   /** Absolute input paths, in the rule's order. */
   inputs: readonly string[];
   /** Absolute final output path. */

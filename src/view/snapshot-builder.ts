@@ -105,7 +105,7 @@ export class SnapshotBuilder {
   }
 
   async #target(s: TargetStatus): Promise<ViewTarget> {
-    const { graph, rules, root } = this.project;
+    const { graph, rules, root, stateDir } = this.project;
     const node = graph.targets.get(s.target)!;
     const resolved = rules.get(s.rule)!;
     // Up-to-date targets are not described by `status`; their ledger still knows their requests.
@@ -114,7 +114,7 @@ export class SnapshotBuilder {
       (resolved.stage.describe
         ? await resolved.stage
             .describe(
-              contextFor({ root, services: {}, clock: systemClock, signal: this.signal }, node),
+              contextFor({ root, stateDir, services: {}, clock: systemClock, signal: this.signal }, node),
               resolved.config,
             )
             .catch(() => undefined)

@@ -10,7 +10,7 @@ import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBatchApi } from '../../src/providers/shared/openai-batches.ts';
 import { providerSpec } from '../../src/providers/registry.ts';
-import { parseEnqueuedLimit } from '../../src/stages/batch/learned-limits.ts';
+import { parseEnqueuedLimit, readLearned } from '../../src/stages/batch/learned-limits.ts';
 import { API_KEY, createHarness, requestLines, type Harness } from './harness.ts';
 
 let h: Harness | undefined;
@@ -23,10 +23,9 @@ function azureURL(harness: Harness): string {
   return `${new URL(harness.emulator.url).origin}/openai/v1/`;
 }
 
-async function learnedLimit(harness: Harness): Promise<number | undefined> {
-  const file = path.join(harness.root, '.pipeline', 'provider-limits.json');
-  const learned = JSON.parse(await readFile(file, 'utf8')) as { models: Record<string, { limit?: number }> };
-  return learned.models['gpt-4.1']?.limit;
+function learnedLimit(harness: Harness): number | undefined {
+  const learned = readLearned(path.join(harness.root, '.pipeline'));
+  return [...learned.values()].find((e) => e.provider === 'azure' && e.model === 'gpt-4.1')?.limit;
 }
 
 async function azureHarness(maxEnqueuedTokens: number): Promise<Harness> {
@@ -55,7 +54,7 @@ describe('Azure OpenAI', () => {
     expect(outcomes.get('astronomy')?.kind).toBe('done');
     expect(await h.results('astronomy')).toHaveLength(5);
     expect(h.services.api.calls.byRoute['POST /openai/v1/batches']).toBe(2);
-    expect(await learnedLimit(h)).toBe(300);
+    expect(learnedLimit(h)).toBe(300);
     expect(history.some((o) => o !== 'crashed' && o.kind === 'failed')).toBe(false);
   });
 
@@ -86,7 +85,7 @@ describe('Azure OpenAI', () => {
       note: expect.stringContaining('refused at create') as string,
     });
     expect(marker.backoff).toBeDefined();
-    expect(await learnedLimit(h)).toBe(300);
+    expect(learnedLimit(h)).toBe(300);
 
     const { outcomes } = await h.untilSettled(['anatomy']);
     expect(outcomes.get('anatomy')?.kind).toBe('done');

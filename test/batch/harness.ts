@@ -140,6 +140,7 @@ export async function createHarness(
       rule: 'batch',
       target: `paraphrase_batch/results/${subject}.jsonl`,
       root,
+      stateDir: path.join(root, '.pipeline'),
       inputs: [path.join(root, 'paraphrase_batch', `${subject}.jsonl`)],
       output,
       tempOutput: tempPathFor(output),

@@ -3,6 +3,7 @@
  * first `token_limit_exceeded` error is kept per model, request files are cut into parts that fit,
  * and the job finishes with no flag and no limit failure after the first round.
  */
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearnedLimits, parseEnqueuedLimit, SAFETY } from '../../src/stages/batch/learned-limits.ts';
@@ -13,6 +14,7 @@ import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';
 
 let h: Harness;
+const CHAT = '/v1/chat/completions';
 afterEach(async () => h?.close());
 
 async function fileTokens(subject: string): Promise<number> {
@@ -46,8 +48,8 @@ describe('learned enqueued-token limits', () => {
     await h.cycle(subjects);
     h.clock.advance(2_000);
     await h.cycle(subjects);
-    const learned = LearnedLimits.load(h.root);
-    expect(learned.limit('gpt-4.1')).toBe(limit);
+    const learned = LearnedLimits.load(path.join(h.root, '.pipeline'), 'openai', () => h.clock.now());
+    expect(learned.limit(CHAT, 'gpt-4.1')).toBe(limit);
     const failedFirst = (await h.emulator.stats()).batchesByStatus.failed ?? 0;
     expect(failedFirst).toBeGreaterThan(0);
 
@@ -97,9 +99,9 @@ describe('learned enqueued-token limits', () => {
     for (const s of subjects) await h.writeRequests(s, requestLines(s, 24));
     const { outcomes } = await h.untilSettled(subjects, { stepMs: 5_000, maxCycles: 80 });
     for (const s of subjects) expectDone(outcomes.get(s));
-    const learned = LearnedLimits.load(h.root);
-    expect(learned.limit('gpt-4.1')).toBe(limit);
-    expect(learned.ratio('gpt-4.1')).toBeGreaterThanOrEqual(1.25);
+    const learned = LearnedLimits.load(path.join(h.root, '.pipeline'), 'openai', () => h.clock.now());
+    expect(learned.limit(CHAT, 'gpt-4.1')).toBe(limit);
+    expect(learned.ratio(CHAT, 'gpt-4.1')).toBeGreaterThanOrEqual(1.25);
     const stats = await h.emulator.stats();
     // Only the first batch, sent before anything was learned, failed on the limit.
     expect(stats.batchesByStatus.failed ?? 0).toBe(1);

@@ -122,6 +122,7 @@ describe('batch stage pieces', () => {
       rule: 'batch',
       target: 't.jsonl',
       root: dir,
+      stateDir: path.join(dir, '.pipeline'),
       inputs: [path.join(dir, 'bad.jsonl')],
       output: path.join(dir, 't.jsonl'),
       tempOutput: path.join(dir, '.t.tmp'),

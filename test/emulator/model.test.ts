@@ -96,6 +96,8 @@ describe('emulator CLI flags', () => {
     expect(help.out).toContain('--api-key');
     expect(help.out).toContain('--clock-skew-ms');
     expect(help.out).toContain('--list-lag-ms');
+    expect(help.out).toContain('--cut-download-rate');
+    expect((await run(['--cut-download-rate', '1.5'])).code).toBe(2);
     expect(help.out).toContain('--extra-model');
     expect(await run(['--api-key', ' '])).toMatchObject({
       code: 2,

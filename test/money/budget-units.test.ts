@@ -128,15 +128,24 @@ describe("the job's budget", () => {
     budget.set('t1', 3);
     budget.set('t2', 1);
     budget.follow(['t1']);
-    expect(budget.roomFor('t2', dir, DEFAULT_PRICES)).toMatchObject({ limit: 10, others: 3, followed: 3, left: 5 });
-    expect(budget.roomFor('t1', dir, DEFAULT_PRICES)).toMatchObject({ others: 1, followed: 0, left: 7 });
-    expect(new Budget(undefined).roomFor('t1', dir, DEFAULT_PRICES)).toBeUndefined();
+    expect(budget.roomFor('t2', path.join(dir, '.pipeline'), DEFAULT_PRICES)).toMatchObject({
+      limit: 10,
+      others: 3,
+      followed: 3,
+      left: 5,
+    });
+    expect(budget.roomFor('t1', path.join(dir, '.pipeline'), DEFAULT_PRICES)).toMatchObject({
+      others: 1,
+      followed: 0,
+      left: 7,
+    });
+    expect(new Budget(undefined).roomFor('t1', path.join(dir, '.pipeline'), DEFAULT_PRICES)).toBeUndefined();
 
     // A bill appended is seen at once (the log is read as it is now, not as it was).
     await writeFile(path.join(dir, '.pipeline/spend.jsonl'), `${JSON.stringify(spendLine('b', 'gpt-4.1', 3))}\n`, {
       flag: 'a',
     });
-    expect(budget.roomFor('t2', dir, DEFAULT_PRICES)!.left).toBe(2);
+    expect(budget.roomFor('t2', path.join(dir, '.pipeline'), DEFAULT_PRICES)!.left).toBe(2);
   });
 
   it('wakes those waiting for room when a reservation shrinks, not when it grows', async () => {

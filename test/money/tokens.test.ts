@@ -111,7 +111,7 @@ describe('the input ratio learned from billed requests', () => {
         line('b3', 'gpt-4.1', 1000, 1300),
       ].join('\n'),
     );
-    const costs = await ruleCosts(dir, 'batch', { outputTokenRatio: 0.5 }, 'batch');
+    const costs = await ruleCosts(path.join(dir, '.pipeline'), 'batch', { outputTokenRatio: 0.5 }, 'batch');
     const claude = costs.input.basisOf('claude-sonnet-4-5');
     expect(claude).toMatchObject({ ratio: 1.25, answered: 20, exact: false });
     expect(describeInputBasis(claude)).toBe(
@@ -135,7 +135,7 @@ describe('the input ratio learned from billed requests', () => {
     expect(before.inputBasis?.[0]).toMatchObject({ model: 'claude-sonnet-4-5', answered: 0, exact: false });
     const { outcomes } = await h.untilSettled(['a'], { stepMs: 5_000 });
     expectDone(outcomes.get('a'));
-    const spend = await readSpend(h.root);
+    const spend = await readSpend(path.join(h.root, '.pipeline'));
     expect(spend).toHaveLength(1);
     expect(spend[0]!.estimatedInput).toBeGreaterThan(0);
     const after = await batchStage.estimate!(h.ctx('b'), h.config);

@@ -3,7 +3,8 @@
  * an enqueued-token limit with no flag; after the limit is learned from the first failures, no
  * batch may fail on it again, and the job must finish with nothing lost and nothing paid twice.
  */
-import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readLearned } from '../../src/stages/batch/learned-limits.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { runCli } from '../helpers/rig.ts';
 import {
@@ -103,13 +104,10 @@ export async function queueLimitCampaign(opts: QueueLimitOptions): Promise<Queue
       f.runsToLearn += 1;
       const r = await runCliKillable(['build'], job.rig.dir, env);
       noteRun(f, r, [75], `plain build ${f.runsToLearn}`);
-      const learned = await readFile(limitsFile, 'utf8').then(
-        (t) => JSON.parse(t) as { models: Record<string, { limit?: number; limitSeenAt?: string }> },
-        () => undefined,
-      );
+      const learned = [...readLearned(path.dirname(limitsFile)).values()].find((e) => e.model === MODEL);
       if (learned) {
-        f.learnedLimit = learned.models[MODEL]?.limit;
-        learnedAt = Date.parse(learned.models[MODEL]?.limitSeenAt ?? '');
+        f.learnedLimit = learned.limit;
+        learnedAt = Date.parse(learned.limitSeenAt ?? '');
         // What was created by now belongs to the round that taught the limit, unless created after it was learned (same build).
         before = new Set((await listed(emu)).filter((b) => !(b.created_at * 1000 > learnedAt + 1000)).map((b) => b.id));
       }

@@ -46,8 +46,8 @@ const code = await main(['build', '--offline', '--wait'], {
 if (code !== 0) throw new Error(`build exited ${code}:\n${text.out}\n${text.err}`);
 
 // Learned only from a provider's token_limit_exceeded: recorded through the same code here.
-const limits = LearnedLimits.load(path.join(dir, 'job'));
-limits.learnLimit('gpt-4.1', 200_000, '2026-12-07T00:00:00.000Z');
+const limits = LearnedLimits.load(path.join(dir, 'job', '.pipeline'), 'openai', () => Date.now());
+limits.learnLimit('/v1/chat/completions', 'gpt-4.1', 200_000, 'a token_limit_exceeded error');
 await limits.save();
 
 await rm(path.join(dir, 'job/.pipeline/emulator'), { recursive: true, force: true });

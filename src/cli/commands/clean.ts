@@ -39,7 +39,10 @@ export const cleanCommand: Command = {
       for (const id of requested) {
         const node = project.graph.targets.get(id)!;
         const resolved = project.rules.get(node.rule.name)!;
-        const ctx = contextFor({ root: project.root, services: {}, clock: systemClock, signal: io.signal }, node);
+        const ctx = contextFor(
+          { root: project.root, stateDir: project.stateDir, services: {}, clock: systemClock, signal: io.signal },
+          node,
+        );
         const extra = resolved.stage.cleanable ? await resolved.stage.cleanable(ctx, resolved.config) : [];
         if (node.marker && !extra.includes(ctx.marker!))
           io.stdout.write(`kept ${node.marker} (a batch is in flight; \`pipeline cancel ${id}\` first to drop it)\n`);

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
+import { formatLearnedLimits, learnedLimitViews } from '../../report/learned-limits-report.ts';
 import { formatMoney, moneyReport } from '../../report/money-report.ts';
 import { renderStatus } from '../../report/status-table.ts';
+import { readLearned } from '../../stages/batch/learned-limits.ts';
 import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
 import { flag, stringOption, type Command } from '../command.ts';
@@ -25,6 +27,11 @@ export const statusCommand: Command = {
       type: 'boolean',
       description:
         'with --json: print the money report instead (spent, at standard price, to go; per target, rule, provider/model)',
+    },
+    limits: {
+      type: 'boolean',
+      description:
+        'with --json: print the provider limits builds have learned instead (per provider, endpoint and model: stated, when, planned, forgotten after)',
     },
     html: {
       type: 'string',
@@ -76,14 +83,19 @@ export const statusCommand: Command = {
         await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
         io.stderr.write(`status: wrote ${html}\n`);
       }
-      const money = moneyReport(await readSpend(project.root), statuses);
-      if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
+      const stateDir = path.resolve(project.root, project.stateDir);
+      const money = moneyReport(await readSpend(stateDir), statuses);
+      const now = systemClock.now();
+      const limits = learnedLimitViews(readLearned(stateDir).values(), now);
+      if (flag(args, 'json') && flag(args, 'limits')) io.stdout.write(`${JSON.stringify(limits, null, 2)}\n`);
+      else if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
       else if (flag(args, 'json')) {
         const rows = statuses.map((s) => (money.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
         io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
         io.stdout.write(formatMoney(money));
+        io.stdout.write(formatLearnedLimits(limits, now));
         if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
           io.stdout.write(
             `(in-flight batches not refreshed: ${missing ? `no ${missing}` : 'the emulator is busy'}; add --offline for the emulator)\n`,

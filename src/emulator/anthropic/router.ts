@@ -58,6 +58,7 @@ export const anthropicFlavour: Flavour<AnthropicContext, string> = {
       pattern: /^\/v1\/messages\/batches\/([^/]+)\/results$/,
       key: `GET ${BATCH}/results`,
       handler: messageBatchResults,
+      servesFile: true,
     },
   ],
   stamp: (res) => res.setHeader('request-id', newAnthropicRequestId()),

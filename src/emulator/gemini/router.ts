@@ -58,12 +58,14 @@ export const geminiFlavour: Flavour<GeminiContext, void> = {
       pattern: /^\/v1beta\/files\/([^/:]+):download$/,
       key: 'GET /v1beta/files/{file}:download',
       handler: downloadFile,
+      servesFile: true,
     },
     {
       method: 'GET',
       pattern: /^\/download\/v1beta\/files\/([^/:]+):download$/,
       key: 'GET /download/v1beta/files/{file}:download',
       handler: downloadFile,
+      servesFile: true,
     },
   ],
   // Google's answers carry no request id the clients read.

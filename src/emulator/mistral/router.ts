@@ -29,6 +29,7 @@ export const mistralFlavour: Flavour<MistralContext, void> = {
       pattern: /^\/mistral\/v1\/files\/([^/]+)\/content$/,
       key: `GET ${FILE}/content`,
       handler: fileContent,
+      servesFile: true,
     },
     { method: 'POST', pattern: /^\/mistral\/v1\/batch\/jobs$/, key: 'POST /mistral/v1/batch/jobs', handler: createJob },
     { method: 'GET', pattern: /^\/mistral\/v1\/batch\/jobs$/, key: 'GET /mistral/v1/batch/jobs', handler: listJobs },

@@ -40,6 +40,7 @@ const ROUTES: readonly OpenAiRoute[] = [
     pattern: /^\/v1\/files\/([^/]+)\/content$/,
     key: `GET ${FILE}/content`,
     handler: (c) => fileContent(c.ctx, c.id, c.res),
+    servesFile: true,
   },
   {
     method: 'POST',

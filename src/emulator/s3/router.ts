@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loseReply } from '../router.ts';
+import { cutBodyPartWay } from '../cut-body.ts';
 import type { SigV4Scope } from '../aws/signature.ts';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
@@ -152,6 +153,8 @@ export async function handleS3(
     if (!scope) throw new S3Error(403, 'AccessDenied', 'Access Denied');
     if ('error' in operation) throw operation.error;
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
+    const cut = operation.name === 'GetObject' ? ctx.faults.cutDownload(key, literal) : null;
+    if (cut) cutBodyPartWay(res, cut, () => ctx.stats.add('downloadsCut'));
     await operation.handler(ctx, req, res, call);
   } catch (e) {
     if (res.headersSent) {

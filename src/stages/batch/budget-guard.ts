@@ -75,9 +75,9 @@ export function admitWithinLimits(run: BatchRun, needed: readonly RequestEntry[]
 
   // From here to the reservation nothing awaits: the spend log and the reservations are read together.
   const own = inFlightWorst(ledger, costs.prices);
-  const spend = readSpendNow(ctx.root);
+  const spend = readSpendNow(ctx.stateDir);
   const bindings: Binding[] = [];
-  const job = svc.budget.roomFor(ctx.target, ctx.root, costs.prices);
+  const job = svc.budget.roomFor(ctx.target, ctx.stateDir, costs.prices);
   if (job) {
     if (job.spent.unpriced.length > 0)
       return { kind: 'refused', failure: unpricedSpend(job.spent.unpriced, limitText) };
@@ -137,7 +137,7 @@ export function heldFailure(target: string, held: Held, b: Binding): StageFailur
     reason: 'budget-exceeded',
     message: `held back by ${b.flag} ${formatUsd(b.limit)}: ${formatUsd(b.spent)} spent, ${formatUsd(b.inFlight)} in flight, ${formatUsd(Math.max(0, b.left))} left; ${target} needs ${formatUsd(held.worstUsd)} more at worst (~${formatUsd(held.expectedUsd)} expected) for its ${held.requests} request${held.requests > 1 ? 's' : ''}; nothing was submitted`,
     details: [
-      'at worst: every reply at its max_tokens, so the bill cannot pass the limit; in flight: unanswered batches at their worst case until they are billed; spent counts every earlier run (.pipeline/spend.jsonl)',
+      'at worst: every reply at its max_tokens, so the bill cannot pass the limit; in flight: unanswered batches at their worst case until they are billed; spent counts every earlier run (spend.jsonl in the state directory)',
       ...heldNotes(held),
       `${b.inFlight > 0 ? 'batches in flight billed below their worst case leave room for the next build; ' : ''}to send all of this target's requests now, raise ${b.flag === '--max-cost' ? '--max-cost' : 'maxCostUsd'} to ${formatUsd(raiseTo)} (or build fewer targets)`,
     ],
@@ -162,7 +162,7 @@ function heldNotes(held: Held): string[] {
 function unpricedSpend(models: readonly string[], limit: string): StageFailure {
   return {
     reason: 'budget-exceeded',
-    message: `cannot keep the cost limit (${limit}): .pipeline/spend.jsonl has requests of model ${models.join(', ')} billed with no price, so what was spent is unknown; nothing was submitted`,
+    message: `cannot keep the cost limit (${limit}): the spend log (spend.jsonl in the state directory) has requests of model ${models.join(', ')} billed with no price, so what was spent is unknown; nothing was submitted`,
     details: ["add the model to the rule's `pricing`: those lines are then priced with it"],
   };
 }

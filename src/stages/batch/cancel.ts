@@ -24,7 +24,7 @@ export async function cancelBatches(
   const ledger = loaded.value;
   let cancelled = 0;
   const notes: string[] = [];
-  const files = targetFiles(ctx.root, ctx.target);
+  const files = targetFiles(ctx.stateDir, ctx.target);
   for (const p of ledger.parts.filter(isInFlight)) {
     if (p.state === 'creating') {
       const found = await confirmCreation(

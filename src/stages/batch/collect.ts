@@ -96,11 +96,12 @@ export async function collectPart(
   maybeCrash(run.svc, 'after-download', { target: run.ctx.target, part: part.n });
   const tally = ids ? recordAnswers(run, batch, ids, answers, lost) : undefined;
   const succeeded = [...answers.values()].filter((a) => a === 'succeeded').length;
-  if (succeeded === part.requests) {
-    const learned = learnedLimits(run);
-    learned.learnFromUsage(part.model, billed, part.inputTokens, batch.id);
-    await learned.save();
-  }
+  const learned = learnedLimits(run);
+  // Taken by the provider's queue (it ran): one more batch that fit under what was learned.
+  learned.noteFit(part.endpoint, part.model);
+  if (succeeded === part.requests)
+    learned.learnFromUsage(part.endpoint, part.model, billed, part.inputTokens, batch.id);
+  await learned.save();
   if (!tally) {
     part.note =
       `${batch.status}: ${succeeded} results kept in the request cache, unmatched: the part's local copy and the request file ` +
@@ -129,7 +130,7 @@ export async function collectPart(
   // What this batch cost goes on record before the part is marked collected: a crash between
   // the two collects it again and rewrites the same line (keyed by the batch id), never loses it.
   if (spend.requests > 0)
-    await appendSpend(run.ctx.root, {
+    await appendSpend(run.ctx.stateDir, {
       key: batch.id,
       at: new Date(now(run)).toISOString(),
       target: run.ctx.target,

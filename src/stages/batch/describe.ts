@@ -48,7 +48,7 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
       : {}),
     ...(s?.costUsd !== undefined ? { costUsd: s.costUsd } : {}),
     ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
-    money: await targetMoney(ctx.root, ctx.target, ctx.rule, config, s),
+    money: await targetMoney(ctx.stateDir, ctx.target, ctx.rule, config, s),
     ...(s?.invalid !== undefined
       ? { replies: { valid: s.succeeded - s.invalid, invalid: s.invalid, reasked: s.reasked ?? 0 } }
       : {}),

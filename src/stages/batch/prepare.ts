@@ -33,7 +33,7 @@ async function prepareProvider(selected: readonly Item[], everyTarget: readonly 
   if (!svc || !first) return;
   svc.scheduler.reset();
   delete svc.poll;
-  svc.learned = LearnedLimits.load(first.ctx.root);
+  svc.learned = LearnedLimits.load(first.ctx.stateDir, first.config.provider, () => first.ctx.clock.now());
   const ledgers = new Map<string, Ledger>();
   const ids = new Set<string>();
   let oldest: number | undefined;

@@ -43,6 +43,6 @@ export type StepResult =
 
 /** The build's learned provider limits, read from the pipeline state on first use. */
 export function learnedLimits(run: BatchRun): LearnedLimits {
-  run.svc.learned ??= LearnedLimits.load(run.ctx.root);
+  run.svc.learned ??= LearnedLimits.load(run.ctx.stateDir, run.config.provider, () => run.ctx.clock.now());
   return run.svc.learned;
 }

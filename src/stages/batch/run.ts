@@ -48,7 +48,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     svc,
     config,
     ledger: loaded.value ?? emptyLedger(ctx.target, ctx.clock.now()),
-    files: targetFiles(ctx.root, ctx.target),
+    files: targetFiles(ctx.stateDir, ctx.target),
     createdThisRun: new Set(),
     startedAt: ctx.clock.now(),
   };
@@ -109,7 +109,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     const needed = outstandingRequests(current.entries, { index, ledger, flying });
     if (needed.length === 0 && inFlight.length === 0) return finish(run, current, index, prices);
     if (needed.length > 0) {
-      const costs = await ruleCosts(ctx.root, ctx.rule, config, 'batch');
+      const costs = await ruleCosts(ctx.stateDir, ctx.rule, config, 'batch');
       const sent = await sendOutstanding(run, current, needed, costs);
       if ('failure' in sent) return failWith(run, sent.failure);
       ({ queued, why: queuedWhy, held } = sent);
@@ -139,7 +139,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   // is raised — a failure naming what it would take.
   const stuck = held !== undefined && running.length === 0 && queued === held.held.requests;
   if (held && stuck && held.binding.followed <= 0) return failed(heldFailure(ctx.target, held.held, held.binding));
-  const money = await targetMoney(ctx.root, ctx.target, ctx.rule, config, ledger.summary);
+  const money = await targetMoney(ctx.stateDir, ctx.target, ctx.rule, config, ledger.summary);
   const done = Math.min(tally.total, tally.succeeded + tally.failed + inBatches);
   const parts = [
     `${tally.succeeded}/${tally.total} answered`,

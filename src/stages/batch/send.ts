@@ -40,8 +40,8 @@ export async function sendOutstanding(
     svc.limits?.maxInFlightBatches ?? config.maxInFlightBatches ?? svc.api.traits.maxConcurrentBatches;
   // Per model: the configured limit or the one the provider stated, in units of our estimate.
   const learned = learnedLimits(run);
-  const budgets = [...new Set(needed.map((e) => e.model))]
-    .map((m) => learned.budget(m, configured))
+  const budgets = [...new Map(needed.map((e) => [`${e.endpoint} ${e.model}`, e])).values()]
+    .map((e) => learned.budget(e.endpoint, e.model, configured))
     .filter((n): n is number => n !== undefined);
   const maxTokens = [config.maxTokensPerBatch, ...budgets].filter((n): n is number => n !== undefined);
   const caps = partCaps(config);
@@ -53,7 +53,7 @@ export async function sendOutstanding(
   if (small.length > 0 && planned.length === 0 && !ledger.parts.some(isInFlight))
     return { failure: belowMinimum(run, small, caps.minRequests) };
   const tooLarge = planned.find(
-    (p) => p.entries.length === 1 && (learned.budget(p.model, configured) ?? Infinity) < p.inputTokens,
+    (p) => p.entries.length === 1 && (learned.budget(p.endpoint, p.model, configured) ?? Infinity) < p.inputTokens,
   );
   if (tooLarge) return { failure: oversizedRequest(run, tooLarge, configured) };
 
@@ -75,14 +75,14 @@ export async function sendOutstanding(
     for (const part of parts.filter((p) => p.entries.length >= caps.minRequests)) {
       if (
         !svc.scheduler.admit(ctx.target, part.model, part.inputTokens, {
-          maxEnqueuedTokens: learned.budget(part.model, configured),
+          maxEnqueuedTokens: learned.budget(part.endpoint, part.model, configured),
           maxInFlightBatches,
         })
       ) {
         queued += part.entries.length;
         continue;
       }
-      const budget = learned.budget(part.model, configured);
+      const budget = learned.budget(part.endpoint, part.model, configured);
       const step = await submitNewPart(run, part, current.sha256, partMoney(part, admission.costs), budget);
       if (step.kind === 'failed')
         return {
@@ -145,14 +145,14 @@ function belowMinimum(run: BatchRun, small: readonly PlannedPart[], min: number)
 function oversizedRequest(run: BatchRun, part: PlannedPart, configured: number | undefined): StageFailure {
   const e = part.entries[0]!;
   const learned = learnedLimits(run);
-  const limit = learned.limit(part.model);
+  const limit = learned.limit(part.endpoint, part.model);
   const source =
     limit !== undefined && (configured === undefined || limit * SAFETY < configured)
       ? `the provider's enqueued-token limit for ${part.model} (${limit.toLocaleString('en-US')}, stated in a token_limit_exceeded error)`
       : `maxEnqueuedTokens (${configured!.toLocaleString('en-US')})`;
   return {
     reason: 'bad-input',
-    message: `request ${e.customId} alone is estimated at ${Math.ceil(part.inputTokens * learned.ratio(part.model)).toLocaleString('en-US')} tokens, above ${source}: it can never be enqueued`,
+    message: `request ${e.customId} alone is estimated at ${Math.ceil(part.inputTokens * learned.ratio(part.endpoint, part.model)).toLocaleString('en-US')} tokens, above ${source}: it can never be enqueued`,
     file: path.relative(run.ctx.root, run.ctx.inputs[0]!),
     line: e.line,
     details: ['shorten that request (or its prompt), or use a model with a higher limit'],

@@ -38,7 +38,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const zero = emptyEstimate();
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root, config.provider).catch(() => undefined);
     if (!request?.ok) return zero;
-    const files = targetFiles(ctx.root, ctx.target);
+    const files = targetFiles(ctx.stateDir, ctx.target);
     const index = await readCacheIndex(files.cache, matchUnhashed(request.value));
     const loaded = ctx.marker ? await loadLedger(ctx.marker, ctx.root) : undefined;
     const ledger = loaded?.ok ? loaded.value : undefined;
@@ -46,7 +46,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });
-    const costs = await ruleCosts(ctx.root, ctx.rule, config, 'batch');
+    const costs = await ruleCosts(ctx.stateDir, ctx.rule, config, 'batch');
     await loadTokenizersForRequests(needed);
     const e = estimateWith(needed, costs.model);
     const reasks = config.schema ? expectedReasks(ledger?.invalidReplies, index.size, config.maxInvalidAttempts) : 0;

@@ -270,7 +270,9 @@ async function learnFromQueueHeaders(run: BatchRun, part: Part, batch: RemoteBat
   const queue = batch.queue;
   if (!queue) return;
   const learned = learnedLimits(run);
-  if (queue.maxEnqueuedTokens !== undefined) learned.learnLimit(part.model, queue.maxEnqueuedTokens, iso(now(run)));
-  if (queue.fileTokens !== undefined) learned.learnFromUsage(part.model, queue.fileTokens, part.inputTokens, batch.id);
+  if (queue.maxEnqueuedTokens !== undefined)
+    learned.learnLimit(part.endpoint, part.model, queue.maxEnqueuedTokens, `the queue headers of ${batch.id}`);
+  if (queue.fileTokens !== undefined)
+    learned.learnFromUsage(part.endpoint, part.model, queue.fileTokens, part.inputTokens, batch.id);
   await learned.save();
 }

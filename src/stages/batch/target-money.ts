@@ -14,21 +14,21 @@ import type { Ledger } from './ledger.ts';
 import { remainingOf } from './request-plan.ts';
 
 export async function targetMoney(
-  root: string,
+  stateDir: string,
   target: string,
   rule: string,
   config: BatchStageConfig,
   summary: Ledger['summary'],
 ): Promise<TargetMoney> {
-  const spend = (await readSpend(root)).filter((e) => e.target === target);
+  const spend = (await readSpend(stateDir)).filter((e) => e.target === target);
   const spentUsd = spend.reduce((sum, e) => sum + (e.costUsd ?? 0), 0);
   const money: TargetMoney = { spentUsd, toGoUsd: 0, maxToGoUsd: 0, basis: [] };
   if (!summary?.plan) return money;
   const unanswered = summary.total - summary.succeeded - summary.failed;
   const remaining = remainingOf(summary.plan, summary.total, unanswered);
   if (remaining.length === 0) return money;
-  const learned = await learnedOutput(root, rule, config.outputTokenRatio);
-  const input = await learnedInput(root, (m) => config.deployments?.[m] ?? m);
+  const learned = await learnedOutput(stateDir, rule, config.outputTokenRatio);
+  const input = await learnedInput(stateDir, (m) => config.deployments?.[m] ?? m);
   const t = toGo(remaining, learned.ratioOf, rulePrices(config), 'batch', (m) => input.basisOf(m).ratio);
   return {
     spentUsd,

@@ -21,9 +21,15 @@ export async function backOffOnTokenLimit(
 ): Promise<void> {
   const stated = queue?.maxEnqueuedTokens ?? messages.map((m) => parseEnqueuedLimit(m)).find((n) => n !== undefined);
   const learned = learnedLimits(run);
-  if (stated !== undefined) learned.learnLimit(part.model, stated, iso(now(run)));
-  if (queue?.fileTokens !== undefined) learned.learnFromUsage(part.model, queue.fileTokens, part.inputTokens, 'queue');
-  if (part.budget !== undefined) learned.raiseRatio(part.model, batchId ?? `part ${part.n} of ${run.ctx.target}`);
+  const { endpoint, model } = part;
+  // Sent above the last stated limit on purpose (a probe upward): what failed is the probe, not our count.
+  const probing = learned.probing(endpoint, model);
+  const where = batchId ?? `part ${part.n} of ${run.ctx.target}`;
+  if (stated !== undefined) learned.learnLimit(endpoint, model, stated, `${where} failed on it`);
+  else if (probing) learned.probeFailed(endpoint, model);
+  if (queue?.fileTokens !== undefined)
+    learned.learnFromUsage(endpoint, model, queue.fileTokens, part.inputTokens, 'queue');
+  if (part.budget !== undefined && !probing) learned.raiseRatio(endpoint, model, where);
   await learned.save();
   const count = (run.ledger.backoff?.count ?? 0) + 1;
   // Jitter: targets that hit the limit together must not all come back at the same moment.

@@ -23,7 +23,7 @@ export class BudgetGate {
 
   constructor(
     private readonly budget: Budget,
-    private readonly at: { root: string; target: string },
+    private readonly at: { stateDir: string; target: string },
     private readonly costs: RuleCosts,
     private readonly ruleLimit: number | undefined,
   ) {
@@ -75,10 +75,10 @@ export class BudgetGate {
   /** What this target may still commit: the least of the job's and the rule's room, less its requests in flight. */
   #left(): number {
     let left = Infinity;
-    const job = this.budget.roomFor(this.#key, this.at.root, this.costs.prices);
+    const job = this.budget.roomFor(this.#key, this.at.stateDir, this.costs.prices);
     if (job) left = job.left - this.#own;
     if (this.ruleLimit !== undefined) {
-      const mine = readSpendNow(this.at.root).filter((e) => e.target === this.at.target);
+      const mine = readSpendNow(this.at.stateDir).filter((e) => e.target === this.at.target);
       left = Math.min(left, this.ruleLimit - spentIn(mine, this.costs.prices).usd - this.#own);
     }
     return left;
@@ -86,7 +86,7 @@ export class BudgetGate {
 
   /** What was spent and what is left now, for the held-back message. */
   standing(): { spent: number; left: number } {
-    const job = this.budget.roomFor(this.#key, this.at.root, this.costs.prices);
+    const job = this.budget.roomFor(this.#key, this.at.stateDir, this.costs.prices);
     return { spent: job?.spent.usd ?? 0, left: Math.max(0, this.#left()) };
   }
 }
@@ -115,7 +115,7 @@ export function onlineHeldFailure(
     reason: 'budget-exceeded',
     message: `held back by ${flag}: ${formatUsd(standing.spent)} spent, ${formatUsd(standing.left)} left; ${target} needs ${formatUsd(held.worstUsd)} more at worst (~${formatUsd(held.expectedUsd)} expected) for its ${held.requests} unsent request${held.requests > 1 ? 's' : ''}; the answers it got are kept`,
     details: [
-      'at worst: every reply at its max_tokens, so the bill cannot pass the limit; spent counts every earlier run (.pipeline/spend.jsonl), a send whose answer was lost at its worst case',
+      'at worst: every reply at its max_tokens, so the bill cannot pass the limit; spent counts every earlier run (spend.jsonl in the state directory), a send whose answer was lost at its worst case',
       ...(held.unbounded > 0
         ? [
             `${held.unbounded} of these requests set no max_tokens: their worst case is an estimate, so the bill may pass the limit for them; set max_tokens to make it a promise`,

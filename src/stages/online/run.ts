@@ -54,13 +54,13 @@ export async function runOnline(
   // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
   if (!request.ok) return failed(request.error);
-  const files = { cache: targetFiles(ctx.root, ctx.target).cache, journal: ctx.marker };
+  const files = { cache: targetFiles(ctx.stateDir, ctx.target).cache, journal: ctx.marker };
   // What this rule pays: flex at the batch price, any other tier at the standard one.
-  const costs = await ruleCosts(ctx.root, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
+  const costs = await ruleCosts(ctx.stateDir, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
   const money: RoundMoney = {
     costs,
-    spend: new OnlineSpend({ root: ctx.root, target: ctx.target, rule: ctx.rule, clock: ctx.clock }, costs),
-    gate: new BudgetGate(svc.budget, { root: ctx.root, target: ctx.target }, costs, config.maxCostUsd),
+    spend: new OnlineSpend({ stateDir: ctx.stateDir, target: ctx.target, rule: ctx.rule, clock: ctx.clock }, costs),
+    gate: new BudgetGate(svc.budget, { stateDir: ctx.stateDir, target: ctx.target }, costs, config.maxCostUsd),
   };
   // Sends a killed run left unanswered may have been billed: on record before anything new is sent.
   await presumeLostSends(money.spend, (await replayJournal(files.journal)).lostSends, request.value, ctx.inputs[0]!);

@@ -23,7 +23,7 @@ import { appendSpend, readSpendNow } from '../spend-log.ts';
 
 export class OnlineSpend {
   constructor(
-    private readonly at: { root: string; target: string; rule: string; clock: Clock },
+    private readonly at: { stateDir: string; target: string; rule: string; clock: Clock },
     private readonly costs: RuleCosts,
   ) {}
 
@@ -39,7 +39,7 @@ export class OnlineSpend {
   /** Whether the spend log already has a line for this send. */
   recorded(k: string): boolean {
     const key = this.lineKey(k);
-    return readSpendNow(this.at.root).some((e) => e.key === key);
+    return readSpendNow(this.at.stateDir).some((e) => e.key === key);
   }
 
   answered(entry: RequestEntry, k: string, usage: LineUsage): Promise<void> {
@@ -77,7 +77,7 @@ export class OnlineSpend {
       presumed?: boolean;
     },
   ): Promise<void> {
-    return appendSpend(this.at.root, {
+    return appendSpend(this.at.stateDir, {
       key: this.lineKey(k),
       at: new Date(this.at.clock.now()).toISOString(),
       target: this.at.target,

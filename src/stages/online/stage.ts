@@ -30,10 +30,10 @@ export const onlineStage: StageDefinition<OnlineStageConfig> = {
     const request = await readRequestFile(ctx.inputs[0]!, ctx.root).catch(() => undefined);
     if (!request?.ok) return emptyEstimate();
     const current = request.value;
-    const index = await readCacheIndex(targetFiles(ctx.root, ctx.target).cache, matchUnhashed(current));
+    const index = await readCacheIndex(targetFiles(ctx.stateDir, ctx.target).cache, matchUnhashed(current));
     const needed = ctx.force ? current.entries : current.entries.filter((e) => !index.has(e.hash));
     // What this rule pays: flex is billed at the batch price, any other tier at the standard one.
-    const costs = await ruleCosts(ctx.root, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
+    const costs = await ruleCosts(ctx.stateDir, ctx.rule, config, billedAtBatchPrice(config) ? 'batch' : 'standard');
     await loadTokenizersForRequests(needed);
     const e = estimateWith(needed, costs.model);
     return {

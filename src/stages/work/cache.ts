@@ -19,8 +19,9 @@ export interface TargetFiles {
   partsDir: string;
 }
 
-export function targetFiles(root: string, target: string): TargetFiles {
-  const base = path.join(root, '.pipeline', 'cache', target.replace(/\.jsonl$/, ''));
+/** `stateDir`: the absolute state directory (the config's `stateDir` under the root). */
+export function targetFiles(stateDir: string, target: string): TargetFiles {
+  const base = path.join(stateDir, 'cache', target.replace(/\.jsonl$/, ''));
   return { cache: `${base}.jsonl`, partsDir: `${base}.parts` };
 }
 
