@@ -16,7 +16,7 @@ interface RuleLike {
 export function keyNotNeeded(
   rules: Iterable<RuleLike>,
   baseURL: string | undefined,
-  fleet?: readonly string[] | undefined,
+  fleet?: readonly string[],
 ): boolean {
   if (baseURL && isLocalUrl(baseURL)) return true;
   let remote = 0;

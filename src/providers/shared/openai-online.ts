@@ -31,7 +31,12 @@ export function createOnlineApi(options: OnlineApiOptions): OnlineApi {
       const route = endpoint.replace(/^\/v1(?=\/)/, '');
       try {
         const { data, response } = await client
-          .post<Record<string, unknown>>(route, { body, timeout: timeoutMs, maxRetries: 0, ...(signal ? { signal } : {}) })
+          .post<Record<string, unknown>>(route, {
+            body,
+            timeout: timeoutMs,
+            maxRetries: 0,
+            ...(signal ? { signal } : {}),
+          })
           .withResponse();
         const requestId = response.headers.get('x-request-id') ?? undefined;
         return {

@@ -39,7 +39,8 @@ export async function describeOnline(
           : '';
   const running = !r.stopped ? `running since ${formatSeconds((now - run.at) / 1000)} ago` : '';
   const byServer = Object.entries(s.byServer);
-  const servers = byServer.length > 0 ? `by server: ${byServer.map(([url, n]) => `${shortUrl(url)} ${n}`).join(', ')}` : '';
+  const servers =
+    byServer.length > 0 ? `by server: ${byServer.map(([url, n]) => `${shortUrl(url)} ${n}`).join(', ')}` : '';
   const failures = [...r.failures.values()]
     .filter((f) => f.final)
     .slice(0, 20)

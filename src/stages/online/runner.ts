@@ -8,6 +8,7 @@
  * goes to another server unless none other is up. Stopping (Ctrl-C, `--max-time`) sends nothing
  * new; requests in flight finish and are journaled, since the server bills them anyway.
  */
+import { setMaxListeners } from 'node:events';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { RequestEntry } from '../batch/request-file.ts';
@@ -29,7 +30,12 @@ export interface RunnerOptions {
 export interface AnswerSink {
   /** A request leaves for `server` (journaled for a fleet); resolves with the key of this send (its spend line's). */
   sent(entry: RequestEntry, server: string | undefined): Promise<string>;
-  succeeded(entry: RequestEntry, line: Record<string, unknown>, send: string, server: string | undefined): Promise<void>;
+  succeeded(
+    entry: RequestEntry,
+    line: Record<string, unknown>,
+    send: string,
+    server: string | undefined,
+  ): Promise<void>;
   /** `final`: no more sending in this build (`exhausted`: retries ran out; otherwise refused). */
   failed(
     entry: RequestEntry,
@@ -113,6 +119,9 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   // Waits end when sending stops, or when every row is done.
   const quit = AbortSignal.any([stop.signal, queue.over, holding.signal]);
   const live = () => !quit.aborted;
+  // Every worker waits on these signals at once: many listeners are expected, not a leak.
+  const workerCount = servers.reduce((n, s) => n + Math.min(s.maxConcurrency, job.total), 0);
+  setMaxListeners(workerCount + 16, quit, stop.signal);
   const anyChange = () => [queue.changes.wait(), ...servers.map((s) => s.health.changes.wait())];
   // A server takes a row it left unanswered only if every server still up did too.
   const mayTake =

@@ -6,6 +6,7 @@
  * brings it back, silence doubles the pause. A server alone is never drained: there is nowhere
  * else to send, so its rows keep their own back-off as before.
  */
+import { setMaxListeners } from 'node:events';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import { Changes } from './wake.ts';
@@ -17,13 +18,16 @@ export const MAX_PAUSE_MS = 60_000;
 /** A probe is one cheap call: a server that cannot list its models this fast is not back. */
 export const PROBE_TIMEOUT_MS = 10_000;
 
+/** What a probe needs of a server's transport. */
+export type ProbeApi = Pick<OnlineApi, 'probe'>;
+
 export class ServerHealth {
   #failures = 0;
   #downUntil: number | undefined;
   /** Drains since it last answered a request, for the pause's doubling. */
   #drainsInARow = 0;
   #probing = false;
-  #requests = new AbortController();
+  #requests = unlimited(new AbortController());
   /** Notified when it is drained or comes back. */
   readonly changes = new Changes();
   readonly counts = { drained: 0, probes: 0 };
@@ -62,7 +66,7 @@ export class ServerHealth {
   }
 
   /** Probes a drained server whose pause is over (one worker at a time; the others wait for `changes`). */
-  async probe(api: OnlineApi, signal: AbortSignal): Promise<void> {
+  async probe(api: ProbeApi, signal: AbortSignal): Promise<void> {
     if (this.up || this.#probing || this.clock.now() < this.#downUntil!) return;
     this.#probing = true;
     this.counts.probes += 1;
@@ -85,8 +89,14 @@ export class ServerHealth {
     this.#failures = 0;
     this.counts.drained += 1;
     const holding = this.#requests;
-    this.#requests = new AbortController();
+    this.#requests = unlimited(new AbortController());
     holding.abort(new Error('server drained'));
     this.changes.notify();
   }
+}
+
+/** Every request in flight on the server listens to its signal: many listeners are expected, not a leak. */
+function unlimited(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
