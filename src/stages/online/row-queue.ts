@@ -43,6 +43,11 @@ export class RowQueue {
     return this.#over.signal.aborted;
   }
 
+  /** The file has a row not read yet and none is waiting ahead: `fill` reads it. */
+  get unread(): boolean {
+    return !this.#head && !this.#exhausted;
+  }
+
   get over(): AbortSignal {
     return this.#over.signal;
   }

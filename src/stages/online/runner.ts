@@ -137,7 +137,7 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       const now = clock.now();
       const row = queue.firstFor(may, now);
       if (!row) {
-        if (queue.setAsideHead(may)) continue;
+        if (queue.setAsideHead(may) || queue.unread) continue; // another worker took the row read ahead
         await wake(clock, queue.dueIn(may, now), anyChange(), quit);
         continue;
       }
