@@ -119,9 +119,8 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   // Waits end when sending stops, or when every row is done.
   const quit = AbortSignal.any([stop.signal, queue.over, holding.signal]);
   const live = () => !quit.aborted;
-  // Every worker waits on these signals at once: many listeners are expected, not a leak.
-  const workerCount = servers.reduce((n, s) => n + Math.min(s.maxConcurrency, job.total), 0);
-  setMaxListeners(workerCount + 16, quit, stop.signal);
+  // Every worker waits on these run-long signals, some twice: many listeners are expected, not a leak.
+  setMaxListeners(0, quit, stop.signal);
   const anyChange = () => [queue.changes.wait(), ...servers.map((s) => s.health.changes.wait())];
   // A server takes a row it left unanswered only if every server still up did too.
   const mayTake =
