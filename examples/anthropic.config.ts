@@ -15,5 +15,7 @@ export default definePipeline({
     batchDir: 'paraphrase_batch_anthropic',
     outDir: 'paraphrased-anthropic',
     runner: batch({ provider: 'anthropic', maxAttempts: 3 }),
+    // Anthropic's API version 2026-10-21 (sent by its SDK 1.x) refuses temperature, top_p and top_k.
+    params: { max_tokens: 1024 },
   }),
 });

@@ -29,7 +29,15 @@ export interface MmluJob {
   outDir: string;
   /** The stage that runs the requests (for example `batch({ provider: 'anthropic' })`). */
   runner: RuleOptions['stage'];
+  /**
+   * The request's parameters in the provider's own shape (default: OpenAI's `temperature` and
+   * `max_tokens`). Keep a bound on the output (`max_tokens`, Gemini's
+   * `generationConfig.maxOutputTokens`): with one, `--max-cost` is a ceiling, not an estimate.
+   */
+  params?: Record<string, unknown>;
 }
+
+const DEFAULT_PARAMS = { temperature: 0.7, max_tokens: 1024 };
 
 export function mmluParaphraseRules(job: MmluJob): RuleOptions[] {
   return [
@@ -43,8 +51,7 @@ export function mmluParaphraseRules(job: MmluJob): RuleOptions[] {
         model: job.model,
         system: MMLU_SYSTEM,
         prompt: MMLU_PROMPT,
-        // Anthropic's API version 2026-10-21 (sent by its SDK 1.x) refuses temperature, top_p and top_k.
-        params: job.provider === 'anthropic' ? { max_tokens: 1024 } : { temperature: 0.7, max_tokens: 1024 },
+        params: job.params ?? DEFAULT_PARAMS,
         customId: '{subject}-{question_number}',
       }),
     }),

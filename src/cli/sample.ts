@@ -12,7 +12,7 @@ import { contextFor } from '../engine/build.ts';
 import type { Project } from './project.ts';
 import type { StageServices } from '../stages/services.ts';
 import { onlineConfigSchema, type OnlineStageConfig } from '../stages/online/config.ts';
-import { readRequestFile } from '../stages/batch/request-file.ts';
+import { readRequestFile } from '../stages/work/request-file.ts';
 import { DEFAULT_PROVIDER, providerSpec } from '../providers/registry.ts';
 import { runOnline } from '../stages/online/run.ts';
 import { commitFile, tempPathFor } from '../util/fs-atomic.ts';

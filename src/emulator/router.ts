@@ -84,19 +84,10 @@ export async function serve<C extends CoreContext, A>(
     const key = flavour.countedAs?.(routeKey) ?? routeKey;
     const literal = `${method} ${flavour.literalPath?.(pathname) ?? pathname}`;
     ctx.stats.route(key);
-    const decision = ctx.faults.decide(key, literal);
-    if (decision?.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (decision?.kind === 'status') {
-      await drain(req, ctx.counter);
-      const { status, retryAfterSeconds } = decision.fault;
-      return sendError(res, flavour.faultError(status), ctx.counter, retryHeaders(retryAfterSeconds));
-    }
-    const delay = ctx.faults.delay(key, literal);
-    // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const faulted = await applyFaults(ctx, req, key, literal, (status, retryAfterSeconds) =>
+      sendError(res, flavour.faultError(status), ctx.counter, retryHeaders(retryAfterSeconds)),
+    );
+    if (faulted) return;
     if (!route) {
       await drain(req, ctx.counter);
       throw flavour.notFound(method, pathname);
@@ -121,6 +112,34 @@ export async function serve<C extends CoreContext, A>(
         : flavour.internalError(`The emulator failed: ${e instanceof Error ? e.message : String(e)}`);
     sendError(res, error, ctx.counter);
   }
+}
+
+/**
+ * The configured faults of a call, before its handler: a dropped connection, an error status (sent
+ * by `sendStatus`, in the flavour's own error shape), or a delay. True when the call was answered
+ * (or dropped) here and its handler must not run.
+ */
+export async function applyFaults(
+  ctx: CoreContext,
+  req: IncomingMessage,
+  key: string,
+  literal: string,
+  sendStatus: (status: number, retryAfterSeconds: number | undefined) => void,
+): Promise<boolean> {
+  const decision = ctx.faults.decide(key, literal);
+  if (decision?.kind === 'drop') {
+    req.socket.destroy();
+    return true;
+  }
+  if (decision?.kind === 'status') {
+    await drain(req, ctx.counter);
+    sendStatus(decision.fault.status, decision.fault.retryAfterSeconds);
+    return true;
+  }
+  const delay = ctx.faults.delay(key, literal);
+  // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+  return false;
 }
 
 /** The handler runs to the end, but what it answers goes nowhere: the socket is destroyed instead. */

@@ -7,10 +7,14 @@
  *   `generationConfig`) with its `model` (`models/…`), which the SDK itself sets on inline
  *   requests; a reply schema becomes `generationConfig.responseMimeType: application/json` with
  *   `responseJsonSchema`. Results are `{key, response}` (a GenerateContentResponse) or
- *   `{key, error}` (a status; the docs leave the failed row's field unconfirmed);
+ *   `{key, error}` (a google.rpc.Status: its numeric canonical code is named, 8 RESOURCE_EXHAUSTED,
+ *   14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 13 INTERNAL and 10 ABORTED retried; the docs leave the
+ *   failed row's field unconfirmed);
  * - small parts go inline in the create call (the whole call must stay under 20 MB), larger ones
  *   as a JSONL file through the Files API (up to 2 GB); inline results come back inside the batch,
- *   and are written out in the results file's line format. A request the SDK's inline conversion
+ *   and are written out in the results file's line format. They are read from the batch itself
+ *   when it is collected: the list carries none, and a cancelled batch (an operation ending in
+ *   its error, not its response) keeps its finished rows only in `metadata.output`. A request the SDK's inline conversion
  *   might not carry unchanged (a field outside the set it copies as is) goes by file: what is sent
  *   is then exactly the bytes the request cache hashed;
  * - no batch metadata and no idempotency key: the intent is kept in the batch's `displayName`
@@ -61,6 +65,30 @@ const INLINE_SAFE_CONFIG = new Set([
 const REFUSED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
 /** Errors that are Google's trouble, not the request's. */
 const TRANSIENT = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'ABORTED']);
+/**
+ * google.rpc.Code: a failed row is a google.rpc.Status (providers.md C.5), whose `code` is one of
+ * these numbers and which carries no name (Google's HTTP error envelope has the HTTP status in
+ * `code` and the name in `status`).
+ */
+const RPC_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
 
 const geminiLines: WireFormat = {
   name: "Gemini's",
@@ -136,10 +164,8 @@ function readResult(line: Record<string, unknown>): ResultLine | undefined {
   const customId = line.key;
   if (typeof customId !== 'string' || customId === '' || !('response' in line || 'error' in line)) return undefined;
   if (isRecord(line.error)) {
-    const e = line.error;
-    const code = typeof e.status === 'string' ? e.status : typeof e.code === 'number' ? String(e.code) : 'error';
-    const status = typeof e.code === 'number' ? e.code : undefined;
-    const message = typeof e.message === 'string' ? e.message : code;
+    const { code, status } = errorCode(line.error);
+    const message = typeof line.error.message === 'string' ? line.error.message : code;
     const retryable = TRANSIENT.has(code) || status === 429 || (status !== undefined && status >= 500);
     return { kind: 'errored', customId, retryable, ...(status !== undefined ? { status } : {}), code, message, line };
   }
@@ -176,6 +202,19 @@ function readResult(line: Record<string, unknown>): ResultLine | undefined {
           : undefined,
     toolInput: undefined,
   };
+}
+
+/**
+ * A row error's name, and its HTTP status when it has one: a google.rpc.Status's numeric `code`
+ * (8 → RESOURCE_EXHAUSTED, no HTTP status), or Google's HTTP envelope (`code` 429, `status` its name).
+ */
+function errorCode(e: Record<string, unknown>): { code: string; status?: number } {
+  const n = typeof e.code === 'number' && Number.isInteger(e.code) ? e.code : undefined;
+  if (typeof e.status === 'string' && e.status)
+    return { code: e.status, ...(n !== undefined && n >= 100 ? { status: n } : {}) };
+  if (n === undefined) return { code: 'error' };
+  const name = RPC_NAMES[n];
+  return name ? { code: name } : n >= 100 ? { code: String(n), status: n } : { code: String(n) };
 }
 
 export const gemini: ProviderSpec = {
@@ -338,12 +377,15 @@ async function createGeminiApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
       }
     },
     async downloadFile(id, from = 0) {
-      // Inline results live in the batch itself: written out as the file's lines would be.
-      if (id.startsWith(INLINE)) {
-        const got = await getBatch(id.slice(INLINE.length));
-        return got.ok ? ok(skipBytes(Readable.from(inlineResultLines(got.value)), from)) : got;
-      }
-      return restStream(rest, `${base}/download/v1beta/${id}:download?alt=media`, from);
+      const download = (file: string) => restStream(rest, `${base}/download/v1beta/${file}:download?alt=media`, from);
+      if (!id.startsWith(INLINE)) return download(id);
+      // Read from the batch itself (a list's copy carries no inline results): its responses file
+      // if it has one after all, else its inline results, written out as the file's lines would be.
+      const got = await getBatch(id.slice(INLINE.length));
+      if (!got.ok) return got;
+      const output = outputOf(got.value);
+      if (typeof output.responsesFile === 'string') return download(output.responsesFile);
+      return ok(skipBytes(Readable.from(inlineResultLines(output)), from));
     },
   };
 }
@@ -394,9 +436,20 @@ function inlineable(data: Buffer): boolean {
   return true;
 }
 
-function* inlineResultLines(operation: Record<string, unknown>): Generator<string> {
-  const response = isRecord(operation.response) ? operation.response : {};
-  const wrapper = isRecord(response.inlinedResponses) ? response.inlinedResponses : {};
+/**
+ * Where an operation's results are: its `response` when it succeeded; an ended operation carries
+ * either its response or its error (providers.md C.1), so a cancelled batch's finished rows are
+ * only in `metadata.output`, where every batch's results also appear (C.4, C.5).
+ */
+function outputOf(op: Record<string, unknown>): Record<string, unknown> {
+  const hasResults = (o: unknown): o is Record<string, unknown> =>
+    isRecord(o) && (typeof o.responsesFile === 'string' || isRecord(o.inlinedResponses));
+  const meta = isRecord(op.metadata) ? op.metadata : {};
+  return hasResults(op.response) ? op.response : hasResults(meta.output) ? meta.output : {};
+}
+
+function* inlineResultLines(output: Record<string, unknown>): Generator<string> {
+  const wrapper = isRecord(output.inlinedResponses) ? output.inlinedResponses : {};
   for (const r of Array.isArray(wrapper.inlinedResponses) ? (wrapper.inlinedResponses as unknown[]) : []) {
     if (!isRecord(r)) continue;
     const key = isRecord(r.metadata) ? r.metadata.key : undefined;
@@ -420,19 +473,21 @@ function fromRest(op: Record<string, unknown>): RemoteBatch {
   const meta = isRecord(op.metadata) ? op.metadata : {};
   const state = (typeof meta.state === 'string' ? meta.state : '').replace(/^(BATCH|JOB)_STATE_/, '');
   const stats = isRecord(meta.batchStats) ? meta.batchStats : {};
-  const response = isRecord(op.response) ? op.response : isRecord(meta.output) ? meta.output : {};
-  const file = typeof response.responsesFile === 'string' ? response.responsesFile : undefined;
-  const inline = isRecord(response.inlinedResponses);
+  const output = outputOf(op);
+  const file = typeof output.responsesFile === 'string' ? output.responsesFile : undefined;
+  // An ended batch without a responses file is read again for its results when collected: the
+  // list leaves inline responses out (C.5), and a cancelled batch keeps them in its metadata.
+  const readAgain = op.done === true || isRecord(output.inlinedResponses);
   const error = isRecord(op.error) ? op.error : undefined;
   return {
     ...emptyBatch(name, metadataOf(meta.displayName)),
     status: STATES[state] ?? (state.toLowerCase() || 'validating'),
     createdAt: Date.parse(typeof meta.createTime === 'string' ? meta.createTime : '') || 0,
-    outputFileId: file ?? (inline ? `${INLINE}${name}` : null),
+    outputFileId: file ?? (readAgain && name ? `${INLINE}${name}` : null),
     errors: error
       ? [
           {
-            code: typeof error.code === 'number' ? String(error.code) : undefined,
+            code: errorCode(error).code,
             message: typeof error.message === 'string' ? error.message : 'failed',
           },
         ]

@@ -2,6 +2,7 @@
  * The input ratio a model's estimates use (see tokens/input-ratio.ts): 1 for the models OpenAI's
  * tokenizers count exactly, else learned from what their billed requests were counted at.
  */
+import { providerSpec } from '../providers/registry.ts';
 import { tableEntryFor } from '../tokens/price-table.ts';
 import { inputBasis, type InputBasis } from '../tokens/input-ratio.ts';
 import { inputObservedBy, readSpend } from './spend-log.ts';
@@ -29,7 +30,8 @@ export async function learnedInput(root: string, priceAs: (model: string) => str
   return { basisOf, basis: (models) => [...new Set(models)].map(basisOf) };
 }
 
-/** Models sold by OpenAI are counted with their own tokenizer (gpt-tokenizer's encodings). */
+/** Models whose seller publishes its tokenizer (OpenAI's: gpt-tokenizer's encodings) are counted exactly. */
 export function countedExactly(model: string): boolean {
-  return tableEntryFor(model)?.provider === 'openai';
+  const seller = tableEntryFor(model)?.provider;
+  return seller !== undefined && providerSpec(seller).traits.publicTokenizer;
 }

@@ -2,7 +2,7 @@
 import type { PriceTier } from '../tokens/bill.ts';
 import type { PriceTable } from '../tokens/prices.ts';
 import { rulePrices, stalePrices, type PricedRule } from '../tokens/rule-prices.ts';
-import type { CostEstimate } from './batch/plan.ts';
+import type { CostEstimate } from './work/estimate.ts';
 import type { Estimate } from './types.ts';
 import { costModel, type CostModel } from './cost-model.ts';
 import { learnedInput, type LearnedInput } from './learned-input.ts';

@@ -8,7 +8,7 @@ import type { ModelPrice } from './prices.ts';
 
 export interface PriceEntry {
   /** Whose rates these are (`build -n --compare` lists the model under this provider). */
-  provider: 'openai' | 'anthropic';
+  provider: string;
   /** The page the rates were read from. */
   page: string;
   /** When they were read: YYYY-MM-DD, or YYYY-MM when only the month is known. */
@@ -20,6 +20,9 @@ export interface PriceEntry {
 
 const OPENAI_PAGE = 'https://openai.com/api/pricing/';
 const ANTHROPIC_PAGE = 'https://docs.claude.com/en/docs/about-claude/pricing';
+const GEMINI_PAGE = 'https://ai.google.dev/gemini-api/docs/pricing';
+const BEDROCK_PAGE = 'https://aws.amazon.com/bedrock/pricing/';
+const MISTRAL_PAGE = 'https://mistral.ai/pricing#api-pricing';
 
 function openai(readAt: string, price: ModelPrice, note?: string): PriceEntry {
   return { provider: 'openai', page: OPENAI_PAGE, readAt, ...(note ? { note } : {}), price };
@@ -27,6 +30,15 @@ function openai(readAt: string, price: ModelPrice, note?: string): PriceEntry {
 
 function anthropic(readAt: string, price: ModelPrice): PriceEntry {
   return { provider: 'anthropic', page: ANTHROPIC_PAGE, readAt, price };
+}
+
+/**
+ * Rates taken from public pricing summaries, not read from the provider's page here (this machine
+ * has no internet): they carry a note saying so, and `pipeline prices` shows it beside them.
+ */
+function quoted(provider: string, page: string, readAt: string, price: ModelPrice): PriceEntry {
+  const note = 'standard rates quoted in public summaries of the page, not read from it here: check them';
+  return { provider, page, readAt, note, price };
 }
 
 /** Anthropic's cache multipliers: writes (5-minute TTL) 1.25× the input rate, reads 0.1×. */
@@ -45,6 +57,18 @@ function claude(input: number, output: number, longContext?: { input: number; ou
             cacheWrite: longContext.input * 1.25,
           },
         }
+      : {}),
+  };
+}
+
+/** Gemini: cached input at 10% of input; Pro's long-context tier above 200K input tokens. */
+function gemini(input: number, output: number, longContext?: { input: number; output: number }): ModelPrice {
+  return {
+    input,
+    output,
+    cachedInput: input * 0.1,
+    ...(longContext
+      ? { longContext: { aboveInputTokens: 200_000, ...longContext, cachedInput: longContext.input * 0.1 } }
       : {}),
   };
 }
@@ -83,6 +107,25 @@ export const PRICE_TABLE: Readonly<Record<string, PriceEntry>> = {
   'claude-sonnet-4': anthropic('2025-11-24', claude(3.0, 15.0, { input: 6.0, output: 22.5 })),
   'claude-haiku-4-5': anthropic('2025-11-24', claude(1.0, 5.0)),
   'claude-3-5-haiku': anthropic('2025-11-24', claude(0.8, 4.0)),
+  // Gemini: batch is half these rates [providers.md C.7]; Pro bills prompts above 200K input
+  // tokens at its long-context rates; cached input is 10% of input (the "90% discount").
+  'gemini-3-pro-preview': quoted('gemini', GEMINI_PAGE, '2026-03', gemini(2.0, 12.0, { input: 4.0, output: 18.0 })),
+  'gemini-2.5-pro': quoted('gemini', GEMINI_PAGE, '2026-03', gemini(1.25, 10.0, { input: 2.5, output: 15.0 })),
+  'gemini-2.5-flash': quoted('gemini', GEMINI_PAGE, '2026-03', gemini(0.3, 2.5)),
+  'gemini-2.5-flash-lite': quoted('gemini', GEMINI_PAGE, '2026-03', gemini(0.1, 0.4)),
+  // Bedrock: on-demand rates; batch is 50% of them [providers.md I.6]. Claude on Bedrock is priced
+  // as on Anthropic's own API (no prompt caching in batch is documented, so no cache rates).
+  'anthropic.claude-sonnet-4-5': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 3.0, output: 15.0 }),
+  'anthropic.claude-haiku-4-5': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 1.0, output: 5.0 }),
+  'anthropic.claude-3-5-haiku': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 0.8, output: 4.0 }),
+  'amazon.nova-pro': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 0.8, output: 3.2 }),
+  'amazon.nova-lite': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 0.06, output: 0.24 }),
+  'amazon.nova-micro': quoted('bedrock', BEDROCK_PAGE, '2026-03', { input: 0.035, output: 0.14 }),
+  // Mistral: batch is "a 50% discount" [providers.md J.2]. Public summaries disagree on Large's
+  // rates across its versions; these are Mistral Large 2.1's.
+  'mistral-large': quoted('mistral', MISTRAL_PAGE, '2026-03', { input: 2.0, output: 6.0 }),
+  'mistral-medium': quoted('mistral', MISTRAL_PAGE, '2026-03', { input: 0.4, output: 2.0 }),
+  'mistral-small': quoted('mistral', MISTRAL_PAGE, '2026-03', { input: 0.1, output: 0.3 }),
 };
 
 /** An entry older than this many days is named by `build -n`: prices change, and this table does not know. */
@@ -100,7 +143,20 @@ export function tableEntryFor(model: string): (PriceEntry & { model: string }) |
   return entry ? { ...entry, model: key } : undefined;
 }
 
-/** `gpt-4.1-2025-04-14` → `gpt-4.1`, `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`. */
+/**
+ * The name a model is priced under: `gpt-4.1-2025-04-14` → `gpt-4.1`, `claude-sonnet-4-5-20250929`
+ * → `claude-sonnet-4-5`; Bedrock's ARNs, cross-Region profiles and versions
+ * (`us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `anthropic.claude-sonnet-4-5`,
+ * `amazon.nova-lite-v1:0` → `amazon.nova-lite`); Mistral's aliases and versions
+ * (`mistral-large-latest`, `mistral-large-2411` → `mistral-large`).
+ */
 export function baseModelName(model: string): string {
-  return model.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');
+  return model
+    .replace(/^arn:[^/]+\//, '')
+    .replace(/^(us|eu|apac|global|us-gov|jp|au|ca)\.(?=[a-z]+\.)/, '')
+    .replace(/-v\d+(:\d+)?$/, '')
+    .replace(/-latest$/, '')
+    .replace(/-\d{4}-\d{2}-\d{2}$/, '')
+    .replace(/-\d{8}$/, '')
+    .replace(/^(mistral-[a-z]+)-\d{4}$/, '$1');
 }

@@ -9,23 +9,32 @@ import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
 import type { CrashPoint } from '../../src/stages/batch/services.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import { hashText } from '../../src/util/hash.ts';
+import { testProfile } from '../helpers/test-providers.ts';
 import { createHarness, expectDone, requestLines, TEST_PROVIDERS, type Harness, type TestProvider } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
 
 /**
- * The protocol steps a process may die at, per provider. Anthropic takes the requests inline in the
- * create call: it has no upload, so `during-upload` and `after-upload` do not exist there (the
- * intent goes straight to `creating`); every other step is the same protocol.
+ * The protocol steps a process may die at, per provider: every step of submit and collect. A
+ * provider that takes small parts inline in the create call (Anthropic, Gemini) has no upload for
+ * them, so `during-upload` and `after-upload` do not exist there (the intent goes straight to
+ * `creating`); every other step is the same protocol.
  */
-const POINTS: Record<TestProvider, CrashPoint[]> = {
-  openai: ['after-intent', 'during-upload', 'after-upload', 'after-creating', 'after-create', 'after-download'],
-  anthropic: ['after-intent', 'after-creating', 'after-create', 'during-download', 'after-download'],
-};
+const STAGE_POINTS: readonly CrashPoint[] = [
+  'after-intent',
+  'during-upload',
+  'after-upload',
+  'after-creating',
+  'after-create',
+  'during-download',
+  'after-download',
+];
+const pointsOf = (provider: TestProvider) => STAGE_POINTS.filter((p) => testProfile(provider).failpoints.includes(p));
 
 describe.each(TEST_PROVIDERS)('crash safety (%s)', (provider) => {
-  for (const point of POINTS[provider]) {
+  const uploads = testProfile(provider).failpoints.includes('after-upload');
+  for (const point of pointsOf(provider)) {
     it(`a crash ${point} makes no duplicate batch or upload and loses no result`, async () => {
       h = await createHarness({ provider, config: { maxRequestsPerBatch: 4 } });
       const lines = h.lines('logic', 10);
@@ -43,14 +52,14 @@ describe.each(TEST_PROVIDERS)('crash safety (%s)', (provider) => {
       expect(history).toContain('crashed');
       expect(crashes).toBeGreaterThan(0);
       expectDone(outcomes.get('logic'));
-      expect((await h.results('logic')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
-      const stats = await h.emulator.stats();
-      expect(stats.batchesCreated).toBe(3);
-      expect(await h.providerBatches()).toBe(3);
+      expect(h.ids(await h.results('logic'))).toEqual(h.ids(lines));
+      const books = await h.books();
+      expect(books.batchesCreated).toBe(3);
+      expect(books.batchesHeld).toBe(3);
       // An upload whose answer was lost is found again by name: no orphaned file at the provider.
-      expect(stats.filesUploaded).toBe(provider === 'openai' ? 3 : 0);
-      expect(stats.requestsExecuted).toBe(10);
-      expect(stats.duplicateExecutions).toBe(0);
+      if (books.filesUploaded !== undefined) expect(books.filesUploaded).toBe(uploads ? 3 : 0);
+      expect(books.requestsExecuted).toBe(10);
+      expect(books.duplicateExecutions).toBe(0);
       const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('logic'), 'utf8')));
       expect(ledger.parts.filter((p) => p.state === 'collected')).toHaveLength(3);
     });
@@ -74,14 +83,18 @@ describe.each(TEST_PROVIDERS)('crash safety (%s)', (provider) => {
 
     const { outcomes } = await h.untilSettled(['ethics']);
     expectDone(outcomes.get('ethics'));
-    expect((await h.emulator.stats()).batchesCreated).toBe(1);
-    expect(await h.providerBatches()).toBe(1);
-    expect((await h.emulator.stats()).requestsExecuted).toBe(6);
+    expect(await h.books()).toMatchObject({ batchesCreated: 1, batchesHeld: 1, requestsExecuted: 6 });
     const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('ethics'), 'utf8')));
-    expect(ledger.parts[0]!.adopted).toBe(true);
+    // Found again as the spec says it finds a lost create: by its intent (metadata, Gemini's display
+    // name), by its results' custom ids (no metadata), or by creating again with the same token.
+    if (testProfile(provider).spec.traits.findsLostCreates === 'idempotent')
+      expect((await h.emulator.stats()).aws?.idempotentReplays).toBe(1);
+    else expect(ledger.parts[0]!.adopted).toBe(true);
   });
 
-  it('an unanswered create (connection dropped) is looked up before creating again', async () => {
+  const idempotent = testProfile(provider).spec.traits.findsLostCreates === 'idempotent';
+
+  it(`an unanswered create (connection dropped) is ${idempotent ? 'sent again with the same token' : 'looked up before creating again'}`, async () => {
     h = await createHarness({ provider });
     await h.writeRequests('music', h.lines('music', 5));
     h.emulator.setFaults({ dropRate: 1, dropRoutes: [h.routes.create] });
@@ -89,14 +102,39 @@ describe.each(TEST_PROVIDERS)('crash safety (%s)', (provider) => {
     expect(first).toMatchObject({ kind: 'pending', state: 'submitting' });
     h.emulator.setFaults({});
     h.clock.advance(1_000);
-    // Too soon to conclude from the list that nothing was made: wait.
-    expect((await h.cycle(['music'])).get('music')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    const second = (await h.cycle(['music'])).get('music');
+    // Too soon to conclude from the list that nothing was made: wait. With an idempotency token
+    // there is nothing to conclude: the same create is sent again and answers the one job.
+    if (idempotent) expect(second).toMatchObject({ kind: 'pending', state: 'validating' });
+    else expect(second).toMatchObject({ kind: 'pending', state: 'submitting' });
     const { outcomes } = await h.untilSettled(['music']);
     expectDone(outcomes.get('music'));
-    const stats = await h.emulator.stats();
-    expect(stats.batchesCreated).toBe(1);
-    expect(await h.providerBatches()).toBe(1);
-    expect(stats.routeCalls[h.routes.list]).toBeGreaterThan(0);
+    expect(await h.books()).toMatchObject({ batchesCreated: 1, batchesHeld: 1 });
+    if (!idempotent) expect((await h.emulator.stats()).routeCalls[h.routes.list]).toBeGreaterThan(0);
+  });
+
+  it(`a create that took effect but whose answer was lost is ${idempotent ? 'answered again by its token' : 'found again'}, never made twice`, async () => {
+    h = await createHarness({ provider });
+    const lines = h.lines('poetry', 5);
+    await h.writeRequests('poetry', lines);
+    h.emulator.setFaults({ lostReplyRate: 1, lostReplyRoutes: [h.routes.create] });
+    expect((await h.cycle(['poetry'])).get('poetry')).toMatchObject({ kind: 'pending', state: 'submitting' });
+    h.emulator.setFaults({});
+    expect((await h.books()).batchesCreated).toBe(1); // made, the answer lost
+    const { outcomes } = await h.untilSettled(['poetry'], { stepMs: 60_000 });
+    expectDone(outcomes.get('poetry'));
+    expect(h.ids(await h.results('poetry'))).toEqual(h.ids(lines));
+    expect(await h.books()).toMatchObject({
+      batchesCreated: 1,
+      batchesHeld: 1,
+      requestsExecuted: 5,
+      duplicateExecutions: 0,
+    });
+    const ledger = ledgerSchema.parse(JSON.parse(await readFile(h.marker('poetry'), 'utf8')));
+    // The path the spec declares: by intent (metadata, Gemini's display name), by custom ids once
+    // the batch ended (no metadata), or the same create again with the same token.
+    if (idempotent) expect((await h.emulator.stats()).aws?.idempotentReplays).toBe(1);
+    else expect(ledger.parts[0]).toMatchObject({ adopted: true });
   });
 });
 

@@ -1,14 +1,14 @@
 /**
  * Drives `batchStage` the way the engine does — prepare() for all targets, then run() per target,
  * renaming tempOutput on `done` — against the real emulator over HTTP with the real SDK of the
- * chosen provider (`openai` on the Files + Batches routes, `@anthropic-ai/sdk` on the Message
- * Batches routes of the same server). Time is a ManualClock shared by the emulator and the stage,
+ * chosen provider (each provider's own SDK on its flavour's routes of the same server, as its
+ * spec's `offline()` points it there; see test/helpers/test-providers.ts). Time is a ManualClock shared by the emulator and the stage,
  * so progress comes from `advance`, not sleeps.
  */
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { providerSpec } from '../../src/providers/registry.ts';
+import { lineId, providerSpec } from '../../src/providers/registry.ts';
 import type { BatchApi } from '../../src/providers/batch-api.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { EmulatorOptions } from '../../src/emulator/types.ts';
@@ -23,6 +23,13 @@ import { batchStage } from '../../src/stages/batch/stage.ts';
 import type { StageOutcome, TargetContext } from '../../src/stages/types.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { tempPathFor } from '../../src/util/fs-atomic.ts';
+import {
+  BATCH_PROVIDERS,
+  testProfile,
+  type BatchProvider,
+  type FlavourBooks,
+  type TestProfile,
+} from '../helpers/test-providers.ts';
 
 export const API_KEY = 'sk-test-DO-NOT-LEAK-4f9a8c7e6d5b4a3c';
 
@@ -34,8 +41,8 @@ export interface RequestLine {
 }
 
 /** The providers whose provider-independent behaviour the batch tests check alike (`describe.each`). */
-export const TEST_PROVIDERS = ['openai', 'anthropic'] as const;
-export type TestProvider = (typeof TEST_PROVIDERS)[number];
+export const TEST_PROVIDERS = BATCH_PROVIDERS;
+export type TestProvider = BatchProvider;
 
 /** Anthropic's request line: `{custom_id, params}`, the system prompt top-level. */
 export interface AnthropicRequestLine {
@@ -49,52 +56,44 @@ const analysis = (subject: string, i: number, prompt: string) =>
   `${prompt}\n<text>Analysis of ${subject} question ${i}: the answer follows from the definition.</text>`;
 
 export function anthropicRequestLines(subject: string, n: number, prompt = PROMPT): AnthropicRequestLine[] {
-  return Array.from({ length: n }, (_, i) => ({
-    custom_id: `${subject}-${i + 1}`,
-    params: {
-      model: 'claude-sonnet-4-5',
-      system: SYSTEM,
-      messages: [{ role: 'user', content: analysis(subject, i + 1, prompt) }],
-      max_tokens: 256,
-    },
-  }));
+  return providerLines(testProfile('anthropic'), subject, n, prompt) as unknown as AnthropicRequestLine[];
 }
 
 export function requestLines(subject: string, n: number, prompt = PROMPT): RequestLine[] {
-  return Array.from({ length: n }, (_, i) => ({
-    custom_id: `${subject}-${i + 1}`,
-    method: 'POST',
-    url: '/v1/chat/completions',
-    body: {
-      model: 'gpt-4.1',
-      messages: [
-        { role: 'system', content: SYSTEM },
-        { role: 'user', content: analysis(subject, i + 1, prompt) },
-      ],
-      temperature: 0.7,
-      max_tokens: 256,
-    },
-  }));
+  return providerLines(testProfile('openai'), subject, n, prompt) as unknown as RequestLine[];
 }
 
-/** Route keys of the calls tests count or fault, per provider (create and list are the same in the emulator's stats and fault knobs). */
-const ROUTES = {
-  openai: { create: 'POST /v1/batches', list: 'GET /v1/batches', retrieve: 'GET /v1/batches/{id}' },
-  anthropic: {
-    create: 'POST /v1/messages/batches',
-    list: 'GET /v1/messages/batches',
-    retrieve: 'GET /v1/messages/batches/{id}',
-  },
-} as const;
+/** Request lines in the provider's own format, written by its spec (ids `${subject}-1`…). */
+export function providerLines(
+  profile: TestProfile,
+  subject: string,
+  n: number,
+  prompt = PROMPT,
+): Record<string, unknown>[] {
+  const settings = { model: profile.model, endpoint: profile.spec.traits.endpoints[0]!, params: profile.params };
+  return Array.from({ length: n }, (_, i) =>
+    profile.spec.wire.writeRequest(settings, `${subject}-${i + 1}`, SYSTEM, analysis(subject, i + 1, prompt)),
+  );
+}
+
+/** The id of a request or result line, in whatever field its format keeps it. */
+export const idOf = (line: Record<string, unknown>): string | undefined => lineId(line);
 
 export interface Harness {
   provider: TestProvider;
+  profile: TestProfile;
+  /** Route keys as the emulator counts them and fault rules name them. */
+  routes: TestProfile['routes'];
   /** Route keys as the client counts them (`api.calls.byRoute`). */
-  routes: (typeof ROUTES)[TestProvider];
+  clientRoutes: TestProfile['clientRoutes'];
   /** Request lines in this provider's shape (custom ids `${subject}-1`…). */
-  lines(subject: string, n: number, prompt?: string): { custom_id: string }[];
+  lines(subject: string, n: number, prompt?: string): Record<string, unknown>[];
+  /** The ids of lines, in order. */
+  ids(lines: readonly Record<string, unknown>[]): (string | undefined)[];
   /** Batches the emulator holds for this provider (by status, summed): with `batchesCreated`, proves where they went. */
   providerBatches(): Promise<number>;
+  /** This provider's books in the emulator's stats (created, held, uploads, executions, paid twice). */
+  books(): Promise<FlavourBooks>;
   root: string;
   clock: ManualClock;
   emulator: RunningEmulator;
@@ -127,13 +126,14 @@ export async function createHarness(
   const root = await mkdtemp(path.join(os.tmpdir(), 'batch-stage-'));
   const emuDir = await mkdtemp(path.join(os.tmpdir(), 'batch-emu-'));
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...opts.emulator });
   const provider = opts.provider ?? 'openai';
+  const profile = testProfile(provider);
+  const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...profile.emulator, ...opts.emulator });
   const maxRetries = opts.maxRetries ?? 0;
   const spec = providerSpec(provider);
   const api = await spec.batch({ ...spec.offline(new URL(emulator.url).origin), apiKey: API_KEY, maxRetries });
   const services = createBatchServices(api, opts.limits);
-  const config = batchConfigSchema.parse({ kind: 'batch', provider, ...opts.config });
+  const config = batchConfigSchema.parse({ kind: 'batch', provider, ...profile.ruleConfig, ...opts.config });
   const ctx = (subject: string, o: { force?: boolean } = {}): TargetContext => {
     const output = path.join(root, 'paraphrase_batch/results', `${subject}.jsonl`);
     return {
@@ -155,13 +155,16 @@ export async function createHarness(
   const known = new Set<string>();
   const h: Harness = {
     provider,
-    routes: ROUTES[provider],
-    lines: (subject, n, prompt) =>
-      provider === 'anthropic' ? anthropicRequestLines(subject, n, prompt) : requestLines(subject, n, prompt),
+    profile,
+    routes: profile.routes,
+    clientRoutes: profile.clientRoutes,
+    lines: (subject, n, prompt) => providerLines(profile, subject, n, prompt),
+    ids: (lines) => lines.map(idOf),
     async providerBatches() {
-      const stats = await emulator.stats();
-      const byStatus = provider === 'anthropic' ? stats.messageBatchesByStatus : stats.batchesByStatus;
-      return Object.values(byStatus).reduce((a, b) => a + b, 0);
+      return profile.books(await emulator.stats()).batchesHeld;
+    },
+    async books() {
+      return profile.books(await emulator.stats());
     },
     root,
     clock,

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearnedLimits, parseEnqueuedLimit, SAFETY } from '../../src/stages/batch/learned-limits.ts';
-import { estimateCost } from '../../src/stages/batch/plan.ts';
-import { readRequestFile } from '../../src/stages/batch/request-file.ts';
+import { estimateCost } from '../../src/stages/work/estimate.ts';
+import { readRequestFile } from '../../src/stages/work/request-file.ts';
 import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
 import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';

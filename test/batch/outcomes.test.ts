@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerSchema } from '../../src/stages/batch/ledger.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import type { StageOutcome } from '../../src/stages/types.ts';
-import { createHarness, expectDone, requestLines, TEST_PROVIDERS, type Harness } from './harness.ts';
+import { readAnyResult } from '../../src/providers/registry.ts';
+import { testProfile as profileOf } from '../helpers/test-providers.ts';
+import { createHarness, expectDone, idOf, requestLines, TEST_PROVIDERS, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -15,37 +17,46 @@ const failedOf = (o: StageOutcome | 'crashed' | undefined) => {
   return o.failure;
 };
 
-/** Whether a raw result line is a success, in either provider's shape. */
-const succeeded = (r: Record<string, unknown>) =>
-  (r.response as { status_code?: number } | undefined)?.status_code === 200 ||
-  (r.result as { type?: string } | undefined)?.type === 'succeeded';
+/** Whether a raw result line is a success, read by its provider's line format. */
+const succeeded = (r: Record<string, unknown>) => readAnyResult(r)?.kind === 'succeeded';
 
-/** The HTTP-like status a failed raw result line carries: OpenAI's status_code, Anthropic's error type. */
-const failureOf = (r: Record<string, unknown>) =>
-  (r.response as { status_code?: number } | null | undefined)?.status_code ??
-  (r.result as { error?: { error?: { type?: string } } } | undefined)?.error?.error?.type;
+/** What a failed raw result line says, read by its provider's line format: retryable or not, and its code. */
+const failureOf = (r: Record<string, unknown>) => {
+  const read = readAnyResult(r);
+  return read?.kind === 'errored' ? { retryable: read.retryable, code: read.code } : read?.kind;
+};
 
 describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
   it('expired: finished results are kept and only the remainder is sent again', async () => {
-    h = await createHarness({ provider });
+    const byControl = profileOf(provider).expiresBy === 'control';
+    h = await createHarness({ provider, ...(byControl ? {} : { emulator: { faults: { expireAfterFraction: 0.5 } } }) });
     const lines = h.lines('geo', 20);
     await h.writeRequests('geo', lines);
     await h.cycle(['geo']);
-    h.clock.advance(1_200); // validated after 1 s, then 50 requests/s: about half done
-    const id = (await ledgerOf('geo')).parts[0]!.batchId!;
-    const expired = await fetch(`${new URL(h.emulator.url).origin}/_emulator/batches/${id}/expire`, { method: 'POST' });
-    expect(expired.status).toBe(200);
+    if (byControl) {
+      h.clock.advance(1_200); // validated after 1 s, then 50 requests/s: about half done
+      const id = (await ledgerOf('geo')).parts[0]!.batchId!;
+      const at = `${new URL(h.emulator.url).origin}/_emulator/batches/${encodeURIComponent(id)}/expire`;
+      expect((await fetch(at, { method: 'POST' })).status).toBe(200);
+    } else {
+      // Bedrock has no expire control: its job's processing is cut at half (PartiallyCompleted).
+      h.clock.advance(60_000);
+      await h.cycle(['geo']);
+      h.emulator.setFaults({});
+    }
     const { outcomes } = await h.untilSettled(['geo']);
     expectDone(outcomes.get('geo'));
     const ledger = await ledgerOf('geo');
-    expect(ledger.parts.map((p) => p.status)).toEqual(['expired', 'completed']);
-    expect(ledger.parts[1]!.requests).toBe(20 - ledger.parts[0]!.counts!.completed);
-    expect(ledger.parts[0]!.counts!.completed).toBeGreaterThan(0);
-    const stats = await h.emulator.stats();
-    expect(stats.requestsExecuted).toBe(20);
-    expect(stats.duplicateExecutions).toBe(0);
-    expect(await h.providerBatches()).toBe(2);
-    expect((await h.results('geo')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+    expect(ledger.parts).toHaveLength(2);
+    const kept = (await ledgerOf('geo')).parts[0]!.counts!.completed;
+    expect(ledger.parts[1]!.status).toBe('completed');
+    // Gemini's expired batch has no results at all, whatever its stats said: all sent again.
+    if (h.profile.expiryKeepsResults) {
+      expect(kept).toBeGreaterThan(0);
+      expect(ledger.parts[1]!.requests).toBe(20 - kept);
+    } else expect(ledger.parts[1]!.requests).toBe(20);
+    expect(await h.books()).toMatchObject({ duplicateExecutions: 0, batchesHeld: 2 });
+    expect(h.ids(await h.results('geo'))).toEqual(h.ids(lines));
   });
 
   it('per-request 5xx are retried in a follow-up part of only those requests', async () => {
@@ -73,33 +84,30 @@ describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
     });
     await h.writeRequests('phys', h.lines('phys', 4));
     const done = expectDone((await h.untilSettled(['phys'])).outcomes.get('phys'));
-    const error = provider === 'openai' ? 'HTTP 500: .*' : '(overloaded_error|api_error): .*';
+    const error = '.+';
     expect(done.summary).toMatch(
       new RegExp(
         `3 results, 1 failed: phys-3 \\(line 3\\): ${error} \\(after 2 attempts\\) — sent again by the next build`,
       ),
     );
-    expect((await h.emulator.stats()).batchesCreated).toBe(2);
-    expect(await h.providerBatches()).toBe(2);
+    expect(await h.books()).toMatchObject({ batchesCreated: 2, batchesHeld: 2 });
     const results = await h.results('phys');
-    expect(results[2]!.custom_id).toBe('phys-3');
-    expect(failureOf(results[2]!)).toEqual(
-      provider === 'openai' ? 500 : expect.stringMatching(/overloaded_error|api_error/),
-    );
+    expect(idOf(results[2]!)).toBe('phys-3');
+    expect(failureOf(results[2]!)).toMatchObject({ retryable: true });
   });
 
   it('per-request 4xx are permanent: recorded with status and message, never retried', async () => {
     h = await createHarness({ provider, emulator: { faults: { requestErrors: { customIds4xx: ['law-3'] } } } });
     await h.writeRequests('law', h.lines('law', 5));
     const done = expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
-    const error = provider === 'openai' ? 'HTTP 400: Invalid request' : 'invalid_request_error: Invalid request';
+    const error = '.+';
     expect(done.summary).toMatch(
       new RegExp(`4 results, 1 failed: law-3 \\(line 3\\): ${error}.* — needs a change to the request`),
     );
-    expect((await h.emulator.stats()).batchesCreated).toBe(1);
+    expect((await h.books()).batchesCreated).toBe(1);
     const results = await h.results('law');
-    expect(results.map((r) => r.custom_id)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
-    expect(failureOf(results[2]!)).toBe(provider === 'openai' ? 400 : 'invalid_request_error');
+    expect(h.ids(results)).toEqual(['law-1', 'law-2', 'law-3', 'law-4', 'law-5']);
+    expect(failureOf(results[2]!)).toMatchObject({ retryable: false });
     const ledger = await ledgerOf('law');
     expect(Object.values(ledger.requestFailures)).toMatchObject([{ customId: 'law-3', permanent: true }]);
     const status = await batchStage.describe!(h.ctx('law'), h.config);
@@ -109,10 +117,7 @@ describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
     h.emulator.setFaults({});
     await h.cycle(['law'], { force: true });
     expectDone((await h.untilSettled(['law'])).outcomes.get('law'));
-    const stats = await h.emulator.stats();
-    expect(stats.batchesCreated).toBe(2);
-    expect(await h.providerBatches()).toBe(2);
-    expect(stats.requestsExecuted).toBe(6);
+    expect(await h.books()).toMatchObject({ batchesCreated: 2, batchesHeld: 2, requestsExecuted: 6 });
   });
 
   it('cancel: the next build keeps finished results and sends only what is missing', async () => {
@@ -121,6 +126,13 @@ describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
     await h.writeRequests('art', lines);
     await h.cycle(['art']);
     h.clock.advance(2_000); // validated at 1 s, ~50 done by 2 s
+    // A provider that queues a job longer first (Bedrock: 3 s): on until some are done, where counts show it.
+    const id = (await ledgerOf('art')).parts[0]!.batchId!;
+    for (let i = 0; i < 10 && !h.profile.spec.traits.countsOnlyAtEnd; i++) {
+      const remote = await h.api.retrieveBatch(id);
+      if (remote.ok && remote.value.requestCounts.completed > 0) break;
+      h.clock.advance(500);
+    }
     const cancelled = await batchStage.cancel!(h.ctx('art'), h.config);
     expect(cancelled.cancelled).toBe(1);
     h.clock.advance(5_000);
@@ -132,11 +144,8 @@ describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
     expect(finished).toBeLessThan(200);
     expect(ledger.parts[1]!.requests).toBe(200 - finished);
     expectDone((await h.untilSettled(['art'])).outcomes.get('art'));
-    const stats = await h.emulator.stats();
-    expect(stats.requestsExecuted).toBe(200);
-    expect(stats.duplicateExecutions).toBe(0);
-    expect(await h.providerBatches()).toBe(2);
-    expect((await h.results('art')).map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
+    expect(await h.books()).toMatchObject({ requestsExecuted: 200, duplicateExecutions: 0, batchesHeld: 2 });
+    expect(h.ids(await h.results('art'))).toEqual(h.ids(lines));
     // Cancelling when nothing is in flight is harmless.
     expect((await batchStage.cancel!(h.ctx('art'), h.config)).cancelled).toBe(0);
   });
@@ -149,8 +158,7 @@ describe.each(TEST_PROVIDERS)('batch outcomes (%s)', (provider) => {
     expect((await ledgerOf('med')).parts[0]!.note).toMatch(/429/);
     const { outcomes } = await h.untilSettled(['med'], { stepMs: 15_000 });
     expectDone(outcomes.get('med'));
-    expect((await h.emulator.stats()).batchesCreated).toBe(1);
-    expect(await h.providerBatches()).toBe(1);
+    expect(await h.books()).toMatchObject({ batchesCreated: 1, batchesHeld: 1 });
   });
 });
 
@@ -190,8 +198,8 @@ describe('batch outcomes', () => {
     h = await createHarness({ config: { maxRequestsPerBatch: 3 } });
     await h.writeRequests('econ', lines);
     // Room for one part of 3 requests at a time at the provider, none configured here.
-    const { estimateCost } = await import('../../src/stages/batch/plan.ts');
-    const { readRequestFile } = await import('../../src/stages/batch/request-file.ts');
+    const { estimateCost } = await import('../../src/stages/work/estimate.ts');
+    const { readRequestFile } = await import('../../src/stages/work/request-file.ts');
     const req = await readRequestFile(h.ctx('econ').inputs[0]!, h.root);
     if (!req.ok) throw new Error('bad fixture');
     const partTokens = estimateCost(req.value.entries.slice(0, 3), 0.55, {}).inputTokens;

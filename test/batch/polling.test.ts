@@ -5,7 +5,13 @@ import { createHarness, TEST_PROVIDERS, type Harness } from './harness.ts';
 let h: Harness;
 afterEach(async () => h?.close());
 
-describe.each(TEST_PROVIDERS)('polling (%s)', (provider) => {
+/**
+ * 101 batches in flight at once: above Gemini's 100 and Bedrock's 20 concurrent jobs, so checked
+ * where the provider allows it (Mistral's 101 uploads take longer than the test's minute).
+ */
+const MANY_IN_FLIGHT = TEST_PROVIDERS.filter((p) => p === 'openai' || p === 'anthropic');
+
+describe.each(MANY_IN_FLIGHT)('polling (%s)', (provider) => {
   it('polls n in-flight batches with at most ceil(n/100) list calls and no per-batch retrieve', async () => {
     h = await createHarness({ provider });
     // Just over one page of 100: two list calls, where one retrieve per batch would be 101.
@@ -16,8 +22,8 @@ describe.each(TEST_PROVIDERS)('polling (%s)', (provider) => {
     expect(await h.providerBatches()).toBe(101);
     h.clock.advance(500); // still validating: everything stays in flight
     const calls = () => ({
-      list: h.api.calls.byRoute[h.routes.list] ?? 0,
-      retrieve: h.api.calls.byRoute[h.routes.retrieve] ?? 0,
+      list: h.api.calls.byRoute[h.clientRoutes.list] ?? 0,
+      retrieve: h.api.calls.byRoute[h.clientRoutes.retrieve] ?? 0,
     });
     const before = calls();
     const out = await h.cycle(subjects);

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerSchema, isInFlight } from '../../src/stages/batch/ledger.ts';
-import { estimateCost } from '../../src/stages/batch/plan.ts';
-import { readRequestFile } from '../../src/stages/batch/request-file.ts';
+import { estimateCost } from '../../src/stages/work/estimate.ts';
+import { readRequestFile } from '../../src/stages/work/request-file.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import { createHarness, expectDone, requestLines, type Harness } from './harness.ts';

@@ -1,7 +1,8 @@
 /**
  * Every provider example runs offline end to end, as a user runs it (`build -C examples/X.config.ts
  * --offline --wait`), from a copy of the repository's examples whose imports point back at the
- * repository. (The Anthropic example has its own test, anthropic-example.test.ts, with more checks.)
+ * repository, and a second build is a no-op. (The Anthropic and Bedrock examples have their own
+ * tests, anthropic-example.test.ts and bedrock-example.test.ts, with more checks.)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,10 +40,12 @@ async function exampleRig(files: readonly string[]): Promise<{ rig: Rig; subject
 const EXAMPLES = [
   { config: 'examples/azure.config.ts', uses: ['examples/mmlu-paraphrase.ts'], merged: 'paraphrased-azure' },
   { config: 'examples/online.config.ts', uses: [], merged: 'paraphrased-online' },
+  { config: 'examples/gemini.config.ts', uses: ['examples/mmlu-paraphrase.ts'], merged: 'paraphrased-gemini' },
+  { config: 'examples/mistral.config.ts', uses: ['examples/mmlu-paraphrase.ts'], merged: 'paraphrased-mistral' },
 ];
 
 describe.each(EXAMPLES)('$config', ({ config, uses, merged }) => {
-  it('runs offline to merged records in the seed format', { timeout: 240_000 }, async () => {
+  it('runs offline to merged records in the seed format; a re-run is a no-op', { timeout: 240_000 }, async () => {
     const made = await exampleRig([config, ...uses]);
     rig = made.rig;
     const run = await rig.run(['build', '-C', config, '--offline', '--wait'], {
@@ -58,6 +61,10 @@ describe.each(EXAMPLES)('$config', ({ config, uses, merged }) => {
       expect(out).toHaveLength(source.length);
       out.forEach((m, i) => expect(m.paraphrased_analysis).toBe(standInParaphrase(source[i]!.analysis)));
     }
+    const again = await rig.run(['build', '-C', config, '--offline'], { env: { PIPELINE_EMULATOR_SPEED: '200' } });
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toMatch(/up to date/);
+    expect(again.stdout).not.toMatch(/built|submitted/);
   });
 });
 

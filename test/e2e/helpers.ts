@@ -1,6 +1,6 @@
 /**
  * End-to-end rig: the repo's own pipeline.config.ts in a temp dir (or, for another provider, the
- * same MMLU job from examples/mmlu-paraphrase.ts on that provider, writing the same paths), sources
+ * same MMLU job on that provider, writing the same paths: test/helpers/mmlu-config.ts), sources
  * from the generator, a test-owned emulator on loopback, and the real CLI in a subprocess pointed
  * at it through that provider's own environment variables.
  */
@@ -14,12 +14,18 @@ import {
 } from '../../src/emulator/index.ts';
 import { mmluConfig } from '../helpers/mmlu-config.ts';
 import { Rig, runCliAuto, type CliResult } from '../helpers/rig.ts';
+import { testProfile, type BatchProvider } from '../helpers/test-providers.ts';
+import { listAllBatches } from '../reliability/lib.ts';
 
 export const FAKE_KEY = 'sk-test-DO-NOT-LEAK-5f1c2e9a';
 
-/** The providers the provider-independent e2e tests run on (`describe.each`). */
-export const E2E_PROVIDERS = ['openai', 'anthropic'] as const;
-export type E2eProvider = (typeof E2E_PROVIDERS)[number];
+/**
+ * The providers the provider-independent e2e tests run on (`describe.each`). `startE2e` runs the
+ * job on any of BATCH_PROVIDERS; the CLI-level checks of the others run in the batch harness
+ * (test/batch, every provider) and test/reliability-fast/provider-crash.test.ts, to keep CI short.
+ */
+export const E2E_PROVIDERS = ['openai', 'anthropic'] as const satisfies readonly BatchProvider[];
+export type E2eProvider = BatchProvider;
 
 export interface E2e {
   provider: E2eProvider;
@@ -50,13 +56,16 @@ export async function startE2e(
   const rig = await Rig.create('pipeline-e2e-');
   await rig.write({ 'pipeline.config.ts': await mmluConfig(provider, batchOptions) });
   const made = await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), ...data });
-  const emulator = await startEmulator({ stateDir: rig.path('emulator-state'), speed: 200, ...emulatorOptions });
+  const emulator = await startEmulator({
+    stateDir: rig.path('emulator-state'),
+    speed: 200,
+    ...testProfile(provider).emulator,
+    ...emulatorOptions,
+  });
   const origin = new URL(emulator.url).origin;
-  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
-  const env =
-    provider === 'anthropic'
-      ? { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: origin }
-      : { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emulator.url };
+  const profile = testProfile(provider);
+  await profile.setUp(origin, FAKE_KEY);
+  const env = profile.env(origin, FAKE_KEY);
   // In the test's process unless a failpoint or another process-level hook is asked for.
   const build = (args: string[] = [], extra: NodeJS.ProcessEnv = {}) =>
     runCliAuto(['build', ...args], { cwd: rig.dir, env: { ...env, ...extra } });
@@ -65,18 +74,10 @@ export async function startE2e(
     env,
     control: `${origin}/_emulator`,
     async batchIds() {
-      const res =
-        provider === 'anthropic'
-          ? await fetch(`${origin}/v1/messages/batches?limit=1000`, {
-              headers: { 'x-api-key': FAKE_KEY, 'anthropic-version': '2023-06-01' },
-            })
-          : await fetch(`${emulator.url}/batches?limit=100`, { headers: { authorization: `Bearer ${FAKE_KEY}` } });
-      return ((await res.json()) as { data: { id: string }[] }).data.map((b) => b.id);
+      return (await listAllBatches(emulator.url, FAKE_KEY, provider)).map((b) => b.id);
     },
     async providerBatches() {
-      const stats = await emulator.stats();
-      const byStatus = provider === 'anthropic' ? stats.messageBatchesByStatus : stats.batchesByStatus;
-      return Object.values(byStatus).reduce((a, b) => a + b, 0);
+      return testProfile(provider).books(await emulator.stats()).batchesHeld;
     },
     rig,
     emulator,

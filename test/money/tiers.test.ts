@@ -10,10 +10,12 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PipelineOptions } from '../../src/config/options.ts';
 import { answer, inputTokensOf } from '../../src/emulator/anthropic/message.ts';
+import { PROVIDER_NAMES } from '../../src/providers/registry.ts';
 import { readResultLine } from '../../src/stages/result-line.ts';
 import { loadTokenizers } from '../../src/tokens/count.ts';
 import { billOf, billRequest } from '../../src/tokens/bill.ts';
 import { DEFAULT_PRICES, PRICE_TABLE, priceFor, withOverrides } from '../../src/tokens/prices.ts';
+import { baseModelName } from '../../src/tokens/price-table.ts';
 import { stalePrices } from '../../src/tokens/rule-prices.ts';
 import { toGo } from '../../src/tokens/to-go.ts';
 import { REPO, runCliAuto } from '../helpers/rig.ts';
@@ -143,7 +145,7 @@ describe('tiers, by hand', () => {
 describe('the price table', () => {
   it('names the provider, its source page and the date the rates were read, for every model', () => {
     for (const [model, entry] of Object.entries(PRICE_TABLE)) {
-      expect(['openai', 'anthropic'], model).toContain(entry.provider);
+      expect(PROVIDER_NAMES, model).toContain(entry.provider);
       expect(entry.page, model).toMatch(/^https:\/\//);
       expect(entry.readAt, model).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
       expect(Number.isFinite(Date.parse(entry.readAt)), model).toBe(true);
@@ -248,5 +250,21 @@ describe('entries read long ago', () => {
       ['gpt-4o', 181],
     ]);
     expect(later[0]).toMatchObject({ readAt: '2025-08-07', page: 'https://openai.com/api/pricing/' });
+  });
+});
+
+describe('the name a model is priced under', () => {
+  it.each([
+    ['gpt-4.1-2025-04-14', 'gpt-4.1'],
+    ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5'],
+    ['us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-sonnet-4-5'],
+    ['anthropic.claude-3-5-haiku-20241022-v1:0', 'anthropic.claude-3-5-haiku'],
+    ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0', 'amazon.nova-lite'],
+    ['mistral-large-latest', 'mistral-large'],
+    ['mistral-small-2503', 'mistral-small'],
+    ['gemini-2.5-flash', 'gemini-2.5-flash'],
+  ])('%s → %s', (model, base) => {
+    expect(baseModelName(model)).toBe(base);
+    expect(priceFor(model), model).toBeDefined();
   });
 });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { providerSpec } from '../../src/providers/registry.ts';
-import { promptTokens } from '../../src/stages/batch/request-file.ts';
+import { promptTokens } from '../../src/stages/work/request-file.ts';
 import { batchStage } from '../../src/stages/batch/stage.ts';
 import { ruleCosts } from '../../src/stages/rule-costs.ts';
 import { readSpend } from '../../src/stages/spend-log.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { readRequestFile } from '../../src/stages/batch/request-file.ts';
+import { readRequestFile } from '../../src/stages/work/request-file.ts';
 import { RequestSource } from '../../src/stages/online/request-source.ts';
 import { requestLines } from '../e2e/online-helpers.ts';
 

@@ -144,10 +144,72 @@ describe('result lines', () => {
     });
     expect(readAnyResult(geminiErr)).toMatchObject({ kind: 'errored', retryable: true, status: 429 });
     expect(readAnyResult(geminiBad)).toMatchObject({ kind: 'errored', retryable: false });
+    // A google.rpc.Status carries the canonical code, not an HTTP status, and often no name:
+    // 14 UNAVAILABLE is Google's trouble (retried), 3 INVALID_ARGUMENT the request's (reported).
+    expect(readAnyResult({ key: 'f', error: { code: 14, message: 'try later' } })).toMatchObject({
+      kind: 'errored',
+      retryable: true,
+      code: 'UNAVAILABLE',
+    });
+    const invalid = readAnyResult({ key: 'g', error: { code: 3, message: 'Request contains an invalid argument.' } });
+    expect(invalid).toMatchObject({ kind: 'errored', retryable: false, code: 'INVALID_ARGUMENT' });
+    expect(invalid).not.toHaveProperty('status');
+    // Mistral's error lines carry its own error bodies: their words, not a bare "HTTP 400".
+    const mistralBad = {
+      id: 'm',
+      custom_id: 'h',
+      response: {
+        status_code: 400,
+        body: { object: 'error', message: 'Invalid model: x', type: 'invalid_model', param: null, code: '1500' },
+      },
+      error: null,
+    };
+    expect(readAnyResult(mistralBad)).toMatchObject({
+      kind: 'errored',
+      retryable: false,
+      status: 400,
+      code: 'invalid_model',
+      message: 'Invalid model: x',
+    });
+    const unprocessable = {
+      custom_id: 'i',
+      response: {
+        status_code: 422,
+        body: { detail: [{ type: 'extra_forbidden', loc: ['body', 'foo'], msg: 'Extra inputs are not permitted' }] },
+      },
+      error: null,
+    };
+    expect(readAnyResult(unprocessable)).toMatchObject({ message: 'Extra inputs are not permitted (body.foo)' });
     // An Anthropic line is not an OpenAI "missing" answer, nor the reverse.
     expect(readAnyResult({ custom_id: 'x', result: { type: 'expired' } })).toMatchObject({ kind: 'expired' });
     expect(readAnyResult({ custom_id: 'x', response: null, error: null })).toMatchObject({ kind: 'missing' });
     expect(readAnyResult({ custom_id: 'x' })).toBeUndefined();
+  });
+
+  it('Gemini: a row is a google.rpc.Status: its numeric code is named, the transient ones retried, no HTTP status made up', () => {
+    const row = (code: number) => readAnyResult({ key: 'r', error: { code, message: 'm' } });
+    for (const [code, name] of [
+      [8, 'RESOURCE_EXHAUSTED'],
+      [14, 'UNAVAILABLE'],
+      [4, 'DEADLINE_EXCEEDED'],
+      [13, 'INTERNAL'],
+      [10, 'ABORTED'],
+    ] as const) {
+      expect(row(code), name).toMatchObject({ kind: 'errored', code: name, retryable: true });
+      expect(row(code)).not.toHaveProperty('status');
+    }
+    for (const [code, name] of [
+      [3, 'INVALID_ARGUMENT'],
+      [7, 'PERMISSION_DENIED'],
+      [5, 'NOT_FOUND'],
+    ] as const)
+      expect(row(code), name).toMatchObject({ kind: 'errored', code: name, retryable: false });
+    // Google's HTTP envelope (code: the HTTP status, status: the name) reads as it did.
+    expect(readAnyResult({ key: 'r', error: { code: 503, message: 'm', status: 'UNAVAILABLE' } })).toMatchObject({
+      code: 'UNAVAILABLE',
+      status: 503,
+      retryable: true,
+    });
   });
 
   it('Gemini: a blocked prompt or a safety stop is a refusal, MAX_TOKENS a cut reply', () => {

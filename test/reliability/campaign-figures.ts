@@ -3,15 +3,15 @@
  * figures every such row reports, how one CLI run is counted, the provider's books and merged rows
  * of a finished job, and small helpers around the emulator and the job's config.
  */
-import { estimateCost } from '../../src/stages/batch/plan.ts';
-import { loadTokenizersForRequests, readRequestFile } from '../../src/stages/batch/request-file.ts';
+import { estimateCost } from '../../src/stages/work/estimate.ts';
+import { loadTokenizersForRequests, readRequestFile } from '../../src/stages/work/request-file.ts';
 import { DEFAULT_PRICES } from '../../src/tokens/prices.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import {
   booksOf,
   compareRows,
   FAKE_KEY,
-  listAllBatches,
+  listOpenAiBatches,
   mergedFiles,
   recordedBatches,
   repoConfig,
@@ -93,7 +93,7 @@ export interface ListedBatch extends RemoteBatchRow {
 }
 
 export async function listed(emu: RunningEmulator): Promise<ListedBatch[]> {
-  return (await listAllBatches(emu.url)) as ListedBatch[];
+  return (await listOpenAiBatches(emu.url)) as ListedBatch[];
 }
 
 /** The repo's config with extra options for the batch rule (they come last, so they win). */

@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { testProfile } from '../helpers/test-providers.ts';
 import {
   booksOf,
+  buildUntilDone,
   compareRows,
   emulatorFor,
   envFor,
@@ -78,7 +80,7 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
     f.rounds += 1;
     const job = await makeJob(opts.spec, 'pipeline-rel-crash-');
     const speed = opts.emulatorSpeed ?? 20;
-    let emu: RunningEmulator | undefined = opts.offline ? undefined : await emulatorFor(job, { speed });
+    let emu: RunningEmulator | undefined = opts.offline ? undefined : await emulatorFor(job, { speed }, provider);
     try {
       const env = opts.offline
         ? { OPENAI_API_KEY: 'unused-offline', PIPELINE_EMULATOR_SPEED: String(speed) }
@@ -117,7 +119,8 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
       const books: Books = await booksOf(emu!, job, provider);
       if (opts.offline) {
         // Stats deltas die with a SIGKILLed process: count from the emulator's durable execution log.
-        const log = await executionLogDuplicates(path.join(job.rig.path(ROOT), '.pipeline', 'emulator'));
+        const stateDir = path.join(job.rig.path(ROOT), '.pipeline', 'emulator');
+        const log = await executionLogDuplicates(testProfile(provider).ledgerDir(stateDir));
         books.duplicateExecutions = log.duplicates;
         books.duplicates = books.orphanBatches + books.intentDuplicates + log.duplicates;
       }
@@ -141,4 +144,91 @@ export async function crashCampaign(opts: CrashOptions): Promise<CrashFigures> {
     }
   }
   return f;
+}
+
+export interface PointsFigures extends CrashFigures {
+  /** The failpoints the build was killed at, in order (a point the run never reached is skipped). */
+  killedAt: string[];
+}
+
+/**
+ * The CI subset of the crash campaign: one fresh job, the build SIGKILLed at each of `points` in
+ * turn (a run that does not reach its point exits 75 and is run again, at most `tries` times),
+ * then run to the end; the same books and rows as a campaign round.
+ */
+export async function killAtPoints(opts: {
+  spec: JobSpec;
+  points: readonly string[];
+  reference: Map<string, string | undefined>;
+  tries?: number;
+  emulatorSpeed?: number;
+}): Promise<PointsFigures> {
+  const provider = opts.spec.provider ?? 'openai';
+  const job = await makeJob(opts.spec, 'pipeline-rel-points-');
+  const emu = await emulatorFor(job, { speed: opts.emulatorSpeed ?? 20 }, provider);
+  const f: PointsFigures = {
+    ...emptyFigures(),
+    killedAt: [],
+  };
+  try {
+    const env = envFor(emu, {}, provider);
+    for (const point of opts.points) {
+      for (let i = 0; i < (opts.tries ?? 6); i++) {
+        const r = await runCliKillable(['build'], job.rig.dir, { ...env, PIPELINE_FAILPOINT: point });
+        f.runs += 1;
+        if (r.killed) {
+          f.kills += 1;
+          f.failpointKills += 1;
+          f.killedAt.push(point);
+          break;
+        }
+        if (r.code !== 0 && r.code !== 75)
+          f.unexpected.push(`${point}: exit ${String(r.code)}\n${r.stdout}\n${r.stderr}`);
+        if (r.code === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const done = await buildUntilDone(job.rig.dir, env);
+    f.runs += done.runs;
+    const books = await booksOf(emu, job, provider);
+    const rows = compareRows(opts.reference, await mergedFiles(job));
+    Object.assign(f, {
+      rounds: 1,
+      duplicates: books.duplicates,
+      orphanBatches: books.orphanBatches,
+      intentDuplicates: books.intentDuplicates,
+      duplicateExecutions: books.duplicateExecutions,
+      batchesCreated: books.batchesCreated,
+      batchesRecorded: books.batchesRecorded,
+      rowsExpected: rows.expected,
+      rowsLost: rows.lost,
+      rowsWrong: rows.wrong,
+      allIdentical: rows.identical,
+    });
+  } finally {
+    await emu.close();
+    await job.dispose();
+  }
+  return f;
+}
+
+function emptyFigures(): CrashFigures {
+  return {
+    kills: 0,
+    randomKills: 0,
+    failpointKills: 0,
+    rounds: 0,
+    runs: 0,
+    duplicates: 0,
+    orphanBatches: 0,
+    intentDuplicates: 0,
+    duplicateExecutions: 0,
+    batchesCreated: 0,
+    batchesRecorded: 0,
+    rowsExpected: 0,
+    rowsLost: 0,
+    rowsWrong: 0,
+    allIdentical: true,
+    unexpected: [],
+  };
 }

@@ -5,7 +5,9 @@
  * CLI re-run until the job is done. Then the same figures as the crash campaign, plus how many
  * runs and API calls it took (retries must stay bounded).
  */
+import path from 'node:path';
 import type { FaultOptions } from '../../src/emulator/index.ts';
+import { testProfile } from '../helpers/test-providers.ts';
 import {
   booksOf,
   compareRows,
@@ -15,6 +17,7 @@ import {
   makeJob,
   mergedFiles,
   prng,
+  recordedBatches,
   runCliUnkilled,
   type JobSpec,
   type OutcomeFigures,
@@ -45,6 +48,8 @@ export interface FaultFigures extends OutcomeFigures {
   expiriesForced: number;
   tokenLimitFailures: number;
   maxExecutionsPerRequest: number;
+  /** Creates whose answer was lost, found again: parts adopted (by intent or custom ids), or creates answered again by their idempotency token. */
+  lostCreatesFound: number;
   identical: boolean;
   finished: boolean;
   ms: number;
@@ -56,12 +61,17 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
   const started = Date.now();
   const random = prng(opts.seed);
   const job = await makeJob(opts.spec, 'pipeline-rel-faults-');
-  const emu = await emulatorFor(job, {
-    speed: opts.emulatorSpeed ?? 20,
-    seed: opts.seed,
-    faults: opts.faults,
-    ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}),
-  });
+  const provider = opts.spec.provider ?? 'openai';
+  const emu = await emulatorFor(
+    job,
+    {
+      speed: opts.emulatorSpeed ?? 20,
+      seed: opts.seed,
+      faults: opts.faults,
+      ...(opts.enqueuedTokenLimit ? { enqueuedTokenLimit: opts.enqueuedTokenLimit } : {}),
+    },
+    provider,
+  );
   const f: FaultFigures = {
     runs: 0,
     exits: {},
@@ -69,6 +79,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     expiriesForced: 0,
     tokenLimitFailures: 0,
     maxExecutionsPerRequest: 0,
+    lostCreatesFound: 0,
     duplicates: 0,
     orphanBatches: 0,
     duplicateExecutions: 0,
@@ -82,7 +93,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
     ms: 0,
     unexpected: [],
   };
-  const provider = opts.spec.provider ?? 'openai';
+  let last = '';
   const env = envFor(emu, opts.timeoutMs ? { PIPELINE_API_TIMEOUT_MS: String(opts.timeoutMs) } : {}, provider);
   try {
     while (Date.now() - started < opts.deadlineMs) {
@@ -91,6 +102,7 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
         faults.http = [{ status: 429, count: opts.burst429, retryAfterSeconds: 1 }, ...(faults.http ?? [])];
       emu.setFaults(faults);
       const r = await runCliUnkilled(['build'], job.rig.dir, env);
+      last = r.stdout;
       f.runs += 1;
       f.exits[String(r.code)] = (f.exits[String(r.code)] ?? 0) + 1;
       if (r.code === 0) {
@@ -108,19 +120,24 @@ export async function faultCampaign(opts: FaultRunOptions): Promise<FaultFigures
         );
         const victim = running[Math.floor(random() * running.length)];
         if (victim) {
-          await fetch(emu.url.replace(/\/v1$/, `/_emulator/batches/${victim.id}/expire`), { method: 'POST' });
-          f.expiriesForced += 1;
+          const at = `${new URL(emu.url).origin}/_emulator/batches/${encodeURIComponent(victim.id)}/expire`;
+          if ((await fetch(at, { method: 'POST' })).ok) f.expiriesForced += 1;
         }
       }
       opts.log?.(`  run ${f.runs}: exit ${String(r.code)} (${r.ms} ms)`);
     }
+    // What the last build said, for a job that did not finish in time (what it was waiting for).
+    if (!f.finished) f.unexpected.push(`not finished; the last build said:\n${last.slice(-1500)}`);
     emu.setFaults({});
     const stats = await emu.stats();
     f.apiCalls = Object.values(stats.routeCalls).reduce((a, b) => a + b, 0);
     const remote = await listAllBatches(emu.url, undefined, provider);
     f.tokenLimitFailures = remote.filter((b) => b.status === 'failed').length;
-    f.maxExecutionsPerRequest = await maxExecutions(job.rig.path('.emulator-state/executions.log'));
+    const ledger = testProfile(provider).ledgerDir(job.rig.path('.emulator-state'));
+    f.maxExecutionsPerRequest = await maxExecutions(path.join(ledger, 'executions.log'));
     const books = await booksOf(emu, job, provider);
+    const adopted = (await recordedBatches(job)).parts.filter((p) => p.adopted).length;
+    f.lostCreatesFound = adopted + (stats.aws?.idempotentReplays ?? 0);
     const rows = compareRows(opts.reference, await mergedFiles(job));
     Object.assign(f, {
       duplicates: books.duplicates,

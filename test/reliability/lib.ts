@@ -17,6 +17,7 @@ import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.ts';
 import { providerSpec } from '../../src/providers/registry.ts';
 import { mmluConfig, type ConfigProvider } from '../helpers/mmlu-config.ts';
+import { ALL_FAILPOINTS, testProfile } from '../helpers/test-providers.ts';
 import { createBatchServices } from '../../src/stages/batch/services.ts';
 import { REPO, Rig, runCli, runCliAuto, type CliResult } from '../helpers/rig.ts';
 import { mulberry32 } from '../../src/util/prng.ts';
@@ -59,19 +60,30 @@ export async function repoConfig(): Promise<string> {
   return text.replace("'./src/config/define.ts'", JSON.stringify(path.join(REPO, 'src/config/define.ts')));
 }
 
-export function emulatorFor(job: Job, opts: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
-  return startEmulator({ stateDir: job.rig.path('.emulator-state'), speed: 50, ...opts });
+/** The job's emulator, with what its provider's account needs (Bedrock: a lowered minimum, its bucket). */
+export async function emulatorFor(
+  job: Job,
+  opts: Partial<EmulatorOptions> = {},
+  provider: ConfigProvider = 'openai',
+): Promise<RunningEmulator> {
+  const profile = testProfile(provider);
+  const emu = await startEmulator({
+    stateDir: job.rig.path('.emulator-state'),
+    speed: 50,
+    ...profile.emulator,
+    ...opts,
+  });
+  await profile.setUp(new URL(emu.url).origin, FAKE_KEY);
+  return emu;
 }
 
+/** The environment that points the CLI at the emulator, through the provider's own variables. */
 export function envFor(
   emu: RunningEmulator,
   extra: NodeJS.ProcessEnv = {},
   provider: ConfigProvider = 'openai',
 ): NodeJS.ProcessEnv {
-  // The Anthropic SDK appends /v1/messages/batches to the server's origin.
-  return provider === 'anthropic'
-    ? { ANTHROPIC_API_KEY: FAKE_KEY, ANTHROPIC_BASE_URL: new URL(emu.url).origin, ...extra }
-    : { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: emu.url, ...extra };
+  return { ...testProfile(provider).env(new URL(emu.url).origin, FAKE_KEY), ...extra };
 }
 
 export interface Attempt extends CliResult {
@@ -198,12 +210,8 @@ export interface RemoteBatchRow {
   request_counts?: { total: number; completed: number; failed: number };
 }
 
-export async function listAllBatches(
-  url: string,
-  key = FAKE_KEY,
-  provider: ConfigProvider = 'openai',
-): Promise<RemoteBatchRow[]> {
-  if (provider === 'anthropic') return listAllMessageBatches(new URL(url).origin, key);
+/** OpenAI's batch list as the emulator serves it, every field (the hole campaigns read its file ids). */
+export async function listOpenAiBatches(url: string, key = FAKE_KEY): Promise<RemoteBatchRow[]> {
   const all: RemoteBatchRow[] = [];
   let after: string | undefined;
   for (;;) {
@@ -218,36 +226,25 @@ export async function listAllBatches(
   }
 }
 
-/** Anthropic's message batches in the same rows (no metadata: extra creates for one intent show as orphans). */
-async function listAllMessageBatches(origin: string, key: string): Promise<RemoteBatchRow[]> {
+/** Every batch the provider holds, through its own batch transport (the SDK its spec loads), all pages. */
+export async function listAllBatches(
+  url: string,
+  key = FAKE_KEY,
+  provider: ConfigProvider = 'openai',
+): Promise<RemoteBatchRow[]> {
+  const spec = providerSpec(provider);
+  const api = await spec.batch({ ...spec.offline(new URL(url).origin), apiKey: key, maxRetries: 2 });
   const all: RemoteBatchRow[] = [];
   let after: string | undefined;
-  for (;;) {
-    const res = await fetch(`${origin}/v1/messages/batches?limit=1000${after ? `&after_id=${after}` : ''}`, {
-      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
-    });
-    if (!res.ok) throw new Error(`list message batches: HTTP ${res.status}`);
-    const page = (await res.json()) as {
-      data: { id: string; processing_status: string; request_counts: Record<string, number> }[];
-      has_more: boolean;
-    };
-    for (const b of page.data) {
-      const c = b.request_counts;
-      const total = Object.values(c).reduce((a, n) => a + n, 0);
-      all.push({
-        id: b.id,
-        status: b.processing_status,
-        metadata: null,
-        request_counts: {
-          total,
-          completed: c.succeeded ?? 0,
-          failed: total - (c.processing ?? 0) - (c.succeeded ?? 0),
-        },
-      });
-    }
-    if (!page.has_more || page.data.length === 0) return all;
-    after = page.data.at(-1)!.id;
+  for (let page = 0; page < 1000; page++) {
+    const got = await api.listBatches({ limit: 100, ...(after ? { after } : {}) });
+    if (!got.ok) throw new Error(`list batches: ${got.error.message}`);
+    for (const b of got.value.data)
+      all.push({ id: b.id, status: b.status, metadata: b.metadata, request_counts: b.requestCounts });
+    after = got.value.next;
+    if (!after || got.value.data.length === 0) return all;
   }
+  return all;
 }
 
 interface MarkerPart {
@@ -311,7 +308,7 @@ export interface Books {
 }
 
 export async function booksOf(emu: RunningEmulator, job: Job, provider: ConfigProvider = 'openai'): Promise<Books> {
-  const stats = await emu.stats();
+  const stats = testProfile(provider).books(await emu.stats());
   const remote = await listAllBatches(emu.url, FAKE_KEY, provider);
   const { ids } = await recordedBatches(job);
   const orphans = remote.filter((b) => !ids.has(b.id)).length;
@@ -339,7 +336,7 @@ export async function booksOf(emu: RunningEmulator, job: Job, provider: ConfigPr
  */
 export async function referenceRun(spec: JobSpec): Promise<Map<string, string | undefined>> {
   const job = await makeJob(spec, 'pipeline-rel-ref-');
-  const emu = await emulatorFor(job, { speed: 1000 });
+  const emu = await emulatorFor(job, { speed: 1000 }, spec.provider);
   try {
     const provider = providerSpec(spec.provider ?? 'openai');
     const api = await provider.batch({ ...provider.offline(new URL(emu.url).origin), apiKey: FAKE_KEY });
@@ -365,24 +362,11 @@ export async function referenceRun(spec: JobSpec): Promise<Map<string, string | 
 /** Deterministic PRNG for campaign choices. */
 export const prng = mulberry32;
 
-export const FAILPOINTS = [
-  'after-intent',
-  'during-upload',
-  'after-upload',
-  'after-creating',
-  'after-create',
-  'during-download',
-  'after-download',
-  'before-commit:requests',
-  'before-commit:batch',
-  'before-commit:merge',
-] as const;
+export const FAILPOINTS = ALL_FAILPOINTS;
 
-/** The failpoints a provider's protocol has: Anthropic takes requests inline, so it has no upload steps. */
+/** The failpoints a provider's protocol has: a provider taking the job's parts inline has no upload steps. */
 export function failpointsOf(provider: ConfigProvider = 'openai'): readonly string[] {
-  return provider === 'anthropic'
-    ? FAILPOINTS.filter((p) => p !== 'during-upload' && p !== 'after-upload')
-    : FAILPOINTS;
+  return testProfile(provider).failpoints;
 }
 
 /** Request bodies that succeeded more than once, from an emulator state dir's execution log. */

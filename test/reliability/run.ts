@@ -5,11 +5,15 @@
  *
  *   RELIABILITY_KILLS=N (default 200) total SIGKILLs over the two crash scenarios.
  *   RELIABILITY_ANTHROPIC_KILLS=N (default half of RELIABILITY_KILLS) the same on Anthropic.
+ *   RELIABILITY_PROVIDER_KILLS=N (default a fifth of RELIABILITY_KILLS) the same on each of Gemini,
+ *     Mistral and Bedrock.
  *   RELIABILITY_ONLY=name[,name…] (or the names as arguments) runs only those scenarios:
- *     crash, faults, crash-anthropic, faults-anthropic, bad-input, concurrency, secrets,
- *     lost-results, global-limits, endless-expiry, queue-limit, lagging-lists, lock-races,
- *     online-crash; `holes` = lost-results to lock-races; `anthropic` = crash-anthropic and
- *     faults-anthropic. A subset writes its report to a temp file (printed), never to docs/RELIABILITY.md.
+ *     crash, faults, crash-anthropic, faults-anthropic, crash-gemini, faults-gemini,
+ *     crash-mistral, faults-mistral, crash-bedrock, faults-bedrock, bad-input, concurrency,
+ *     secrets, lost-results, global-limits, endless-expiry, queue-limit, lagging-lists,
+ *     lock-races, online-crash; `holes` = lost-results to lock-races; `anthropic` (or `gemini`,
+ *     `mistral`, `bedrock`) = that provider's crash and faults. A subset writes its report to a
+ *     temp file (printed), never to docs/RELIABILITY.md.
  *
  *   RELIABILITY_ONLY=holes npx tsx test/reliability/run.ts
  *   npx tsx test/reliability/run.ts lost-results endless-expiry
@@ -20,6 +24,8 @@ import path from 'node:path';
 import { acceptedCase, damageCases, fuzzSources, SOURCE_CASES, sourceCase, type CaseOutcome } from './badinput.ts';
 import { concurrencyTrial, type ConcurrencyCase } from './concurrency.ts';
 import { crashCampaign, type CrashFigures } from './crash.ts';
+import type { FaultOptions } from '../../src/emulator/index.ts';
+import { providerSpec } from '../../src/providers/registry.ts';
 import { faultCampaign, type FaultFigures } from './faults.ts';
 import {
   combined,
@@ -33,7 +39,8 @@ import { hours, laggingListsCampaign } from './lagging-lists.ts';
 import { lockRaceCampaign } from './lock-races.ts';
 import { queueLimitCampaign } from './queue-limit.ts';
 import { REPO } from '../helpers/rig.ts';
-import { referenceRun, type JobSpec } from './lib.ts';
+import { failpointsOf, referenceRun, type JobSpec } from './lib.ts';
+import type { BatchProvider } from '../helpers/test-providers.ts';
 import { secretsCheck } from './secrets.ts';
 import { onlineCrashCampaign } from './online-crash.ts';
 import { structuredCampaign } from './structured.ts';
@@ -57,6 +64,7 @@ const log = (line: string) =>
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
 const totalKills = Number(process.env.RELIABILITY_KILLS ?? 200);
 const anthropicKills = Number(process.env.RELIABILITY_ANTHROPIC_KILLS ?? Math.round(totalKills / 2));
+const providerKills = Number(process.env.RELIABILITY_PROVIDER_KILLS ?? Math.round(totalKills / 5));
 /**
  * The fault row's wall-clock bound (RELIABILITY_FAULT_MINUTES scales it down to check the harness).
  * 25 min: with 30% 5xx on create, a build whose last create got a 5xx leaves that part unconfirmable
@@ -107,27 +115,50 @@ function crashRow(name: string, what: string, f: CrashFigures): Row {
   };
 }
 
-function faultRow(f: FaultFigures, provider: 'openai' | 'anthropic' = 'openai'): Row {
+const PROVIDER_NOTES: Record<BatchProvider, string> = {
+  openai: '',
+  anthropic: 'on Anthropic (Message Batches routes of the same emulator, @anthropic-ai/sdk)',
+  gemini:
+    "on Gemini Batch Mode (its routes of the same emulator, @google/genai and REST; parts as JSONL files through the Files API, a lost create found by the intent in the batch's display name)",
+  mistral:
+    "on Mistral batch (its routes of the same emulator, @mistralai/mistralai; a lost create found by the intent in the job's metadata)",
+  bedrock:
+    "on AWS Bedrock batch inference (the emulator's S3 and Bedrock, @aws-sdk/client-bedrock and client-s3; a lost create answered again by its clientRequestToken)",
+};
+const providerNote = (provider: BatchProvider) => PROVIDER_NOTES[provider];
+
+function faultRow(f: FaultFigures, provider: BatchProvider = 'openai'): Row {
   return {
-    scenario: provider === 'anthropic' ? 'faults (anthropic)' : 'faults',
-    what:
-      provider === 'anthropic'
-        ? `hostile emulator ${ANTHROPIC_NOTE}: 30% 5xx (500/529 overloaded/503) on every Message Batches route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), 10% of creates taking effect with their answer lost (adopted only once proven by custom ids), 20% of requests errored once (overloaded_error / api_error), random forced expiries`
-        : 'hostile emulator: 30% 5xx (500/502/503) on every API route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), "Cannot find file" for 1 s after upload, 20% of request lines failing once with 500, random forced expiries, an enqueued-token limit of 60,000 tokens',
+    scenario: provider === 'openai' ? 'faults' : `faults (${provider})`,
+    what: FAULT_WHAT[provider],
     trials: f.runs,
     duplicates: f.duplicates,
     lost: f.rowsLost,
     wrong: f.rowsWrong + (f.identical ? 0 : 1),
-    unclear: f.unexpected.length + (f.finished ? 0 : 1),
+    // An unfinished run's last output is in `unexpected`: it counts once.
+    unclear: f.unexpected.length + (f.finished || f.unexpected.length > 0 ? 0 : 1),
     notes: [
       `${f.finished ? 'finished' : 'DID NOT FINISH'} after ${f.runs} runs in ${(f.ms / 1000).toFixed(0)} s (exit codes ${JSON.stringify(f.exits)}); ${f.apiCalls} API calls (${(f.apiCalls / f.runs).toFixed(1)} per run)`,
       `forced expiries ${f.expiriesForced}; batches failed by the token limit ${f.tokenLimitFailures}; most executions of one request body ${f.maxExecutionsPerRequest} (maxAttempts 3)`,
-      `batches created ${f.batchesCreated}, recorded ${f.batchesRecorded} (orphans ${f.orphanBatches}); request bodies executed twice ${f.duplicateExecutions}`,
+      `batches created ${f.batchesCreated}, recorded ${f.batchesRecorded} (orphans ${f.orphanBatches}); request bodies executed twice ${f.duplicateExecutions}${provider === 'openai' ? '' : `; creates whose answer was lost found again ${f.lostCreatesFound} (${providerSpec(provider).traits.findsLostCreates === 'idempotent' ? 'answered again by their token' : 'adopted'})`}`,
       `${f.rowsExpected} rows expected; byte-identical to the fault-free run: ${f.identical ? 'yes' : 'NO'}`,
       ...f.unexpected.map((u) => `unexpected exit: ${u.slice(0, 400)}`),
     ],
   };
 }
+
+/** The same hostility on the providers added with the provider seam: their own error statuses, the lost create each finds its own way. */
+const SEAM_FAULTS =
+  '10% 500 and 10% 503 on every route of the flavour, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), 10% of creates taking effect with their answer lost, 20% of requests failing once with a transient error';
+
+const FAULT_WHAT: Record<BatchProvider, string> = {
+  openai:
+    'hostile emulator: 30% 5xx (500/502/503) on every API route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), "Cannot find file" for 1 s after upload, 20% of request lines failing once with 500, random forced expiries, an enqueued-token limit of 60,000 tokens',
+  anthropic: `hostile emulator ${providerNote('anthropic')}: 30% 5xx (500/529 overloaded/503) on every Message Batches route, a burst of 429s with retry-after before each run, 5% dropped connections, 5% replies slower (2.5 s) than the client timeout (PIPELINE_API_TIMEOUT_MS=1000), 10% of creates taking effect with their answer lost (adopted only once proven by custom ids), 20% of requests errored once (overloaded_error / api_error), random forced expiries`,
+  gemini: `hostile emulator ${providerNote('gemini')}: ${SEAM_FAULTS} (rows answered with a google.rpc.Status of INTERNAL or UNAVAILABLE; a lost create found again by the intent its display name carries), random forced expiries (Gemini's EXPIRED keeps no results: every request of the batch is sent again)`,
+  mistral: `hostile emulator ${providerNote('mistral')}: ${SEAM_FAULTS} (error-file lines of 500/503; a lost create found again by the intent in its metadata), random forced expiries (TIMEOUT_EXCEEDED, what ran kept)`,
+  bedrock: `hostile emulator ${providerNote('bedrock')}: ${SEAM_FAULTS.replace('every route of the flavour', 'every Bedrock and S3 route')} (records answered with an error; a lost create sent again with the same clientRequestToken, which answers the job it made), every job cut at half its records (PartiallyCompleted: what ran kept, the rest sent again in a job of its own; Bedrock has no expire control)`,
+};
 
 function caseRow(scenario: string, what: string, outcomes: CaseOutcome[]): Row {
   const bad = outcomes.filter((o) => !o.ok);
@@ -150,33 +181,39 @@ function caseRow(scenario: string, what: string, outcomes: CaseOutcome[]): Row {
  * Anthropic (Message Batches): requests inline in create, so no upload failpoints; no batch
  * metadata, so a create whose answer a kill cut off is found by size and time and adopted only
  * once its results prove it by custom ids — what these rows exercise. Orphans count any extra
- * create (there is no intent in metadata to count duplicates by).
+ * create (there is no intent in metadata to count duplicates by). Gemini keeps the intent in the
+ * batch's display name, Mistral in its metadata; Bedrock's create takes it as its idempotency
+ * token (each spec's `findsLostCreates`).
  */
-const ANTHROPIC_NOTE = 'on Anthropic (Message Batches routes of the same emulator, @anthropic-ai/sdk)';
+const SEEDS: Record<BatchProvider, { crash: number; offline: number; faults: number }> = {
+  openai: { crash: 101, offline: 202, faults: 5 },
+  anthropic: { crash: 303, offline: 404, faults: 6 },
+  gemini: { crash: 505, offline: 606, faults: 7 },
+  mistral: { crash: 707, offline: 808, faults: 8 },
+  bedrock: { crash: 909, offline: 1010, faults: 9 },
+};
 
-async function crashes(provider: 'openai' | 'anthropic' = 'openai'): Promise<void> {
+async function crashes(provider: BatchProvider = 'openai'): Promise<void> {
   const spec: JobSpec = { ...CRASH_SPEC, provider };
-  const kills = provider === 'anthropic' ? anthropicKills : totalKills;
-  const suffix = provider === 'anthropic' ? ' (anthropic)' : '';
+  const kills = provider === 'openai' ? totalKills : provider === 'anthropic' ? anthropicKills : providerKills;
+  const suffix = provider === 'openai' ? '' : ` (${provider})`;
   const reference = await referenceRun(spec);
   const offlineKills = Math.round(kills * 0.25);
   log(`crash${suffix} (test-owned emulator): ${kills - offlineKills} kills`);
   const online = await crashCampaign({
     spec,
     kills: kills - offlineKills,
-    seed: provider === 'anthropic' ? 303 : 101,
+    seed: SEEDS[provider].crash,
     reference,
     failpointShare: 0.3,
-    log: (l) => l.startsWith('round') && log(`crash: ${l}`),
+    log: (l) => l.startsWith('round') && log(`crash${suffix}: ${l}`),
   });
-  const points =
-    provider === 'anthropic'
-      ? 'after-intent, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}; no upload steps'
-      : 'after-intent, after-upload, after-creating, after-create, during-download, after-download, before-commit:{requests,batch,merge}';
+  const all = failpointsOf(provider);
+  const points = `${all.filter((p) => !p.startsWith('before-commit')).join(', ')}, before-commit:{requests,batch,merge}${all.includes('after-upload') ? '' : '; no upload steps'}`;
   rows.push(
     crashRow(
       `crash${suffix}`,
-      `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${points}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job${provider === 'anthropic' ? `; ${ANTHROPIC_NOTE}` : ''}`,
+      `SIGKILL of the build's process group at a random time (150–2500 ms after start) or at a random failpoint (${points}), re-run after each; emulator owned by the harness (survives the kills); ${CRASH_SPEC.subjects} subjects × ${CRASH_SPEC.records} records per job${provider === 'openai' ? '' : `; ${providerNote(provider)}`}`,
       online,
     ),
   );
@@ -184,7 +221,7 @@ async function crashes(provider: 'openai' | 'anthropic' = 'openai'): Promise<voi
   const offline = await crashCampaign({
     spec,
     kills: offlineKills,
-    seed: provider === 'anthropic' ? 404 : 202,
+    seed: SEEDS[provider].offline,
     reference,
     offline: true,
     failpointShare: 0.3,
@@ -193,46 +230,77 @@ async function crashes(provider: 'openai' | 'anthropic' = 'openai'): Promise<voi
   rows.push(
     crashRow(
       `crash --offline${suffix}`,
-      'the same with `build --offline`: the emulator runs inside the killed process, so it dies mid-request too; books counted from its durable state (batch list, executions.log)',
+      "the same with `build --offline`: the emulator runs inside the killed process, so it dies mid-request too; books counted from its durable state (batch list, the flavour's executions.log)",
       offline,
     ),
   );
 }
 
-async function faults(provider: 'openai' | 'anthropic' = 'openai'): Promise<void> {
+async function faults(provider: BatchProvider = 'openai'): Promise<void> {
   const spec: JobSpec = { ...FAULT_SPEC, provider };
   const reference = await referenceRun(spec);
-  log(`faults${provider === 'anthropic' ? ' (anthropic)' : ''}: hostile run`);
-  const anthropic = provider === 'anthropic';
+  const suffix = provider === 'openai' ? '' : ` (${provider})`;
+  log(`faults${suffix}: hostile run`);
   const f = await faultCampaign({
     spec,
     reference,
-    seed: anthropic ? 6 : 5,
+    seed: SEEDS[provider].faults,
     deadlineMs: faultMinutes * 60_000,
     timeoutMs: 1000,
     burst429: 3,
     expireChance: 0.3,
     emulatorSpeed: 2,
-    // Anthropic has no enqueued-token limit of this kind, no uploads, and answers overload with 529.
-    ...(anthropic ? {} : { enqueuedTokenLimit: 60_000 }),
-    faults: {
-      http: [
-        { status: 500, rate: 0.1 },
-        { status: anthropic ? 529 : 502, rate: 0.1 },
-        { status: 503, rate: 0.1 },
-      ],
-      dropRate: 0.05,
-      slowMs: 2500,
-      slowRate: 0.05,
-      // Per request: 5xx lines on OpenAI, errored results of type overloaded_error / api_error on Anthropic.
-      requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
-      ...(anthropic ? { lostReplyRate: 0.1, lostReplyRoutes: ['POST /v1/messages/batches'] } : {}),
-      ...(anthropic ? {} : { fileNotFoundAfterUploadMs: 1000 }),
-    },
-    log: (l) => log(`faults${anthropic ? ' (anthropic)' : ''}: ${l}`),
+    ...(provider === 'openai' ? { enqueuedTokenLimit: 60_000 } : {}),
+    faults: FAULTS[provider],
+    log: (l) => log(`faults${suffix}: ${l}`),
   });
   rows.push(faultRow(f, provider));
 }
+
+/** Per provider: OpenAI's enqueued-token limit and "Cannot find file", Anthropic's 529 overload, the lost creates each finds its own way. */
+const SEAM_FAULT_OPTIONS = (create: string): FaultOptions => ({
+  http: [
+    { status: 500, rate: 0.1 },
+    { status: 503, rate: 0.1 },
+  ],
+  dropRate: 0.05,
+  slowMs: 2500,
+  slowRate: 0.05,
+  requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
+  lostReplyRate: 0.1,
+  lostReplyRoutes: [create],
+});
+const FAULTS: Record<BatchProvider, FaultOptions> = {
+  openai: {
+    http: [
+      { status: 500, rate: 0.1 },
+      { status: 502, rate: 0.1 },
+      { status: 503, rate: 0.1 },
+    ],
+    dropRate: 0.05,
+    slowMs: 2500,
+    slowRate: 0.05,
+    requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
+    fileNotFoundAfterUploadMs: 1000,
+  },
+  anthropic: {
+    http: [
+      { status: 500, rate: 0.1 },
+      { status: 529, rate: 0.1 },
+      { status: 503, rate: 0.1 },
+    ],
+    dropRate: 0.05,
+    slowMs: 2500,
+    slowRate: 0.05,
+    requestErrors: { rate5xx: 0.2, transientAttempts: 1 },
+    lostReplyRate: 0.1,
+    lostReplyRoutes: ['POST /v1/messages/batches'],
+  },
+  gemini: SEAM_FAULT_OPTIONS('POST /v1beta/models/{model}:batchGenerateContent'),
+  mistral: SEAM_FAULT_OPTIONS('POST /mistral/v1/batch/jobs'),
+  // Bedrock has no expire control: its jobs are cut at half their records instead (PartiallyCompleted).
+  bedrock: { ...SEAM_FAULT_OPTIONS('POST /model-invocation-job'), expireAfterFraction: 0.5 },
+};
 
 async function badInput(): Promise<void> {
   log('bad input: source cases');
@@ -536,6 +604,12 @@ const TASKS: Record<string, () => Promise<void>> = {
   faults: () => faults('openai'),
   'crash-anthropic': () => crashes('anthropic'),
   'faults-anthropic': () => faults('anthropic'),
+  'crash-gemini': () => crashes('gemini'),
+  'faults-gemini': () => faults('gemini'),
+  'crash-mistral': () => crashes('mistral'),
+  'faults-mistral': () => faults('mistral'),
+  'crash-bedrock': () => crashes('bedrock'),
+  'faults-bedrock': () => faults('bedrock'),
   'lagging-lists': laggingLists,
   'lock-races': lockRaces,
   'lost-results': lostResults,
@@ -545,15 +619,16 @@ const TASKS: Record<string, () => Promise<void>> = {
   concurrency,
   secrets,
 };
+const PROVIDER_GROUPS = new Set(['anthropic', 'gemini', 'mistral', 'bedrock']);
 const HOLES = ['lost-results', 'global-limits', 'endless-expiry', 'queue-limit', 'lagging-lists', 'lock-races'];
 const asked = [...(process.env.RELIABILITY_ONLY ?? '').split(','), ...process.argv.slice(2)]
   .map((s) => s.trim())
   .filter(Boolean)
-  .flatMap((s) => (s === 'holes' ? HOLES : s === 'anthropic' ? ['crash-anthropic', 'faults-anthropic'] : [s]));
+  .flatMap((s) => (s === 'holes' ? HOLES : PROVIDER_GROUPS.has(s) ? [`crash-${s}`, `faults-${s}`] : [s]));
 const unknown = asked.filter((s) => !(s in TASKS));
 if (unknown.length > 0) {
   process.stderr.write(
-    `unknown scenario ${unknown.join(', ')}; known: ${Object.keys(TASKS).join(', ')}, holes, anthropic\n`,
+    `unknown scenario ${unknown.join(', ')}; known: ${Object.keys(TASKS).join(', ')}, holes, ${[...PROVIDER_GROUPS].join(', ')}\n`,
   );
   process.exit(2);
 }
@@ -571,8 +646,17 @@ const order = [
   'crash --offline',
   'crash (anthropic)',
   'crash --offline (anthropic)',
+  'crash (gemini)',
+  'crash --offline (gemini)',
+  'crash (mistral)',
+  'crash --offline (mistral)',
+  'crash (bedrock)',
+  'crash --offline (bedrock)',
   'faults',
   'faults (anthropic)',
+  'faults (gemini)',
+  'faults (mistral)',
+  'faults (bedrock)',
   'lost result files',
   'global limits across selections',
   'endless expiry',

@@ -1,7 +1,7 @@
 /** Re-ask chains (structured/reask.ts): keys, bodies, custom ids, the cap, and the dry run's expectation. */
 import { describe, expect, it } from 'vitest';
-import type { RequestEntry } from '../../src/stages/batch/request-file.ts';
-import { lineHash } from '../../src/stages/batch/request-file.ts';
+import type { RequestEntry } from '../../src/stages/work/request-file.ts';
+import { lineHash } from '../../src/stages/work/request-file.ts';
 import { providerSpec } from '../../src/providers/registry.ts';
 import { expectedReasks } from '../../src/stages/structured/expected-reasks.ts';
 import { effectiveEntries, lineKey, type InvalidRecord } from '../../src/stages/structured/reask.ts';

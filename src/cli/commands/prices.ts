@@ -23,7 +23,7 @@ export const pricesCommand: Command = {
   run(args, io) {
     const provider = stringOption(args, 'provider');
     const known = [...new Set(Object.values(PRICE_TABLE).map((e) => e.provider))];
-    if (provider !== undefined && !known.includes(provider as (typeof known)[number]))
+    if (provider !== undefined && !known.includes(provider))
       return Promise.resolve(
         reportUsageError(
           io.stderr,

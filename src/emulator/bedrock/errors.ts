@@ -5,7 +5,7 @@
  * Value … at 'jobName' failed to satisfy constraint: …").
  */
 import type { ServerResponse } from 'node:http';
-import type { ByteCounter } from '../http.ts';
+import { sendJson, type ByteCounter } from '../http.ts';
 
 export type BedrockErrorName =
   | 'ValidationException'
@@ -74,19 +74,8 @@ export function bedrockFaultError(status: number): BedrockError {
   return new BedrockError('InternalServerException', 'Internal server error. Please try again.', status);
 }
 
-export function sendBedrockJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  counter: ByteCounter,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  const bytes = Buffer.byteLength(text);
-  counter.addOut(bytes);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes), ...headers });
-  res.end(text);
-}
+/** Bedrock's JSON answers are the core's: `application/json`, counted bytes. */
+export const sendBedrockJson = sendJson;
 
 export function sendBedrockError(
   res: ServerResponse,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SigV4Scope } from '../aws/signature.ts';
 import { drain } from '../http.ts';
-import { loseReply } from '../router.ts';
+import { applyFaults, loseReply } from '../router.ts';
 import type { BedrockContext } from './context.ts';
 import { bedrockFaultError, BedrockError, sendBedrockError } from './errors.ts';
 import { listJobs } from './list.ts';
@@ -77,20 +77,16 @@ export async function handleBedrock(
     const key = route?.key ?? `${method} (unknown route)`;
     const literal = `${method} ${rawPath}`;
     ctx.stats.route(key);
-    const decision = ctx.faults.decide(key, literal);
-    if (decision?.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (decision?.kind === 'status') {
-      await drain(req, ctx.counter);
-      const seconds = decision.fault.retryAfterSeconds;
-      const headers: Record<string, string> = seconds === undefined ? {} : { 'retry-after': String(seconds) };
-      return sendBedrockError(res, bedrockFaultError(decision.fault.status), ctx.counter, headers);
-    }
-    const delay = ctx.faults.delay(key, literal);
-    // Real time on purpose: slow replies exist to exercise the SDK's (wall-clock) timeouts.
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    // AWS sends Retry-After in seconds only (no retry-after-ms).
+    const faulted = await applyFaults(ctx, req, key, literal, (status, seconds) =>
+      sendBedrockError(
+        res,
+        bedrockFaultError(status),
+        ctx.counter,
+        seconds === undefined ? {} : { 'retry-after': String(seconds) },
+      ),
+    );
+    if (faulted) return;
     if (!scope) {
       await drain(req, ctx.counter);
       throw new BedrockError('MissingAuthenticationTokenException', 'Missing Authentication Token');

@@ -70,10 +70,10 @@ export class GoogleApiError extends HttpError {
 }
 
 /**
- * A failed row's or operation's status: the canonical code as a number (as rows were observed),
- * the message, and — beyond google.rpc.Status, for readers of this emulator — the code's name.
+ * A failed row's status, a google.rpc.Status: the canonical code as a number (as rows were
+ * observed) and the message, no name: a client must read the number.
  */
-export const rowError = (status: GoogleStatus, message: string) => ({ code: RPC_CODE[status], message, status });
+export const rowError = (status: GoogleStatus, message: string) => ({ code: RPC_CODE[status], message });
 
 /** The message Google gives for a bad argument it does not explain. */
 export const INVALID_ARGUMENT = 'Request contains an invalid argument.';

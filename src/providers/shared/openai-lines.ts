@@ -106,10 +106,21 @@ function readResult(value: Record<string, unknown>): ResultLine | undefined {
       ...replyEnd(body),
     };
   const err = isRecord(body.error) ? body.error : {};
-  const message = typeof err.message === 'string' ? err.message : `HTTP ${status}`;
-  const code = typeof err.code === 'string' ? err.code : undefined;
+  const message = typeof err.message === 'string' ? err.message : (otherErrorMessage(body) ?? `HTTP ${status}`);
+  const code = typeof err.code === 'string' ? err.code : typeof body.type === 'string' ? body.type : undefined;
   const retryable = status === 408 || status === 429 || status >= 500 || status === 0;
   return { kind: 'errored', customId, retryable, status, ...(code ? { code } : {}), message, line: value };
+}
+
+/**
+ * The words of an error body not in OpenAI's `{error: {message}}` shape: Mistral's (read through
+ * this format, its lines are OpenAI's) `{object: "error", message, type}` or a 422's `{detail: [{msg, loc}]}`.
+ */
+function otherErrorMessage(body: Record<string, unknown>): string | undefined {
+  if (typeof body.message === 'string') return body.message;
+  const detail = Array.isArray(body.detail) && isRecord(body.detail[0]) ? body.detail[0] : undefined;
+  if (typeof detail?.msg !== 'string') return undefined;
+  return Array.isArray(detail.loc) ? `${detail.msg} (${detail.loc.join('.')})` : detail.msg;
 }
 
 /** Chat completions (`finish_reason`, `message.refusal`) and Responses (`status`, `refusal` content). */

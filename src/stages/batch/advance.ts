@@ -6,7 +6,7 @@ import { TERMINAL_STATUSES, describeApiError, type RemoteBatch } from '../../pro
 import { providerSpec } from '../../providers/registry.ts';
 import { collectPart } from './collect.ts';
 import type { Part } from './ledger.ts';
-import type { RequestFile } from './request-file.ts';
+import type { RequestFile } from '../work/request-file.ts';
 import type { BatchRun, StepResult } from './run-context.ts';
 import { advanceSubmit } from './submit.ts';
 

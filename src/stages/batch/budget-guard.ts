@@ -16,17 +16,9 @@ import type { RuleCosts } from '../rule-costs.ts';
 import { readSpendNow } from '../spend-log.ts';
 import type { StageFailure } from '../types.ts';
 import { isInFlight, type Ledger, type Part } from './ledger.ts';
-import type { RequestEntry } from './request-file.ts';
+import type { Held } from '../work/held.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 import type { BatchRun } from './run-context.ts';
-
-/** Requests held back by a cost limit, and what sending them would take. */
-export interface Held {
-  requests: number;
-  worstUsd: number;
-  expectedUsd: number;
-  /** Of them, without a bound on their output (their worst case is an estimate). */
-  unbounded: number;
-}
 
 /** The limit that held requests back, as it stood. */
 export interface Binding {

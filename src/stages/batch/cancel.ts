@@ -8,7 +8,7 @@ import type { TargetContext } from '../types.ts';
 import type { BatchStageConfig } from './config.ts';
 import { confirmCreation } from './adoption.ts';
 import { discardUpload } from './submit.ts';
-import { targetFiles } from './cache.ts';
+import { targetFiles } from '../work/cache.ts';
 import { partCustomIds } from './part-file.ts';
 import { iso, isInFlight, loadLedger, saveLedger } from './ledger.ts';
 

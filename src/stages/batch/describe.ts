@@ -4,7 +4,7 @@ import type { RemoteStatus, TargetContext } from '../types.ts';
 import type { BatchStageConfig } from './config.ts';
 import { isInFlight, loadLedger, ms, type Ledger } from './ledger.ts';
 import { formatUsd } from '../../tokens/prices.ts';
-import { describeFailure } from './request-failures.ts';
+import { describeFailure } from '../work/request-failure.ts';
 import { remoteState } from './state.ts';
 import { targetMoney } from './target-money.ts';
 

@@ -38,6 +38,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 import { isKnownFormat, NEWER_STATE_DETAILS, newerStateMessage, STATE_FORMAT } from '../../util/state-format.ts';
 import type { StageFailure } from '../types.ts';
+import { requestFailureSchema } from '../work/request-failure.ts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an ISO date-time');
@@ -86,27 +87,6 @@ const partSchema = z.object({
   retryAt: isoTime.optional(),
   /** Last problem with this part, for people reading the marker. */
   note: z.string().optional(),
-});
-
-const requestFailureSchema = z.object({
-  customId: z.string(),
-  /** Attempts that ended in a transient error (5xx, 429, request_timeout). */
-  attempts: z.number().int().nonnegative(),
-  /** Batches that ended without answering it (expired, cancelled, results lost): not its fault, a larger cap. */
-  unanswered: z.number().int().nonnegative().optional(),
-  permanent: z.boolean(),
-  /** Permanent only because its attempts ran out (not a 4xx): a later build gives it a fresh round. */
-  exhausted: z.boolean().optional(),
-  /** The build session that used up its attempts (a fresh round needs another one), and when. */
-  session: z.string().optional(),
-  exhaustedAt: isoTime.optional(),
-  /** Fresh rounds granted so far. */
-  round: z.number().int().nonnegative().optional(),
-  status: z.number().optional(),
-  code: z.string().optional(),
-  message: z.string(),
-  /** The provider's raw error line (written to the results file when permanent). */
-  result: z.unknown().optional(),
 });
 
 const invalidReplySchema = z.object({
@@ -180,7 +160,6 @@ export const ledgerSchema = z.object({
 
 export type Ledger = z.output<typeof ledgerSchema>;
 export type Part = z.output<typeof partSchema>;
-export type RequestFailure = z.output<typeof requestFailureSchema>;
 
 /** States in which a batch may exist at the provider and still be running. */
 export function isInFlight(part: Part): boolean {

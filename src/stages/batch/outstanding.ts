@@ -4,10 +4,10 @@
  * attempts used up in this session) and is not in a part still in flight. Requests with the same
  * body are sent once.
  */
-import type { CachedLocation, MatchUnhashed } from './cache.ts';
+import type { CachedLocation } from '../work/cache.ts';
 import { isInFlight, type Ledger } from './ledger.ts';
 import { partRequests } from './part-file.ts';
-import type { RequestEntry, RequestFile, RequestRef } from './request-file.ts';
+import type { RequestEntry, RequestFile } from '../work/request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
 export function outstandingRequests(
@@ -44,14 +44,4 @@ export async function inFlightHashes(
     for (const h of ids.values()) out.add(h);
   }
   return out;
-}
-
-/** Matches results cached without a hash (see cache.ts) to the current request file's entries. */
-export function matchUnhashed(current: RequestFile<RequestRef>): MatchUnhashed {
-  let byId: Map<string, string> | undefined;
-  return (requestSha, customId) => {
-    if (requestSha !== current.sha256) return undefined;
-    byId ??= new Map(current.entries.map((e) => [e.customId, e.hash]));
-    return byId.get(customId);
-  };
 }

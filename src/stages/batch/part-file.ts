@@ -11,7 +11,7 @@ import { isRecord } from '../record-template.ts';
 import type { Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
 import { lineKey } from '../structured/reask.ts';
-import type { RequestFile } from './request-file.ts';
+import type { RequestFile } from '../work/request-file.ts';
 import type { BatchRun } from './run-context.ts';
 
 export function partFile(run: Pick<BatchRun, 'files'>, sha256: string): string {

@@ -1,78 +1,11 @@
 /**
- * Planning: which requests must still be sent, and how they are cut into parts within the
- * provider's limits. Parts hold one model and one endpoint each (a batch may not mix them) and
+ * Planning: how the requests that must still be sent are cut into parts within the
+ * provider's limits (their cost: ../work/estimate.ts). Parts hold one model and one endpoint each (a batch may not mix them) and
  * keep request-file order, so their line lists stay compact.
  */
-import type { PriceTier } from '../../tokens/bill.ts';
-import type { PriceTable } from '../../tokens/prices.ts';
-import { costModel, type CostModel } from '../cost-model.ts';
 import { hashText } from '../../util/hash.ts';
-import type { Estimate } from '../types.ts';
-import { maxOutputTokens, type RequestEntry } from './request-file.ts';
-import { countedTokens } from '../../tokens/request-tokens.ts';
-
-/** A request's prompt tokens as we count them (memoized). */
-export function tokensOf(entry: RequestEntry): number {
-  return countedTokens(entry);
-}
-
-export interface CostEstimate extends Omit<Estimate, 'cachedRequests'> {
-  /** Models with no price: their requests are counted in tokens, not in dollars (never as free). */
-  unpriced: string[];
-  /** The most the priced requests can cost (every reply at its bound; unbounded ones estimated). */
-  worstCostUsd: number;
-  /** Requests that set no bound on their output: their worst case is an estimate. */
-  unbounded: number;
-}
-
-/** Output tokens per input token, per model (the configured ratio, or one learned from results). */
-export type RatioFor = number | ((model: string) => number);
-
-/**
- * Tokens and dollars for sending these requests at the configured or learned ratio (see
- * cost-model.ts); no prompt is assumed cached: an estimate should not count on the provider's
- * best-effort cache.
- */
-export function estimateCost(
-  entries: readonly RequestEntry[],
-  outputRatio: RatioFor,
-  prices: PriceTable,
-  tier: PriceTier = 'batch',
-): CostEstimate {
-  return estimateWith(entries, costModel({ outputRatio, prices, tier }));
-}
-
-export function estimateWith(entries: readonly RequestEntry[], model: CostModel): CostEstimate {
-  const e: CostEstimate = {
-    requests: entries.length,
-    inputTokens: 0,
-    outputTokens: 0,
-    maxOutputTokens: 0,
-    costUsd: 0,
-    standardCostUsd: 0,
-    worstCostUsd: 0,
-    unbounded: 0,
-    unpriced: [],
-  };
-  const unpriced = new Set<string>();
-  for (const entry of entries) {
-    const cap = maxOutputTokens(entry);
-    if (cap === undefined) e.unbounded += 1;
-    const c = model.of(entry);
-    e.inputTokens += c.input;
-    e.outputTokens += c.expectedOutput;
-    e.maxOutputTokens += cap ?? c.expectedOutput;
-    if (!c.usd) {
-      unpriced.add(entry.model || '(no model)');
-      continue;
-    }
-    e.costUsd += c.usd.expected;
-    e.standardCostUsd += c.usd.standard;
-    e.worstCostUsd += c.usd.worst;
-  }
-  e.unpriced = [...unpriced];
-  return e;
-}
+import { tokensOf } from '../work/estimate.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 
 export interface PlannedPart {
   model: string;

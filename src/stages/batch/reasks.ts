@@ -3,10 +3,10 @@
  * standing for its current re-ask, and the counts `status` shows.
  */
 import { effectiveEntries } from '../structured/reask.ts';
-import type { CachedLocation } from './cache.ts';
+import type { CachedLocation } from '../work/cache.ts';
 import type { BatchStageConfig } from './config.ts';
 import type { Ledger } from './ledger.ts';
-import type { RequestFile } from './request-file.ts';
+import type { RequestFile } from '../work/request-file.ts';
 
 /** The request file as this target must answer it now; drops records of requests no line leads to any more. */
 export function effectiveRequests(

@@ -11,7 +11,8 @@
  * changes or `build --force`.
  */
 import type { ResultLine } from '../result-line.ts';
-import { iso, type RequestFailure } from './ledger.ts';
+import type { RequestFailure } from '../work/request-failure.ts';
+import { iso } from './ledger.ts';
 
 export interface AttemptCaps {
   maxAttempts: number;
@@ -90,10 +91,4 @@ export function grantFreshRounds(failures: Record<string, RequestFailure>, sessi
     granted += 1;
   }
   return granted;
-}
-
-/** Why a request failed, and whether the next build retries it or it needs a change (a 4xx). */
-export function describeFailure(f: RequestFailure): string {
-  const what = f.status !== undefined ? `HTTP ${f.status}` : (f.code ?? 'error');
-  return `${what}: ${f.message}${f.exhausted ? ' — sent again by the next build' : ' — needs a change to the request'}`;
 }

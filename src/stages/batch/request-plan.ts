@@ -4,8 +4,8 @@
  * `--wait` display price what is not answered yet from it, without a tokenizer.
  */
 import type { Ledger } from './ledger.ts';
-import { tokensOf } from './plan.ts';
-import { loadTokenizersForRequests, maxOutputTokens, type RequestFile } from './request-file.ts';
+import { tokensOf } from '../work/estimate.ts';
+import { loadTokenizersForRequests, maxOutputTokens, type RequestFile } from '../work/request-file.ts';
 
 export type RequestPlan = NonNullable<NonNullable<Ledger['summary']>['plan']>;
 

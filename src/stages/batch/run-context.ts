@@ -1,6 +1,6 @@
 /** What one `run()` of one target carries through the protocol steps. */
 import type { TargetContext } from '../types.ts';
-import type { TargetFiles } from './cache.ts';
+import type { TargetFiles } from '../work/cache.ts';
 import type { BatchStageConfig } from './config.ts';
 import { LearnedLimits } from './learned-limits.ts';
 import { saveLedger, type Ledger } from './ledger.ts';

@@ -8,11 +8,12 @@ import type { StageFailure } from '../types.ts';
 import { partCaps } from './config.ts';
 import { isInFlight, ms } from './ledger.ts';
 import { splitIntoParts, type PlannedPart } from './plan.ts';
-import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from './request-file.ts';
+import { loadTokenizersForRequests, type RequestEntry, type RequestFile } from '../work/request-file.ts';
 import { SAFETY } from './learned-limits.ts';
 import { learnedLimits, now, type BatchRun } from './run-context.ts';
 import { submitNewPart } from './submit.ts';
-import { admitWithinLimits, heldOf, inFlightWorst, type Binding, type Held } from './budget-guard.ts';
+import { admitWithinLimits, heldOf, inFlightWorst, type Binding } from './budget-guard.ts';
+import type { Held } from '../work/held.ts';
 import type { RuleCosts } from '../rule-costs.ts';
 import type { RequestCost } from '../cost-model.ts';
 

@@ -5,16 +5,17 @@
  * the part lifecycle.
  */
 import { emptyEstimate, type Estimate, type StageDefinition, type TargetContext } from '../types.ts';
-import { readCacheIndex, targetFiles } from './cache.ts';
+import { readCacheIndex, targetFiles } from '../work/cache.ts';
 import { cancelBatches } from './cancel.ts';
 import { batchConfigSchema, type BatchStageConfig } from './config.ts';
 import { describeBatch } from './describe.ts';
 import { isInFlight, loadLedger } from './ledger.ts';
-import { inFlightHashes, matchUnhashed, outstandingRequests } from './outstanding.ts';
-import { estimateWith } from './plan.ts';
+import { inFlightHashes, outstandingRequests } from './outstanding.ts';
+import { matchUnhashed } from '../work/unhashed.ts';
+import { estimateWith } from '../work/estimate.ts';
 import { estimateNotes, ruleCosts } from '../rule-costs.ts';
 import { prepareBatches } from './prepare.ts';
-import { loadTokenizersForRequests, readRequestFile } from './request-file.ts';
+import { loadTokenizersForRequests, readRequestFile } from '../work/request-file.ts';
 import { runBatch } from './run.ts';
 import { effectiveRequests } from './reasks.ts';
 import { expectedReasks } from '../structured/expected-reasks.ts';

@@ -8,12 +8,12 @@
  */
 import { formatUsd, priceFor } from '../../tokens/prices.ts';
 import { BUDGET_EPSILON, spentIn, type Budget } from '../budget.ts';
-import { loadTokenizersForRequests, type RequestEntry, type RequestRef } from '../batch/request-file.ts';
+import { loadTokenizersForRequests, type RequestEntry, type RequestRef } from '../work/request-file.ts';
 import { RequestSource } from './request-source.ts';
 import type { RuleCosts } from '../rule-costs.ts';
 import { readSpendNow } from '../spend-log.ts';
 import type { StageFailure } from '../types.ts';
-import type { Held } from '../batch/budget-guard.ts';
+import type { Held } from '../work/held.ts';
 
 export class BudgetGate {
   readonly #key: string;

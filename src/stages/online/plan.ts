@@ -2,10 +2,10 @@
  * Which requests of the request file an online run still sends, from the request cache (paid
  * answers, shared with the batch stage) and the journal (final failures, requests lost in flight).
  */
-import { readCacheIndex, type CachedLocation } from '../batch/cache.ts';
-import { matchUnhashed } from '../batch/outstanding.ts';
-import type { RequestEntry, RequestFile, RequestRef } from '../batch/request-file.ts';
-import { maxOutputTokens, promptTokens } from '../batch/request-file.ts';
+import { readCacheIndex, type CachedLocation } from '../work/cache.ts';
+import { matchUnhashed } from '../work/unhashed.ts';
+import type { RequestEntry, RequestFile, RequestRef } from '../work/request-file.ts';
+import { maxOutputTokens, promptTokens } from '../work/request-file.ts';
 import { replayJournal, type FinalFailure, type JournalReplay } from './journal.ts';
 
 export interface OnlinePlan {

@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { isRecord } from '../record-template.ts';
-import type { RequestEntry, RequestRef } from '../batch/request-file.ts';
+import type { RequestEntry, RequestRef } from '../work/request-file.ts';
 
 export class RequestSource {
   #next = 0;

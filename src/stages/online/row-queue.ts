@@ -5,7 +5,7 @@
  * Each server's workers take from it when their server has room: that is how a fleet shares the
  * work by capacity. Rows sent again go first, in the order they came back.
  */
-import type { RequestEntry } from '../batch/request-file.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 import { Changes } from './wake.ts';
 
 export interface Row {

@@ -6,15 +6,10 @@
  */
 import { relative } from 'node:path';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
-import { targetFiles } from '../batch/cache.ts';
-import type { RequestFailure } from '../batch/ledger.ts';
-import {
-  loadTokenizersForRequests,
-  readRequestFile,
-  type RequestFile,
-  type RequestRef,
-} from '../batch/request-file.ts';
-import { tallyResults } from '../batch/results.ts';
+import { targetFiles } from '../work/cache.ts';
+import type { RequestFailure } from '../work/request-failure.ts';
+import { loadTokenizersForRequests, readRequestFile, type RequestFile, type RequestRef } from '../work/request-file.ts';
+import { tallyResults } from '../work/results.ts';
 import { billedAtBatchPrice, type OnlineStageConfig } from './config.ts';
 import { rulePrices } from '../../tokens/rule-prices.ts';
 import { ruleCosts, type RuleCosts } from '../rule-costs.ts';

@@ -11,7 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
-import type { RequestEntry } from '../batch/request-file.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 import { meaningOf, type AnswerMeaning } from './answer.ts';
 import type { Limiter, Permit } from './limiter.ts';
 import { readRateLimits, retryAfterMs } from './rate-headers.ts';

@@ -10,7 +10,7 @@ import { OnlineSpend } from './spend.ts';
 import { readResultLine } from '../result-line.ts';
 import type { z } from 'zod';
 import { noteReply } from '../structured/note-reply.ts';
-import type { RequestEntry } from '../batch/request-file.ts';
+import type { RequestEntry } from '../work/request-file.ts';
 import type { AnswerMeaning } from './answer.ts';
 import type { JournalLine } from './journal.ts';
 import { LineAppender } from './line-appender.ts';

@@ -15,7 +15,7 @@ import {
   type RequestEntry,
   type RequestFile,
   type RequestRef,
-} from '../batch/request-file.ts';
+} from '../work/request-file.ts';
 import { RequestSource } from './request-source.ts';
 import type { LineUsage } from '../result-line.ts';
 import type { RuleCosts } from '../rule-costs.ts';

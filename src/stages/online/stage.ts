@@ -5,11 +5,11 @@
  * rule between the two never pays twice for an answered request), a journal in the rule's marker.
  */
 import { emptyEstimate, type Estimate, type StageDefinition } from '../types.ts';
-import { readCacheIndex, targetFiles } from '../batch/cache.ts';
-import { matchUnhashed } from '../batch/outstanding.ts';
-import { estimateWith } from '../batch/plan.ts';
+import { readCacheIndex, targetFiles } from '../work/cache.ts';
+import { matchUnhashed } from '../work/unhashed.ts';
+import { estimateWith } from '../work/estimate.ts';
 import { estimateNotes, ruleCosts } from '../rule-costs.ts';
-import { loadTokenizersForRequests, readRequestFile } from '../batch/request-file.ts';
+import { loadTokenizersForRequests, readRequestFile } from '../work/request-file.ts';
 import { billedAtBatchPrice, onlineConfigSchema, type OnlineStageConfig } from './config.ts';
 import { describeOnline } from './describe.ts';
 import { runOnline } from './run.ts';

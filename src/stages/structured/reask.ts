@@ -15,8 +15,8 @@
  */
 import { hashText } from '../../util/hash.ts';
 import { lineId, withLineId } from '../../providers/registry.ts';
-import type { RequestEntry } from '../batch/request-file.ts';
-import { lineHash } from '../batch/request-file.ts';
+import type { RequestEntry } from '../work/request-file.ts';
+import { lineHash } from '../work/request-file.ts';
 import type { InvalidKind } from './validate-reply.ts';
 
 export interface InvalidRecord {

@@ -10,8 +10,7 @@ import { isRecord } from '../record-template.ts';
 import { readResultLine } from '../result-line.ts';
 import { withLineId } from '../../providers/registry.ts';
 import { CacheReader, type CachedLocation } from './cache.ts';
-import type { RequestFailure } from './ledger.ts';
-import { describeFailure } from './request-failures.ts';
+import { describeFailure, type RequestFailure } from './request-failure.ts';
 import type { RequestRef } from './request-file.ts';
 
 export interface Tally {
