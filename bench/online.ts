@@ -140,7 +140,7 @@ async function build(dir: string, env: NodeJS.ProcessEnv, clock: Clock): Promise
 }
 
 /** The project (sources + request lines) one size's runs copy; request lines made by the requests stage. */
-async function prepare(records: number | undefined): Promise<{ dir: string; requests: number }> {
+export async function prepare(records: number | undefined): Promise<{ dir: string; requests: number }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-online-'));
   const made = await generateMmluDataset({
     outDir: path.join(dir, 'original'),

@@ -11,6 +11,7 @@
  *
  *   npx tsx pipeline build -C examples/online.config.ts --offline        # the built-in emulator
  *   OPENAI_BASE_URL=http://127.0.0.1:8000/v1 npx tsx pipeline build -C examples/online.config.ts
+ *   PIPELINE_ONLINE_SERVERS=http://gpu-1:8000/v1,http://gpu-2:8000/v1 npx tsx pipeline build -C examples/online.config.ts
  */
 import batchJob from '../pipeline.config.ts';
 import { definePipeline, merge, online, rule } from '../src/config/define.ts';
@@ -33,6 +34,8 @@ export default definePipeline({
         maxConcurrency: 8,
         // OpenAI: your tier's limits (x-ratelimit-* headers lower them if they are less), and flex prices:
         // requestsPerMinute: 500, tokensPerMinute: 200_000, serviceTier: 'flex', timeoutSeconds: 900,
+        // Several replicas: each row goes to whichever has room (or PIPELINE_ONLINE_SERVERS=url,url):
+        // servers: [{ baseURL: 'http://gpu-1:8000/v1', maxConcurrency: 16 }, { baseURL: 'http://gpu-2:8000/v1' }],
         maxAttempts: 5,
       }),
     }),

@@ -11,6 +11,7 @@ import type { BatchRuleView, MissingSetting, ProviderEndpoint } from '../provide
 import { err, ok, type Result } from '../util/result.ts';
 import { UsageError } from './project.ts';
 import { keyNotNeeded } from './local-server.ts';
+import { onlineServersFrom } from './online-servers.ts';
 import { NO_KEY } from '../stages/online/services.ts';
 
 export interface Connection {
@@ -18,6 +19,8 @@ export interface Connection {
   endpoints: ProviderEndpoint[];
   /** The OpenAI-compatible online endpoint, when the project has `online` rules. */
   online?: ProviderEndpoint;
+  /** PIPELINE_ONLINE_SERVERS: the fleet of the online rules without their own `baseURL` (not with --offline). */
+  onlineServers?: string[];
   offline: boolean;
   /** One line telling the user where requests go. */
   description?: string;
@@ -122,9 +125,12 @@ export async function connect(
   const spec = providerSpec(DEFAULT_PROVIDER);
   const found = spec.endpoint({}, env);
   const baseURL = (spec.env.baseURL && env[spec.env.baseURL]?.trim()) || undefined;
-  if (!found.ok && !keyNotNeeded(project.rules.values(), baseURL)) return err(missing(found.error));
+  const servers = onlineServersFrom(env);
+  if (!servers.ok) return servers;
+  if (!found.ok && !keyNotNeeded(project.rules.values(), baseURL, servers.value)) return err(missing(found.error));
   return ok({
     endpoints,
+    ...(servers.value ? { onlineServers: servers.value } : {}),
     // A local server (vLLM, Ollama, llama.cpp) checks no key; the SDK still wants one.
     online: found.ok ? found.value : { provider: DEFAULT_PROVIDER, apiKey: NO_KEY, ...(baseURL ? { baseURL } : {}) },
     offline: false,

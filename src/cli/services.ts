@@ -47,6 +47,7 @@ export function makeServices(connection: Connection, limits: Limits): StageServi
     offline: connection.offline,
     deadline: onlineDeadline,
     budget,
+    servers: connection.onlineServers,
   });
   return { providers, online };
 }

@@ -136,7 +136,9 @@ export type OnlineStageOptions = {
   kind: 'online';
   /** Server for this rule (`http://127.0.0.1:8000/v1` for vLLM). Default: OPENAI_BASE_URL, else OpenAI. `--offline` always uses the built-in emulator. */
   baseURL?: string;
-  /** Requests in flight at once, over every target of the build that uses the same server and model. Must be an integer, > 0, ≤ 4,096. Default: `16`. */
+  /** A fleet of servers serving the same model (vLLM, SGLang or Ollama replicas): each row goes to whichever has room, within each server's own limits; one that fails or times out is drained, its rows sent to the others, and probed again later. Each server's limits default to the rule's. PIPELINE_ONLINE_SERVERS (comma-separated base URLs) replaces the list without editing the config. Must be a list of at least 1. */
+  servers?: { baseURL: string; maxConcurrency?: number; requestsPerMinute?: number; tokensPerMinute?: number }[];
+  /** Requests in flight at once, over every target of the build that uses the same server and model (per server for a fleet). Must be an integer, > 0, ≤ 4,096. Default: `16`. */
   maxConcurrency?: number;
   /** Requests per minute (refilled continuously); the server's `x-ratelimit-limit-*` headers may lower it. Must be an integer, > 0. */
   requestsPerMinute?: number;

@@ -12,11 +12,24 @@ export type OnlineAnswer =
   | { kind: 'no-response'; code: 'request_timeout' | 'connection_error'; message: string };
 
 export interface OnlineApi {
-  send(endpoint: string, body: Record<string, unknown>, opts: { timeoutMs: number }): Promise<OnlineAnswer>;
+  /** `signal`: the request is given up (its server was drained); it comes back as `no-response`. */
+  send(
+    endpoint: string,
+    body: Record<string, unknown>,
+    opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<OnlineAnswer>;
+  /** Whether the server answers at all now (a cheap call that costs nothing), for a fleet's drained servers. */
+  probe?(opts: { timeoutMs: number; signal: AbortSignal }): Promise<boolean>;
 }
 
 /** An online transport that loads its SDK on the first request (a build with nothing to send loads none). */
 export function lazyOnlineApi(load: () => Promise<OnlineApi>): OnlineApi {
   let loading: Promise<OnlineApi> | undefined;
-  return { send: async (endpoint, body, opts) => (await (loading ??= load())).send(endpoint, body, opts) };
+  return {
+    send: async (endpoint, body, opts) => (await (loading ??= load())).send(endpoint, body, opts),
+    probe: async (opts) => {
+      const api = await (loading ??= load());
+      return api.probe ? api.probe(opts) : true;
+    },
+  };
 }

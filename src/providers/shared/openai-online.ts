@@ -26,12 +26,17 @@ export function createOnlineApi(options: OnlineApiOptions): OnlineApi {
     maxRetries: 0,
   });
   return {
-    async send(endpoint, body, { timeoutMs }) {
+    async send(endpoint, body, { timeoutMs, signal }) {
       // Request lines name the endpoint with its version (`/v1/chat/completions`); the base URL has it already.
       const route = endpoint.replace(/^\/v1(?=\/)/, '');
       try {
         const { data, response } = await client
-          .post<Record<string, unknown>>(route, { body, timeout: timeoutMs, maxRetries: 0 })
+          .post<Record<string, unknown>>(route, {
+            body,
+            timeout: timeoutMs,
+            maxRetries: 0,
+            ...(signal ? { signal } : {}),
+          })
           .withResponse();
         const requestId = response.headers.get('x-request-id') ?? undefined;
         return {
@@ -43,6 +48,16 @@ export function createOnlineApi(options: OnlineApiOptions): OnlineApi {
         };
       } catch (error) {
         return fromError(error, options.apiKey);
+      }
+    },
+    // GET /models: served by OpenAI, vLLM, Ollama and llama.cpp, and billed by none. Any answer
+    // below 500 (a 404 from a server without the route, a 401) says the server is there.
+    async probe({ timeoutMs, signal }) {
+      try {
+        await client.get('/models', { timeout: timeoutMs, maxRetries: 0, signal });
+        return true;
+      } catch (error) {
+        return error instanceof APIError && typeof error.status === 'number' && error.status < 500;
       }
     },
   };

@@ -9,6 +9,16 @@ import { reaskOptions } from '../structured/reask-options.ts';
 
 const positiveInt = z.number().int().positive();
 
+/** One server of a fleet: its address, and its own limits where they differ from the rule's. */
+const serverSchema = z.strictObject({
+  baseURL: z.url().describe('The server (`http://gpu-1:8000/v1`).'),
+  maxConcurrency: positiveInt.max(4096).optional().describe("Requests in flight on it at once (default: the rule's)."),
+  requestsPerMinute: positiveInt.optional().describe("Its requests per minute (default: the rule's)."),
+  tokensPerMinute: positiveInt.optional().describe("Its tokens per minute (default: the rule's)."),
+});
+
+export type OnlineServerConfig = z.output<typeof serverSchema>;
+
 export const onlineConfigSchema = z
   .strictObject({
     kind: z.literal('online'),
@@ -18,10 +28,19 @@ export const onlineConfigSchema = z
       .describe(
         'Server for this rule (`http://127.0.0.1:8000/v1` for vLLM). Default: OPENAI_BASE_URL, else OpenAI. `--offline` always uses the built-in emulator.',
       ),
+    servers: z
+      .array(serverSchema)
+      .min(1)
+      .optional()
+      .describe(
+        "A fleet of servers serving the same model (vLLM, SGLang or Ollama replicas): each row goes to whichever has room, within each server's own limits; one that fails or times out is drained, its rows sent to the others, and probed again later. Each server's limits default to the rule's. PIPELINE_ONLINE_SERVERS (comma-separated base URLs) replaces the list without editing the config.",
+      ),
     maxConcurrency: positiveInt
       .max(4096)
       .default(16)
-      .describe('Requests in flight at once, over every target of the build that uses the same server and model.'),
+      .describe(
+        'Requests in flight at once, over every target of the build that uses the same server and model (per server for a fleet).',
+      ),
     requestsPerMinute: positiveInt
       .optional()
       .describe(
@@ -78,6 +97,18 @@ export const onlineConfigSchema = z
   })
   .superRefine((config, ctx) => {
     for (const issue of deploymentIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
+    if (config.baseURL !== undefined && config.servers !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servers'],
+        message: 'give either baseURL (one server) or servers (a fleet), not both',
+      });
+    const seen = new Set<string>();
+    for (const [i, server] of (config.servers ?? []).entries()) {
+      if (seen.has(server.baseURL))
+        ctx.addIssue({ code: 'custom', path: ['servers', i, 'baseURL'], message: `${server.baseURL} is listed twice` });
+      seen.add(server.baseURL);
+    }
   });
 
 export type OnlineStageConfig = z.output<typeof onlineConfigSchema>;

@@ -38,6 +38,9 @@ export async function describeOnline(
           ? `${left} held back by a cost limit (raise it and build again)`
           : '';
   const running = !r.stopped ? `running since ${formatSeconds((now - run.at) / 1000)} ago` : '';
+  const byServer = Object.entries(s.byServer);
+  const servers =
+    byServer.length > 0 ? `by server: ${byServer.map(([url, n]) => `${shortUrl(url)} ${n}`).join(', ')}` : '';
   const failures = [...r.failures.values()]
     .filter((f) => f.final)
     .slice(0, 20)
@@ -46,7 +49,7 @@ export async function describeOnline(
     state: finished ? 'complete' : r.stopped ? 'queued' : 'in_progress',
     progress: { done, total, ...(s.failed ? { failed: s.failed } : {}) },
     usage: { input: s.input, output: s.output },
-    summary: [`${done}/${total} answered`, pace, eta, running, stoppedWhy].filter(Boolean).join(', '),
+    summary: [`${done}/${total} answered`, pace, eta, running, stoppedWhy, servers].filter(Boolean).join(', '),
     ...(failures.length > 0 ? { failures } : {}),
     ...(config?.schema && finished
       ? { replies: replyCounts(r.invalid, total - s.failed, config.maxInvalidAttempts) }
@@ -61,6 +64,15 @@ function replyCounts(invalid: Readonly<Record<string, InvalidRecord>>, answered:
   const final = [...last.values()].filter((attempt) => attempt >= max).length;
   const reasked = max > 0 ? last.size : 0;
   return { valid: answered - final, invalid: final, reasked };
+}
+
+/** `http://gpu-1:8000/v1` → `gpu-1:8000`: enough to tell a fleet's servers apart. */
+function shortUrl(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function formatSeconds(seconds: number): string {

@@ -73,33 +73,48 @@ export class Limiter {
 
   /** Waits for a slot, the cool-down and both budgets, then takes `tokens` from them. */
   async acquire(tokens: number, signal: AbortSignal): Promise<Permit> {
-    await this.#takeSlot(signal);
+    const permit = await this.slot(signal);
     try {
       for (;;) {
-        const now = this.#clock.now();
-        const wait = Math.max(
-          this.#coolUntil - now,
-          this.#requests?.waitFor(1, now) ?? 0,
-          this.#tokens?.waitFor(tokens, now) ?? 0,
-        );
-        if (wait <= 0) {
-          this.#requests?.take(1, now);
-          this.#tokens?.take(tokens, now);
-          let released = false;
-          return {
-            release: () => {
-              if (released) return;
-              released = true;
-              this.#giveSlot();
-            },
-          };
-        }
+        const wait = this.tryTake(tokens);
+        if (wait <= 0) return permit;
         await this.#clock.sleep(wait, signal);
       }
     } catch (error) {
-      this.#giveSlot();
+      permit.release();
       throw error;
     }
+  }
+
+  /** Waits for a concurrency slot only (a fleet's worker takes the budgets once it knows which row it sends). */
+  async slot(signal: AbortSignal): Promise<Permit> {
+    await this.#takeSlot(signal);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#giveSlot();
+      },
+    };
+  }
+
+  /**
+   * Takes `tokens` from the budgets if the cool-down is over and both allow it now (returns 0), or
+   * says how many milliseconds until they would (nothing taken). Synchronous, so two workers never
+   * both spend what only one may.
+   */
+  tryTake(tokens: number): number {
+    const now = this.#clock.now();
+    const wait = Math.max(
+      this.#coolUntil - now,
+      this.#requests?.waitFor(1, now) ?? 0,
+      this.#tokens?.waitFor(tokens, now) ?? 0,
+    );
+    if (wait > 0) return wait;
+    this.#requests?.take(1, now);
+    this.#tokens?.take(tokens, now);
+    return 0;
   }
 
   /** What a successful answer teaches: the server's limits, and that the rate-limit storm is over. */

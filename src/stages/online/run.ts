@@ -18,15 +18,13 @@ import { BudgetGate, heldOf, onlineHeldFailure, unpricedUnderLimit } from './bud
 import type { FinalFailure } from './journal.ts';
 import { planOnline, tokenCost } from './plan.ts';
 import { RequestSource } from './request-source.ts';
-import { runRequests } from './runner.ts';
-import { isLocalUrl, NO_KEY, type OnlineEndpoint, type OnlineServices } from './services.ts';
+import { runRequests, type FleetServer } from './runner.ts';
+import type { OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
 import { effectiveEntries } from '../structured/reask.ts';
-import { DEFAULT_PROVIDER, providerSpec } from '../../providers/registry.ts';
-
-/** The variables that say where online requests go (the default provider's). */
-const ONLINE_ENV = providerSpec(DEFAULT_PROVIDER).env;
+import { fleetFor, ONLINE_ENV, type ServerPlan } from './fleet.ts';
+import { DEFAULT_PROVIDER } from '../../providers/registry.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -49,8 +47,8 @@ export async function runOnline(
     });
   if (!ctx.marker)
     return failed({ reason: 'bad-input', message: `rule ${ctx.rule} needs a marker path for its journal` });
-  const endpoint = endpointFor(svc, config);
-  if (!endpoint.ok) return failed(endpoint.failure);
+  const fleet = fleetFor(svc, config);
+  if (!fleet.ok) return failed(fleet.failure);
   // Refs only: each body is read again when it is sent (request-source.ts), so memory stays flat.
   const request = await readRequestFile(ctx.inputs[0]!, ctx.root, DEFAULT_PROVIDER, { keep: 'refs' });
   if (!request.ok) return failed(request.error);
@@ -88,7 +86,7 @@ export async function runOnline(
       ctx,
       config,
       svc,
-      endpoint.value,
+      fleet.value,
       files,
       plan,
       (only ?? current.entries).length,
@@ -147,7 +145,7 @@ async function sendRound(
   ctx: TargetContext,
   config: OnlineStageConfig,
   svc: OnlineServices,
-  endpoint: OnlineEndpoint,
+  fleet: readonly ServerPlan[],
   files: { cache: string; journal: string },
   plan: Awaited<ReturnType<typeof planOnline>>,
   total: number,
@@ -168,21 +166,20 @@ async function sendRound(
     });
     if (plan.todo.length > 0) {
       const model = plan.todo[0]!.model;
-      const limiter = svc.limiter(
-        `${endpoint.baseURL ?? ''}\u0000${model}`,
-        {
-          maxConcurrency: config.maxConcurrency,
-          requestsPerMinute: config.requestsPerMinute,
-          tokensPerMinute: config.tokensPerMinute,
-        },
-        ctx.clock,
-      );
+      // Each server's limiter and health are the build's, shared with its other targets.
+      const servers: FleetServer[] = fleet.map((server) => ({
+        label: server.label,
+        api: svc.api(server.endpoint),
+        limiter: svc.limiter(`${server.label}\u0000${model}`, server.limits, ctx.clock),
+        health: svc.health(server.label, fleet.length > 1, ctx.clock),
+        maxConcurrency: server.limits.maxConcurrency,
+      }));
       await loadTokenizersForRequests(plan.todo);
       const outcome = await runRequests({
         total: plan.todo.length,
         next: () => source.next(),
-        api: svc.api(endpoint),
-        limiter,
+        servers,
+        unansweredOn: (hash) => plan.replay.unansweredOn.get(hash),
         clock: ctx.clock,
         signal: ctx.signal,
         deadline: svc.deadline,
@@ -258,28 +255,6 @@ async function finish(
           retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors; sent again by the next build`,
         }
       : {}),
-  };
-}
-
-/** The server this rule talks to, and a key for it (a local server needs none). */
-function endpointFor(
-  svc: OnlineServices,
-  config: OnlineStageConfig,
-): { ok: true; value: OnlineEndpoint } | { ok: false; failure: StageFailure } {
-  if (svc.offline || !config.baseURL) {
-    const url = svc.endpoint.baseURL ?? 'https://api.openai.com/v1';
-    if (svc.endpoint.apiKey === NO_KEY && !isLocalUrl(url)) return { ok: false, failure: missingKey(url) };
-    return { ok: true, value: svc.endpoint };
-  }
-  if (svc.endpoint.apiKey === NO_KEY && !isLocalUrl(config.baseURL))
-    return { ok: false, failure: missingKey(config.baseURL) };
-  return { ok: true, value: { baseURL: config.baseURL, apiKey: svc.endpoint.apiKey } };
-}
-
-function missingKey(url: string): StageFailure {
-  return {
-    reason: 'missing-credentials',
-    message: `${ONLINE_ENV.key} environment variable is not set (needed for ${url}); a local server (localhost, 127.0.0.1, a private address) needs none`,
   };
 }
 

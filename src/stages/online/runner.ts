@@ -1,19 +1,25 @@
 /**
- * Sends requests to an online endpoint until each has a final answer or the run must stop.
- * Workers (one per concurrency slot) each carry one request to its end: an answer in the cache, a
- * refusal (4xx), or retries used up. Everything passes through the shared `Limiter` (slots,
- * budgets, global cool-down). Stopping (Ctrl-C, `--max-time`) sends nothing new; requests already
- * in flight finish and are journaled, since the server bills them whether we listen or not.
+ * Sends requests to one server or a fleet of them until each has a final answer or the run must
+ * stop. Each server has its own workers (one per concurrency slot), its own `Limiter` (slots,
+ * budgets, cool-down) and its own health; a worker takes the next row from the shared queue only
+ * when its server has room for it now, so rows go to whichever server is free and each server
+ * runs at its own capacity. A row comes back to the queue after a rate-limit answer or a transient
+ * failure (after its back-off), and a row a server left unanswered (it may have run and billed it)
+ * goes to another server unless none other is up. Stopping (Ctrl-C, `--max-time`) sends nothing
+ * new; requests in flight finish and are journaled, since the server bills them anyway.
  */
+import { setMaxListeners } from 'node:events';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { RequestEntry } from '../work/request-file.ts';
 import { meaningOf, type AnswerMeaning } from './answer.ts';
-import type { Limiter } from './limiter.ts';
+import type { Limiter, Permit } from './limiter.ts';
 import { readRateLimits, retryAfterMs } from './rate-headers.ts';
+import { RowQueue, type Row, type RowFilter } from './row-queue.ts';
+import type { ServerHealth } from './server-health.ts';
+import { wake } from './wake.ts';
 
 export interface RunnerOptions {
-  maxConcurrency: number;
   maxAttempts: number;
   maxThrottledAttempts: number;
   timeoutSeconds: number;
@@ -22,9 +28,14 @@ export interface RunnerOptions {
 
 /** Where answers go; each call resolves once the answer (and what it cost) is durable. */
 export interface AnswerSink {
-  /** A request leaves; resolves with the key of this send (its spend line's). */
-  sent(entry: RequestEntry): Promise<string>;
-  succeeded(entry: RequestEntry, line: Record<string, unknown>, send: string): Promise<void>;
+  /** A request leaves for `server` (journaled for a fleet); resolves with the key of this send (its spend line's). */
+  sent(entry: RequestEntry, server: string | undefined): Promise<string>;
+  succeeded(
+    entry: RequestEntry,
+    line: Record<string, unknown>,
+    send: string,
+    server: string | undefined,
+  ): Promise<void>;
   /** `final`: no more sending in this build (`exhausted`: retries ran out; otherwise refused). */
   failed(
     entry: RequestEntry,
@@ -42,13 +53,25 @@ export interface CostGate {
   leave(entry: RequestEntry): void;
 }
 
+/** One server of the fleet, with what the build shares for it (its limiter and health). */
+export interface FleetServer {
+  /** Its base URL (journaled for a fleet). */
+  label: string;
+  api: OnlineApi;
+  limiter: Limiter;
+  health: ServerHealth;
+  /** Workers of this run for it (its requests in flight at most; the limiter may lower it). */
+  maxConcurrency: number;
+}
+
 export interface RunnerJob {
   /** How many requests `next` yields in all. */
   total: number;
-  /** The next request to send (undefined: none left). Workers call it concurrently. */
+  /** The next request to send (undefined: none left). */
   next: () => Promise<RequestEntry | undefined>;
-  api: OnlineApi;
-  limiter: Limiter;
+  servers: readonly FleetServer[];
+  /** Servers an earlier run sent this request to and heard nothing back from (see journal.ts). */
+  unansweredOn?: (hash: string) => Iterable<string> | undefined;
   clock: Clock;
   /** Aborted: stop sending (Ctrl-C). */
   signal: AbortSignal;
@@ -68,10 +91,12 @@ export interface RunnerResult {
   succeeded: number;
   failed: number;
   throttled: number;
+  /** Answers per server label. */
+  byServer: Record<string, number>;
 }
 
 export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
-  const result: RunnerResult = { sent: 0, succeeded: 0, failed: 0, throttled: 0 };
+  const result: RunnerResult = { sent: 0, succeeded: 0, failed: 0, throttled: 0, byServer: {} };
   const stop = new AbortController();
   const onAbort = () => stop.abort(job.signal.reason);
   job.signal.addEventListener('abort', onAbort, { once: true });
@@ -83,100 +108,159 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       .sleep(Math.max(0, job.deadline - job.clock.now()), timer.signal)
       .then(() => stop.abort(new Error('max-time')))
       .catch(() => undefined);
-  let held = false;
-  const worker = async () => {
-    while (!stop.signal.aborted && !held) {
-      const entry = await job.next();
-      if (!entry) return;
-      await carry(entry);
-    }
-  };
-  const carry = async (entry: RequestEntry) => {
-    let attempts = 0;
-    let throttles = 0;
-    const body = job.options.serviceTier ? { ...entry.body, service_tier: job.options.serviceTier } : entry.body;
-    const cost = job.tokenCost(entry);
-    for (;;) {
-      // The budget first (it may wait for answers in flight), then the server's limits.
-      if (job.gate && !(await job.gate.enter(entry, stop.signal))) {
-        if (!stop.signal.aborted) held = true; // never sent; nor is anything after it
-        return;
+  const { clock, servers } = job;
+  const fleet = servers.length > 1;
+  const queue = new RowQueue(job.next, (entry) => ({
+    cost: job.tokenCost(entry),
+    unanswered: fleet ? job.unansweredOn?.(entry.hash) : undefined,
+  }));
+  // A cost limit holds the rest: nothing more is sent.
+  const holding = new AbortController();
+  // Waits end when sending stops, or when every row is done.
+  const quit = AbortSignal.any([stop.signal, queue.over, holding.signal]);
+  const live = () => !quit.aborted;
+  // Every worker waits on these run-long signals, some twice: many listeners are expected, not a leak.
+  setMaxListeners(0, quit, stop.signal);
+  const anyChange = () => [queue.changes.wait(), ...servers.map((s) => s.health.changes.wait())];
+  // A server takes a row it left unanswered only if every server still up did too.
+  const mayTake =
+    (server: FleetServer): RowFilter =>
+    (row) =>
+      !row.unanswered.has(server.label) || servers.every((s) => !s.health.up || row.unanswered.has(s.label));
+
+  /** The next row for this server once it has room for it now (budgets taken), or undefined: look again. */
+  const pick = async (server: FleetServer): Promise<Row | undefined> => {
+    const may = mayTake(server);
+    while (live() && server.health.up) {
+      await queue.fill();
+      const now = clock.now();
+      const row = queue.firstFor(may, now);
+      if (!row) {
+        if (queue.setAsideHead(may) || queue.unread) continue; // another worker took the row read ahead
+        await wake(clock, queue.dueIn(may, now), anyChange(), quit);
+        continue;
       }
-      let permit;
+      const wait = server.limiter.tryTake(row.cost);
+      if (wait === 0) {
+        queue.take(row);
+        return row;
+      }
+      // The row may go to another server meanwhile: this one takes whatever is first once it has room.
+      await wake(clock, wait, [server.health.changes.wait()], quit);
+    }
+    return undefined;
+  };
+
+  const worker = async (server: FleetServer) => {
+    while (live()) {
+      if (!server.health.up) {
+        await server.health.probe(server.api, quit);
+        if (!server.health.up) await wake(clock, server.health.probeAt! - clock.now(), anyChange(), quit);
+        continue;
+      }
+      let permit: Permit;
       try {
-        permit = await job.limiter.acquire(cost, stop.signal);
+        permit = await server.limiter.slot(quit);
       } catch {
-        job.gate?.leave(entry);
-        return; // stopped while waiting: never sent
+        return; // stopped or done while waiting for a slot
       }
-      let meaning: AnswerMeaning;
-      let send: string;
-      try {
-        send = await job.sink.sent(entry);
-        result.sent += 1;
-        const answer = await job.api.send(entry.endpoint, body, { timeoutMs: job.options.timeoutSeconds * 1000 });
-        meaning = meaningOf(entry.customId, answer);
-        const now = job.clock.now();
-        if (answer.kind === 'response') {
-          const info = readRateLimits(answer.header);
-          if (meaning.kind === 'throttled')
-            job.limiter.throttled(retryAfterMs(answer.header, now), info, meaning.status);
-          else job.limiter.learn(info);
-        }
-      } finally {
+      const row = await pick(server);
+      if (!row) {
         permit.release();
+        continue;
       }
-      // What it cost is in the spend log once the sink has it: only then is its reservation released.
-      const settle = async (done: Promise<void>) => {
-        try {
-          await done;
-        } finally {
-          job.gate?.leave(entry);
-        }
-      };
-      switch (meaning.kind) {
-        case 'succeeded':
-          job.limiter.succeeded();
-          await settle(job.sink.succeeded(entry, meaning.line, send));
-          result.succeeded += 1;
-          return;
-        case 'refused':
-          await settle(job.sink.failed(entry, meaning, true, false, send));
-          result.failed += 1;
-          return;
-        case 'throttled': {
-          result.throttled += 1;
-          const exhausted = ++throttles >= job.options.maxThrottledAttempts;
-          await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
-          if (exhausted) {
-            result.failed += 1;
-            return;
-          }
-          break;
-        }
-        case 'transient': {
-          const exhausted = ++attempts >= job.options.maxAttempts;
-          await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
-          if (exhausted) {
-            result.failed += 1;
-            return;
-          }
-          // This request's own back-off (the server is not full, this request failed): 0.5 s, 1 s, 2 s… up to 30 s.
-          await job.clock.sleep(Math.min(30_000, 500 * 2 ** (attempts - 1)), stop.signal).catch(() => undefined);
-          break;
-        }
-      }
-      if (stop.signal.aborted) return;
+      await carry(server, row, permit);
     }
   };
+
+  const carry = async (server: FleetServer, row: Row, permit: Permit) => {
+    const { entry } = row;
+    // The budget before anything is sent (it may wait for answers in flight).
+    if (job.gate && !(await job.gate.enter(entry, stop.signal))) {
+      permit.release();
+      if (!stop.signal.aborted) holding.abort(); // never sent; nor is anything after it
+      queue.done();
+      return;
+    }
+    const body = job.options.serviceTier ? { ...entry.body, service_tier: job.options.serviceTier } : entry.body;
+    const label = fleet ? server.label : undefined;
+    let meaning: AnswerMeaning;
+    let send: string;
+    try {
+      send = await job.sink.sent(entry, label);
+      result.sent += 1;
+      const answer = await server.api.send(entry.endpoint, body, {
+        timeoutMs: job.options.timeoutSeconds * 1000,
+        signal: server.health.signal,
+      });
+      meaning = meaningOf(entry.customId, answer);
+      if (answer.kind === 'response') {
+        const info = readRateLimits(answer.header);
+        if (meaning.kind === 'throttled')
+          server.limiter.throttled(retryAfterMs(answer.header, clock.now()), info, meaning.status);
+        else server.limiter.learn(info);
+      }
+    } finally {
+      permit.release();
+    }
+    // What it cost is in the spend log once the sink has it: only then is its reservation released.
+    const settle = async (done: Promise<void>) => {
+      try {
+        await done;
+      } finally {
+        job.gate?.leave(entry);
+      }
+    };
+    switch (meaning.kind) {
+      case 'succeeded':
+        server.limiter.succeeded();
+        server.health.answered();
+        await settle(job.sink.succeeded(entry, meaning.line, send, label));
+        result.succeeded += 1;
+        result.byServer[server.label] = (result.byServer[server.label] ?? 0) + 1;
+        return queue.done();
+      case 'refused':
+        server.health.answered();
+        await settle(job.sink.failed(entry, meaning, true, false, send));
+        result.failed += 1;
+        return queue.done();
+      case 'throttled': {
+        result.throttled += 1;
+        const exhausted = ++row.throttles >= job.options.maxThrottledAttempts;
+        await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
+        if (exhausted) {
+          result.failed += 1;
+          return queue.done();
+        }
+        return queue.again(row); // when this server's cool-down is over, or now on another
+      }
+      case 'transient': {
+        server.health.failed();
+        if (meaning.status === undefined) row.unanswered.add(server.label);
+        const exhausted = ++row.attempts >= job.options.maxAttempts;
+        await settle(job.sink.failed(entry, meaning, exhausted, exhausted, send));
+        if (exhausted) {
+          result.failed += 1;
+          return queue.done();
+        }
+        // This request's own back-off (the server is not full, this request failed): 0.5 s, 1 s, 2 s… up to 30 s.
+        row.notBefore = clock.now() + Math.min(30_000, 500 * 2 ** (row.attempts - 1));
+        return queue.again(row);
+      }
+    }
+  };
+
   try {
-    await Promise.all(Array.from({ length: Math.min(job.options.maxConcurrency, job.total) }, worker));
+    const workers = servers.flatMap((server) =>
+      Array.from({ length: Math.min(server.maxConcurrency, job.total) }, () => worker(server)),
+    );
+    await Promise.all(workers);
   } finally {
     timer.abort();
     job.signal.removeEventListener('abort', onAbort);
   }
   if (result.succeeded + result.failed < job.total && stop.signal.aborted)
     result.stopped = job.signal.aborted ? 'interrupted' : 'max-time';
-  else if (held) result.stopped = 'budget';
+  else if (holding.signal.aborted) result.stopped = 'budget';
   return result;
 }

@@ -1,12 +1,14 @@
 /**
  * What the online stage needs from the CLI: a client per server, one `Limiter` per server and
  * model shared by every online target of the build (the server's limits are per key and model,
- * not per file), the build session, and the time budget of `build --max-time`.
+ * not per file), one `ServerHealth` per server of a fleet, the servers PIPELINE_ONLINE_SERVERS
+ * names, the build session, and the time budget of `build --max-time`.
  */
 import { randomBytes } from 'node:crypto';
 import type { OnlineApi } from '../../providers/online-api.ts';
 import type { Clock } from '../../util/clock.ts';
 import { Limiter, type LimiterOptions } from './limiter.ts';
+import { ServerHealth } from './server-health.ts';
 import { Budget } from '../budget.ts';
 
 export interface OnlineEndpoint {
@@ -20,6 +22,8 @@ export interface OnlineServices {
   readonly endpoint: OnlineEndpoint;
   /** `--offline`: every rule goes to the emulator, whatever its `baseURL`. */
   readonly offline: boolean;
+  /** PIPELINE_ONLINE_SERVERS: the fleet of every online rule without its own `baseURL`. */
+  readonly servers?: readonly string[] | undefined;
   /** Names this build session: requests whose retries ran out in it are sent again only by a later one. */
   readonly session: string;
   /** Clock time after which nothing new is sent (`build --max-time`). */
@@ -28,18 +32,22 @@ export interface OnlineServices {
   readonly budget: Budget;
   api(endpoint: OnlineEndpoint): OnlineApi;
   limiter(key: string, options: LimiterOptions, clock: Clock): Limiter;
+  /** A server's health, shared by the build's targets that send to it as one of a fleet (`drains`) or alone. */
+  health(baseURL: string, drains: boolean, clock: Clock): ServerHealth;
 }
 
 export function createOnlineServices(
   endpoint: OnlineEndpoint,
   makeApi: (endpoint: OnlineEndpoint) => OnlineApi,
-  opts: { offline: boolean; deadline?: number | undefined; budget?: Budget },
+  opts: { offline: boolean; deadline?: number | undefined; budget?: Budget; servers?: readonly string[] | undefined },
 ): OnlineServices {
   const apis = new Map<string, OnlineApi>();
   const limiters = new Map<string, Limiter>();
+  const healths = new Map<string, ServerHealth>();
   return {
     endpoint,
     offline: opts.offline,
+    ...(opts.servers && !opts.offline ? { servers: opts.servers } : {}),
     session: randomBytes(6).toString('hex'),
     ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}),
     budget: opts.budget ?? new Budget(undefined),
@@ -54,6 +62,12 @@ export function createOnlineServices(
       let limiter = limiters.get(key);
       if (!limiter) limiters.set(key, (limiter = new Limiter(options, clock)));
       return limiter;
+    },
+    health(baseURL, drains, clock) {
+      const key = `${baseURL}\u0000${drains}`;
+      let health = healths.get(key);
+      if (!health) healths.set(key, (health = new ServerHealth(clock, drains)));
+      return health;
     },
   };
 }

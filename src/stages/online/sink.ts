@@ -47,13 +47,25 @@ export class JournalSink implements AnswerSink {
     return this.journal.append(line);
   }
 
-  async sent(entry: RequestEntry): Promise<string> {
+  async sent(entry: RequestEntry, server: string | undefined): Promise<string> {
     const k = OnlineSpend.newKey();
-    await this.journal.append({ t: 'sent', h: entry.hash, id: entry.customId, at: this.clock.now(), k });
+    await this.journal.append({
+      t: 'sent',
+      h: entry.hash,
+      id: entry.customId,
+      at: this.clock.now(),
+      k,
+      ...(server !== undefined ? { s: server } : {}),
+    });
     return k;
   }
 
-  async succeeded(entry: RequestEntry, line: Record<string, unknown>, send: string): Promise<void> {
+  async succeeded(
+    entry: RequestEntry,
+    line: Record<string, unknown>,
+    send: string,
+    server: string | undefined,
+  ): Promise<void> {
     const usage = usageOf(line);
     await this.spend.answered(entry, send, usage);
     const read = this.schema ? readResultLine(line) : undefined;
@@ -71,6 +83,7 @@ export class JournalSink implements AnswerSink {
       at: this.clock.now(),
       in: usage.input,
       out: usage.output,
+      ...(server !== undefined ? { s: server } : {}),
     });
   }
 
