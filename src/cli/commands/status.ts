@@ -4,12 +4,15 @@ import { withDependencies } from '../../engine/build.ts';
 import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
 import { formatMoney, moneyReport } from '../../report/money-report.ts';
+import { parseStatusFields, pickFields } from '../../report/status-fields.ts';
 import { renderStatus } from '../../report/status-table.ts';
 import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
-import { flag, stringOption, type Command } from '../command.ts';
+import { flag, stringOption, type Command, type ParsedArgs } from '../command.ts';
 import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect, missingSetting } from '../connect.ts';
+import { reportUsageError } from '../errors.ts';
+import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
@@ -26,6 +29,12 @@ export const statusCommand: Command = {
       description:
         'with --json: print the money report instead (spent, at standard price, to go; per target, rule, provider/model)',
     },
+    fields: {
+      type: 'string',
+      value: 'LIST',
+      description:
+        'with --json: only these row fields, comma-separated (target, rule, state, reasons, money, …); the money report is made only when money is one',
+    },
     html: {
       type: 'string',
       value: 'FILE',
@@ -38,6 +47,8 @@ export const statusCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { project, requested } = selected;
+    const fields = fieldsAsked(args);
+    if (fields && !fields.ok) return reportUsageError(io.stderr, new UsageError(fields.message));
     // A build running with --offline owns the emulator's state; a second emulator on it could
     // advance the same batches twice, so status then shows the last known state instead.
     const busy = flag(args, 'offline') ? await liveLockHolder(path.join(project.root, project.stateDir)) : undefined;
@@ -76,14 +87,17 @@ export const statusCommand: Command = {
         await writeStatusPage(path.resolve(io.cwd, html), { project, requested, statuses, source, signal: io.signal });
         io.stderr.write(`status: wrote ${html}\n`);
       }
-      const money = moneyReport(await readSpend(project.root), statuses);
+      // Made only when shown: `--json --fields` without money does not read the spend log.
+      const wantsMoney = !fields || fields.fields.includes('money');
+      const money = wantsMoney ? moneyReport(await readSpend(project.root), statuses) : undefined;
       if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
       else if (flag(args, 'json')) {
-        const rows = statuses.map((s) => (money.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
+        const whole = statuses.map((s) => (money?.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
+        const rows = fields ? whole.map((row) => pickFields(row, fields.fields)) : whole;
         io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
-        io.stdout.write(formatMoney(money));
+        if (money) io.stdout.write(formatMoney(money));
         if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
           io.stdout.write(
             `(in-flight batches not refreshed: ${missing ? `no ${missing}` : 'the emulator is busy'}; add --offline for the emulator)\n`,
@@ -95,3 +109,17 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/** `--fields`, checked: undefined when not given (whole rows, money included). */
+function fieldsAsked(args: ParsedArgs): ReturnType<typeof parseStatusFields> | undefined {
+  const text = stringOption(args, 'fields');
+  if (text === undefined) return undefined;
+  if (!flag(args, 'json'))
+    return { ok: false, message: '--fields picks the fields of --json rows: use it with --json' };
+  if (flag(args, 'money'))
+    return {
+      ok: false,
+      message: '--fields picks row fields; --money prints the money report instead: use one of them',
+    };
+  return parseStatusFields(text);
+}
