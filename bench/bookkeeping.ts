@@ -69,6 +69,8 @@ export interface BookkeepingRow {
   targets: number;
   noopBuild: Timing;
   status: Timing;
+  /** `status --json --fields target,state,reasons`: rows without money, so no money report. */
+  statusFields: Timing;
   dryRun: Timing;
   touched: Timing;
   /** `npx tsx pipeline build`: the repository's own entry, tsx start-up included. */
@@ -159,6 +161,11 @@ export async function benchBookkeeping(
         targets: names.length * TARGETS_PER_SUBJECT,
         noopBuild: timeCommand(cmd, build, { cwd: dir, runs, env }),
         status: timeCommand(...binArgs('status', '--json'), { cwd: dir, runs, env }),
+        statusFields: timeCommand(...binArgs('status', '--json', '--fields', 'target,state,reasons'), {
+          cwd: dir,
+          runs,
+          env,
+        }),
         dryRun: timeCommand(...binArgs('build', '-n'), { cwd: dir, runs, env }),
         touched: timeCommand(cmd, build, { cwd: dir, runs, env, prepare: touchOne }),
         tsxEntry: timeCommand(...pipelineArgs('build'), { cwd: dir, runs, env }),
@@ -269,6 +276,7 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
         'above tsx',
         'engine/target',
         'status --json',
+        'status --json --fields target,state,reasons',
         'build -n',
         'one source touched',
         'tsx entry',
@@ -288,6 +296,7 @@ export function bookkeepingMarkdown(result: Awaited<ReturnType<typeof benchBookk
         above(r.noopBuild),
         slope(r, (x) => x.noopBuild),
         fmt(r.status),
+        fmt(r.statusFields),
         fmt(r.dryRun),
         fmt(r.touched),
         ms(r.tsxEntry),

@@ -59,7 +59,7 @@ export interface StampsQuery {
 export function isFreshByStamps(q: StampsQuery): boolean {
   const recorded = q.recorded;
   if (!recorded || recorded.configHash !== configHash(q.stage)) return false;
-  if (!sameStat(q.stamps.statSync(under(q.root, q.target)), recorded.output)) return false;
+  if (!sameStat(q.stamps.statUnder(q.root, q.target), recorded.output)) return false;
   // A record's fingerprint is the one of its config hash and its inputs, in the order they are
   // recorded (the rule's order). When both match, so does the fingerprint: hashing it again per
   // target was a visible share of a large no-op. Inputs recorded otherwise are checked in full.
@@ -71,38 +71,13 @@ export function isFreshByStamps(q: StampsQuery): boolean {
       inOrder = false;
       known = recorded.inputs.find((r) => r.path === input);
     }
-    if (!known || !sameStat(q.stamps.statSync(under(q.root, input)), known)) return false;
+    if (!known || !sameStat(q.stamps.statUnder(q.root, input), known)) return false;
   }
   if (inOrder) return true;
   const record = q.record();
   if (!record) return false;
   const inputs = q.inputs.map((input) => ({ path: input, sha256: record.inputs[input]!.sha256 }));
   return fingerprintOf(q.stage, inputs) === record.fingerprint;
-}
-
-/**
- * `path.join(root, rel)` for the graph's paths, which are already normal (relative, no `.` or `..`
- * segments): concatenation gives the same string without normalizing it again, which was a
- * visible share of a large no-op (several joins per target). Anything else goes through join.
- */
-function under(root: string, rel: string): string {
-  const plain =
-    isNormalRoot(root) &&
-    rel.length > 0 &&
-    !rel.startsWith('/') &&
-    !rel.startsWith('.') &&
-    !rel.includes('/.') &&
-    !rel.includes('//') &&
-    !rel.endsWith('/');
-  return plain ? `${root}/${rel}` : path.join(root, rel);
-}
-
-let normalRoot: string | undefined;
-function isNormalRoot(root: string): boolean {
-  if (root === normalRoot) return true;
-  const normal = path.sep === '/' && path.isAbsolute(root) && path.normalize(root) === root && !root.endsWith('/');
-  if (normal) normalRoot = root;
-  return normal;
 }
 
 function sameStat(stat: { mtimeMs: number; size: number } | undefined, known: Omit<FileStamp, 'sha256'>): boolean {

@@ -58,20 +58,15 @@ export function encodeRecordLine(record: TargetRecord): string {
   return fields.join('\t');
 }
 
-/** The target a stamped line is about (undefined: a plain JSON line, to be parsed). */
-export function stampedTarget(line: string): string | undefined {
-  if (line.startsWith('{')) return undefined;
-  const tab = line.indexOf('\t');
-  return tab > 0 ? line.slice(0, tab) : undefined;
-}
-
-/** The stamps in front of a stamped line; undefined when the line is damaged (hand-edited, torn). */
-export function decodeStamps(line: string): RecordStamps | undefined {
-  // A line cut short or edited by hand: let the whole record decide (it will fail to parse).
-  if (!line.endsWith('}')) return undefined;
-  const f = line.split('\t');
+/**
+ * The stamps of a stamped line, given its part before the JSON (without the tab in front of the
+ * JSON); undefined when they are damaged (hand-edited, torn). The caller checks that the line
+ * ends with its JSON whole.
+ */
+export function decodeStamps(prefix: string): RecordStamps | undefined {
+  const f = prefix.split('\t');
   const n = Number(f[8]);
-  if (!Number.isInteger(n) || f.length !== FIXED_FIELDS + 3 * n + 1) return undefined;
+  if (!Number.isInteger(n) || f.length !== FIXED_FIELDS + 3 * n) return undefined;
   const inputs: { path: string; mtimeMs: number; size: number }[] = [];
   for (let i = 0; i < n; i++) {
     const at = FIXED_FIELDS + 3 * i;
@@ -86,11 +81,6 @@ export function decodeStamps(line: string): RecordStamps | undefined {
   if (f[3] && f[4]) stamps.usage = { input: Number(f[3]), output: Number(f[4]) };
   if (f[5]) stamps.costUsd = Number(f[5]);
   return stamps;
-}
-
-/** The JSON part of a line (the whole line when it is plain JSON). */
-export function recordJson(line: string): string {
-  return line.startsWith('{') ? line : line.slice(line.lastIndexOf('\t') + 1);
 }
 
 /** The stamps of a record already parsed (a plain line, or one written in this process). */

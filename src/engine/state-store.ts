@@ -29,12 +29,12 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { isAscii } from 'node:buffer';
 import path from 'node:path';
 import type { StageFailure, TokenUsage } from '../stages/types.ts';
 import { tempPathFor } from '../util/fs-atomic.ts';
 import { isStateHeaderLine, STATE_HEADER } from '../util/state-format.ts';
-import { decodeStamps, encodeRecordLine, recordJson, stampedTarget, stampsOfRecord } from './state-line.ts';
+import { LogBytes } from './log-bytes.ts';
+import { decodeStamps, encodeRecordLine, stampsOfRecord } from './state-line.ts';
 import type { RecordStamps } from './state-line.ts';
 import { isTargetRecord, type TargetRecord } from './target-record.ts';
 
@@ -53,8 +53,10 @@ interface Removal {
 }
 
 export class StateStore {
-  /** The live record of each target: parsed, or still the log line it was read from (parsed on demand). */
-  #records: Map<string, TargetRecord | string> | undefined;
+  /** The live record of each target: parsed, or still the offset of its log line (parsed on demand). */
+  #records: Map<string, TargetRecord | number> | undefined;
+  /** The log as read: the lines of records not parsed yet are found in it by offset. */
+  #log: LogBytes | undefined;
   /** Lines in the log file, live or superseded (for compaction). */
   #lines = 0;
   /** The log does not end with a newline (a torn append): the next line must start on a fresh one. */
@@ -102,8 +104,8 @@ export class StateStore {
   readSync(target: string): TargetRecord | undefined {
     const records = this.#load();
     const entry = records.get(target);
-    if (typeof entry !== 'string') return entry;
-    const record = parseRecord(recordJson(entry));
+    if (typeof entry !== 'number') return entry;
+    const record = parseRecord(this.#json(entry));
     // A damaged line reads as no record: that target is stale.
     if (record?.target === target) records.set(target, record);
     else records.delete(target);
@@ -118,8 +120,20 @@ export class StateStore {
   stampsSync(target: string): RecordStamps | undefined {
     const entry = this.#load().get(target);
     if (entry === undefined) return undefined;
-    if (typeof entry !== 'string') return stampsOfRecord(entry);
-    return decodeStamps(entry) ?? (this.readSync(target) ? this.stampsSync(target) : undefined);
+    if (typeof entry !== 'number') return stampsOfRecord(entry);
+    const log = this.#log!;
+    const end = log.lineEnd(entry);
+    const json = log.jsonStart(entry, end);
+    const stamps = json === -1 ? undefined : decodeStamps(log.text(entry, json - 1));
+    return stamps ?? (this.readSync(target) ? this.stampsSync(target) : undefined);
+  }
+
+  /** The JSON part of the stamped line at `start` (all of it when the line is damaged, so that it fails to parse). */
+  #json(start: number): string {
+    const log = this.#log!;
+    const end = log.lineEnd(start);
+    const json = log.jsonStart(start, end);
+    return log.text(json === -1 ? start : json, end);
   }
 
   async write(record: TargetRecord): Promise<void> {
@@ -141,41 +155,52 @@ export class StateStore {
   }
 
   /** Reads the log once per store (synchronously: one file, whatever the number of targets). */
-  #load(): Map<string, TargetRecord | string> {
+  #load(): Map<string, TargetRecord | number> {
     if (this.#records) return this.#records;
-    const records = new Map<string, TargetRecord | string>();
-    let text: string | undefined;
+    const records = new Map<string, TargetRecord | number>();
+    let bytes: Buffer | undefined;
     try {
-      text = decode(readFileSync(this.logFile));
+      bytes = readFileSync(this.logFile);
     } catch (error) {
       // No log: never built (or built by an older version). Anything else (EACCES…) is not "no records".
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    if (text === undefined) this.#legacy = readLegacyRecords(path.join(this.dir, LEGACY_DIR), records);
+    if (bytes === undefined) this.#legacy = readLegacyRecords(path.join(this.dir, LEGACY_DIR), records);
     else {
-      this.#torn = text.length > 0 && !text.endsWith('\n');
-      const lines = text.split('\n');
-      // A torn last line (a crash mid-append) is not a record, whatever its prefix says.
-      if (this.#torn) lines.pop();
-      // Throws for a newer format before anything is read into the store (or could be written).
-      this.#headed = lines.length > 0 && isStateHeaderLine(lines[0]!, this.logFile);
-      for (let i = this.#headed ? 1 : 0; i < lines.length; i++) {
-        const line = lines[i]!;
-        if (line.length === 0) continue;
-        this.#lines += 1;
-        const stamped = stampedTarget(line);
-        if (stamped !== undefined) {
-          records.set(stamped, line);
-          continue;
+      const log = new LogBytes(bytes);
+      this.#log = log;
+      // A torn last line (a crash mid-append) is not a record, whatever its prefix says: only
+      // lines ended by a newline are read.
+      this.#torn = log.torn;
+      let first = true;
+      log.forEachLine((start, end) => {
+        if (first) {
+          first = false;
+          // Throws for a newer format before anything is read into the store (or could be written).
+          this.#headed = isStateHeaderLine(log.text(start, end), this.logFile);
+          if (this.#headed) return;
         }
-        const entry = parseLine(line);
-        if (entry === undefined) continue; // torn or hand-edited: that target reads as stale
+        if (end === start) return;
+        this.#lines += 1;
+        // A stamped line is kept as its offset: its stamps and JSON are decoded when asked for.
+        const tab = log.isJson(start) ? -1 : log.firstTab(start, end);
+        if (tab > start) {
+          records.set(log.text(start, tab), start);
+          return;
+        }
+        const entry = parseLine(log.text(start, end));
+        if (entry === undefined) return; // torn or hand-edited: that target reads as stale
         if (isTargetRecord(entry)) records.set(entry.target, entry);
         else records.delete(entry.target); // a removal, or a record this version cannot use
-      }
+      });
     }
     this.#records = records;
     return records;
+  }
+
+  /** The text of the log's line at `start` (a stamped line kept by offset). */
+  #line(start: number): string {
+    return this.#log!.text(start, this.#log!.lineEnd(start));
   }
 
   // Synchronous throughout: appends and the compaction of concurrent targets can never interleave.
@@ -187,7 +212,9 @@ export class StateStore {
     if (!this.#compacted && (this.#legacy || !this.#headed || this.#lines > 2 * records.size + 64)) {
       // Rewrite with the header and the live records only (this one included), then retire the old files.
       this.#compacted = true;
-      const lines = [...records.values()].map((r) => `${typeof r === 'string' ? r : encodeRecordLine(r)}\n`).join('');
+      const lines = [...records.values()]
+        .map((r) => `${typeof r === 'number' ? this.#line(r) : encodeRecordLine(r)}\n`)
+        .join('');
       writeSynced(this.logFile, `${STATE_HEADER}\n${lines}`);
       this.#lines = records.size;
       this.#torn = false;
@@ -228,14 +255,6 @@ function writeSynced(file: string, data: string): void {
   }
 }
 
-/**
- * The log as text. It is nearly always ASCII (paths, hashes, numbers), and a one-byte decode of
- * it is several times cheaper than UTF-8 validation, which was a visible share of a large no-op.
- */
-function decode(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-}
-
 function parseRecord(json: string): TargetRecord | undefined {
   const entry = parseLine(json);
   return entry && isTargetRecord(entry) ? entry : undefined;
@@ -253,7 +272,7 @@ function parseLine(line: string): { target: string } | undefined {
 }
 
 /** The per-target record files of older versions; true when there were any. */
-function readLegacyRecords(dir: string, into: Map<string, TargetRecord | string>): boolean {
+function readLegacyRecords(dir: string, into: Map<string, TargetRecord | number>): boolean {
   let files: string[];
   try {
     files = readdirSync(dir, { recursive: true, encoding: 'utf8' });

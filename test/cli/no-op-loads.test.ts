@@ -66,3 +66,19 @@ it('a no-op build or status stats each file once and reads the state log once, w
     });
   }
 });
+
+it('status --json reads the spend log for its money; with --fields that leave money out it does not', async () => {
+  expect(currentBundle(), 'the CLI bundle is stale: run `npm run bundle` (npm ci does)').toBeDefined();
+  e = await startE2e({ subjects: 2, recordsPerSubject: 3 });
+  await e.buildUntilDone();
+  const spendReads = async (args: string[]) => {
+    const r = await e!.rig.cli(args, { env: { ...e!.env, NODE_OPTIONS: `--import=${COUNT_READS}` } });
+    expect(r.code, r.stderr).toBe(0);
+    const [, stats, files, spend] = /stats: (\d+) files: (\d+) .* spend reads: (\d+)/.exec(r.stderr)!.map(Number);
+    expect({ stats, files }, args.join(' ')).toEqual({ stats: 8, files: 8 });
+    return spend;
+  };
+  expect(await spendReads(['status', '--json'])).toBe(1);
+  expect(await spendReads(['status', '--json', '--fields', 'target,money'])).toBe(1);
+  expect(await spendReads(['status', '--json', '--fields', 'target,state,reasons'])).toBe(0);
+});

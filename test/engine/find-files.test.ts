@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { findFiles } from '../../src/graph/find-files.ts';
-import { compilePattern } from '../../src/graph/pattern.ts';
+import { compilePattern, matchPattern } from '../../src/graph/pattern.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -62,4 +62,11 @@ it('ignores the state dir, missing directories and a literal file that is absent
 it('takes glob characters in literal parts of a pattern literally', async () => {
   await files('data [v2]/a.jsonl', 'data v/b.jsonl');
   expect(find(['data [v2]/{s}.jsonl'])).toEqual(['data [v2]/a.jsonl']);
+});
+
+it('a wildcard repeated in a pattern must match the same text, even followed by a digit', () => {
+  const p = compilePattern('data/{x}-{y}/{x}0.jsonl');
+  expect(matchPattern(p, 'data/a-b/a0.jsonl')).toEqual({ x: 'a', y: 'b' });
+  expect(matchPattern(p, 'data/a-b/c0.jsonl')).toBeUndefined();
+  expect(matchPattern(compilePattern('{s}/{s}.txt'), 'ab/ab.txt')).toEqual({ s: 'ab' });
 });

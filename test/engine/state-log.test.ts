@@ -185,6 +185,26 @@ describe('the state log', () => {
     expect(again.stampsSync('out/a\tb.jsonl')?.inputs).toEqual([{ path: 'in\n.jsonl', mtimeMs: 1, size: 1 }]);
   });
 
+  it('a stamped record whose paths start with `{` or hold non-ASCII text reads back by its stamps and whole', async () => {
+    const odd = {
+      ...record('out/{a}.jsonl'),
+      inputs: {
+        '{x}.jsonl': { sha256: 'x', mtimeMs: 1, size: 1 },
+        'élève/{y}.jsonl': { sha256: 'y', mtimeMs: 2, size: 3 },
+      },
+    };
+    await new StateStore(dir).write(odd);
+    await new StateStore(dir).write(record('plain'));
+    expect(lines()[0]!.startsWith('out/{a}.jsonl\t')).toBe(true); // stamped: nothing in its paths forbids it
+    const again = new StateStore(dir);
+    expect(again.stampsSync('out/{a}.jsonl')?.inputs).toEqual([
+      { path: '{x}.jsonl', mtimeMs: 1, size: 1 },
+      { path: 'élève/{y}.jsonl', mtimeMs: 2, size: 3 },
+    ]);
+    expect(again.readSync('out/{a}.jsonl')).toEqual(odd);
+    expect(again.readSync('plain')).toEqual(record('plain'));
+  });
+
   it('a stamped line cut short is no record, even where its stamps are whole', async () => {
     await new StateStore(dir).write(record('a'));
     const store = new StateStore(dir);

@@ -5,13 +5,16 @@ import { describeHolder, liveLockHolder } from '../../engine/lock.ts';
 import { collectStatus } from '../../engine/status.ts';
 import { formatLearnedLimits, learnedLimitViews } from '../../report/learned-limits-report.ts';
 import { formatMoney, moneyReport } from '../../report/money-report.ts';
+import { parseStatusFields, pickFields } from '../../report/status-fields.ts';
 import { renderStatus } from '../../report/status-table.ts';
 import { readLearned } from '../../stages/batch/learned-limits.ts';
 import { readSpend } from '../../stages/spend-log.ts';
 import { systemClock } from '../../util/clock.ts';
-import { flag, stringOption, type Command } from '../command.ts';
+import { flag, stringOption, type Command, type ParsedArgs } from '../command.ts';
 import { COMMAND_SUMMARIES } from '../command-list.ts';
 import { connect, missingSetting } from '../connect.ts';
+import { reportUsageError } from '../errors.ts';
+import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
 import { projectAndTargets } from '../targets.ts';
@@ -33,6 +36,12 @@ export const statusCommand: Command = {
       description:
         'with --json: print the provider limits builds have learned instead (per provider, endpoint and model: stated, when, planned, forgotten after)',
     },
+    fields: {
+      type: 'string',
+      value: 'LIST',
+      description:
+        'with --json: only these row fields, comma-separated (target, rule, state, reasons, money, …); the money report is made only when money is one',
+    },
     html: {
       type: 'string',
       value: 'FILE',
@@ -45,6 +54,8 @@ export const statusCommand: Command = {
     const selected = await projectAndTargets(args, io);
     if (typeof selected === 'number') return selected;
     const { project, requested } = selected;
+    const fields = fieldsAsked(args);
+    if (fields && !fields.ok) return reportUsageError(io.stderr, new UsageError(fields.message));
     // A build running with --offline owns the emulator's state; a second emulator on it could
     // advance the same batches twice, so status then shows the last known state instead.
     const busy = flag(args, 'offline') ? await liveLockHolder(path.join(project.root, project.stateDir)) : undefined;
@@ -84,18 +95,22 @@ export const statusCommand: Command = {
         io.stderr.write(`status: wrote ${html}\n`);
       }
       const stateDir = path.resolve(project.root, project.stateDir);
-      const money = moneyReport(await readSpend(stateDir), statuses);
+      // Made only when shown: `--json --fields` without money does not read the spend log.
+      const wantsMoney = !fields || fields.fields.includes('money');
+      const money = wantsMoney ? moneyReport(await readSpend(stateDir), statuses) : undefined;
       const now = systemClock.now();
-      const limits = learnedLimitViews(readLearned(stateDir).values(), now);
-      if (flag(args, 'json') && flag(args, 'limits')) io.stdout.write(`${JSON.stringify(limits, null, 2)}\n`);
-      else if (flag(args, 'json') && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
+      const json = flag(args, 'json');
+      const limits = !json || flag(args, 'limits') ? learnedLimitViews(readLearned(stateDir).values(), now) : undefined;
+      if (json && limits) io.stdout.write(`${JSON.stringify(limits, null, 2)}\n`);
+      else if (json && flag(args, 'money')) io.stdout.write(`${JSON.stringify(money, null, 2)}\n`);
       else if (flag(args, 'json')) {
-        const rows = statuses.map((s) => (money.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
+        const whole = statuses.map((s) => (money?.byTarget[s.target] ? { ...s, money: money.byTarget[s.target] } : s));
+        const rows = fields ? whole.map((row) => pickFields(row, fields.fields)) : whole;
         io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else {
         io.stdout.write(renderStatus(io.stdout, statuses, systemClock.now()));
-        io.stdout.write(formatMoney(money));
-        io.stdout.write(formatLearnedLimits(limits, now));
+        if (money) io.stdout.write(formatMoney(money));
+        if (limits) io.stdout.write(formatLearnedLimits(limits, now));
         if (!conn && statuses.some((s) => s.remote && s.state === 'pending'))
           io.stdout.write(
             `(in-flight batches not refreshed: ${missing ? `no ${missing}` : 'the emulator is busy'}; add --offline for the emulator)\n`,
@@ -107,3 +122,17 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/** `--fields`, checked: undefined when not given (whole rows, money included). */
+function fieldsAsked(args: ParsedArgs): ReturnType<typeof parseStatusFields> | undefined {
+  const text = stringOption(args, 'fields');
+  if (text === undefined) return undefined;
+  if (!flag(args, 'json'))
+    return { ok: false, message: '--fields picks the fields of --json rows: use it with --json' };
+  if (flag(args, 'money'))
+    return {
+      ok: false,
+      message: '--fields picks row fields; --money prints the money report instead: use one of them',
+    };
+  return parseStatusFields(text);
+}
