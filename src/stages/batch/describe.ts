@@ -25,13 +25,9 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
   const failures = ledger.rejected
     ? ledger.rejected.details
     : permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`);
-  const state: RemoteStatus['state'] = ledger.rejected
-    ? 'failed'
-    : running.length > 0
-      ? remoteState(running)
-      : s && s.queued > 0
-        ? 'queued'
-        : 'complete';
+  // Rejected with other parts still in flight: both — their state, and the failure that stands once they are in.
+  const state: RemoteStatus['state'] =
+    running.length > 0 ? remoteState(running) : ledger.rejected ? 'failed' : s && s.queued > 0 ? 'queued' : 'complete';
   const since = running.map((p) => ms(p.createdAt ?? p.intentAt));
   const lastEvent = ledger.events?.at(-1)?.message;
   return {
@@ -52,10 +48,21 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
     ...(s?.invalid !== undefined
       ? { replies: { valid: s.succeeded - s.invalid, invalid: s.invalid, reasked: s.reasked ?? 0 } }
       : {}),
-    summary: ledger.rejected
-      ? ledger.rejected.message
-      : [describeParts(running.length, s, permanent.length), replyCounts(s), lastEvent].filter(Boolean).join('; '),
+    summary:
+      ledger.rejected && running.length === 0
+        ? ledger.rejected.message
+        : [
+            describeParts(running.length, s, permanent.length),
+            ledger.rejected ? `failed: ${ledger.rejected.message}` : '',
+            replyCounts(s),
+            lastEvent,
+          ]
+            .filter(Boolean)
+            .join('; '),
     ...(failures.length > 0 ? { failures } : {}),
+    ...(ledger.rejected && running.length > 0
+      ? { failure: { reason: 'provider-error', message: ledger.rejected.message, details: ledger.rejected.details } }
+      : {}),
   };
 }
 

@@ -75,27 +75,38 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
 
   // 1. Everything already recorded moves first: results collected now are not sent again below.
   const problems: string[] = [];
+  const stuckParts = new Set<number>();
   const waits: string[] = [];
   for (const part of ledger.parts.filter(isInFlight)) {
     const step = await advancePart(run, part, current);
-    if (step.kind === 'failed') problems.push(step.message, ...(step.details ?? []));
+    if (step.kind === 'failed') {
+      problems.push(step.message, ...(step.details ?? []));
+      stuckParts.add(part.n);
+    }
     if (step.kind === 'waiting') waits.push(step.why);
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
   // Collected parts are in the spend log now: only what is still in flight stays reserved, at its worst.
   svc.budget.set(ctx.target, inFlightWorst(ledger, prices));
-  if (problems.length > 0)
-    return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.
   if (ledger.rejected && ledger.rejected.requestSha !== current.sha256) delete ledger.rejected;
-  if (ledger.rejected)
-    return failWith(run, {
-      reason: 'provider-error',
-      message: ledger.rejected.message,
-      file: rel(ctx, ctx.inputs[0]!),
-      details: ledger.rejected.details,
-    });
+  const failure: StageFailure | undefined =
+    problems.length > 0
+      ? { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) }
+      : ledger.rejected
+        ? {
+            reason: 'provider-error',
+            message: ledger.rejected.message,
+            file: rel(ctx, ctx.inputs[0]!),
+            details: ledger.rejected.details,
+          }
+        : undefined;
+  // Failed, with nothing else of this target in flight: nothing is left to wait for. With parts
+  // still in flight, they are collected first (they are paid for): the target stays pending,
+  // naming its failure, and sends nothing new.
+  // A part that failed to advance (unknown to the provider) is no work to wait for.
+  if (failure && inFlight.every((p) => stuckParts.has(p.n))) return failWith(run, failure);
 
   // 2. Plan: what has no cached success, no failure that stops it and is not in flight.
   current = effectiveRequests(ledger, config, written);
@@ -104,7 +115,8 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   let queued = 0;
   let queuedWhy = '';
   let held: Extract<SendOutcome, { queued: number }>['held'];
-  if (flying) {
+  if (failure) waits.push('nothing new is sent until the failure is fixed');
+  else if (flying) {
     const needed = outstandingRequests(current.entries, { index, ledger, flying });
     if (needed.length === 0 && inFlight.length === 0) return finish(run, current, index, prices);
     if (needed.length > 0) {
@@ -155,6 +167,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     summary: parts.filter(Boolean).join('; '),
     state: running.length === 0 ? 'queued' : remoteState(running),
     money,
+    ...(failure ? { failure } : {}),
   };
 }
 
