@@ -179,3 +179,21 @@ it('online: invalid replies are re-asked in the same build, and a re-run sends n
   expect(again.code).toBe(0);
   expect((await emulator.stats()).requestsExecuted).toBe(stats.requestsExecuted);
 }, 120_000);
+
+it('the schema declared once, on the requests rule, reaches the batch (re-asks) and the merge (parsing)', async () => {
+  job = await start('openai', { invalidReplies: { rate: 1, kinds: ['missing-field'] } });
+  const config = await job.rig.read('pipeline.config.ts');
+  const once = config
+    .replace("batch({ provider: 'openai', schema: Label, ", "batch({ provider: 'openai', ")
+    .replace('merge({ schema: Label, spread: true })', 'merge({ spread: true })');
+  expect(once.match(/schema: Label/g)).toHaveLength(1);
+  await job.rig.write({ 'pipeline.config.ts': once });
+  const run = await job.build(['--wait']);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  const rows = await mergedRows(job);
+  expect(rows).toHaveLength(RECORDS);
+  expectLabelled(rows); // parsed and spread by the merge
+  const stats = await job.emulator.stats();
+  expect(stats.invalidReplies).toBe(RECORDS);
+  expect(stats.batchesCreated).toBe(2); // every invalid reply re-asked
+}, 120_000);
