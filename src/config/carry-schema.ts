@@ -46,7 +46,7 @@ export function carrySchemas(rules: readonly RuleConfig[]): RuleConfig['stage'][
       if (from.size !== 1) return;
       const inherited = [...from][0];
       if (schemaOf(stages[i]!) === inherited) return;
-      stages[i] = { ...rule.stage, schema: inherited } as RuleConfig['stage'];
+      stages[i] = { ...rule.stage, schema: inherited };
       changed = true;
     });
     if (!changed) break;
