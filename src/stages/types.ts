@@ -185,6 +185,10 @@ export interface ReplyCounts {
   valid: number;
   invalid: number;
   reasked: number;
+  /** Rows in a fresh round of re-asks (a later build's than the one that ran them out). */
+  rounds?: number;
+  /** Rows re-asking will not make valid (the same reply over two rounds or more). */
+  hopeless?: number;
 }
 
 export interface StageValidation<Config> {

@@ -74,7 +74,7 @@ export async function collectPart(
           );
           answers.set(r.customId, 'succeeded');
           // Checked now, recorded with the part's collection (one save): a crash repeats both.
-          if (hash && run.config.schema) noteReply(run.ledger, hash, r, run.config.schema);
+          if (hash && run.config.schema) noteReply(run.ledger, hash, r, run.config.schema, run.svc.session);
           billed += r.usage.input;
           addToSpend(spend, billOf(part.model, r.usage, prices, 'batch'), r.usage);
           if (answers.size === Math.ceil(part.requests / 2))

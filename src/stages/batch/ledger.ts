@@ -114,6 +114,8 @@ const invalidReplySchema = z.object({
   attempt: z.number().int().nonnegative(),
   kind: z.enum(['refusal', 'truncated', 'not-json', 'schema']),
   message: z.string(),
+  /** The build session that got it: a row out of re-asks gets a fresh round from a later one. */
+  session: z.string().optional(),
 });
 
 export const ledgerSchema = z.object({
@@ -128,6 +130,8 @@ export const ledgerSchema = z.object({
    * hash or a re-ask's key): each calls for the next re-ask (see structured/reask.ts).
    */
   invalidReplies: z.record(sha256, invalidReplySchema).optional(),
+  /** Rows re-asking will not make valid, with their replies (see hopeless.ts), as the last build found them. */
+  hopeless: z.array(z.string()).optional(),
   /** A batch the provider refused as invalid: not resent until the request file changes (or --force). */
   rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
   /** After `token_limit_exceeded`: no new part before `until`. */
@@ -149,6 +153,9 @@ export const ledgerSchema = z.object({
       /** With a reply schema: answered rows whose reply is invalid and final, and rows asked again. */
       invalid: z.number().int().nonnegative().optional(),
       reasked: z.number().int().nonnegative().optional(),
+      /** Rows in a fresh round of re-asks (a later build's), and rows re-asking will not make valid. */
+      rounds: z.number().int().nonnegative().optional(),
+      hopeless: z.number().int().nonnegative().optional(),
       usage: z.object({
         input: z.number(),
         output: z.number(),

@@ -24,7 +24,8 @@ import { describeHeld, heldFailure, inFlightWorst } from './budget-guard.ts';
 import { ruleCosts } from '../rule-costs.ts';
 import { remoteState } from './state.ts';
 import { replyCounts } from './describe.ts';
-import { effectiveRequests, structuredCounts } from './reasks.ts';
+import { effectiveRequests, freshRoundsNext, structuredCounts, type ReaskedFile } from './reasks.ts';
+import { describeHopeless, recordHopeless } from './hopeless.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -61,7 +62,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     delete ledger.backoff;
   }
   // Lines whose reply was invalid stand for their re-ask; recomputed below once new results are in.
-  let current = effectiveRequests(ledger, config, written);
+  let current = effectiveRequests(ledger, config, written, svc.session);
   const live = new Set(current.entries.map((e) => e.hash));
   for (const hash of Object.keys(ledger.requestFailures)) if (!live.has(hash)) delete ledger.requestFailures[hash];
   // Re-running is the user's "try again": requests whose attempts ran out in an earlier build get a fresh round.
@@ -109,7 +110,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   if (failure && inFlight.every((p) => stuckParts.has(p.n))) return failWith(run, failure);
 
   // 2. Plan: what has no cached success, no failure that stops it and is not in flight.
-  current = effectiveRequests(ledger, config, written);
+  current = effectiveRequests(ledger, config, written, svc.session);
   const index = await readCacheIndex(run.files.cache, matchUnhashed(current));
   const flying = await inFlightHashes(run, ledger, current);
   let queued = 0;
@@ -118,7 +119,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
   if (failure) waits.push('nothing new is sent until the failure is fixed');
   else if (flying) {
     const needed = outstandingRequests(current.entries, { index, ledger, flying });
-    if (needed.length === 0 && inFlight.length === 0) return finish(run, current, index, prices);
+    if (needed.length === 0 && inFlight.length === 0) return finish(run, written, current, index, prices);
     if (needed.length > 0) {
       const costs = await ruleCosts(ctx.root, ctx.rule, config, 'batch');
       const sent = await sendOutstanding(run, current, needed, costs);
@@ -199,7 +200,8 @@ function recentEvents(run: BatchRun): string[] {
 
 async function finish(
   run: BatchRun,
-  current: RequestFile,
+  written: RequestFile,
+  current: ReaskedFile,
   index: Awaited<ReturnType<typeof readCacheIndex>>,
   prices: PriceTable,
 ): Promise<StageOutcome> {
@@ -215,23 +217,41 @@ async function finish(
     ...(await summaryOf(current, run.ledger.summary, tally, 0)),
     ...structuredCounts(run.ledger, run.config, current, index),
   };
+  const hopeless = [...(current.hopeless ?? [])].map(([id, replies]) => describeHopeless(id, replies));
+  if (hopeless.length > 0) recordHopeless(run, hopeless);
+  else delete run.ledger.hopeless;
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
   const retried = failures.filter((f) => f.exhausted).length;
+  const reaskNext = freshRoundsNext(run.ledger, run.config, written, current);
   const counts = replyCounts(run.ledger.summary);
   const summary =
     (tally.failed > 0
       ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
-      : `${tally.succeeded} results`) + (counts ? ` (${counts})` : '');
+      : `${tally.succeeded} results`) +
+    (counts ? ` (${counts})` : '') +
+    (hopeless.length > 0
+      ? `; never valid by asking again: ${hopeless.slice(0, 3).join('; ')}${hopeless.length > 3 ? '; …' : ''}`
+      : '');
   return {
     kind: 'done',
     summary,
     usage: tally.usage,
     ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
-    // Rows that only ran out of attempts are not final: the next build must run this target again.
-    ...(retried > 0
+    // Rows that only ran out of attempts (or of re-asks) are not final: the next build must run this target again.
+    ...(retried + reaskNext > 0
       ? {
-          retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches; sent again by this build`,
+          retry: [
+            retried > 0
+              ? `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches`
+              : '',
+            reaskNext > 0
+              ? `${reaskNext} row${reaskNext > 1 ? 's' : ''} still invalid after ${run.config.maxInvalidAttempts} re-asks`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ')
+            .concat('; sent again by this build'),
         }
       : {}),
   };

@@ -60,7 +60,7 @@ export class JournalSink implements AnswerSink {
     if (this.schema && read?.kind === 'succeeded') {
       // The row's custom id and the attempt, as the batch stage names them (see reask.ts).
       const named = { ...read, customId: entry.reask ? `${entry.customId}__reask${entry.reask}` : entry.customId };
-      const invalid = noteReply({}, entry.hash, named, this.schema);
+      const invalid = noteReply({}, entry.hash, named, this.schema, this.session);
       if (invalid) await this.journal.append({ t: 'invalid', h: entry.hash, ...invalid });
     }
     await this.cache.append({ hash: entry.hash, custom_id: entry.customId, batch: 'online', result: line });

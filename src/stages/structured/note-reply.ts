@@ -15,6 +15,8 @@ export function noteReply(
   key: string,
   result: Extract<ResultLine, { kind: 'succeeded' }>,
   schema: z.ZodType,
+  /** The build session that got the reply (re-asks run out in it get a fresh round only from a later one). */
+  session: string,
 ): InvalidRecord | undefined {
   const checked = checkReply(result, schema);
   if (checked.ok) {
@@ -27,6 +29,7 @@ export function noteReply(
     attempt: m ? Number(m[1]) : 0,
     kind: checked.kind,
     message: checked.message,
+    session,
   };
   (holder.invalidReplies ??= {})[key] = record;
   return record;

@@ -12,6 +12,13 @@
  *
  * Which replies were invalid is recorded by key (the ledger's `invalidReplies`), so the chain is a
  * pure function of the request file and that record: recomputed each run, the same after a crash.
+ *
+ * Rounds, as for transient failures: a build asks a row at most `maxInvalidAttempts` more times.
+ * When the last re-ask of a round got an invalid reply in an earlier build (its record names
+ * another session), the chain goes on with a fresh round; within the build that ran it out, it
+ * stops (`build --wait` does not ask it again). A row that can never be valid by asking again —
+ * every reply of two rounds or more the same (a refusal repeated, a field the model cannot write)
+ * — gets no further round: it is `hopeless`, named with its replies.
  */
 import { hashText } from '../../util/hash.ts';
 import { lineId, withLineId } from '../../providers/registry.ts';
@@ -26,7 +33,19 @@ export interface InvalidRecord {
   attempt: number;
   kind: InvalidKind;
   message: string;
+  /** The build session that got this reply (none in state older than rounds: an earlier build). */
+  session?: string;
 }
+
+/** Asked again without end would not help: every reply of two or more rounds was the same. */
+export function isHopeless(replies: readonly InvalidRecord[], rounds: number): boolean {
+  if (rounds < 2 || replies.length === 0) return false;
+  const first = replies[0]!;
+  return replies.every((r) => r.kind === first.kind && r.message === first.message);
+}
+
+/** A session no build has: the dry run prices what the next build will send, fresh rounds included. */
+export const NEXT_BUILD = 'next-build';
 
 const SUFFIX = /__reask(\d+)$/;
 /** Anthropic's custom_id limit (OpenAI's is looser): a re-ask's id must fit it too. */
@@ -72,18 +91,34 @@ export function effectiveEntries(
   entries: readonly RequestEntry[],
   invalid: Readonly<Record<string, InvalidRecord>> | undefined,
   settings: { maxInvalidAttempts: number; repairPrompt: boolean },
-): { entries: RequestEntry[]; chain: Set<string> } {
+  /** This build's session: rows it ran out of re-asks get no fresh round in it. */
+  session: string,
+): { entries: RequestEntry[]; chain: Set<string>; hopeless: Map<string, InvalidRecord[]> } {
   const chain = new Set<string>();
+  const hopeless = new Map<string, InvalidRecord[]>();
+  const max = settings.maxInvalidAttempts;
   const out = entries.map((e) => {
     let current = e;
     chain.add(e.hash);
-    for (let k = 1; invalid && k <= settings.maxInvalidAttempts; k++) {
+    const replies: InvalidRecord[] = [];
+    for (let k = 1, cap = max; invalid && max > 0; k++) {
       const bad = invalid[current.hash];
       if (!bad) break;
+      replies.push(bad);
+      if (k > cap) {
+        // The last re-ask of a round was invalid too: a fresh round, unless asking again cannot
+        // help or this build ran it out.
+        if (isHopeless(replies, cap / max)) {
+          hopeless.set(e.customId, replies);
+          break;
+        }
+        if (bad.session === session) break;
+        cap += max;
+      }
       current = reaskEntry(e, k, bad, settings.repairPrompt);
       chain.add(current.hash);
     }
     return current;
   });
-  return { entries: out, chain };
+  return { entries: out, chain, hopeless };
 }
