@@ -4,7 +4,7 @@ import type { RequestEntry } from '../../src/stages/batch/request-file.ts';
 import { lineHash } from '../../src/stages/batch/request-file.ts';
 import { providerSpec } from '../../src/providers/registry.ts';
 import { expectedReasks } from '../../src/stages/structured/expected-reasks.ts';
-import { effectiveEntries, lineKey, type InvalidRecord } from '../../src/stages/structured/reask.ts';
+import { effectiveEntries, lineKey, sentAs, type InvalidRecord } from '../../src/stages/structured/reask.ts';
 
 function entry(customId: string, anthropic = false): RequestEntry {
   const body = { model: 'm', messages: [{ role: 'user', content: 'Label it' }] };
@@ -48,7 +48,9 @@ describe('effective entries', () => {
     expect(one.hash).not.toBe(e.hash); // …under its own cache key
     const sent = JSON.parse(one.text) as Record<string, unknown>;
     expect(sent.custom_id).toBe('a-1__reask1');
-    expect(lineKey(sent)).toBe(one.hash); // a results line names its key again
+    expect(lineKey(sent, { 'a-1__reask1': { row: 'a-1', attempt: 1 } })).toBe(one.hash); // through the part's record
+    expect(lineKey(sent, undefined)).toBe(one.hash); // a part of older state: by the suffix
+    expect(lineKey(sent, {})).toBe(e.hash); // an id of the user's that only looks like a re-ask
     const two = effectiveEntries([e], { [e.hash]: bad(0), [one.hash]: bad(1) }, settings, 'S1');
     expect(two.entries[0]!.reask).toBe(2);
     const capped = effectiveEntries(
@@ -82,6 +84,29 @@ describe('effective entries', () => {
     expect(sent.custom_id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(sent.custom_id.endsWith('__reask1')).toBe(true);
     expect(sent.params).toEqual(e.body);
+  });
+});
+
+describe('re-ask ids', () => {
+  it("never take a user's own id: a line named like a re-ask keeps its id, and the re-ask goes around it", () => {
+    const x = entry('x');
+    const lookalike = { ...entry('x__reask1'), line: 2, hash: 'f'.repeat(64) }; // another request, valid
+    const r = effectiveEntries(
+      [x, lookalike],
+      { [x.hash]: bad(0) },
+      { maxInvalidAttempts: 1, repairPrompt: false },
+      'S1',
+    );
+    const sentIds = r.entries.map((e) => (JSON.parse(e.text) as { custom_id: string }).custom_id);
+    expect(sentIds).toEqual(['x__reask1_2', 'x__reask1']);
+    expect(new Set(sentIds).size).toBe(2);
+    expect(r.entries[0]!.sentId).toBe('x__reask1_2');
+    expect(sentAs('x__reask1_2', { x__reask1_2: { row: 'x', attempt: 1 } })).toEqual({ customId: 'x', attempt: 1 });
+    expect(sentAs('x__reask1', { x__reask1_2: { row: 'x', attempt: 1 } })).toEqual({
+      customId: 'x__reask1',
+      attempt: 0,
+    });
+    expect(sentAs('x__reask1', undefined)).toEqual({ customId: 'x', attempt: 1 }); // older state's reading
   });
 });
 

@@ -71,6 +71,12 @@ const partSchema = z.object({
   /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
   requestSha: sha256,
   lines: z.string(),
+  /**
+   * The part's re-asks of invalid replies: sent custom id → the row's id and the attempt (see
+   * structured/reask.ts). Written with the intent; absent in parts of older state, whose re-asks
+   * are named by their `__reask<k>` suffix.
+   */
+  reasks: z.record(z.string(), z.object({ row: z.string(), attempt: z.number().int().positive() })).optional(),
   /** Set before each upload: a later run that finds no `fileId` looks for the upload by name first. */
   uploadAttemptAt: isoTime.optional(),
   fileId: z.string().optional(),
