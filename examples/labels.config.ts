@@ -1,7 +1,7 @@
 /**
  * Structured outputs and a TypeScript transform: label every MMLU question with its difficulty,
  * topics, whether the stored answer is right and why, through the Batch API; the replies are
- * validated with the same zod schema the request was built from, merged into the records, and
+ * validated with the zod schema the request was built from (declared once, on the requests rule), merged into the records, and
  * summarised per subject.
  *
  *   results/mmlu/original/{subject}.jsonl
@@ -52,15 +52,17 @@ export default definePipeline({
       inputs: ['labels_batch/{subject}.jsonl'],
       output: 'labels_batch/results/{subject}.jsonl',
       marker: 'labels_batch/{subject}.batch.json',
-      // Replies are checked as they arrive: an invalid one is asked again (up to twice), with the error.
-      stage: batch({ maxAttempts: 3, schema: Label, maxInvalidAttempts: 2, repairPrompt: true }),
+      // The requests rule's schema is carried here: replies are checked as they arrive, and an invalid
+      // one is asked again (up to twice per build), with the error.
+      stage: batch({ maxAttempts: 3, maxInvalidAttempts: 2, repairPrompt: true }),
     }),
     rule({
       name: 'labels',
       description: 'source records + validated labels',
       inputs: ['original/{subject}.jsonl', 'labels_batch/results/{subject}.jsonl'],
       output: 'labels/{subject}.jsonl',
-      stage: merge({ schema: Label, spread: true, tokensField: 'label_tokens' }),
+      // …and here: each reply parsed with the same schema, its fields spread into the record.
+      stage: merge({ spread: true, tokensField: 'label_tokens' }),
     }),
     rule({
       name: 'summary',

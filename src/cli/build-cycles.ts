@@ -8,7 +8,8 @@
  * everything else, then reports every failure together and exits 1.
  */
 import { runBuild, type BuildOptions } from '../engine/build.ts';
-import { exitCodeOf, type BuildEvent, type BuildSummary, type TargetResult } from '../engine/events.ts';
+import type { BuildEvent, BuildSummary, TargetResult } from '../engine/events.ts';
+import { exitCodeOf } from './exit-codes.ts';
 import { humanReporter, jsonReporter } from '../report/build-reporter.ts';
 import { formatAnsweredRequest } from '../report/cancel-report.ts';
 import { WaitDisplay } from '../report/wait-display.ts';
@@ -46,14 +47,19 @@ export async function runCycles(opts: CycleOptions): Promise<number> {
   /** Targets built in any cycle: the final summary counts them as built, not up to date. */
   const built = new Set<string>();
   const carried = new Map<string, TargetResult>();
+  /** Targets whose failure was printed while they still had work in flight (printed once). */
+  const announced = new Set<string>();
   let delayMs = opts.firstDelayMs;
   for (let cycle = 0; ; cycle++) {
     display?.startCycle();
     const onEvent = (e: BuildEvent) => {
       display?.observe(e);
       if (e.type === 'done') built.add(e.target);
-      // While waiting, progress goes to the display; only real changes are printed as lines.
-      if (cycle > 0 && display && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
+      // While waiting, progress goes to the display; only real changes are printed as lines (a
+      // pending target's failure is one, the first time it is seen).
+      const news = e.type === 'pending' && e.failure !== undefined && !announced.has(e.target);
+      if (e.type === 'pending' && e.failure) announced.add(e.target);
+      if (cycle > 0 && display && !news && (e.type === 'pending' || e.type === 'blocked' || e.type === 'fresh')) return;
       reporter.event(e);
     };
     const summary = await runBuild({

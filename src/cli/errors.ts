@@ -5,11 +5,9 @@ import { paint } from '../report/terminal.ts';
 import { NEWER_STATE_DETAILS, newerStateMessage, type NewerStateError } from '../util/state-format.ts';
 import type { UsageError } from './project.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_PENDING = 75;
-export const EXIT_INTERRUPTED = 130;
+import { EXIT_USAGE } from './exit-codes.ts';
+
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_USAGE } from './exit-codes.ts';
 
 export function reportUsageError(out: Output, error: UsageError): number {
   const head = error.message.startsWith('Error:') ? error.message : `pipeline: ${error.message}`;

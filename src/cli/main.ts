@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { helpText, parseCommandArgs, type Io } from './command.ts';
 import { COMMAND_LOADERS, COMMAND_SUMMARIES, type CommandName } from './command-list.ts';
 import { EXIT_USAGE, reportNewerState } from './errors.ts';
+import { exitCodesLine } from './exit-codes.ts';
 import { NewerStateError } from '../util/state-format.ts';
 import { PACKAGE_NAME } from '../package-name.ts';
 
@@ -22,7 +23,7 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run `pipeline <command> --help` for a command's options.",
-    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely, 130 interrupted.',
+    exitCodesLine(),
     '',
   ].join('\n');
 }

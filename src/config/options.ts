@@ -61,7 +61,7 @@ export type RequestsStageOptions = {
   idField?: string;
   /** Template of each request's `custom_id`; must name the id field (to be unique) and match the merge rule's `customId`. Default: `"{subject}-{question_number}"`. */
   customId?: string;
-  /** The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Give the merge rule the same schema. */
+  /** The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Declared once: the batch or online rule reading these requests checks replies against it (re-asking invalid ones) and the merge of their results parses them with it, unless a rule gives its own. */
   schema?: z.ZodType;
   /** The schema's name in the request (OpenAI's json_schema name, Anthropic's tool name). Must be matching `^[A-Za-z0-9_-]{1,64}$`. Default: `"reply"`. */
   schemaName?: string;
@@ -100,7 +100,7 @@ export type BatchStageOptions = {
   tokenLimitBackoffSeconds?: number;
   /** Expected output tokens per input token, for estimates (capped by `max_tokens`), until the rule has answers: then the ratio its answered requests were billed for, per model. Must be > 0, ≤ 100. Default: `0.55`. */
   outputTokenRatio?: number;
-  /** The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
+  /** The reply's zod schema; default: the schema of the requests rule whose request files this rule reads (give one here only to check replies against another). Each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
   schema?: z.ZodType;
   /** With a `schema`: how many times one request is asked again after an invalid reply. A row still invalid after that is named by the merge (file, line, custom id, first zod issue), which writes the others. Must be an integer, ≥ 0, ≤ 10. Default: `2`. */
   maxInvalidAttempts?: number;
@@ -156,7 +156,7 @@ export type OnlineStageOptions = {
   outputTokenRatio?: number;
   /** This target's budget over every run, in dollars: what it spent plus its requests in flight, each reply at its max_tokens, stays within it; a request that does not fit waits for answers in flight, and is held once none are. `--max-cost` is the same for the whole job. Must be > 0. */
   maxCostUsd?: number;
-  /** The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
+  /** The reply's zod schema; default: the schema of the requests rule whose request files this rule reads (give one here only to check replies against another). Each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch. */
   schema?: z.ZodType;
   /** With a `schema`: how many times one request is asked again after an invalid reply. A row still invalid after that is named by the merge (file, line, custom id, first zod issue), which writes the others. Must be an integer, ≥ 0, ≤ 10. Default: `2`. */
   maxInvalidAttempts?: number;
@@ -196,7 +196,7 @@ export type MergeStageOptions = {
   tokensField?: string;
   /** The merged file's format: `jsonl` (the default), or `source` for the source's own (JSONL, JSON array or CSV; in CSV, the tokens are a JSON cell). */
   outputFormat?: 'jsonl' | 'source';
-  /** The reply's zod schema (the requests rule's): every reply is parsed and validated, and the valid object (zod's output, so transforms and defaults apply) is what is written. A row whose reply stays invalid is named, and the others are written. */
+  /** The reply's zod schema; default: the one of the rules whose results this merge reads (the requests rule's, carried through the batch or online rule). Every reply is parsed and validated, and the valid object (zod's output, so transforms and defaults apply) is what is written. A row whose reply stays invalid is named, and the others are written. */
   schema?: z.ZodType;
   /** With a `schema`: spread the reply's fields into the record instead of writing it to `outputField`. Default: `false`. */
   spread?: boolean;

@@ -23,7 +23,7 @@ export type InvalidReplyKind = (typeof INVALID_REPLY_KINDS)[number];
 export interface InvalidReplyFaults {
   /** Share (0..1) of structured request bodies answered invalidly. */
   rate?: number;
-  /** These custom ids, and pipeline's re-asks of them (`<id>__reask<k>`), are answered invalidly (within `attempts`). */
+  /** These custom ids, and pipeline's re-asks of them (`<id>__reask<k>`, `…_<n>`), are answered invalidly (within `attempts`). */
   customIds?: string[];
   /** The kinds to draw from (default all four), one fixed per body. */
   kinds?: InvalidReplyKind[];
@@ -42,7 +42,7 @@ export function invalidReplyFor(
   invalidSoFar: number,
 ): InvalidReplyKind | undefined {
   if (!faults) return undefined;
-  const row = customId.replace(/__reask\d+$/, '');
+  const row = customId.replace(/__reask\d+(_\d+)?$/, '');
   const chosen = faults.customIds?.includes(row) || (faults.rate && hashUniform(seed, 'invalid', hash) < faults.rate);
   if (!chosen || invalidSoFar >= (faults.attempts ?? 1)) return undefined;
   const kinds = faults.kinds && faults.kinds.length > 0 ? faults.kinds : INVALID_REPLY_KINDS;

@@ -234,8 +234,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
                   summary: outcome.summary,
                   ...(outcome.state ? { state: outcome.state } : {}),
                   ...(outcome.money ? { money: outcome.money } : {}),
+                  ...(outcome.failure ? { failure: outcome.failure } : {}),
                 });
-                return { ...base, state: 'pending', progress: outcome.progress };
+                return {
+                  ...base,
+                  state: 'pending',
+                  progress: outcome.progress,
+                  ...(outcome.failure ? { failure: outcome.failure } : {}),
+                };
               case 'failed':
                 await store.recordFailure(recordBase, outcome.failure, opts.clock.now(), outcome.usage);
                 opts.onEvent({ type: 'failed', ...base, failure: outcome.failure });

@@ -19,6 +19,8 @@ export type BuildEvent =
       summary: string;
       state?: RemoteState;
       money?: TargetMoney;
+      /** Failed already, with work still in flight: it fails once that work is collected. */
+      failure?: StageFailure;
     }
   | { type: 'failed'; target: string; rule: string; failure: StageFailure }
   /** Not attempted because an input's target failed or is still pending. */
@@ -36,6 +38,7 @@ export interface TargetResult {
   waitingOn?: string;
   blockedBecause?: 'failed' | 'pending';
   reasons?: string[];
+  /** Why it failed; also on a pending target that failed already and still has work in flight. */
   failure?: StageFailure;
   progress?: Progress;
   estimate?: Estimate;
@@ -50,21 +53,6 @@ export interface TargetResult {
 
 export interface BuildSummary {
   results: Map<string, TargetResult>;
-  /** The targets the user asked for (their states decide the exit code). */
+  /** The targets the user asked for (`results` also has what they depend on; all decide the exit code). */
   requested: string[];
-}
-
-/**
- * Exit codes of design §2: 0 up to date, 1 a target failed, 75 work pending remotely. A dry run
- * exits 0 unless it finds a failure (as `make -n`): what would run is in its output.
- */
-export function exitCodeOf(summary: BuildSummary): 0 | 1 | 75 {
-  let pending = false;
-  for (const id of summary.requested) {
-    const r = summary.results.get(id);
-    if (!r) continue;
-    if (r.state === 'failed' || (r.state === 'blocked' && r.blockedBecause === 'failed')) return 1;
-    if (r.state === 'pending' || r.state === 'blocked') pending = true;
-  }
-  return pending ? 75 : 0;
 }

@@ -6,6 +6,7 @@
  * finds it there resolves its rules without zod or any stage's code (`resolvedFromCache`).
  */
 import type { RuleConfig, ConfigIssue } from '../config/schema.ts';
+import { carrySchemas } from '../config/carry-schema.ts';
 import type { AnyStage } from '../stages/types.ts';
 import { nearest } from '../graph/select.ts';
 import { err, ok, type Result } from '../util/result.ts';
@@ -45,6 +46,8 @@ export async function resolveStages(
 ): Promise<Result<Map<string, ResolvedRule>, ConfigIssue[]>> {
   const issues: ConfigIssue[] = [];
   const resolved = new Map<string, ResolvedRule>();
+  // The requests rule's reply schema, carried to the stages that check and parse its replies.
+  const stageOptions = carrySchemas(rules);
   for (const [index, rule] of rules.entries()) {
     if (resolved.has(rule.name)) {
       issues.push({ path: `rules[${index}].name`, message: `duplicate rule name "${rule.name}"` });
@@ -60,7 +63,7 @@ export async function resolveStages(
       continue;
     }
     const validation = await stage.validation();
-    const parsed = validation.schema.safeParse(rule.stage);
+    const parsed = validation.schema.safeParse(stageOptions[index]);
     if (!parsed.success) {
       const { issuesFromZod } = await import('../config/schema.ts');
       issues.push(...issuesFromZod(parsed.error, ['rules', index, 'stage']));

@@ -110,6 +110,8 @@ export async function collectStatus(opts: StatusOptions): Promise<TargetStatus[]
         else if (remote.state !== 'complete') status.state = 'pending';
         if (remote.summary)
           status.reasons = [remote.summary, ...status.reasons.filter((r) => !r.startsWith('never built'))];
+        // Pending and failed at once: work still in flight, and a failure that stands once it is in.
+        if (remote.failure) status.failure = remote.failure;
       }
     } else if (resolved.stage.describe && resolved.stage.describesWhenFresh?.(resolved.config)) {
       // Up to date: only the reply counts are news (how many replies were invalid, re-asked).

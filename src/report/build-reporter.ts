@@ -4,12 +4,13 @@
  * object per event instead, for scripts.
  */
 import type { BuildEvent, BuildSummary } from '../engine/events.ts';
-import { emptyEstimate, type Estimate } from '../stages/types.ts';
+import { emptyEstimate, type Estimate, type StageFailure } from '../stages/types.ts';
 import { describeBasis, type OutputBasis } from '../tokens/output-ratio.ts';
 import { formatUsd } from '../tokens/prices.ts';
 import { comparePrices, formatPriceComparison } from './price-comparison.ts';
 import { addEstimateNotes, estimateNoteLines, worstClause } from './estimate-notes.ts';
 import { unreachable } from '../util/result.ts';
+import { EXIT_FAILED, EXIT_PENDING } from '../cli/exit-codes.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
 
 export interface BuildReporter {
@@ -75,24 +76,27 @@ export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: 
   };
 }
 
-/** What to do next, from the exit code and whether work is still in flight. */
+/**
+ * What to do next, from the exit code (cli/exit-codes.ts: work in flight wins it over failures)
+ * and what failed beside that work.
+ */
 function hintFor(summary: BuildSummary, code: number): string {
   const pending = [...summary.results.values()].filter((r) => r.state === 'pending');
   const inFlight = pending.some((r) => !r.cancelled);
-  if (code === 75 && !inFlight && pending.length > 0)
-    return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
-  if (code === 75) return ' — batches are still running; run the same command again later (or add --wait)';
-  if (code !== 1) return '';
-  const failed = [...summary.results.values()].filter((r) => r.state === 'failed');
+  const failed = [...summary.results.values()].filter((r) => r.state === 'failed' || r.failure);
   // Only held back by the budget: nothing to fix, a decision to make.
-  if (failed.length > 0 && failed.every((r) => r.failure?.reason === 'budget-exceeded'))
-    return inFlight
-      ? ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; batches are still running: run again later to finish the pending ones'
-      : ' — held back by the cost limit: raise --max-cost (or maxCostUsd) to send them; finished work is kept';
-  // Failures win the exit code, but pending work must not go unnoticed: it needs another run.
-  return inFlight
-    ? ' — fix the errors above; batches are still running: run again later to finish the pending ones (finished work is kept)'
-    : ' — fix the errors above and run again; finished work is kept';
+  const budgetOnly = failed.length > 0 && failed.every((r) => r.failure?.reason === 'budget-exceeded');
+  const fix = budgetOnly
+    ? 'held back by the cost limit: raise --max-cost (or maxCostUsd) to send them'
+    : 'fix the errors above';
+  if (code === EXIT_PENDING && !inFlight && pending.length > 0)
+    return ' — their batches were cancelled; the next build keeps their finished results and sends the rest';
+  if (code === EXIT_PENDING)
+    return failed.length > 0
+      ? ` — ${fix}; batches are still running: run the same command again later to finish them (or add --wait)`
+      : ' — batches are still running; run the same command again later (or add --wait)';
+  if (code !== EXIT_FAILED) return '';
+  return budgetOnly ? ` — ${fix}; finished work is kept` : ` — ${fix} and run again; finished work is kept`;
 }
 
 /** The targets a cost limit held back, in one line under the summary (their own lines say why). */
@@ -107,7 +111,7 @@ function heldBack(summary: BuildSummary): string {
 }
 
 function failureRecap(out: Output, summary: BuildSummary): string {
-  const failed = [...summary.results.values()].filter((r) => r.state === 'failed' && r.failure);
+  const failed = [...summary.results.values()].filter((r) => r.failure);
   if (failed.length === 0) return '';
   const lines = failed.map(
     ({ target, failure }) =>
@@ -126,18 +130,13 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
       const cost = event.costUsd !== undefined ? `, ${formatUsd(event.costUsd)}` : '';
       return `${paint(out, 'green', '✓ built')}       ${event.target} ${paint(out, 'gray', `(${event.summary ?? event.rule}${cost}, ${formatDuration(event.ms)})`)}`;
     }
-    case 'pending':
-      return `${paint(out, 'yellow', '… pending')}     ${event.target} ${paint(out, 'gray', `(${event.summary})`)}`;
-    case 'failed': {
-      const where = event.failure.file
-        ? `${event.failure.file}${event.failure.line ? `:${event.failure.line}` : ''}: `
-        : '';
-      const details = (event.failure.details ?? [])
-        .slice(0, 20)
-        .map((d) => `\n      ${d}`)
-        .join('');
-      return `${paint(out, 'red', '✗ failed')}      ${event.target}\n    ${where}${event.failure.message}${details}`;
+    case 'pending': {
+      const line = `${paint(out, 'yellow', '… pending')}     ${event.target} ${paint(out, 'gray', `(${event.summary})`)}`;
+      // Failed already, still collecting what is in flight: the failure is listed now, not only at the end.
+      return event.failure ? `${line}\n    ${paint(out, 'red', 'failed:')} ${failureText(event.failure)}` : line;
     }
+    case 'failed':
+      return `${paint(out, 'red', '✗ failed')}      ${event.target}\n    ${failureText(event.failure)}`;
     case 'blocked':
       return verbose
         ? paint(
@@ -160,6 +159,16 @@ function formatEvent(out: Output, event: BuildEvent, verbose: boolean): string |
     default:
       return unreachable(event);
   }
+}
+
+/** A failure's place, message and details (indented under it). */
+function failureText(failure: StageFailure): string {
+  const where = failure.file ? `${failure.file}${failure.line ? `:${failure.line}` : ''}: ` : '';
+  const details = (failure.details ?? [])
+    .slice(0, 20)
+    .map((d) => `\n      ${d}`)
+    .join('');
+  return `${where}${failure.message}${details}`;
 }
 
 /** The dry run's estimates added up over all targets, or undefined when no stage estimated. */

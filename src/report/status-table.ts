@@ -69,7 +69,9 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
     .filter((s) => s.replies)
     .map(
       (s) =>
-        `\n  ${s.target} replies: ${s.replies!.valid} valid, ${s.replies!.invalid} invalid, ${s.replies!.reasked} re-asked`,
+        `\n  ${s.target} replies: ${s.replies!.valid} valid, ${s.replies!.invalid} invalid, ${s.replies!.reasked} re-asked` +
+        (s.replies!.rounds ? `, ${s.replies!.rounds} in a fresh round` : '') +
+        (s.replies!.hopeless ? `, ${s.replies!.hopeless} never valid by asking again` : ''),
     )
     .join('');
   const repliesBlock = replies ? `\nStructured replies:${replies}\n` : '';

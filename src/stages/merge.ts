@@ -45,7 +45,7 @@ export const mergeConfigSchema = z.strictObject({
   schema: zodSchemaOption
     .optional()
     .describe(
-      "The reply's zod schema (the requests rule's): every reply is parsed and validated, and the valid object (zod's output, so transforms and defaults apply) is what is written. A row whose reply stays invalid is named, and the others are written.",
+      "The reply's zod schema; default: the one of the rules whose results this merge reads (the requests rule's, carried through the batch or online rule). Every reply is parsed and validated, and the valid object (zod's output, so transforms and defaults apply) is what is written. A row whose reply stays invalid is named, and the others are written.",
     ),
   spread: z
     .boolean()

@@ -56,7 +56,7 @@ export const requestsConfigSchema = z
     schema: zodSchemaOption
       .optional()
       .describe(
-        "The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Give the merge rule the same schema.",
+        "The reply's shape, a zod object: sent as the provider's structured-output request (OpenAI `response_format` / `text.format`, Anthropic a forced tool); checked against OpenAI's strict subset when the config loads. Declared once: the batch or online rule reading these requests checks replies against it (re-asking invalid ones) and the merge of their results parses them with it, unless a rule gives its own.",
       ),
     schemaName: z
       .string()

@@ -51,7 +51,18 @@ export interface StageFailure {
 export type StageOutcome =
   /** `retry`: the output is complete for now, but a later build must run the target again (and says why). */
   | { kind: 'done'; summary?: string; usage?: TokenUsage; costUsd?: number; retry?: string }
-  | { kind: 'pending'; progress: Progress; summary: string; state?: RemoteState; money?: TargetMoney }
+  /**
+   * `failure`: the target has failed already (a rejected part…) but work of it is still in flight;
+   * it is collected first (paid for), and the target fails once nothing is left to wait for.
+   */
+  | {
+      kind: 'pending';
+      progress: Progress;
+      summary: string;
+      state?: RemoteState;
+      money?: TargetMoney;
+      failure?: StageFailure;
+    }
   /**
    * `partialOutput`: the stage wrote the rows it could (the rest are named in the failure); the file
    * is moved into place for the user to use, but the target stays failed and is run again next build.
@@ -166,6 +177,8 @@ export interface RemoteStatus {
   inFlightSince?: number;
   summary?: string;
   failures?: string[];
+  /** Failed already, with work still in flight (state is that work's): it fails once that is collected. */
+  failure?: StageFailure;
   /** With a reply schema: answered rows with a valid / invalid final reply, and rows re-asked. */
   replies?: ReplyCounts;
 }
@@ -174,6 +187,10 @@ export interface ReplyCounts {
   valid: number;
   invalid: number;
   reasked: number;
+  /** Rows in a fresh round of re-asks (a later build's than the one that ran them out). */
+  rounds?: number;
+  /** Rows re-asking will not make valid (the same reply over two rounds or more). */
+  hopeless?: number;
 }
 
 export interface StageValidation<Config> {

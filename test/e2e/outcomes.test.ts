@@ -48,7 +48,7 @@ describe.each(E2E_PROVIDERS)('%s', (provider) => {
       '',
       provider,
     );
-    // A failed target makes the exit code 1 even while another is still pending: run until none is.
+    // While another target is still pending the exit code is 75 (the failure listed): run until none is.
     let last = await e.build();
     for (let i = 0; i < 20 && (last.code === 75 || last.stdout.includes('pending')); i++) {
       await new Promise((r) => setTimeout(r, 200));

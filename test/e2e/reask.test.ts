@@ -6,11 +6,12 @@
  * valid / invalid / re-asked; the dry run prices the re-asks it expects; and a SIGKILL during a
  * re-ask round loses nothing and duplicates no batch.
  */
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { FaultOptions } from '../../src/emulator/types.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
-import { Rig } from '../helpers/rig.ts';
+import { REPO, Rig } from '../helpers/rig.ts';
 import { structuredConfig } from '../helpers/structured-config.ts';
 
 const KEY = 'sk-test-reask';
@@ -179,3 +180,85 @@ it('online: invalid replies are re-asked in the same build, and a re-run sends n
   expect(again.code).toBe(0);
   expect((await emulator.stats()).requestsExecuted).toBe(stats.requestsExecuted);
 }, 120_000);
+
+it('the schema declared once, on the requests rule, reaches the batch (re-asks) and the merge (parsing)', async () => {
+  job = await start('openai', { invalidReplies: { rate: 1, kinds: ['missing-field'] } });
+  const config = await job.rig.read('pipeline.config.ts');
+  const once = config
+    .replace("batch({ provider: 'openai', schema: Label, ", "batch({ provider: 'openai', ")
+    .replace('merge({ schema: Label, spread: true })', 'merge({ spread: true })');
+  expect(once.match(/schema: Label/g)).toHaveLength(1);
+  await job.rig.write({ 'pipeline.config.ts': once });
+  const run = await job.build(['--wait']);
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  const rows = await mergedRows(job);
+  expect(rows).toHaveLength(RECORDS);
+  expectLabelled(rows); // parsed and spread by the merge
+  const stats = await job.emulator.stats();
+  expect(stats.invalidReplies).toBe(RECORDS);
+  expect(stats.batchesCreated).toBe(2); // every invalid reply re-asked
+}, 120_000);
+
+it("a user's custom id that looks like a re-ask (`q__reask1`) is just an id: no collision, nothing sent twice", async () => {
+  const rig = await Rig.create('pipeline-reask-ids-');
+  const define = JSON.stringify(path.join(REPO, 'src/config/define.ts'));
+  await rig.write({
+    'pipeline.config.ts': `import { batch, definePipeline, merge, requests, z } from ${define};
+const Label = z.object({ difficulty: z.enum(['easy', 'medium', 'hard']), topics: z.array(z.string()).min(1).max(3), rationale: z.string() });
+export default definePipeline({ root: 'data', rules: [
+  { name: 'requests', inputs: ['src/{set}.jsonl'], output: 'b/{set}.jsonl',
+    stage: requests({ model: 'gpt-4.1-mini', prompt: 'Label: {question}', params: { max_tokens: 400 }, schema: Label, idField: 'key', customId: '{key}' }) },
+  { name: 'batch', inputs: ['b/{set}.jsonl'], output: 'b/results/{set}.jsonl', marker: 'b/{set}.batch.json', stage: batch({}) },
+  { name: 'merge', inputs: ['src/{set}.jsonl', 'b/results/{set}.jsonl'], output: 'out/{set}.jsonl',
+    stage: merge({ spread: true, idField: 'key', customId: '{key}' }) },
+]});
+`,
+    'data/src/s.jsonl': [
+      { key: 'q', question: 'What is a group?' },
+      { key: 'q__reask1', question: 'What is a ring?' },
+      { key: 'r', question: 'What is a field?' },
+    ],
+  });
+  const emulator = await startEmulator({
+    stateDir: rig.path('emulator-state'),
+    speed: 200,
+    faults: { invalidReplies: { customIds: ['q'], kinds: ['not-json'] } },
+  });
+  job = { rig, emulator, build: () => rig.run(['build'], {}) };
+  const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: emulator.url };
+  const run = await rig.run(['build', '--wait', '--poll-interval', '0.5'], { env });
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  const rows = (await rig.lines('data/out/s.jsonl')) as Record<string, unknown>[];
+  expect(rows.map((r) => r.key)).toEqual(['q', 'q__reask1', 'r']);
+  expectLabelled(rows);
+  const stats = await emulator.stats();
+  // The emulator's fault takes `q__reask1` for a re-ask of `q` by its name: both rows get one invalid reply.
+  expect(stats.invalidReplies).toBe(2);
+  expect(stats.requestsExecuted).toBe(5); // three rows, and two of them asked again once
+  expect(stats.batchesCreated).toBe(2);
+  expect(stats.duplicateExecutions).toBe(0);
+}, 120_000);
+
+it('a marker of older state (parts without their re-ask record) is read by the ids of the time', async () => {
+  job = await start('openai', { invalidReplies: { rate: 1, kinds: ['refusal'] } });
+  expect((await job.build()).code).toBe(75);
+  await untilBatchesDone(job, 1);
+  expect((await job.build()).code).toBe(75); // collected: every reply invalid, the re-asks sent
+  const marker = 'results/mmlu/b/abstract_algebra.batch.json';
+  const ledger = JSON.parse(await job.rig.read(marker)) as { parts: Record<string, unknown>[] };
+  const inFlight = ledger.parts.filter((p) => p.state === 'submitted');
+  expect(inFlight).toHaveLength(1);
+  expect(Object.keys(inFlight[0]!.reasks as object)).toHaveLength(RECORDS);
+  // As llmake 0.1.0 left it: no record of the part's re-asks; their ids end in `__reask<k>`.
+  for (const p of ledger.parts) delete p.reasks;
+  await job.rig.write({ [marker]: JSON.stringify(ledger, null, 2) });
+  const rest = await job.build(['--wait']);
+  expect(rest.code, rest.stdout + rest.stderr).toBe(0);
+  const rows = await mergedRows(job);
+  expect(rows).toHaveLength(RECORDS);
+  expectLabelled(rows);
+  const stats = await job.emulator.stats();
+  expect(stats.batchesCreated).toBe(2); // the re-asks were collected as re-asks, not sent again
+  expect(stats.requestsExecuted).toBe(2 * RECORDS);
+  expect(stats.duplicateExecutions).toBe(0);
+}, 180_000);

@@ -1,7 +1,8 @@
 /**
  * A failed target does not end `build --wait`: it keeps waiting for every batch that can still
  * finish, does not rebuild the failed target each cycle, then reports every failure and exits 1.
- * Without --wait, a build with failures and work in flight says both. The CLI runs in-process
+ * Without --wait, a build with failures and work in flight says both and exits 75 (a loop
+ * re-running until done must not stop while batches are in flight). The CLI runs in-process
  * on a ManualClock shared with the emulator, so no real time is waited for batch progress.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -81,7 +82,7 @@ it('build --wait: a failure on one subject waits for the other, does not retry i
   expect((await emulator!.stats()).batchesCreated).toBe(2); // nothing re-sent
 });
 
-it('build without --wait: failures and work in flight are both in the summary', async () => {
+it('build without --wait: failures and work in flight are both in the summary, and it exits 75', async () => {
   const clock = new ManualClock(Date.now());
   const { small, big, env } = await setUp(clock);
   const first = await main(['build'], {
@@ -104,10 +105,10 @@ it('build without --wait: failures and work in flight are both in the summary', 
     signal: new AbortController().signal,
     clock,
   });
-  expect(code, stdout.text).toBe(1);
+  expect(code, stdout.text).toBe(75);
   expect(stdout.text).toContain(`✗ failed      paraphrased/${small}.jsonl`);
   expect(stdout.text).toContain(`… pending     paraphrase_batch/results/${big}.jsonl`);
   expect(stdout.text).toMatch(
-    /1 pending, 1 waiting, 1 failed — fix the errors above; batches are still running: run again later to finish the pending ones/,
+    /1 pending, 1 waiting, 1 failed — fix the errors above; batches are still running: run the same command again later to finish them/,
   );
 });

@@ -11,7 +11,8 @@ import { connect } from '../connect.ts';
 import { runCycles } from '../build-cycles.ts';
 import { cancelTargets } from '../cancel-targets.ts';
 import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
-import { EXIT_PENDING, reportUsageError } from '../errors.ts';
+import { reportUsageError } from '../errors.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_PENDING, EXIT_USAGE, exitCodesLine } from '../exit-codes.ts';
 import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';
@@ -81,8 +82,11 @@ export const buildCommand: Command = {
     'Targets are output paths (relative to the pipeline root or the working directory), globs,',
     'marker paths or rule names; none means every target.',
     '',
-    'Exit codes: 0 up to date, 1 a target failed, 2 usage or config error, 75 work pending remotely',
-    '(run the same command again later, or use --wait).',
+    exitCodesLine([EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PENDING]),
+    '75 comes first: while anything selected is still in flight, queued or backing off, the build exits 75',
+    'even if another target failed (the failures are listed every time), so a loop can re-run until done:',
+    '  until pipeline build; do [ $? = 75 ] || break; sleep 60; done',
+    'With --wait, the same at its end: it waits for everything still in flight, then exits 1 if a target failed.',
   ].join('\n'),
   async run(args, io) {
     const selected = await projectAndTargets(args, io);

@@ -15,6 +15,7 @@ import { isTokenLimitFailure } from './classify.ts';
 import { backOffOnTokenLimit } from './token-limit.ts';
 import { readResultLine, type ResultLine } from '../result-line.ts';
 import { noteReply } from '../structured/note-reply.ts';
+import { sentAs } from '../structured/reask.ts';
 import { afterError, afterUnanswered } from './request-failures.ts';
 import { recordEvent, type Part } from './ledger.ts';
 import { decodeLines } from './line-ranges.ts';
@@ -74,7 +75,8 @@ export async function collectPart(
           );
           answers.set(r.customId, 'succeeded');
           // Checked now, recorded with the part's collection (one save): a crash repeats both.
-          if (hash && run.config.schema) noteReply(run.ledger, hash, r, run.config.schema);
+          if (hash && run.config.schema)
+            noteReply(run.ledger, hash, r, run.config.schema, run.svc.session, sentAs(r.customId, part.reasks));
           billed += r.usage.input;
           addToSpend(spend, billOf(part.model, r.usage, prices, 'batch'), r.usage);
           if (answers.size === Math.ceil(part.requests / 2))

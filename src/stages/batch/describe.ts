@@ -24,14 +24,10 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
   const permanent = Object.values(ledger.requestFailures).filter((f) => f.permanent);
   const failures = ledger.rejected
     ? ledger.rejected.details
-    : permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`);
-  const state: RemoteStatus['state'] = ledger.rejected
-    ? 'failed'
-    : running.length > 0
-      ? remoteState(running)
-      : s && s.queued > 0
-        ? 'queued'
-        : 'complete';
+    : [...permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`), ...(ledger.hopeless ?? [])];
+  // Rejected with other parts still in flight: both — their state, and the failure that stands once they are in.
+  const state: RemoteStatus['state'] =
+    running.length > 0 ? remoteState(running) : ledger.rejected ? 'failed' : s && s.queued > 0 ? 'queued' : 'complete';
   const since = running.map((p) => ms(p.createdAt ?? p.intentAt));
   const lastEvent = ledger.events?.at(-1)?.message;
   return {
@@ -50,19 +46,42 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
     ...(since.length > 0 ? { inFlightSince: Math.min(...since) } : {}),
     money: await targetMoney(ctx.stateDir, ctx.target, ctx.rule, config, s),
     ...(s?.invalid !== undefined
-      ? { replies: { valid: s.succeeded - s.invalid, invalid: s.invalid, reasked: s.reasked ?? 0 } }
+      ? {
+          replies: {
+            valid: s.succeeded - s.invalid,
+            invalid: s.invalid,
+            reasked: s.reasked ?? 0,
+            ...(s.rounds ? { rounds: s.rounds } : {}),
+            ...(s.hopeless ? { hopeless: s.hopeless } : {}),
+          },
+        }
       : {}),
-    summary: ledger.rejected
-      ? ledger.rejected.message
-      : [describeParts(running.length, s, permanent.length), replyCounts(s), lastEvent].filter(Boolean).join('; '),
+    summary:
+      ledger.rejected && running.length === 0
+        ? ledger.rejected.message
+        : [
+            describeParts(running.length, s, permanent.length),
+            ledger.rejected ? `failed: ${ledger.rejected.message}` : '',
+            replyCounts(s),
+            lastEvent,
+          ]
+            .filter(Boolean)
+            .join('; '),
     ...(failures.length > 0 ? { failures } : {}),
+    ...(ledger.rejected && running.length > 0
+      ? { failure: { reason: 'provider-error', message: ledger.rejected.message, details: ledger.rejected.details } }
+      : {}),
   };
 }
 
 /** With a reply schema: how the answered rows' replies stand. */
-export function replyCounts(s: { succeeded: number; invalid?: number; reasked?: number } | undefined): string {
+export function replyCounts(
+  s: { succeeded: number; invalid?: number; reasked?: number; rounds?: number; hopeless?: number } | undefined,
+): string {
   if (s?.invalid === undefined) return '';
-  return `replies: ${s.succeeded - s.invalid} valid, ${s.invalid} invalid, ${s.reasked ?? 0} re-asked`;
+  const rounds = s.rounds ? `, ${s.rounds} in a fresh round` : '';
+  const hopeless = s.hopeless ? `, ${s.hopeless} never valid by asking again` : '';
+  return `replies: ${s.succeeded - s.invalid} valid, ${s.invalid} invalid, ${s.reasked ?? 0} re-asked${rounds}${hopeless}`;
 }
 
 function describeParts(running: number, s: Ledger['summary'], permanent: number): string {

@@ -72,6 +72,12 @@ const partSchema = z.object({
   /** sha256 of the request file the part was cut from, and its line numbers there ("1-50,52"). */
   requestSha: sha256,
   lines: z.string(),
+  /**
+   * The part's re-asks of invalid replies: sent custom id → the row's id and the attempt (see
+   * structured/reask.ts). Written with the intent; absent in parts of older state, whose re-asks
+   * are named by their `__reask<k>` suffix.
+   */
+  reasks: z.record(z.string(), z.object({ row: z.string(), attempt: z.number().int().positive() })).optional(),
   /** Set before each upload: a later run that finds no `fileId` looks for the upload by name first. */
   uploadAttemptAt: isoTime.optional(),
   fileId: z.string().optional(),
@@ -94,6 +100,8 @@ const invalidReplySchema = z.object({
   attempt: z.number().int().nonnegative(),
   kind: z.enum(['refusal', 'truncated', 'not-json', 'schema']),
   message: z.string(),
+  /** The build session that got it: a row out of re-asks gets a fresh round from a later one. */
+  session: z.string().optional(),
 });
 
 export const ledgerSchema = z.object({
@@ -108,6 +116,8 @@ export const ledgerSchema = z.object({
    * hash or a re-ask's key): each calls for the next re-ask (see structured/reask.ts).
    */
   invalidReplies: z.record(sha256, invalidReplySchema).optional(),
+  /** Rows re-asking will not make valid, with their replies (see hopeless.ts), as the last build found them. */
+  hopeless: z.array(z.string()).optional(),
   /** A batch the provider refused as invalid: not resent until the request file changes (or --force). */
   rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
   /** After `token_limit_exceeded`: no new part before `until`. */
@@ -129,6 +139,9 @@ export const ledgerSchema = z.object({
       /** With a reply schema: answered rows whose reply is invalid and final, and rows asked again. */
       invalid: z.number().int().nonnegative().optional(),
       reasked: z.number().int().nonnegative().optional(),
+      /** Rows in a fresh round of re-asks (a later build's), and rows re-asking will not make valid. */
+      rounds: z.number().int().nonnegative().optional(),
+      hopeless: z.number().int().nonnegative().optional(),
       usage: z.object({
         input: z.number(),
         output: z.number(),

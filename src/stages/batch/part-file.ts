@@ -53,7 +53,7 @@ export async function partRequests(
         continue;
       }
       const id = isRecord(v) ? lineId(v) : undefined;
-      if (id) ids.set(id, lineKey(v as Record<string, unknown>));
+      if (id) ids.set(id, lineKey(v as Record<string, unknown>, part.reasks));
     }
     return ids;
   }
@@ -61,7 +61,7 @@ export async function partRequests(
   const byLine = new Map(current.entries.map((e) => [e.line, e]));
   for (const n of decodeLines(part.lines)) {
     const e = byLine.get(n);
-    if (e) ids.set(e.customId, e.hash);
+    if (e) ids.set(e.sentId ?? e.customId, e.hash);
   }
   return ids;
 }

@@ -25,7 +25,8 @@ import { describeHeld, heldFailure, inFlightWorst } from './budget-guard.ts';
 import { ruleCosts } from '../rule-costs.ts';
 import { remoteState } from './state.ts';
 import { replyCounts } from './describe.ts';
-import { effectiveRequests, structuredCounts } from './reasks.ts';
+import { effectiveRequests, freshRoundsNext, structuredCounts, type ReaskedFile } from './reasks.ts';
+import { describeHopeless, recordHopeless } from './hopeless.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -62,7 +63,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     delete ledger.backoff;
   }
   // Lines whose reply was invalid stand for their re-ask; recomputed below once new results are in.
-  let current = effectiveRequests(ledger, config, written);
+  let current = effectiveRequests(ledger, config, written, svc.session);
   const live = new Set(current.entries.map((e) => e.hash));
   for (const hash of Object.keys(ledger.requestFailures)) if (!live.has(hash)) delete ledger.requestFailures[hash];
   // Re-running is the user's "try again": requests whose attempts ran out in an earlier build get a fresh round.
@@ -76,38 +77,50 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
 
   // 1. Everything already recorded moves first: results collected now are not sent again below.
   const problems: string[] = [];
+  const stuckParts = new Set<number>();
   const waits: string[] = [];
   for (const part of ledger.parts.filter(isInFlight)) {
     const step = await advancePart(run, part, current);
-    if (step.kind === 'failed') problems.push(step.message, ...(step.details ?? []));
+    if (step.kind === 'failed') {
+      problems.push(step.message, ...(step.details ?? []));
+      stuckParts.add(part.n);
+    }
     if (step.kind === 'waiting') waits.push(step.why);
   }
   const inFlight = ledger.parts.filter(isInFlight);
   svc.scheduler.setLoad(ctx.target, inFlight);
   // Collected parts are in the spend log now: only what is still in flight stays reserved, at its worst.
   svc.budget.set(ctx.target, inFlightWorst(ledger, prices));
-  if (problems.length > 0)
-    return failWith(run, { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) });
   // A rejection of an older version of the request file does not block the current one.
   if (ledger.rejected && ledger.rejected.requestSha !== current.sha256) delete ledger.rejected;
-  if (ledger.rejected)
-    return failWith(run, {
-      reason: 'provider-error',
-      message: ledger.rejected.message,
-      file: rel(ctx, ctx.inputs[0]!),
-      details: ledger.rejected.details,
-    });
+  const failure: StageFailure | undefined =
+    problems.length > 0
+      ? { reason: 'provider-error', message: problems[0]!, details: problems.slice(1) }
+      : ledger.rejected
+        ? {
+            reason: 'provider-error',
+            message: ledger.rejected.message,
+            file: rel(ctx, ctx.inputs[0]!),
+            details: ledger.rejected.details,
+          }
+        : undefined;
+  // Failed, with nothing else of this target in flight: nothing is left to wait for. With parts
+  // still in flight, they are collected first (they are paid for): the target stays pending,
+  // naming its failure, and sends nothing new.
+  // A part that failed to advance (unknown to the provider) is no work to wait for.
+  if (failure && inFlight.every((p) => stuckParts.has(p.n))) return failWith(run, failure);
 
   // 2. Plan: what has no cached success, no failure that stops it and is not in flight.
-  current = effectiveRequests(ledger, config, written);
+  current = effectiveRequests(ledger, config, written, svc.session);
   const index = await readCacheIndex(run.files.cache, matchUnhashed(current));
   const flying = await inFlightHashes(run, ledger, current);
   let queued = 0;
   let queuedWhy = '';
   let held: Extract<SendOutcome, { queued: number }>['held'];
-  if (flying) {
+  if (failure) waits.push('nothing new is sent until the failure is fixed');
+  else if (flying) {
     const needed = outstandingRequests(current.entries, { index, ledger, flying });
-    if (needed.length === 0 && inFlight.length === 0) return finish(run, current, index, prices);
+    if (needed.length === 0 && inFlight.length === 0) return finish(run, written, current, index, prices);
     if (needed.length > 0) {
       const costs = await ruleCosts(ctx.stateDir, ctx.rule, config, 'batch');
       const sent = await sendOutstanding(run, current, needed, costs);
@@ -156,6 +169,7 @@ export async function runBatch(ctx: TargetContext, config: BatchStageConfig): Pr
     summary: parts.filter(Boolean).join('; '),
     state: running.length === 0 ? 'queued' : remoteState(running),
     money,
+    ...(failure ? { failure } : {}),
   };
 }
 
@@ -187,7 +201,8 @@ function recentEvents(run: BatchRun): string[] {
 
 async function finish(
   run: BatchRun,
-  current: RequestFile,
+  written: RequestFile,
+  current: ReaskedFile,
   index: Awaited<ReturnType<typeof readCacheIndex>>,
   prices: PriceTable,
 ): Promise<StageOutcome> {
@@ -203,23 +218,41 @@ async function finish(
     ...(await summaryOf(current, run.ledger.summary, tally, 0)),
     ...structuredCounts(run.ledger, run.config, current, index),
   };
+  const hopeless = [...(current.hopeless ?? [])].map(([id, replies]) => describeHopeless(id, replies));
+  if (hopeless.length > 0) recordHopeless(run, hopeless);
+  else delete run.ledger.hopeless;
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
   const retried = failures.filter((f) => f.exhausted).length;
+  const reaskNext = freshRoundsNext(run.ledger, run.config, written, current);
   const counts = replyCounts(run.ledger.summary);
   const summary =
     (tally.failed > 0
       ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
-      : `${tally.succeeded} results`) + (counts ? ` (${counts})` : '');
+      : `${tally.succeeded} results`) +
+    (counts ? ` (${counts})` : '') +
+    (hopeless.length > 0
+      ? `; never valid by asking again: ${hopeless.slice(0, 3).join('; ')}${hopeless.length > 3 ? '; …' : ''}`
+      : '');
   return {
     kind: 'done',
     summary,
     usage: tally.usage,
     ...(tally.costUsd !== undefined ? { costUsd: tally.costUsd } : {}),
-    // Rows that only ran out of attempts are not final: the next build must run this target again.
-    ...(retried > 0
+    // Rows that only ran out of attempts (or of re-asks) are not final: the next build must run this target again.
+    ...(retried + reaskNext > 0
       ? {
-          retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches; sent again by this build`,
+          retry: [
+            retried > 0
+              ? `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors or unanswered batches`
+              : '',
+            reaskNext > 0
+              ? `${reaskNext} row${reaskNext > 1 ? 's' : ''} still invalid after ${run.config.maxInvalidAttempts} re-asks`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ')
+            .concat('; sent again by this build'),
         }
       : {}),
   };

@@ -18,6 +18,7 @@ import { prepareBatches } from './prepare.ts';
 import { loadTokenizersForRequests, readRequestFile } from '../work/request-file.ts';
 import { runBatch } from './run.ts';
 import { effectiveRequests } from './reasks.ts';
+import { NEXT_BUILD } from '../structured/reask.ts';
 import { expectedReasks } from '../structured/expected-reasks.ts';
 
 export type { BatchStageConfig } from './config.ts';
@@ -42,7 +43,8 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
     const index = await readCacheIndex(files.cache, matchUnhashed(request.value));
     const loaded = ctx.marker ? await loadLedger(ctx.marker, ctx.root) : undefined;
     const ledger = loaded?.ok ? loaded.value : undefined;
-    const current = effectiveRequests(ledger && structuredClone(ledger), config, request.value);
+    // As the next build will see it: rows whose re-asks ran out get a fresh round there, priced here.
+    const current = effectiveRequests(ledger && structuredClone(ledger), config, request.value, NEXT_BUILD);
     const flying = (await inFlightHashes({ files }, ledger, current)) ?? new Set<string>();
     const cached = current.entries.filter((e) => index.has(e.hash)).length;
     const needed = outstandingRequests(current.entries, { index, ledger, flying, force: ctx.force, nextBuild: true });

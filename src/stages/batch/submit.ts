@@ -54,6 +54,10 @@ export async function submitNewPart(
     ...(budget !== undefined ? { budget } : {}),
     requestSha,
     lines: encodeLines(planned.entries.map((e) => e.line)),
+    // Always written (empty too): its presence says the part's ids are not to be read by their suffix.
+    reasks: Object.fromEntries(
+      planned.entries.filter((e) => e.sentId).map((e) => [e.sentId!, { row: e.customId, attempt: e.reask! }]),
+    ),
   };
   run.ledger.parts.push(part);
   await save(run);

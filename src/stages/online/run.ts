@@ -8,7 +8,13 @@ import { relative } from 'node:path';
 import type { StageFailure, StageOutcome, TargetContext } from '../types.ts';
 import { targetFiles } from '../work/cache.ts';
 import type { RequestFailure } from '../work/request-failure.ts';
-import { loadTokenizersForRequests, readRequestFile, type RequestFile, type RequestRef } from '../work/request-file.ts';
+import {
+  loadTokenizersForRequests,
+  readRequestFile,
+  type RequestEntry,
+  type RequestFile,
+  type RequestRef,
+} from '../work/request-file.ts';
 import { tallyResults } from '../work/results.ts';
 import { billedAtBatchPrice, type OnlineStageConfig } from './config.ts';
 import { rulePrices } from '../../tokens/rule-prices.ts';
@@ -22,7 +28,7 @@ import { runRequests, type FleetServer } from './runner.ts';
 import type { OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
-import { effectiveEntries } from '../structured/reask.ts';
+import { effectiveEntries, NEXT_BUILD } from '../structured/reask.ts';
 import { fleetFor, ONLINE_ENV, type ServerPlan } from './fleet.ts';
 import { DEFAULT_PROVIDER } from '../../providers/registry.ts';
 
@@ -66,7 +72,7 @@ export async function runOnline(
   let current: RequestFile<RequestRef> = request.value;
   let stopped: Stop | undefined;
   for (let round = 0; round <= (config.schema ? config.maxInvalidAttempts : 0) && !stopped; round++) {
-    current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
+    current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config, svc.session);
     const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
     const plan = await planOnline(current, files, {
       session: svc.session,
@@ -100,12 +106,18 @@ export async function runOnline(
       });
     stopped = sent.stopped;
   }
-  current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config);
+  current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config, svc.session);
   const only = opts.only && current.entries.filter((e) => opts.only!.some((o) => o.customId === e.customId));
-  return finish(ctx, config, current, files, svc.session, only ? { ...opts, only } : opts, stopped, money);
+  // Rows this build ran out of re-asks: the next build gives them a fresh round, so it must run this target.
+  const next = await withReasks(request.value, ctx.inputs[0]!, files.journal, config, NEXT_BUILD);
+  const reaskNext = next.entries.filter((e, i) => reaskOf(e) > reaskOf(current.entries[i])).length;
+  const settled = { ...opts, ...(only ? { only } : {}), reaskNext };
+  return finish(ctx, config, current, files, svc.session, settled, stopped, money);
 }
 
 type Stop = 'max-time' | 'interrupted' | 'budget';
+
+const reaskOf = (e: RequestRef | undefined): number => (e && 'reask' in e ? ((e as RequestEntry).reask ?? 0) : 0);
 
 /** A run's money: its rule's costs, its spend lines, and the cost limits it sends under. */
 interface RoundMoney {
@@ -123,6 +135,8 @@ async function withReasks(
   file: string,
   journal: string,
   config: OnlineStageConfig,
+  /** This build's: rows whose re-asks ran out in an earlier one get a fresh round. */
+  session: string,
 ): Promise<RequestFile<RequestRef>> {
   if (!config.schema) return written;
   const { invalid } = await replayJournal(journal);
@@ -133,7 +147,7 @@ async function withReasks(
     for (const ref of written.entries) {
       const full = invalid[ref.hash] ? await reader.read(ref) : undefined;
       // A line that no longer reads as checked stays a ref: sending it stops the run, naming it.
-      entries.push(full ? effectiveEntries([full], invalid, config).entries[0]! : ref);
+      entries.push(full ? effectiveEntries([full], invalid, config, session).entries[0]! : ref);
     }
     return { sha256: written.sha256, entries };
   } finally {
@@ -206,7 +220,7 @@ async function finish(
   current: RequestFile<RequestRef>,
   files: { cache: string; journal: string },
   session: string,
-  opts: OnlineRunOptions,
+  opts: OnlineRunOptions & { reaskNext: number },
   stopped: Stop | undefined,
   money: RoundMoney,
 ): Promise<StageOutcome> {
@@ -250,9 +264,17 @@ async function finish(
     summary,
     usage: tally.usage,
     ...cost,
-    ...(retried > 0
+    ...(retried + opts.reaskNext > 0
       ? {
-          retry: `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors; sent again by the next build`,
+          retry: [
+            retried > 0 ? `${retried} request${retried > 1 ? 's' : ''} ran out of attempts on transient errors` : '',
+            opts.reaskNext > 0
+              ? `${opts.reaskNext} row${opts.reaskNext > 1 ? 's' : ''} still invalid after ${config.maxInvalidAttempts} re-asks`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ')
+            .concat('; sent again by the next build'),
         }
       : {}),
   };

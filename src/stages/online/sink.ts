@@ -70,9 +70,8 @@ export class JournalSink implements AnswerSink {
     await this.spend.answered(entry, send, usage);
     const read = this.schema ? readResultLine(line) : undefined;
     if (this.schema && read?.kind === 'succeeded') {
-      // The row's custom id and the attempt, as the batch stage names them (see reask.ts).
-      const named = { ...read, customId: entry.reask ? `${entry.customId}__reask${entry.reask}` : entry.customId };
-      const invalid = noteReply({}, entry.hash, named, this.schema);
+      const row = { customId: entry.customId, attempt: entry.reask ?? 0 };
+      const invalid = noteReply({}, entry.hash, read, this.schema, this.session, row);
       if (invalid) await this.journal.append({ t: 'invalid', h: entry.hash, ...invalid });
     }
     await this.cache.append({ hash: entry.hash, custom_id: entry.customId, batch: 'online', result: line });

@@ -8,25 +8,27 @@ import type { ResultLine } from '../result-line.ts';
 import type { InvalidRecord } from './reask.ts';
 import { checkReply } from './validate-reply.ts';
 
-const SUFFIX = /__reask(\d+)$/;
-
 export function noteReply(
   holder: { invalidReplies?: Record<string, InvalidRecord> | undefined },
   key: string,
   result: Extract<ResultLine, { kind: 'succeeded' }>,
   schema: z.ZodType,
+  /** The build session that got the reply (re-asks run out in it get a fresh round only from a later one). */
+  session: string,
+  /** The row the reply is for, and which attempt (0: the line itself). */
+  row: { customId: string; attempt: number },
 ): InvalidRecord | undefined {
   const checked = checkReply(result, schema);
   if (checked.ok) {
     if (holder.invalidReplies) delete holder.invalidReplies[key];
     return undefined;
   }
-  const m = SUFFIX.exec(result.customId);
   const record: InvalidRecord = {
-    customId: m ? result.customId.slice(0, m.index) : result.customId,
-    attempt: m ? Number(m[1]) : 0,
+    customId: row.customId,
+    attempt: row.attempt,
     kind: checked.kind,
     message: checked.message,
+    session,
   };
   (holder.invalidReplies ??= {})[key] = record;
   return record;

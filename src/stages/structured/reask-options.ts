@@ -1,7 +1,7 @@
 /**
  * The options a results stage (`batch`, `online`) takes to check replies as they arrive and
- * re-ask the invalid ones. The schema is given here as well as to the requests rule because this
- * is where results arrive: a rule sees only its own options and its input files.
+ * re-ask the invalid ones. The schema is the requests rule's, carried here when the config is
+ * resolved (config/carry-schema.ts): a rule sees only its own options and its input files.
  */
 import { z } from 'zod';
 import { zodSchemaOption } from './reply-schema.ts';
@@ -10,7 +10,7 @@ export const reaskOptions = {
   schema: zodSchemaOption
     .optional()
     .describe(
-      "The reply's zod schema (the requests rule's): each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch.",
+      "The reply's zod schema; default: the schema of the requests rule whose request files this rule reads (give one here only to check replies against another). Each reply is checked when it arrives, and an invalid one (not JSON, rejected by the schema, cut at the token limit, refused) is recorded with its reason and asked again in the next batch.",
     ),
   maxInvalidAttempts: z
     .number()

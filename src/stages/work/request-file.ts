@@ -36,6 +36,8 @@ export interface RequestEntry extends RequestRef {
   body: Record<string, unknown>;
   /** Set on the k-th re-ask of an invalid structured reply (see structured/reask.ts); `customId` stays the line's. */
   reask?: number;
+  /** A re-ask's own custom id on the wire (unique in its batch; recorded with its part). */
+  sentId?: string;
 }
 
 export interface RequestFile<E extends RequestRef = RequestEntry> {
