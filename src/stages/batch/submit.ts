@@ -4,15 +4,15 @@
  * or a batch may exist at the provider, and looks for it before making another.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { RemoteBatch } from '../../providers/batch-api.ts';
 import { describeApiError } from '../../providers/batch-api.ts';
-import { writeFileAtomic } from '../../util/fs-atomic.ts';
 import { hashText } from '../../util/hash.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { encodeLines } from './line-ranges.ts';
 import { partCustomIds, partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
+import { writePartFile } from './part-writer.ts';
 import { confirmCreation } from './adoption.ts';
 import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
@@ -33,19 +33,18 @@ export async function submitNewPart(
   money: { expectedUsd?: number; worstUsd?: number; unbounded: number },
   budget?: number,
 ): Promise<StepResult> {
-  await mkdir(run.files.partsDir, { recursive: true });
-  await writeFileAtomic(partFile(run, planned.sha256), planned.data);
+  const written = await writePartFile(run.files.partsDir, planned.entries);
   const n = Math.max(0, ...run.ledger.parts.map((p) => p.n)) + 1;
   const part: Part = {
     n,
     state: 'intent',
-    sha256: planned.sha256,
+    sha256: written.sha256,
     intent: randomBytes(8).toString('hex'),
     intentAt: iso(now(run)),
     model: planned.model,
     endpoint: planned.endpoint,
     requests: planned.entries.length,
-    bytes: planned.data.length,
+    bytes: written.bytes,
     inputTokens: planned.inputTokens,
     ...(money.expectedUsd !== undefined ? { estCostUsd: Math.round(money.expectedUsd * 1e6) / 1e6 } : {}),
     // Rounded up: the budget must never count a part below its worst case.
