@@ -38,7 +38,8 @@ async function timed(cwd: string, env: NodeJS.ProcessEnv, name: string, args: st
   const r = await run('/usr/bin/time', ['-f', '%M %U %S', '-o', out, process.execPath, BIN, ...args], { cwd, env });
   const [kb, user, sys] = (await readFile(out, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
   await rm(out, { force: true });
-  if (r.code !== 0 && r.code !== 75) throw new Error(`${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  if (r.code !== 0 && r.code !== 75)
+    throw new Error(`${args.join(' ')} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   return { name, code: r.code, ms: r.ms, cpuMs: (user! + sys!) * 1000, peakRss: kb! * 1024 };
 }
 
@@ -66,16 +67,20 @@ for (const f of files) {
 `;
 
 async function startEmulator(dir: string, speed: number): Promise<{ child: ChildProcess; url: string; port: number }> {
-  const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--state-dir', path.join(dir, '.emulator'), '--speed', String(speed)], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'emulator', '--port', '0', '--state-dir', path.join(dir, '.emulator'), '--speed', String(speed)],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let text = '';
-  for await (const chunk of child.stdout!) {
+  for await (const chunk of child.stdout) {
     text += String(chunk);
     const m = /listening on (http:\/\/127\.0\.0\.1:(\d+)\/v1)/.exec(text);
     if (m) {
-      child.stdout!.resume(); // keep draining: it prints again when stopped
+      child.stdout.resume(); // keep draining: it prints again when stopped
       return { child, url: m[1]!, port: Number(m[2]) };
     }
   }
@@ -89,10 +94,14 @@ function vmHwm(pid: number): number {
 
 /** The view's snapshot (what its page polls), timed: it must answer while batches are in flight. */
 async function viewSnapshot(cwd: string, env: NodeJS.ProcessEnv): Promise<number[]> {
-  const child = spawn(process.execPath, [BIN, 'view', '--port', '0', '--interval', '3600'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'view', '--port', '0', '--interval', '3600'], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   let url: string | undefined;
-  for await (const chunk of child.stdout!) {
+  for await (const chunk of child.stdout) {
     text += String(chunk);
     url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     if (url) break;
@@ -111,18 +120,32 @@ async function viewSnapshot(cwd: string, env: NodeJS.ProcessEnv): Promise<number
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { files: { type: 'string', default: '20' }, records: { type: 'string', default: '50000' }, keep: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      files: { type: 'string', default: '20' },
+      records: { type: 'string', default: '50000' },
+      keep: { type: 'boolean' },
+    },
+  });
   const files = Number(values.files);
   const records = Number(values.records);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-scale-'));
   console.log(`bench/scale: ${files} × ${records} requests in ${dir}`);
-  const gen = await generateMmluDataset({ outDir: path.join(dir, 'original'), subjects: files, recordsPerSubject: records });
+  const gen = await generateMmluDataset({
+    outDir: path.join(dir, 'original'),
+    subjects: files,
+    recordsPerSubject: records,
+  });
   await writeFile(path.join(dir, 'pipeline.config.ts'), mmluConfig());
   // Speed 1: a 50,000-request batch takes the emulator's hours, so every batch is in flight for status.
   const emu = await startEmulator(dir, 1);
   const env = emulatorEnv(emu.url);
   const steps: Step[] = [];
-  const stats = async () => (await (await fetch(`http://127.0.0.1:${emu.port}/_emulator/stats`)).json()) as { byRoute?: Record<string, number>; calls?: number };
+  const stats = async () =>
+    (await (await fetch(`http://127.0.0.1:${emu.port}/_emulator/stats`)).json()) as {
+      byRoute?: Record<string, number>;
+      calls?: number;
+    };
   try {
     const requests = await timed(dir, env, 'build requests', ['build', 'requests']);
     requests.inBytes = gen.bytes;
@@ -152,10 +175,29 @@ async function main(): Promise<void> {
     const end = await stats();
     const emulatorPeakRss = vmHwm(emu.child.pid!);
     const sources = (await readdir(path.join(dir, 'original'))).map((f) => path.join(dir, 'original', f));
-    const reqFiles = (await readdir(path.join(dir, 'paraphrase_batch'))).filter((f) => f.endsWith('.jsonl')).map((f) => path.join(dir, 'paraphrase_batch', f));
-    const resFiles = (await readdir(path.join(dir, 'paraphrase_batch', 'results'))).map((f) => path.join(dir, 'paraphrase_batch', 'results', f));
+    const reqFiles = (await readdir(path.join(dir, 'paraphrase_batch')))
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => path.join(dir, 'paraphrase_batch', f));
+    const resFiles = (await readdir(path.join(dir, 'paraphrase_batch', 'results'))).map((f) =>
+      path.join(dir, 'paraphrase_batch', 'results', f),
+    );
     const baseOut = path.join(dir, 'baseline.out');
-    const baseline = await run('/usr/bin/time', ['-f', '%M', process.execPath, '--input-type=module', '-e', BASELINE, baseOut, ...sources, ...reqFiles, ...resFiles], { cwd: dir, rss: true });
+    const baseline = await run(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        BASELINE,
+        baseOut,
+        ...sources,
+        ...reqFiles,
+        ...resFiles,
+      ],
+      { cwd: dir, rss: true },
+    );
     const baselineBytes = gen.bytes + (requests.outBytes ?? 0) + (merge.inBytes - gen.bytes);
     const result = {
       at: new Date().toISOString(),
@@ -167,7 +209,11 @@ async function main(): Promise<void> {
       status: { runs: status, json: statusJson, viewSnapshotMs: view },
       emulator: { peakRss: emulatorPeakRss, afterSubmit, afterStatus, end },
       baseline: { ms: baseline.ms, bytes: baselineBytes, peakRss: baseline.peakRss },
-      disk: { partsAndCache: await du(path.join(dir, '.pipeline')), emulator: await du(path.join(dir, '.emulator')), total: await du(dir) },
+      disk: {
+        partsAndCache: await du(path.join(dir, '.pipeline')),
+        emulator: await du(path.join(dir, '.emulator')),
+        total: await du(dir),
+      },
     };
     console.log(JSON.stringify(result, null, 2));
     await writeFile(path.join(REPO, 'bench/scale.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -29,7 +29,7 @@ export async function writePartFile(dir: string, entries: readonly RequestEntry[
   const out = new HashingWriter(await open(tmp, 'w', 0o644));
   const sources = new Map<RequestFileVersion, FileHandle>();
   try {
-    for (let i = 0; i < entries.length; ) {
+    for (let i = 0; i < entries.length;) {
       const first = entries[i]!;
       if (!(first instanceof StoredRequest)) {
         await out.line(first.text); // a re-ask: built in memory, not in the file
@@ -42,7 +42,8 @@ export async function writePartFile(dir: string, entries: readonly RequestEntry[
       const buffer = Buffer.allocUnsafe(last.offset + last.bytes - first.offset);
       const { bytesRead } = await source.read(buffer, 0, buffer.length, first.offset);
       if (bytesRead < buffer.length) throw new Error(`${first.version.file} ended before line ${last.line}`);
-      for (const e of run) await out.line(lineText(buffer.subarray(e.offset - first.offset, e.offset - first.offset + e.bytes)));
+      for (const e of run)
+        await out.line(lineText(buffer.subarray(e.offset - first.offset, e.offset - first.offset + e.bytes)));
       i += run.length;
     }
     const written = await out.finish();
