@@ -105,9 +105,13 @@ export interface BatchApi {
   /** The provider's name (a spec in the registry). */
   readonly provider: string;
   readonly traits: ProviderTraits;
-  /** Uploads batch input bytes (purpose `batch`); retried by the SDK (the bytes are in memory). `rule`: where it goes, for providers that need a place (Bedrock's `s3Uri`). */
+  /**
+   * Uploads batch input bytes (purpose `batch`); retried by the SDK. A Blob backed by the part's
+   * local copy (`fs.openAsBlob`) is streamed where the SDK can (OpenAI's family), not held in memory.
+   * `rule`: where it goes, for providers that need a place (Bedrock's `s3Uri`).
+   */
   upload(
-    data: Buffer,
+    data: Buffer | Blob,
     filename: string,
     rule?: Readonly<Record<string, unknown>>,
   ): Promise<Result<{ id: string }, ApiError>>;

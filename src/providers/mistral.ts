@@ -30,6 +30,7 @@ import { windowHours } from './shared/window.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from './shared/http-errors.ts';
 import { openaiLines } from './shared/openai-lines.ts';
 import { SPECIFICATION_VERSION, type ProviderEndpoint, type ProviderSpec, type WireFormat } from './spec.ts';
+import { bytesOf } from './shared/bytes-of.ts';
 
 const MB = 1024 * 1024;
 const CHAT = '/v1/chat/completions';
@@ -117,7 +118,8 @@ async function createMistralApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
     traits: mistral.traits,
     async upload(data, filename) {
       try {
-        const file = await client.files.upload({ file: { fileName: filename, content: data }, purpose: 'batch' });
+        const content = await bytesOf(data);
+        const file = await client.files.upload({ file: { fileName: filename, content }, purpose: 'batch' });
         return ok({ id: file.id });
       } catch (error) {
         return fail(error);

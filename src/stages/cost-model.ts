@@ -39,7 +39,10 @@ export interface CostModel {
 export interface PricedRequest extends CountableRequest {
   wire: CountableRequest['wire'] & { maxOutputTokens(body: Record<string, unknown>): number | undefined };
   /** The line as written, when at hand (searched for `cache_control`). */
-  text?: string;
+  readonly text?: string;
+  /** Known without reading the body (a line kept in its file, see batch/stored-request.ts). */
+  readonly maxOutput?: number | undefined;
+  readonly cacheWrites?: boolean;
 }
 
 export interface CostModelOptions {
@@ -62,12 +65,14 @@ export function costModel(opts: CostModelOptions): CostModel {
       const basis = basisOf(entry.model);
       const input = Math.round(raw * basis.ratio);
       const worstInput = Math.ceil(raw * worstInputFactor(basis));
-      const cap = entry.wire.maxOutputTokens(entry.body);
+      const cap = 'maxOutput' in entry ? entry.maxOutput : entry.wire.maxOutputTokens(entry.body);
       const ratio = ratioOf(entry.model);
       const expectedOutput = Math.round(Math.min(cap ?? Infinity, input * ratio));
       const worstOutput = cap ?? Math.ceil(worstInput * ratio * UNBOUNDED_MARGIN);
       // A request that writes to the prompt cache may bill its input at the cache-write rate (Anthropic: 1.25×).
-      const writes = entry.text !== undefined ? entry.text.includes('"cache_control"') : hasCacheControl(entry.body);
+      const writes =
+        entry.cacheWrites ??
+        (entry.text !== undefined ? entry.text.includes('"cache_control"') : hasCacheControl(entry.body));
       const worst = { input: worstInput, output: worstOutput };
       const cost: RequestCost = { input, expectedOutput, maxOutput: cap };
       if (!price) return cost;

@@ -24,16 +24,21 @@ export interface CountableRequest {
 
 const memo = new WeakMap<object, number>();
 
-/** `promptTokens`, counted once per body object (planning, pricing and the scheduler all ask). */
+/**
+ * `promptTokens`, counted once per request object (planning, pricing and the scheduler all ask).
+ * Keyed by the request, not its body: a request kept in its file reads a new body each time.
+ */
 export function countedTokens(entry: CountableRequest): number {
-  let n = memo.get(entry.body);
-  if (n === undefined) memo.set(entry.body, (n = promptTokens(entry)));
+  let n = memo.get(entry);
+  if (n === undefined) memo.set(entry, (n = promptTokens(entry)));
   return n;
 }
 
 export function promptTokens(entry: CountableRequest): number {
   const model = entry.model || DEFAULT_COUNTING_MODEL;
-  return countChatPromptTokens(model, withSystemBlocks(entry)) + definitionTokens(model, entry.body);
+  const body = entry.body; // read once: it may be read back from a file
+  const request = { model, body, wire: entry.wire };
+  return countChatPromptTokens(model, withSystemBlocks(request)) + definitionTokens(model, body);
 }
 
 /** Anthropic's system prompt as text blocks (as `cache_control` needs it) counts as the string would. */

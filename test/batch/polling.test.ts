@@ -41,3 +41,27 @@ describe.each(MANY_IN_FLIGHT)('polling (%s)', (provider) => {
     expect(calls().retrieve - before2.retrieve).toBe(0);
   });
 });
+
+describe('thousands of batches, at test size', () => {
+  it('collects 200 batches with ⌈200/100⌉ list calls and one download per result file, nothing else per batch', async () => {
+    h = await createHarness({ provider: 'openai' });
+    const n = 200;
+    const subjects = Array.from({ length: n }, (_, i) => `t${i}`);
+    for (const s of subjects) await h.writeRequests(s, h.lines(s, 1));
+    await h.cycle(subjects);
+    expect((await h.emulator.stats()).batchesCreated).toBe(n);
+    h.clock.advance(60_000); // every batch has finished
+    const before = { ...h.api.calls.byRoute };
+    const done = await h.cycle(subjects);
+    expect([...done.values()].every((o) => o !== 'crashed' && o.kind === 'done')).toBe(true);
+    const used = Object.fromEntries(
+      Object.entries(h.api.calls.byRoute)
+        .map(([route, calls]) => [route, calls - (before[route] ?? 0)] as const)
+        .filter(([, calls]) => calls > 0),
+    );
+    // The walk of the list may take one page more than ⌈n/100⌉ to see that it reached the oldest batch.
+    expect(used['GET /v1/batches']).toBeLessThanOrEqual(Math.ceil(n / 100) + 1);
+    expect(used['GET /v1/files/{id}/content']).toBe(n); // each batch's output file, once
+    expect(Object.keys(used).sort()).toEqual(['GET /v1/batches', 'GET /v1/files/{id}/content']);
+  }, 180_000); // 200 targets submitted and collected in process: room for a loaded 2-core machine
+});

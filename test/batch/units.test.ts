@@ -1,11 +1,12 @@
 /** Pure pieces: line ranges, splitting, result-line classification, request-file checks. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultLine } from '../../src/stages/result-line.ts';
 import { decodeLines, encodeLines } from '../../src/stages/batch/line-ranges.ts';
 import { splitIntoParts } from '../../src/stages/batch/plan.ts';
+import { writePartFile } from '../../src/stages/batch/part-writer.ts';
 import { tokensOf } from '../../src/stages/work/estimate.ts';
 import { readRequestFile, type RequestEntry } from '../../src/stages/work/request-file.ts';
 import { loadTokenizers } from '../../src/tokens/count.ts';
@@ -53,7 +54,12 @@ describe('batch stage pieces', () => {
     const byTokens = splitIntoParts(es, { maxRequests: 100, maxBytes: 1e9, maxTokens: t * 2 + 1 });
     expect(byTokens.map((p) => p.entries.length)).toEqual([2, 2, 1, 1]);
     expect(byTokens[0]!.inputTokens).toBe(t * 2);
-    expect(byTokens[0]!.data.toString()).toBe(`${es[0]!.text}\n${es[1]!.text}\n`);
+    // The part's local copy is written from the request file: the lines exactly, one per line.
+    const written = await writePartFile(path.join(dir, 'parts'), byTokens[0]!.entries);
+    const copy = await readFile(path.join(dir, 'parts', `${written.sha256}.jsonl`), 'utf8');
+    expect(copy).toBe(`${es[0]!.text}\n${es[1]!.text}\n`);
+    expect(written.bytes).toBe(Buffer.byteLength(copy));
+    expect(byTokens[0]!.bytes).toBe(written.bytes);
   });
 
   it('classifies result lines', () => {

@@ -23,6 +23,7 @@ import { classifyFailure, scrubSecrets } from '../shared/http-errors.ts';
 import { windowHours } from '../shared/window.ts';
 import type { ProviderEndpoint, ProviderTraits } from '../spec.ts';
 import { bucketExists, deleteObject, objectOf, partBytes, putPart, resultStream, uriOf } from './s3-files.ts';
+import { bytesOf } from '../shared/bytes-of.ts';
 
 const STATUS: Readonly<Record<string, RemoteBatch['status']>> = {
   Submitted: 'validating',
@@ -83,7 +84,7 @@ export function createBedrockApi(endpoint: ProviderEndpoint, traits: ProviderTra
             message: `bucket ${where.bucket} does not exist: create it (aws s3 mb s3://${where.bucket}) or point the rule's s3Uri at one you have`,
           });
         const at = { bucket: where.bucket, key: join(where.prefix, 'input', filename) };
-        await putPart(s3, at, data);
+        await putPart(s3, at, await bytesOf(data));
         return ok({ id: uriOf(at) });
       } catch (error) {
         return fail(error);

@@ -4,6 +4,7 @@
  * before they can reach a marker, a log or a status line.
  */
 import type { ApiError, QueueHeaders } from '../batch-api.ts';
+import { isFileForm, sendFileForm } from './form-upload.ts';
 
 export interface HttpFailure {
   /** Undefined: no answer at all (connection refused, reset, timeout). */
@@ -69,6 +70,8 @@ export function countingFetch(calls: { total: number; byRoute: Record<string, nu
     const route = `${method.toUpperCase()} ${routeOf(url.pathname)}`;
     calls.total += 1;
     calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
+    // An upload (a batch part from disk) goes with back-pressure: fetch would hold it all in memory.
+    if (isFileForm(init?.body)) return sendFileForm(url, { ...init, body: init.body });
     return fetch(input, init);
   };
 }

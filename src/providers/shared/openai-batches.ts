@@ -69,7 +69,11 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
     async upload(data, filename) {
       try {
         const file = await client.files.create({
-          file: await toFile(data, filename, { type: 'application/jsonl' }),
+          // A Blob (a file on disk) goes as a File that the SDK streams from disk; bytes as before.
+          file:
+            data instanceof Blob
+              ? new File([data], filename, { type: 'application/jsonl' })
+              : await toFile(data, filename, { type: 'application/jsonl' }),
           purpose: 'batch',
         });
         return ok({ id: file.id });

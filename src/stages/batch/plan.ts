@@ -3,17 +3,16 @@
  * provider's limits (their cost: ../work/estimate.ts). Parts hold one model and one endpoint each (a batch may not mix them) and
  * keep request-file order, so their line lists stay compact.
  */
-import { hashText } from '../../util/hash.ts';
 import { tokensOf } from '../work/estimate.ts';
 import type { RequestEntry } from '../work/request-file.ts';
+import { StoredRequest } from '../work/stored-request.ts';
 
 export interface PlannedPart {
   model: string;
   endpoint: string;
   entries: RequestEntry[];
-  /** The exact bytes to upload. */
-  data: Buffer;
-  sha256: string;
+  /** At most the bytes to upload (a line's raw length, with its newline); the exact bytes are written by part-writer.ts. */
+  bytes: number;
   inputTokens: number;
 }
 
@@ -46,7 +45,7 @@ export function splitIntoParts(needed: readonly RequestEntry[], limits: SplitLim
     };
     const first = parts.length;
     for (const e of group) {
-      const b = Buffer.byteLength(e.text) + 1;
+      const b = lineBytes(e);
       const t = limits.maxTokens !== undefined ? tokensOf(e) : 0;
       const full =
         cur.length >= limits.maxRequests ||
@@ -77,14 +76,23 @@ function evenOut(parts: PlannedPart[], first: number, limits: SplitLimits): void
   if (before.length - need < min) return;
   const grown = makePart([...before.slice(before.length - need), ...parts[last]!.entries], 0);
   const tokens = limits.maxTokens !== undefined && grown.inputTokens > limits.maxTokens;
-  if (grown.data.length > limits.maxBytes || tokens) return;
+  if (grown.bytes > limits.maxBytes || tokens) return;
   parts[last - 1] = makePart(before.slice(0, before.length - need), 0);
   parts[last] = grown;
 }
 
 function makePart(entries: RequestEntry[], knownTokens: number): PlannedPart {
-  const data = Buffer.from(entries.map((e) => `${e.text}\n`).join(''), 'utf8');
   const first = entries[0]!;
   const inputTokens = knownTokens > 0 ? knownTokens : entries.reduce((sum, e) => sum + tokensOf(e), 0);
-  return { model: first.model, endpoint: first.endpoint, entries, data, sha256: hashText(data), inputTokens };
+  const bytes = entries.reduce((sum, e) => sum + lineBytes(e), 0);
+  return { model: first.model, endpoint: first.endpoint, entries, bytes, inputTokens };
+}
+
+/**
+ * A line's size in a part, newline included, without reading it: the raw line's length in the
+ * request file (a BOM or CR it carries makes this a little more, never less); a line built in
+ * memory (a re-ask) has its text at hand.
+ */
+function lineBytes(e: RequestEntry): number {
+  return (e instanceof StoredRequest ? e.bytes : Buffer.byteLength(e.text)) + 1;
 }

@@ -4,15 +4,16 @@
  * or a batch may exist at the provider, and looks for it before making another.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type { RemoteBatch } from '../../providers/batch-api.ts';
 import { describeApiError } from '../../providers/batch-api.ts';
-import { writeFileAtomic } from '../../util/fs-atomic.ts';
-import { hashText } from '../../util/hash.ts';
+import { hashFile, hashText } from '../../util/hash.ts';
 import { iso, ms, type Part } from './ledger.ts';
 import { encodeLines } from './line-ranges.ts';
 import { partCustomIds, partFile } from './part-file.ts';
 import type { PlannedPart } from './plan.ts';
+import { writePartFile } from './part-writer.ts';
 import { confirmCreation } from './adoption.ts';
 import { learnedLimits, now, save, type BatchRun, type StepResult } from './run-context.ts';
 import { maybeCrash } from './services.ts';
@@ -33,19 +34,18 @@ export async function submitNewPart(
   money: { expectedUsd?: number; worstUsd?: number; unbounded: number },
   budget?: number,
 ): Promise<StepResult> {
-  await mkdir(run.files.partsDir, { recursive: true });
-  await writeFileAtomic(partFile(run, planned.sha256), planned.data);
+  const written = await writePartFile(run.files.partsDir, planned.entries);
   const n = Math.max(0, ...run.ledger.parts.map((p) => p.n)) + 1;
   const part: Part = {
     n,
     state: 'intent',
-    sha256: planned.sha256,
+    sha256: written.sha256,
     intent: randomBytes(8).toString('hex'),
     intentAt: iso(now(run)),
     model: planned.model,
     endpoint: planned.endpoint,
     requests: planned.entries.length,
-    bytes: planned.data.length,
+    bytes: written.bytes,
     inputTokens: planned.inputTokens,
     ...(money.expectedUsd !== undefined ? { estCostUsd: Math.round(money.expectedUsd * 1e6) / 1e6 } : {}),
     // Rounded up: the budget must never count a part below its worst case.
@@ -69,15 +69,15 @@ export async function submitNewPart(
 export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResult> {
   const crashInfo = { target: run.ctx.target, part: part.n };
   if (part.state === 'intent') {
-    const data = await readFile(partFile(run, part.sha256)).catch(() => undefined);
-    if (!data || hashText(data) !== part.sha256) {
+    const copy = await intactCopy(run, part);
+    if (!copy) {
       // Nothing was created from this intent yet (no file id): its requests are simply planned again.
       part.state = 'abandoned';
       part.note = 'the local copy of the part was lost before upload; its requests are planned again';
       await save(run);
       return { kind: 'advanced' };
     }
-    if (goesInline(run, part, data)) {
+    if (await goesInline(run, part, copy.file)) {
       // Requests go inline in the create call (Anthropic; small parts on Gemini): the local part file is the upload.
       part.state = 'uploaded';
       await save(run);
@@ -91,14 +91,14 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
         kind: 'waiting',
         why: `cannot list files to find the earlier upload of part ${part.n}: ${describeApiError(earlier.error)}`,
       };
-    if (!earlier?.value || earlier.value.bytes !== data.length) {
+    if (!earlier?.value || earlier.value.bytes !== copy.bytes) {
       part.uploadAttemptAt = iso(now(run));
       await save(run);
     }
     const uploaded =
-      earlier?.value && earlier.value.bytes === data.length
+      earlier?.value && earlier.value.bytes === copy.bytes
         ? { ok: true as const, value: earlier.value }
-        : await run.svc.api.upload(data, name, run.config);
+        : await run.svc.api.upload(await openAsBlob(copy.file), name, run.config);
     maybeCrash(run.svc, 'during-upload', crashInfo);
     if (!uploaded.ok) {
       part.note = `upload failed: ${describeApiError(uploaded.error)}`;
@@ -249,10 +249,19 @@ async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: strin
   return { kind: 'advanced' };
 }
 
-/** The part's requests go in the create call itself rather than in an uploaded file. */
-function goesInline(run: BatchRun, part: Part, data: Buffer): boolean {
+/** The part's requests go in the create call itself rather than in an uploaded file (read only if small enough). */
+async function goesInline(run: BatchRun, part: Part, file: string): Promise<boolean> {
   const traits = run.svc.api.traits;
-  return part.bytes <= traits.inlineUpToBytes && (traits.inlineable?.(data) ?? true);
+  if (part.bytes > traits.inlineUpToBytes) return false;
+  return traits.inlineable ? traits.inlineable(await readFile(file)) : true;
+}
+
+/** The part's local copy, hashed as it is read (a part can be 200 MB): undefined when it is gone or not the part's bytes. */
+async function intactCopy(run: BatchRun, part: Part): Promise<{ file: string; bytes: number } | undefined> {
+  const file = partFile(run, part.sha256);
+  const sha = await hashFile(file).catch(() => undefined);
+  if (sha !== part.sha256) return undefined;
+  return { file, bytes: (await stat(file)).size };
 }
 
 /** Unique per intent, so an upload whose answer was lost can be found again by name. */

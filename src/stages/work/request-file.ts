@@ -4,6 +4,8 @@
  * endpoint and the exact text to send. Problems are collected with line numbers, like the other
  * stages do.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { hashFile } from '../../util/hash.ts';
 import { LineTooLongError, readJsonl } from '../../util/jsonl.ts';
 import { err, ok, type Result } from '../../util/result.ts';
@@ -13,6 +15,7 @@ import { isRecord } from '../record-template.ts';
 import { badInputFailure, type LineProblem } from '../source-records.ts';
 import type { StageFailure } from '../types.ts';
 import { DEFAULT_COUNTING_MODEL, loadTokenizersFor } from '../../tokens/count.ts';
+import { RequestFileChanged, RequestFileVersion, StoredRequest } from './stored-request.ts';
 
 /** What planning and bookkeeping need of a request line: everything but its text and body. */
 export interface RequestRef {
@@ -31,9 +34,12 @@ export interface RequestRef {
 }
 
 export interface RequestEntry extends RequestRef {
-  /** The line exactly as written (what is uploaded). */
-  text: string;
-  body: Record<string, unknown>;
+  /** The line exactly as written (what is uploaded); for a line read from its file, read back when asked (see stored-request.ts). */
+  readonly text: string;
+  readonly body: Record<string, unknown>;
+  /** Known without the body: the request's bound on its output, and whether it asks for prompt caching. */
+  readonly maxOutput?: number | undefined;
+  readonly cacheWrites?: boolean;
   /** Set on the k-th re-ask of an invalid structured reply (see structured/reask.ts); `customId` stays the line's. */
   reask?: number;
   /** A re-ask's own custom id on the wire (unique in its batch; recorded with its part). */
@@ -45,7 +51,10 @@ export interface RequestFile<E extends RequestRef = RequestEntry> {
   entries: E[];
 }
 
-/** `keep: 'refs'` drops each line's text and body once checked (a few hundred bytes per line are kept). */
+/**
+ * `keep: 'refs'` drops each line's text and body once checked (a few hundred bytes per line are
+ * kept); `entries` keeps the same and reads a line's text and body back from the file when asked.
+ */
 export interface ReadRequestOptions<K extends 'entries' | 'refs'> {
   keep: K;
 }
@@ -77,6 +86,11 @@ export async function readRequestFile(
   };
   const entries: RequestRef[] = [];
   const seen = new Map<string, number>();
+  const before = await stat(file).catch(() => undefined);
+  const version = new RequestFileVersion(file, before?.size ?? 0, before?.mtimeMs ?? 0);
+  // Model and endpoint names repeat on every line: one string each, not one per line.
+  const names = new Map<string, string>();
+  const named = (s: string) => names.get(s) ?? (names.set(s, s), s);
   try {
     for await (const entry of readJsonl(file)) {
       if (entry.kind === 'error') {
@@ -109,25 +123,37 @@ export async function readRequestFile(
         continue;
       }
       seen.set(customId, entry.line);
-      const ref: RequestRef = {
-        line: entry.line,
-        customId,
-        hash: wire.hash(v),
-        model: read.model,
-        endpoint: read.endpoint,
-        offset: entry.offset,
-        bytes: entry.bytes,
-        wire,
-      };
-      const full: RequestEntry = { ...ref, text: entry.text.trim(), body: read.body };
-      entries.push(opts.keep === 'refs' ? ref : full);
+      const hash = wire.hash(v);
+      const [model, endpoint] = [named(read.model), named(read.endpoint)];
+      entries.push(
+        opts.keep === 'refs'
+          ? { line: entry.line, customId, hash, model, endpoint, offset: entry.offset, bytes: entry.bytes, wire }
+          : new StoredRequest(
+              entry.line,
+              customId,
+              hash,
+              model,
+              endpoint,
+              entry.offset,
+              entry.bytes,
+              wire,
+              version,
+              wire.maxOutputTokens(read.body),
+              entry.text.includes('"cache_control"'),
+            ),
+      );
     }
   } catch (error) {
     if (error instanceof LineTooLongError) report(error.line, error.message);
     else throw error;
   }
   if (problems.length > 0) return err(badInputFailure(root, file, problems));
-  return ok({ sha256: await hashFile(file), entries });
+  const sha256 = await hashFile(file);
+  // Lines are read back later by offset: a file edited while it was read is not what was checked.
+  const after = await stat(file);
+  if (before && (after.size !== before.size || after.mtimeMs !== before.mtimeMs))
+    return err({ reason: 'bad-input', message: new RequestFileChanged(file).message, file: path.relative(root, file) });
+  return ok({ sha256, entries });
 }
 
 /** The request cache's key of a request line, in whichever provider's format it is (the one definition of it). */
@@ -147,6 +173,6 @@ export function loadTokenizersForRequests(entries: readonly Pick<RequestRef, 'mo
 export { promptTokens } from '../../tokens/request-tokens.ts';
 
 /** The reply ceiling a request sets (`max_tokens`, `max_completion_tokens`, … in its format), if any. */
-export function maxOutputTokens(entry: Pick<RequestEntry, 'body' | 'wire'>): number | undefined {
-  return entry.wire.maxOutputTokens(entry.body);
+export function maxOutputTokens(entry: Pick<RequestEntry, 'body' | 'wire' | 'maxOutput'>): number | undefined {
+  return 'maxOutput' in entry ? entry.maxOutput : entry.wire.maxOutputTokens(entry.body);
 }
