@@ -93,14 +93,15 @@ async function createMistralApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
     ...(endpoint.baseURL ? { serverURL: endpoint.baseURL } : {}),
     timeoutMs: endpoint.timeoutMs ?? 60_000,
     httpClient: new sdk.HTTPClient({ fetcher: countingFetch(calls) }),
-    // The SDK bounds retries by time, not by count: a window of 750 ms per retry asked for makes
-    // about that many (its waits start at up to 1 s and double), as the other transports' counts do.
+    // The SDK bounds retries by time, not by count: a window of 1.5 s per retry asked for makes
+    // about that many (its waits start at up to 1 s and double, or wait as retry-after says), as the
+    // other transports' counts do.
     // 30 s per call made every call of a build retry for half a minute under an outage.
     retryConfig:
       retries > 0
         ? {
             strategy: 'backoff',
-            backoff: { initialInterval: 500, maxInterval: 8000, exponent: 2, maxElapsedTime: retries * 750 },
+            backoff: { initialInterval: 500, maxInterval: 8000, exponent: 2, maxElapsedTime: retries * 1500 },
             retryConnectionErrors: true,
           }
         : { strategy: 'none' },

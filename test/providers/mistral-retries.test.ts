@@ -17,8 +17,8 @@ it('a list call that keeps failing with 503 gives up after its retries, within s
   const listed = await h.api.listBatches({ limit: 10 });
   expect(listed.ok).toBe(false);
   expect(listed.ok ? undefined : listed.error.kind).toBe('server-error');
-  // The first call and its retries: 3 with maxRetries 2, 4 at most where a backoff lands early.
+  // The first call and its retries: about 3 with maxRetries 2 (the SDK bounds them by time: 5 at most).
   expect(h.api.calls.byRoute[h.clientRoutes.list]).toBeGreaterThanOrEqual(2);
-  expect(h.api.calls.byRoute[h.clientRoutes.list]).toBeLessThanOrEqual(4);
+  expect(h.api.calls.byRoute[h.clientRoutes.list]).toBeLessThanOrEqual(5);
   expect(Date.now() - started).toBeLessThan(10_000);
 }, 60_000);
