@@ -195,10 +195,14 @@ describe('online fleet', () => {
     // Alone, the lossy server would answer those rows a second time (the single-server behaviour).
     expect(lossy!.bodiesAnsweredTwice).toBe(0);
     expect(sound!.bodiesAnsweredTwice).toBe(0);
-    // Every reply it lost was answered by the other server.
+    // Every reply it lost was answered by the other server. Three failures in a row drain the
+    // lossy server, aborting what it had in flight: a request it finished after we let go is
+    // answered there but not taken from there (sent to the other server instead), so its count in
+    // the journal may fall short of its replies that were not lost, never exceed them.
     const byServer = await answeredBy(fleet);
-    expect(byServer[fleet.servers[0]!.url]).toBe(lossy!.answered - lossy!.lostReplies);
+    expect(byServer[fleet.servers[0]!.url] ?? 0).toBeLessThanOrEqual(lossy!.answered - lossy!.lostReplies);
     expect(byServer[fleet.servers[1]!.url]).toBe(sound!.answered);
+    expect((byServer[fleet.servers[0]!.url] ?? 0) + byServer[fleet.servers[1]!.url]!).toBe(60);
   }, 60_000);
 
   it('PIPELINE_ONLINE_SERVERS replaces the configured servers; a listed one keeps its limits', async () => {
