@@ -12,9 +12,9 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { CancelMailbox } from '../../src/engine/cancel-mailbox.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig;
 const STATE = 'results/mmlu/.pipeline';
@@ -28,11 +28,6 @@ beforeEach(async () => {
   await generateMmluDataset({ outDir: rig.path('results/mmlu/original'), subjects: 2, recordsPerSubject: 2 });
 });
 afterEach(() => rig.dispose());
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
-}
 
 /** Runs `pipeline cancel …` in-process, moving the clock on while it waits; `meanwhile` runs each turn. */
 async function cancel(args: string[], meanwhile: (clock: ManualClock) => Promise<void> = async () => {}) {

@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { mmluConfig } from '../helpers/mmlu-config.ts';
 import { Rig } from '../helpers/rig.ts';
 import { expectMergedCorrectly, type E2e, type E2eProvider } from './helpers.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig | undefined;
 let emulator: RunningEmulator | undefined;
@@ -21,11 +21,6 @@ afterEach(async () => {
   await emulator?.close();
   await rig?.dispose();
 });
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
-}
 
 describe.each(['openai', 'anthropic'] as E2eProvider[])('%s: downloads cut mid-body', (provider) => {
   it('build --wait finishes with every row, no stage crashed, nothing paid twice', async () => {

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig | undefined;
 let emulator: RunningEmulator | undefined;
@@ -46,11 +46,6 @@ export default definePipeline({ root: 'data', rules: [
   // Speed 0.1: 10 s validating, then 5 requests a second — the good part runs 6 s after both validate.
   emulator = await startEmulator({ stateDir: rig.path('emulator'), clock, speed: 0.1 });
   return { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: emulator.url };
-}
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
 }
 
 async function cli(clock: ManualClock, args: string[], env: NodeJS.ProcessEnv, tick = 0) {

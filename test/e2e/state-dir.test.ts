@@ -11,11 +11,11 @@ import { afterEach, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { mmluConfig } from '../helpers/mmlu-config.ts';
 import { Rig } from '../helpers/rig.ts';
 import { expectMergedCorrectly, type E2e } from './helpers.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig | undefined;
 let emulator: RunningEmulator | undefined;
@@ -23,11 +23,6 @@ afterEach(async () => {
   await emulator?.close();
   await rig?.dispose();
 });
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
-}
 
 /** Every path under `dir`, relative to it. */
 async function walk(dir: string, rel = ''): Promise<string[]> {

@@ -11,9 +11,9 @@ import { afterEach, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig | undefined;
 let emulator: RunningEmulator | undefined;
@@ -21,11 +21,6 @@ afterEach(async () => {
   await emulator?.close();
   await rig?.dispose();
 });
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
-}
 
 /** Two subjects: `small` (3 requests, one rejected with a permanent 400) finishes long before `big` (40). */
 async function setUp(clock: ManualClock): Promise<{ small: string; big: string; env: NodeJS.ProcessEnv }> {

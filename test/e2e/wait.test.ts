@@ -9,10 +9,10 @@ import { afterEach, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import type { Output } from '../../src/report/terminal.ts';
 import { ManualClock } from '../../src/util/clock.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
 import { expectMergedCorrectly } from './helpers.ts';
+import { capture } from '../helpers/capture.ts';
 
 let rig: Rig | undefined;
 let emulator: RunningEmulator | undefined;
@@ -20,11 +20,6 @@ afterEach(async () => {
   await emulator?.close();
   await rig?.dispose();
 });
-
-function capture(): Output & { text: string } {
-  const out = { text: '', isTTY: false, color: false, columns: 100, write: (t: string) => void (out.text += t) };
-  return out;
-}
 
 it('waits, polling with backoff on the injected clock, until nothing is pending', async () => {
   rig = await Rig.create('pipeline-wait-');
