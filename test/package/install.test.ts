@@ -117,7 +117,7 @@ describe('the installed package', () => {
   it('holds what a user needs and nothing else; npm publish --dry-run has nothing to correct', async () => {
     for (const file of packed)
       expect(file).toMatch(
-        /^(package\.json|README\.md|CHANGELOG\.md|docs\/config\.md|bin\/pipeline\.js|bin\/current-bundle\.js|dist\/src\/.+\.(js|d\.ts|html|css))$/,
+        /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|docs\/config\.md|bin\/pipeline\.js|bin\/current-bundle\.js|dist\/src\/.+\.(js|d\.ts|html|css))$/,
       );
     for (const needed of [
       'bin/pipeline.js',
@@ -126,6 +126,7 @@ describe('the installed package', () => {
       'dist/src/index.d.ts',
       'docs/config.md',
       'CHANGELOG.md',
+      'LICENSE',
     ])
       expect(packed).toContain(needed);
     const changelog = await readFile(path.join(REPO, 'CHANGELOG.md'), 'utf8');
