@@ -9,7 +9,7 @@
  */
 import { runBuild, type BuildOptions } from '../engine/build.ts';
 import type { BuildEvent, BuildSummary, TargetResult } from '../engine/events.ts';
-import { exitCodeOf } from './exit-codes.ts';
+import { exitCodeOf } from '../report/exit-codes.ts';
 import { humanReporter, jsonReporter } from '../report/build-reporter.ts';
 import { formatAnsweredRequest } from '../report/cancel-report.ts';
 import { WaitDisplay } from '../report/wait-display.ts';

@@ -5,9 +5,9 @@ import { paint } from '../report/terminal.ts';
 import { NEWER_STATE_DETAILS, newerStateMessage, type NewerStateError } from '../util/state-format.ts';
 import type { UsageError } from './project.ts';
 
-import { EXIT_USAGE } from './exit-codes.ts';
+import { EXIT_USAGE } from '../report/exit-codes.ts';
 
-export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_USAGE } from './exit-codes.ts';
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_USAGE } from '../report/exit-codes.ts';
 
 export function reportUsageError(out: Output, error: UsageError): number {
   const head = error.message.startsWith('Error:') ? error.message : `pipeline: ${error.message}`;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { helpText, parseCommandArgs, type Io } from './command.ts';
 import { COMMAND_LOADERS, COMMAND_SUMMARIES, type CommandName } from './command-list.ts';
 import { EXIT_USAGE, reportNewerState } from './errors.ts';
-import { exitCodesLine } from './exit-codes.ts';
+import { exitCodesLine } from '../report/exit-codes.ts';
 import { NewerStateError } from '../util/state-format.ts';
 import { PACKAGE_NAME } from '../package-name.ts';
 

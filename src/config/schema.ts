@@ -4,7 +4,7 @@
  * still carries the path of the offending key (`rules[1].stage.model`).
  */
 import { z } from 'zod';
-import { wildcardsOf } from '../graph/pattern.ts';
+import { wildcardsOf } from './wildcards.ts';
 
 const pathPattern = z
   .string()

@@ -9,7 +9,8 @@
 import type { RuleConfig } from '../config/schema.ts';
 import { err, ok, type Result } from '../util/result.ts';
 import { findFiles } from './find-files.ts';
-import { compilePattern, instantiate, literalParts, matchPattern, wildcardsOf, type Pattern } from './pattern.ts';
+import { wildcardsOf } from '../config/wildcards.ts';
+import { compilePattern, instantiate, literalParts, matchPattern, type Pattern } from './pattern.ts';
 
 export interface TargetNode {
   /** The output path relative to the pipeline root; a target's name everywhere. */

@@ -2,13 +2,13 @@
  * `{wildcard}` path patterns, as in make's pattern rules: `original/{subject}.jsonl`.
  * A pattern matches a path by binding each wildcard to one path segment part (no `/`).
  */
+import { WILDCARD } from '../config/wildcards.ts';
+
 export interface Pattern {
   readonly source: string;
   readonly wildcards: readonly string[];
   readonly regex: RegExp;
 }
-
-const WILDCARD = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export function compilePattern(source: string): Pattern {
   const wildcards: string[] = [];
@@ -73,10 +73,6 @@ export function hasWildcard(source: string): boolean {
 /** Splits a pattern at its wildcards: `{a}-{b}.jsonl` → `['', '-', '.jsonl']`. */
 export function literalParts(source: string): string[] {
   return source.split(WILDCARD).filter((_, i) => i % 2 === 0);
-}
-
-export function wildcardsOf(source: string): string[] {
-  return [...new Set([...source.matchAll(WILDCARD)].map((m) => m[1]!))];
 }
 
 export function escapeRegex(text: string): string {

@@ -10,7 +10,7 @@ import { formatUsd } from '../tokens/prices.ts';
 import { comparePrices, formatPriceComparison } from './price-comparison.ts';
 import { addEstimateNotes, estimateNoteLines, worstClause } from './estimate-notes.ts';
 import { unreachable } from '../util/result.ts';
-import { EXIT_FAILED, EXIT_PENDING } from '../cli/exit-codes.ts';
+import { EXIT_FAILED, EXIT_PENDING } from './exit-codes.ts';
 import { formatDuration, paint, type Output } from './terminal.ts';
 
 export interface BuildReporter {
@@ -77,7 +77,7 @@ export function humanReporter(out: Output, opts: { verbose?: boolean; compare?: 
 }
 
 /**
- * What to do next, from the exit code (cli/exit-codes.ts: work in flight wins it over failures)
+ * What to do next, from the exit code (report/exit-codes.ts: work in flight wins it over failures)
  * and what failed beside that work.
  */
 function hintFor(summary: BuildSummary, code: number): string {

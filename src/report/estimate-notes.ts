@@ -3,7 +3,8 @@
  * figure is less certain than it looks — requests without a bound, models with no price, prices
  * read long ago, input counted with another provider's tokenizer.
  */
-import type { Estimate, StalePrice } from '../stages/types.ts';
+import type { Estimate } from '../stages/types.ts';
+import type { StalePrice } from '../tokens/price-table.ts';
 import { UNBOUNDED_MARGIN } from '../stages/cost-model.ts';
 import { describeInputBasis, type InputBasis } from '../tokens/input-ratio.ts';
 import { formatUsd } from '../tokens/prices.ts';

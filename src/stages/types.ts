@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { InputBasis } from '../tokens/input-ratio.ts';
 import type { OutputBasis } from '../tokens/output-ratio.ts';
+import type { StalePrice } from '../tokens/price-table.ts';
 import type { Clock } from '../util/clock.ts';
 import type { StageServices } from './services.ts';
 
@@ -129,13 +130,6 @@ export interface Estimate {
   stalePrices?: StalePrice[];
   /** How the input of models whose tokenizer is not public is estimated. */
   inputBasis?: InputBasis[];
-}
-
-export interface StalePrice {
-  model: string;
-  readAt: string;
-  page: string;
-  ageDays: number;
 }
 
 /** An estimate of nothing: the start of a sum, or what a target that cannot be read would send. */

@@ -18,6 +18,14 @@ export interface PriceEntry {
   price: ModelPrice;
 }
 
+/** A model priced from an entry read more than `STALE_AFTER_DAYS` ago (named by `build -n`). */
+export interface StalePrice {
+  model: string;
+  readAt: string;
+  page: string;
+  ageDays: number;
+}
+
 const OPENAI_PAGE = 'https://openai.com/api/pricing/';
 const ANTHROPIC_PAGE = 'https://docs.claude.com/en/docs/about-claude/pricing';
 const GEMINI_PAGE = 'https://ai.google.dev/gemini-api/docs/pricing';

@@ -2,7 +2,7 @@
  * What a rule's requests are priced at: the built-in table, the rule's deployments priced as the
  * models they run, and its own `pricing` over both. No zod here: `status` prices from it.
  */
-import type { StalePrice } from '../stages/types.ts';
+import type { StalePrice } from './price-table.ts';
 import { ageInDays, STALE_AFTER_DAYS, tableEntryFor } from './price-table.ts';
 import { DEFAULT_PRICES, priceFor, type ModelPrice, type PriceTable } from './prices.ts';
 

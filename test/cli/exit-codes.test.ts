@@ -1,11 +1,11 @@
 /**
- * The exit codes are one table (src/cli/exit-codes.ts): the rule that picks a build's code, and
+ * The exit codes are one table (src/report/exit-codes.ts): the rule that picks a build's code, and
  * the README and `--help` agreeing with it.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { exitCodeOf, exitCodesLine, exitCodesTable } from '../../src/cli/exit-codes.ts';
+import { exitCodeOf, exitCodesLine, exitCodesTable } from '../../src/report/exit-codes.ts';
 import type { BuildSummary, TargetResult, TargetState } from '../../src/engine/events.ts';
 import { REPO, runCliInProcess } from '../helpers/rig.ts';
 

@@ -12,7 +12,7 @@ import { runCycles } from '../build-cycles.ts';
 import { cancelTargets } from '../cancel-targets.ts';
 import { CancelMailbox } from '../../engine/cancel-mailbox.ts';
 import { reportUsageError } from '../errors.ts';
-import { EXIT_FAILED, EXIT_OK, EXIT_PENDING, EXIT_USAGE, exitCodesLine } from '../exit-codes.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_PENDING, EXIT_USAGE, exitCodesLine } from '../../report/exit-codes.ts';
 import { UsageError } from '../project.ts';
 import { firstRead, remoteWorkIn } from '../remote-work.ts';
 import { makeServices } from '../services.ts';

@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { runBuild, withDependencies } from '../../engine/build.ts';
-import { exitCodeOf } from '../exit-codes.ts';
+import { exitCodeOf } from '../../report/exit-codes.ts';
 import { acquireLock, describeHolder } from '../../engine/lock.ts';
 import { isSourcePath } from '../../graph/build-graph.ts';
 import { selectTargets } from '../../graph/select.ts';
