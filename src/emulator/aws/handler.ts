@@ -24,7 +24,7 @@ import type { S3Context } from '../s3/context.ts';
 import { handleS3 } from '../s3/router.ts';
 import { S3Store } from '../s3/store.ts';
 import { UploadStore } from '../s3/uploads.ts';
-import { isBedrockPath, sigV4Scope } from './signature.ts';
+import { isBedrockPath, sigV4Scope } from '../sigv4/signature.ts';
 
 export interface AwsContext {
   s3: S3Context;

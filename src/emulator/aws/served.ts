@@ -2,7 +2,7 @@
 import type { ServedFlavour, Shared } from '../flavours.ts';
 import type { EmulatorOptions } from '../types.ts';
 import { handleAws, startAws } from './handler.ts';
-import { isAwsRequest } from './signature.ts';
+import { isAwsRequest } from '../sigv4/signature.ts';
 import { awsStats } from './stats.ts';
 
 export async function startAwsFlavour(shared: Shared, opts: EmulatorOptions): Promise<ServedFlavour> {

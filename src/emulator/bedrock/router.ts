@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SigV4Scope } from '../aws/signature.ts';
+import type { SigV4Scope } from '../sigv4/signature.ts';
 import { drain } from '../http.ts';
 import { applyFaults, loseReply } from '../router.ts';
 import type { BedrockContext } from './context.ts';

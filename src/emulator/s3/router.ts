@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loseReply } from '../router.ts';
 import { cutBodyPartWay } from '../cut-body.ts';
-import type { SigV4Scope } from '../aws/signature.ts';
+import type { SigV4Scope } from '../sigv4/signature.ts';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
 import { notImplemented, S3Error, s3FaultError, sendS3Error } from './errors.ts';
