@@ -17,7 +17,8 @@
  *   "up to 1M" disagrees; the lower is safe); results can be downloaded for 24 h after the job ends.
  *
  * SDK retries: off for create and cancel (a retried create could make a second job), backoff for
- * the idempotent calls, as the other transports do.
+ * the idempotent calls, as the other transports do; each attempt is timed on its own (the SDK's
+ * timeout would span a call's retries and abort them unsent: shared/attempt-timeout.ts).
  */
 import type { Mistral } from '@mistralai/mistralai';
 import type { BatchJob } from '@mistralai/mistralai/models/components';
@@ -28,6 +29,7 @@ import { bodyFrom } from './shared/byte-range.ts';
 import { keyedEndpoint, OFFLINE_KEY } from './shared/env.ts';
 import { windowHours } from './shared/window.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from './shared/http-errors.ts';
+import { timedAttempts } from './shared/attempt-timeout.ts';
 import { openaiLines } from './shared/openai-lines.ts';
 import { SPECIFICATION_VERSION, type ProviderEndpoint, type ProviderSpec, type WireFormat } from './spec.ts';
 import { bytesOf } from './shared/bytes-of.ts';
@@ -88,11 +90,14 @@ async function createMistralApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
   const { MistralError } = await import('@mistralai/mistralai/models/errors');
   const calls: CallStats = { total: 0, byRoute: {} };
   const retries = endpoint.maxRetries ?? 2;
+  const timeoutMs = endpoint.timeoutMs ?? 60_000;
   const client: Mistral = new sdk.Mistral({
     apiKey: endpoint.apiKey,
     ...(endpoint.baseURL ? { serverURL: endpoint.baseURL } : {}),
-    timeoutMs: endpoint.timeoutMs ?? 60_000,
-    httpClient: new sdk.HTTPClient({ fetcher: countingFetch(calls) }),
+    // The SDK's own timeout is one signal for a call and all its retries: each attempt is timed
+    // by the fetcher instead (attempt-timeout.ts says why), and this one never takes effect.
+    timeoutMs,
+    httpClient: new sdk.HTTPClient({ fetcher: timedAttempts(countingFetch(calls), timeoutMs) }),
     // The SDK bounds retries by time, not by count: a window of 1.5 s per retry asked for makes
     // about that many (its waits start at up to 1 s and double, or wait as retry-after says), as the
     // other transports' counts do.

@@ -121,6 +121,8 @@ export async function createHarness(
     config?: Partial<BatchStageConfig>;
     limits?: BatchLimits;
     maxRetries?: number;
+    /** The transport's per-attempt timeout (PIPELINE_API_TIMEOUT_MS); undefined: its default. */
+    timeoutMs?: number;
   } = {},
 ): Promise<Harness> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'batch-stage-'));
@@ -131,7 +133,12 @@ export async function createHarness(
   const emulator = await startEmulator({ stateDir: emuDir, port: 0, clock, ...profile.emulator, ...opts.emulator });
   const maxRetries = opts.maxRetries ?? 0;
   const spec = providerSpec(provider);
-  const api = await spec.batch({ ...spec.offline(new URL(emulator.url).origin), apiKey: API_KEY, maxRetries });
+  const api = await spec.batch({
+    ...spec.offline(new URL(emulator.url).origin),
+    apiKey: API_KEY,
+    maxRetries,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
   const services = createBatchServices(api, opts.limits);
   const config = batchConfigSchema.parse({ kind: 'batch', provider, ...profile.ruleConfig, ...opts.config });
   const ctx = (subject: string, o: { force?: boolean } = {}): TargetContext => {
