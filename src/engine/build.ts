@@ -27,7 +27,7 @@ import { configHash } from './fingerprint.ts';
 import { checkFreshness, isFreshByStamps } from './freshness.ts';
 import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
 import { runStage } from './run-stage.ts';
-import { StateStore } from './state-store.ts';
+import { StateStore, type FileStamp, type TargetRecord } from './state-store.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface BuildOptions {
@@ -191,7 +191,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
             }
             // A forced remote target may send new work: its old record goes first, so that a crash
             // before the outcome is known leaves the target stale (collected next time), not up to date.
-            if (record && resolved.stage.remote && !record.failure) await store.remove(node.id);
+            if (record && resolved.stage.remote && !record.failure && !record.inFlight) await store.remove(node.id);
             opts.onEvent({ type: 'start', ...base, reasons });
             const started = opts.clock.now();
             const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
@@ -226,7 +226,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
               case 'pending':
                 // Work in flight (even sent by a forced rebuild of an up-to-date target) must be
                 // collected by the next build: no record may call the target up to date meanwhile.
-                if (record) await store.remove(node.id);
+                // The one kept says so, with the inputs' stamps: the next status or build stats
+                // the request files instead of hashing them again (gigabytes at a million requests).
+                await recordInFlight(store, record, { ...recordBase, fingerprint: '', inFlight: true });
                 opts.onEvent({
                   type: 'pending',
                   ...base,
@@ -259,6 +261,24 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Writes the in-flight record, unless the same one is on record already (a `--wait` cycle per target). */
+async function recordInFlight(
+  store: StateStore,
+  before: TargetRecord | undefined,
+  record: TargetRecord,
+): Promise<void> {
+  const same =
+    before?.inFlight &&
+    before.configHash === record.configHash &&
+    Object.keys(before.inputs).length === Object.keys(record.inputs).length &&
+    Object.entries(record.inputs).every(([input, stamp]) => sameStamp(before.inputs[input], stamp));
+  if (!same) await store.write(record);
+}
+
+function sameStamp(a: FileStamp | undefined, b: FileStamp): boolean {
+  return a !== undefined && a.sha256 === b.sha256 && a.mtimeMs === b.mtimeMs && a.size === b.size;
 }
 
 function pick(outcome: Extract<StageOutcome, { kind: 'done' }>) {

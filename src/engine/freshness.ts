@@ -85,15 +85,18 @@ function sameStat(stat: { mtimeMs: number; size: number } | undefined, known: Om
 }
 
 export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
-  const reasons: string[] = [];
+  // A target with a missing input can neither be up to date nor run: its other inputs are not
+  // hashed (a merge waiting for its batch's results would hash its 100 MB source on every status).
   const missingInputs: string[] = [];
+  for (const input of q.inputs) if (!(await q.stamps.stat(q.locate(input)))) missingInputs.push(input);
+  // The fingerprint is not computed: such a target is neither run nor recorded.
+  if (missingInputs.length > 0) return missing(missingInputs, '', {});
+
+  const reasons: string[] = [];
   const inputs: Record<string, FileStamp> = {};
   for (const input of q.inputs) {
     const stamp = await q.stamps.stamp(q.locate(input), q.record?.inputs[input]);
-    if (!stamp) {
-      missingInputs.push(input);
-      continue;
-    }
+    if (!stamp) return missing([input], '', inputs); // deleted since the stat above
     inputs[input] = stamp;
     const before = q.record?.inputs[input];
     if (q.record && !q.record.failure && before?.sha256 !== stamp.sha256)
@@ -101,16 +104,8 @@ export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
   }
   const fingerprint = fingerprintOf(
     q.stage,
-    q.inputs.filter((i) => inputs[i]).map((i) => ({ path: i, sha256: inputs[i]!.sha256 })),
+    q.inputs.map((i) => ({ path: i, sha256: inputs[i]!.sha256 })),
   );
-  if (missingInputs.length > 0)
-    return {
-      fresh: false,
-      fingerprint,
-      inputs,
-      reasons: missingInputs.map((i) => `input ${i} is missing`),
-      missingInputs,
-    };
 
   const record = q.record;
   if (!record) return { fresh: false, fingerprint, inputs, reasons: ['never built'], missingInputs };
@@ -124,6 +119,15 @@ export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
     };
   if (record.retry) return { fresh: false, fingerprint, inputs, reasons: [record.retry], missingInputs };
   if (record.configHash !== configHash(q.stage)) reasons.unshift('stage configuration changed');
+  // Remote work in flight: not built yet, whatever else is true (its inputs changed, or not).
+  if (record.inFlight)
+    return {
+      fresh: false,
+      fingerprint,
+      inputs,
+      reasons: reasons.length > 0 ? reasons : ['never built'],
+      missingInputs,
+    };
 
   const outputStamp = await q.stamps.stamp(path.join(q.root, q.target), record.output);
   if (!outputStamp) reasons.unshift('output missing');
@@ -134,4 +138,14 @@ export async function checkFreshness(q: FreshnessQuery): Promise<Freshness> {
   const recordStale =
     outputStamp !== record.output || Object.entries(inputs).some(([input, stamp]) => record.inputs[input] !== stamp);
   return { fresh: true, fingerprint, inputs, outputStamp, recordStale };
+}
+
+function missing(missingInputs: string[], fingerprint: string, inputs: Record<string, FileStamp>): Freshness {
+  return {
+    fresh: false,
+    fingerprint,
+    inputs,
+    reasons: missingInputs.map((i) => `input ${i} is missing`),
+    missingInputs,
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * One line of the state log. A record that a no-op can settle by stamps alone (built, no
- * failure, no retry) is written with what that check reads in front, tab-separated, then the whole
+ * failure, no retry, nothing in flight) is written with what that check reads in front, tab-separated, then the whole
  * record as JSON:
  *
  *   target ⇥ configHash ⇥ builtAt ⇥ usage.input ⇥ usage.output ⇥ costUsd ⇥ output.mtimeMs ⇥
@@ -38,6 +38,7 @@ export function encodeRecordLine(record: TargetRecord): string {
     !out ||
     record.failure ||
     record.retry ||
+    record.inFlight ||
     unsafe(record.target) ||
     record.target.startsWith('{') ||
     inputs.some(([p]) => unsafe(p));
@@ -85,7 +86,7 @@ export function decodeStamps(prefix: string): RecordStamps | undefined {
 
 /** The stamps of a record already parsed (a plain line, or one written in this process). */
 export function stampsOfRecord(record: TargetRecord): RecordStamps | undefined {
-  if (!record.output || record.failure || record.retry) return undefined;
+  if (!record.output || record.failure || record.retry || record.inFlight) return undefined;
   return {
     configHash: record.configHash,
     ...(record.builtAt !== undefined ? { builtAt: record.builtAt } : {}),

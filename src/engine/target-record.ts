@@ -25,6 +25,13 @@ export interface TargetRecord {
   costUsd?: number;
   /** Built, but a later build must run it again (e.g. requests to retry), and why. */
   retry?: string;
+  /**
+   * Not built: its remote work is in flight. The record keeps what its inputs were when that work
+   * was sent, so the next `status` or build stats them (and hashes only one that changed) rather
+   * than hashing every request file again; it never makes the target up to date. Its fingerprint
+   * is empty, so an llmake that does not know this field cannot find it up to date either.
+   */
+  inFlight?: true;
   /** Set when the last run failed; the target is then stale and retried by the next build. */
   failure?: {
     reason: string;
@@ -74,6 +81,7 @@ export function isTargetRecord(v: unknown): v is TargetRecord {
     optional(v.usage, (u) => isObject(u) && isNumber(u.input) && isNumber(u.output)) &&
     optional(v.costUsd, isNumber) &&
     optional(v.retry, isString) &&
+    optional(v.inFlight, (f) => f === true) &&
     optional(v.failure, isFailure)
   );
 }
