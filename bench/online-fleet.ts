@@ -5,7 +5,7 @@
  * speeds (600, 300 and 100 requests a minute, OpenAI-style `x-ratelimit-*` headers, the rule
  * saying nothing of their rates: it learns them from the headers). Rows: all three up; the
  * 300-a-minute one killed once a third of the rows are answered. Figures: the share of the summed
- * capacity used (rows ÷ the capacity integrated from the first send to the last answer, a killed
+ * capacity used (rows ÷ the most the servers could answer from the first send to the last answer: their full buckets, then their rates, a killed
  * server's counted until its death), the share per full minute, 429s, rows per server, bodies a
  * server answered twice, merged rows, and the CPU the process used (build and emulators).
  *
@@ -45,7 +45,7 @@ interface FleetRun {
   code: number;
   /** Emulated ms from the first send to the last answer. */
   spanMs: number;
-  /** Requests a minute the fleet could serve over that span (a killed server's counted until its death). */
+  /** Requests the fleet could serve over that span: full buckets at the start, then each server's rate (a killed one's until its death). */
   capacityRows: number;
   /** Answers (200s) per full emulated minute from the first send, first and last minutes left out. */
   perMinute: number[];
@@ -136,11 +136,13 @@ async function runFleet(scenario: Scenario, records: number, factor: number): Pr
   const end = answers.length > 0 ? Math.max(...answers) : start;
   const alive = (i: number, at: number) => !(i === 1 && killedAt !== undefined && at >= killedAt);
   const capacityAt = (at: number) => SPEEDS.reduce((sum, rpm, i) => sum + (alive(i, at) ? rpm : 0), 0);
-  // The capacity integral: constant but for the kill.
+  // The capacity integral (constant but for the kill), plus each server's bucket, full at the start:
+  // the most answers the servers could have given over the span.
   const capacityRows =
-    killedAt === undefined
+    SPEEDS.reduce((sum, rpm) => sum + rpm, 0) +
+    (killedAt === undefined
       ? (capacityAt(start) * (end - start)) / MINUTE
-      : (capacityAt(start) * (killedAt - start) + capacityAt(end) * (end - killedAt)) / MINUTE;
+      : (capacityAt(start) * (killedAt - start) + capacityAt(end) * (end - killedAt)) / MINUTE);
   const minutes = Math.floor((end - start) / MINUTE);
   const perMinute: number[] = [];
   const capacityPerMinute: number[] = [];
@@ -232,7 +234,7 @@ function render(runs: FleetRun[], command: string, load: number): string {
 
 ${machineLine()}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; 1-minute load average ${load.toFixed(1)} at the start; \`${command}\`.
 
-The online example as shipped (\`pipeline build -C ${EXAMPLE}\`, in-process: its requests, online and merge rules over the 57 MMLU subjects, gpt-4.1, max_tokens 1024, \`maxConcurrency: 8\`, no rate limits) given three emulators through PIPELINE_ONLINE_SERVERS, limited to ${SPEEDS.join(', ')} requests a minute (no token limit), with OpenAI's \`x-ratelimit-*\` headers, so the runner learns each server's rate from its headers. They answer in ${LATENCY.baseLatencyMs / 1000} s + ${LATENCY.latencyPerOutputTokenMs} ms per output token (≈ 0.4 s for these replies: a fast local server), so the example's 8 requests in flight per server can carry 600 a minute: the rate limits bind, not the slots (a slower server needs more in flight: \`servers: [{ baseURL, maxConcurrency }]\`). Emulators and build share one clock running faster than the system clock (as in *Online runner: share of the rate limits used*). "Share of summed capacity": rows ÷ (the servers' summed requests a minute × the time from the first send to the last answer), the killed server's capacity counted until its death; the emulators' buckets start full, as OpenAI's do, so over a short run the first minute's allowance lifts this share above what the steady state shows. "Per full minute": answers in each whole minute after the first ÷ that minute's capacity, the steady state. 429s are the emulators' (all avoidable: every limit is in the headers). "Rows per server" are the requests each emulator worked on and billed, lost replies included (the killed one's rows in flight at its death were not billed: the client had left). CPU: this process's user + system time, the three emulators' included.
+The online example as shipped (\`pipeline build -C ${EXAMPLE}\`, in-process: its requests, online and merge rules over the 57 MMLU subjects, gpt-4.1, max_tokens 1024, \`maxConcurrency: 8\`, no rate limits) given three emulators through PIPELINE_ONLINE_SERVERS, limited to ${SPEEDS.join(', ')} requests a minute (no token limit), with OpenAI's \`x-ratelimit-*\` headers, so the runner learns each server's rate from its headers. They answer in ${LATENCY.baseLatencyMs / 1000} s + ${LATENCY.latencyPerOutputTokenMs} ms per output token (≈ 0.4 s for these replies: a fast local server), so the example's 8 requests in flight per server can carry 600 a minute: the rate limits bind, not the slots (a slower server needs more in flight: \`servers: [{ baseURL, maxConcurrency }]\`). Emulators and build share one clock running faster than the system clock (as in *Online runner: share of the rate limits used*). "Share of summed capacity": rows ÷ the most the servers could have answered from the first send to the last answer: their buckets, full at the start as OpenAI's are (a minute's worth each), then their summed requests a minute over the span, the killed server's counted until its death. The full buckets are a bound no client reaches (they are drained at most as fast as 8 requests in flight allow, and the last rows' answers are waited for). "Per full minute": answers in each whole minute after the first ÷ that minute's capacity, the steady state. 429s are the emulators' (all avoidable: every limit is in the headers). "Rows per server" are the requests each emulator worked on and billed, lost replies included (the killed one's rows in flight at its death were not billed: the client had left). CPU: this process's user + system time, the three emulators' included.
 
 ${table}
 `;
