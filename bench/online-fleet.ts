@@ -5,9 +5,10 @@
  * speeds (600, 300 and 100 requests a minute, OpenAI-style `x-ratelimit-*` headers, the rule
  * saying nothing of their rates: it learns them from the headers). Rows: all three up; the
  * 300-a-minute one killed once a third of the rows are answered. Figures: the share of the summed
- * capacity used (rows ÷ the most the servers could answer from the first send to the last answer: their full buckets, then their rates, a killed
- * server's counted until its death), the share per full minute, 429s, rows per server, bodies a
- * server answered twice, merged rows, and the CPU the process used (build and emulators).
+ * capacity used (rows ÷ the most the servers could answer from the first send to the last answer:
+ * their full buckets, then their rates, a killed server's until its death), the share per full
+ * minute, 429s, rows per server, bodies a server answered twice, merged rows, and the CPU the
+ * process used (build and emulators).
  *
  * Time: as bench/online.ts, the emulators and the build share one clock running `factor` times
  * faster than the system clock; the build runs in-process through `main(argv, io)` with `io.clock`.
