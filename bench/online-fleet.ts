@@ -1,32 +1,41 @@
 /**
- * Online runner, a fleet: the MMLU job's request lines sent to three emulated servers of different
- * speeds (600, 300 and 100 requests a minute, OpenAI-style `x-ratelimit-*` headers, 0.5 s + 15 ms
- * per output token) named by PIPELINE_ONLINE_SERVERS, the rule saying nothing of their limits (it
- * learns them from the headers). Rows: all three up; the 300-a-minute one killed once a third of
- * the rows are answered. Figures: the share of the summed capacity used (rows ÷ the capacity
- * integrated from the first send to the last answer, a killed server's counted until its death),
- * the share per full minute, 429s, rows per server, bodies a server answered twice.
+ * Online runner, a fleet (issue #34's "done when"): the online example, examples/online.config.ts
+ * as the repository ships it (its requests, online and merge rules over the 57 MMLU subjects,
+ * `maxConcurrency: 8`), given three emulated servers through PIPELINE_ONLINE_SERVERS, of different
+ * speeds (600, 300 and 100 requests a minute, OpenAI-style `x-ratelimit-*` headers, the rule
+ * saying nothing of their rates: it learns them from the headers). Rows: all three up; the
+ * 300-a-minute one killed once a third of the rows are answered. Figures: the share of the summed
+ * capacity used (rows ÷ the most the servers could answer from the first send to the last answer:
+ * their full buckets, then their rates, a killed server's until its death), the share per full
+ * minute, 429s, rows per server, bodies a server answered twice, merged rows, and the CPU the
+ * process used (build and emulators).
  *
  * Time: as bench/online.ts, the emulators and the build share one clock running `factor` times
  * faster than the system clock; the build runs in-process through `main(argv, io)` with `io.clock`.
- * Run: `npx tsx bench/online-fleet.ts [--records 53] [--factor 4]`; replaces its section of bench/RESULTS.md.
+ * Run: `npx tsx bench/online-fleet.ts [--records 53] [--factor 2]`; replaces its section of bench/RESULTS.md.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main.ts';
+import { generateMmluDataset } from '../src/data/generate-mmlu.ts';
 import type { Output } from '../src/report/terminal.ts';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.ts';
 import type { Clock } from '../src/util/clock.ts';
-import { acceleratedClock, LATENCY, prepare } from './online.ts';
+import { acceleratedClock } from './online.ts';
 import { int, machineLine, markdownTable, REPO } from './lib.ts';
 
 const HEADING = '## Online runner: a fleet of three servers';
 /** Requests per minute of each server. */
 const SPEEDS = [600, 300, 100];
-/** The rule's requests in flight per server: above rate × latency (10/s × ~3 s) for the fastest. */
-const MAX_CONCURRENCY = 64;
+/**
+ * How fast each server answers: a fast local server (0.1 s + 1 ms per output token, ≈ 0.4 s for
+ * these replies), so the example's 8 requests in flight per server can carry 600 a minute and the
+ * servers' rate limits, not its slots, are what bounds the job.
+ */
+const LATENCY = { baseLatencyMs: 100, latencyPerOutputTokenMs: 1 };
+const EXAMPLE = 'examples/online.config.ts';
 const MINUTE = 60_000;
 
 type Scenario = 'all-up' | 'one-killed';
@@ -37,7 +46,7 @@ interface FleetRun {
   code: number;
   /** Emulated ms from the first send to the last answer. */
   spanMs: number;
-  /** Requests a minute the fleet could serve over that span (a killed server's counted until its death). */
+  /** Requests the fleet could serve over that span: full buckets at the start, then each server's rate (a killed one's until its death). */
   capacityRows: number;
   /** Answers (200s) per full emulated minute from the first send, first and last minutes left out. */
   perMinute: number[];
@@ -45,19 +54,26 @@ interface FleetRun {
   capacityPerMinute: number[];
   servers: { rpm: number; answered: number; throttled: number; answeredTwice: number; killedAtMs?: number }[];
   resultRows: number;
+  mergedRows: number;
   realMs: number;
+  /** CPU of this process (build and the three emulators), user + system. */
+  cpuMs: number;
 }
 
-/** The online rule alone over requests/{name}.jsonl (the requests stage already wrote them). */
-function onlineOnlyConfig(): string {
-  const rule = {
-    name: 'online',
-    inputs: ['requests/{name}.jsonl'],
-    output: 'results/{name}.jsonl',
-    marker: 'journal/{name}.jsonl',
-    stage: { kind: 'online', maxConcurrency: MAX_CONCURRENCY },
-  };
-  return `export default ${JSON.stringify({ root: '.', rules: [rule] }, null, 1)};\n`;
+/** The example as a user has it, its imports pointed back at the repository, and the MMLU sources it reads. */
+async function exampleProject(records: number): Promise<{ dir: string; requests: number }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-bench-fleet-'));
+  const to = (p: string) => JSON.stringify(path.join(REPO, p)).slice(1, -1);
+  const text = (await readFile(path.join(REPO, EXAMPLE), 'utf8'))
+    .replaceAll("'../src/", `'${to('src')}/`)
+    .replaceAll("'../pipeline.config.ts'", `'${to('pipeline.config.ts')}'`);
+  await mkdir(path.join(dir, 'examples'));
+  await writeFile(path.join(dir, EXAMPLE), text);
+  const made = await generateMmluDataset({
+    outDir: path.join(dir, 'results/mmlu/original'),
+    recordsPerSubject: records,
+  });
+  return { dir, requests: made.records };
 }
 
 const sink = (): Output & { text: string } => {
@@ -66,7 +82,7 @@ const sink = (): Output & { text: string } => {
 };
 
 async function runFleet(scenario: Scenario, records: number, factor: number): Promise<FleetRun> {
-  const { dir, requests } = await prepare(records);
+  const { dir, requests } = await exampleProject(records);
   const clock: Clock = acceleratedClock(factor);
   const servers: RunningEmulator[] = [];
   for (const [i, rpm] of SPEEDS.entries())
@@ -78,15 +94,6 @@ async function runFleet(scenario: Scenario, records: number, factor: number): Pr
         online: { requestsPerMinute: rpm, ...LATENCY },
       }),
     );
-  // One request file (the 57 subjects' lines in one): the figures are the runner's, not the engine
-  // starting and finishing 57 small targets (four at a time) on a loaded machine.
-  const folder = path.join(dir, 'requests');
-  const files = (await readdir(folder)).sort();
-  const text = (await Promise.all(files.map((f) => readFile(path.join(folder, f), 'utf8')))).join('');
-  await rm(folder, { recursive: true });
-  await mkdir(folder);
-  await writeFile(path.join(folder, 'mmlu.jsonl'), text);
-  await writeFile(path.join(dir, 'pipeline.config.ts'), onlineOnlyConfig());
   // When each answer arrived (emulated), from the client's side; and the kill.
   const answers: number[] = [];
   let firstSend: number | undefined;
@@ -107,11 +114,12 @@ async function runFleet(scenario: Scenario, records: number, factor: number): Pr
     return res;
   };
   const realStart = performance.now();
+  const cpuStart = process.cpuUsage();
   const stdout = sink();
   const stderr = sink();
   let code: number;
   try {
-    code = await main(['build'], {
+    code = await main(['build', '-C', EXAMPLE], {
       stdout,
       stderr,
       cwd: dir,
@@ -122,17 +130,20 @@ async function runFleet(scenario: Scenario, records: number, factor: number): Pr
   } finally {
     globalThis.fetch = realFetch;
   }
+  const cpu = process.cpuUsage(cpuStart);
   const realMs = performance.now() - realStart;
   if (code !== 0) process.stderr.write(stdout.text.slice(-3000) + stderr.text.slice(-3000));
   const start = firstSend ?? 0;
   const end = answers.length > 0 ? Math.max(...answers) : start;
   const alive = (i: number, at: number) => !(i === 1 && killedAt !== undefined && at >= killedAt);
   const capacityAt = (at: number) => SPEEDS.reduce((sum, rpm, i) => sum + (alive(i, at) ? rpm : 0), 0);
-  // The capacity integral: constant but for the kill.
+  // The capacity integral (constant but for the kill), plus each server's bucket, full at the start:
+  // the most answers the servers could have given over the span.
   const capacityRows =
-    killedAt === undefined
+    SPEEDS.reduce((sum, rpm) => sum + rpm, 0) +
+    (killedAt === undefined
       ? (capacityAt(start) * (end - start)) / MINUTE
-      : (capacityAt(start) * (killedAt - start) + capacityAt(end) * (end - killedAt)) / MINUTE;
+      : (capacityAt(start) * (killedAt - start) + capacityAt(end) * (end - killedAt)) / MINUTE);
   const minutes = Math.floor((end - start) / MINUTE);
   const perMinute: number[] = [];
   const capacityPerMinute: number[] = [];
@@ -164,21 +175,22 @@ async function runFleet(scenario: Scenario, records: number, factor: number): Pr
       answeredTwice: stats[i]!.bodiesAnsweredTwice,
       ...(i === 1 && killedAt !== undefined ? { killedAtMs: killedAt - start } : {}),
     })),
-    resultRows: await countResultRows(dir),
+    resultRows: await countRows(path.join(dir, 'results/mmlu/paraphrase_online/results'), '"status_code":200'),
+    mergedRows: await countRows(path.join(dir, 'results/mmlu/paraphrased-online'), '"paraphrased_analysis"'),
     realMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
   await Promise.all(servers.map((s) => s.close()));
   await rm(dir, { recursive: true, force: true });
   return run;
 }
 
-/** Result lines with a 200, over every results file: each row once when the job is done. */
-async function countResultRows(dir: string): Promise<number> {
+/** Lines containing `mark` over the folder's files: result lines with a 200, merged records. */
+async function countRows(folder: string, mark: string): Promise<number> {
   let rows = 0;
-  const folder = path.join(dir, 'results');
   for (const file of await readdir(folder).catch(() => [] as string[]))
     for (const line of (await readFile(path.join(folder, file), 'utf8')).split('\n'))
-      if (line.includes('"status_code":200')) rows += 1;
+      if (line.includes(mark)) rows += 1;
   return rows;
 }
 
@@ -196,7 +208,8 @@ function render(runs: FleetRun[], command: string, load: number): string {
       '429s',
       'rows per server (600 / 300 / 100 rpm)',
       'bodies answered twice by one server',
-      'result rows',
+      'result rows / merged rows',
+      'CPU (build + emulators)',
     ],
     runs.map((r) => {
       const shares = r.perMinute.map((n, i) => n / r.capacityPerMinute[i]!).sort((a, b) => a - b);
@@ -213,7 +226,8 @@ function render(runs: FleetRun[], command: string, load: number): string {
         String(r.servers.reduce((n, s) => n + s.throttled, 0)),
         r.servers.map((s) => int(s.answered)).join(' / '),
         String(r.servers.reduce((n, s) => n + s.answeredTwice, 0)),
-        int(r.resultRows),
+        `${int(r.resultRows)} / ${int(r.mergedRows)}`,
+        `${(r.cpuMs / 1000).toFixed(1)} s in ${(r.realMs / 1000).toFixed(0)} s (${(r.cpuMs / r.requests).toFixed(1)} ms a request)`,
       ];
     }),
   );
@@ -221,7 +235,7 @@ function render(runs: FleetRun[], command: string, load: number): string {
 
 ${machineLine()}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; 1-minute load average ${load.toFixed(1)} at the start; \`${command}\`.
 
-The MMLU job's request lines (gpt-4.1, max_tokens 1024; the requests stage's 57 files joined in one) sent by \`pipeline build\` (in-process) to three emulators given by PIPELINE_ONLINE_SERVERS, limited to ${SPEEDS.join(', ')} requests a minute (no token limit), answering in 0.5 s + 15 ms per output token, with OpenAI's \`x-ratelimit-*\` headers; the rule sets maxConcurrency ${MAX_CONCURRENCY} (per server) and no rate limits, so the runner learns each server's from its headers. Emulators and build share one clock running faster than the system clock (as in *Online runner: share of the rate limits used*). "Share of summed capacity": rows ÷ (the servers' summed requests a minute × the time from the first send to the last answer), the killed server's capacity counted until its death; the emulators' buckets start full, as OpenAI's do, so over a short run the first minute's allowance lifts the share. "Per full minute": answers in each whole minute after the first ÷ that minute's capacity. 429s are the emulators' (all avoidable: every limit is in the headers). "Rows per server" are the requests each emulator worked on and billed, lost replies included (the killed one's rows in flight at its death were not billed: the client had left); a row is never answered twice by one server, and every row has exactly one result.
+The online example as shipped (\`pipeline build -C ${EXAMPLE}\`, in-process: its requests, online and merge rules over the 57 MMLU subjects, gpt-4.1, max_tokens 1024, \`maxConcurrency: 8\`, no rate limits) given three emulators through PIPELINE_ONLINE_SERVERS, limited to ${SPEEDS.join(', ')} requests a minute (no token limit), with OpenAI's \`x-ratelimit-*\` headers, so the runner learns each server's rate from its headers. They answer in ${LATENCY.baseLatencyMs / 1000} s + ${LATENCY.latencyPerOutputTokenMs} ms per output token (≈ 0.4 s for these replies: a fast local server), so the example's 8 requests in flight per server can carry 600 a minute: the rate limits bind, not the slots (a slower server needs more in flight: \`servers: [{ baseURL, maxConcurrency }]\`). Emulators and build share one clock running faster than the system clock (as in *Online runner: share of the rate limits used*). "Share of summed capacity": rows ÷ the most the servers could have answered from the first send to the last answer: their buckets, full at the start as OpenAI's are (a minute's worth each), then their summed requests a minute over the span, the killed server's counted until its death. The full buckets are a bound no client reaches (they are drained at most as fast as 8 requests in flight allow, and the last rows' answers are waited for). "Per full minute": answers in each whole minute after the first ÷ that minute's capacity, the steady state. 429s are the emulators' (all avoidable: every limit is in the headers). "Rows per server" are the requests each emulator worked on and billed, lost replies included (the killed one's rows in flight at its death were not billed: the client had left). CPU: this process's user + system time, the three emulators' included.
 
 ${table}
 `;

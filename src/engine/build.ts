@@ -24,8 +24,9 @@ import type { Clock } from '../util/clock.ts';
 import type { BuildEvent, BuildSummary, TargetResult } from './events.ts';
 import { FileStamps } from './file-stamps.ts';
 import { configHash } from './fingerprint.ts';
-import { checkFreshness, isFreshByStamps } from './freshness.ts';
+import { checkFreshness, isFreshByStamps, type StampsQuery } from './freshness.ts';
 import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
+import type { StageIdentity } from './fingerprint.ts';
 import { runStage } from './run-stage.ts';
 import { StateStore, type FileStamp, type TargetRecord } from './state-store.ts';
 import { Semaphore } from './semaphore.ts';
@@ -92,8 +93,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
     opts.provenFresh ??
     freshByStamps({ root: opts.root, graph: opts.graph, rules: opts.rules, store, stamps }, wanted, excluded);
   const settledFresh = new Map<string, TargetResult>();
-  for (const id of proven) {
-    const rule = opts.graph.targets.get(id)!.rule.name;
+  // All of the graph proven (a plain no-op): its nodes in order, without looking each one up.
+  const provenNodes: Iterable<TargetNode> =
+    proven.size === opts.graph.targets.size
+      ? opts.graph.targets.values()
+      : [...proven].map((id) => opts.graph.targets.get(id)!);
+  for (const { id, rule: ruleConfig } of provenNodes) {
+    const rule = ruleConfig.name;
     opts.onEvent({ type: 'fresh', target: id, rule });
     settledFresh.set(id, { target: id, rule, state: 'fresh' });
   }
@@ -301,29 +307,56 @@ export function freshByStamps(
   excluded: ReadonlySet<string> = new Set(),
 ): Set<string> {
   const fresh = new Set<string>();
-  for (const id of wanted) {
-    const node = opts.graph.targets.get(id)!;
-    if (excluded.has(id) || !node.deps.every((d) => fresh.has(d))) continue;
-    const stage = stageIdentity(opts.rules.get(node.rule.name)!);
-    const query = {
-      root: opts.root,
-      target: id,
-      inputs: node.inputs,
-      stage,
-      recorded: opts.store.stampsSync(id),
-      record: () => opts.store.readSync(id),
-      stamps: opts.stamps,
-    };
+  const identities = new Map<string, StageIdentity>();
+  // One query, refilled per target: tens of thousands of targets, no object or closure for each.
+  let id = '';
+  const query: StampsQuery = {
+    root: opts.root,
+    target: '',
+    inputs: [],
+    stage: undefined as unknown as StageIdentity,
+    recorded: undefined,
+    record: () => opts.store.readSync(id),
+    stamps: opts.stamps,
+  };
+  // `wanted` is in graph order (withDependencies): all of it is the graph's nodes, walked without a lookup each.
+  const nodes: Iterable<TargetNode> =
+    wanted.length === opts.graph.targets.size
+      ? opts.graph.targets.values()
+      : wanted.map((w) => opts.graph.targets.get(w)!);
+  for (const node of nodes) {
+    id = node.id;
+    if (excluded.has(id) || !allIn(node.deps, fresh)) continue;
+    let stage = identities.get(node.rule.name);
+    if (!stage) identities.set(node.rule.name, (stage = stageIdentity(opts.rules.get(node.rule.name)!)));
+    query.target = id;
+    query.inputs = node.inputs;
+    query.stage = stage;
+    query.recorded = opts.store.stampsSync(id);
     if (isFreshByStamps(query)) fresh.add(id);
   }
   return fresh;
 }
 
+function allIn(ids: readonly string[], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < ids.length; i++) if (!set.has(ids[i]!)) return false;
+  return true;
+}
+
 /** The requested targets and everything they depend on, in graph (topological) order. */
 export function withDependencies(graph: TargetGraph, requested: readonly string[]): string[] {
-  // The whole graph (a plain `build` or `status`): nothing to walk.
-  const all = requested.length >= graph.targets.size && new Set(requested).size === graph.targets.size;
-  if (all && requested.every((id) => graph.targets.has(id))) return [...graph.targets.keys()];
+  // The whole graph in its own order (a plain `build` or `status`): nothing to walk. Compared
+  // position by position, not through a set of tens of thousands of names.
+  if (requested.length === graph.targets.size) {
+    let i = 0;
+    let same = true;
+    for (const id of graph.targets.keys())
+      if (requested[i++] !== id) {
+        same = false;
+        break;
+      }
+    if (same) return requested.slice();
+  }
   const want = new Set<string>();
   const add = (id: string) => {
     if (want.has(id)) return;

@@ -14,6 +14,8 @@ import type { FileStamp } from './state-store.ts';
 
 type Stat = { mtimeMs: number; size: number };
 
+const SLASH = 0x2f;
+
 export class FileStamps {
   /**
    * Keyed by root-relative path for files under the root (the graph's own strings, whose hashes
@@ -41,7 +43,13 @@ export class FileStamps {
       this.#root = root;
       this.#under = `${root}/`;
     }
-    if (root !== this.#root || !isPlain(rel)) return this.statSync(path.join(root, rel));
+    if (root !== this.#root) return this.statSync(path.join(root, rel));
+    // Known already (most lookups: a file is an output of one target and an input of others): only
+    // plain paths are kept under their relative form (absolute ones, which start with `/`, under
+    // theirs), so no need to check this one again.
+    const known = rel.charCodeAt(0) === SLASH ? undefined : this.#stats.get(rel);
+    if (known !== undefined) return known;
+    if (!isPlain(rel)) return this.statSync(path.join(root, rel));
     return this.#cached(rel, undefined);
   }
 

@@ -40,6 +40,8 @@ export interface GraphError {
 }
 
 const MAX_CHAIN_DEPTH = 32;
+/** The dependencies of a target made from sources only: one shared empty list, not one per target. */
+const NO_DEPS: readonly string[] = Object.freeze([]);
 
 export function buildGraph(
   root: string,
@@ -100,8 +102,11 @@ export function buildGraph(
   }
 
   // Each node is this function's own until returned: its dependencies are filled in place.
-  for (const node of nodes.values())
-    (node as { deps: readonly string[] }).deps = node.inputs.filter((input) => nodes.has(input));
+  for (const node of nodes.values()) {
+    let deps: string[] | undefined;
+    for (const input of node.inputs) if (nodes.has(input)) (deps ??= []).push(input);
+    (node as { deps: readonly string[] }).deps = deps ?? NO_DEPS;
+  }
   const ordered = topologicalOrder(nodes);
   if (!ordered.ok) return ordered;
   const markers = new Map<string, string>();

@@ -49,20 +49,29 @@ export function matchPattern(pattern: Pattern, path: string): Record<string, str
  */
 const templates = new Map<string, string[]>();
 
-/** Fills a pattern's wildcards; throws on a wildcard with no value (a config bug caught at load). */
+/**
+ * Fills a pattern's wildcards; throws on a wildcard with no value (a config bug caught at load).
+ * The path comes back as one flat string, joined rather than concatenated: `+` makes a rope
+ * (V8's cons string), and every graph path is then a key of several maps (targets, stats,
+ * records) looked up tens of thousands of times in a no-op, each lookup walking the rope: maps
+ * of flat keys were several times faster.
+ */
 export function instantiate(source: string, bindings: Readonly<Record<string, string>>): string {
   let parts = templates.get(source);
   if (!parts) {
     parts = source.split(WILDCARD);
     templates.set(source, parts);
   }
-  let out = parts[0]!;
-  for (let i = 1; i < parts.length; i += 2) {
-    const value = bindings[parts[i]!];
-    if (value === undefined) throw new Error(`Internal error: no value for {${parts[i]!}} in ${source}`);
-    out += value + parts[i + 1]!;
+  if (parts.length === 1) return parts[0]!;
+  const pieces: string[] = new Array<string>(parts.length);
+  for (let i = 0; i < parts.length; i += 2) {
+    pieces[i] = parts[i]!;
+    if (i + 1 === parts.length) break;
+    const value = bindings[parts[i + 1]!];
+    if (value === undefined) throw new Error(`Internal error: no value for {${parts[i + 1]!}} in ${source}`);
+    pieces[i + 1] = value;
   }
-  return out;
+  return pieces.join('');
 }
 
 /** Whether a pattern (or one of its path segments) has a `{wildcard}`. */

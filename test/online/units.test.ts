@@ -152,6 +152,19 @@ describe('Limiter', () => {
     open.learn({ limitRequests: 600, remainingRequests: 0 });
     expect(open.limits).toEqual({ requestsPerMinute: 600 });
   });
+
+  it('a first budget learned from an answer leaves out the other requests still in flight', async () => {
+    const clock = new ManualClock(0);
+    const limiter = new Limiter({ maxConcurrency: 10 }, clock);
+    // Five sent before any limit was known; the first answer says 50 remain, counted when it left
+    // the server: the four others may not be in that count yet.
+    const permits = await Promise.all(Array.from({ length: 5 }, () => limiter.slot(never)));
+    limiter.learn({ limitRequests: 600, remainingRequests: 50 });
+    permits[0]!.release();
+    let sendable = 0;
+    while (limiter.tryTake(1) === 0) sendable += 1;
+    expect(sendable).toBe(46);
+  });
 });
 
 describe('journal', () => {

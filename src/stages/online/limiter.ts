@@ -120,11 +120,13 @@ export class Limiter {
   /** What a successful answer teaches: the server's limits, and that the rate-limit storm is over. */
   learn(info: RateLimitInfo): void {
     const now = this.#clock.now();
+    // Requests sent before the limit was known and still in flight (this answer's aside) may not be
+    // in the header's `remaining` yet: a first budget that counted them free would send them again.
     this.#requests = this.#learnOne(
       this.#requests,
       this.#configured.requestsPerMinute,
       info.limitRequests,
-      info.remainingRequests,
+      info.remainingRequests === undefined ? undefined : info.remainingRequests - Math.max(0, this.#inUse - 1),
       now,
     );
     this.#tokens = this.#learnOne(
@@ -181,7 +183,7 @@ export class Limiter {
   ): TokenBucket | undefined {
     if (limit === undefined || limit <= 0) return bucket;
     const effective = configured !== undefined ? Math.min(configured, limit) : limit;
-    if (!bucket) return new TokenBucket(effective, now, Math.min(remaining ?? effective / 10, effective));
+    if (!bucket) return new TokenBucket(effective, now, Math.max(0, Math.min(remaining ?? effective / 10, effective)));
     if (effective < bucket.limit) {
       bucket.setLimit(effective, now);
       if (remaining !== undefined) bucket.lowerLevel(remaining, now);

@@ -5,7 +5,8 @@
 import { readCacheIndex, type CachedLocation } from '../work/cache.ts';
 import { matchUnhashed } from '../work/unhashed.ts';
 import type { RequestEntry, RequestFile, RequestRef } from '../work/request-file.ts';
-import { maxOutputTokens, promptTokens } from '../work/request-file.ts';
+import { maxOutputTokens } from '../work/request-file.ts';
+import { countedTokens } from '../../tokens/request-tokens.ts';
 import { replayJournal, type FinalFailure, type JournalReplay } from './journal.ts';
 
 export interface OnlinePlan {
@@ -34,8 +35,11 @@ export async function planOnline(
   return { index, replay, stopping, todo, lostInFlight };
 }
 
-/** The token budget a request takes: its prompt (real tokenizer) plus the most it may write. */
+/**
+ * The token budget a request takes: its prompt (real tokenizer) plus the most it may write. The
+ * count is kept with the request, since its spend line counts the same prompt again.
+ */
 export function tokenCost(entry: RequestEntry, outputTokenRatio: number): number {
-  const prompt = promptTokens(entry);
+  const prompt = countedTokens(entry);
   return prompt + (maxOutputTokens(entry) ?? Math.ceil(prompt * outputTokenRatio));
 }

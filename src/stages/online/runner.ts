@@ -1,8 +1,8 @@
 /**
  * Sends requests to one server or a fleet of them until each has a final answer or the run must
- * stop. Each server has its own workers (one per concurrency slot), its own `Limiter` (slots,
- * budgets, cool-down) and its own health; a worker takes the next row from the shared queue only
- * when its server has room for it now, so rows go to whichever server is free and each server
+ * stop. Each server has its own dispatcher, its own `Limiter` (slots, budgets, cool-down) and its
+ * own health; a dispatcher takes the next row from the shared queue only when its server has a
+ * free slot and room in its budgets now, so rows go to whichever server is free and each server
  * runs at its own capacity. A row comes back to the queue after a rate-limit answer or a transient
  * failure (after its back-off), and a row a server left unanswered (it may have run and billed it)
  * goes to another server unless none other is up. Stopping (Ctrl-C, `--max-time`) sends nothing
@@ -60,7 +60,7 @@ export interface FleetServer {
   api: OnlineApi;
   limiter: Limiter;
   health: ServerHealth;
-  /** Workers of this run for it (its requests in flight at most; the limiter may lower it). */
+  /** This run's requests in flight on it at most (the limiter, shared by the build, may lower it). */
   maxConcurrency: number;
 }
 
@@ -101,7 +101,7 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   const onAbort = () => stop.abort(job.signal.reason);
   job.signal.addEventListener('abort', onAbort, { once: true });
   if (job.signal.aborted) stop.abort(job.signal.reason);
-  // The deadline aborts the waits too (a worker may sleep in the limiter past it).
+  // The deadline aborts the waits too (a dispatcher may sleep in the limiter past it).
   const timer = new AbortController();
   if (job.deadline !== undefined)
     job.clock
@@ -116,10 +116,13 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   }));
   // A cost limit holds the rest: nothing more is sent.
   const holding = new AbortController();
+  // A request's answer could not be recorded (a write failed): nothing more is sent, the error is the run's.
+  const crashed = new AbortController();
+  let failure: { error: unknown } | undefined;
   // Waits end when sending stops, or when every row is done.
-  const quit = AbortSignal.any([stop.signal, queue.over, holding.signal]);
+  const quit = AbortSignal.any([stop.signal, queue.over, holding.signal, crashed.signal]);
   const live = () => !quit.aborted;
-  // Every worker waits on these run-long signals, some twice: many listeners are expected, not a leak.
+  // Every wait listens to these run-long signals, some twice: many listeners are expected, not a leak.
   setMaxListeners(0, quit, stop.signal);
   const anyChange = () => [queue.changes.wait(), ...servers.map((s) => s.health.changes.wait())];
   // A server takes a row it left unanswered only if every server still up did too.
@@ -136,7 +139,7 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
       const now = clock.now();
       const row = queue.firstFor(may, now);
       if (!row) {
-        if (queue.setAsideHead(may) || queue.unread) continue; // another worker took the row read ahead
+        if (queue.setAsideHead(may) || queue.unread) continue; // another server took the row read ahead
         await wake(clock, queue.dueIn(may, now), anyChange(), quit);
         continue;
       }
@@ -151,26 +154,47 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
     return undefined;
   };
 
-  const worker = async (server: FleetServer) => {
+  /**
+   * One dispatcher per server: it takes a slot, then the first row the server has room for now,
+   * and sends it without waiting for the answer, until the run is over. One loop per server, not
+   * one per slot: a server at its rate limit has one waiter for its budget, not one per idle slot
+   * all woken at once for the one request the budget allows (which cost more CPU than the
+   * requests themselves on a fleet of large servers).
+   */
+  const dispatch = async (server: FleetServer) => {
+    const inFlight = new Set<Promise<void>>();
     while (live()) {
       if (!server.health.up) {
         await server.health.probe(server.api, quit);
         if (!server.health.up) await wake(clock, server.health.probeAt! - clock.now(), anyChange(), quit);
         continue;
       }
+      // This run's own cap (the limiter's is the build's, shared with the server's other targets).
+      if (inFlight.size >= server.maxConcurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
       let permit: Permit;
       try {
         permit = await server.limiter.slot(quit);
       } catch {
-        return; // stopped or done while waiting for a slot
+        break; // stopped or done while waiting for a slot
       }
       const row = await pick(server);
       if (!row) {
         permit.release();
         continue;
       }
-      await carry(server, row, permit);
+      const sending: Promise<void> = carry(server, row, permit)
+        .catch((error: unknown) => {
+          failure ??= { error };
+          crashed.abort(error);
+        })
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
     }
+    // Requests in flight finish and are journaled: the server bills them anyway.
+    await Promise.all(inFlight);
   };
 
   const carry = async (server: FleetServer, row: Row, permit: Permit) => {
@@ -251,14 +275,12 @@ export async function runRequests(job: RunnerJob): Promise<RunnerResult> {
   };
 
   try {
-    const workers = servers.flatMap((server) =>
-      Array.from({ length: Math.min(server.maxConcurrency, job.total) }, () => worker(server)),
-    );
-    await Promise.all(workers);
+    await Promise.all(servers.map(dispatch));
   } finally {
     timer.abort();
     job.signal.removeEventListener('abort', onAbort);
   }
+  if (failure) throw failure.error;
   if (result.succeeded + result.failed < job.total && stop.signal.aborted)
     result.stopped = job.signal.aborted ? 'interrupted' : 'max-time';
   else if (holding.signal.aborted) result.stopped = 'budget';
