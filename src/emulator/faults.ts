@@ -100,6 +100,13 @@ export class FaultState {
     return { fraction, how };
   }
 
+  /** Milliseconds this download's body stalls after its first bytes (0 = none). */
+  stallDownload(key: string, literal: string): number {
+    const rule = this.#options.stallDownloads;
+    if (!rule || (rule.routes && !rule.routes.some((r) => matches(r, key, literal)))) return 0;
+    return this.#random() < (rule.rate ?? 1) ? rule.ms : 0;
+  }
+
   /** Milliseconds to hold this response back (0 = none). */
   delay(key: string, literal: string): number {
     const { slowMs, slowRate, slowRoutes } = this.#options;
@@ -150,6 +157,10 @@ export const faultOptionsSchema = z
         how: z.enum(['reset', 'close']).optional(),
         routes: z.array(z.string()).optional(),
       })
+      .strict()
+      .optional(),
+    stallDownloads: z
+      .object({ ms: z.number().min(0), rate: rate.optional(), routes: z.array(z.string()).optional() })
       .strict()
       .optional(),
     invalidReplies: z

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from './context.ts';
 import { cutBodyPartWay } from './cut-body.ts';
+import { stallBodyPartWay } from './stall-body.ts';
 import type { FlavourName } from './flavours.ts';
 import { drain, HttpError, retryHeaders, sendError } from './http.ts';
 
@@ -105,6 +106,8 @@ export async function serve<C extends CoreContext, A>(
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
     const cut = route.servesFile ? ctx.faults.cutDownload(key, literal) : null;
     if (cut) cutBodyPartWay(res, cut, () => ctx.stats.add('downloadsCut'));
+    const stall = route.servesFile ? ctx.faults.stallDownload(key, literal) : 0;
+    if (stall > 0) stallBodyPartWay(res, stall, () => ctx.stats.add('downloadsStalled'));
     await route.handler({ ctx, req, res, id, query: url.searchParams, origin: `http://${req.headers.host}`, auth });
   } catch (e) {
     if (res.headersSent) {

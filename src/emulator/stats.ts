@@ -15,6 +15,7 @@ export type Counter =
   | 'duplicateExecutions'
   | 'invalidReplies'
   | 'downloadsCut'
+  | 'downloadsStalled'
   | 'inputTokens'
   | 'outputTokens'
   | 'cachedTokens'
@@ -28,6 +29,7 @@ const COUNTERS = [
   'duplicateExecutions',
   'invalidReplies',
   'downloadsCut',
+  'downloadsStalled',
   'inputTokens',
   'outputTokens',
   'cachedTokens',
@@ -59,6 +61,7 @@ const zeros = (): FlavourCounts => ({
   duplicateExecutions: 0,
   invalidReplies: 0,
   downloadsCut: 0,
+  downloadsStalled: 0,
   inputTokens: 0,
   outputTokens: 0,
   cachedTokens: 0,

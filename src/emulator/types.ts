@@ -45,6 +45,15 @@ export interface CutDownloadFaults {
   routes?: string[];
 }
 
+export interface StallDownloadFaults {
+  /** How long the body stops after its first bytes (real time, as `slowMs`). */
+  ms: number;
+  /** Probability (0..1) per download (default 1). */
+  rate?: number;
+  /** Route keys this applies to (default: every route that serves a file's content). */
+  routes?: string[];
+}
+
 export interface FaultOptions {
   http?: HttpFault[];
   /** Probability of destroying the socket without answering. */
@@ -66,6 +75,8 @@ export interface FaultOptions {
   requestErrors?: RequestErrorFaults;
   /** Result file downloads cut part-way through their body: see cut-body.ts. */
   cutDownloads?: CutDownloadFaults;
+  /** Result file downloads whose body stalls part-way: see stall-body.ts. */
+  stallDownloads?: StallDownloadFaults;
   /** Structured replies (a JSON Schema asked for) answered unusably: see invalid-replies.ts. */
   invalidReplies?: InvalidReplyFaults;
   /** Batches expire once this fraction (0..1) of their requests is done. */
@@ -204,6 +215,8 @@ export interface FlavourCounts {
   invalidReplies: number;
   /** File downloads cut part-way by the cutDownloads fault. */
   downloadsCut: number;
+  /** File downloads whose body the stallDownloads fault held part-way. */
+  downloadsStalled: number;
   inputTokens: number;
   outputTokens: number;
   /** Of `inputTokens`: reported as read from the prompt cache (`cached_tokens`). */

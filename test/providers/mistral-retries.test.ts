@@ -59,3 +59,18 @@ it('a burst of 429s before every build does not starve the same parts build afte
   expect(said).toEqual([]);
   for (const s of subjects) expect(await h.results(s)).toHaveLength(3);
 }, 120_000);
+
+it('a download whose body stalls for longer than the timeout, after its answer came in time, is read whole', async () => {
+  h = await createHarness({ provider: 'mistral', maxRetries: 2, timeoutMs: 300 });
+  const content = Buffer.from(Array.from({ length: 200 }, (_, i) => `{"custom_id":"r-${i}"}\n`).join(''));
+  const uploaded = await h.api.upload(content, 'results.jsonl');
+  if (!uploaded.ok) throw new Error(uploaded.error.message);
+  // Half the body at once, the rest 0.9 s later: the answer's headers came well within 300 ms.
+  h.emulator.setFaults({ stallDownloads: { ms: 900 } });
+  const download = await h.api.downloadFile(uploaded.value.id);
+  if (!download.ok) throw new Error(download.error.message);
+  const chunks: Buffer[] = [];
+  for await (const chunk of download.value) chunks.push(Buffer.from(chunk as Buffer));
+  expect(Buffer.concat(chunks).equals(content)).toBe(true);
+  expect((await h.emulator.stats()).downloadsStalled).toBe(1);
+}, 60_000);
