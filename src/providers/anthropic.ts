@@ -36,6 +36,7 @@ import {
 import { bodyFrom, rangeHeader } from './shared/byte-range.ts';
 import { keyedEndpoint, OFFLINE_KEY } from './shared/env.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from './shared/http-errors.ts';
+import { throughSendGate } from './shared/send-gate.ts';
 import { requestHash, usageOf } from './shared/line-tools.ts';
 import { SPECIFICATION_VERSION, type ProviderEndpoint, type ProviderSpec, type WireFormat } from './spec.ts';
 
@@ -164,7 +165,8 @@ export async function createAnthropicApi(endpoint: ProviderEndpoint): Promise<Ba
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line) as Anthropic.Messages.BatchCreateParams.Request);
       try {
-        return ok(fromSdk(await client.messages.batches.create({ requests }, { maxRetries: 0 })));
+        const sent = () => client.messages.batches.create({ requests }, { maxRetries: 0 });
+        return ok(fromSdk(await throughSendGate(p.beforeSend, sent)));
       } catch (error) {
         return fail(error, true);
       }

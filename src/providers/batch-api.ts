@@ -86,6 +86,12 @@ export interface CreateBatchParams {
   metadata: Record<string, string>;
   /** The rule's provider-specific settings (Bedrock's `s3Uri`, `roleArn`). */
   rule?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Awaited once, as late as the transport can: right before the create's request is handed to the
+   * network (see shared/send-gate.ts). Until it has run, no batch can come of this call; if it
+   * throws, nothing is sent and the call fails with its error.
+   */
+  beforeSend?: (() => Promise<void>) | undefined;
 }
 
 export interface BatchPage {

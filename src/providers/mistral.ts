@@ -30,6 +30,7 @@ import { keyedEndpoint, OFFLINE_KEY } from './shared/env.ts';
 import { windowHours } from './shared/window.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from './shared/http-errors.ts';
 import { timedAttempts } from './shared/attempt-timeout.ts';
+import { throughSendGate } from './shared/send-gate.ts';
 import { openaiLines } from './shared/openai-lines.ts';
 import { SPECIFICATION_VERSION, type ProviderEndpoint, type ProviderSpec, type WireFormat } from './spec.ts';
 import { bytesOf } from './shared/bytes-of.ts';
@@ -154,15 +155,17 @@ async function createMistralApi(endpoint: ProviderEndpoint): Promise<BatchApi> {
     },
     async createBatch(p) {
       try {
-        const job = await client.batch.jobs.create(
-          {
-            inputFiles: p.inputFileId ? [p.inputFileId] : [],
-            endpoint: p.endpoint as typeof CHAT,
-            model: p.model,
-            metadata: p.metadata,
-            timeoutHours: windowHours(p.completionWindow),
-          },
-          once,
+        const job = await throughSendGate(p.beforeSend, () =>
+          client.batch.jobs.create(
+            {
+              inputFiles: p.inputFileId ? [p.inputFileId] : [],
+              endpoint: p.endpoint as typeof CHAT,
+              model: p.model,
+              metadata: p.metadata,
+              timeoutHours: windowHours(p.completionWindow),
+            },
+            once,
+          ),
         );
         return ok(fromSdk(job));
       } catch (error) {

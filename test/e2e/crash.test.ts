@@ -1,12 +1,16 @@
 /**
  * A build killed with SIGKILL at each step of the batch protocol — after the upload, after
- * `create` but before the id is recorded, during a download, during a merge — then re-run to the
- * end: zero duplicate batches (the emulator's books), zero lost or wrong rows. On Anthropic (requests
- * inline in create, no upload step, no batch metadata) the kill lands after the create
- * whose answer is then lost, during and after the results download, and before the merge commits.
+ * `creating` is recorded but before the request is sent, after `create` but before the id is
+ * recorded, during a download, during a merge — then re-run to the end: zero duplicate batches (the
+ * emulator's books), zero lost or wrong rows. On Anthropic (requests inline in create, no upload
+ * step, no batch metadata) the same, without the upload.
+ *
+ * At the default parallelism: the three subjects' targets run at once, so a kill catches the
+ * siblings' creates in flight, and the re-runs must sort them out by adoption (see recovery.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectMergedCorrectly, startE2e, type E2e, type E2eProvider } from './helpers.ts';
+import { creatingAfterKill, recoverByAdoption } from './recovery.ts';
 
 let e: E2e | undefined;
 afterEach(async () => {
@@ -17,15 +21,14 @@ afterEach(async () => {
 const POINTS: Partial<Record<E2eProvider, string[]>> = {
   openai: [
     'after-upload',
+    'after-creating',
     'after-create',
     'during-download',
     'after-download',
     'before-commit:merge',
     'before-commit:batch',
   ],
-  // (A kill at after-creating leaves nothing to find: the real clock then waits out the 10 min
-  // adoption window, so that point is covered in-process on a manual clock: test/batch/crash-safety.)
-  anthropic: ['after-create', 'during-download', 'after-download', 'before-commit:merge'],
+  anthropic: ['after-creating', 'after-create', 'during-download', 'after-download', 'before-commit:merge'],
   // Gemini, Mistral and Bedrock: test/reliability-fast/provider-crash.test.ts (one job, four kills each).
 };
 const CASES = Object.entries(POINTS).flatMap(([provider, points = []]) =>
@@ -36,17 +39,21 @@ describe.each(CASES)('$provider: killed $point', ({ provider, point }) => {
   it('recovers with no duplicate batch and no lost row', async () => {
     e = await startE2e({ subjects: 3, recordsPerSubject: 12 }, {}, '', provider);
     let killed = 0;
+    let siblingsCaught: number | undefined;
     for (let i = 0; i < 3; i++) {
-      // One target at a time (-j 1): the kill never catches a sibling's create in flight, whose
-      // batch no list may show yet; that part would rightly wait out the 10-minute adoption window.
-      const run = await e.build(['-j', '1'], { PIPELINE_FAILPOINT: point });
-      if (run.signal === 'SIGKILL') killed += 1;
-      else expect([0, 75]).toContain(run.code);
+      const run = await e.build([], { PIPELINE_FAILPOINT: point });
+      if (run.signal === 'SIGKILL') {
+        killed += 1;
+        siblingsCaught ??= await creatingAfterKill(e, point);
+      } else expect([0, 75]).toContain(run.code);
       if (run.code === 0) break;
       await new Promise((r) => setTimeout(r, 150));
     }
     expect(killed).toBeGreaterThan(0); // the failpoint really was hit
-    await e.buildUntilDone();
+    // The first kill after a create's answer found the other subjects' creates in flight.
+    if (point === 'after-create') expect(siblingsCaught).toBeGreaterThan(0);
+    // Killed before any request left: nothing can be found, so nothing may wait (the clock stays put).
+    await recoverByAdoption(e, { nothingSent: point === 'after-creating' });
     const stats = await e.emulator.stats();
     expect(stats.batchesCreated).toBe(3);
     expect(await e.providerBatches()).toBe(3);

@@ -128,11 +128,11 @@ function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * directory a subprocess would get, collecting what it writes: what a subprocess run shows, without
  * starting Node and loading the tool each time (most of an end-to-end test's time). Not for what
  * only a process shows (signals, SIGKILL at a failpoint, exit codes of the real binary, the
- * bundle): `runCli` is.
+ * bundle): `runCli` is. `clock`: the build's time, for a test that moves past a wait instead of sleeping.
  */
 export async function runCliInProcess(
   args: string[],
-  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: Clock },
 ): Promise<CliResult> {
   const { main } = await import('../../src/cli/main.ts');
   const env = cliEnv(opts.env);
@@ -149,6 +149,7 @@ export async function runCliInProcess(
     cwd: opts.cwd,
     env,
     signal: new AbortController().signal,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return { code, signal: null, ...text };
 }

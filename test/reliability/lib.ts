@@ -253,6 +253,8 @@ interface MarkerPart {
   batchId?: string;
   intent: string;
   createAttemptAt?: string;
+  /** The part's create request never left the process (see ledger.ts). */
+  createNotSent?: true;
   adopted?: boolean;
 }
 

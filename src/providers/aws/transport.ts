@@ -14,12 +14,13 @@ import {
   type ServiceOutputTypes as BedrockOut,
 } from '@aws-sdk/client-bedrock';
 import { S3Client, type ServiceInputTypes as S3In, type ServiceOutputTypes as S3Out } from '@aws-sdk/client-s3';
-import type { BuildMiddleware } from '@smithy/types';
+import type { BuildMiddleware, DeserializeMiddleware } from '@smithy/types';
 import { isRecord } from '../../util/is-record.ts';
 import { err, ok } from '../../util/result.ts';
 import type { ApiError, BatchApi, CallStats, RemoteBatch } from '../batch-api.ts';
 import { ruleSetting, s3Place } from '../bedrock.ts';
 import { classifyFailure, scrubSecrets } from '../shared/http-errors.ts';
+import { atSendGate, throughSendGate } from '../shared/send-gate.ts';
 import { windowHours } from '../shared/window.ts';
 import type { ProviderEndpoint, ProviderTraits } from '../spec.ts';
 import { bucketExists, deleteObject, objectOf, partBytes, putPart, resultStream, uriOf } from './s3-files.ts';
@@ -64,6 +65,12 @@ export function createBedrockApi(endpoint: ProviderEndpoint, traits: ProviderTra
   const jobs = new BedrockClient({ ...common, ...(s.bedrockEndpoint ? { endpoint: s.bedrockEndpoint } : {}) });
   s3.middlewareStack.add(counting<S3In, S3Out>(calls), { step: 'build', name: 'llmakeCallCount' });
   jobs.middlewareStack.add(counting<BedrockIn, BedrockOut>(calls), { step: 'build', name: 'llmakeCallCount' });
+  // Last before the HTTP handler (after signing and the SDK's retries): where a gated create's hook runs.
+  jobs.middlewareStack.add(sendGate<BedrockIn, BedrockOut>(), {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'llmakeSendGate',
+  });
   const fail = (error: unknown, ambiguous = false) => err(toApiError(error, s.secretAccessKey ?? '', ambiguous));
   const place = (rule: Readonly<Record<string, unknown>> | undefined) => s3Place(ruleSetting(rule, 's3Uri') ?? '');
   const summary = async (id: string) =>
@@ -120,19 +127,21 @@ export function createBedrockApi(endpoint: ProviderEndpoint, traits: ProviderTra
         });
       const jobName = `llmake-${p.metadata.pipeline_intent}-p${p.metadata.pipeline_part}`;
       try {
-        const created = await jobs.send(
-          new CreateModelInvocationJobCommand({
-            jobName,
-            roleArn,
-            // The intent: a create sent again after a lost answer returns the same job.
-            clientRequestToken: p.metadata.pipeline_intent,
-            modelId: p.model,
-            inputDataConfig: { s3InputDataConfig: { s3Uri: p.inputFileId, s3InputFormat: 'JSONL' } },
-            outputDataConfig: {
-              s3OutputDataConfig: { s3Uri: `s3://${where.bucket}/${join(where.prefix, 'output')}/` },
-            },
-            timeoutDurationInHours: windowHours(p.completionWindow),
-          }),
+        const created = await throughSendGate(p.beforeSend, () =>
+          jobs.send(
+            new CreateModelInvocationJobCommand({
+              jobName,
+              roleArn,
+              // The intent: a create sent again after a lost answer returns the same job.
+              clientRequestToken: p.metadata.pipeline_intent,
+              modelId: p.model,
+              inputDataConfig: { s3InputDataConfig: { s3Uri: p.inputFileId, s3InputFormat: 'JSONL' } },
+              outputDataConfig: {
+                s3OutputDataConfig: { s3Uri: `s3://${where.bucket}/${join(where.prefix, 'output')}/` },
+              },
+              timeoutDurationInHours: windowHours(p.completionWindow),
+            }),
+          ),
         );
         return ok(await summary(created.jobArn!));
       } catch (error) {
@@ -199,6 +208,14 @@ function counting<I extends object, O extends object>(calls: CallStats): BuildMi
     const route = String(context.commandName ?? 'call');
     calls.total += 1;
     calls.byRoute[route] = (calls.byRoute[route] ?? 0) + 1;
+    return next(args);
+  };
+}
+
+/** Passes the send gate (see shared/send-gate.ts) right before the request goes to the HTTP handler. */
+function sendGate<I extends object, O extends object>(): DeserializeMiddleware<I, O> {
+  return (next) => async (args) => {
+    await atSendGate();
     return next(args);
   };
 }

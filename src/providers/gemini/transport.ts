@@ -14,6 +14,7 @@ import { count } from '../outcome.ts';
 import { skipBytes } from '../shared/byte-range.ts';
 import { classifyFailure, countingFetch, scrubSecrets } from '../shared/http-errors.ts';
 import { restJson, restStream, type RestClient } from '../shared/rest.ts';
+import { gatedFetch, throughSendGate } from '../shared/send-gate.ts';
 import type { ProviderEndpoint, ProviderTraits } from '../spec.ts';
 import { inlineRequests } from './inline.ts';
 import { intentName } from './intent-name.ts';
@@ -100,7 +101,11 @@ export async function createGeminiApi(endpoint: ProviderEndpoint, traits: Provid
       try {
         counted('POST /v1beta/models/{model}:batchGenerateContent');
         const src = p.inputFileId ?? (inlineRequests(p.inputData) as InlinedRequest[]);
-        const job = await ai.batches.create({ model: p.model, src, config: { displayName } });
+        // Only the create goes through the gate's fetch: the SDK's other calls keep its own.
+        const httpOptions = { fetch: gatedFetch };
+        const job = await throughSendGate(p.beforeSend, () =>
+          ai.batches.create({ model: p.model, src, config: { displayName, httpOptions } }),
+        );
         if (!job.name) return err({ kind: 'ambiguous', message: 'the create answered no batch name' });
         const state = String(job.state ?? '').replace(/^(BATCH|JOB)_STATE_/, '');
         return ok({

@@ -5,6 +5,7 @@
  */
 import type { ApiError, QueueHeaders } from '../batch-api.ts';
 import { isFileForm, sendFileForm } from './form-upload.ts';
+import { atSendGate } from './send-gate.ts';
 
 export interface HttpFailure {
   /** Undefined: no answer at all (connection refused, reset, timeout). */
@@ -61,9 +62,13 @@ export function routeOf(pathname: string): string {
   return pathname.replace(/\/(batches|files|jobs|model-invocation-job)\/[^/:]+/g, '/$1/{id}');
 }
 
-/** A fetch that counts the calls it makes (SDK retries included), for tests and benchmarks. */
+/**
+ * A fetch that counts the calls it makes (SDK retries included), for tests and benchmarks. It is
+ * the last step before the network, so a gated create's hook runs here (see send-gate.ts).
+ */
 export function countingFetch(calls: { total: number; byRoute: Record<string, number> }): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
+    await atSendGate();
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     // SDKs built on Request objects (Mistral's) pass the method on the request, not in init.
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');

@@ -18,6 +18,7 @@ import type { ProviderTraits } from '../spec.ts';
 import { openai } from '../openai.ts';
 import { bodyFrom, rangeHeader } from './byte-range.ts';
 import { classifyFailure, countingFetch, queueHeaders, scrubSecrets } from './http-errors.ts';
+import { throughSendGate } from './send-gate.ts';
 
 export { scrubSecrets } from './http-errors.ts';
 
@@ -90,7 +91,9 @@ export function createBatchApi(options: BatchApiOptions = {}): BatchApi {
           completion_window: p.completionWindow as '24h',
           metadata: p.metadata,
         };
-        const { data, response } = await client.batches.create(params, { maxRetries: 0 }).withResponse();
+        const { data, response } = await throughSendGate(p.beforeSend, () =>
+          client.batches.create(params, { maxRetries: 0 }).withResponse(),
+        );
         const queue = queueHeaders(response.headers);
         return ok({ ...fromSdk(data), ...(queue ? { queue } : {}) });
       } catch (error) {

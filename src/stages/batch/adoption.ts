@@ -6,6 +6,7 @@
  * a provider clock hours off ours, make them ambiguous — and a candidate is adopted only once its
  * results prove it ours by custom ids (proof.ts); until it has ended the part waits:
  *
+ * - the ledger says the create's request never left (`createNotSent`) → absent, nothing to look for;
  * - found → adopt it: never create a second one;
  * - a candidate not provable yet (still running) → wait for it, whatever the time: it may be ours;
  * - not found → only conclude "nothing was made" once the list is proven current past our
@@ -48,6 +49,8 @@ export async function confirmCreation(
   claimed: ReadonlySet<string> = new Set(),
   ownIds?: OwnIds,
 ): Promise<Result<Creation, ApiError>> {
+  // Its ledger said so before the request could leave this process: no batch came of the attempt.
+  if (part.createNotSent) return ok({ kind: 'absent' });
   const intentAt = ms(part.intentAt);
   const attemptAt = part.createAttemptAt ? ms(part.createAttemptAt) : intentAt;
   const usable = snapshot && snapshot.takenAt > attemptAt && snapshot.coveredIntentsSince <= intentAt;

@@ -12,10 +12,14 @@
  *            │ upload the exact bytes (sha256 checked); SDK may retry
  *            ▼
  *         uploaded ◄──── create answered 429 / "Cannot find file" (retryAt) ───┐
- *            │ ledger says `creating` BEFORE batches.create (retries off)       │
+ *            │ ledger says `creating` + `createNotSent` BEFORE batches.create   │
+ *            │ (retries off), and drops `createNotSent` (durably) right before  │
+ *            │ the request leaves the process (the providers' send gate)        │
  *            ▼                                                                 │
  *         creating ──── definitive 4xx ──► abandoned (target fails)            │
  *            │   │                                                             │
+ *            │   ├─ crash while still `createNotSent`: nothing was sent ───────┤
+ *            │   │  (created again at once, with the same intent)              │
  *            │   └─ no answer / 5xx / crash: next run walks the batch list ────┘
  *            │      (newest first, back to the intent's time) for
  *            │      metadata.pipeline_intent; found → adopt it, else create again
@@ -82,7 +86,15 @@ const partSchema = z.object({
   uploadAttemptAt: isoTime.optional(),
   fileId: z.string().optional(),
   uploadedAt: isoTime.optional(),
+  /** Set before each create; moved to the moment its request may leave (see `createNotSent`). */
   createAttemptAt: isoTime.optional(),
+  /**
+   * Written with `creating`, and removed (durably) just before the create's request can leave this
+   * process: while it is there, no batch can have come of the attempt, so after a crash the part is
+   * created again at once, with the same intent. A `creating` part without it (or of older state)
+   * may have been sent: the provider's list is searched for it first.
+   */
+  createNotSent: z.literal(true).optional(),
   batchId: z.string().optional(),
   /** The batch was found in the provider's list after an unconfirmed create (not created twice). */
   adopted: z.boolean().optional(),

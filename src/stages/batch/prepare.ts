@@ -50,7 +50,8 @@ async function prepareProvider(selected: readonly Item[], everyTarget: readonly 
       if (p.batchId && p.state === 'submitted') {
         ids.add(p.batchId);
         oldest = Math.min(oldest ?? Infinity, p.createdAt ? ms(p.createdAt) : ms(p.intentAt));
-      } else if (p.state === 'creating') intentsSince = Math.min(intentsSince ?? Infinity, ms(p.intentAt));
+      } else if (p.state === 'creating' && !p.createNotSent)
+        intentsSince = Math.min(intentsSince ?? Infinity, ms(p.intentAt));
     }
   }
   const snap = await refreshBatches(svc.api, { ids, oldestCreatedAt: oldest, intentsSince }, first.ctx.clock.now());

@@ -163,9 +163,11 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
   }
   part.state = 'creating';
   part.createAttemptAt = iso(now(run));
+  part.createNotSent = true;
   delete part.retryAt;
   await save(run);
   maybeCrash(run.svc, 'after-creating', crashInfo);
+  const sending = recordSending(run, part);
   const created = await run.svc.api.createBatch({
     inputFileId: part.fileId,
     inputData,
@@ -179,7 +181,10 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
       pipeline_part: String(part.n),
       pipeline_intent: part.intent,
     },
+    beforeSend: sending.beforeSend,
   });
+  // The ledger could not say the request may leave, so it was not sent: the build stops here.
+  if (sending.failure) throw sending.failure.error;
   if (created.ok) {
     maybeCrash(run.svc, 'after-create', crashInfo);
     run.createdThisRun.add(created.value.id);
@@ -232,6 +237,28 @@ export async function advanceSubmit(run: BatchRun, part: Part): Promise<StepResu
     kind: 'failed',
     message: `the provider refused to create the batch for part ${part.n}: ${describeApiError(e)}`,
   };
+}
+
+/**
+ * The create's hook at the providers' send gate: the ledger stops saying "not sent" before the
+ * request can leave, never after (a crash in between must read "may have been sent": the list is
+ * searched; the other order could create the batch twice). A write that fails keeps the request here.
+ */
+function recordSending(run: BatchRun, part: Part): { beforeSend: () => Promise<void>; failure?: { error: unknown } } {
+  const sending: { beforeSend: () => Promise<void>; failure?: { error: unknown } } = {
+    beforeSend: async () => {
+      delete part.createNotSent;
+      part.createAttemptAt = iso(now(run));
+      try {
+        await save(run);
+      } catch (error) {
+        part.createNotSent = true;
+        sending.failure = { error };
+        throw error;
+      }
+    },
+  };
+  return sending;
 }
 
 async function adopt(run: BatchRun, part: Part, batch: RemoteBatch, note?: string): Promise<StepResult> {
