@@ -4,6 +4,8 @@
  */
 import type { TargetStatus } from '../engine/status.ts';
 import { formatUsd } from '../tokens/prices.ts';
+import { describeCounts, describeHopeless, HOPELESS_ADVICE } from '../stages/structured/reply-counts.ts';
+import type { ReplyCounts } from '../stages/types.ts';
 import { formatDuration, paint, progressBar, table, type Output } from './terminal.ts';
 
 const STATE_STYLE = {
@@ -24,7 +26,11 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
       : '';
     const tokens = s.usage ? `${(s.usage.input + s.usage.output).toLocaleString('en-US')}` : '';
     const age = s.remote?.inFlightSince ? `${formatDuration(now - s.remote.inFlightSince)}/24h` : '';
-    const why = s.state === 'up-to-date' ? '' : (s.reasons[0] ?? '');
+    // Up to date with rows that asking again will not make valid: the one thing to say about it.
+    const hopeless = s.replies?.hopeless
+      ? `${s.replies.hopeless} row${s.replies.hopeless > 1 ? 's' : ''} never valid by asking again (below)`
+      : '';
+    const why = s.state === 'up-to-date' ? hopeless : (s.reasons[0] ?? '');
     // A pending target shows where its batches are (validating, in_progress, finalizing…).
     const stateText =
       s.state === 'pending' && s.remote && s.remote.state !== 'none' && s.remote.state !== 'complete'
@@ -67,15 +73,24 @@ export function renderStatus(out: Output, statuses: readonly TargetStatus[], now
   const head = table(['Target', 'Rule', 'Status', 'Progress', 'Tokens', 'Cost', 'Age', 'Why'], rows);
   const replies = statuses
     .filter((s) => s.replies)
-    .map(
-      (s) =>
-        `\n  ${s.target} replies: ${s.replies!.valid} valid, ${s.replies!.invalid} invalid, ${s.replies!.reasked} re-asked` +
-        (s.replies!.rounds ? `, ${s.replies!.rounds} in a fresh round` : '') +
-        (s.replies!.hopeless ? `, ${s.replies!.hopeless} never valid by asking again` : ''),
-    )
+    .map((s) => `\n  ${s.target} ${describeCounts(s.replies!)}${hopelessLines(s.replies!)}`)
     .join('');
   const repliesBlock = replies ? `\nStructured replies:${replies}\n` : '';
   return `${head}\nSummary: ${summary}${spent}\n${repliesBlock}${failures}${failures ? '\n' : ''}`;
+}
+
+/** Each row re-asking will not make valid, with its last reply, then what to do. */
+function hopelessLines(replies: ReplyCounts): string {
+  const rows = replies.hopelessRows ?? [];
+  if (rows.length === 0) return '';
+  const more = (replies.hopeless ?? rows.length) - rows.length;
+  return [
+    ...rows.map(describeHopeless),
+    ...(more > 0 ? [`… and ${more} more`] : []),
+    replies.whatToDo ?? HOPELESS_ADVICE,
+  ]
+    .map((line) => `\n    ${line}`)
+    .join('');
 }
 
 function truncate(text: string, max: number): string {

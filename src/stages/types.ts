@@ -11,6 +11,7 @@ import type { OutputBasis } from '../tokens/output-ratio.ts';
 import type { StalePrice } from '../tokens/price-table.ts';
 import type { Clock } from '../util/clock.ts';
 import type { StageServices } from './services.ts';
+import type { InvalidKind } from './structured/validate-reply.ts';
 
 export interface Progress {
   /** Units finished (requests answered, records written). */
@@ -185,6 +186,19 @@ export interface ReplyCounts {
   rounds?: number;
   /** Rows re-asking will not make valid (the same reply over two rounds or more). */
   hopeless?: number;
+  /** Those rows by id (the first 20), with their last reply: change the prompt or the schema for them. */
+  hopelessRows?: HopelessRow[];
+  /** With hopeless rows: what to do about them (change the prompt or the schema). */
+  whatToDo?: string;
+}
+
+export interface HopelessRow {
+  customId: string;
+  /** Replies it got, every one the same. */
+  replies: number;
+  kind: InvalidKind;
+  /** The last reply's error (a refusal's words, the schema's complaint), shortened. */
+  lastReply: string;
 }
 
 export interface StageValidation<Config> {

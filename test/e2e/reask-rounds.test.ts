@@ -1,14 +1,17 @@
 /**
  * Invalid replies get a fresh round per build, as transient failures do: a row whose re-asks ran
  * out (`maxInvalidAttempts`) in one build is asked again, up to as many more, by the next plain
- * build; the dry run prices that round and `status` counts it. A row that repeats the same reply
- * over two rounds is named with its replies and asked no more. The emulator's invalid-replies fault
+ * build; the dry run prices that round and `status` counts it, online as for batches. A row that
+ * repeats the same reply over two rounds is named with its replies and asked no more, and `status`
+ * names it with its last reply and says what to do. The emulator's invalid-replies fault
  * decides the replies; what was submitted is counted from its stats.
  */
 import { afterEach, expect, it } from 'vitest';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { REFUSAL_TEXT } from '../../src/emulator/invalid-replies.ts';
 import type { FaultOptions } from '../../src/emulator/types.ts';
+import type { TargetStatus } from '../../src/engine/status.ts';
 import { Rig } from '../helpers/rig.ts';
 import { structuredConfig } from '../helpers/structured-config.ts';
 
@@ -70,7 +73,29 @@ it('batch: a row refused the same way over two rounds is named with its replies 
   expect(third.code).toBe(1);
   expect((await emulator!.stats()).invalidReplies).toBe(asked); // nothing sent again
   const status = await cli(['status']);
-  expect(status.stdout).toMatch(/1 never valid by asking again/);
+  // Counted in the table, named below it with the last reply, and what to do about it.
+  expect(status.stdout).toMatch(
+    /b\/results\/abstract_algebra\.jsonl +batch +up-to-date .*1 row never valid by asking again/,
+  );
+  expect(status.stdout).toMatch(
+    /1 never valid by asking again\n +abstract_algebra-2: 5 replies, every one refused: I'm sorry/,
+  );
+  expect(status.stdout).toMatch(/change the prompt or the schema/);
+  const json = await statusJson(cli);
+  expect(json.replies).toMatchObject({ invalid: 1, hopeless: 1 });
+  expect(json.replies?.whatToDo).toMatch(/change the prompt or the schema/);
+  expect(json.replies?.hopelessRows).toEqual([
+    { customId: 'abstract_algebra-2', replies: 5, kind: 'refusal', lastReply: `refused: ${REFUSAL_TEXT}` },
+  ]);
+  // A marker whose rows were named in words (before they were kept apart) still loads, still counted.
+  const markerFile = 'results/mmlu/b/abstract_algebra.batch.json';
+  const marker = JSON.parse(await rig!.read(markerFile)) as Record<string, unknown>;
+  await rig!.write({ [markerFile]: JSON.stringify({ ...marker, hopeless: ['abstract_algebra-2: 5 replies, …'] }) });
+  const old = await cli(['status']);
+  expect(old.stderr).toBe('');
+  expect(old.stdout).toMatch(
+    /b\/results\/abstract_algebra\.jsonl +batch +up-to-date .*1 row never valid by asking again/,
+  );
 }, 180_000);
 
 it('online: a row out of re-asks gets a fresh round from the next build', async () => {
@@ -85,4 +110,33 @@ it('online: a row out of re-asks gets a fresh round from the next build', async 
   expect(stats.invalidReplies).toBe(4 * RECORDS);
   expect(stats.requestsExecuted).toBe(5 * RECORDS);
   expect(await rig!.lines('results/mmlu/out/abstract_algebra.jsonl')).toHaveLength(RECORDS);
+  // Counted as the batch stage counts them: every row valid now, in a fresh round.
+  const status = await cli(['status']);
+  expect(status.stdout).toMatch(/replies: 4 valid, 0 invalid, 4 re-asked, 4 in a fresh round/);
+  expect((await statusJson(cli)).replies).toEqual({ valid: RECORDS, invalid: 0, reasked: RECORDS, rounds: RECORDS });
 }, 180_000);
+
+it('online: rows refused the same way over two rounds are named by status and asked no more', async () => {
+  const cli = await start({ invalidReplies: { rate: 1, attempts: 99, kinds: ['refusal'] } }, 'online');
+  expect((await cli(['build'])).code).toBe(1);
+  const second = await cli(['build']);
+  expect(second.code).toBe(1);
+  expect(second.stdout).toMatch(/never valid by asking again: abstract_algebra-1: 5 replies, every one refused: /);
+  const asked = (await emulator!.stats()).invalidReplies;
+  expect(asked).toBe(5 * RECORDS);
+  expect((await cli(['build'])).code).toBe(1);
+  expect((await emulator!.stats()).invalidReplies).toBe(asked); // nothing sent again
+  const status = await cli(['status']);
+  expect(status.stdout).toMatch(/4 rows never valid by asking again \(below\)/);
+  expect(status.stdout).toMatch(/abstract_algebra-4: 5 replies, every one refused: /);
+  const json = await statusJson(cli);
+  expect(json.replies).toMatchObject({ valid: 0, invalid: RECORDS, hopeless: RECORDS, rounds: RECORDS });
+  expect(json.replies?.hopelessRows?.map((r) => r.customId)).toEqual([1, 2, 3, 4].map((n) => `abstract_algebra-${n}`));
+  expect(json.replies?.whatToDo).toMatch(/change the prompt or the schema/);
+}, 180_000);
+
+/** The results target's row of `status --json`. */
+async function statusJson(cli: (args: string[]) => Promise<{ stdout: string }>): Promise<TargetStatus> {
+  const rows = JSON.parse((await cli(['status', '--json'])).stdout) as TargetStatus[];
+  return rows.find((r) => r.target === 'b/results/abstract_algebra.jsonl')!;
+}

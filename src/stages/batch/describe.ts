@@ -7,6 +7,7 @@ import { formatUsd } from '../../tokens/prices.ts';
 import { describeFailure } from '../work/request-failure.ts';
 import { remoteState } from './state.ts';
 import { targetMoney } from './target-money.ts';
+import { describeCounts, describeHopeless, HOPELESS_ADVICE, withHopelessRows } from '../structured/reply-counts.ts';
 
 export async function describeBatch(ctx: TargetContext, config: BatchStageConfig): Promise<RemoteStatus> {
   if (!ctx.marker) return { state: 'none' };
@@ -24,7 +25,7 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
   const permanent = Object.values(ledger.requestFailures).filter((f) => f.permanent);
   const failures = ledger.rejected
     ? ledger.rejected.details
-    : [...permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`), ...(ledger.hopeless ?? [])];
+    : [...permanent.slice(0, 20).map((f) => `${f.customId}: ${describeFailure(f)}`), ...hopelessLines(ledger)];
   // Rejected with other parts still in flight: both — their state, and the failure that stands once they are in.
   const state: RemoteStatus['state'] =
     running.length > 0 ? remoteState(running) : ledger.rejected ? 'failed' : s && s.queued > 0 ? 'queued' : 'complete';
@@ -47,13 +48,16 @@ export async function describeBatch(ctx: TargetContext, config: BatchStageConfig
     money: await targetMoney(ctx.stateDir, ctx.target, ctx.rule, config, s),
     ...(s?.invalid !== undefined
       ? {
-          replies: {
-            valid: s.succeeded - s.invalid,
-            invalid: s.invalid,
-            reasked: s.reasked ?? 0,
-            ...(s.rounds ? { rounds: s.rounds } : {}),
-            ...(s.hopeless ? { hopeless: s.hopeless } : {}),
-          },
+          replies: withHopelessRows(
+            {
+              valid: s.succeeded - s.invalid,
+              invalid: s.invalid,
+              reasked: s.reasked ?? 0,
+              ...(s.rounds ? { rounds: s.rounds } : {}),
+              ...(s.hopeless ? { hopeless: s.hopeless } : {}),
+            },
+            ledger.hopeless,
+          ),
         }
       : {}),
     summary:
@@ -79,9 +83,13 @@ export function replyCounts(
   s: { succeeded: number; invalid?: number; reasked?: number; rounds?: number; hopeless?: number } | undefined,
 ): string {
   if (s?.invalid === undefined) return '';
-  const rounds = s.rounds ? `, ${s.rounds} in a fresh round` : '';
-  const hopeless = s.hopeless ? `, ${s.hopeless} never valid by asking again` : '';
-  return `replies: ${s.succeeded - s.invalid} valid, ${s.invalid} invalid, ${s.reasked ?? 0} re-asked${rounds}${hopeless}`;
+  return describeCounts({ ...s, valid: s.succeeded - s.invalid, invalid: s.invalid, reasked: s.reasked ?? 0 });
+}
+
+/** The hopeless rows, each named with its last reply, then what to do about them. */
+function hopelessLines(ledger: Ledger): string[] {
+  const rows = ledger.hopeless ?? [];
+  return rows.length > 0 ? [...rows.map(describeHopeless), HOPELESS_ADVICE] : [];
 }
 
 function describeParts(running: number, s: Ledger['summary'], permanent: number): string {

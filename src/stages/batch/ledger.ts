@@ -128,8 +128,22 @@ export const ledgerSchema = z.object({
    * hash or a re-ask's key): each calls for the next re-ask (see structured/reask.ts).
    */
   invalidReplies: z.record(sha256, invalidReplySchema).optional(),
-  /** Rows re-asking will not make valid, with their replies (see hopeless.ts), as the last build found them. */
-  hopeless: z.array(z.string()).optional(),
+  /** Rows re-asking will not make valid, with their last reply (see structured/reply-counts.ts), as the last build found them. */
+  hopeless: z
+    .array(
+      z.union([
+        z.object({
+          customId: z.string(),
+          replies: z.number().int().positive(),
+          kind: z.enum(['refusal', 'truncated', 'not-json', 'schema']),
+          lastReply: z.string(),
+        }),
+        // Named in words by builds before the rows were kept apart: dropped (the summary still counts them).
+        z.string(),
+      ]),
+    )
+    .transform((rows) => rows.filter((r) => typeof r !== 'string'))
+    .optional(),
   /** A batch the provider refused as invalid: not resent until the request file changes (or --force). */
   rejected: z.object({ requestSha: sha256, message: z.string(), details: z.array(z.string()) }).optional(),
   /** After `token_limit_exceeded`: no new part before `until`. */

@@ -3,6 +3,7 @@
  * standing for its current re-ask, and the counts `status` shows.
  */
 import { effectiveEntries, NEXT_BUILD, type InvalidRecord } from '../structured/reask.ts';
+import { countReplies, type ReplyTally } from '../structured/reply-counts.ts';
 import type { CachedLocation } from '../work/cache.ts';
 import type { BatchStageConfig } from './config.ts';
 import type { Ledger } from './ledger.ts';
@@ -35,13 +36,15 @@ export function structuredCounts(
   config: Pick<BatchStageConfig, 'schema' | 'maxInvalidAttempts'>,
   current: ReaskedFile,
   index: ReadonlyMap<string, CachedLocation>,
-): { invalid?: number; reasked?: number; rounds?: number; hopeless?: number } {
+): Partial<ReplyTally> {
   if (!config.schema) return {};
-  const invalid = current.entries.filter((e) => index.has(e.hash) && ledger.invalidReplies?.[e.hash]).length;
-  const reasked = current.entries.filter((e) => (e.reask ?? 0) > 0).length;
-  const rounds = current.entries.filter((e) => (e.reask ?? 0) > config.maxInvalidAttempts).length;
-  const hopeless = current.hopeless?.size ?? 0;
-  return { invalid, reasked, ...(rounds > 0 ? { rounds } : {}), ...(hopeless > 0 ? { hopeless } : {}) };
+  return countReplies({
+    entries: current.entries,
+    invalid: ledger.invalidReplies,
+    answered: (hash) => index.has(hash),
+    maxInvalidAttempts: config.maxInvalidAttempts,
+    hopeless: current.hopeless,
+  });
 }
 
 /** Whether the next build gives some row a fresh round (so this target must run again then). */

@@ -26,7 +26,7 @@ import { ruleCosts } from '../rule-costs.ts';
 import { remoteState } from './state.ts';
 import { replyCounts } from './describe.ts';
 import { effectiveRequests, freshRoundsNext, structuredCounts, type ReaskedFile } from './reasks.ts';
-import { describeHopeless, recordHopeless } from './hopeless.ts';
+import { describeHopelessRows, hopelessRows } from '../structured/reply-counts.ts';
 
 const failed = (failure: StageFailure): StageOutcome => ({ kind: 'failed', failure });
 
@@ -218,8 +218,9 @@ async function finish(
     ...(await summaryOf(current, run.ledger.summary, tally, 0)),
     ...structuredCounts(run.ledger, run.config, current, index),
   };
-  const hopeless = [...(current.hopeless ?? [])].map(([id, replies]) => describeHopeless(id, replies));
-  if (hopeless.length > 0) recordHopeless(run, hopeless);
+  // Named in the marker for `status` (the newest build's list replaces the last).
+  const hopeless = hopelessRows(current.hopeless);
+  if (hopeless.length > 0) run.ledger.hopeless = hopeless;
   else delete run.ledger.hopeless;
   await save(run);
   const failures = Object.values(run.ledger.requestFailures).filter((f) => f.permanent);
@@ -231,9 +232,7 @@ async function finish(
       ? `${tally.succeeded} results, ${tally.failed} failed: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
       : `${tally.succeeded} results`) +
     (counts ? ` (${counts})` : '') +
-    (hopeless.length > 0
-      ? `; never valid by asking again: ${hopeless.slice(0, 3).join('; ')}${hopeless.length > 3 ? '; …' : ''}`
-      : '');
+    (hopeless.length > 0 ? `; ${describeHopelessRows(hopeless)}` : '');
   return {
     kind: 'done',
     summary,

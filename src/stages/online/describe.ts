@@ -3,9 +3,9 @@
  * done/total, requests and tokens per second over the last run, and the time left at that pace.
  * A build that is running appends to the journal as answers arrive, so `status` beside it is live.
  */
-import type { InvalidRecord } from '../structured/reask.ts';
 import type { RemoteStatus, ReplyCounts, TargetContext } from '../types.ts';
-import { replayJournal } from './journal.ts';
+import { replayJournal, type JournalReplay } from './journal.ts';
+import { repliesOfOldJournal } from './replies.ts';
 
 export async function describeOnline(
   ctx: TargetContext,
@@ -51,19 +51,15 @@ export async function describeOnline(
     usage: { input: s.input, output: s.output },
     summary: [`${done}/${total} answered`, pace, eta, running, stoppedWhy, servers].filter(Boolean).join(', '),
     ...(failures.length > 0 ? { failures } : {}),
-    ...(config?.schema && finished
-      ? { replies: replyCounts(r.invalid, total - s.failed, config.maxInvalidAttempts) }
-      : {}),
+    ...(config?.schema && finished ? { replies: repliesOf(r, total - s.failed, config.maxInvalidAttempts) } : {}),
   };
 }
 
-/** From the journal's invalid records: rows re-asked, and rows whose last allowed re-ask was invalid too. */
-function replyCounts(invalid: Readonly<Record<string, InvalidRecord>>, answered: number, max: number): ReplyCounts {
-  const last = new Map<string, number>();
-  for (const r of Object.values(invalid)) last.set(r.customId, Math.max(last.get(r.customId) ?? 0, r.attempt));
-  const final = [...last.values()].filter((attempt) => attempt >= max).length;
-  const reasked = max > 0 ? last.size : 0;
-  return { valid: answered - final, invalid: final, reasked };
+/** As the finished run counted them (replies.ts), or from the invalid records of an older journal. */
+function repliesOf(r: JournalReplay, answered: number, max: number): ReplyCounts {
+  if (!r.replies) return repliesOfOldJournal(r.invalid, answered, max);
+  const { t: _t, at: _at, ...counts } = r.replies;
+  return counts;
 }
 
 /** `http://gpu-1:8000/v1` → `gpu-1:8000`: enough to tell a fleet's servers apart. */

@@ -11,6 +11,8 @@
  *   {"t":"invalid", "h", "customId", "attempt", "kind", "message"}  its structured reply is invalid: re-asked
  *                                                            (written before the answer is cached, so a kill between
  *                                                            the two re-asks it rather than keeping it unchecked)
+ *   {"t":"replies", "at", "valid", "invalid", "reasked", …}  with a reply schema, once every request is answered:
+ *                                                            how the replies stand, for `status` (replies.ts)
  *
  * The first line is the state header (util/state-format.ts; none in journals of llmake 0.1.0).
  *
@@ -29,6 +31,7 @@ import { readJsonl } from '../../util/jsonl.ts';
 import { isStateHeader } from '../../util/state-format.ts';
 import { isRecord } from '../record-template.ts';
 import type { InvalidRecord } from '../structured/reask.ts';
+import type { RepliesLine } from './replies.ts';
 
 export type JournalLine =
   | { t: 'run'; at: number; session: string; total: number; todo: number; lost: number }
@@ -52,7 +55,8 @@ export type JournalLine =
       result?: Record<string, unknown>;
     }
   | { t: 'stop'; at: number; why: 'done' | 'max-time' | 'interrupted' | 'sample' | 'budget' }
-  | ({ t: 'invalid'; h: string } & InvalidRecord);
+  | ({ t: 'invalid'; h: string } & InvalidRecord)
+  | RepliesLine;
 
 export type FinalFailure = Extract<JournalLine, { t: 'err' }>;
 
@@ -80,6 +84,8 @@ export interface JournalReplay {
   stopped?: Extract<JournalLine, { t: 'stop' }>;
   /** Invalid structured replies, by the key of the request that got them (see structured/reask.ts). */
   invalid: Record<string, InvalidRecord>;
+  /** How the replies stood when the last run finished (none while a run is under way). */
+  replies?: RepliesLine;
 }
 
 export async function replayJournal(file: string): Promise<JournalReplay> {
@@ -112,6 +118,7 @@ function apply(r: JournalReplay, line: JournalLine, lastServer: Map<string, stri
       r.lastRun = line;
       r.sinceRun = { ok: 0, failed: 0, input: 0, output: 0, firstAt: line.at, byServer: {} };
       delete r.stopped;
+      delete r.replies;
       return;
     case 'sent':
       r.lostInFlight.add(line.h);
@@ -162,5 +169,8 @@ function apply(r: JournalReplay, line: JournalLine, lastServer: Map<string, stri
       r.invalid[h] = record;
       return;
     }
+    case 'replies':
+      r.replies = line;
+      return;
   }
 }

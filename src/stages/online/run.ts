@@ -28,7 +28,9 @@ import { runRequests, type FleetServer } from './runner.ts';
 import type { OnlineServices } from './services.ts';
 import { JournalSink } from './sink.ts';
 import { replayJournal } from './journal.ts';
-import { effectiveEntries, NEXT_BUILD } from '../structured/reask.ts';
+import { effectiveEntries, NEXT_BUILD, type InvalidRecord } from '../structured/reask.ts';
+import { describeCounts, describeHopelessRows, hopelessRows } from '../structured/reply-counts.ts';
+import { recordReplies } from './replies.ts';
 import { fleetFor, ONLINE_ENV, type ServerPlan } from './fleet.ts';
 import { DEFAULT_PROVIDER } from '../../providers/registry.ts';
 
@@ -69,7 +71,7 @@ export async function runOnline(
   // Sends a killed run left unanswered may have been billed: on record before anything new is sent.
   await presumeLostSends(money.spend, (await replayJournal(files.journal)).lostSends, request.value, ctx.inputs[0]!);
   // Rounds: the requests, then the re-asks their invalid replies call for (at most maxInvalidAttempts more).
-  let current: RequestFile<RequestRef> = request.value;
+  let current: ReaskedRefs = request.value;
   let stopped: Stop | undefined;
   for (let round = 0; round <= (config.schema ? config.maxInvalidAttempts : 0) && !stopped; round++) {
     current = await withReasks(request.value, ctx.inputs[0]!, files.journal, config, svc.session);
@@ -126,6 +128,9 @@ interface RoundMoney {
   gate: BudgetGate;
 }
 
+/** The request file as withReasks() leaves it, with the rows re-asking will not make valid. */
+type ReaskedRefs = RequestFile<RequestRef> & { hopeless?: Map<string, InvalidRecord[]> };
+
 /**
  * The request file with each line standing for its current re-ask (see structured/reask.ts). A
  * re-ask's body is not in the file: only those lines are read whole, the rest stay refs.
@@ -137,19 +142,22 @@ async function withReasks(
   config: OnlineStageConfig,
   /** This build's: rows whose re-asks ran out in an earlier one get a fresh round. */
   session: string,
-): Promise<RequestFile<RequestRef>> {
+): Promise<ReaskedRefs> {
   if (!config.schema) return written;
   const { invalid } = await replayJournal(journal);
   if (Object.keys(invalid).length === 0) return written;
   const reader = await RequestSource.open(file, []);
   try {
     const entries: RequestRef[] = [];
+    const hopeless = new Map<string, InvalidRecord[]>();
     for (const ref of written.entries) {
       const full = invalid[ref.hash] ? await reader.read(ref) : undefined;
       // A line that no longer reads as checked stays a ref: sending it stops the run, naming it.
-      entries.push(full ? effectiveEntries([full], invalid, config, session).entries[0]! : ref);
+      const effective = full ? effectiveEntries([full], invalid, config, session) : undefined;
+      entries.push(effective ? effective.entries[0]! : ref);
+      for (const [id, replies] of effective?.hopeless ?? []) hopeless.set(id, replies);
     }
-    return { sha256: written.sha256, entries };
+    return { sha256: written.sha256, entries, ...(hopeless.size > 0 ? { hopeless } : {}) };
   } finally {
     await reader.close();
   }
@@ -217,7 +225,7 @@ async function sendRound(
 async function finish(
   ctx: TargetContext,
   config: OnlineStageConfig,
-  current: RequestFile<RequestRef>,
+  current: ReaskedRefs,
   files: { cache: string; journal: string },
   session: string,
   opts: OnlineRunOptions & { reaskNext: number },
@@ -255,10 +263,25 @@ async function finish(
     };
   }
   const retried = [...after.stopping.values()].filter((f) => f.exhausted).length;
+  const hopeless = hopelessRows(current.hopeless);
+  // Counted as the batch stage counts them, and journaled for `status`.
+  const replies = config.schema
+    ? await recordReplies(files.journal, ctx.clock.now(), {
+        entries,
+        invalid: after.replay.invalid,
+        answered: (hash) => after.index.has(hash),
+        maxInvalidAttempts: config.maxInvalidAttempts,
+        hopeless: current.hopeless,
+        answeredRows: tally.succeeded,
+        hopelessRows: hopeless,
+      })
+    : undefined;
   const summary =
-    tally.failed > 0
+    (tally.failed > 0
       ? `${tally.succeeded} results, ${tally.failed} failed in ${relative(ctx.root, ctx.inputs[0]!)}: ${tally.failures.slice(0, 3).join('; ')}${tally.failed > 3 ? '; …' : ''}`
-      : `${tally.succeeded} results`;
+      : `${tally.succeeded} results`) +
+    (replies && (replies.invalid > 0 || replies.reasked > 0) ? ` (${describeCounts(replies)})` : '') +
+    (hopeless.length > 0 ? `; ${describeHopelessRows(hopeless)}` : '');
   return {
     kind: 'done',
     summary,
