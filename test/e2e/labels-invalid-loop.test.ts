@@ -15,6 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { generateMmluDataset } from '../../src/data/generate-mmlu.ts';
+import type { TargetStatus } from '../../src/engine/status.ts';
 import { REPO, Rig } from '../helpers/rig.ts';
 
 const SUBJECTS = 4;
@@ -146,6 +147,15 @@ it('the labelling example at a 20% invalid rate ends all valid within three re-r
     for (const row of labelled) expect(Label.safeParse(row).success, JSON.stringify(row)).toBe(true);
     expect(Object.values(summary[subject]!).reduce((a, b) => a + b, 0)).toBe(RECORDS);
   }
+
+  // `status` agrees: every reply valid, the rows that were re-asked counted.
+  const status = await rig.cli(['status', '--json', '-C', CONFIG], { env });
+  expect(status.code, status.stderr).toBe(0);
+  const results = (JSON.parse(status.stdout) as TargetStatus[]).filter((t) => t.rule === 'label-batch');
+  expect(results).toHaveLength(SUBJECTS);
+  for (const t of results) expect(t.replies).toMatchObject({ valid: RECORDS, invalid: 0 });
+  expect(results.reduce((n, t) => n + (t.replies?.reasked ?? 0), 0)).toBeGreaterThan(0);
+  expect(results.some((t) => t.replies?.rounds)).toBe(true);
 
   // Paid at the emulator: each row answered validly once, plus one re-ask per invalid reply.
   const stats = (await (await fetch(`${origin}/_emulator/stats`)).json()) as Record<string, number>;
