@@ -1,7 +1,7 @@
 /**
  * The one gate every online request passes, shared by all targets of a build that talk to the same
  * server and model: at most `maxConcurrency` in flight, request and token budgets per minute, and
- * a global cool-down. A rate-limit answer (429, 503, 498, 529) pauses every worker, not only the
+ * a global cool-down. A rate-limit answer (429, 503, 498, 529) pauses every sender, not only the
  * one that got it: the cookbook's lesson, since the others would hit the same wall.
  *
  * Limits come from the rule (`requestsPerMinute`, `tokensPerMinute`) and from the server's
@@ -86,7 +86,7 @@ export class Limiter {
     }
   }
 
-  /** Waits for a concurrency slot only (a fleet's worker takes the budgets once it knows which row it sends). */
+  /** Waits for a concurrency slot only (a fleet's dispatcher takes the budgets once it knows which row it sends). */
   async slot(signal: AbortSignal): Promise<Permit> {
     await this.#takeSlot(signal);
     let released = false;
@@ -101,7 +101,7 @@ export class Limiter {
 
   /**
    * Takes `tokens` from the budgets if the cool-down is over and both allow it now (returns 0), or
-   * says how many milliseconds until they would (nothing taken). Synchronous, so two workers never
+   * says how many milliseconds until they would (nothing taken). Synchronous, so two senders never
    * both spend what only one may.
    */
   tryTake(tokens: number): number {

@@ -1,6 +1,6 @@
 /**
  * The requests an online run sends, read one at a time from the request file (by the byte offset
- * its ref recorded) as workers ask for them. A run thus holds refs, a few hundred bytes per line,
+ * its ref recorded) as the dispatchers ask for them. A run thus holds refs, a few hundred bytes per line,
  * never every body: memory stays flat however long the request file is.
  */
 import { open, type FileHandle } from 'node:fs/promises';

@@ -1,8 +1,8 @@
 /**
  * The rows of one online run waiting for a server: the request file read one row ahead (so a
- * server's worker can price the next row before it takes it), and rows handed back to be sent
+ * server's dispatcher can price the next row before it takes it), and rows handed back to be sent
  * again (a rate-limit answer, a transient failure after its back-off, a server drained under it).
- * Each server's workers take from it when their server has room: that is how a fleet shares the
+ * Each server's dispatcher takes from it when its server has room: that is how a fleet shares the
  * work by capacity. Rows sent again go first, in the order they came back.
  */
 import type { RequestEntry } from '../work/request-file.ts';

@@ -1,8 +1,8 @@
 /**
  * Whether one server of a fleet gets new rows. A run of failures with no answer between them
- * (connections refused or reset, timeouts, 5xx) drains it: its workers take nothing new, and the
+ * (connections refused or reset, timeouts, 5xx) drains it: its dispatcher sends nothing new to it, and the
  * requests it still holds are given up (aborted) so their rows go to the other servers. Once its
- * pause is over, one worker probes it (`GET /models`, a short timeout, nothing billed); an answer
+ * pause is over, its dispatcher probes it (`GET /models`, a short timeout, nothing billed); an answer
  * brings it back, silence doubles the pause. A server alone is never drained: there is nowhere
  * else to send, so its rows keep their own back-off as before.
  */
@@ -65,7 +65,7 @@ export class ServerHealth {
     if (this.#failures >= FAILURES_TO_DRAIN) this.#drain();
   }
 
-  /** Probes a drained server whose pause is over (one worker at a time; the others wait for `changes`). */
+  /** Probes a drained server whose pause is over (one probe at a time; other callers wait for `changes`). */
   async probe(api: ProbeApi, signal: AbortSignal): Promise<void> {
     if (this.up || this.#probing || this.clock.now() < this.#downUntil!) return;
     this.#probing = true;
