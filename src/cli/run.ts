@@ -3,6 +3,7 @@
  * Importing this module runs the command. It is what every entry starts (pipeline.ts,
  * bin/pipeline.js), and the entry point of the prebuilt bundle (scripts/bundle-cli.ts).
  */
+import './heap-growth.ts';
 import { EXIT_INTERRUPTED } from './errors.ts';
 import { interruptClassifier } from './interrupts.ts';
 import { main } from './main.ts';

@@ -71,6 +71,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
   const gate = new Semaphore(opts.concurrency ?? Math.max(4, os.availableParallelism() * 2));
+  /** A stage that runs one target at a time waits on its own gate first, so it never holds a slot of the build's while it waits. */
+  const serialGates = new Map<ResolvedRule['stage'], Semaphore>();
+  const gated = <T>(stage: ResolvedRule['stage'], work: () => Promise<T>): Promise<T> => {
+    if (!stage.oneAtATime) return gate.run(work);
+    let own = serialGates.get(stage);
+    if (!own) serialGates.set(stage, (own = new Semaphore(1)));
+    return own.run(() => gate.run(work));
+  };
   /**
    * Freshness checks (record read, stats, maybe hashing) are bounded too: tens of thousands of
    * targets checked at once would run out of file descriptors.
@@ -200,7 +208,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
             if (record && resolved.stage.remote && !record.failure && !record.inFlight) await store.remove(node.id);
             opts.onEvent({ type: 'start', ...base, reasons });
             const started = opts.clock.now();
-            const outcome: StageOutcome = await gate.run(() => runStage(resolved.stage, resolved.config, ctx, stamps));
+            const outcome: StageOutcome = await gated(resolved.stage, () =>
+              runStage(resolved.stage, resolved.config, ctx, stamps),
+            );
             const recordBase = {
               version: 1 as const,
               target: node.id,

@@ -28,6 +28,7 @@ const stages = [
     version: 1,
     remote: true,
     pure: false,
+    oneAtATime: true,
     hooks: ['prepare', 'describe', 'estimate', 'cancel', 'cleanable'],
     describesWhenFresh: underSchema,
     load: async () => (await import('./batch/stage.ts')).batchStage,

@@ -44,7 +44,8 @@ export const buildCommand: Command = {
       type: 'string',
       short: 'j',
       value: 'N',
-      description: 'run at most N targets at once (default: twice the CPU count, at least 4)',
+      description:
+        'run at most N targets at once (default: twice the CPU count, at least 4; batch targets one at a time)',
     },
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
     json: { type: 'boolean', description: 'one JSON object per event on stdout' },

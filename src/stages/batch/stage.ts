@@ -28,6 +28,9 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   version: 1,
   remote: true,
   pure: false,
+  // Each run reads its request file's bookkeeping and counts its tokens: one at a time keeps a
+  // 20-file job's memory at one file's (bench/RESULTS.md, "Scale").
+  oneAtATime: true,
   validation: () => ({ schema: batchConfigSchema }),
   run: runBatch,
   prepare: prepareBatches,
