@@ -27,10 +27,10 @@ async function read(stream: AsyncIterable<unknown>): Promise<Buffer> {
 }
 
 it('a download that takes longer than the timeout in all, with no silence as long, is read whole', async () => {
-  h = await createHarness({ provider: 'gemini', maxRetries: 0, timeoutMs: 1000 });
+  h = await createHarness({ provider: 'gemini', maxRetries: 0, timeoutMs: 2000 });
   const file = await uploaded(h);
-  // The answer after 0.6 s, half its first chunk, then the rest 0.6 s later: 1.2 s in all.
-  h.emulator.setFaults({ slowMs: 600, slowRoutes: [DOWNLOAD], stallDownloads: { ms: 600 } });
+  // The answer after 1.2 s, half its first chunk, then the rest 1.2 s later: 2.4 s in all.
+  h.emulator.setFaults({ slowMs: 1200, slowRoutes: [DOWNLOAD], stallDownloads: { ms: 1200 } });
   const download = await h.api.downloadFile(file.id);
   if (!download.ok) throw new Error(download.error.message);
   expect((await read(download.value)).equals(file.content)).toBe(true);
@@ -50,9 +50,9 @@ it('a download whose body stops for longer than the timeout fails there, as a ti
 }, 60_000);
 
 it('a call whose answer hangs past the timeout is sent again and answered', async () => {
-  h = await createHarness({ provider: 'gemini', maxRetries: 2, timeoutMs: 500 });
+  h = await createHarness({ provider: 'gemini', maxRetries: 2, timeoutMs: 1500 });
   const file = await uploaded(h);
-  h.emulator.setFaults({ slowMs: 5000, slowCount: 1, slowRoutes: [DOWNLOAD] });
+  h.emulator.setFaults({ slowMs: 20_000, slowCount: 1, slowRoutes: [DOWNLOAD] });
   const download = await h.api.downloadFile(file.id);
   if (!download.ok) throw new Error(download.error.message);
   expect((await read(download.value)).equals(file.content)).toBe(true);

@@ -9,7 +9,7 @@
  */
 export function stallTimed(response: Response, attempt: AbortController, timeoutMs: number): Response {
   if (!response.body) return response;
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
