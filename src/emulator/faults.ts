@@ -26,6 +26,8 @@ export class FaultState {
   #remaining: (number | undefined)[] = [];
   /** Remaining cuts of a `cutDownloads.count` rule. */
   #cutsLeft: number | undefined;
+  /** Remaining delays of a `slowCount` rule. */
+  #slowsLeft: number | undefined;
   #random: () => number;
   #now: () => number;
   #setAtMs = 0;
@@ -42,6 +44,7 @@ export class FaultState {
     this.#setAtMs = this.#now();
     this.#remaining = (options.http ?? []).map((f) => f.count);
     this.#cutsLeft = options.cutDownloads?.count;
+    this.#slowsLeft = options.slowCount;
   }
 
   get options(): Readonly<FaultOptions> {
@@ -111,7 +114,10 @@ export class FaultState {
   delay(key: string, literal: string): number {
     const { slowMs, slowRate, slowRoutes } = this.#options;
     if (!slowMs || (slowRoutes && !slowRoutes.some((r) => matches(r, key, literal)))) return 0;
-    return this.#random() < (slowRate ?? 1) ? slowMs : 0;
+    if (this.#slowsLeft !== undefined && this.#slowsLeft <= 0) return 0;
+    if (this.#random() >= (slowRate ?? 1)) return 0;
+    if (this.#slowsLeft !== undefined) this.#slowsLeft -= 1;
+    return slowMs;
   }
 }
 
@@ -140,6 +146,7 @@ export const faultOptionsSchema = z
     slowMs: z.number().min(0).optional(),
     slowRate: rate.optional(),
     slowRoutes: z.array(z.string()).optional(),
+    slowCount: z.number().int().min(0).optional(),
     requestErrors: z
       .object({
         rate5xx: rate.optional(),

@@ -72,6 +72,8 @@ export interface FaultOptions {
   slowRate?: number;
   /** Route keys `slowMs` applies to; omitted = every route. */
   slowRoutes?: string[];
+  /** Delay only the next N matching replies, then none (a hang that a retry gets past). */
+  slowCount?: number;
   requestErrors?: RequestErrorFaults;
   /** Result file downloads cut part-way through their body: see cut-body.ts. */
   cutDownloads?: CutDownloadFaults;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loseReply } from '../router.ts';
 import { cutBodyPartWay } from '../cut-body.ts';
+import { stallBodyPartWay } from '../stall-body.ts';
 import type { SigV4Scope } from '../sigv4/signature.ts';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
@@ -155,6 +156,8 @@ export async function handleS3(
     if (ctx.faults.loseReply(key, literal)) loseReply(req, res);
     const cut = operation.name === 'GetObject' ? ctx.faults.cutDownload(key, literal) : null;
     if (cut) cutBodyPartWay(res, cut, () => ctx.stats.add('downloadsCut'));
+    const stall = operation.name === 'GetObject' ? ctx.faults.stallDownload(key, literal) : 0;
+    if (stall > 0) stallBodyPartWay(res, stall, () => ctx.stats.add('downloadsStalled'));
     await operation.handler(ctx, req, res, call);
   } catch (e) {
     if (res.headersSent) {

@@ -14,7 +14,7 @@ import {
   type ServiceOutputTypes as BedrockOut,
 } from '@aws-sdk/client-bedrock';
 import { S3Client, type ServiceInputTypes as S3In, type ServiceOutputTypes as S3Out } from '@aws-sdk/client-s3';
-import type { BuildMiddleware, DeserializeMiddleware } from '@smithy/types';
+import type { BuildMiddleware, DeserializeMiddleware, NodeHttpHandlerOptions } from '@smithy/types';
 import { isRecord } from '../../util/is-record.ts';
 import { err, ok } from '../../util/result.ts';
 import type { ApiError, BatchApi, CallStats, RemoteBatch } from '../batch-api.ts';
@@ -59,6 +59,7 @@ export function createBedrockApi(endpoint: ProviderEndpoint, traits: ProviderTra
     ...(s.region ? { region: s.region } : {}),
     ...(credentials ? { credentials } : {}),
     maxAttempts: (endpoint.maxRetries ?? 2) + 1,
+    requestHandler: attemptTimeouts(endpoint.timeoutMs ?? 60_000),
   };
   const calls: CallStats = { total: 0, byRoute: {} };
   const s3 = new S3Client({ ...common, ...(s.s3Endpoint ? { endpoint: s.s3Endpoint, forcePathStyle: true } : {}) });
@@ -200,6 +201,24 @@ export function createBedrockApi(endpoint: ProviderEndpoint, traits: ProviderTra
     const job = (page.invocationJobSummaries ?? []).find((j) => j.jobName === jobName);
     return job ? fromJob(job) : undefined;
   }
+}
+
+/**
+ * The SDK's HTTP handler sets no timeout by default: a connection that hangs waited forever, and
+ * PIPELINE_API_TIMEOUT_MS did nothing on Bedrock. Its options are per attempt (the handler runs
+ * once per try, so a timed-out attempt is retried as a `TimeoutError`): `requestTimeout` covers
+ * the wait for the answer's headers (it ends once they come; `throwOnRequestTimeout` makes it an
+ * error rather than a logged warning), `connectionTimeout` the connect, and `socketTimeout` any
+ * silence on the socket, so a result object's body may take as long as it needs while it moves,
+ * but one that stops for `timeoutMs` is cut (and resumed from its last byte by the collector).
+ */
+function attemptTimeouts(timeoutMs: number): NodeHttpHandlerOptions {
+  return {
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: timeoutMs,
+  };
 }
 
 /** Counts each command sent (by its name), for the tests and benchmarks that count calls. */

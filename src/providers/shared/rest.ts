@@ -8,6 +8,7 @@ import { isRecord } from '../../util/is-record.ts';
 import { err, ok, type Result } from '../../util/result.ts';
 import type { ApiError } from '../batch-api.ts';
 import { bodyFrom, rangeHeader } from './byte-range.ts';
+import { stallTimed } from './body-stall.ts';
 import { classifyFailure, scrubSecrets } from './http-errors.ts';
 
 export interface RestClient {
@@ -50,7 +51,7 @@ async function call(client: RestClient, url: string, init: Init): Promise<Result
   for (let attempt = 0; ; attempt++) {
     let failure: ApiError;
     try {
-      const response = await client.fetch(url, {
+      const response = await timedAttempt(client, url, {
         method,
         headers: {
           ...client.headers,
@@ -58,7 +59,6 @@ async function call(client: RestClient, url: string, init: Init): Promise<Result
           ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(client.timeoutMs),
       });
       if (response.ok) return ok(response);
       const message = scrubSecrets(await errorMessage(response), client.secret);
@@ -70,6 +70,25 @@ async function call(client: RestClient, url: string, init: Init): Promise<Result
     if (!transient || attempt >= client.retries) return err(failure);
     const hinted = failure.kind === 'rate-limited' ? failure.retryAfterMs : undefined;
     await new Promise((r) => setTimeout(r, Math.min(hinted ?? 500 * 2 ** attempt, 8000)));
+  }
+}
+
+/**
+ * One attempt, timed as attempt-timeout.ts times Mistral's: `timeoutMs` for the answer's status and
+ * headers, then for each silence of its body (body-stall.ts), never for the whole body. A single
+ * signal for the whole call used to cut a large Gemini results file every `timeoutMs` (60 s), so
+ * it came in one-minute slices, each resumed with a byte range.
+ */
+async function timedAttempt(client: RestClient, url: string, init: RequestInit): Promise<Response> {
+  const attempt = new AbortController();
+  const timer = setTimeout(
+    () => attempt.abort(new DOMException(`no answer within ${client.timeoutMs} ms`, 'TimeoutError')),
+    client.timeoutMs,
+  );
+  try {
+    return stallTimed(await client.fetch(url, { ...init, signal: attempt.signal }), attempt, client.timeoutMs);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
