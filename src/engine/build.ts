@@ -29,6 +29,7 @@ import { stageIdentity, type ResolvedRule } from './resolve-stages.ts';
 import type { StageIdentity } from './fingerprint.ts';
 import { runStage } from './run-stage.ts';
 import { StateStore, type FileStamp, type TargetRecord } from './state-store.ts';
+import { ByteGate } from './byte-gate.ts';
 import { Semaphore } from './semaphore.ts';
 
 export interface BuildOptions {
@@ -71,13 +72,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
   const stamps = opts.stamps ?? new FileStamps();
   const wanted = withDependencies(opts.graph, opts.requested);
   const gate = new Semaphore(opts.concurrency ?? Math.max(4, os.availableParallelism() * 2));
-  /** A stage that runs one target at a time waits on its own gate first, so it never holds a slot of the build's while it waits. */
-  const serialGates = new Map<ResolvedRule['stage'], Semaphore>();
-  const gated = <T>(stage: ResolvedRule['stage'], work: () => Promise<T>): Promise<T> => {
-    if (!stage.oneAtATime) return gate.run(work);
-    let own = serialGates.get(stage);
-    if (!own) serialGates.set(stage, (own = new Semaphore(1)));
-    return own.run(() => gate.run(work));
+  /** A stage that bounds the input bytes its targets read at once waits on its own gate first, so it never holds a slot of the build's while it waits. */
+  const byteGates = new Map<ResolvedRule['stage'], ByteGate>();
+  const gated = <T>(stage: ResolvedRule['stage'], inputBytes: number, work: () => Promise<T>): Promise<T> => {
+    if (stage.inputBytesAtOnce === undefined) return gate.run(work);
+    let own = byteGates.get(stage);
+    if (!own) byteGates.set(stage, (own = new ByteGate(stage.inputBytesAtOnce)));
+    return own.run(inputBytes, () => gate.run(work));
   };
   /**
    * Freshness checks (record read, stats, maybe hashing) are bounded too: tens of thousands of
@@ -208,7 +209,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildSummary> {
             if (record && resolved.stage.remote && !record.failure && !record.inFlight) await store.remove(node.id);
             opts.onEvent({ type: 'start', ...base, reasons });
             const started = opts.clock.now();
-            const outcome: StageOutcome = await gated(resolved.stage, () =>
+            const inputBytes = Object.values(freshness.inputs).reduce((sum, input) => sum + input.size, 0);
+            const outcome: StageOutcome = await gated(resolved.stage, inputBytes, () =>
               runStage(resolved.stage, resolved.config, ctx, stamps),
             );
             const recordBase = {

@@ -2,7 +2,7 @@
  * A stage whose code is loaded on first use. The registry holds these, so a command that runs no
  * stage (a no-op build, `status` of finished work) loads neither the stages' code nor zod: its
  * validated config comes from the cache (config/config-cache.ts). What the engine reads on every
- * command (kind, version, remote, pure, oneAtATime, which hooks exist, describesWhenFresh) is declared here,
+ * command (kind, version, remote, pure, inputBytesAtOnce, which hooks exist, describesWhenFresh) is declared here,
  * beside the loader; test/stages/registry.test.ts checks it against the loaded definition.
  */
 import type { StageDefinition } from './types.ts';
@@ -11,7 +11,7 @@ export type StageHook = 'prepare' | 'describe' | 'estimate' | 'cancel' | 'cleana
 
 export interface LazyStageSpec<Config extends { kind: string }> extends Pick<
   StageDefinition<Config>,
-  'kind' | 'version' | 'remote' | 'pure' | 'oneAtATime' | 'describesWhenFresh'
+  'kind' | 'version' | 'remote' | 'pure' | 'inputBytesAtOnce' | 'describesWhenFresh'
 > {
   /** The optional hooks the stage has. */
   hooks: readonly StageHook[];
@@ -35,7 +35,7 @@ export function lazyStage<Config extends { kind: string }>(spec: LazyStageSpec<C
     pure: spec.pure,
     hooks: spec.hooks,
     load,
-    ...(spec.oneAtATime ? { oneAtATime: true } : {}),
+    ...(spec.inputBytesAtOnce !== undefined ? { inputBytesAtOnce: spec.inputBytesAtOnce } : {}),
     ...(spec.describesWhenFresh ? { describesWhenFresh: spec.describesWhenFresh } : {}),
     validation: async () => (await load()).validation(),
     run: async (ctx, config) => (await load()).run(ctx, config),

@@ -5,6 +5,7 @@
  */
 import type { BatchStageConfig } from './batch/config.ts';
 import { lazyStage, type LazyStage } from './lazy-stage.ts';
+import { BATCH_INPUT_BYTES_AT_ONCE } from './batch/input-budget.ts';
 import type { MergeConfig } from './merge.ts';
 import type { OnlineStageConfig } from './online/config.ts';
 import type { RequestsConfig } from './requests.ts';
@@ -28,7 +29,7 @@ const stages = [
     version: 1,
     remote: true,
     pure: false,
-    oneAtATime: true,
+    inputBytesAtOnce: BATCH_INPUT_BYTES_AT_ONCE,
     hooks: ['prepare', 'describe', 'estimate', 'cancel', 'cleanable'],
     describesWhenFresh: underSchema,
     load: async () => (await import('./batch/stage.ts')).batchStage,

@@ -219,12 +219,13 @@ export interface StageDefinition<Config extends { kind: string }> {
   /** Local stages that are pure may run into a scratch directory during `--dry-run`. */
   readonly pure: boolean;
   /**
-   * Runs one target at a time within a build (other stages' targets still run beside it). For a
-   * stage whose run holds a whole input's bookkeeping and does its CPU work in this process's one
-   * JavaScript thread: running several at once buys only overlapping network waits, and
-   * multiplies the memory (at 1M requests, four batch targets submitting at once peaked at 755 MB).
+   * The most input bytes this stage's targets read at once within a build (other stages' targets
+   * still run beside them); a target whose inputs are larger runs alone. For a stage whose run
+   * holds an input's bookkeeping and does its CPU work in this process's one JavaScript thread:
+   * small inputs side by side overlap their network waits, while four 100 MB request files
+   * submitting at once peaked at 755 MB where one at a time stays near one file's figure.
    */
-  readonly oneAtATime?: boolean;
+  readonly inputBytesAtOnce?: number;
   /**
    * The options' schema and what the fingerprint sees of them. Loaded only when a config must be
    * validated: a command whose validated config is cached loads neither zod nor the stage's code.

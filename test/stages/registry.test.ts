@@ -33,7 +33,7 @@ afterEach(async () => {
 it.each([...stageRegistry.keys()])('%s: the registry declares what the stage defines', async (kind) => {
   const lazy: AnyStage & Pick<LazyStage<{ kind: string }>, 'load'> = stageRegistry.get(kind)!;
   const own: AnyStage = await lazy.load();
-  const declared = (s: AnyStage) => [String(s.kind), s.version, s.remote, s.pure, s.oneAtATime ?? false];
+  const declared = (s: AnyStage) => [String(s.kind), s.version, s.remote, s.pure, s.inputBytesAtOnce];
   expect(declared(lazy)).toEqual(declared(own));
   expect(HOOKS.filter((h) => lazy[h] !== undefined)).toEqual(HOOKS.filter((h) => own[h] !== undefined));
   expect(lazy.describesWhenFresh === undefined).toBe(own.describesWhenFresh === undefined);

@@ -45,7 +45,7 @@ export const buildCommand: Command = {
       short: 'j',
       value: 'N',
       description:
-        'run at most N targets at once (default: twice the CPU count, at least 4; batch targets one at a time)',
+        'run at most N targets at once (default: twice the CPU count, at least 4; batch targets side by side only while their request files fit 64 MB)',
     },
     offline: { type: 'boolean', description: 'use the built-in Batch API emulator instead of OpenAI' },
     json: { type: 'boolean', description: 'one JSON object per event on stdout' },

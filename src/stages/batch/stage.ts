@@ -10,6 +10,7 @@ import { cancelBatches } from './cancel.ts';
 import { batchConfigSchema, type BatchStageConfig } from './config.ts';
 import { describeBatch } from './describe.ts';
 import { isInFlight, loadLedger } from './ledger.ts';
+import { BATCH_INPUT_BYTES_AT_ONCE } from './input-budget.ts';
 import { inFlightHashes, outstandingRequests } from './outstanding.ts';
 import { matchUnhashed } from '../work/unhashed.ts';
 import { estimateWith } from '../work/estimate.ts';
@@ -28,9 +29,7 @@ export const batchStage: StageDefinition<BatchStageConfig> = {
   version: 1,
   remote: true,
   pure: false,
-  // Each run reads its request file's bookkeeping and counts its tokens: one at a time keeps a
-  // 20-file job's memory at one file's (bench/RESULTS.md, "Scale").
-  oneAtATime: true,
+  inputBytesAtOnce: BATCH_INPUT_BYTES_AT_ONCE,
   validation: () => ({ schema: batchConfigSchema }),
   run: runBatch,
   prepare: prepareBatches,

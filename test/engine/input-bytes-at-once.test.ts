@@ -1,8 +1,9 @@
 /**
- * A stage that declares `oneAtATime` (the batch stage) runs one of its targets at a time, while
- * other stages' targets run beside it. Four batch targets submitting at once each held their
- * request file's bookkeeping and tokenizer garbage together: 730 MB at 1M requests, where one at
- * a time stays near one file's figure (bench/RESULTS.md, "Scale").
+ * A stage that declares `inputBytesAtOnce` (the batch stage) runs its targets side by side only
+ * while their inputs together fit that many bytes; a larger one runs alone, and other stages'
+ * targets run beside them. Four batch targets submitting 100 MB request files at once held their
+ * bookkeeping and tokenizer garbage together: 730 MB at 1M requests, where one at a time stays
+ * near one file's figure (bench/RESULTS.md, "Scale"); small files still submit side by side.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,14 +22,14 @@ afterEach(async () => {
 });
 
 /** A local stage that copies its input, counting how many of its runs overlap. */
-function copyingStage(kind: string, oneAtATime: boolean) {
+function copyingStage(kind: string, inputBytesAtOnce?: number) {
   const seen = { active: 0, most: 0, runs: 0 };
   const stage: AnyStage = {
     kind,
     version: 1,
     remote: false,
     pure: false,
-    ...(oneAtATime ? { oneAtATime: true } : {}),
+    ...(inputBytesAtOnce !== undefined ? { inputBytesAtOnce } : {}),
     validation: () => ({ schema: { parse: (v: unknown) => v } as never }),
     async run(ctx) {
       seen.active += 1;
@@ -44,12 +45,13 @@ function copyingStage(kind: string, oneAtATime: boolean) {
   return { stage, seen };
 }
 
-it('runs the targets of a oneAtATime stage one at a time, and other stages beside them', async () => {
+/** Six 4-byte inputs through a `heavy` stage bounded at `budget` bytes and an unbounded `light` one. */
+async function buildSix(budget: number) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'one-at-a-time-'));
   dirs.push(root);
   await mkdir(path.join(root, 'in'));
   const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-  for (const n of names) await writeFile(path.join(root, 'in', `${n}.txt`), n);
+  for (const n of names) await writeFile(path.join(root, 'in', `${n}.txt`), n.repeat(4));
   const config = pipelineSchema.parse({
     root: '.',
     rules: [
@@ -57,8 +59,8 @@ it('runs the targets of a oneAtATime stage one at a time, and other stages besid
       { name: 'light', inputs: ['in/{n}.txt'], output: 'light/{n}.txt', stage: { kind: 'light' } },
     ],
   });
-  const heavy = copyingStage('heavy', true);
-  const light = copyingStage('light', false);
+  const heavy = copyingStage('heavy', budget);
+  const light = copyingStage('light');
   const stages = new Map([
     ['heavy', heavy.stage],
     ['light', light.stage],
@@ -85,6 +87,16 @@ it('runs the targets of a oneAtATime stage one at a time, and other stages besid
   });
   expect([...summary.results.values()].every((r) => r.state === 'built')).toBe(true);
   expect(heavy.seen.runs).toBe(names.length);
-  expect(heavy.seen.most).toBe(1); // before: 2 and more
-  expect(light.seen.most).toBeGreaterThan(1);
+  return { heavy: heavy.seen, light: light.seen };
+}
+
+it('runs a target whose inputs pass the budget alone, and other stages beside it', async () => {
+  const { heavy, light } = await buildSix(3); // every input (4 bytes) is larger than the budget
+  expect(heavy.most).toBe(1); // before: 2 and more
+  expect(light.most).toBeGreaterThan(1);
+});
+
+it('runs small inputs side by side, as many as the budget holds', async () => {
+  const { heavy } = await buildSix(8); // two 4-byte inputs at a time
+  expect(heavy.most).toBe(2); // one at a time would be 1; unbounded, up to the build's -j (4)
 });
