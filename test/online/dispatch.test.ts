@@ -65,7 +65,8 @@ it('waits for a rate budget once per server, not once per idle slot', { timeout:
   expect(code, out).toBe(0);
   expect(await rig.lines('data/results/a.jsonl')).toHaveLength(rows);
   expect((await emulator.stats()).online.byStatus['429'] ?? 0).toBe(0);
-  // 28 requests wait for the budget. One waiter per server: fewer waits than rows (4 on a quiet
-  // run). One waiter per idle slot, as before: 206 on the same run, every slot woken per request.
-  expect(clock.sleeps).toBeLessThan(rows);
+  // 28 requests wait for the budget. One waiter per server: 4 waits on a quiet run, 41 on a CI
+  // machine under load (a slow turn of the loop lets the budget refill between wake-ups). One
+  // waiter per idle slot, as before: 206 on the quiet run, every slot woken per request.
+  expect(clock.sleeps).toBeLessThan(rows * 2);
 });
