@@ -162,6 +162,8 @@ export async function killAtPoints(opts: {
   reference: Map<string, string | undefined>;
   tries?: number;
   emulatorSpeed?: number;
+  /** Extra arguments of the killed builds (e.g. `-j 1`). */
+  args?: readonly string[];
 }): Promise<PointsFigures> {
   const provider = opts.spec.provider ?? 'openai';
   const job = await makeJob(opts.spec, 'pipeline-rel-points-');
@@ -174,7 +176,10 @@ export async function killAtPoints(opts: {
     const env = envFor(emu, {}, provider);
     for (const point of opts.points) {
       for (let i = 0; i < (opts.tries ?? 6); i++) {
-        const r = await runCliKillable(['build'], job.rig.dir, { ...env, PIPELINE_FAILPOINT: point });
+        const r = await runCliKillable(['build', ...(opts.args ?? [])], job.rig.dir, {
+          ...env,
+          PIPELINE_FAILPOINT: point,
+        });
         f.runs += 1;
         if (r.killed) {
           f.kills += 1;
