@@ -37,7 +37,7 @@ export async function createGeminiApi(endpoint: ProviderEndpoint, traits: Provid
     timeoutMs: endpoint.timeoutMs ?? 60_000,
     secret: endpoint.apiKey,
   };
-  /** The SDK's own calls are counted by route as the REST ones are (it takes no fetch of ours). */
+  /** The SDK's own calls are counted here by route, as the REST ones are (only its create is given a fetch of ours: the send gate's). */
   const counted = (route: string, n = 1) => {
     calls.total += n;
     calls.byRoute[route] = (calls.byRoute[route] ?? 0) + n;

@@ -10,7 +10,7 @@
  *
  * A transport runs its create inside `throughSendGate` and passes the gate where the request is
  * handed to the network: in the fetch its SDK calls (`countingFetch`), in its SDK's last
- * middleware, or right before the SDK call where the SDK takes no fetch of ours (Gemini). The hook
+ * middleware, or in a fetch given to the SDK for the create alone (Gemini's `httpOptions.fetch`). The hook
  * is carried by async context, not by argument, because the SDKs stand between the create and the
  * fetch; calls outside a gated create pass it as a no-op.
  */
